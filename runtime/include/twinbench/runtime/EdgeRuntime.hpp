@@ -1,0 +1,84 @@
+#pragma once
+// The edge runtime: what runs on a gateway, under simulation and for real. Event-driven and non-blocking:
+// the host's event loop delivers transport callbacks and fires Clock timers; the runtime never waits.
+// Today it terminates device MQTT sessions, ingests telemetry records and forwards them to the cloud in
+// batches; inference, rules and OTA arrive in later layers on top of this skeleton.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
+#include "twinbench/runtime/ports/Transport.hpp"
+
+namespace twinbench::runtime {
+
+struct EdgeConfig {
+  std::uint32_t gateway_index = 0;          ///< stamped on every Sink event
+  std::string name = "gateway";             ///< uplink topic is tb/uplink/<name>
+  TimeUs forward_interval_us = 10'000'000;  ///< how often buffered records go to the cloud
+  std::size_t uplink_buffer_bytes_max = 1u << 20;  ///< store-and-forward bound; newer records are dropped (counted)
+  double ingest_cost_flops = 5000;          ///< simulated CPU cost of decoding one packet
+  TimeUs session_sweep_us = 5'000'000;      ///< how often keepalive expiry is checked
+  std::size_t max_packet_bytes = 65536;     ///< larger packets are protocol errors
+};
+
+struct EdgePorts {
+  Clock& clock;
+  Transport& transport;
+  Compute& compute;
+  Sink& sink;
+};
+
+class EdgeRuntime final : public TransportHandler {
+public:
+  EdgeRuntime(EdgeConfig config, EdgePorts ports);
+  EdgeRuntime(const EdgeRuntime&) = delete;
+  EdgeRuntime& operator=(const EdgeRuntime&) = delete;
+
+  /** @brief Open the cloud uplink and start the periodic timers. */
+  void start();
+
+  void on_open(ConnId conn) override;
+  void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) override;
+  void on_closed(ConnId conn) override;
+
+  /** @brief Records received but not yet accepted by the uplink. */
+  std::size_t records_pending() const { return uplink_records_; }
+  /** @brief Number of device sessions currently connected. */
+  std::size_t sessions_connected() const { return connected_; }
+
+private:
+  enum class State : std::uint8_t { closed, awaiting_connect, connected };
+  struct Session {
+    State state = State::closed;
+    std::uint16_t keepalive_s = 0;
+    TimeUs last_rx_us = 0;
+    std::vector<std::uint8_t> partial;  ///< bytes of an incomplete packet (empty in the common case)
+  };
+
+  Session& session(ConnId conn);
+  /** Decode and handle every whole packet in `bytes`; returns bytes consumed, or -1 if the session was closed. */
+  std::ptrdiff_t consume(ConnId conn, Session& s, std::span<const std::uint8_t> bytes);
+  void close_session(ConnId conn, Session& s, CloseReason why);
+  void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
+  void send(ConnId conn);
+  void forward();
+  void sweep_sessions();
+  void emit(EventKind k, ConnId conn, std::int64_t a = 0, std::int64_t b = 0, std::int64_t c = 0);
+
+  EdgeConfig config_;
+  EdgePorts ports_;
+  std::vector<Session> sessions_;  ///< indexed by ConnId: connection ids are small and dense
+  std::size_t connected_ = 0;
+  ConnId uplink_ = kNoConn;
+  std::string uplink_topic_;
+  std::vector<std::uint8_t> uplink_buffer_;  ///< [u32 conn | u16 len | record] ...
+  std::size_t uplink_records_ = 0;
+  std::size_t uplink_dropped_ = 0;           ///< since the last forward tick
+  std::vector<std::uint8_t> out_;            ///< scratch for encoding one reply
+};
+
+}  // namespace twinbench::runtime

@@ -1,0 +1,55 @@
+#pragma once
+// Sink port: the structured events that results/ turns into KPIs and the trace hash.
+// An event is a small POD so that emitting one per message costs a few nanoseconds.
+
+#include <cstdint>
+#include <string_view>
+
+#include "twinbench/runtime/ports/Clock.hpp"
+
+namespace twinbench::runtime {
+
+enum class EventKind : std::uint16_t {
+  // edge runtime (gateway)
+  session_opened = 1,    ///< device: CONNECT accepted; a = keepalive_s
+  session_closed = 2,    ///< device; a = CloseReason
+  telemetry = 3,         ///< device; a = MQTT bytes, b = latency_us (arrival - device timestamp), c = qos
+  protocol_error = 4,    ///< device; a = mqtt::DecodeStatus or ProtocolViolation code
+  uplink_sent = 5,       ///< a = bytes, b = records
+  uplink_deferred = 6,   ///< uplink unreachable; a = bytes kept, b = records kept
+  uplink_dropped = 7,    ///< buffer full; a = records dropped
+  // fleet (device side)
+  devices_sent = 20,     ///< one batch window; a = messages, b = MQTT bytes, c = wire bytes, d = radio energy nJ
+  devices_lost = 21,     ///< a = messages lost on the radio (loss probability)
+  devices_dropped = 22,  ///< a = messages not sent because the access link was down
+  acks_received = 23,    ///< a = PUBACKs, b = CONNACKs
+  downlink_dropped = 24, ///< gateway -> devices frames dropped (access link down); a = frames
+  // cloud
+  cloud_received = 30,   ///< a = bytes, b = records
+  // scenario
+  fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
+  link_down = 41,        ///< a = LinkKind (0 access, 1 wan)
+  link_up = 42,          ///< a = LinkKind
+  run_end = 50,          ///< a = records pending in gateway uplink buffers
+};
+
+enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4 };
+
+struct Event {
+  TimeUs t_us = 0;
+  EventKind kind{};
+  std::uint32_t gateway = 0;  ///< global gateway index
+  std::uint32_t device = 0;   ///< device (connection) index within the gateway
+  std::int64_t a = 0, b = 0, c = 0, d = 0;
+};
+
+class Sink {
+public:
+  virtual ~Sink() = default;
+  virtual void emit(const Event& e) = 0;
+};
+
+/** @brief Stable lower-case name of an event kind, for traces and CSV. */
+std::string_view to_string(EventKind k);
+
+}  // namespace twinbench::runtime

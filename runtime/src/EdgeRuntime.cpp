@@ -1,0 +1,191 @@
+#include "twinbench/runtime/EdgeRuntime.hpp"
+
+#include <cassert>
+
+#include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+namespace twinbench::runtime {
+
+namespace {
+// A code outside mqtt::DecodeStatus for protocol errors that are about order, not encoding.
+constexpr std::int64_t kViolationNotConnected = 100;   // first packet was not CONNECT (MQTT-3.1.0-1)
+constexpr std::int64_t kViolationSecondConnect = 101;  // CONNECT on a connected session (MQTT-3.1.0-2)
+constexpr std::int64_t kViolationUnexpected = 102;     // a packet a client must not send to us
+constexpr std::int64_t kViolationBadRecord = 103;      // telemetry payload is not a valid record (session kept)
+}  // namespace
+
+EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
+    : config_(std::move(config)), ports_(ports), uplink_topic_("tb/uplink/" + config_.name) {
+  assert(config_.forward_interval_us > 0 && config_.session_sweep_us > 0);
+}
+
+void EdgeRuntime::start() {
+  uplink_ = ports_.transport.connect("cloud");
+  ports_.clock.schedule(config_.forward_interval_us, [this] { forward(); });
+  ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
+}
+
+void EdgeRuntime::emit(EventKind k, ConnId conn, std::int64_t a, std::int64_t b, std::int64_t c) {
+  ports_.sink.emit({ports_.clock.now_us(), k, config_.gateway_index, conn, a, b, c, 0});
+}
+
+EdgeRuntime::Session& EdgeRuntime::session(ConnId conn) {
+  if (conn >= sessions_.size()) sessions_.resize(static_cast<std::size_t>(conn) + 1);
+  return sessions_[conn];
+}
+
+void EdgeRuntime::on_open(ConnId conn) {
+  Session& s = session(conn);
+  assert(s.state == State::closed);
+  s.state = State::awaiting_connect;
+  s.last_rx_us = ports_.clock.now_us();
+  s.partial.clear();
+}
+
+void EdgeRuntime::on_closed(ConnId conn) {
+  Session& s = session(conn);
+  if (s.state == State::connected) {
+    --connected_;
+    emit(EventKind::session_closed, conn, static_cast<std::int64_t>(CloseReason::peer_closed));
+  }
+  s.state = State::closed;
+  s.partial.clear();
+}
+
+void EdgeRuntime::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
+  Session& s = session(conn);
+  if (s.state == State::closed) return;  // late bytes of a connection we already closed
+  s.last_rx_us = ports_.clock.now_us();
+  if (s.partial.empty()) {
+    const std::ptrdiff_t used = consume(conn, s, bytes);
+    if (used >= 0) s.partial.assign(bytes.begin() + used, bytes.end());
+    return;
+  }
+  s.partial.insert(s.partial.end(), bytes.begin(), bytes.end());
+  std::vector<std::uint8_t> buffered;
+  buffered.swap(s.partial);
+  const std::ptrdiff_t used = consume(conn, s, buffered);
+  if (used >= 0) s.partial.assign(buffered.begin() + used, buffered.end());
+}
+
+std::ptrdiff_t EdgeRuntime::consume(ConnId conn, Session& s, std::span<const std::uint8_t> bytes) {
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    const mqtt::DecodeResult r = mqtt::decode(bytes.subspan(pos), config_.max_packet_bytes);
+    if (r.status == mqtt::DecodeStatus::need_more) break;
+    ports_.compute.charge(config_.ingest_cost_flops);
+    if (r.status != mqtt::DecodeStatus::ok) {
+      emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(r.status));
+      close_session(conn, s, CloseReason::protocol_error);
+      return -1;
+    }
+    pos += r.consumed;
+    std::int64_t violation = 0;
+    if (const auto* c = std::get_if<mqtt::Connect>(&r.packet)) {
+      if (s.state == State::connected) {
+        violation = kViolationSecondConnect;
+      } else {
+        s.state = State::connected;
+        s.keepalive_s = c->keepalive_s;
+        ++connected_;
+        emit(EventKind::session_opened, conn, c->keepalive_s);
+        mqtt::encode(mqtt::Connack{false, mqtt::ConnackCode::accepted}, out_);
+        send(conn);
+      }
+    } else if (s.state != State::connected) {
+      violation = kViolationNotConnected;
+    } else if (const auto* p = std::get_if<mqtt::Publish>(&r.packet)) {
+      ingest_telemetry(conn, p->payload, r.consumed, p->qos);
+      if (p->qos == 1) {
+        mqtt::encode(mqtt::Puback{p->packet_id}, out_);
+        send(conn);
+      }
+    } else if (std::holds_alternative<mqtt::Pingreq>(r.packet)) {
+      mqtt::encode(mqtt::Pingresp{}, out_);
+      send(conn);
+    } else if (std::holds_alternative<mqtt::Disconnect>(r.packet)) {
+      close_session(conn, s, CloseReason::client_disconnect);
+      return -1;
+    } else {
+      violation = kViolationUnexpected;
+    }
+    if (violation != 0) {
+      emit(EventKind::protocol_error, conn, violation);
+      close_session(conn, s, CloseReason::protocol_error);
+      return -1;
+    }
+  }
+  return static_cast<std::ptrdiff_t>(pos);
+}
+
+void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes,
+                                   std::uint8_t qos) {
+  RecordHeader h;
+  if (!decode_record_header(payload, h)) {
+    emit(EventKind::protocol_error, conn, kViolationBadRecord);
+    return;
+  }
+  const TimeUs now = ports_.clock.now_us();
+  emit(EventKind::telemetry, conn, static_cast<std::int64_t>(packet_bytes), now - h.t_us, qos);
+  const std::size_t entry = 6 + payload.size();
+  if (uplink_buffer_.size() + entry > config_.uplink_buffer_bytes_max) {
+    ++uplink_dropped_;
+    return;
+  }
+  const std::uint8_t framing[6] = {static_cast<std::uint8_t>(conn), static_cast<std::uint8_t>(conn >> 8),
+                                   static_cast<std::uint8_t>(conn >> 16), static_cast<std::uint8_t>(conn >> 24),
+                                   static_cast<std::uint8_t>(payload.size()), static_cast<std::uint8_t>(payload.size() >> 8)};
+  uplink_buffer_.insert(uplink_buffer_.end(), framing, framing + 6);
+  uplink_buffer_.insert(uplink_buffer_.end(), payload.begin(), payload.end());
+  ++uplink_records_;
+}
+
+void EdgeRuntime::send(ConnId conn) {
+  // A failed reply is not an error of ours: the device's session recovers or times out.
+  (void)ports_.transport.send(conn, out_);
+  out_.clear();
+}
+
+void EdgeRuntime::close_session(ConnId conn, Session& s, CloseReason why) {
+  if (s.state == State::connected) {
+    --connected_;
+    emit(EventKind::session_closed, conn, static_cast<std::int64_t>(why));
+  }
+  s.state = State::closed;
+  s.partial.clear();
+  ports_.transport.close(conn);
+}
+
+void EdgeRuntime::forward() {
+  ports_.clock.schedule(config_.forward_interval_us, [this] { forward(); });
+  if (uplink_dropped_ > 0) {
+    emit(EventKind::uplink_dropped, kNoConn, static_cast<std::int64_t>(uplink_dropped_));
+    uplink_dropped_ = 0;
+  }
+  if (uplink_records_ == 0) return;
+  mqtt::encode(mqtt::Publish{uplink_topic_, uplink_buffer_, 0, false, false, 0}, out_);
+  const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
+  const auto bytes = static_cast<std::int64_t>(out_.size());
+  out_.clear();
+  if (st == SendStatus::ok) {
+    emit(EventKind::uplink_sent, kNoConn, bytes, static_cast<std::int64_t>(uplink_records_));
+    uplink_buffer_.clear();
+    uplink_records_ = 0;
+  } else {
+    emit(EventKind::uplink_deferred, kNoConn, bytes, static_cast<std::int64_t>(uplink_records_));
+  }
+}
+
+void EdgeRuntime::sweep_sessions() {
+  ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
+  const TimeUs now = ports_.clock.now_us();
+  for (ConnId conn = 0; conn < sessions_.size(); ++conn) {
+    Session& s = sessions_[conn];
+    // MQTT-3.1.2-24: no packet within 1.5 x keepalive means the client is gone.
+    if (s.state == State::connected && s.keepalive_s > 0 && (now - s.last_rx_us) * 2 > TimeUs{s.keepalive_s} * 3'000'000)
+      close_session(conn, s, CloseReason::keepalive_timeout);
+  }
+}
+
+}  // namespace twinbench::runtime

@@ -1,0 +1,212 @@
+#include "twinbench/runtime/EdgeRuntime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+namespace twinbench::runtime {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Test doubles for the ports: they record what the runtime did so the tests can assert on it.
+struct RecordingTransport final : Transport {
+  std::map<ConnId, Bytes> sent;
+  std::vector<ConnId> closed;
+  bool uplink_up = true;
+  ConnId connect(std::string_view endpoint) override { return endpoint == "cloud" ? 1000 : kNoConn; }
+  SendStatus send(ConnId conn, std::span<const std::uint8_t> b) override {
+    if (conn == 1000 && !uplink_up) return SendStatus::unreachable;
+    sent[conn].insert(sent[conn].end(), b.begin(), b.end());
+    return SendStatus::ok;
+  }
+  void close(ConnId conn) override { closed.push_back(conn); }
+};
+struct RecordingSink final : Sink {
+  std::vector<Event> events;
+  void emit(const Event& e) override { events.push_back(e); }
+  std::vector<Event> of(EventKind k) const {
+    std::vector<Event> r;
+    for (const auto& e : events)
+      if (e.kind == k) r.push_back(e);
+    return r;
+  }
+};
+struct CountingCompute final : Compute {
+  double flops = 0;
+  void charge(double f) override { flops += f; }
+};
+
+class EdgeRuntimeTest : public ::testing::Test {
+protected:
+  ManualClock clock;
+  RecordingTransport transport;
+  CountingCompute compute;
+  RecordingSink sink;
+  EdgeConfig config = [] {
+    EdgeConfig c;
+    c.gateway_index = 3;
+    c.name = "gw-a";
+    c.forward_interval_us = 10'000'000;
+    c.session_sweep_us = 1'000'000;
+    return c;
+  }();
+  std::unique_ptr<EdgeRuntime> rt;
+
+  void SetUp() override {
+    rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink});
+    rt->start();
+  }
+  static Bytes connect_bytes(std::uint16_t keepalive_s = 60) {
+    mqtt::Connect c;
+    c.client_id = "dev";
+    c.keepalive_s = keepalive_s;
+    Bytes b;
+    mqtt::encode(c, b);
+    return b;
+  }
+  static Bytes publish_bytes(TimeUs t_us, std::uint8_t qos, std::uint16_t id = 1) {
+    const float v[] = {1, 2, 3, 4, 5, 6};
+    Bytes rec(record_bytes(6));
+    encode_record(t_us, 9, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, qos, false, false, static_cast<std::uint16_t>(qos ? id : 0)}, b);
+    return b;
+  }
+  void connect(ConnId conn) {
+    rt->on_open(conn);
+    rt->on_bytes(conn, connect_bytes());
+  }
+};
+
+TEST_F(EdgeRuntimeTest, ConnectIsAcceptedWithConnack) {
+  connect(0);
+  EXPECT_EQ(transport.sent[0], Bytes({0x20, 2, 0, 0}));
+  ASSERT_EQ(sink.of(EventKind::session_opened).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::session_opened)[0].gateway, 3u);
+  EXPECT_EQ(rt->sessions_connected(), 1u);
+}
+
+TEST_F(EdgeRuntimeTest, Qos1TelemetryIsAckedMeasuredAndCharged) {
+  connect(2);
+  transport.sent.clear();
+  clock.advance_to(5'000);
+  const Bytes pub = publish_bytes(1'000, 1, 77);
+  rt->on_bytes(2, pub);
+  EXPECT_EQ(transport.sent[2], Bytes({0x40, 2, 0, 77}));
+  const auto tel = sink.of(EventKind::telemetry);
+  ASSERT_EQ(tel.size(), 1u);
+  EXPECT_EQ(tel[0].device, 2u);
+  EXPECT_EQ(tel[0].a, static_cast<std::int64_t>(pub.size()));
+  EXPECT_EQ(tel[0].b, 4'000);  // arrival 5000 us - device timestamp 1000 us
+  EXPECT_EQ(tel[0].c, 1);
+  EXPECT_DOUBLE_EQ(compute.flops, 2 * config.ingest_cost_flops);
+}
+
+TEST_F(EdgeRuntimeTest, PacketSplitAcrossReadsIsReassembled) {
+  connect(0);
+  const Bytes pub = publish_bytes(0, 0);
+  rt->on_bytes(0, std::span(pub).first(5));
+  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+  Bytes rest(pub.begin() + 5, pub.end());
+  const Bytes second = publish_bytes(0, 0);
+  rest.insert(rest.end(), second.begin(), second.end());
+  rt->on_bytes(0, rest);
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 2u);
+}
+
+TEST_F(EdgeRuntimeTest, PublishBeforeConnectIsAProtocolErrorThatClosesTheConnection) {
+  rt->on_open(4);
+  rt->on_bytes(4, publish_bytes(0, 0));
+  ASSERT_EQ(sink.of(EventKind::protocol_error).size(), 1u);
+  EXPECT_EQ(transport.closed, std::vector<ConnId>{4});
+  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+}
+
+TEST_F(EdgeRuntimeTest, SecondConnectAndMalformedBytesCloseTheSession) {
+  connect(0);
+  rt->on_bytes(0, connect_bytes());
+  connect(1);
+  rt->on_bytes(1, Bytes{0x36, 0x03, 0, 1, 't'});  // QoS 3
+  const auto errors = sink.of(EventKind::protocol_error);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[1].a, static_cast<std::int64_t>(mqtt::DecodeStatus::bad_qos));
+  EXPECT_EQ(sink.of(EventKind::session_closed).size(), 2u);
+  EXPECT_EQ(rt->sessions_connected(), 0u);
+  // A closed connection ignores late bytes instead of crashing or double-counting.
+  rt->on_bytes(1, publish_bytes(0, 0));
+  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+}
+
+TEST_F(EdgeRuntimeTest, PingreqGetsPingrespAndDisconnectEndsTheSession) {
+  connect(0);
+  transport.sent.clear();
+  rt->on_bytes(0, Bytes{0xC0, 0});
+  EXPECT_EQ(transport.sent[0], Bytes({0xD0, 0}));
+  rt->on_bytes(0, Bytes{0xE0, 0});
+  ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::client_disconnect));
+}
+
+TEST_F(EdgeRuntimeTest, SilentSessionExpiresAfterOneAndAHalfKeepalives) {
+  rt->on_open(0);
+  rt->on_bytes(0, connect_bytes(10));
+  clock.advance_to(15'000'000);  // exactly 1.5 x keepalive: still alive
+  EXPECT_TRUE(sink.of(EventKind::session_closed).empty());
+  clock.advance_to(16'000'000);
+  const auto closed = sink.of(EventKind::session_closed);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].a, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
+  EXPECT_EQ(transport.closed, std::vector<ConnId>{0});
+}
+
+TEST_F(EdgeRuntimeTest, TelemetryIsForwardedToTheCloudAsOneBatch) {
+  connect(0);
+  connect(1);
+  rt->on_bytes(0, publish_bytes(0, 0));
+  rt->on_bytes(1, publish_bytes(0, 0));
+  clock.advance_to(10'000'000);
+  const auto sent = sink.of(EventKind::uplink_sent);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].b, 2);
+  const Bytes& up = transport.sent[1000];
+  const mqtt::DecodeResult r = mqtt::decode(up);
+  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
+  const auto& p = std::get<mqtt::Publish>(r.packet);
+  EXPECT_EQ(p.topic, "tb/uplink/gw-a");
+  EXPECT_EQ(p.payload.size(), 2 * (6 + record_bytes(6)));
+  EXPECT_EQ(rt->records_pending(), 0u);
+}
+
+TEST_F(EdgeRuntimeTest, UnreachableUplinkKeepsRecordsUntilItComesBack) {
+  connect(0);
+  transport.uplink_up = false;
+  rt->on_bytes(0, publish_bytes(0, 0));
+  clock.advance_to(10'000'000);
+  EXPECT_EQ(sink.of(EventKind::uplink_deferred).size(), 1u);
+  EXPECT_EQ(rt->records_pending(), 1u);
+  transport.uplink_up = true;
+  clock.advance_to(20'000'000);
+  ASSERT_EQ(sink.of(EventKind::uplink_sent).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::uplink_sent)[0].b, 1);
+}
+
+TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
+  config.uplink_buffer_bytes_max = 2 * (6 + record_bytes(6));
+  SetUp();
+  connect(0);
+  transport.uplink_up = false;
+  for (int i = 0; i < 5; ++i) rt->on_bytes(0, publish_bytes(0, 0));
+  EXPECT_EQ(rt->records_pending(), 2u);
+  clock.advance_to(10'000'000);
+  ASSERT_EQ(sink.of(EventKind::uplink_dropped).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::uplink_dropped)[0].a, 3);
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime

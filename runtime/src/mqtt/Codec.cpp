@@ -1,0 +1,298 @@
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+#include <cassert>
+
+namespace twinbench::runtime::mqtt {
+
+namespace {
+
+using Bytes = std::span<const std::uint8_t>;
+
+/** Cursor over the variable header and payload of one packet; every read checks the bounds. */
+class Reader {
+public:
+  explicit Reader(Bytes b) : b_(b) {}
+  bool u8(std::uint8_t& v) {
+    if (pos_ + 1 > b_.size()) return false;
+    v = b_[pos_++];
+    return true;
+  }
+  bool u16(std::uint16_t& v) {
+    if (pos_ + 2 > b_.size()) return false;
+    v = static_cast<std::uint16_t>((b_[pos_] << 8) | b_[pos_ + 1]);
+    pos_ += 2;
+    return true;
+  }
+  bool binary(Bytes& v) {
+    std::uint16_t n;
+    if (!u16(n) || pos_ + n > b_.size()) return false;
+    v = b_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool string(std::string_view& v) {
+    Bytes raw;
+    if (!binary(raw)) return false;
+    v = {reinterpret_cast<const char*>(raw.data()), raw.size()};
+    return true;
+  }
+  Bytes rest() {
+    Bytes r = b_.subspan(pos_);
+    pos_ = b_.size();
+    return r;
+  }
+  bool at_end() const { return pos_ == b_.size(); }
+
+private:
+  Bytes b_;
+  std::size_t pos_ = 0;
+};
+
+DecodeResult fail(DecodeStatus s) { return {s, 0, Disconnect{}}; }
+
+DecodeResult decode_connect(Reader r) {
+  std::string_view name;
+  std::uint8_t level, flags;
+  Connect c;
+  if (!r.string(name) || !r.u8(level) || !r.u8(flags) || !r.u16(c.keepalive_s)) return fail(DecodeStatus::length_mismatch);
+  if (name != "MQTT") return fail(DecodeStatus::bad_protocol_name);
+  if (level != 4) return fail(DecodeStatus::bad_protocol_level);
+  c.clean_session = flags & 0x02;
+  c.will = flags & 0x04;
+  c.will_qos = (flags >> 3) & 0x03;
+  c.will_retain = flags & 0x20;
+  c.has_password = flags & 0x40;
+  c.has_username = flags & 0x80;
+  const bool reserved = flags & 0x01;                                            // MQTT-3.1.2-3
+  const bool will_bits_without_will = !c.will && (c.will_qos != 0 || c.will_retain);  // MQTT-3.1.2-11/13/15
+  const bool password_without_user = c.has_password && !c.has_username;          // MQTT-3.1.2-22
+  if (reserved || will_bits_without_will || c.will_qos == 3 || password_without_user)
+    return fail(DecodeStatus::bad_connect_flags);
+  if (!r.string(c.client_id)) return fail(DecodeStatus::length_mismatch);
+  if (!valid_mqtt_utf8(c.client_id)) return fail(DecodeStatus::bad_utf8);
+  if (c.will) {
+    if (!r.string(c.will_topic) || !r.binary(c.will_message)) return fail(DecodeStatus::length_mismatch);
+    if (!valid_mqtt_utf8(c.will_topic)) return fail(DecodeStatus::bad_utf8);
+  }
+  if (c.has_username) {
+    if (!r.string(c.username)) return fail(DecodeStatus::length_mismatch);
+    if (!valid_mqtt_utf8(c.username)) return fail(DecodeStatus::bad_utf8);
+  }
+  if (c.has_password && !r.binary(c.password)) return fail(DecodeStatus::length_mismatch);
+  if (!r.at_end()) return fail(DecodeStatus::length_mismatch);
+  return {DecodeStatus::ok, 0, c};
+}
+
+DecodeResult decode_publish(std::uint8_t flags, Reader r) {
+  Publish p;
+  p.dup = flags & 0x08;
+  p.qos = (flags >> 1) & 0x03;
+  p.retain = flags & 0x01;
+  if (p.qos == 3 || (p.qos == 0 && p.dup)) return fail(DecodeStatus::bad_qos);  // MQTT-3.3.1-2/4
+  if (p.qos == 2) return fail(DecodeStatus::unsupported_packet_type);
+  if (!r.string(p.topic)) return fail(DecodeStatus::length_mismatch);
+  if (p.topic.empty() || p.topic.find_first_of("+#") != std::string_view::npos) return fail(DecodeStatus::bad_topic);
+  if (!valid_mqtt_utf8(p.topic)) return fail(DecodeStatus::bad_utf8);
+  if (p.qos > 0) {
+    if (!r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);
+    if (p.packet_id == 0) return fail(DecodeStatus::bad_packet_id);
+  }
+  p.payload = r.rest();
+  return {DecodeStatus::ok, 0, p};
+}
+
+void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+void put_string(std::vector<std::uint8_t>& out, std::string_view s) {
+  assert(s.size() <= 0xFFFF);
+  put_u16(out, static_cast<std::uint16_t>(s.size()));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+void put_binary(std::vector<std::uint8_t>& out, Bytes b) {
+  assert(b.size() <= 0xFFFF);
+  put_u16(out, static_cast<std::uint16_t>(b.size()));
+  out.insert(out.end(), b.begin(), b.end());
+}
+
+void put_fixed_header(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t remaining) {
+  assert(remaining <= kMaxRemainingLength);
+  out.push_back(first);
+  do {
+    std::uint8_t byte = remaining & 0x7F;
+    remaining >>= 7;
+    if (remaining > 0) byte |= 0x80;
+    out.push_back(byte);
+  } while (remaining > 0);
+}
+
+std::size_t remaining_length_bytes(std::size_t n) { return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4; }
+
+}  // namespace
+
+std::string_view to_string(DecodeStatus s) {
+  switch (s) {
+    case DecodeStatus::ok: return "ok";
+    case DecodeStatus::need_more: return "need_more";
+    case DecodeStatus::bad_remaining_length: return "bad_remaining_length";
+    case DecodeStatus::packet_too_large: return "packet_too_large";
+    case DecodeStatus::bad_fixed_header_flags: return "bad_fixed_header_flags";
+    case DecodeStatus::unsupported_packet_type: return "unsupported_packet_type";
+    case DecodeStatus::reserved_packet_type: return "reserved_packet_type";
+    case DecodeStatus::bad_protocol_name: return "bad_protocol_name";
+    case DecodeStatus::bad_protocol_level: return "bad_protocol_level";
+    case DecodeStatus::bad_connect_flags: return "bad_connect_flags";
+    case DecodeStatus::bad_utf8: return "bad_utf8";
+    case DecodeStatus::bad_qos: return "bad_qos";
+    case DecodeStatus::bad_topic: return "bad_topic";
+    case DecodeStatus::bad_packet_id: return "bad_packet_id";
+    case DecodeStatus::length_mismatch: return "length_mismatch";
+  }
+  return "unknown";
+}
+
+bool valid_mqtt_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x01 && c < 0x80) {  // ASCII fast path; U+0000 is forbidden (MQTT-1.5.3-2)
+      ++p;
+      continue;
+    }
+    int n;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) n = 1, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) n = 2, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) n = 3, cp = c & 0x07;
+    else return false;  // NUL, stray continuation, overlong lead, or beyond U+10FFFF
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return false;  // overlong / range
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogates (MQTT-1.5.3-1)
+    p += n + 1;
+  }
+  return true;
+}
+
+DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_bytes) {
+  if (bytes.size() < 2) return fail(DecodeStatus::need_more);
+  std::size_t remaining = 0;
+  std::size_t i = 1;
+  for (int shift = 0;; shift += 7, ++i) {
+    if (i > 4) return fail(DecodeStatus::bad_remaining_length);
+    if (i >= bytes.size()) return fail(DecodeStatus::need_more);
+    remaining |= static_cast<std::size_t>(bytes[i] & 0x7F) << shift;
+    if (!(bytes[i] & 0x80)) {
+      if (bytes[i] == 0 && i > 1) return fail(DecodeStatus::bad_remaining_length);  // not minimal (MQTT-1.5.5-1 in v5)
+      break;
+    }
+  }
+  const std::size_t header = i + 1;
+  if (header + remaining > max_packet_bytes) return fail(DecodeStatus::packet_too_large);
+  const auto type = static_cast<PacketType>(bytes[0] >> 4);
+  const std::uint8_t flags = bytes[0] & 0x0F;
+  if (bytes[0] >> 4 == 0 || bytes[0] >> 4 == 15) return fail(DecodeStatus::reserved_packet_type);
+  if (type != PacketType::publish) {
+    const bool needs_0010 = type == PacketType::pubrel || type == PacketType::subscribe || type == PacketType::unsubscribe;
+    if (flags != (needs_0010 ? 0x2 : 0x0)) return fail(DecodeStatus::bad_fixed_header_flags);
+  }
+  if (bytes.size() < header + remaining) return fail(DecodeStatus::need_more);
+  Reader r(bytes.subspan(header, remaining));
+
+  DecodeResult res;
+  switch (type) {
+    case PacketType::connect: res = decode_connect(r); break;
+    case PacketType::publish: res = decode_publish(flags, r); break;
+    case PacketType::connack: {
+      std::uint8_t ack_flags, code;
+      if (remaining != 2 || !r.u8(ack_flags) || !r.u8(code)) return fail(DecodeStatus::length_mismatch);
+      if (ack_flags & 0xFE) return fail(DecodeStatus::bad_fixed_header_flags);
+      if (code > 5) return fail(DecodeStatus::length_mismatch);
+      res = {DecodeStatus::ok, 0, Connack{(ack_flags & 1) != 0, static_cast<ConnackCode>(code)}};
+      break;
+    }
+    case PacketType::puback: {
+      Puback p;
+      if (remaining != 2 || !r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);
+      if (p.packet_id == 0) return fail(DecodeStatus::bad_packet_id);
+      res = {DecodeStatus::ok, 0, p};
+      break;
+    }
+    case PacketType::pingreq:
+    case PacketType::pingresp:
+    case PacketType::disconnect:
+      if (remaining != 0) return fail(DecodeStatus::length_mismatch);
+      if (type == PacketType::pingreq) res.packet = Pingreq{};
+      else if (type == PacketType::pingresp) res.packet = Pingresp{};
+      else res.packet = Disconnect{};
+      res.status = DecodeStatus::ok;
+      break;
+    default: return fail(DecodeStatus::unsupported_packet_type);
+  }
+  if (res.status == DecodeStatus::ok) res.consumed = header + remaining;
+  return res;
+}
+
+std::size_t publish_size(std::size_t topic_bytes, std::size_t payload_bytes, std::uint8_t qos) {
+  const std::size_t remaining = 2 + topic_bytes + (qos > 0 ? 2 : 0) + payload_bytes;
+  return 1 + remaining_length_bytes(remaining) + remaining;
+}
+
+void encode(const Connect& c, std::vector<std::uint8_t>& out) {
+  std::size_t remaining = 10 + 2 + c.client_id.size();
+  if (c.will) remaining += 4 + c.will_topic.size() + c.will_message.size();
+  if (c.has_username) remaining += 2 + c.username.size();
+  if (c.has_password) remaining += 2 + c.password.size();
+  put_fixed_header(out, 0x10, remaining);
+  put_string(out, "MQTT");
+  out.push_back(4);
+  std::uint8_t flags = 0;
+  if (c.clean_session) flags |= 0x02;
+  if (c.will) flags |= 0x04 | static_cast<std::uint8_t>(c.will_qos << 3) | (c.will_retain ? 0x20 : 0);
+  if (c.has_password) flags |= 0x40;
+  if (c.has_username) flags |= 0x80;
+  out.push_back(flags);
+  put_u16(out, c.keepalive_s);
+  put_string(out, c.client_id);
+  if (c.will) {
+    put_string(out, c.will_topic);
+    put_binary(out, c.will_message);
+  }
+  if (c.has_username) put_string(out, c.username);
+  if (c.has_password) put_binary(out, c.password);
+}
+
+void encode(const Connack& p, std::vector<std::uint8_t>& out) {
+  out.insert(out.end(), {0x20, 0x02, static_cast<std::uint8_t>(p.session_present ? 1 : 0), static_cast<std::uint8_t>(p.code)});
+}
+
+void encode(const Publish& p, std::vector<std::uint8_t>& out) {
+  assert(p.qos <= 1 && (p.qos == 0) == (p.packet_id == 0));
+  const std::size_t remaining = 2 + p.topic.size() + (p.qos > 0 ? 2 : 0) + p.payload.size();
+  const auto first = static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
+  out.reserve(out.size() + 5 + remaining);
+  put_fixed_header(out, first, remaining);
+  put_string(out, p.topic);
+  if (p.qos > 0) put_u16(out, p.packet_id);
+  out.insert(out.end(), p.payload.begin(), p.payload.end());
+}
+
+void encode(const Puback& p, std::vector<std::uint8_t>& out) {
+  out.insert(out.end(), {0x40, 0x02, static_cast<std::uint8_t>(p.packet_id >> 8), static_cast<std::uint8_t>(p.packet_id)});
+}
+void encode(const Pingreq&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xC0, 0x00}); }
+void encode(const Pingresp&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xD0, 0x00}); }
+void encode(const Disconnect&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xE0, 0x00}); }
+
+void encode(const Packet& p, std::vector<std::uint8_t>& out) {
+  std::visit([&out](const auto& packet) { encode(packet, out); }, p);
+}
+
+}  // namespace twinbench::runtime::mqtt
