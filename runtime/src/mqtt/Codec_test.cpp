@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "twinbench/runtime/ports/Rng.hpp"
+#include "twinbench/core/Random.hpp"
 
 namespace twinbench::runtime::mqtt {
 namespace {
@@ -174,7 +174,7 @@ TEST(MqttCodec, Utf8ValidationFollowsSection153) {
 }
 
 TEST(MqttCodec, RandomBytesNeverCrashAndNeverOverConsume) {
-  RngStream rng = Rng(7).stream("codec-garbage");
+  core::RngStream rng = core::Rng(7).stream("codec-garbage");
   Bytes b;
   std::size_t ok = 0;
   for (int i = 0; i < 200000; ++i) {

@@ -1,11 +1,11 @@
-#include "twinbench/runtime/ports/Rng.hpp"
+#include "twinbench/core/Random.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
 
-namespace twinbench::runtime {
+namespace twinbench::core {
 namespace {
 
 TEST(Rng, SameSeedAndNameGiveTheSameStream) {
@@ -68,4 +68,4 @@ TEST(Rng, BelowCoversTheRangeEvenly) {
 }
 
 }  // namespace
-}  // namespace twinbench::runtime
+}  // namespace twinbench::core

@@ -1,10 +1,10 @@
-#include "twinbench/runtime/ports/Rng.hpp"
+#include "twinbench/core/Random.hpp"
 
 #include <cassert>
 #include <cmath>
 #include <numbers>
 
-namespace twinbench::runtime {
+namespace twinbench::core {
 
 std::uint64_t mix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -71,4 +71,4 @@ RngStream Rng::stream(std::string_view name, std::uint64_t index) const {
   return RngStream(mix64(seed_ ^ mix64(fnv1a64(name) ^ mix64(index + 0x5851F42D4C957F2Dull))));
 }
 
-}  // namespace twinbench::runtime
+}  // namespace twinbench::core

@@ -1,0 +1,111 @@
+#include "twinbench/twins/Compressor.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace twinbench::twins {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kTwoPi = 2.0 * std::numbers::pi;
+constexpr double kDay_s = 86400.0;
+}  // namespace
+
+std::string_view to_string(FaultMode m) {
+  switch (m) {
+    case FaultMode::bearing_wear: return "bearing_wear";
+    case FaultMode::valve_leak: return "valve_leak";
+    case FaultMode::cooling_fault: return "cooling_fault";
+  }
+  return "unknown";
+}
+
+std::optional<FaultMode> fault_mode_from_string(std::string_view s) {
+  for (int m = 0; m < kFaultModes; ++m)
+    if (to_string(static_cast<FaultMode>(m)) == s) return static_cast<FaultMode>(m);
+  return std::nullopt;
+}
+
+CompressorFleet::CompressorFleet(std::size_t n, const CompressorSpec& spec, Ambient ambient, core::RngStream variation)
+    : spec_(spec), ambient_(ambient) {
+  const auto N = static_cast<Eigen::Index>(n);
+  base_load_.resize(N);
+  phase_s_.resize(N);
+  rated_current_a_.resize(N);
+  vibration_base_.resize(N);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    base_load_[i] = 0.45 + 0.35 * variation.uniform();
+    phase_s_[i] = spec.cycle_s * variation.uniform();
+    rated_current_a_[i] = spec.rated_current_a * (1.0 + 0.03 * variation.normal());
+    vibration_base_[i] = spec.vibration_base_mm_s * (0.8 + 0.4 * variation.uniform());
+  }
+  // Start in thermal equilibrium at midnight with the mean duty.
+  const double ambient0 = ambient.mean_c + ambient.amplitude_c * std::sin(-kTwoPi * 0.375);
+  temp_c_ = ambient0 + spec.unloaded_temp_rise_c + base_load_ * (spec.loaded_temp_rise_c - spec.unloaded_temp_rise_c);
+  last_t_s_ = Eigen::ArrayXd::Zero(N);
+  for (int m = 0; m < kFaultModes; ++m) {
+    onset_s_[m] = Eigen::ArrayXd::Constant(N, kInf);
+    ramp_s_[m] = Eigen::ArrayXd::Ones(N);
+  }
+}
+
+void CompressorFleet::set_fault(std::size_t i, FaultMode mode, double onset_s, double ramp_s) {
+  assert(i < size() && ramp_s > 0);
+  onset_s_[static_cast<int>(mode)][static_cast<Eigen::Index>(i)] = onset_s;
+  ramp_s_[static_cast<int>(mode)][static_cast<Eigen::Index>(i)] = ramp_s;
+}
+
+double CompressorFleet::severity(std::size_t i, FaultMode mode, double t_s) const {
+  const auto m = static_cast<int>(mode);
+  const auto k = static_cast<Eigen::Index>(i);
+  const double x = std::clamp((t_s - onset_s_[m][k]) / ramp_s_[m][k], 0.0, 1.0);
+  return x * x;
+}
+
+void CompressorFleet::step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::ArrayXXd& out) {
+  assert(idx.size() == t_s.size());
+  const auto m = static_cast<Eigen::Index>(idx.size());
+  const Eigen::Map<const Eigen::Array<std::uint32_t, Eigen::Dynamic, 1>> I(idx.data(), m);
+  const Eigen::Map<const Eigen::ArrayXd> t(t_s.data(), m);
+  out.resize(kChannels, m);
+
+  auto severity_of = [&](FaultMode mode) -> Eigen::ArrayXd {
+    const auto k = static_cast<int>(mode);
+    return ((t - onset_s_[k](I)) / ramp_s_[k](I)).max(0.0).min(1.0).square();
+  };
+  const Eigen::ArrayXd sev_bearing = severity_of(FaultMode::bearing_wear);
+  const Eigen::ArrayXd sev_valve = severity_of(FaultMode::valve_leak);
+  const Eigen::ArrayXd sev_cooling = severity_of(FaultMode::cooling_fault);
+
+  const Eigen::ArrayXd day = (kTwoPi / kDay_s) * t;
+  const Eigen::ArrayXd ambient = ambient_.mean_c + ambient_.amplitude_c * (day - kTwoPi * 0.375).sin();
+  const Eigen::ArrayXd demand = base_load_(I) * (0.75 + 0.25 * (day - kTwoPi * 0.30).sin());
+  // A leaking valve delivers less air per loaded second, so the controller loads longer.
+  const Eigen::ArrayXd duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
+  const Eigen::ArrayXd cycle = (t + phase_s_(I)) / spec_.cycle_s;
+  const Eigen::ArrayXd loaded = ((cycle - cycle.floor()) < duty).cast<double>();
+
+  const Eigen::ArrayXd current =
+      rated_current_a_(I) * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
+                             (1.0 - loaded) * spec_.unload_current_ratio);
+  out.row(motor_current_a) = current.transpose();
+  out.row(power_kw) = (std::sqrt(3.0) * spec_.voltage_v * spec_.power_factor / 1000.0 * current).transpose();
+  out.row(discharge_pressure_bar) = (spec_.setpoint_bar - loaded * 0.6 * sev_valve - (1.0 - loaded) * 0.5).transpose();
+
+  // Thermal mass averages the load cycle: first-order lag towards the duty-weighted target.
+  const Eigen::ArrayXd target = ambient + spec_.unloaded_temp_rise_c +
+                                duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) + 45.0 * sev_cooling +
+                                10.0 * sev_valve;
+  const Eigen::ArrayXd dt = (t - last_t_s_(I)).max(0.0);
+  const Eigen::ArrayXd temp = target + (temp_c_(I) - target) * (-dt / spec_.thermal_tau_s).exp();
+  temp_c_(I) = temp;
+  last_t_s_(I) = t;
+  out.row(discharge_temp_c) = temp.transpose();
+
+  out.row(vibration_rms_mm_s) = (vibration_base_(I) * (0.6 + 0.4 * loaded) + 9.0 * sev_bearing * sev_bearing.sqrt()).transpose();
+  out.row(duty_cycle) = duty.transpose();
+}
+
+}  // namespace twinbench::twins

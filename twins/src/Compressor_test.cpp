@@ -1,0 +1,128 @@
+#include "twinbench/twins/Compressor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <vector>
+
+namespace twinbench::twins {
+namespace {
+
+/** Sample device `i` every `period_s` from t0 to t1 and return the mean of channel `c`. */
+double mean_channel(CompressorFleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
+  Eigen::ArrayXXd out;
+  double sum = 0;
+  int n = 0;
+  for (double t = t0; t < t1; t += period_s, ++n) {
+    const std::uint32_t idx[] = {i};
+    const double ts[] = {t};
+    f.step(idx, ts, out);
+    sum += out(c, 0);
+  }
+  return sum / n;
+}
+
+CompressorFleet make_fleet(std::size_t n = 4) { return CompressorFleet(n, CompressorSpec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); }
+
+TEST(Compressor, HealthyOutputsAreInPlausibleRanges) {
+  CompressorFleet f = make_fleet(50);
+  Eigen::ArrayXXd out;
+  std::vector<std::uint32_t> idx(50);
+  std::iota(idx.begin(), idx.end(), 0);
+  for (double t = 0; t < 86400; t += 600) {
+    std::vector<double> ts(50, t);
+    f.step(idx, ts, out);
+    for (Eigen::Index j = 0; j < out.cols(); ++j) {
+      ASSERT_GT(out(motor_current_a, j), 15.0);
+      ASSERT_LT(out(motor_current_a, j), 75.0);
+      ASSERT_GT(out(discharge_pressure_bar, j), 6.5);
+      ASSERT_LE(out(discharge_pressure_bar, j), 7.5);
+      ASSERT_GT(out(discharge_temp_c, j), 40.0);
+      ASSERT_LT(out(discharge_temp_c, j), 110.0);
+      ASSERT_GT(out(vibration_rms_mm_s, j), 0.5);
+      ASSERT_LT(out(vibration_rms_mm_s, j), 3.0);  // ISO 10816 zone A/B for a healthy machine
+      ASSERT_GE(out(duty_cycle, j), 0.05);
+      ASSERT_LE(out(duty_cycle, j), 1.0);
+    }
+  }
+}
+
+TEST(Compressor, PowerFollowsThreePhaseFormula) {
+  CompressorFleet f = make_fleet();
+  Eigen::ArrayXXd out;
+  const std::uint32_t idx[] = {0};
+  const double ts[] = {1234.0};
+  f.step(idx, ts, out);
+  EXPECT_NEAR(out(power_kw, 0), std::sqrt(3.0) * 400 * 0.86 * out(motor_current_a, 0) / 1000, 1e-9);
+}
+
+TEST(Compressor, AfternoonIsHotterThanNight) {
+  CompressorFleet f = make_fleet();
+  const double night = mean_channel(f, 0, 2 * 3600, 4 * 3600, discharge_temp_c);
+  const double afternoon = mean_channel(f, 0, 14 * 3600, 16 * 3600, discharge_temp_c);
+  EXPECT_GT(afternoon - night, 8.0);
+}
+
+TEST(Compressor, SeverityRampsQuadraticallyFromOnsetToFailure) {
+  CompressorFleet f = make_fleet();
+  f.set_fault(1, FaultMode::valve_leak, 1000, 100);
+  EXPECT_EQ(f.severity(1, FaultMode::valve_leak, 999), 0.0);
+  EXPECT_DOUBLE_EQ(f.severity(1, FaultMode::valve_leak, 1050), 0.25);
+  EXPECT_EQ(f.severity(1, FaultMode::valve_leak, 5000), 1.0);
+  EXPECT_EQ(f.severity(1, FaultMode::bearing_wear, 5000), 0.0);
+  EXPECT_EQ(f.severity(0, FaultMode::valve_leak, 5000), 0.0);
+}
+
+TEST(Compressor, EachFaultShowsInItsSignature) {
+  const double day = 86400;
+  struct Case { FaultMode mode; Channel channel; double min_increase; };
+  for (const Case& c : {Case{FaultMode::bearing_wear, vibration_rms_mm_s, 6.0}, Case{FaultMode::valve_leak, duty_cycle, 0.1},
+                        Case{FaultMode::valve_leak, power_kw, 3.0}, Case{FaultMode::cooling_fault, discharge_temp_c, 30.0}}) {
+    CompressorFleet healthy = make_fleet(), faulty = make_fleet();
+    faulty.set_fault(2, c.mode, 0.0, day / 2);
+    const double h = mean_channel(healthy, 2, day, day + 7200, c.channel);
+    const double f = mean_channel(faulty, 2, day, day + 7200, c.channel);
+    EXPECT_GT(f - h, c.min_increase) << to_string(c.mode) << " on " << kChannelNames[c.channel];
+  }
+}
+
+TEST(Compressor, TemperatureLagsTowardsItsTarget) {
+  CompressorFleet f = make_fleet();
+  f.set_fault(0, FaultMode::cooling_fault, 3600, 1);  // a step change at t = 1 h
+  Eigen::ArrayXXd out;
+  const std::uint32_t idx[] = {0};
+  double before = 0, after_1tau = 0, after_5tau = 0;
+  for (double t = 0; t <= 3600 + 1500; t += 10) {
+    const double ts[] = {t};
+    f.step(idx, ts, out);
+    if (t == 3590) before = out(discharge_temp_c, 0);
+    if (t == 3900) after_1tau = out(discharge_temp_c, 0);
+    if (t == 3600 + 1500) after_5tau = out(discharge_temp_c, 0);
+  }
+  EXPECT_NEAR((after_1tau - before) / 45.0, 1 - std::exp(-1.0), 0.08);  // ~63 % of the step after one tau
+  EXPECT_NEAR(after_5tau - before, 45.0, 4.0);
+}
+
+TEST(Compressor, BatchedSteppingEqualsOneDeviceAtATime) {
+  CompressorFleet batched = make_fleet(8), single = make_fleet(8);
+  batched.set_fault(3, FaultMode::bearing_wear, 100, 5000);
+  single.set_fault(3, FaultMode::bearing_wear, 100, 5000);
+  const std::vector<std::uint32_t> idx = {7, 3, 0, 5};
+  Eigen::ArrayXXd all, one;
+  for (double t = 0; t < 3000; t += 10) {
+    const std::vector<double> ts = {t + 1, t + 2, t + 3, t + 4};
+    batched.step(idx, ts, all);
+    for (std::size_t j = 0; j < idx.size(); ++j) {
+      single.step(std::span(&idx[j], 1), std::span(&ts[j], 1), one);
+      for (int c = 0; c < kChannels; ++c) ASSERT_EQ(all(c, static_cast<Eigen::Index>(j)), one(c, 0));
+    }
+  }
+}
+
+TEST(Compressor, FaultModeNamesRoundTrip) {
+  for (int m = 0; m < kFaultModes; ++m) EXPECT_EQ(fault_mode_from_string(to_string(static_cast<FaultMode>(m))), static_cast<FaultMode>(m));
+  EXPECT_FALSE(fault_mode_from_string("rust").has_value());
+}
+
+}  // namespace
+}  // namespace twinbench::twins
