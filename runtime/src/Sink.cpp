@@ -16,6 +16,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::devices_dropped: return "devices_dropped";
     case EventKind::acks_received: return "acks_received";
     case EventKind::downlink_dropped: return "downlink_dropped";
+    case EventKind::transport_reset: return "transport_reset";
     case EventKind::cloud_received: return "cloud_received";
     case EventKind::fault_onset: return "fault_onset";
     case EventKind::link_down: return "link_down";

@@ -79,9 +79,12 @@ void CompressorFleet::step(std::span<const std::uint32_t> idx, std::span<const d
   const Eigen::ArrayXd sev_valve = severity_of(FaultMode::valve_leak);
   const Eigen::ArrayXd sev_cooling = severity_of(FaultMode::cooling_fault);
 
-  const Eigen::ArrayXd day = (kTwoPi / kDay_s) * t;
-  const Eigen::ArrayXd ambient = ambient_.mean_c + ambient_.amplitude_c * (day - kTwoPi * 0.375).sin();
-  const Eigen::ArrayXd demand = base_load_(I) * (0.75 + 0.25 * (day - kTwoPi * 0.30).sin());
+  // Daily cycles in single precision: Eigen vectorises float sin (not double), and a daily sine needs
+  // no more than 7 digits. The phase is reduced to [0, 1) in double first to keep that accuracy.
+  const Eigen::ArrayXf day = (kTwoPi * (t / kDay_s - (t / kDay_s).floor())).cast<float>();
+  const Eigen::ArrayXd ambient =
+      ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
+  const Eigen::ArrayXd demand = base_load_(I) * (0.75 + 0.25 * (day - static_cast<float>(kTwoPi * 0.30)).sin().cast<double>());
   // A leaking valve delivers less air per loaded second, so the controller loads longer.
   const Eigen::ArrayXd duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
   const Eigen::ArrayXd cycle = (t + phase_s_(I)) / spec_.cycle_s;

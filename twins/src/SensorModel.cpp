@@ -29,24 +29,26 @@ void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::ArrayXXd&
   const auto m = static_cast<Eigen::Index>(idx.size());
   assert(truth.cols() == m && truth.rows() == kChannels);
   // Draw the uniforms per device (each from its own stream, in a fixed order), then turn them into
-  // normals in one vectorised Box-Muller pass over the batch.
-  Eigen::ArrayXXd u1(kChannels / 2, m), u2(kChannels / 2, m);
+  // normals in one vectorised Box-Muller pass over the batch, in float (Eigen vectorises float log and
+  // sin/cos; readings are float anyway).
+  Eigen::ArrayXXf u1(kChannels / 2, m), u2(kChannels / 2, m);
   for (Eigen::Index j = 0; j < m; ++j) {
     core::RngStream& r = rng[idx[static_cast<std::size_t>(j)]];
     for (int k = 0; k < kChannels / 2; ++k) {
-      u1(k, j) = r.uniform_open0();
-      u2(k, j) = r.uniform();
+      u1(k, j) = static_cast<float>(r.uniform_open0());
+      u2(k, j) = static_cast<float>(r.uniform());
     }
   }
-  const Eigen::ArrayXXd radius = (-2.0 * u1.log()).sqrt();
-  const Eigen::ArrayXXd angle = (2.0 * std::numbers::pi) * u2;
-  Eigen::ArrayXXd z(kChannels, m);
+  u1 = u1.max(std::numeric_limits<float>::min());  // rounding to float may reach 0; log(0) must not happen
+  const Eigen::ArrayXXf radius = (-2.0f * u1.log()).sqrt();
+  const Eigen::ArrayXXf angle = static_cast<float>(2.0 * std::numbers::pi) * u2;
+  Eigen::ArrayXXf z(kChannels, m);
   z.topRows(kChannels / 2) = radius * angle.cos();
   z.bottomRows(kChannels / 2) = radius * angle.sin();
 
   out.resize(kChannels, m);
   for (int c = 0; c < kChannels; ++c) {
-    Eigen::ArrayXd v = truth.row(c).transpose() + spec_.noise_sd[c] * z.row(c).transpose();
+    Eigen::ArrayXd v = truth.row(c).transpose() + spec_.noise_sd[c] * z.row(c).transpose().cast<double>();
     for (Eigen::Index j = 0; j < m; ++j) v[j] += bias_(c, idx[static_cast<std::size_t>(j)]);
     if (spec_.quantum[c] > 0) v = (v / spec_.quantum[c]).round() * spec_.quantum[c];
     out.row(c) = v.cast<float>().transpose();

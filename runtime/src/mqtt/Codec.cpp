@@ -91,7 +91,10 @@ DecodeResult decode_publish(std::uint8_t flags, Reader r) {
   if (p.qos == 3 || (p.qos == 0 && p.dup)) return fail(DecodeStatus::bad_qos);  // MQTT-3.3.1-2/4
   if (p.qos == 2) return fail(DecodeStatus::unsupported_packet_type);
   if (!r.string(p.topic)) return fail(DecodeStatus::length_mismatch);
-  if (p.topic.empty() || p.topic.find_first_of("+#") != std::string_view::npos) return fail(DecodeStatus::bad_topic);
+  if (p.topic.empty()) return fail(DecodeStatus::bad_topic);
+  for (char c : p.topic) {
+    if (c == '+' || c == '#') return fail(DecodeStatus::bad_topic);  // MQTT-3.3.2-2: no wildcards in a topic name
+  }
   if (!valid_mqtt_utf8(p.topic)) return fail(DecodeStatus::bad_utf8);
   if (p.qos > 0) {
     if (!r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);

@@ -24,6 +24,7 @@ enum class EventKind : std::uint16_t {
   devices_dropped = 22,  ///< a = messages not sent because the access link was down
   acks_received = 23,    ///< a = PUBACKs, b = CONNACKs
   downlink_dropped = 24, ///< gateway -> devices frames dropped (access link down); a = frames
+  transport_reset = 25,  ///< frames refused on connections the gateway had closed (device gets a reset); a = frames
   // cloud
   cloud_received = 30,   ///< a = bytes, b = records
   // scenario

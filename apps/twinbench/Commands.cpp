@@ -1,0 +1,263 @@
+#include "Commands.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "twinbench/results/Assertions.hpp"
+#include "twinbench/results/Collector.hpp"
+#include "twinbench/sim/ScenarioLoader.hpp"
+#include "twinbench/sim/Simulation.hpp"
+
+namespace twinbench::app {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--out DIR] [--junit FILE] [--quiet]
+
+Simulate the scenario and write, into the output folder:
+  summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes
+  messages.csv       per-gateway message, byte and session counts
+  ground_truth.csv   every injected asset fault: device, mode, onset, failure time
+  run.json           wall time, simulated seconds per wall second, peak memory (varies run to run)
+A KPI table goes to stdout, progress to stderr. Files appear only when the run completes.
+
+options:
+  --seed N       seed for every random stream (default: the scenario's "seed", else 1)
+  --out DIR      output folder (default: results/runs/<scenario name>/seed-<N>)
+  --junit FILE   also write the scenario's assertions as JUnit XML
+  --quiet        no progress on stderr
+exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
+)";
+
+constexpr const char* kValidateHelp = R"(usage: twinbench validate <scenario>
+
+Load and check a scenario (keys, types, units, ranges, site names, assertion KPI paths) without
+running it. Prints a one-line description and exits 0, or the first error and exits 2.
+)";
+
+struct RunArgs {
+  std::string scenario;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::string> out, junit;
+  bool quiet = false;
+};
+
+std::uint64_t parse_seed(const std::string& s) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(s, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (s.empty() || used != s.size() || s[0] == '-' || s[0] == '+') throw UsageError{"--seed: expected a non-negative integer, got '" + s + "'"};
+  return v;
+}
+
+/** Returns nullopt after printing help. */
+std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, const char* help, bool run_options) {
+  RunArgs r;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw UsageError{a + " needs a value"};
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << help;
+      return std::nullopt;
+    } else if (run_options && a == "--seed") {
+      r.seed = parse_seed(value());
+    } else if (run_options && a == "--out") {
+      r.out = value();
+    } else if (run_options && a == "--junit") {
+      r.junit = value();
+    } else if (run_options && a == "--quiet") {
+      r.quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError{"unknown option '" + a + "'"};
+    } else if (r.scenario.empty()) {
+      r.scenario = a;
+    } else {
+      throw UsageError{"one scenario at a time (got '" + r.scenario + "' and '" + a + "')"};
+    }
+  }
+  if (r.scenario.empty()) throw UsageError{"missing <scenario> (a scenario JSON file or a folder with scenario.json)"};
+  return r;
+}
+
+results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
+  results::RunMeta m;
+  m.scenario = sc.name;
+  m.seed = seed;
+  m.duration_s = sc.duration_s;
+  m.sites = sc.sites.size();
+  for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
+  for (int k = 0; k < twins::kFaultModes; ++k) m.fault_modes.emplace_back(twins::to_string(static_cast<twins::FaultMode>(k)));
+  return m;
+}
+
+std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc) {
+  std::vector<results::AssertionSpec> specs;
+  for (const auto& a : sc.assertions) specs.push_back({a.kpi, a.min, a.max});
+  return specs;
+}
+
+/** Every assertion must name a numeric KPI; checked against the summary of an empty run, before running. */
+void check_assertion_paths(const sim::Scenario& sc) {
+  results::Collector empty(run_meta(sc, sc.seed));
+  const auto kpis = results::numeric_kpis(empty.summary());
+  for (std::size_t i = 0; i < sc.assertions.size(); ++i) {
+    if (std::find(kpis.begin(), kpis.end(), sc.assertions[i].kpi) != kpis.end()) continue;
+    throw sim::ScenarioError(sc.file + ": /assertions/" + std::to_string(i) + "/kpi: '" + sc.assertions[i].kpi +
+                             "' is not a numeric KPI of summary.json (for example /messages/delivery_ratio, /latency_ms/p99; "
+                             "docs/scenario-format.md lists them all)");
+  }
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream o(p, std::ios::binary);
+  o << content;
+  o.close();
+  if (!o) throw UsageError{"cannot write " + p.string()};
+}
+
+/** Write all result files into a staging folder, then swap it in: never a half-written output folder. */
+void publish(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code ec;
+  fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
+  if (ec) throw UsageError{"cannot create " + out.parent_path().string() + ": " + ec.message()};
+  const fs::path staging = out.string() + ".partial-" + std::to_string(::getpid());
+  fs::remove_all(staging, ec);
+  fs::create_directory(staging, ec);
+  if (ec) throw UsageError{"cannot create " + staging.string() + ": " + ec.message()};
+  for (const auto& [name, content] : files) write_file(staging / name, content);
+  fs::remove_all(out, ec);
+  fs::rename(staging, out, ec);
+  if (ec) throw UsageError{"cannot move results into " + out.string() + ": " + ec.message()};
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+void print_kpi_table(const json& s) {
+  auto row = [](const std::string& k, const std::string& v) { std::cout << "  " << k << std::string(k.size() < 28 ? 28 - k.size() : 1, ' ') << v << '\n'; };
+  const auto& m = s["messages"];
+  const auto& l = s["latency_ms"];
+  std::cout << "twinbench run: " << s["scenario"].get<std::string>() << ", seed " << s["seed"].get<std::uint64_t>() << ", "
+            << fmt("%.4g", s["duration_s"].get<double>() / 3600.0) << " h simulated, " << s["fleet"]["devices"].get<std::uint64_t>()
+            << " devices behind " << s["fleet"]["gateways"].get<std::uint64_t>() << " gateways\n";
+  row("KPI", "value");
+  row("messages generated", std::to_string(m["generated"].get<std::uint64_t>()));
+  row("messages received", std::to_string(m["received"].get<std::uint64_t>()));
+  row("lost / dropped / reset", std::to_string(m["lost_radio"].get<std::uint64_t>()) + " / " +
+                                    std::to_string(m["dropped_link_down"].get<std::uint64_t>()) + " / " +
+                                    std::to_string(m["rejected_reset"].get<std::uint64_t>()));
+  row("delivery ratio", fmt("%.4f", m["delivery_ratio"].get<double>()));
+  row("latency p50 / p99 / max", fmt("%.2f", l["p50"].get<double>()) + " / " + fmt("%.2f", l["p99"].get<double>()) + " / " +
+                                     fmt("%.2f", l["max"].get<double>()) + " ms");
+  row("sessions connected ratio", fmt("%.4f", s["sessions"]["connected_ratio"].get<double>()));
+  row("records at cloud", std::to_string(s["uplink"]["cloud_records"].get<std::uint64_t>()));
+  row("uplink bytes", std::to_string(s["bytes"]["uplink"].get<std::uint64_t>()));
+  row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"].get<double>()) + " J/device/day");
+  row("asset faults injected", std::to_string(s["faults"]["asset_faults_injected"].get<std::uint64_t>()));
+  row("link outages", std::to_string(s["faults"]["link_outages"].get<std::uint64_t>()));
+  row("trace hash", s["trace_hash"].get<std::string>());
+}
+
+std::uint64_t peak_rss_bytes() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace
+
+int cmd_validate(const std::vector<std::string>& args) {
+  const auto a = parse_run_args(args, kValidateHelp, false);
+  if (!a) return kOk;
+  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  check_assertion_paths(sc);
+  std::cout << sc.file << ": ok: scenario '" << sc.name << "', " << sc.sites.size() << " site(s), " << sc.gateways().size()
+            << " gateway(s), " << sc.device_count() << " devices, " << sc.duration_s << " s, " << sc.asset_faults.size() + sc.link_faults.size()
+            << " fault(s), " << sc.assertions.size() << " assertion(s)\n";
+  return kOk;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  const auto a = parse_run_args(args, kRunHelp, true);
+  if (!a) return kOk;
+  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  check_assertion_paths(sc);
+  const std::uint64_t seed = a->seed.value_or(sc.seed);
+  const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
+  if (a->junit) {
+    const fs::path parent = fs::path(*a->junit).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent)) throw UsageError{"--junit: folder " + parent.string() + " does not exist"};
+  }
+
+  results::Collector collector(run_meta(sc, seed));
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto wall_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
+  double last_print = 0;
+  sim::RunOptions opt;
+  opt.seed = seed;
+  if (!a->quiet) {
+    opt.on_progress = [&](double sim_s) {
+      const double w = wall_s();
+      if (w - last_print < 1.0 && sim_s < sc.duration_s) return;
+      last_print = w;
+      std::fprintf(stderr, "[twinbench] %s seed %llu: %3.0f%%  %.4g of %.4g h simulated  %.1f s wall  %.3g sim-s/wall-s\n", sc.name.c_str(),
+                   static_cast<unsigned long long>(seed), 100.0 * sim_s / sc.duration_s, sim_s / 3600, sc.duration_s / 3600, w,
+                   w > 0 ? sim_s / w : 0.0);
+    };
+  }
+  sim::run_simulation(sc, opt, collector);
+  const double wall = wall_s();
+
+  const json summary = collector.summary();
+  const auto checks = results::check_assertions(summary, assertion_specs(sc));
+  json run;
+  run["format"] = "twinbench-run/1";
+  run["scenario"] = sc.name;
+  run["seed"] = seed;
+  run["wall_s"] = wall;
+  run["sim_s_per_wall_s"] = wall > 0 ? sc.duration_s / wall : 0.0;
+  run["device_messages_per_wall_s"] = wall > 0 ? summary["messages"]["generated"].get<double>() / wall : 0.0;
+  run["events"] = collector.events();
+  run["peak_rss_bytes"] = peak_rss_bytes();
+  run["version"] = TWINBENCH_VERSION;
+  publish(out, {{"summary.json", summary.dump(2) + "\n"},
+                {"messages.csv", collector.messages_csv()},
+                {"ground_truth.csv", collector.ground_truth_csv()},
+                {"run.json", run.dump(2) + "\n"}});
+  if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
+
+  print_kpi_table(summary);
+  int failed = 0;
+  for (const auto& c : checks) {
+    if (c.passed) continue;
+    ++failed;
+    std::cerr << "ASSERTION FAILED: " << c.message << '\n';
+  }
+  if (!a->quiet)
+    std::cerr << "[twinbench] results in " << out.string() << (checks.empty() ? "" : ", " + std::to_string(checks.size() - failed) + "/" +
+                                                                                  std::to_string(checks.size()) + " assertions passed")
+              << '\n';
+  return failed ? kAssertionFailed : kOk;
+}
+
+}  // namespace twinbench::app

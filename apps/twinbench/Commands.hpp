@@ -1,0 +1,19 @@
+#pragma once
+// The twinbench CLI's subcommands. Exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
+
+#include <string>
+#include <vector>
+
+namespace twinbench::app {
+
+enum ExitCode : int { kOk = 0, kAssertionFailed = 1, kBadInput = 2, kInternalError = 3 };
+
+/** @brief A usage or input error: the message is printed as is and the exit code is 2. */
+struct UsageError {
+  std::string message;
+};
+
+int cmd_run(const std::vector<std::string>& args);
+int cmd_validate(const std::vector<std::string>& args);
+
+}  // namespace twinbench::app

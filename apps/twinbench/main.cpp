@@ -1,0 +1,60 @@
+// twinbench: simulation and digital-twin test bench for AIoT fleets.
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "Commands.hpp"
+#include "twinbench/sim/ScenarioLoader.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: twinbench <command> [options]
+
+Simulate AIoT fleets (devices, gateways, links, cloud) with the real edge runtime under SimGrid.
+
+commands:
+  run <scenario>        run a scenario and write its results (twinbench run --help)
+  validate <scenario>   check a scenario file without running it
+  help                  show this text
+
+<scenario> is a scenario JSON file or a folder holding scenario.json.
+exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace twinbench::app;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return kBadInput;
+  }
+  const std::string cmd = args.front();
+  args.erase(args.begin());
+  try {
+    if (cmd == "run") return cmd_run(args);
+    if (cmd == "validate") return cmd_validate(args);
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+      std::cout << kUsage;
+      return kOk;
+    }
+    if (cmd == "--version") {
+      std::cout << "twinbench " TWINBENCH_VERSION "\n";
+      return kOk;
+    }
+    std::cerr << "twinbench: unknown command '" << cmd << "'\n\n" << kUsage;
+    return kBadInput;
+  } catch (const UsageError& e) {
+    std::cerr << "twinbench " << cmd << ": " << e.message << "\n(see: twinbench " << cmd << " --help)\n";
+    return kBadInput;
+  } catch (const twinbench::sim::ScenarioError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "twinbench " << cmd << ": internal error: " << e.what() << '\n';
+    return kInternalError;
+  }
+}

@@ -1,0 +1,98 @@
+#pragma once
+// The devices behind one gateway, as state machines driven by one timer queue (not one actor each).
+// produce() runs every device due before a time: batched physics, sensor readings, real MQTT bytes.
+// consume() applies what the gateway sent back. No SimGrid here: the actor that owns a FleetCore only
+// moves its batches across the simulated network, so this part is unit-tested and benchmarked alone.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "twinbench/core/Random.hpp"
+#include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/sim/Wire.hpp"
+#include "twinbench/twins/Compressor.hpp"
+#include "twinbench/twins/SensorModel.hpp"
+
+namespace twinbench::sim {
+
+struct FleetConfig {
+  std::string topic_prefix;  ///< devices publish to <prefix>/<device>/telemetry
+  std::uint32_t devices = 0;
+  runtime::TimeUs period_us = 10'000'000;
+  std::uint8_t qos = 1;
+  std::uint16_t keepalive_s = 60;
+  double loss_probability = 0;
+  double overhead_bytes_per_message = 0;
+  double energy_nj_per_bit = 0;
+  double energy_nj_per_message = 0;
+};
+
+struct WindowStats {
+  std::uint32_t messages = 0;  ///< handed to the radio
+  std::uint32_t lost = 0;      ///< of those, not delivered (loss probability)
+  std::uint32_t dropped = 0;   ///< not sent: the access link was down
+  std::uint64_t mqtt_bytes = 0, wire_bytes = 0;
+  double energy_nj = 0;
+};
+
+struct AckStats {
+  std::uint32_t pubacks = 0, connacks = 0, resets = 0, malformed = 0;
+};
+
+class FleetCore {
+public:
+  /**
+   * @brief Devices [0, config.devices) with their physics, sensors and streams. Device i's stream is
+   * `rng.stream(stream_family, i)`: its phase, radio losses and sensor noise come from it alone.
+   */
+  FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::SensorBank sensors, const core::Rng& rng,
+            const std::string& stream_family);
+
+  /** @brief When the next device is due, if any. */
+  runtime::TimeUs next_due_us() const { return due_.top().t_us; }
+  /**
+   * @brief Every device due strictly before `until_us` (or exactly at it when `inclusive`) samples its
+   * sensors and, when `link_up`, appends its packets to `out` with their delay after `send_us` (the time
+   * the batch leaves, <= every due time); each device is rescheduled one period later.
+   */
+  WindowStats produce(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
+  /** @brief Apply frames the gateway sent (CONNACK, PUBACK, resets). */
+  AckStats consume(const WireBatch& in);
+
+  twins::CompressorFleet& physics() { return physics_; }
+  std::uint32_t size() const { return config_.devices; }
+  /** @brief Approximate heap bytes held per device (for the memory budget). */
+  std::size_t bytes_per_device() const;
+
+private:
+  struct Due {
+    runtime::TimeUs t_us;
+    std::uint32_t device;
+    bool operator>(const Due& o) const { return t_us != o.t_us ? t_us > o.t_us : device > o.device; }
+  };
+  enum class Link : std::uint8_t { down, up };  // device's view of its MQTT connection
+
+  void encode_device(std::uint32_t device, std::size_t column, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
+                     WindowStats& st);
+
+  FleetConfig config_;
+  twins::CompressorFleet physics_;
+  twins::SensorBank sensors_;
+  std::vector<core::RngStream> rng_;
+  std::vector<std::uint32_t> seq_;
+  std::vector<Link> connected_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+  // Scratch reused across windows.
+  std::vector<std::uint32_t> idx_;
+  std::vector<double> t_s_;
+  std::vector<runtime::TimeUs> t_us_;
+  Eigen::ArrayXXd truth_;
+  Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic> readings_;
+  std::vector<std::uint8_t> packet_;
+  std::string topic_;
+};
+
+}  // namespace twinbench::sim

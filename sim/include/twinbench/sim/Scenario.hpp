@@ -1,0 +1,108 @@
+#pragma once
+// A scenario (format v1): the plant, its network, the workload, the faults and the assertions of one run.
+// Units are in every name. docs/scenario-format.md is the user-facing reference for the JSON form.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "twinbench/twins/Compressor.hpp"
+#include "twinbench/twins/SensorModel.hpp"
+
+namespace twinbench::sim {
+
+/** @brief Device-to-gateway access network of one gateway (a shared medium). */
+struct LinkSpec {
+  std::string preset;                     ///< wifi, ethernet, cellular-4g, lorawan
+  double bandwidth_bps = 0;               ///< shared by the gateway's devices
+  double latency_ms = 0;
+  double loss_probability = 0;            ///< a message is not delivered (after link-layer retries)
+  double overhead_bytes_per_message = 0;  ///< link + network + transport headers on the wire
+  double energy_nj_per_bit = 0;           ///< device radio energy while transmitting
+  double energy_nj_per_message = 0;       ///< wake-up / tail energy of one transmission
+};
+
+/** @brief The preset's values; nullopt for an unknown name. */
+std::optional<LinkSpec> link_preset(const std::string& name);
+/** @brief Names of all presets, sorted, for error messages and docs. */
+std::vector<std::string> link_preset_names();
+
+struct WanSpec {
+  double bandwidth_bps = 20e6;
+  double latency_ms = 30;
+};
+
+struct GatewaySpec {
+  double cpu_flops = 1e9;                        ///< simulated gateway CPU speed
+  double forward_interval_s = 10;
+  std::uint64_t uplink_buffer_bytes_max = 4u << 20;
+  double ingest_cost_flops = 5000;               ///< per decoded packet
+};
+
+struct DeviceSpec {
+  double period_s = 10;
+  std::uint8_t qos = 1;
+  std::uint16_t keepalive_s = 60;
+};
+
+struct SiteSpec {
+  std::string name;
+  std::uint32_t gateways = 1;
+  std::uint32_t devices_per_gateway = 1;
+  twins::Ambient ambient;
+  DeviceSpec device;
+  LinkSpec link;
+  WanSpec wan;
+  GatewaySpec gateway;
+};
+
+struct AssetFault {
+  double at_s = 0;
+  twins::FaultMode mode{};
+  double fraction = 0;    ///< of the devices in scope, rounded to the nearest whole device
+  double ramp_s = 0;      ///< from onset to failure (severity 1)
+  std::optional<std::size_t> site;  ///< index into sites; nullopt = whole fleet
+};
+
+enum class LinkKind : std::uint8_t { access = 0, wan = 1 };
+
+struct LinkFault {
+  double at_s = 0;
+  double duration_s = 0;
+  LinkKind link = LinkKind::access;
+  std::size_t site = 0;
+  std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
+};
+
+struct Assertion {
+  std::string kpi;  ///< JSON pointer into summary.json
+  std::optional<double> min, max;
+};
+
+/** @brief One gateway of the expanded plant, in global gateway-index order. */
+struct GatewayRef {
+  std::size_t site = 0;
+  std::uint32_t index_in_site = 0;
+  std::string name;  ///< <site>-gw-<k>
+};
+
+struct Scenario {
+  std::string file;  ///< where it was loaded from (for messages)
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  double duration_s = 0;
+  double batch_window_ms = 100;  ///< device->gateway coalescing window; 0 = one comm per message
+  twins::SensorSpec sensors = twins::default_compressor_sensors();
+  std::vector<SiteSpec> sites;
+  std::vector<AssetFault> asset_faults;
+  std::vector<LinkFault> link_faults;
+  std::vector<Assertion> assertions;
+
+  /** @brief Every gateway of the plant, site by site. */
+  std::vector<GatewayRef> gateways() const;
+  std::uint64_t device_count() const;
+};
+
+}  // namespace twinbench::sim

@@ -1,0 +1,23 @@
+#pragma once
+// Loading and validating scenario files. Every error names the file, the JSON path and what was expected.
+
+#include <stdexcept>
+#include <string>
+
+#include "twinbench/sim/Scenario.hpp"
+
+namespace twinbench::sim {
+
+/** @brief Bad input: the message is complete and meant for the user as is. */
+class ScenarioError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/** @brief Load a scenario from a JSON file, or from a folder holding scenario.json. Throws ScenarioError. */
+Scenario load_scenario(const std::string& path);
+
+/** @brief Parse scenario JSON text; `file` is used in messages. Throws ScenarioError. */
+Scenario parse_scenario(const std::string& text, const std::string& file);
+
+}  // namespace twinbench::sim

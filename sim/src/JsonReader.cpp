@@ -1,0 +1,110 @@
+#include "JsonReader.hpp"
+
+#include <cmath>
+
+#include "twinbench/sim/ScenarioLoader.hpp"
+
+namespace twinbench::sim {
+
+using nlohmann::json;
+
+JsonObject::JsonObject(const json& j, std::string path, const std::string& file) : j_(j), path_(std::move(path)), file_(file) {
+  if (!j.is_object()) fail_at(file_, path_.empty() ? "/" : path_, "expected an object, got " + show(j));
+}
+
+void JsonObject::fail_at(const std::string& file, const std::string& path, const std::string& what) {
+  throw ScenarioError(file + ": " + path + ": " + what);
+}
+
+void JsonObject::fail(std::string_view key, const std::string& what) const { fail_at(file_, path_of(key), what); }
+
+std::string JsonObject::show(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+void JsonObject::allow(std::initializer_list<std::string_view> allowed) const {
+  for (const auto& [key, value] : j_.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (known) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fail(key, "unknown key '" + key + "' (expected one of: " + list + ")");
+  }
+}
+
+const json& JsonObject::at(std::string_view key) const {
+  if (!j_.contains(key)) fail_at(file_, path_.empty() ? "/" : path_, "missing required key '" + std::string(key) + "'");
+  return j_.at(std::string(key));
+}
+
+std::string JsonObject::string(std::string_view key) const {
+  const json& v = at(key);
+  if (!v.is_string()) fail(key, "expected a string, got " + show(v));
+  return v.get<std::string>();
+}
+
+std::string JsonObject::string_or(std::string_view key, std::string fallback) const { return has(key) ? string(key) : fallback; }
+
+double JsonObject::number_at(std::string_view key, bool (*ok)(double), const char* expected) const {
+  const json& v = at(key);
+  if (!v.is_number() || !ok(v.get<double>())) fail(key, std::string("expected ") + expected + ", got " + show(v));
+  return v.get<double>();
+}
+
+double JsonObject::positive(std::string_view key) const {
+  return number_at(key, [](double x) { return std::isfinite(x) && x > 0; }, "a positive number");
+}
+double JsonObject::positive_or(std::string_view key, double fallback) const { return has(key) ? positive(key) : fallback; }
+double JsonObject::non_negative_or(std::string_view key, double fallback) const {
+  return has(key) ? number_at(key, [](double x) { return std::isfinite(x) && x >= 0; }, "a number >= 0") : fallback;
+}
+double JsonObject::number_or(std::string_view key, double fallback) const {
+  return has(key) ? number_at(key, [](double x) { return std::isfinite(x); }, "a number") : fallback;
+}
+double JsonObject::probability_or(std::string_view key, double fallback) const {
+  return has(key) ? number_at(key, [](double x) { return x >= 0 && x <= 1; }, "a probability in [0, 1]") : fallback;
+}
+std::optional<double> JsonObject::optional_number(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return number_at(key, [](double x) { return std::isfinite(x); }, "a number");
+}
+
+std::uint64_t JsonObject::integer(std::string_view key, std::uint64_t min, std::uint64_t max) const {
+  const json& v = at(key);
+  const bool integral = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+  bool in_range = false;
+  if (integral && v.is_number_unsigned()) in_range = v.get<std::uint64_t>() >= min && v.get<std::uint64_t>() <= max;
+  else if (integral) in_range = v.get<double>() >= static_cast<double>(min) && v.get<double>() <= static_cast<double>(max);
+  if (!in_range) {
+    std::string expected = min == 1 && max == UINT64_MAX ? "a positive integer"
+                           : max == UINT64_MAX           ? "an integer >= " + std::to_string(min)
+                                                         : "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+    fail(key, "expected " + expected + ", got " + show(v));
+  }
+  return v.is_number_unsigned() ? v.get<std::uint64_t>() : static_cast<std::uint64_t>(v.get<double>());
+}
+
+std::uint64_t JsonObject::integer_or(std::string_view key, std::uint64_t min, std::uint64_t max, std::uint64_t fallback) const {
+  return has(key) ? integer(key, min, max) : fallback;
+}
+
+JsonObject JsonObject::object(std::string_view key) const { return JsonObject(at(key), path_of(key), file_); }
+
+std::optional<JsonObject> JsonObject::optional_object(std::string_view key) const {
+  if (!has(key)) return std::nullopt;
+  return object(key);
+}
+
+std::vector<std::pair<const json*, std::string>> JsonObject::array(std::string_view key, bool required) const {
+  std::vector<std::pair<const json*, std::string>> out;
+  if (!required && !has(key)) return out;
+  const json& v = at(key);
+  if (!v.is_array()) fail(key, "expected an array, got " + show(v));
+  for (std::size_t i = 0; i < v.size(); ++i) out.emplace_back(&v[i], path_of(key) + "/" + std::to_string(i));
+  return out;
+}
+
+}  // namespace twinbench::sim

@@ -1,0 +1,55 @@
+#pragma once
+// Validating reads from a JSON document: each accessor knows its JSON pointer and the file, so that
+// every complaint reads like `scenario.json: /sites/0/devices_per_gateway: expected a positive integer, got -5`.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace twinbench::sim {
+
+class JsonObject {
+public:
+  /** @brief Wrap `j` found at `path` in `file`; fails unless it is an object. */
+  JsonObject(const nlohmann::json& j, std::string path, const std::string& file);
+
+  /** @brief Fail on any key not in `allowed`. */
+  void allow(std::initializer_list<std::string_view> allowed) const;
+  bool has(std::string_view key) const { return j_.contains(key); }
+
+  std::string string(std::string_view key) const;
+  std::string string_or(std::string_view key, std::string fallback) const;
+  double positive(std::string_view key) const;
+  double positive_or(std::string_view key, double fallback) const;
+  double non_negative_or(std::string_view key, double fallback) const;
+  double number_or(std::string_view key, double fallback) const;
+  double probability_or(std::string_view key, double fallback) const;
+  std::optional<double> optional_number(std::string_view key) const;
+  std::uint64_t integer(std::string_view key, std::uint64_t min, std::uint64_t max) const;
+  std::uint64_t integer_or(std::string_view key, std::uint64_t min, std::uint64_t max, std::uint64_t fallback) const;
+  JsonObject object(std::string_view key) const;
+  std::optional<JsonObject> optional_object(std::string_view key) const;
+  /** @brief Elements of an array (empty if absent and not required), each with its path. */
+  std::vector<std::pair<const nlohmann::json*, std::string>> array(std::string_view key, bool required) const;
+
+  std::string path_of(std::string_view key) const { return path_ + "/" + std::string(key); }
+  [[noreturn]] void fail(std::string_view key, const std::string& what) const;
+  [[noreturn]] static void fail_at(const std::string& file, const std::string& path, const std::string& what);
+  /** @brief A short rendering of a JSON value for "got ..." in messages. */
+  static std::string show(const nlohmann::json& v);
+
+private:
+  const nlohmann::json& at(std::string_view key) const;
+  double number_at(std::string_view key, bool (*ok)(double), const char* expected) const;
+
+  const nlohmann::json& j_;
+  std::string path_;
+  const std::string& file_;
+};
+
+}  // namespace twinbench::sim

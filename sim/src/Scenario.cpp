@@ -1,0 +1,47 @@
+#include "twinbench/sim/Scenario.hpp"
+
+#include <map>
+
+namespace twinbench::sim {
+
+namespace {
+// Order-of-magnitude defaults for a message of ~100 bytes; every value can be overridden per site.
+// Energy: active radio power / PHY rate, plus the wake-up (Wi-Fi association keep-alive, LTE tail, LoRa
+// preamble) cost of one transmission. Sources and caveats in docs/scenario-format.md.
+const std::map<std::string, LinkSpec>& presets() {
+  static const std::map<std::string, LinkSpec> p = {
+      {"ethernet", {"ethernet", 100e6, 0.3, 0.0, 58, 5, 0}},
+      {"wifi", {"wifi", 20e6, 3.0, 0.001, 70, 20, 1e6}},
+      {"cellular-4g", {"cellular-4g", 10e6, 45.0, 0.002, 80, 100, 50e6}},
+      {"lorawan", {"lorawan", 5470, 60.0, 0.01, 13, 24000, 20e6}},
+  };
+  return p;
+}
+}  // namespace
+
+std::optional<LinkSpec> link_preset(const std::string& name) {
+  auto it = presets().find(name);
+  if (it == presets().end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> link_preset_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, spec] : presets()) names.push_back(name);
+  return names;
+}
+
+std::vector<GatewayRef> Scenario::gateways() const {
+  std::vector<GatewayRef> out;
+  for (std::size_t s = 0; s < sites.size(); ++s)
+    for (std::uint32_t g = 0; g < sites[s].gateways; ++g) out.push_back({s, g, sites[s].name + "-gw-" + std::to_string(g)});
+  return out;
+}
+
+std::uint64_t Scenario::device_count() const {
+  std::uint64_t n = 0;
+  for (const auto& s : sites) n += std::uint64_t{s.gateways} * s.devices_per_gateway;
+  return n;
+}
+
+}  // namespace twinbench::sim

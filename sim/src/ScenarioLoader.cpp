@@ -1,0 +1,200 @@
+#include "twinbench/sim/ScenarioLoader.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "JsonReader.hpp"
+
+namespace twinbench::sim {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kFormat = "twinbench-scenario/1";
+constexpr std::uint32_t kDevicesPerGatewayMax = 1'000'000;
+constexpr std::uint32_t kGatewaysPerSiteMax = 100'000;
+
+bool valid_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")); }
+
+LinkSpec read_link(const JsonObject& o) {
+  o.allow({"preset", "bandwidth_bps", "latency_ms", "loss_probability", "overhead_bytes_per_message", "energy_nj_per_bit",
+           "energy_nj_per_message"});
+  const std::string name = o.string("preset");
+  std::optional<LinkSpec> preset = link_preset(name);
+  if (!preset) {
+    std::string list;
+    for (const auto& n : link_preset_names()) list += (list.empty() ? "" : ", ") + n;
+    o.fail("preset", "unknown preset '" + name + "' (expected one of: " + list + ")");
+  }
+  LinkSpec l = *preset;
+  l.bandwidth_bps = o.positive_or("bandwidth_bps", l.bandwidth_bps);
+  l.latency_ms = o.non_negative_or("latency_ms", l.latency_ms);
+  l.loss_probability = o.probability_or("loss_probability", l.loss_probability);
+  if (l.loss_probability >= 1) o.fail("loss_probability", "expected a probability below 1 (nothing would ever arrive), got 1");
+  l.overhead_bytes_per_message = o.non_negative_or("overhead_bytes_per_message", l.overhead_bytes_per_message);
+  l.energy_nj_per_bit = o.non_negative_or("energy_nj_per_bit", l.energy_nj_per_bit);
+  l.energy_nj_per_message = o.non_negative_or("energy_nj_per_message", l.energy_nj_per_message);
+  return l;
+}
+
+SiteSpec read_site(const JsonObject& o) {
+  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway"});
+  SiteSpec s;
+  s.name = o.string("name");
+  if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
+  s.gateways = static_cast<std::uint32_t>(o.integer("gateways", 1, kGatewaysPerSiteMax));
+  s.devices_per_gateway = static_cast<std::uint32_t>(o.integer("devices_per_gateway", 1, kDevicesPerGatewayMax));
+  if (auto a = o.optional_object("ambient")) {
+    a->allow({"mean_c", "amplitude_c"});
+    s.ambient.mean_c = a->number_or("mean_c", s.ambient.mean_c);
+    s.ambient.amplitude_c = a->non_negative_or("amplitude_c", s.ambient.amplitude_c);
+  }
+  if (auto d = o.optional_object("device")) {
+    d->allow({"period_s", "qos", "keepalive_s"});
+    s.device.period_s = d->positive_or("period_s", s.device.period_s);
+    if (s.device.period_s < 0.001) d->fail("period_s", "expected a period of at least 0.001 s, got " + std::to_string(s.device.period_s));
+    s.device.qos = static_cast<std::uint8_t>(d->integer_or("qos", 0, 1, s.device.qos));
+    s.device.keepalive_s = static_cast<std::uint16_t>(d->integer_or("keepalive_s", 0, 65535, s.device.keepalive_s));
+  }
+  s.link = read_link(o.object("link"));
+  if (auto w = o.optional_object("wan")) {
+    w->allow({"bandwidth_bps", "latency_ms"});
+    s.wan.bandwidth_bps = w->positive_or("bandwidth_bps", s.wan.bandwidth_bps);
+    s.wan.latency_ms = w->non_negative_or("latency_ms", s.wan.latency_ms);
+  }
+  if (auto g = o.optional_object("gateway")) {
+    g->allow({"cpu_flops", "forward_interval_s", "uplink_buffer_bytes_max", "ingest_cost_flops"});
+    s.gateway.cpu_flops = g->positive_or("cpu_flops", s.gateway.cpu_flops);
+    s.gateway.forward_interval_s = g->positive_or("forward_interval_s", s.gateway.forward_interval_s);
+    s.gateway.uplink_buffer_bytes_max = g->integer_or("uplink_buffer_bytes_max", 1024, UINT32_MAX, s.gateway.uplink_buffer_bytes_max);
+    s.gateway.ingest_cost_flops = g->non_negative_or("ingest_cost_flops", s.gateway.ingest_cost_flops);
+  }
+  return s;
+}
+
+std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view key) {
+  const std::string name = o.string(key);
+  for (std::size_t i = 0; i < sc.sites.size(); ++i)
+    if (sc.sites[i].name == name) return i;
+  o.fail(key, "no site named '" + name + "'");
+}
+
+void read_fault(Scenario& sc, const JsonObject& o) {
+  const std::string kind = o.string("kind");
+  if (kind == "asset") {
+    o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site"});
+    AssetFault f;
+    f.at_s = o.non_negative_or("at_s", 0);
+    const std::string mode = o.string("mode");
+    const auto m = twins::fault_mode_from_string(mode);
+    if (!m) o.fail("mode", "unknown fault mode '" + mode + "' (expected one of: bearing_wear, valve_leak, cooling_fault)");
+    f.mode = *m;
+    f.fraction = o.probability_or("fraction", 0);
+    if (!o.has("fraction")) o.fail("fraction", "missing required key 'fraction'");
+    f.ramp_s = o.positive("ramp_s");
+    if (o.has("site")) f.site = site_index(sc, o, "site");
+    sc.asset_faults.push_back(f);
+  } else if (kind == "link_down") {
+    o.allow({"kind", "at_s", "duration_s", "link", "site", "gateway"});
+    LinkFault f;
+    f.at_s = o.non_negative_or("at_s", 0);
+    f.duration_s = o.positive("duration_s");
+    const std::string link = o.string_or("link", "access");
+    if (link != "access" && link != "wan") o.fail("link", "expected \"access\" or \"wan\", got '" + link + "'");
+    f.link = link == "wan" ? LinkKind::wan : LinkKind::access;
+    f.site = site_index(sc, o, "site");
+    if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
+    sc.link_faults.push_back(f);
+  } else {
+    o.fail("kind", "unknown fault kind '" + kind + "' (expected one of: asset, link_down)");
+  }
+}
+
+void read_sensors(Scenario& sc, const JsonObject& o) {
+  o.allow({"dropout_probability", "noise_scale", "bias_scale"});
+  sc.sensors.dropout_probability = o.probability_or("dropout_probability", sc.sensors.dropout_probability);
+  const double noise = o.non_negative_or("noise_scale", 1.0), bias = o.non_negative_or("bias_scale", 1.0);
+  for (auto& x : sc.sensors.noise_sd) x *= noise;
+  for (auto& x : sc.sensors.bias_sd) x *= bias;
+}
+
+void read_assertion(Scenario& sc, const JsonObject& o) {
+  o.allow({"kpi", "min", "max"});
+  Assertion a;
+  a.kpi = o.string("kpi");
+  if (a.kpi.empty() || a.kpi[0] != '/') o.fail("kpi", "expected a JSON pointer into summary.json such as \"/messages/delivery_ratio\", got '" + a.kpi + "'");
+  a.min = o.optional_number("min");
+  a.max = o.optional_number("max");
+  if (!a.min && !a.max) o.fail("min", "an assertion needs \"min\", \"max\" or both");
+  if (a.min && a.max && *a.min > *a.max) o.fail("max", "expected max >= min");
+  sc.assertions.push_back(a);
+}
+
+/** nlohmann reports a byte offset; users want line:column. */
+std::string line_col(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line, col = 1;
+    else ++col;
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& file) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    throw ScenarioError(file + ":" + line_col(text, e.byte == 0 ? 0 : e.byte - 1) + ": malformed JSON: " + what);
+  }
+  const JsonObject root(doc, "", file);
+  root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "sites", "faults", "assertions"});
+  Scenario sc;
+  sc.file = file;
+  if (root.has("format") && root.string("format") != kFormat)
+    root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
+  sc.name = root.string("name");
+  if (!valid_name(sc.name)) root.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + sc.name + "'");
+  sc.description = root.string_or("description", "");
+  sc.seed = root.integer_or("seed", 0, UINT64_MAX, 1);
+  sc.duration_s = root.positive("duration_s");
+  if (auto n = root.optional_object("network")) {
+    n->allow({"batch_window_ms"});
+    sc.batch_window_ms = n->non_negative_or("batch_window_ms", sc.batch_window_ms);
+  }
+  if (auto s = root.optional_object("sensors")) read_sensors(sc, *s);
+  const auto sites = root.array("sites", true);
+  if (sites.empty()) root.fail("sites", "expected at least one site");
+  for (const auto& [j, path] : sites) {
+    sc.sites.push_back(read_site(JsonObject(*j, path, file)));
+    for (std::size_t k = 0; k + 1 < sc.sites.size(); ++k)
+      if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
+  }
+  for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
+  for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string file = path;
+  if (fs::is_directory(path, ec)) file = (fs::path(path) / "scenario.json").string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const bool exists = fs::exists(file, ec);
+    throw ScenarioError(file + ": cannot read scenario: " + (exists ? "permission denied or not a regular file" : "no such file"));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file);
+}
+
+}  // namespace twinbench::sim

@@ -1,0 +1,104 @@
+#include "SimPorts.hpp"
+
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Exec.hpp>
+#include <simgrid/s4u/Actor.hpp>
+
+#include <cmath>
+
+namespace twinbench::sim {
+
+namespace sg4 = simgrid::s4u;
+using runtime::ConnId;
+using runtime::EventKind;
+
+runtime::TimeUs to_us(double seconds) { return std::llround(seconds * 1e6); }
+double to_s(runtime::TimeUs us) { return static_cast<double>(us) * 1e-6; }
+
+runtime::TimeUs SimClock::now_us() const { return std::max(floor_us_, to_us(sg4::Engine::get_clock())); }
+
+runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void()> fn) {
+  return timers_.add(now_us() + delay_us, std::move(fn));
+}
+
+void SimCompute::execute() {
+  if (pending_flops_ <= 0) return;
+  const double flops = pending_flops_;
+  pending_flops_ = 0;
+  sg4::this_actor::execute(flops);
+}
+
+SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* fleet, sg4::Mailbox* cloud, const LinkFlags& links,
+                           runtime::Sink& sink, SimClock& clock)
+    : gateway_(gateway), fleet_(fleet), cloud_(cloud), links_(links), sink_(sink), clock_(clock), downlink_(std::make_unique<WireBatch>()) {}
+
+ConnId SimTransport::connect(std::string_view endpoint) { return endpoint == "cloud" ? kCloud : runtime::kNoConn; }
+
+void SimTransport::set_open(ConnId c, bool v) {
+  if (c >= open_.size()) open_.resize(static_cast<std::size_t>(c) + 1, 0);
+  open_[c] = v;
+}
+
+runtime::SendStatus SimTransport::send(ConnId conn, std::span<const std::uint8_t> bytes) {
+  if (conn == kCloud) {
+    if (!links_.wan_up) return runtime::SendStatus::unreachable;
+    auto* m = new UplinkMessage{gateway_, std::vector<std::uint8_t>(bytes.begin(), bytes.end())};
+    // TCP/IP headers: 40 bytes per 1460-byte segment.
+    const auto size = bytes.size() + 40 * ((bytes.size() + 1459) / 1460);
+    cloud_->put_init(m, size)->detach([](void* p) { delete static_cast<UplinkMessage*>(p); });
+    return runtime::SendStatus::ok;
+  }
+  if (!is_open(conn)) return runtime::SendStatus::closed;
+  downlink_->add(conn, WireFrame::none, bytes);
+  downlink_->wire_bytes += bytes.size() + 40;
+  return runtime::SendStatus::ok;
+}
+
+void SimTransport::close(ConnId conn) {
+  if (!is_open(conn)) return;
+  set_open(conn, false);
+  downlink_->add(conn, WireFrame::close, {});
+  downlink_->wire_bytes += 40;
+}
+
+void SimTransport::deliver(const WireBatch& batch, runtime::TransportHandler& handler) {
+  const runtime::TimeUs arrival_us = to_us(sg4::Engine::get_clock());
+  for (const WireFrame& f : batch.frames) {
+    clock_.advance_to(arrival_us + f.delay_us);
+    clock_.timers().fire_due(clock_.now_us());
+    if (f.flags & WireFrame::open) {
+      if (is_open(f.conn)) handler.on_closed(f.conn);  // the device gave up on its old connection
+      set_open(f.conn, true);
+      handler.on_open(f.conn);
+    } else if (!is_open(f.conn)) {
+      // Bytes on a connection we closed: the device learns it from a reset, like TCP's RST.
+      ++resets_;
+      downlink_->add(f.conn, WireFrame::close, {});
+      downlink_->wire_bytes += 40;
+      continue;
+    }
+    handler.on_bytes(f.conn, batch.bytes_of(f));
+  }
+}
+
+void SimTransport::flush() {
+  if (resets_ > 0) {
+    sink_.emit({clock_.now_us(), EventKind::transport_reset, gateway_, runtime::kNoConn, resets_, 0, 0, 0});
+    resets_ = 0;
+  }
+  if (downlink_->empty()) return;
+  if (!links_.access_up) {
+    sink_.emit({clock_.now_us(), EventKind::downlink_dropped, gateway_, runtime::kNoConn,
+                static_cast<std::int64_t>(downlink_->frames.size()), 0, 0, 0});
+    downlink_->frames.clear();
+    downlink_->bytes.clear();
+    downlink_->wire_bytes = 0;
+    return;
+  }
+  const auto size = downlink_->wire_bytes;
+  fleet_->put_init(downlink_.release(), size)->detach([](void* p) { delete static_cast<WireBatch*>(p); });
+  downlink_ = std::make_unique<WireBatch>();
+}
+
+}  // namespace twinbench::sim
