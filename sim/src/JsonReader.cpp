@@ -79,9 +79,12 @@ std::uint64_t JsonObject::integer(std::string_view key, std::uint64_t min, std::
   if (integral && v.is_number_unsigned()) in_range = v.get<std::uint64_t>() >= min && v.get<std::uint64_t>() <= max;
   else if (integral) in_range = v.get<double>() >= static_cast<double>(min) && v.get<double>() <= static_cast<double>(max);
   if (!in_range) {
-    std::string expected = min == 1 && max == UINT64_MAX ? "a positive integer"
-                           : max == UINT64_MAX           ? "an integer >= " + std::to_string(min)
-                                                         : "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+    // Name the bound that was broken: below the minimum (or not an integer) reads as the kind of number
+    // wanted; above the maximum gives the whole range.
+    const bool above_max = integral && v.get<double>() > static_cast<double>(max);
+    const std::string expected = above_max ? "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]"
+                                 : min == 1 ? "a positive integer"
+                                            : "an integer >= " + std::to_string(min);
     fail(key, "expected " + expected + ", got " + show(v));
   }
   return v.is_number_unsigned() ? v.get<std::uint64_t>() : static_cast<std::uint64_t>(v.get<double>());

@@ -1,0 +1,160 @@
+#include "twinbench/sim/ScenarioLoader.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace twinbench::sim {
+namespace {
+
+using nlohmann::json;
+
+json minimal() {
+  return json::parse(R"({
+    "name": "t",
+    "duration_s": 60,
+    "sites": [{"name": "s", "gateways": 1, "devices_per_gateway": 3, "link": {"preset": "wifi"}}]
+  })");
+}
+
+/** The message of the ScenarioError that parsing `j` throws, or "" if it parses. */
+std::string error_of(const json& j) {
+  try {
+    parse_scenario(j.dump(), "scenario.json");
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ScenarioLoader, MinimalScenarioGetsDocumentedDefaults) {
+  const Scenario sc = parse_scenario(minimal().dump(), "scenario.json");
+  EXPECT_EQ(sc.name, "t");
+  EXPECT_EQ(sc.seed, 1u);
+  EXPECT_EQ(sc.batch_window_ms, 100);
+  ASSERT_EQ(sc.sites.size(), 1u);
+  const SiteSpec& s = sc.sites[0];
+  EXPECT_EQ(s.device.period_s, 10);
+  EXPECT_EQ(s.device.qos, 1);
+  EXPECT_EQ(s.link.preset, "wifi");
+  EXPECT_EQ(s.link.bandwidth_bps, link_preset("wifi")->bandwidth_bps);
+  EXPECT_EQ(sc.device_count(), 3u);
+  ASSERT_EQ(sc.gateways().size(), 1u);
+  EXPECT_EQ(sc.gateways()[0].name, "s-gw-0");
+}
+
+TEST(ScenarioLoader, ReadsOverridesFaultsAndAssertions) {
+  json j = minimal();
+  j["seed"] = 42;
+  j["sites"][0]["link"]["latency_ms"] = 12.5;
+  j["sites"][0]["device"] = {{"period_s", 2}, {"qos", 0}};
+  j["faults"] = json::parse(R"([
+    {"kind": "asset", "at_s": 5, "mode": "valve_leak", "fraction": 0.5, "ramp_s": 100, "site": "s"},
+    {"kind": "link_down", "at_s": 10, "duration_s": 3, "link": "wan", "site": "s", "gateway": 0}])");
+  j["assertions"] = json::parse(R"([{"kpi": "/latency_ms/p99", "max": 20}])");
+  const Scenario sc = parse_scenario(j.dump(), "x.json");
+  EXPECT_EQ(sc.seed, 42u);
+  EXPECT_EQ(sc.sites[0].link.latency_ms, 12.5);
+  EXPECT_EQ(sc.sites[0].device.period_s, 2);
+  EXPECT_EQ(sc.sites[0].device.qos, 0);
+  ASSERT_EQ(sc.asset_faults.size(), 1u);
+  EXPECT_EQ(sc.asset_faults[0].mode, twins::FaultMode::valve_leak);
+  EXPECT_EQ(sc.asset_faults[0].site, 0u);
+  ASSERT_EQ(sc.link_faults.size(), 1u);
+  EXPECT_EQ(sc.link_faults[0].link, LinkKind::wan);
+  EXPECT_EQ(sc.link_faults[0].gateway, 0u);
+  ASSERT_EQ(sc.assertions.size(), 1u);
+  EXPECT_EQ(*sc.assertions[0].max, 20);
+}
+
+struct BadCase {
+  const char* name;
+  std::function<void(json&)> edit;
+  const char* message;
+};
+
+class ScenarioLoaderErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ScenarioLoaderErrors, NameTheFilePathAndExpectation) {
+  json j = minimal();
+  GetParam().edit(j);
+  EXPECT_EQ(error_of(j), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ScenarioLoaderErrors,
+    ::testing::Values(
+        BadCase{"negative_count", [](json& j) { j["sites"][0]["devices_per_gateway"] = -5; },
+                "scenario.json: /sites/0/devices_per_gateway: expected a positive integer, got -5"},
+        BadCase{"fractional_count", [](json& j) { j["sites"][0]["gateways"] = 1.5; },
+                "scenario.json: /sites/0/gateways: expected a positive integer, got 1.5"},
+        BadCase{"unknown_root_key", [](json& j) { j["duraton_s"] = 5; },
+                "scenario.json: /duraton_s: unknown key 'duraton_s' (expected one of: format, name, description, seed, duration_s, "
+                "network, sensors, sites, faults, assertions)"},
+        BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
+                "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
+                "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message)"},
+        BadCase{"wrong_type", [](json& j) { j["duration_s"] = "1h"; }, "scenario.json: /duration_s: expected a positive number, got \"1h\""},
+        BadCase{"negative_period", [](json& j) { j["sites"][0]["device"] = {{"period_s", -10}}; },
+                "scenario.json: /sites/0/device/period_s: expected a positive number, got -10"},
+        BadCase{"unknown_preset", [](json& j) { j["sites"][0]["link"]["preset"] = "wify"; },
+                "scenario.json: /sites/0/link/preset: unknown preset 'wify' (expected one of: cellular-4g, ethernet, lorawan, wifi)"},
+        BadCase{"missing_key", [](json& j) { j.erase("duration_s"); }, "scenario.json: /: missing required key 'duration_s'"},
+        BadCase{"missing_nested_key", [](json& j) { j["sites"][0].erase("link"); }, "scenario.json: /sites/0: missing required key 'link'"},
+        BadCase{"not_an_object", [](json& j) { j["sites"][0] = 3; }, "scenario.json: /sites/0: expected an object, got 3"},
+        BadCase{"no_sites", [](json& j) { j["sites"] = json::array(); }, "scenario.json: /sites: expected at least one site"},
+        BadCase{"duplicate_site", [](json& j) { j["sites"].push_back(j["sites"][0]); }, "scenario.json: /sites/1/name: duplicate site name 's'"},
+        BadCase{"bad_name", [](json& j) { j["name"] = "../etc"; },
+                "scenario.json: /name: expected a name of letters, digits, '.', '_' or '-' (at most 64), got '../etc'"},
+        BadCase{"qos2", [](json& j) { j["sites"][0]["device"] = {{"qos", 2}}; }, "scenario.json: /sites/0/device/qos: expected an integer in [0, 1], got 2"},
+        BadCase{"loss_above_one", [](json& j) { j["sites"][0]["link"]["loss_probability"] = 1.5; },
+                "scenario.json: /sites/0/link/loss_probability: expected a probability in [0, 1], got 1.5"},
+        BadCase{"fault_unknown_site", [](json& j) { j["faults"] = {{{"kind", "link_down"}, {"duration_s", 1}, {"site", "nowhere"}}}; },
+                "scenario.json: /faults/0/site: no site named 'nowhere'"},
+        BadCase{"fault_gateway_out_of_range", [](json& j) { j["faults"] = {{{"kind", "link_down"}, {"duration_s", 1}, {"site", "s"}, {"gateway", 1}}}; },
+                "scenario.json: /faults/0/gateway: expected an integer in [0, 0], got 1"},
+        BadCase{"fault_unknown_mode", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "rust"}, {"fraction", 0.1}, {"ramp_s", 1}}}; },
+                "scenario.json: /faults/0/mode: unknown fault mode 'rust' (expected one of: bearing_wear, valve_leak, cooling_fault)"},
+        BadCase{"fault_unknown_kind", [](json& j) { j["faults"] = {{{"kind", "meteor"}}}; },
+                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down)"},
+        BadCase{"assertion_without_bounds", [](json& j) { j["assertions"] = {{{"kpi", "/messages/received"}}}; },
+                "scenario.json: /assertions/0/min: an assertion needs \"min\", \"max\" or both"},
+        BadCase{"assertion_not_a_pointer", [](json& j) { j["assertions"] = {{{"kpi", "latency"}, {"max", 1}}}; },
+                "scenario.json: /assertions/0/kpi: expected a JSON pointer into summary.json such as \"/messages/delivery_ratio\", got 'latency'"},
+        BadCase{"wrong_format", [](json& j) { j["format"] = "twinbench-scenario/9"; },
+                "scenario.json: /format: expected \"twinbench-scenario/1\", got 'twinbench-scenario/9'"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ScenarioLoader, MalformedJsonReportsLineAndColumn) {
+  try {
+    parse_scenario("{\n  \"name\": \"t\",\n  \"duration_s\": ,\n}", "bad.json");
+    FAIL() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("bad.json:3:17: malformed JSON: parse error", 0), 0u) << e.what();
+  }
+}
+
+TEST(ScenarioLoader, LoadsAFolderOrAFileAndReportsMissingOnes) {
+  const auto dir = std::filesystem::temp_directory_path() / "twinbench-loader-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "scenario.json") << minimal().dump();
+  EXPECT_EQ(load_scenario(dir.string()).name, "t");
+  EXPECT_EQ(load_scenario((dir / "scenario.json").string()).file, (dir / "scenario.json").string());
+  try {
+    load_scenario((dir / "nope.json").string());
+    FAIL() << "expected a ScenarioError";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir / "nope.json").string() + ": cannot read scenario: no such file");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScenarioLoader, PresetsAreListedSorted) {
+  EXPECT_EQ(link_preset_names(), (std::vector<std::string>{"cellular-4g", "ethernet", "lorawan", "wifi"}));
+  EXPECT_FALSE(link_preset("wify").has_value());
+}
+
+}  // namespace
+}  // namespace twinbench::sim

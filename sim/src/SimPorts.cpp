@@ -2,7 +2,6 @@
 
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
-#include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Actor.hpp>
 
 #include <cmath>
@@ -22,11 +21,11 @@ runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void
   return timers_.add(now_us() + delay_us, std::move(fn));
 }
 
-void SimCompute::execute() {
-  if (pending_flops_ <= 0) return;
-  const double flops = pending_flops_;
-  pending_flops_ = 0;
-  sg4::this_actor::execute(flops);
+void SimCompute::charge(double flops) {
+  const double work_us = flops / flops_per_s_ * 1e6;
+  free_at_us_ = std::max(static_cast<double>(clock_.now_us()), free_at_us_) + work_us;
+  busy_us_ += work_us;
+  clock_.advance_to(std::llround(free_at_us_));
 }
 
 SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* fleet, sg4::Mailbox* cloud, const LinkFlags& links,

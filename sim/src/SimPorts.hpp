@@ -35,15 +35,23 @@ private:
   runtime::TimeUs floor_us_ = 0;
 };
 
-/** Accumulates charged work; the owning actor turns it into simulated CPU time with execute(). */
+/**
+ * The gateway's CPU as one core that serves work in arrival order: work charged at time t starts when
+ * both t and the core are free, and the gateway's clock moves to its end. Overload therefore shows as
+ * queueing delay in every timestamp the runtime takes, without one SimGrid exec per packet.
+ */
 class SimCompute final : public runtime::Compute {
 public:
-  void charge(double flops) override { pending_flops_ += flops; }
-  /** Spend the accumulated work on this actor's host (simulated time passes). */
-  void execute();
+  SimCompute(SimClock& clock, double flops_per_s) : clock_(clock), flops_per_s_(flops_per_s) {}
+  void charge(double flops) override;
+  /** Simulated seconds the core has been busy. */
+  double busy_s() const { return busy_us_ * 1e-6; }
 
 private:
-  double pending_flops_ = 0;
+  SimClock& clock_;
+  double flops_per_s_;
+  double free_at_us_ = 0;
+  double busy_us_ = 0;
 };
 
 /** A message on the WAN uplink: the bytes of one MQTT packet from a gateway to the cloud. */

@@ -112,7 +112,7 @@ private:
 
       n->clock = std::make_unique<SimClock>();
       n->transport = std::make_unique<SimTransport>(n->index, n->fleet_mbox, cloud_mbox_, n->links, sink_, *n->clock);
-      n->compute = std::make_unique<SimCompute>();
+      n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
       runtime::EdgeConfig ec;
       ec.gateway_index = n->index;
       ec.name = name;
@@ -231,19 +231,26 @@ private:
     sg4::CommPtr pending;
     WireBatch* slot = nullptr;
     const double end_s = sc_.duration_s;
+    // The gateway's clock may run ahead of SimGrid's while it works through a batch (frame arrival times,
+    // CPU queueing); what it sends leaves at SimGrid's time. Past this lead it waits for SimGrid to catch up.
+    const TimeUs lead_max_us = std::max<TimeUs>(1000, to_us(sc_.batch_window_ms * 1e-3));
     for (;;) {
       n.clock->timers().fire_due(n.clock->now_us());
-      n.compute->execute();
       n.transport->flush();
       const double now = sg4::Engine::get_clock();
       if (now >= end_s) break;
+      if (n.clock->now_us() - to_us(now) > lead_max_us) {
+        sg4::this_actor::sleep_until(std::min(end_s, to_s(n.clock->now_us())));
+        continue;
+      }
       const auto next = n.clock->timers().next_deadline_us();
       const double until = std::min(end_s, next ? to_s(*next) : end_s);
       if (auto batch = receive_until(n.gateway_mbox, pending, slot, until)) n.transport->deliver(*batch, *n.runtime);
     }
     if (pending) pending->cancel();
     n.gateway_mbox->set_receiver(nullptr);
-    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, static_cast<std::int64_t>(n.runtime->records_pending()), 0, 0, 0});
+    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, static_cast<std::int64_t>(n.runtime->records_pending()),
+                std::llround(n.compute->busy_s() * 1e6), 0, 0});
   }
 
   void fleet_main(GatewayNode& n) {

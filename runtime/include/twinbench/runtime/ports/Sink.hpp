@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/runtime/ports/Transport.hpp"
 
 namespace twinbench::runtime {
 
@@ -31,7 +32,7 @@ enum class EventKind : std::uint16_t {
   fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
   link_down = 41,        ///< a = LinkKind (0 access, 1 wan)
   link_up = 42,          ///< a = LinkKind
-  run_end = 50,          ///< a = records pending in gateway uplink buffers
+  run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us
 };
 
 enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4 };
@@ -40,7 +41,7 @@ struct Event {
   TimeUs t_us = 0;
   EventKind kind{};
   std::uint32_t gateway = 0;  ///< global gateway index
-  std::uint32_t device = 0;   ///< device (connection) index within the gateway
+  ConnId device = 0;          ///< device (connection) index within the gateway; kNoConn for gateway-wide events
   std::int64_t a = 0, b = 0, c = 0, d = 0;
 };
 
