@@ -150,8 +150,12 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
+    // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 20: <what>"; keep <what>.
     std::string what = e.what();
-    if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    if (auto p = what.find("parse error"); p != std::string::npos) {
+      what = what.substr(p);
+      if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    }
     throw ScenarioError(file + ":" + line_col(text, e.byte == 0 ? 0 : e.byte - 1) + ": malformed JSON: " + what);
   }
   const JsonObject root(doc, "", file);

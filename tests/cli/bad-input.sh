@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A bad-input case: twinbench exits 2, prints exactly the expected message, and writes nothing.
+# usage: bad-input.sh <twinbench> <case dir> <work dir>
+# The case dir holds `args` (one argument per line; @DIR@ = the case dir) and `expected` (stderr).
+set -uo pipefail
+tb=$1 case_dir=$(cd "$2" && pwd) work=$3
+rm -rf "$work" && mkdir -p "$work"
+mapfile -t args < <(sed "s|@DIR@|$case_dir|g" "$case_dir/args")
+(cd "$work" && "$tb" "${args[@]}" > stdout 2> stderr)
+code=$?
+[ "$code" -eq 2 ] || { echo "FAIL: exit code $code, expected 2"; cat "$work/stderr"; exit 1; }
+expected=$(sed "s|@DIR@|$case_dir|g" "$case_dir/expected")
+actual=$(cat "$work/stderr")
+[ "$actual" == "$expected" ] || { printf 'FAIL: stderr\n  got:      %s\n  expected: %s\n' "$actual" "$expected"; exit 1; }
+left=$(cd "$work" && ls -A | grep -vx -e stdout -e stderr)
+[ -z "$left" ] || { echo "FAIL: bad input left output behind: $left"; exit 1; }
+[ ! -s "$work/stdout" ] || { echo "FAIL: bad input printed to stdout"; cat "$work/stdout"; exit 1; }
+echo "ok: exit 2 with: $actual"
