@@ -28,12 +28,19 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
     first.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i});
   }
   due_ = decltype(due_)(std::greater<>{}, std::move(first));
+  topic_end_.reserve(config_.devices);
+  for (std::uint32_t i = 0; i < config_.devices; ++i) {
+    topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
+    topic_end_.push_back(static_cast<std::uint32_t>(topics_.size()));
+  }
+  truth_.resize(twins::kChannels, config_.devices);
+  readings_.resize(twins::kChannels, config_.devices);
 }
 
 std::size_t FleetCore::bytes_per_device() const {
   // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: 6 float biases.
   return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + 12 * sizeof(double) +
-         twins::kChannels * sizeof(float);
+         2 * twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices + sizeof(std::uint32_t);
 }
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
@@ -56,8 +63,11 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
     t_us_.push_back(d.t_us);
   }
   if (idx_.empty()) return st;
-  physics_.step(idx_, t_s_, truth_);
-  sensors_.read(idx_, truth_, rng_, readings_);
+  const auto m = static_cast<Eigen::Index>(idx_.size());
+  physics_.step(idx_, t_s_, truth_.leftCols(m));
+  sensors_.read(idx_, truth_.leftCols(m), rng_, readings_.leftCols(m));
+  out.bytes.reserve(out.bytes.size() + idx_.size() * packet_.capacity());
+  out.frames.reserve(out.frames.size() + idx_.size());
   for (std::size_t j = 0; j < idx_.size(); ++j) encode_device(idx_[j], j, t_us_[j], send_us, out, st);
   return st;
 }
@@ -79,14 +89,10 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
   }
   std::uint8_t record[runtime::record_bytes(twins::kChannels)];
   runtime::encode_record(t_us, seq_[device], std::span(readings_.col(static_cast<Eigen::Index>(column)).data(), twins::kChannels), record);
-  topic_.assign(config_.topic_prefix);
-  topic_ += '/';
-  char num[12];
-  auto [end, ec] = std::to_chars(num, num + sizeof(num), device);
-  topic_.append(num, end);
-  topic_ += "/telemetry";
+  const std::uint32_t topic_begin = device == 0 ? 0 : topic_end_[device - 1];
+  const std::string_view topic(topics_.data() + topic_begin, topic_end_[device] - topic_begin);
   const auto packet_id = static_cast<std::uint16_t>(config_.qos ? seq_[device] % 65535 + 1 : 0);
-  runtime::mqtt::encode(runtime::mqtt::Publish{topic_, record, config_.qos, false, false, packet_id}, packet_);
+  runtime::mqtt::encode(runtime::mqtt::Publish{topic, record, config_.qos, false, false, packet_id}, packet_);
 
   const double wire = static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message;
   ++st.messages;

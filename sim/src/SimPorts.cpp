@@ -4,6 +4,7 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Actor.hpp>
 
+#include <cassert>
 #include <cmath>
 
 namespace twinbench::sim {
@@ -12,7 +13,10 @@ namespace sg4 = simgrid::s4u;
 using runtime::ConnId;
 using runtime::EventKind;
 
-runtime::TimeUs to_us(double seconds) { return std::llround(seconds * 1e6); }
+runtime::TimeUs to_us(double seconds) {
+  assert(seconds >= 0);  // simulated time starts at 0; a cast beats llround's libm call on this hot path
+  return static_cast<runtime::TimeUs>(seconds * 1e6 + 0.5);
+}
 double to_s(runtime::TimeUs us) { return static_cast<double>(us) * 1e-6; }
 
 runtime::TimeUs SimClock::now_us() const { return std::max(floor_us_, to_us(sg4::Engine::get_clock())); }
@@ -22,15 +26,15 @@ runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void
 }
 
 void SimCompute::charge(double flops) {
+  if (flops <= 0) return;
   const double work_us = flops / flops_per_s_ * 1e6;
   free_at_us_ = std::max(static_cast<double>(clock_.now_us()), free_at_us_) + work_us;
   busy_us_ += work_us;
   clock_.advance_to(std::llround(free_at_us_));
 }
 
-SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* fleet, sg4::Mailbox* cloud, const LinkFlags& links,
-                           runtime::Sink& sink, SimClock& clock)
-    : gateway_(gateway), fleet_(fleet), cloud_(cloud), links_(links), sink_(sink), clock_(clock), downlink_(std::make_unique<WireBatch>()) {}
+SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock)
+    : gateway_(gateway), cloud_(cloud), links_(links), sink_(sink), clock_(clock), downlink_(std::make_unique<WireBatch>()) {}
 
 ConnId SimTransport::connect(std::string_view endpoint) { return endpoint == "cloud" ? kCloud : runtime::kNoConn; }
 
@@ -81,23 +85,19 @@ void SimTransport::deliver(const WireBatch& batch, runtime::TransportHandler& ha
   }
 }
 
-void SimTransport::flush() {
+std::unique_ptr<WireBatch> SimTransport::flush() {
   if (resets_ > 0) {
     sink_.emit({clock_.now_us(), EventKind::transport_reset, gateway_, runtime::kNoConn, resets_, 0, 0, 0});
     resets_ = 0;
   }
-  if (downlink_->empty()) return;
+  if (downlink_->empty()) return nullptr;
   if (!links_.access_up) {
     sink_.emit({clock_.now_us(), EventKind::downlink_dropped, gateway_, runtime::kNoConn,
                 static_cast<std::int64_t>(downlink_->frames.size()), 0, 0, 0});
-    downlink_->frames.clear();
-    downlink_->bytes.clear();
-    downlink_->wire_bytes = 0;
-    return;
+    downlink_->clear();
+    return nullptr;
   }
-  const auto size = downlink_->wire_bytes;
-  fleet_->put_init(downlink_.release(), size)->detach([](void* p) { delete static_cast<WireBatch*>(p); });
-  downlink_ = std::make_unique<WireBatch>();
+  return std::exchange(downlink_, std::make_unique<WireBatch>());
 }
 
 }  // namespace twinbench::sim

@@ -19,8 +19,8 @@ runtime::TimeUs to_us(double seconds);
 double to_s(runtime::TimeUs us);
 
 /**
- * Simulated time, possibly a little ahead of SimGrid's clock: while a gateway handles a coalesced batch,
- * each frame is handled at its own arrival time (advance_to). Never goes backwards.
+ * A gateway's simulated time: SimGrid's clock, or a little ahead of it while the gateway works through a
+ * batch (each frame is handled at its own arrival time; CPU work queues). Never goes backwards.
  */
 class SimClock final : public runtime::Clock {
 public:
@@ -66,13 +66,12 @@ struct LinkFlags {
 };
 
 /**
- * The gateway side of the transport. Device connections arrive as frames from the fleet actor;
+ * The gateway side of the transport. Device connections arrive as frames in batches from the devices;
  * replies and resets are collected into one downlink batch per turn of the gateway's loop (flush()).
  */
 class SimTransport final : public runtime::Transport {
 public:
-  SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* fleet, simgrid::s4u::Mailbox* cloud, const LinkFlags& links,
-               runtime::Sink& sink, SimClock& clock);
+  SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
 
   runtime::ConnId connect(std::string_view endpoint) override;
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
@@ -80,8 +79,8 @@ public:
 
   /** Hand every frame of a batch from the devices to `handler`, each at its own arrival time, firing due timers first. */
   void deliver(const WireBatch& batch, runtime::TransportHandler& handler);
-  /** Send what the gateway produced since the last flush to the devices. */
-  void flush();
+  /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
+  std::unique_ptr<WireBatch> flush();
 
 private:
   static constexpr runtime::ConnId kCloud = runtime::kNoConn - 1;
@@ -89,7 +88,6 @@ private:
   void set_open(runtime::ConnId c, bool v);
 
   std::uint32_t gateway_;
-  simgrid::s4u::Mailbox* fleet_;
   simgrid::s4u::Mailbox* cloud_;
   const LinkFlags& links_;
   runtime::Sink& sink_;

@@ -26,14 +26,23 @@ using runtime::TimeUs;
 
 namespace {
 
-/** One gateway with the devices behind it: two hosts, two actors, the runtime and its ports. */
+/** A batch crossing the access link (a SimGrid communication between the two hosts of a node). */
+struct InFlight {
+  sg4::CommPtr comm;
+  std::unique_ptr<WireBatch> batch;
+  bool to_gateway;  // else to the devices
+};
+
+
+/**
+ * One gateway with the devices behind it: two hosts joined by the access link, and one actor that runs
+ * the devices' timer queue, the gateway's edge runtime and its timers as one discrete-event loop.
+ */
 struct GatewayNode {
   std::uint32_t index = 0;
   const SiteSpec* site = nullptr;
   sg4::Host* gateway_host = nullptr;
   sg4::Host* fleet_host = nullptr;
-  sg4::Mailbox* gateway_mbox = nullptr;
-  sg4::Mailbox* fleet_mbox = nullptr;
   LinkFlags links;
   int access_down_count = 0, wan_down_count = 0;  // overlapping outages nest
   std::unique_ptr<FleetCore> fleet;
@@ -41,6 +50,8 @@ struct GatewayNode {
   std::unique_ptr<SimTransport> transport;
   std::unique_ptr<SimCompute> compute;
   std::unique_ptr<runtime::EdgeRuntime> runtime;
+  WirePool uplink_pool;  // device->gateway batches are reused once handled
+  std::vector<InFlight> in_flight;
 };
 
 /** A scheduled scenario event for the controller actor. */
@@ -83,8 +94,6 @@ private:
       zone->seal();
       auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps)->set_latency(site.wan.latency_ms * 1e-3)->seal();
       world->add_route(zone->get_netpoint(), nullptr, node->gateway_host->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
-      node->gateway_mbox = sg4::Mailbox::by_name(g.name);
-      node->fleet_mbox = sg4::Mailbox::by_name(g.name + "-devices");
       nodes_.push_back(std::move(node));
     }
     world->seal();
@@ -111,7 +120,7 @@ private:
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
 
       n->clock = std::make_unique<SimClock>();
-      n->transport = std::make_unique<SimTransport>(n->index, n->fleet_mbox, cloud_mbox_, n->links, sink_, *n->clock);
+      n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
       n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
       runtime::EdgeConfig ec;
       ec.gateway_index = n->index;
@@ -142,7 +151,7 @@ private:
       at(f.at_s, [this, scope = std::move(scope), f] {
         for (const auto& [node, device] : scope)
           sink_.emit({now_us(), EventKind::fault_onset, node, device, static_cast<std::int64_t>(f.mode),
-                      std::llround(f.ramp_s), static_cast<std::int64_t>(nodes_[node]->site - sc_.sites.data()), 0});
+                      static_cast<std::int64_t>(f.ramp_s + 0.5), static_cast<std::int64_t>(nodes_[node]->site - sc_.sites.data()), 0});
       });
     }
   }
@@ -182,10 +191,7 @@ private:
     });
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
-    for (auto& n : nodes_) {
-      sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { gateway_main(*node); });
-      sg4::Actor::create(n->fleet_host->get_name(), n->fleet_host, [this, node = n.get()] { fleet_main(*node); });
-    }
+    for (auto& n : nodes_) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
   }
 
   void controller_main() {
@@ -214,75 +220,75 @@ private:
 
   TimeUs end_us() const { return to_us(sc_.duration_s); }
 
-  /** Wait until `until_s` or until something arrives in `mbox`; returns the arrival or nullptr. */
-  template <typename T>
-  static std::unique_ptr<T> receive_until(sg4::Mailbox* mbox, sg4::CommPtr& pending, T*& slot, double until_s) {
-    const double timeout = until_s - sg4::Engine::get_clock();
-    if (timeout <= 0) return nullptr;
-    if (!pending) pending = mbox->get_async<T>(&slot);
-    if (sg4::Comm::wait_any_for({pending}, timeout) != 0) return nullptr;
-    pending = nullptr;
-    return std::unique_ptr<T>(slot);
-  }
-
-  void gateway_main(GatewayNode& n) {
-    n.gateway_mbox->set_receiver(sg4::Actor::self());
+  void node_main(GatewayNode& n) {
     n.runtime->start();
-    sg4::CommPtr pending;
-    WireBatch* slot = nullptr;
-    const double end_s = sc_.duration_s;
+    const TimeUs window_us = to_us(sc_.batch_window_ms * 1e-3);
     // The gateway's clock may run ahead of SimGrid's while it works through a batch (frame arrival times,
-    // CPU queueing); what it sends leaves at SimGrid's time. Past this lead it waits for SimGrid to catch up.
-    const TimeUs lead_max_us = std::max<TimeUs>(1000, to_us(sc_.batch_window_ms * 1e-3));
+    // CPU queueing); what it sends leaves at SimGrid's time. Past this lead the loop lets SimGrid catch up.
+    const TimeUs lead_max_us = std::max<TimeUs>(1000, window_us);
+    std::vector<sg4::CommPtr> comms;
     for (;;) {
       n.clock->timers().fire_due(n.clock->now_us());
-      n.transport->flush();
-      const double now = sg4::Engine::get_clock();
-      if (now >= end_s) break;
-      if (n.clock->now_us() - to_us(now) > lead_max_us) {
-        sg4::this_actor::sleep_until(std::min(end_s, to_s(n.clock->now_us())));
-        continue;
+      if (auto down = n.transport->flush()) send(n, std::move(down), false);
+      const TimeUs now = now_us();
+      if (now >= end_us()) break;
+      // The next thing this node does on its own: its devices' next window or a gateway timer...
+      TimeUs until = std::min(end_us(), n.fleet->next_due_us());
+      if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
+      if (n.clock->now_us() - now > lead_max_us) until = std::min(until, n.clock->now_us());
+      if (until > now) {
+        // ... unless a batch in flight arrives first.
+        comms.clear();
+        for (const auto& f : n.in_flight) comms.push_back(f.comm);
+        const ssize_t done = comms.empty() ? -1 : sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
+        if (done >= 0) {
+          arrived(n, static_cast<std::size_t>(done));
+          continue;
+        }
+        if (comms.empty()) sg4::this_actor::sleep_until(to_s(until));
       }
-      const auto next = n.clock->timers().next_deadline_us();
-      const double until = std::min(end_s, next ? to_s(*next) : end_s);
-      if (auto batch = receive_until(n.gateway_mbox, pending, slot, until)) n.transport->deliver(*batch, *n.runtime);
+      if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
-    if (pending) pending->cancel();
-    n.gateway_mbox->set_receiver(nullptr);
     sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, static_cast<std::int64_t>(n.runtime->records_pending()),
-                std::llround(n.compute->busy_s() * 1e6), 0, 0});
+                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), 0, 0});
   }
 
-  void fleet_main(GatewayNode& n) {
-    n.fleet_mbox->set_receiver(sg4::Actor::self());
-    const TimeUs window_us = to_us(sc_.batch_window_ms * 1e-3);
-    for (;;) {
-      // The batch leaves when its first device is due and carries every device due before the end of
-      // that window (w = 0: only the devices due at that very microsecond).
-      const TimeUs send_us = n.fleet->next_due_us();
-      if (send_us >= end_us()) break;
-      sg4::this_actor::sleep_until(to_s(send_us));
-      // Replies from the gateway wait in the mailbox (permanent receiver) until the devices next wake.
-      while (n.fleet_mbox->ready()) {
-        std::unique_ptr<WireBatch> down(n.fleet_mbox->get<WireBatch>());
-        const AckStats a = n.fleet->consume(*down);
-        if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
-      }
-      const TimeUs until_us = window_us > 0 ? std::min(end_us(), (send_us / window_us + 1) * window_us) : send_us;
-      auto out = std::make_unique<WireBatch>();
-      const WindowStats st = n.fleet->produce(send_us, until_us, window_us == 0, n.links.access_up, *out);
-      const TimeUs t = now_us();
-      if (st.messages > 0)
-        sink_.emit({t, EventKind::devices_sent, n.index, runtime::kNoConn, st.messages, static_cast<std::int64_t>(st.mqtt_bytes),
-                    static_cast<std::int64_t>(st.wire_bytes), std::llround(st.energy_nj)});
-      if (st.lost > 0) sink_.emit({t, EventKind::devices_lost, n.index, runtime::kNoConn, st.lost, 0, 0, 0});
-      if (st.dropped > 0) sink_.emit({t, EventKind::devices_dropped, n.index, runtime::kNoConn, st.dropped, 0, 0, 0});
-      if (!out->empty()) {
-        const auto size = out->wire_bytes;
-        n.gateway_mbox->put_init(out.release(), size)->detach([](void* p) { delete static_cast<WireBatch*>(p); });
-      }
+  /** A batch finished crossing the access link: the gateway or the devices handle it now. */
+  void arrived(GatewayNode& n, std::size_t i) {
+    InFlight f = std::move(n.in_flight[i]);
+    n.in_flight.erase(n.in_flight.begin() + static_cast<std::ptrdiff_t>(i));
+    if (f.to_gateway) {
+      n.transport->deliver(*f.batch, *n.runtime);
+      n.uplink_pool.give(std::move(f.batch));
+      return;
     }
-    n.fleet_mbox->set_receiver(nullptr);
+    const AckStats a = n.fleet->consume(*f.batch);
+    if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
+  }
+
+  /** The devices due in this window sample, encode and send; the batch leaves now, as one transfer. */
+  void send_window(GatewayNode& n, TimeUs window_us) {
+    const TimeUs send_us = n.fleet->next_due_us();
+    // Every device due before the end of this window goes with the batch (w = 0: only those due now).
+    const TimeUs until_us = window_us > 0 ? std::min(end_us(), (send_us / window_us + 1) * window_us) : send_us;
+    auto out = n.uplink_pool.take();
+    const WindowStats st = n.fleet->produce(send_us, until_us, window_us == 0, n.links.access_up, *out);
+    const TimeUs t = now_us();
+    if (st.messages > 0)
+      sink_.emit({t, EventKind::devices_sent, n.index, runtime::kNoConn, st.messages, static_cast<std::int64_t>(st.mqtt_bytes),
+                  static_cast<std::int64_t>(st.wire_bytes), static_cast<std::int64_t>(st.energy_nj + 0.5)});
+    if (st.lost > 0) sink_.emit({t, EventKind::devices_lost, n.index, runtime::kNoConn, st.lost, 0, 0, 0});
+    if (st.dropped > 0) sink_.emit({t, EventKind::devices_dropped, n.index, runtime::kNoConn, st.dropped, 0, 0, 0});
+    if (out->empty()) n.uplink_pool.give(std::move(out));
+    else send(n, std::move(out), true);
+  }
+
+  /** Start a batch across the access link. */
+  void send(GatewayNode& n, std::unique_ptr<WireBatch> batch, bool to_gateway) {
+    sg4::Host* from = to_gateway ? n.fleet_host : n.gateway_host;
+    sg4::Host* to = to_gateway ? n.gateway_host : n.fleet_host;
+    sg4::CommPtr comm = sg4::Comm::sendto_async(from, to, batch->wire_bytes);
+    n.in_flight.push_back({std::move(comm), std::move(batch), to_gateway});
   }
 
   const Scenario& sc_;

@@ -64,45 +64,51 @@ double CompressorFleet::severity(std::size_t i, FaultMode mode, double t_s) cons
   return x * x;
 }
 
-void CompressorFleet::step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::ArrayXXd& out) {
-  assert(idx.size() == t_s.size());
+void CompressorFleet::step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out) {
+  assert(idx.size() == t_s.size() && out.rows() == kChannels && out.cols() == static_cast<Eigen::Index>(idx.size()));
+  for (std::size_t k = 0; k < idx.size(); k += kChunk) {
+    const std::size_t m = std::min<std::size_t>(kChunk, idx.size() - k);
+    step_chunk(idx.subspan(k, m), t_s.subspan(k, m), out.middleCols(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(m)));
+  }
+}
+
+void CompressorFleet::step_chunk(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out) {
+  // Fixed maximum sizes keep every temporary on the stack: a window of devices costs no heap allocation.
+  using Col = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, kChunk, 1>;
+  using ColF = Eigen::Array<float, Eigen::Dynamic, 1, Eigen::ColMajor, kChunk, 1>;
   const auto m = static_cast<Eigen::Index>(idx.size());
   const Eigen::Map<const Eigen::Array<std::uint32_t, Eigen::Dynamic, 1>> I(idx.data(), m);
   const Eigen::Map<const Eigen::ArrayXd> t(t_s.data(), m);
-  out.resize(kChannels, m);
 
-  auto severity_of = [&](FaultMode mode) -> Eigen::ArrayXd {
+  auto severity_of = [&](FaultMode mode) -> Col {
     const auto k = static_cast<int>(mode);
     return ((t - onset_s_[k](I)) / ramp_s_[k](I)).max(0.0).min(1.0).square();
   };
-  const Eigen::ArrayXd sev_bearing = severity_of(FaultMode::bearing_wear);
-  const Eigen::ArrayXd sev_valve = severity_of(FaultMode::valve_leak);
-  const Eigen::ArrayXd sev_cooling = severity_of(FaultMode::cooling_fault);
+  const Col sev_bearing = severity_of(FaultMode::bearing_wear);
+  const Col sev_valve = severity_of(FaultMode::valve_leak);
+  const Col sev_cooling = severity_of(FaultMode::cooling_fault);
 
   // Daily cycles in single precision: Eigen vectorises float sin (not double), and a daily sine needs
   // no more than 7 digits. The phase is reduced to [0, 1) in double first to keep that accuracy.
-  const Eigen::ArrayXf day = (kTwoPi * (t / kDay_s - (t / kDay_s).floor())).cast<float>();
-  const Eigen::ArrayXd ambient =
-      ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
-  const Eigen::ArrayXd demand = base_load_(I) * (0.75 + 0.25 * (day - static_cast<float>(kTwoPi * 0.30)).sin().cast<double>());
+  const ColF day = (kTwoPi * (t / kDay_s - (t / kDay_s).floor())).cast<float>();
+  const Col ambient = ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
+  const Col demand = base_load_(I) * (0.75 + 0.25 * (day - static_cast<float>(kTwoPi * 0.30)).sin().cast<double>());
   // A leaking valve delivers less air per loaded second, so the controller loads longer.
-  const Eigen::ArrayXd duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
-  const Eigen::ArrayXd cycle = (t + phase_s_(I)) / spec_.cycle_s;
-  const Eigen::ArrayXd loaded = ((cycle - cycle.floor()) < duty).cast<double>();
+  const Col duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
+  const Col cycle = (t + phase_s_(I)) / spec_.cycle_s;
+  const Col loaded = ((cycle - cycle.floor()) < duty).cast<double>();
 
-  const Eigen::ArrayXd current =
-      rated_current_a_(I) * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
-                             (1.0 - loaded) * spec_.unload_current_ratio);
+  const Col current = rated_current_a_(I) * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
+                                             (1.0 - loaded) * spec_.unload_current_ratio);
   out.row(motor_current_a) = current.transpose();
   out.row(power_kw) = (std::sqrt(3.0) * spec_.voltage_v * spec_.power_factor / 1000.0 * current).transpose();
   out.row(discharge_pressure_bar) = (spec_.setpoint_bar - loaded * 0.6 * sev_valve - (1.0 - loaded) * 0.5).transpose();
 
   // Thermal mass averages the load cycle: first-order lag towards the duty-weighted target.
-  const Eigen::ArrayXd target = ambient + spec_.unloaded_temp_rise_c +
-                                duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) + 45.0 * sev_cooling +
-                                10.0 * sev_valve;
-  const Eigen::ArrayXd dt = (t - last_t_s_(I)).max(0.0);
-  const Eigen::ArrayXd temp = target + (temp_c_(I) - target) * (-dt / spec_.thermal_tau_s).exp();
+  const Col target = ambient + spec_.unloaded_temp_rise_c + duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) +
+                     45.0 * sev_cooling + 10.0 * sev_valve;
+  const Col dt = (t - last_t_s_(I)).max(0.0);
+  const Col temp = target + (temp_c_(I) - target) * (-dt / spec_.thermal_tau_s).exp();
   temp_c_(I) = temp;
   last_t_s_(I) = t;
   out.row(discharge_temp_c) = temp.transpose();

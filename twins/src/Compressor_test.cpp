@@ -10,7 +10,7 @@ namespace {
 
 /** Sample device `i` every `period_s` from t0 to t1 and return the mean of channel `c`. */
 double mean_channel(CompressorFleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
-  Eigen::ArrayXXd out;
+  Eigen::ArrayXXd out(kChannels, 1);
   double sum = 0;
   int n = 0;
   for (double t = t0; t < t1; t += period_s, ++n) {
@@ -26,7 +26,7 @@ CompressorFleet make_fleet(std::size_t n = 4) { return CompressorFleet(n, Compre
 
 TEST(Compressor, HealthyOutputsAreInPlausibleRanges) {
   CompressorFleet f = make_fleet(50);
-  Eigen::ArrayXXd out;
+  Eigen::ArrayXXd out(kChannels, 50);
   std::vector<std::uint32_t> idx(50);
   std::iota(idx.begin(), idx.end(), 0);
   for (double t = 0; t < 86400; t += 600) {
@@ -49,7 +49,7 @@ TEST(Compressor, HealthyOutputsAreInPlausibleRanges) {
 
 TEST(Compressor, PowerFollowsThreePhaseFormula) {
   CompressorFleet f = make_fleet();
-  Eigen::ArrayXXd out;
+  Eigen::ArrayXXd out(kChannels, 1);
   const std::uint32_t idx[] = {0};
   const double ts[] = {1234.0};
   f.step(idx, ts, out);
@@ -89,7 +89,7 @@ TEST(Compressor, EachFaultShowsInItsSignature) {
 TEST(Compressor, TemperatureLagsTowardsItsTarget) {
   CompressorFleet f = make_fleet();
   f.set_fault(0, FaultMode::cooling_fault, 3600, 1);  // a step change at t = 1 h
-  Eigen::ArrayXXd out;
+  Eigen::ArrayXXd out(kChannels, 1);
   const std::uint32_t idx[] = {0};
   double before = 0, after_1tau = 0, after_5tau = 0;
   for (double t = 0; t <= 3600 + 1500; t += 10) {
@@ -104,17 +104,21 @@ TEST(Compressor, TemperatureLagsTowardsItsTarget) {
 }
 
 TEST(Compressor, BatchedSteppingEqualsOneDeviceAtATime) {
-  CompressorFleet batched = make_fleet(8), single = make_fleet(8);
+  // 150 devices: more than two chunks, so chunk boundaries are crossed.
+  const std::uint32_t n = 150;
+  CompressorFleet batched = make_fleet(n), single = make_fleet(n);
   batched.set_fault(3, FaultMode::bearing_wear, 100, 5000);
   single.set_fault(3, FaultMode::bearing_wear, 100, 5000);
-  const std::vector<std::uint32_t> idx = {7, 3, 0, 5};
-  Eigen::ArrayXXd all, one;
-  for (double t = 0; t < 3000; t += 10) {
-    const std::vector<double> ts = {t + 1, t + 2, t + 3, t + 4};
+  std::vector<std::uint32_t> idx(n);
+  for (std::uint32_t j = 0; j < n; ++j) idx[j] = (j * 7) % n;  // a permutation, not the identity
+  Eigen::ArrayXXd all(kChannels, n), one(kChannels, 1);
+  for (double t = 0; t < 600; t += 10) {
+    std::vector<double> ts(n);
+    for (std::uint32_t j = 0; j < n; ++j) ts[j] = t + 0.01 * j;
     batched.step(idx, ts, all);
     for (std::size_t j = 0; j < idx.size(); ++j) {
       single.step(std::span(&idx[j], 1), std::span(&ts[j], 1), one);
-      for (int c = 0; c < kChannels; ++c) ASSERT_EQ(all(c, static_cast<Eigen::Index>(j)), one(c, 0));
+      for (int c = 0; c < kChannels; ++c) ASSERT_EQ(all(c, static_cast<Eigen::Index>(j)), one(c, 0)) << "device " << idx[j];
     }
   }
 }

@@ -17,47 +17,65 @@ SensorSpec default_compressor_sensors() {
   return s;
 }
 
-SensorBank::SensorBank(std::size_t n, const SensorSpec& spec, core::RngStream calibration) : spec_(spec) {
+SensorBank::SensorBank(std::size_t n, const SensorSpec& spec, core::RngStream calibration)
+    : spec_(spec), dropout_threshold_(static_cast<std::uint32_t>(std::llround(spec.dropout_probability * (1 << 21)))) {
   bias_.resize(kChannels, static_cast<Eigen::Index>(n));
   for (Eigen::Index d = 0; d < bias_.cols(); ++d)
     for (int c = 0; c < kChannels; ++c) bias_(c, d) = static_cast<float>(spec.bias_sd[c] * calibration.normal());
 }
 
-void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::ArrayXXd& truth, std::span<core::RngStream> rng,
-                      Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic>& out) const {
+void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth, std::span<core::RngStream> rng,
+                      Eigen::Ref<Eigen::ArrayXXf> out) const {
+  assert(truth.rows() == kChannels && truth.cols() == static_cast<Eigen::Index>(idx.size()));
+  assert(out.rows() == kChannels && out.cols() == truth.cols());
+  constexpr std::size_t kChunk = CompressorFleet::kChunk;
+  for (std::size_t k = 0; k < idx.size(); k += kChunk) {
+    const auto m = std::min(kChunk, idx.size() - k);
+    const auto col = static_cast<Eigen::Index>(k), cols = static_cast<Eigen::Index>(m);
+    read_chunk(idx.subspan(k, m), truth.middleCols(col, cols), rng, out.middleCols(col, cols));
+  }
+}
+
+void SensorBank::read_chunk(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth,
+                            std::span<core::RngStream> rng, Eigen::Ref<Eigen::ArrayXXf> out) const {
   static_assert(kChannels % 2 == 0, "Box-Muller draws normals in pairs");
+  constexpr int kPairs = kChannels / 2;
+  using Buf = Eigen::Array<float, Eigen::Dynamic, 1, Eigen::ColMajor, CompressorFleet::kChunk * kPairs, 1>;
   const auto m = static_cast<Eigen::Index>(idx.size());
-  assert(truth.cols() == m && truth.rows() == kChannels);
-  // Draw the uniforms per device (each from its own stream, in a fixed order), then turn them into
-  // normals in one vectorised Box-Muller pass over the batch, in float (Eigen vectorises float log and
-  // sin/cos; readings are float anyway).
-  Eigen::ArrayXXf u1(kChannels / 2, m), u2(kChannels / 2, m);
+  // One 64-bit draw per normal pair: 24 bits for each uniform (float precision), each device from its own
+  // stream in a fixed order. The transcendental part runs vectorised over contiguous arrays.
+  Buf u1(m * kPairs), u2(m * kPairs);
   for (Eigen::Index j = 0; j < m; ++j) {
     core::RngStream& r = rng[idx[static_cast<std::size_t>(j)]];
-    for (int k = 0; k < kChannels / 2; ++k) {
-      u1(k, j) = static_cast<float>(r.uniform_open0());
-      u2(k, j) = static_cast<float>(r.uniform());
+    for (int p = 0; p < kPairs; ++p) {
+      const std::uint64_t x = r.next_u64();
+      u1[j * kPairs + p] = static_cast<float>((x >> 40) + 1) * 0x1.0p-24f;  // (0, 1]: safe for log
+      u2[j * kPairs + p] = static_cast<float>(x & 0xFFFFFF) * 0x1.0p-24f;   // [0, 1)
     }
   }
-  u1 = u1.max(std::numeric_limits<float>::min());  // rounding to float may reach 0; log(0) must not happen
-  const Eigen::ArrayXXf radius = (-2.0f * u1.log()).sqrt();
-  const Eigen::ArrayXXf angle = static_cast<float>(2.0 * std::numbers::pi) * u2;
-  Eigen::ArrayXXf z(kChannels, m);
-  z.topRows(kChannels / 2) = radius * angle.cos();
-  z.bottomRows(kChannels / 2) = radius * angle.sin();
+  const Buf radius = (-2.0f * u1.log()).sqrt();
+  const Buf angle = static_cast<float>(2.0 * std::numbers::pi) * u2;
+  const Buf zc = radius * angle.cos(), zs = radius * angle.sin();
 
-  out.resize(kChannels, m);
-  for (int c = 0; c < kChannels; ++c) {
-    Eigen::ArrayXd v = truth.row(c).transpose() + spec_.noise_sd[c] * z.row(c).transpose().cast<double>();
-    for (Eigen::Index j = 0; j < m; ++j) v[j] += bias_(c, idx[static_cast<std::size_t>(j)]);
-    if (spec_.quantum[c] > 0) v = (v / spec_.quantum[c]).round() * spec_.quantum[c];
-    out.row(c) = v.cast<float>().transpose();
-  }
-  if (spec_.dropout_probability > 0) {
-    for (Eigen::Index j = 0; j < m; ++j) {
-      core::RngStream& r = rng[idx[static_cast<std::size_t>(j)]];
-      for (int c = 0; c < kChannels; ++c)
-        if (r.bernoulli(spec_.dropout_probability)) out(c, j) = std::numeric_limits<float>::quiet_NaN();
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const std::uint32_t device = idx[static_cast<std::size_t>(j)];
+    for (int c = 0; c < kChannels; ++c) {
+      const float z = c < kPairs ? zc[j * kPairs + c] : zs[j * kPairs + c - kPairs];
+      double v = truth(c, j) + spec_.noise_sd[c] * z + bias_(c, device);
+      if (spec_.quantum[c] > 0) {
+        const double steps = v / spec_.quantum[c];  // round half away from zero without a libm call
+        v = static_cast<double>(static_cast<std::int64_t>(steps + (steps >= 0 ? 0.5 : -0.5))) * spec_.quantum[c];
+      }
+      out(c, j) = static_cast<float>(v);
+    }
+    if (dropout_threshold_ > 0) {
+      // Three 21-bit Bernoulli draws per 64-bit word: probability resolution 2^-21 (about 5e-7).
+      core::RngStream& r = rng[device];
+      for (int c = 0; c < kChannels; c += 3) {
+        const std::uint64_t x = r.next_u64();
+        for (int b = 0; b < 3 && c + b < kChannels; ++b)
+          if (((x >> (21 * b)) & 0x1FFFFF) < dropout_threshold_) out(c + b, j) = std::numeric_limits<float>::quiet_NaN();
+      }
     }
   }
 }

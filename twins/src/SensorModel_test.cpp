@@ -19,7 +19,7 @@ struct Bench {
   Eigen::ArrayXXf read(const Eigen::ArrayXXd& truth) {
     std::vector<std::uint32_t> idx(n);
     std::iota(idx.begin(), idx.end(), 0);
-    Eigen::ArrayXXf out;
+    Eigen::ArrayXXf out(kChannels, static_cast<Eigen::Index>(n));
     bank.read(idx, truth, rng, out);
     return out;
   }
@@ -63,6 +63,18 @@ TEST(SensorModel, DropoutRateMatchesItsProbability) {
     total += static_cast<int>(out.size());
   }
   EXPECT_NEAR(static_cast<double>(missing) / total, 0.1, 0.01);
+}
+
+TEST(SensorModel, ChunkedReadsMatchOneDeviceAtATime) {
+  const SensorSpec spec = default_compressor_sensors();
+  Bench all(150, spec), one(150, spec);
+  const Eigen::ArrayXXd truth = Eigen::ArrayXXd::Constant(kChannels, 150, 3.0);
+  const Eigen::ArrayXXf batched = all.read(truth);
+  Eigen::ArrayXXf single(kChannels, 1);
+  for (std::uint32_t d = 0; d < 150; ++d) {
+    one.bank.read(std::span(&d, 1), truth.col(d), one.rng, single);
+    for (int c = 0; c < kChannels; ++c) ASSERT_TRUE(batched(c, d) == single(c, 0) || (std::isnan(batched(c, d)) && std::isnan(single(c, 0))));
+  }
 }
 
 TEST(SensorModel, SameStreamsGiveSameReadings) {

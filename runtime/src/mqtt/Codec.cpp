@@ -1,6 +1,7 @@
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 #include <cassert>
+#include <cstring>
 
 namespace twinbench::runtime::mqtt {
 
@@ -50,13 +51,14 @@ private:
 
 DecodeResult fail(DecodeStatus s) { return {s, 0, Disconnect{}}; }
 
-DecodeResult decode_connect(Reader r) {
+// The sub-decoders fill a packet in place and return a status: a Packet is ~150 bytes, and copying it
+// out of helpers cost more than decoding a telemetry PUBLISH.
+DecodeStatus decode_connect(Reader r, Connect& c) {
   std::string_view name;
   std::uint8_t level, flags;
-  Connect c;
-  if (!r.string(name) || !r.u8(level) || !r.u8(flags) || !r.u16(c.keepalive_s)) return fail(DecodeStatus::length_mismatch);
-  if (name != "MQTT") return fail(DecodeStatus::bad_protocol_name);
-  if (level != 4) return fail(DecodeStatus::bad_protocol_level);
+  if (!r.string(name) || !r.u8(level) || !r.u8(flags) || !r.u16(c.keepalive_s)) return DecodeStatus::length_mismatch;
+  if (name != "MQTT") return DecodeStatus::bad_protocol_name;
+  if (level != 4) return DecodeStatus::bad_protocol_level;
   c.clean_session = flags & 0x02;
   c.will = flags & 0x04;
   c.will_qos = (flags >> 3) & 0x03;
@@ -66,42 +68,39 @@ DecodeResult decode_connect(Reader r) {
   const bool reserved = flags & 0x01;                                            // MQTT-3.1.2-3
   const bool will_bits_without_will = !c.will && (c.will_qos != 0 || c.will_retain);  // MQTT-3.1.2-11/13/15
   const bool password_without_user = c.has_password && !c.has_username;          // MQTT-3.1.2-22
-  if (reserved || will_bits_without_will || c.will_qos == 3 || password_without_user)
-    return fail(DecodeStatus::bad_connect_flags);
-  if (!r.string(c.client_id)) return fail(DecodeStatus::length_mismatch);
-  if (!valid_mqtt_utf8(c.client_id)) return fail(DecodeStatus::bad_utf8);
+  if (reserved || will_bits_without_will || c.will_qos == 3 || password_without_user) return DecodeStatus::bad_connect_flags;
+  if (!r.string(c.client_id)) return DecodeStatus::length_mismatch;
+  if (!valid_mqtt_utf8(c.client_id)) return DecodeStatus::bad_utf8;
   if (c.will) {
-    if (!r.string(c.will_topic) || !r.binary(c.will_message)) return fail(DecodeStatus::length_mismatch);
-    if (!valid_mqtt_utf8(c.will_topic)) return fail(DecodeStatus::bad_utf8);
+    if (!r.string(c.will_topic) || !r.binary(c.will_message)) return DecodeStatus::length_mismatch;
+    if (!valid_mqtt_utf8(c.will_topic)) return DecodeStatus::bad_utf8;
   }
   if (c.has_username) {
-    if (!r.string(c.username)) return fail(DecodeStatus::length_mismatch);
-    if (!valid_mqtt_utf8(c.username)) return fail(DecodeStatus::bad_utf8);
+    if (!r.string(c.username)) return DecodeStatus::length_mismatch;
+    if (!valid_mqtt_utf8(c.username)) return DecodeStatus::bad_utf8;
   }
-  if (c.has_password && !r.binary(c.password)) return fail(DecodeStatus::length_mismatch);
-  if (!r.at_end()) return fail(DecodeStatus::length_mismatch);
-  return {DecodeStatus::ok, 0, c};
+  if (c.has_password && !r.binary(c.password)) return DecodeStatus::length_mismatch;
+  return r.at_end() ? DecodeStatus::ok : DecodeStatus::length_mismatch;
 }
 
-DecodeResult decode_publish(std::uint8_t flags, Reader r) {
-  Publish p;
+DecodeStatus decode_publish(std::uint8_t flags, Reader r, Publish& p) {
   p.dup = flags & 0x08;
   p.qos = (flags >> 1) & 0x03;
   p.retain = flags & 0x01;
-  if (p.qos == 3 || (p.qos == 0 && p.dup)) return fail(DecodeStatus::bad_qos);  // MQTT-3.3.1-2/4
-  if (p.qos == 2) return fail(DecodeStatus::unsupported_packet_type);
-  if (!r.string(p.topic)) return fail(DecodeStatus::length_mismatch);
-  if (p.topic.empty()) return fail(DecodeStatus::bad_topic);
+  if (p.qos == 3 || (p.qos == 0 && p.dup)) return DecodeStatus::bad_qos;  // MQTT-3.3.1-2/4
+  if (p.qos == 2) return DecodeStatus::unsupported_packet_type;
+  if (!r.string(p.topic)) return DecodeStatus::length_mismatch;
+  if (p.topic.empty()) return DecodeStatus::bad_topic;
   for (char c : p.topic) {
-    if (c == '+' || c == '#') return fail(DecodeStatus::bad_topic);  // MQTT-3.3.2-2: no wildcards in a topic name
+    if (c == '+' || c == '#') return DecodeStatus::bad_topic;  // MQTT-3.3.2-2: no wildcards in a topic name
   }
-  if (!valid_mqtt_utf8(p.topic)) return fail(DecodeStatus::bad_utf8);
+  if (!valid_mqtt_utf8(p.topic)) return DecodeStatus::bad_utf8;
   if (p.qos > 0) {
-    if (!r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);
-    if (p.packet_id == 0) return fail(DecodeStatus::bad_packet_id);
+    if (!r.u16(p.packet_id)) return DecodeStatus::length_mismatch;
+    if (p.packet_id == 0) return DecodeStatus::bad_packet_id;
   }
   p.payload = r.rest();
-  return {DecodeStatus::ok, 0, p};
+  return DecodeStatus::ok;
 }
 
 void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
@@ -161,6 +160,17 @@ bool valid_mqtt_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
+    // Fast path: 8 bytes at a time while they are all ASCII and none is NUL (topics nearly always are).
+    if (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      const bool high_bit = w & 0x8080808080808080ull;
+      const bool has_zero = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+      if (!high_bit && !has_zero) {
+        p += 8;
+        continue;
+      }
+    }
     const unsigned char c = *p;
     if (c >= 0x01 && c < 0x80) {  // ASCII fast path; U+0000 is forbidden (MQTT-1.5.3-2)
       ++p;
@@ -211,21 +221,23 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
 
   DecodeResult res;
   switch (type) {
-    case PacketType::connect: res = decode_connect(r); break;
-    case PacketType::publish: res = decode_publish(flags, r); break;
+    case PacketType::connect: res.status = decode_connect(r, res.packet.emplace<Connect>()); break;
+    case PacketType::publish: res.status = decode_publish(flags, r, res.packet.emplace<Publish>()); break;
     case PacketType::connack: {
       std::uint8_t ack_flags, code;
       if (remaining != 2 || !r.u8(ack_flags) || !r.u8(code)) return fail(DecodeStatus::length_mismatch);
       if (ack_flags & 0xFE) return fail(DecodeStatus::bad_fixed_header_flags);
       if (code > 5) return fail(DecodeStatus::length_mismatch);
-      res = {DecodeStatus::ok, 0, Connack{(ack_flags & 1) != 0, static_cast<ConnackCode>(code)}};
+      res.packet = Connack{(ack_flags & 1) != 0, static_cast<ConnackCode>(code)};
+      res.status = DecodeStatus::ok;
       break;
     }
     case PacketType::puback: {
       Puback p;
       if (remaining != 2 || !r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);
       if (p.packet_id == 0) return fail(DecodeStatus::bad_packet_id);
-      res = {DecodeStatus::ok, 0, p};
+      res.packet = p;
+      res.status = DecodeStatus::ok;
       break;
     }
     case PacketType::pingreq:
@@ -240,6 +252,7 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
     default: return fail(DecodeStatus::unsupported_packet_type);
   }
   if (res.status == DecodeStatus::ok) res.consumed = header + remaining;
+  else res.packet = Disconnect{};  // a failed decode carries no half-filled packet
   return res;
 }
 

@@ -85,14 +85,15 @@ private:
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
-  // Scratch reused across windows.
+  // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;
   std::vector<runtime::TimeUs> t_us_;
   Eigen::ArrayXXd truth_;
   Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic> readings_;
   std::vector<std::uint8_t> packet_;
-  std::string topic_;
+  std::string topics_;                    ///< every device's topic, back to back (formatted once)
+  std::vector<std::uint32_t> topic_end_;  ///< device i's topic ends at topic_end_[i]
 };
 
 }  // namespace twinbench::sim

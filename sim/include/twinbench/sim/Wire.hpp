@@ -5,6 +5,8 @@
 // receiver handles it that much after the batch arrives, so coalescing adds no latency to the frames.
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "twinbench/runtime/ports/Transport.hpp"
@@ -31,6 +33,29 @@ struct WireBatch {
   }
   std::span<const std::uint8_t> bytes_of(const WireFrame& f) const { return {bytes.data() + f.offset, f.size}; }
   bool empty() const { return frames.empty(); }
+  void clear() {
+    bytes.clear();
+    frames.clear();
+    wire_bytes = 0;
+  }
+};
+
+/** Batches that were delivered and can carry the next window (keeps their capacity: no allocation per window). */
+class WirePool {
+public:
+  std::unique_ptr<WireBatch> take() {
+    if (free_.empty()) return std::make_unique<WireBatch>();
+    auto b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give(std::unique_ptr<WireBatch> b) {
+    b->clear();
+    free_.push_back(std::move(b));
+  }
+
+private:
+  std::vector<std::unique_ptr<WireBatch>> free_;
 };
 
 }  // namespace twinbench::sim

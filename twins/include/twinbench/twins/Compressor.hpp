@@ -62,11 +62,16 @@ public:
 
   /**
    * @brief Advance devices `idx` to times `t_s` (each device its own time, never earlier than its last)
-   * and write their true outputs to `out`: one column per device, rows in Channel order.
+   * and write their true outputs to `out` (kChannels x idx.size()): one column per device, rows in Channel order.
    */
-  void step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::ArrayXXd& out);
+  void step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out);
+
+  /// Devices are stepped in chunks of at most this many, with stack-allocated temporaries.
+  static constexpr int kChunk = 64;
 
 private:
+  void step_chunk(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out);
+
   CompressorSpec spec_;
   Ambient ambient_;
   Eigen::ArrayXd base_load_, phase_s_, rated_current_a_, vibration_base_;  // per-device constants

@@ -27,17 +27,21 @@ public:
   SensorBank(std::size_t n, const SensorSpec& spec, core::RngStream calibration);
 
   /**
-   * @brief Readings of devices `idx` given their true values `truth` (one column per device):
-   * draws noise and dropout from each device's own stream `rng[idx[j]]`, writes floats to `out`.
+   * @brief Readings of devices `idx` given their true values `truth` (kChannels x idx.size(), one column per
+   * device): draws noise and dropout from each device's own stream `rng[idx[j]]`, writes floats to `out`.
    */
-  void read(std::span<const std::uint32_t> idx, const Eigen::ArrayXXd& truth, std::span<core::RngStream> rng,
-            Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic>& out) const;
+  void read(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth, std::span<core::RngStream> rng,
+            Eigen::Ref<Eigen::ArrayXXf> out) const;
 
   const SensorSpec& spec() const { return spec_; }
   float bias(std::size_t device, int channel) const { return bias_(channel, static_cast<Eigen::Index>(device)); }
 
 private:
+  void read_chunk(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth, std::span<core::RngStream> rng,
+                  Eigen::Ref<Eigen::ArrayXXf> out) const;
+
   SensorSpec spec_;
+  std::uint32_t dropout_threshold_ = 0;  ///< dropout_probability in units of 2^-21
   Eigen::Array<float, kChannels, Eigen::Dynamic> bias_;
 };
 
