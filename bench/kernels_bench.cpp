@@ -44,7 +44,7 @@ void BM_PhysicsStep(benchmark::State& state) {
   std::vector<std::uint32_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
   std::vector<double> t(n);
-  Eigen::ArrayXXd out;
+  Eigen::ArrayXXd out(twins::kChannels, n);
   double now = 0;
   for (auto _ : state) {
     now += 10;
@@ -64,7 +64,7 @@ void BM_SensorRead(benchmark::State& state) {
   std::vector<std::uint32_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
   const Eigen::ArrayXXd truth = Eigen::ArrayXXd::Constant(twins::kChannels, n, 10.0);
-  Eigen::ArrayXXf out;
+  Eigen::ArrayXXf out(twins::kChannels, n);
   for (auto _ : state) {
     bank.read(idx, truth, rng, out);
     benchmark::DoNotOptimize(out.data());

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <stdexcept>
 
 namespace twinbench::twins {
 
@@ -65,7 +66,9 @@ double CompressorFleet::severity(std::size_t i, FaultMode mode, double t_s) cons
 }
 
 void CompressorFleet::step(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out) {
-  assert(idx.size() == t_s.size() && out.rows() == kChannels && out.cols() == static_cast<Eigen::Index>(idx.size()));
+  // Always checked: a wrong size would write out of bounds in a Release build.
+  if (idx.size() != t_s.size() || out.rows() != kChannels || out.cols() != static_cast<Eigen::Index>(idx.size()))
+    throw std::invalid_argument("CompressorFleet::step: out must be kChannels x idx.size(), t_s as long as idx");
   for (std::size_t k = 0; k < idx.size(); k += kChunk) {
     const std::size_t m = std::min<std::size_t>(kChunk, idx.size() - k);
     step_chunk(idx.subspan(k, m), t_s.subspan(k, m), out.middleCols(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(m)));

@@ -123,6 +123,14 @@ TEST(Compressor, BatchedSteppingEqualsOneDeviceAtATime) {
   }
 }
 
+TEST(Compressor, WrongOutputSizeIsRejectedNotWrittenPast) {
+  CompressorFleet f = make_fleet(4);
+  const std::uint32_t idx[] = {0, 1};
+  const double ts[] = {1.0, 1.0};
+  Eigen::ArrayXXd too_small(kChannels, 1);
+  EXPECT_THROW(f.step(idx, ts, too_small), std::invalid_argument);
+}
+
 TEST(Compressor, FaultModeNamesRoundTrip) {
   for (int m = 0; m < kFaultModes; ++m) EXPECT_EQ(fault_mode_from_string(to_string(static_cast<FaultMode>(m))), static_cast<FaultMode>(m));
   EXPECT_FALSE(fault_mode_from_string("rust").has_value());

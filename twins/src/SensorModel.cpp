@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <stdexcept>
 
 namespace twinbench::twins {
 
@@ -26,8 +27,9 @@ SensorBank::SensorBank(std::size_t n, const SensorSpec& spec, core::RngStream ca
 
 void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth, std::span<core::RngStream> rng,
                       Eigen::Ref<Eigen::ArrayXXf> out) const {
-  assert(truth.rows() == kChannels && truth.cols() == static_cast<Eigen::Index>(idx.size()));
-  assert(out.rows() == kChannels && out.cols() == truth.cols());
+  // Always checked: a wrong size would write out of bounds in a Release build.
+  if (truth.rows() != kChannels || truth.cols() != static_cast<Eigen::Index>(idx.size()) || out.rows() != kChannels || out.cols() != truth.cols())
+    throw std::invalid_argument("SensorBank::read: truth and out must be kChannels x idx.size()");
   constexpr std::size_t kChunk = CompressorFleet::kChunk;
   for (std::size_t k = 0; k < idx.size(); k += kChunk) {
     const auto m = std::min(kChunk, idx.size() - k);
