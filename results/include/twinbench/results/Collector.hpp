@@ -1,0 +1,71 @@
+#pragma once
+// Turns the Sink event stream of one run into KPIs (summary.json), per-gateway counts (messages.csv),
+// the ground truth of injected faults (ground_truth.csv) and a trace hash of the ordered event stream.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "twinbench/results/Histogram.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
+
+namespace twinbench::results {
+
+struct GatewayMeta {
+  std::string site;
+  std::string name;
+  std::uint32_t devices = 0;
+};
+
+struct RunMeta {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  double duration_s = 0;
+  std::size_t sites = 0;
+  std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
+  std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
+};
+
+class Collector final : public runtime::Sink {
+public:
+  explicit Collector(RunMeta meta);
+  void emit(const runtime::Event& e) override;
+
+  /** @brief All KPIs, keys in a fixed order; `trace_hash` last. */
+  nlohmann::ordered_json summary() const;
+  std::string messages_csv() const;
+  std::string ground_truth_csv() const;
+  /** @brief 16 hex digits identifying the ordered event stream. */
+  std::string trace_hash() const;
+  std::uint64_t events() const { return events_; }
+
+private:
+  struct PerGateway {
+    std::uint64_t sent = 0, lost = 0, dropped = 0, mqtt_bytes = 0, wire_bytes = 0, energy_nj = 0;
+    std::uint64_t received = 0, received_bytes = 0, resets = 0, pubacks = 0, connacks = 0, protocol_errors = 0;
+    std::uint64_t sessions_opened = 0, sessions_closed = 0, uplink_batches = 0, uplink_bytes = 0, uplink_records = 0;
+    std::uint64_t uplink_deferrals = 0, uplink_dropped = 0, cloud_bytes = 0, cloud_records = 0, pending_at_end = 0;
+    std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0;
+    __int128 latency_sum_us = 0;
+    std::vector<std::int64_t> opened_at_us;  ///< per device: -1 when not connected
+  };
+  struct Fault {
+    std::int64_t t_us, ramp_s;
+    std::uint32_t gateway, device;
+    std::int64_t mode;
+  };
+
+  RunMeta meta_;
+  std::vector<PerGateway> gw_;
+  Histogram latency_us_;
+  std::uint64_t closed_by_reason_[5] = {};
+  std::int64_t connected_us_ = 0;  ///< device-microseconds connected, closed sessions only
+  std::int64_t last_t_us_ = 0;
+  std::vector<Fault> faults_;
+  std::uint64_t hash_ = 0x243F6A8885A308D3ull;
+  std::uint64_t events_ = 0;
+};
+
+}  // namespace twinbench::results

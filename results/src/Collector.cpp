@@ -1,0 +1,207 @@
+#include "twinbench/results/Collector.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace twinbench::results {
+
+using runtime::Event;
+using runtime::EventKind;
+using json = nlohmann::ordered_json;
+
+namespace {
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+double ms(std::int64_t us) { return round6(static_cast<double>(us) / 1000.0); }
+double ratio(double num, double den) { return den > 0 ? round6(num / den) : 0.0; }
+}  // namespace
+
+Collector::Collector(RunMeta meta) : meta_(std::move(meta)), gw_(meta_.gateways.size()) {
+  for (std::size_t g = 0; g < gw_.size(); ++g) gw_[g].opened_at_us.assign(meta_.gateways[g].devices, -1);
+}
+
+void Collector::emit(const Event& e) {
+  // Trace hash: every field of every event, in order.
+  for (std::uint64_t x : {static_cast<std::uint64_t>(e.t_us), (static_cast<std::uint64_t>(e.kind) << 32) ^ e.gateway,
+                          static_cast<std::uint64_t>(e.device), static_cast<std::uint64_t>(e.a), static_cast<std::uint64_t>(e.b),
+                          static_cast<std::uint64_t>(e.c), static_cast<std::uint64_t>(e.d)}) {
+    hash_ = (hash_ ^ x) * 0x9E3779B97F4A7C15ull;
+    hash_ ^= hash_ >> 29;
+  }
+  ++events_;
+  last_t_us_ = std::max(last_t_us_, e.t_us);
+  if (e.kind == EventKind::fault_onset) {
+    faults_.push_back({e.t_us, e.b, e.gateway, e.device, e.a});
+    return;
+  }
+  assert(e.gateway < gw_.size());
+  PerGateway& g = gw_[e.gateway];
+  switch (e.kind) {
+    case EventKind::telemetry:
+      ++g.received;
+      g.received_bytes += static_cast<std::uint64_t>(e.a);
+      g.latency_sum_us += e.b;
+      latency_us_.add(e.b);
+      break;
+    case EventKind::devices_sent:
+      g.sent += static_cast<std::uint64_t>(e.a);
+      g.mqtt_bytes += static_cast<std::uint64_t>(e.b);
+      g.wire_bytes += static_cast<std::uint64_t>(e.c);
+      g.energy_nj += static_cast<std::uint64_t>(e.d);
+      break;
+    case EventKind::devices_lost: g.lost += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::devices_dropped: g.dropped += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::acks_received:
+      g.pubacks += static_cast<std::uint64_t>(e.a);
+      g.connacks += static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::transport_reset: g.resets += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::downlink_dropped: g.downlink_dropped += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::protocol_error: ++g.protocol_errors; break;
+    case EventKind::session_opened:
+      ++g.sessions_opened;
+      if (e.device < g.opened_at_us.size()) g.opened_at_us[e.device] = e.t_us;
+      break;
+    case EventKind::session_closed:
+      ++g.sessions_closed;
+      if (e.a > 0 && e.a < 5) ++closed_by_reason_[e.a];
+      if (e.device < g.opened_at_us.size() && g.opened_at_us[e.device] >= 0) {
+        connected_us_ += e.t_us - g.opened_at_us[e.device];
+        g.opened_at_us[e.device] = -1;
+      }
+      break;
+    case EventKind::uplink_sent:
+      ++g.uplink_batches;
+      g.uplink_bytes += static_cast<std::uint64_t>(e.a);
+      g.uplink_records += static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::uplink_deferred: ++g.uplink_deferrals; break;
+    case EventKind::uplink_dropped: g.uplink_dropped += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::cloud_received:
+      g.cloud_bytes += static_cast<std::uint64_t>(e.a);
+      g.cloud_records += static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::link_down: ++g.link_outages; break;
+    case EventKind::link_up: break;
+    case EventKind::run_end:
+      g.pending_at_end = static_cast<std::uint64_t>(e.a);
+      g.cpu_busy_us = static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::fault_onset: break;
+  }
+}
+
+json Collector::summary() const {
+  PerGateway t;
+  std::int64_t connected_us = connected_us_;
+  const std::int64_t end_us = std::llround(meta_.duration_s * 1e6);
+  std::uint64_t devices = 0, cpu_busy_max_us = 0;
+  for (std::size_t i = 0; i < gw_.size(); ++i) {
+    const PerGateway& g = gw_[i];
+    devices += meta_.gateways[i].devices;
+    t.sent += g.sent, t.lost += g.lost, t.dropped += g.dropped, t.mqtt_bytes += g.mqtt_bytes, t.wire_bytes += g.wire_bytes;
+    t.energy_nj += g.energy_nj, t.received += g.received, t.resets += g.resets, t.pubacks += g.pubacks, t.connacks += g.connacks;
+    t.protocol_errors += g.protocol_errors, t.sessions_opened += g.sessions_opened, t.uplink_batches += g.uplink_batches;
+    t.uplink_bytes += g.uplink_bytes, t.uplink_records += g.uplink_records, t.uplink_deferrals += g.uplink_deferrals;
+    t.uplink_dropped += g.uplink_dropped, t.cloud_bytes += g.cloud_bytes, t.cloud_records += g.cloud_records;
+    t.pending_at_end += g.pending_at_end, t.link_outages += g.link_outages, t.downlink_dropped += g.downlink_dropped;
+    t.cpu_busy_us += g.cpu_busy_us, cpu_busy_max_us = std::max(cpu_busy_max_us, g.cpu_busy_us);
+    for (std::int64_t opened : g.opened_at_us)
+      if (opened >= 0) connected_us += end_us - opened;  // still connected at the end
+  }
+  const std::uint64_t generated = t.sent + t.dropped;
+  const std::int64_t in_flight = static_cast<std::int64_t>(t.sent - t.lost - t.received - t.resets);
+  const double days = meta_.duration_s / 86400.0;
+
+  json s;
+  s["format"] = "twinbench-summary/1";
+  s["scenario"] = meta_.scenario;
+  s["seed"] = meta_.seed;
+  s["duration_s"] = meta_.duration_s;
+  s["fleet"] = {{"sites", meta_.sites}, {"gateways", gw_.size()}, {"devices", devices}};
+  s["messages"] = {
+      {"generated", generated},
+      {"sent", t.sent},
+      {"lost_radio", t.lost},
+      {"dropped_link_down", t.dropped},
+      {"rejected_reset", t.resets},
+      {"received", t.received},
+      {"in_flight_at_end", in_flight},
+      {"delivery_ratio", ratio(static_cast<double>(t.received), static_cast<double>(generated) - static_cast<double>(in_flight))},
+      {"puback_received", t.pubacks},
+      {"connack_received", t.connacks},
+      {"protocol_errors", t.protocol_errors},
+      {"downlink_frames_dropped", t.downlink_dropped},
+  };
+  s["latency_ms"] = {{"mean", round6(latency_us_.mean() / 1000.0)}, {"p50", ms(latency_us_.percentile(0.50))},
+                     {"p95", ms(latency_us_.percentile(0.95))}, {"p99", ms(latency_us_.percentile(0.99))},
+                     {"max", ms(latency_us_.max())}};
+  s["sessions"] = {
+      {"opened", t.sessions_opened},
+      {"closed_keepalive_timeout", closed_by_reason_[static_cast<int>(runtime::CloseReason::keepalive_timeout)]},
+      {"closed_protocol_error", closed_by_reason_[static_cast<int>(runtime::CloseReason::protocol_error)]},
+      {"closed_client_disconnect", closed_by_reason_[static_cast<int>(runtime::CloseReason::client_disconnect)]},
+      {"closed_peer", closed_by_reason_[static_cast<int>(runtime::CloseReason::peer_closed)]},
+      {"connected_ratio", ratio(static_cast<double>(connected_us), static_cast<double>(devices) * static_cast<double>(end_us))},
+  };
+  s["bytes"] = {{"device_mqtt", t.mqtt_bytes}, {"device_wire", t.wire_bytes}, {"uplink", t.uplink_bytes}, {"cloud_received", t.cloud_bytes}};
+  s["uplink"] = {{"batches_sent", t.uplink_batches},     {"records_sent", t.uplink_records},
+                 {"deferrals", t.uplink_deferrals},      {"records_dropped", t.uplink_dropped},
+                 {"records_pending_at_end", t.pending_at_end}, {"cloud_records", t.cloud_records}};
+  const double gateway_us = static_cast<double>(end_us) * static_cast<double>(gw_.size());
+  s["gateway_cpu"] = {{"utilization_mean", ratio(static_cast<double>(t.cpu_busy_us), gateway_us)},
+                      {"utilization_max", ratio(static_cast<double>(cpu_busy_max_us), static_cast<double>(end_us))}};
+  const double energy_j = static_cast<double>(t.energy_nj) * 1e-9;
+  s["energy"] = {{"device_radio_j", round6(energy_j)},
+                 {"per_device_per_day_j", devices && days > 0 ? round6(energy_j / static_cast<double>(devices) / days) : 0.0}};
+  json by_mode = json::object();
+  for (const auto& name : meta_.fault_modes) by_mode[name] = 0;
+  for (const Fault& f : faults_)
+    if (f.mode >= 0 && static_cast<std::size_t>(f.mode) < meta_.fault_modes.size())
+      by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]] = by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]].get<std::uint64_t>() + 1;
+  s["faults"] = {{"asset_faults_injected", faults_.size()}, {"by_mode", by_mode}, {"link_outages", t.link_outages}};
+  s["events"] = events_;
+  s["trace_hash"] = trace_hash();
+  return s;
+}
+
+std::string Collector::messages_csv() const {
+  std::ostringstream o;
+  o << "site,gateway,devices,generated,sent,lost_radio,dropped_link_down,rejected_reset,received,latency_ms_mean,"
+       "puback_received,protocol_errors,sessions_opened,sessions_closed,device_mqtt_bytes,device_wire_bytes,"
+       "uplink_batches,uplink_bytes,uplink_records,uplink_records_dropped,cloud_records,link_outages\n";
+  for (std::size_t i = 0; i < gw_.size(); ++i) {
+    const PerGateway& g = gw_[i];
+    const double mean_ms = g.received ? static_cast<double>(g.latency_sum_us) / static_cast<double>(g.received) / 1000.0 : 0.0;
+    char mean[32];
+    std::snprintf(mean, sizeof mean, "%.3f", mean_ms);
+    o << meta_.gateways[i].site << ',' << meta_.gateways[i].name << ',' << meta_.gateways[i].devices << ',' << g.sent + g.dropped << ','
+      << g.sent << ',' << g.lost << ',' << g.dropped << ',' << g.resets << ',' << g.received << ',' << mean << ',' << g.pubacks << ','
+      << g.protocol_errors << ',' << g.sessions_opened << ',' << g.sessions_closed << ',' << g.mqtt_bytes << ',' << g.wire_bytes << ','
+      << g.uplink_batches << ',' << g.uplink_bytes << ',' << g.uplink_records << ',' << g.uplink_dropped << ',' << g.cloud_records << ','
+      << g.link_outages << '\n';
+  }
+  return o.str();
+}
+
+std::string Collector::ground_truth_csv() const {
+  std::ostringstream o;
+  o << "site,gateway,device,mode,onset_s,ramp_s,failure_s\n";
+  for (const Fault& f : faults_) {
+    const auto& gm = meta_.gateways[f.gateway];
+    const double onset_s = static_cast<double>(f.t_us) / 1e6;
+    o << gm.site << ',' << gm.name << ',' << f.device << ','
+      << (static_cast<std::size_t>(f.mode) < meta_.fault_modes.size() ? meta_.fault_modes[static_cast<std::size_t>(f.mode)] : "unknown")
+      << ',' << onset_s << ',' << f.ramp_s << ',' << onset_s + static_cast<double>(f.ramp_s) << '\n';
+  }
+  return o.str();
+}
+
+std::string Collector::trace_hash() const {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash_));
+  return buf;
+}
+
+}  // namespace twinbench::results
