@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
     auto* zone = sg4::create_full_zone(name)->set_parent(world);
     auto* gw = zone->create_host(name, 1e9);
     auto* fleet = zone->create_host(name + "-devices", 1e9);
-    auto* access = zone->create_link(name + "-access", 100e6)->set_latency(0.3e-3)->seal();
+    auto* access = zone->create_link(name + "-access", 100e6 / 8)->set_latency(0.3e-3)->seal();  // bytes/s, as twinbench's ethernet
     zone->add_route(fleet->get_netpoint(), gw->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(access)}, true);
     zone->seal();
-    auto* wan = world->create_link(name + "-wan", 20e6)->set_latency(30e-3)->seal();
+    auto* wan = world->create_link(name + "-wan", 20e6 / 8)->set_latency(30e-3)->seal();
     world->add_route(zone->get_netpoint(), nullptr, gw->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
     auto* mbox = sg4::Mailbox::by_name(name);
     sg4::Actor::create(name, gw, gateway, mbox)->daemonize();

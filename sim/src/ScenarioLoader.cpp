@@ -1,5 +1,6 @@
 #include "twinbench/sim/ScenarioLoader.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -58,6 +59,15 @@ SiteSpec read_site(const JsonObject& o) {
     if (s.device.period_s < 0.001) d->fail("period_s", "expected a period of at least 0.001 s, got " + std::to_string(s.device.period_s));
     s.device.qos = static_cast<std::uint8_t>(d->integer_or("qos", 0, 1, s.device.qos));
     s.device.keepalive_s = static_cast<std::uint16_t>(d->integer_or("keepalive_s", 0, 65535, s.device.keepalive_s));
+    // Devices keep their session alive by publishing; they send no PINGREQ in between (yet). The gateway
+    // drops a session silent for 1.5 x keepalive, so a longer period would reconnect on every message.
+    if (s.device.keepalive_s > 0 && s.device.period_s > s.device.keepalive_s) {
+      char period[32];
+      std::snprintf(period, sizeof period, "%g", s.device.period_s);
+      d->fail(d->has("keepalive_s") ? "keepalive_s" : "period_s",
+              "expected keepalive_s >= period_s, or keepalive_s 0 (devices do not send PINGREQ between reports); got period_s " +
+                  std::string(period) + " with keepalive_s " + std::to_string(s.device.keepalive_s));
+    }
   }
   s.link = read_link(o.object("link"));
   if (auto w = o.optional_object("wan")) {

@@ -109,6 +109,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_name", [](json& j) { j["name"] = "../etc"; },
                 "scenario.json: /name: expected a name of letters, digits, '.', '_' or '-' (at most 64), got '../etc'"},
         BadCase{"qos2", [](json& j) { j["sites"][0]["device"] = {{"qos", 2}}; }, "scenario.json: /sites/0/device/qos: expected an integer in [0, 1], got 2"},
+        BadCase{"period_beyond_keepalive", [](json& j) { j["sites"][0]["device"] = {{"period_s", 300}}; },
+                "scenario.json: /sites/0/device/period_s: expected keepalive_s >= period_s, or keepalive_s 0 (devices do not send PINGREQ "
+                "between reports); got period_s 300 with keepalive_s 60"},
         BadCase{"loss_above_one", [](json& j) { j["sites"][0]["link"]["loss_probability"] = 1.5; },
                 "scenario.json: /sites/0/link/loss_probability: expected a probability in [0, 1], got 1.5"},
         BadCase{"fault_unknown_site", [](json& j) { j["faults"] = {{{"kind", "link_down"}, {"duration_s", 1}, {"site", "nowhere"}}}; },

@@ -78,7 +78,7 @@ private:
   void build_platform() {
     auto* world = sg4::create_star_zone("world");
     cloud_host_ = world->create_host("cloud", 1e11);
-    auto* cloud_nic = world->create_link("cloud-nic", 10e9)->set_latency(0)->seal();
+    auto* cloud_nic = world->create_link("cloud-nic", 10e9 / 8)->set_latency(0)->seal();
     world->add_route(cloud_host_->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(cloud_nic)}, true);
     for (const GatewayRef& g : sc_.gateways()) {
       const SiteSpec& site = sc_.sites[g.site];
@@ -88,11 +88,12 @@ private:
       auto* zone = sg4::create_full_zone(g.name)->set_parent(world);
       node->gateway_host = zone->create_host(g.name, site.gateway.cpu_flops);
       node->fleet_host = zone->create_host(g.name + "-devices", 1e9);
-      auto* access = zone->create_link(g.name + "-access", site.link.bandwidth_bps)->set_latency(site.link.latency_ms * 1e-3)->seal();
+      // SimGrid's bandwidths are in bytes per second; scenarios speak bits per second.
+      auto* access = zone->create_link(g.name + "-access", site.link.bandwidth_bps / 8)->set_latency(site.link.latency_ms * 1e-3)->seal();
       zone->add_route(node->fleet_host->get_netpoint(), node->gateway_host->get_netpoint(), nullptr, nullptr,
                       {sg4::LinkInRoute(access)}, true);
       zone->seal();
-      auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps)->set_latency(site.wan.latency_ms * 1e-3)->seal();
+      auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps / 8)->set_latency(site.wan.latency_ms * 1e-3)->seal();
       world->add_route(zone->get_netpoint(), nullptr, node->gateway_host->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
       nodes_.push_back(std::move(node));
     }
