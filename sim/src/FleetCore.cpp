@@ -1,5 +1,6 @@
 #include "twinbench/sim/FleetCore.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 
@@ -17,17 +18,16 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::down);
-  std::vector<Due> first;
-  first.reserve(config_.devices);
+  due_.reserve(config_.devices);
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     rng_.push_back(rng.stream(stream_family, i));
     // Stratified phases: device i reports in the i-th slice of the period, at a random point of it.
     // Phases are still uniform over the period, but devices come due in index order, so a gateway walks
     // its devices' state sequentially instead of at random (a 100k-device run is memory-bound otherwise).
     const double slice_us = static_cast<double>(config_.period_us) / config_.devices;
-    first.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i});
+    due_.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i});
   }
-  due_ = decltype(due_)(std::greater<>{}, std::move(first));
+  std::stable_sort(due_.begin(), due_.end(), [](const Due& a, const Due& b) { return a.t_us < b.t_us; });
   topic_end_.reserve(config_.devices);
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
@@ -48,11 +48,13 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
   idx_.clear();
   t_s_.clear();
   t_us_.clear();
-  while (!due_.empty() && (due_.top().t_us < until_us || (inclusive && due_.top().t_us == until_us))) {
-    const Due d = due_.top();
-    assert(d.t_us >= send_us);
-    due_.pop();
-    due_.push({d.t_us + config_.period_us, d.device});
+  for (;;) {
+    Due& next = due_[head_];
+    if (next.t_us > until_us || (next.t_us == until_us && !inclusive)) break;
+    assert(next.t_us >= send_us);
+    const Due d = next;
+    next.t_us += config_.period_us;
+    head_ = head_ + 1 == due_.size() ? 0 : head_ + 1;
     ++seq_[d.device];
     if (!link_up) {
       ++st.dropped;

@@ -19,8 +19,6 @@ runtime::TimeUs to_us(double seconds) {
 }
 double to_s(runtime::TimeUs us) { return static_cast<double>(us) * 1e-6; }
 
-runtime::TimeUs SimClock::now_us() const { return std::max(floor_us_, to_us(sg4::Engine::get_clock())); }
-
 runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void()> fn) {
   return timers_.add(now_us() + delay_us, std::move(fn));
 }
@@ -65,8 +63,7 @@ void SimTransport::close(ConnId conn) {
   downlink_->wire_bytes += 40;
 }
 
-void SimTransport::deliver(const WireBatch& batch, runtime::TransportHandler& handler) {
-  const runtime::TimeUs arrival_us = to_us(sg4::Engine::get_clock());
+void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler) {
   for (const WireFrame& f : batch.frames) {
     clock_.advance_to(arrival_us + f.delay_us);
     clock_.timers().fire_due(clock_.now_us());

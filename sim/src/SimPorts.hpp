@@ -19,20 +19,22 @@ runtime::TimeUs to_us(double seconds);
 double to_s(runtime::TimeUs us);
 
 /**
- * A gateway's simulated time: SimGrid's clock, or a little ahead of it while the gateway works through a
- * batch (each frame is handled at its own arrival time; CPU work queues). Never goes backwards.
+ * A gateway's simulated time: SimGrid's clock as of the node's last wake-up (sync_to), or a little ahead
+ * of it while the gateway works through a batch (each frame is handled at its own arrival time; CPU work
+ * queues). Never goes backwards. Reading it never calls into SimGrid: it is read several times per message.
  */
 class SimClock final : public runtime::Clock {
 public:
-  runtime::TimeUs now_us() const override;
-  void advance_to(runtime::TimeUs t_us) { floor_us_ = std::max(floor_us_, t_us); }
+  runtime::TimeUs now_us() const override { return now_us_; }
+  /** Move to `t_us` if that is later (SimGrid's time at a wake-up, or a frame's arrival). */
+  void advance_to(runtime::TimeUs t_us) { now_us_ = std::max(now_us_, t_us); }
   runtime::TimerId schedule(runtime::TimeUs delay_us, std::function<void()> fn) override;
   bool cancel(runtime::TimerId id) override { return timers_.cancel(id); }
   runtime::TimerQueue& timers() { return timers_; }
 
 private:
   runtime::TimerQueue timers_;
-  runtime::TimeUs floor_us_ = 0;
+  runtime::TimeUs now_us_ = 0;
 };
 
 /**
@@ -77,8 +79,8 @@ public:
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   void close(runtime::ConnId conn) override;
 
-  /** Hand every frame of a batch from the devices to `handler`, each at its own arrival time, firing due timers first. */
-  void deliver(const WireBatch& batch, runtime::TransportHandler& handler);
+  /** Hand every frame of a batch that arrived at `arrival_us` to `handler`, each at its own time, firing due timers first. */
+  void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
   std::unique_ptr<WireBatch> flush();
 

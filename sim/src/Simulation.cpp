@@ -229,6 +229,7 @@ private:
     const TimeUs lead_max_us = std::max<TimeUs>(1000, window_us);
     std::vector<sg4::CommPtr> comms;
     for (;;) {
+      n.clock->advance_to(now_us());  // SimGrid's time moved only if we waited
       n.clock->timers().fire_due(n.clock->now_us());
       if (auto down = n.transport->flush()) send(n, std::move(down), false);
       const TimeUs now = now_us();
@@ -243,10 +244,12 @@ private:
         for (const auto& f : n.in_flight) comms.push_back(f.comm);
         const ssize_t done = comms.empty() ? -1 : sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
         if (done >= 0) {
+          n.clock->advance_to(now_us());
           arrived(n, static_cast<std::size_t>(done));
           continue;
         }
         if (comms.empty()) sg4::this_actor::sleep_until(to_s(until));
+        n.clock->advance_to(now_us());
       }
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
@@ -259,7 +262,7 @@ private:
     InFlight f = std::move(n.in_flight[i]);
     n.in_flight.erase(n.in_flight.begin() + static_cast<std::ptrdiff_t>(i));
     if (f.to_gateway) {
-      n.transport->deliver(*f.batch, *n.runtime);
+      n.transport->deliver(*f.batch, now_us(), *n.runtime);
       n.uplink_pool.give(std::move(f.batch));
       return;
     }

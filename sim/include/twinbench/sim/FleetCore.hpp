@@ -6,7 +6,6 @@
 
 #include <Eigen/Core>
 #include <cstdint>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -51,8 +50,8 @@ public:
   FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::SensorBank sensors, const core::Rng& rng,
             const std::string& stream_family);
 
-  /** @brief When the next device is due, if any. */
-  runtime::TimeUs next_due_us() const { return due_.top().t_us; }
+  /** @brief When the next device is due. */
+  runtime::TimeUs next_due_us() const { return due_[head_].t_us; }
   /**
    * @brief Every device due strictly before `until_us` (or exactly at it when `inclusive`) samples its
    * sensors and, when `link_up`, appends its packets to `out` with their delay after `send_us` (the time
@@ -71,7 +70,6 @@ private:
   struct Due {
     runtime::TimeUs t_us;
     std::uint32_t device;
-    bool operator>(const Due& o) const { return t_us != o.t_us ? t_us > o.t_us : device > o.device; }
   };
   enum class Link : std::uint8_t { down, up };  // device's view of its MQTT connection
 
@@ -84,7 +82,11 @@ private:
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+  // The devices' timer queue. They share one period, so a device's next report (its last + period) is
+  // never earlier than any other pending one: (due, device) order is a FIFO, kept as a ring walked by
+  // head_. (Per-device periods would need a heap.)
+  std::vector<Due> due_;
+  std::size_t head_ = 0;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;
