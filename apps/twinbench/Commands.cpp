@@ -132,6 +132,16 @@ void write_file(const fs::path& p, const std::string& content) {
   if (!o) throw UsageError{"cannot write " + p.string()};
 }
 
+/** Results replace `out` only if it is absent, empty, or an earlier twinbench result: never a user's folder. */
+void check_output_folder(const fs::path& out) {
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return;
+  if (!fs::is_directory(out, ec)) throw UsageError{"--out: " + out.string() + " exists and is not a folder"};
+  if (fs::is_empty(out, ec) || fs::exists(out / "run.json", ec)) return;
+  throw UsageError{"--out: " + out.string() + " is a folder that holds something other than twinbench results (no run.json); " +
+                   "results replace the whole folder, so choose an empty or new one"};
+}
+
 /** Write all result files into a staging folder, then swap it in: never a half-written output folder. */
 void publish(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code ec;
@@ -204,6 +214,7 @@ int cmd_run(const std::vector<std::string>& args) {
   check_assertion_paths(sc);
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
+  check_output_folder(out);
   if (a->junit) {
     const fs::path parent = fs::path(*a->junit).parent_path();
     if (!parent.empty() && !fs::is_directory(parent)) throw UsageError{"--junit: folder " + parent.string() + " does not exist"};

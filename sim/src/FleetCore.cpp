@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <stdexcept>
+#include <string>
 
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
@@ -121,10 +123,9 @@ AckStats FleetCore::consume(const WireBatch& in) {
     auto bytes = in.bytes_of(f);
     while (!bytes.empty()) {
       const auto r = runtime::mqtt::decode(bytes);
-      if (r.status != runtime::mqtt::DecodeStatus::ok) {
-        ++st.malformed;
-        break;
-      }
+      if (r.status != runtime::mqtt::DecodeStatus::ok)
+        throw std::logic_error("gateway sent device " + std::to_string(f.conn) + " a malformed packet (" +
+                               std::string(runtime::mqtt::to_string(r.status)) + ")");
       if (std::holds_alternative<runtime::mqtt::Puback>(r.packet)) ++st.pubacks;
       else if (std::holds_alternative<runtime::mqtt::Connack>(r.packet)) ++st.connacks;
       bytes = bytes.subspan(r.consumed);

@@ -11,10 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <numeric>
 
 #include "SimPorts.hpp"
-#include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
@@ -167,20 +165,23 @@ private:
   }
 
   void schedule_link_faults() {
+    const auto refs = sc_.gateways();
     for (const LinkFault& f : sc_.link_faults) {
       std::vector<GatewayNode*> targets;
       for (auto& n : nodes_)
-        if (n->site == &sc_.sites[f.site] && (!f.gateway || sc_.gateways()[n->index].index_in_site == *f.gateway)) targets.push_back(n.get());
+        if (n->site == &sc_.sites[f.site] && (!f.gateway || refs[n->index].index_in_site == *f.gateway)) targets.push_back(n.get());
       at(f.at_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, true); });
       at(f.at_s + f.duration_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, false); });
     }
   }
 
+  /** Progress ticks exist whether or not anyone listens, so showing progress cannot change a run. */
   void schedule_progress() {
-    if (!opt_.on_progress) return;
     for (int pct = 1; pct <= 100; ++pct) {
       const double t = sc_.duration_s * pct / 100.0;
-      at(t, [this, t] { opt_.on_progress(t); });
+      at(t, [this, t] {
+        if (opt_.on_progress) opt_.on_progress(t);
+      });
     }
   }
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # A bad-input case: twinbench exits 2, prints exactly the expected message, and writes nothing.
 # usage: bad-input.sh <twinbench> <case dir> <work dir>
-# The case dir holds `args` (one argument per line; @DIR@ = the case dir) and `expected` (stderr).
+# The case dir holds `args` (one argument per line; @DIR@ = the case dir), `expected` (stderr) and,
+# optionally, `setup` (a bash script run in the work dir first, e.g. to create files that must survive).
 set -uo pipefail
 tb=$1 case_dir=$(cd "$2" && pwd) work=$3
 rm -rf "$work" && mkdir -p "$work"
+[ -f "$case_dir/setup" ] && (cd "$work" && bash "$case_dir/setup")
+snapshot() { (cd "$work" && find . -path ./stdout -prune -o -path ./stderr -prune -o -print0 | sort -z | xargs -0 md5sum 2>/dev/null; find . | sort); }
+before=$(snapshot)
 mapfile -t args < <(sed "s|@DIR@|$case_dir|g" "$case_dir/args")
 (cd "$work" && "$tb" "${args[@]}" > stdout 2> stderr)
 code=$?
@@ -12,7 +16,8 @@ code=$?
 expected=$(sed "s|@DIR@|$case_dir|g" "$case_dir/expected")
 actual=$(cat "$work/stderr")
 [ "$actual" == "$expected" ] || { printf 'FAIL: stderr\n  got:      %s\n  expected: %s\n' "$actual" "$expected"; exit 1; }
-left=$(cd "$work" && ls -A | grep -vx -e stdout -e stderr)
-[ -z "$left" ] || { echo "FAIL: bad input left output behind: $left"; exit 1; }
+after=$(snapshot | grep -v -e '^\./stdout$' -e '^\./stderr$')
+before=$(echo "$before" | grep -v -e '^\./stdout$' -e '^\./stderr$')
+[ "$before" == "$after" ] || { echo "FAIL: bad input changed the working folder:"; diff <(echo "$before") <(echo "$after"); exit 1; }
 [ ! -s "$work/stdout" ] || { echo "FAIL: bad input printed to stdout"; cat "$work/stdout"; exit 1; }
 echo "ok: exit 2 with: $actual"

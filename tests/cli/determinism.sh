@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Same scenario + seed => byte-identical result files and stdout; another seed => another trace hash.
+# Same scenario + seed => byte-identical result files and stdout, with or without progress output;
+# another seed => another trace hash.
 # usage: determinism.sh <twinbench> <scenario> <work dir>
 set -euo pipefail
 tb=$1 scenario=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-for run in a:1 b:1 c:2; do
-  "$tb" run "$scenario" --seed "${run#*:}" --out "$work/${run%%:*}" --quiet > "$work/${run%%:*}.stdout"
-done
+# Run a shows progress, b and c do not: progress must not change a run.
+"$tb" run "$scenario" --seed 1 --out "$work/a" > "$work/a.stdout" 2> "$work/a.stderr"
+"$tb" run "$scenario" --seed 1 --out "$work/b" --quiet > "$work/b.stdout"
+"$tb" run "$scenario" --seed 2 --out "$work/c" --quiet > "$work/c.stdout"
+grep -q '100%' "$work/a.stderr" || { echo "FAIL: no progress line on stderr without --quiet"; exit 1; }
 for f in summary.json messages.csv ground_truth.csv; do
   cmp "$work/a/$f" "$work/b/$f" || { echo "FAIL: $f differs between two runs with seed 1"; exit 1; }
 done

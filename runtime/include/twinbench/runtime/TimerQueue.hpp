@@ -21,7 +21,6 @@ public:
   std::optional<TimeUs> next_deadline_us();
   /** @brief Run every timer whose deadline is <= now_us, including due ones they add. Returns how many ran. */
   std::size_t fire_due(TimeUs now_us);
-  std::size_t size() const { return live_.size(); }
 
 private:
   struct Entry {

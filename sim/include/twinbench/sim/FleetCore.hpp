@@ -38,7 +38,7 @@ struct WindowStats {
 };
 
 struct AckStats {
-  std::uint32_t pubacks = 0, connacks = 0, resets = 0, malformed = 0;
+  std::uint32_t pubacks = 0, connacks = 0, resets = 0;
 };
 
 class FleetCore {
@@ -58,7 +58,8 @@ public:
    * the batch leaves, <= every due time); each device is rescheduled one period later.
    */
   WindowStats produce(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
-  /** @brief Apply frames the gateway sent (CONNACK, PUBACK, resets). */
+  /** @brief Apply frames the gateway sent (CONNACK, PUBACK, resets). A malformed packet from our own
+   * gateway is a bug: std::logic_error. */
   AckStats consume(const WireBatch& in);
 
   twins::CompressorFleet& physics() { return physics_; }

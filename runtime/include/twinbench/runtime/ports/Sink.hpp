@@ -3,7 +3,6 @@
 // An event is a small POD so that emitting one per message costs a few nanoseconds.
 
 #include <cstdint>
-#include <string_view>
 
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
@@ -50,8 +49,5 @@ public:
   virtual ~Sink() = default;
   virtual void emit(const Event& e) = 0;
 };
-
-/** @brief Stable lower-case name of an event kind, for traces and CSV. */
-std::string_view to_string(EventKind k);
 
 }  // namespace twinbench::runtime
