@@ -17,6 +17,7 @@ Simulate AIoT fleets (devices, gateways, links, cloud) with the real edge runtim
 commands:
   run <scenario>        run a scenario and write its results (twinbench run --help)
   validate <scenario>   check a scenario file without running it
+  twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "validate") return cmd_validate(args);
+    if (cmd == "twins") return cmd_twins(args);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::cout << kUsage;
       return kOk;

@@ -167,6 +167,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
       if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     }
     throw ScenarioError(file + ":" + line_col(text, e.byte == 0 ? 0 : e.byte - 1) + ": malformed JSON: " + what);
+  } catch (const json::exception& e) {  // out_of_range: a number beyond double's range (found by fuzzing the DTDL parser)
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw ScenarioError(file + ": malformed JSON: " + what);
   }
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "sites", "faults", "assertions"});

@@ -1,0 +1,167 @@
+// Checks across documents: references resolve, extends and schema graphs have no cycles and respect
+// DTDL's depth limits, names stay unique with inherited contents, Components do not nest.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "twinbench/twins/dtdl/ModelSet.hpp"
+
+namespace twinbench::twins::dtdl {
+
+namespace {
+/** JSON pointer of `key` under `path` (an element's path is "/" at the document root). */
+std::string under(const std::string& path, const char* key) { return (path == "/" ? std::string() : path) + "/" + key; }
+
+constexpr int kExtendsDepthMax = 10;
+constexpr std::size_t kExtendsCountMax = 1024;
+constexpr int kComplexSchemaDepthMax = 5;
+}  // namespace
+
+void ModelSet::add_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& e : fs::recursive_directory_iterator(path, ec))
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) report(path, "/", "", "no .json files in this folder");
+  } else {
+    files.emplace_back(path);
+  }
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      report(f.string(), "/", "", fs::exists(f, ec) ? "cannot read the file" : "no such file");
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    add_document(text.str(), f.string());
+  }
+}
+
+const Interface* ModelSet::find(std::string_view id) const {
+  auto it = interfaces_.find(id);
+  return it == interfaces_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Content*> ModelSet::all_contents(std::string_view id) const {
+  std::vector<const Content*> out;
+  std::set<std::string, std::less<>> seen;
+  std::function<void(std::string_view, int)> walk = [&](std::string_view iid, int depth) {
+    const Interface* iface = find(iid);
+    if (!iface || depth > kExtendsDepthMax || !seen.emplace(iid).second) return;
+    for (const auto& base : iface->extends) walk(base, depth + 1);
+    for (const auto& c : iface->contents) out.push_back(&c);
+  };
+  walk(id, 0);
+  return out;
+}
+
+void ModelSet::resolve() {
+  for (const auto& entry : interfaces_) {
+    const std::string& id = entry.first;  // named references: lambdas below capture them (clang 14 cannot capture bindings)
+    const Interface& iface = entry.second;
+    auto at = [&](const std::string& path, const std::string& dtmi, const std::string& msg) { report(iface.file, path, dtmi, msg); };
+
+    // extends: defined, acyclic, at most 10 deep and 1024 Interfaces.
+    std::set<std::string, std::less<>> hierarchy;
+    std::function<void(const Interface&, std::vector<std::string>&)> walk = [&](const Interface& cur, std::vector<std::string>& chain) {
+      for (const auto& base : cur.extends) {
+        if (std::find(chain.begin(), chain.end(), base) != chain.end()) {
+          std::string cycle;
+          for (const auto& c : chain) cycle += c + " -> ";
+          at(under(iface.info.path, "extends"), id, "extends cycle: " + cycle + base);
+          continue;
+        }
+        const Interface* b = find(base);
+        if (!b) {
+          if (&cur == &iface) at(under(iface.info.path, "extends"), id, "extends '" + base + "', which is not an Interface of this model set");
+          continue;
+        }
+        if (static_cast<int>(chain.size()) >= kExtendsDepthMax) {
+          at(under(iface.info.path, "extends"), id, "extends hierarchy is deeper than " + std::to_string(kExtendsDepthMax) + " levels");
+          continue;
+        }
+        hierarchy.insert(base);
+        chain.push_back(base);
+        walk(*b, chain);
+        chain.pop_back();
+      }
+    };
+    std::vector<std::string> chain{id};
+    walk(iface, chain);
+    if (hierarchy.size() > kExtendsCountMax) at(under(iface.info.path, "extends"), id, "more than 1024 Interfaces in the extends hierarchy");
+
+    // Names unique across own and inherited contents (each inherited Interface counted once).
+    std::map<std::string, std::string> names;
+    for (const Content* c : all_contents(id)) {
+      auto [it, fresh] = names.emplace(c->name, c->info.id);
+      if (!fresh && !c->name.empty() && std::find_if(iface.contents.begin(), iface.contents.end(), [&](const Content& own) { return &own == c; }) != iface.contents.end())
+        at(under(c->info.path, "name"), c->info.id, "name '" + c->name + "' is already used by " + it->second + " (inherited)");
+    }
+
+    // Components: the schema is an Interface of the set, and it holds no Component itself (DTDL v3).
+    for (const auto& c : iface.contents) {
+      if (c.kind != ContentKind::component || c.component_interface.empty()) continue;
+      if (!find(c.component_interface)) {
+        at(under(c.info.path, "schema"), c.info.id, "Component schema '" + c.component_interface + "' is not an Interface of this model set");
+        continue;
+      }
+      for (const Content* inner : all_contents(c.component_interface))
+        if (inner->kind == ContentKind::component) {
+          at(under(c.info.path, "schema"), c.info.id, "Component schema '" + c.component_interface + "' contains a Component ('" + inner->name +
+                                                     "'); Components may not nest in DTDL v3");
+          break;
+        }
+    }
+
+    // Schema references: only this Interface's own `schemas` (not inherited, not the container's);
+    // complex schemas at most 5 deep through references; no schema that contains itself.
+    std::function<void(const SchemaPtr&, int, std::vector<std::string>&)> check = [&](const SchemaPtr& s, int depth, std::vector<std::string>& stack) {
+      if (!s) return;
+      if (s->kind == SchemaKind::reference) {
+        auto it = iface.schemas.find(s->reference);
+        if (it == iface.schemas.end()) {
+          at(s->info.path, id, "'" + s->reference + "' is not a schema defined in this Interface's 'schemas'");
+          return;
+        }
+        if (std::find(stack.begin(), stack.end(), s->reference) != stack.end()) {
+          at(s->info.path, s->reference, "schema '" + s->reference + "' contains itself");
+          return;
+        }
+        stack.push_back(s->reference);
+        check(it->second, depth, stack);
+        stack.pop_back();
+        return;
+      }
+      if (s->kind == SchemaKind::primitive) return;
+      if (depth > kComplexSchemaDepthMax) {
+        at(s->info.path, s->info.id, "complex schemas nest deeper than " + std::to_string(kComplexSchemaDepthMax) + " levels");
+        return;
+      }
+      check(s->element, depth + 1, stack);
+      check(s->map_value.schema, depth + 1, stack);
+      for (const auto& f : s->fields) check(f.schema, depth + 1, stack);
+    };
+    std::vector<std::string> stack;
+    for (const auto& [sid, s] : iface.schemas) {
+      stack = {sid};
+      check(s, 1, stack);
+    }
+    for (const auto& c : iface.contents) {
+      stack.clear();
+      check(c.schema, 1, stack);
+      if (c.request) check(c.request->schema, 1, stack);
+      if (c.response) check(c.response->schema, 1, stack);
+      for (const auto& p : c.properties) check(p.schema, 1, stack);
+    }
+  }
+}
+
+}  // namespace twinbench::twins::dtdl
