@@ -78,6 +78,10 @@ void Collector::emit(const Event& e) {
       break;
     case EventKind::uplink_deferred: ++g.uplink_deferrals; break;
     case EventKind::uplink_dropped: g.uplink_dropped += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::telemetry_checked:
+      g.refused_by_model += static_cast<std::uint64_t>(e.a);
+      g.readings_missing += static_cast<std::uint64_t>(e.b);
+      break;
     case EventKind::cloud_received:
       g.cloud_bytes += static_cast<std::uint64_t>(e.a);
       g.cloud_records += static_cast<std::uint64_t>(e.b);
@@ -107,6 +111,7 @@ json Collector::summary() const {
     t.uplink_dropped += g.uplink_dropped, t.cloud_bytes += g.cloud_bytes, t.cloud_records += g.cloud_records;
     t.pending_at_end += g.pending_at_end, t.link_outages += g.link_outages, t.downlink_dropped += g.downlink_dropped;
     t.cpu_busy_us += g.cpu_busy_us, cpu_busy_max_us = std::max(cpu_busy_max_us, g.cpu_busy_us);
+    t.refused_by_model += g.refused_by_model, t.readings_missing += g.readings_missing;
     for (std::int64_t opened : g.opened_at_us)
       if (opened >= 0) connected_us += end_us - opened;  // still connected at the end
   }
@@ -133,6 +138,8 @@ json Collector::summary() const {
       {"connack_received", t.connacks},
       {"protocol_errors", t.protocol_errors},
       {"downlink_frames_dropped", t.downlink_dropped},
+      {"refused_by_twin_model", t.refused_by_model},
+      {"readings_missing", t.readings_missing},
   };
   s["latency_ms"] = {{"mean", round6(latency_us_.mean() / 1000.0)}, {"p50", ms(latency_us_.percentile(0.50))},
                      {"p95", ms(latency_us_.percentile(0.95))}, {"p99", ms(latency_us_.percentile(0.99))},

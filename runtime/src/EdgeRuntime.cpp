@@ -1,6 +1,7 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 
 #include <cassert>
+#include <cmath>
 
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
@@ -128,6 +129,10 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
   }
   const TimeUs now = ports_.clock.now_us();
   emit(EventKind::telemetry, conn, static_cast<std::int64_t>(packet_bytes), now - h.t_us, qos);
+  if (!config_.telemetry_model.empty() && !fits_model(payload, h)) {
+    ++refused_by_model_;
+    return;
+  }
   const std::size_t entry = 6 + payload.size();
   if (uplink_buffer_.size() + entry > config_.uplink_buffer_bytes_max) {
     ++uplink_dropped_;
@@ -139,6 +144,20 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
   uplink_buffer_.insert(uplink_buffer_.end(), framing, framing + 6);
   uplink_buffer_.insert(uplink_buffer_.end(), payload.begin(), payload.end());
   ++uplink_records_;
+}
+
+bool EdgeRuntime::fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h) {
+  const auto& rules = config_.telemetry_model;
+  if (h.channels != rules.size()) return false;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const double v = record_value(payload, i);
+    if (std::isnan(v)) {
+      ++readings_missing_;
+      continue;
+    }
+    if (v < rules[i].min || v > rules[i].max || (rules[i].integral && v != std::trunc(v))) return false;
+  }
+  return true;
 }
 
 void EdgeRuntime::send(ConnId conn) {
@@ -162,6 +181,10 @@ void EdgeRuntime::forward() {
   if (uplink_dropped_ > 0) {
     emit(EventKind::uplink_dropped, kNoConn, static_cast<std::int64_t>(uplink_dropped_));
     uplink_dropped_ = 0;
+  }
+  if (refused_by_model_ + readings_missing_ > 0) {
+    emit(EventKind::telemetry_checked, kNoConn, static_cast<std::int64_t>(refused_by_model_), static_cast<std::int64_t>(readings_missing_));
+    refused_by_model_ = readings_missing_ = 0;
   }
   if (uplink_records_ == 0) return;
   mqtt::encode(mqtt::Publish{uplink_topic_, uplink_buffer_, 0, false, false, 0}, out_);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 
 #include "twinbench/runtime/Telemetry.hpp"
@@ -206,6 +207,34 @@ TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
   ASSERT_EQ(sink.of(EventKind::uplink_dropped).size(), 1u);
   EXPECT_EQ(sink.of(EventKind::uplink_dropped)[0].a, 3);
   EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);
+}
+
+TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {
+  config.telemetry_model = std::vector<ChannelRule>(6);
+  config.telemetry_model[2].integral = true;  // channel 2 must be a whole number
+  config.telemetry_model[3].max = 4.5;        // channel 3 at most 4.5
+  SetUp();
+  connect(0);
+  auto record = [](std::vector<float> v) {
+    Bytes rec(record_bytes(v.size()));
+    encode_record(0, 1, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"t", rec, 0, false, false, 0}, b);
+    return b;
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  rt->on_bytes(0, record({1, 2, 3, 4, 5, 6}));    // fits
+  rt->on_bytes(0, record({1, 2, 3.5f, 4, 5, 6})); // not integral
+  rt->on_bytes(0, record({1, 2, 3, 5, 5, 6}));    // above max
+  rt->on_bytes(0, record({1, 2, 3}));             // wrong channel count
+  rt->on_bytes(0, record({nan, 2, 3, nan, 5, 6}));// fits, two readings missing
+  EXPECT_EQ(rt->records_pending(), 2u);           // refused records are not forwarded
+  clock.advance_to(10'000'000);
+  const auto checked = sink.of(EventKind::telemetry_checked);
+  ASSERT_EQ(checked.size(), 1u);
+  EXPECT_EQ(checked[0].a, 3);
+  EXPECT_EQ(checked[0].b, 2);
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);  // every record was received
 }
 
 }  // namespace

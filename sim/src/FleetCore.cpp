@@ -1,6 +1,7 @@
 #include "twinbench/sim/FleetCore.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <charconv>
 #include <stdexcept>
@@ -17,6 +18,7 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
                      const std::string& stream_family)
     : config_(std::move(config)), physics_(std::move(physics)), sensors_(std::move(sensors)) {
   assert(physics_.size() == config_.devices && config_.period_us > 0 && config_.devices > 0);
+  assert(config_.record_channels.size() <= runtime::kMaxChannels);
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::down);
@@ -91,12 +93,20 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
     flags = WireFrame::open;
     connected_[device] = Link::up;
   }
-  std::uint8_t record[runtime::record_bytes(twins::kChannels)];
-  runtime::encode_record(t_us, seq_[device], std::span(readings_.col(static_cast<Eigen::Index>(column)).data(), twins::kChannels), record);
+  const float* sample = readings_.col(static_cast<Eigen::Index>(column)).data();
+  std::array<float, runtime::kMaxChannels> picked;
+  std::span<const float> values(sample, twins::kChannels);
+  if (!config_.record_channels.empty()) {
+    for (std::size_t i = 0; i < config_.record_channels.size(); ++i) picked[i] = sample[config_.record_channels[i]];
+    values = std::span<const float>(picked.data(), config_.record_channels.size());
+  }
+  std::uint8_t record[runtime::record_bytes(runtime::kMaxChannels)];
+  runtime::encode_record(t_us, seq_[device], values, record);
+  const std::span<const std::uint8_t> record_span(record, runtime::record_bytes(values.size()));
   const std::uint32_t topic_begin = device == 0 ? 0 : topic_end_[device - 1];
   const std::string_view topic(topics_.data() + topic_begin, topic_end_[device] - topic_begin);
   const auto packet_id = static_cast<std::uint16_t>(config_.qos ? seq_[device] % 65535 + 1 : 0);
-  runtime::mqtt::encode(runtime::mqtt::Publish{topic, record, config_.qos, false, false, packet_id}, packet_);
+  runtime::mqtt::encode(runtime::mqtt::Publish{topic, record_span, config_.qos, false, false, packet_id}, packet_);
 
   const double wire = static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message;
   ++st.messages;

@@ -12,6 +12,16 @@ JsonObject::JsonObject(const json& j, std::string path, const std::string& file)
   if (!j.is_object()) fail_at(file_, path_.empty() ? "/" : path_, "expected an object, got " + show(j));
 }
 
+std::string JsonObject::path_of(std::string_view key) const {
+  std::string p = path_ + "/";
+  for (char c : key) {
+    if (c == '~') p += "~0";
+    else if (c == '/') p += "~1";
+    else p += c;
+  }
+  return p;
+}
+
 void JsonObject::fail_at(const std::string& file, const std::string& path, const std::string& what) {
   throw ScenarioError(file + ": " + path + ": " + what);
 }

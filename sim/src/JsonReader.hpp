@@ -37,7 +37,9 @@ public:
   /** @brief Elements of an array (empty if absent and not required), each with its path. */
   std::vector<std::pair<const nlohmann::json*, std::string>> array(std::string_view key, bool required) const;
 
-  std::string path_of(std::string_view key) const { return path_ + "/" + std::string(key); }
+  /** JSON pointer of `key` under this object ('~' and '/' escaped as RFC 6901 says). */
+  std::string path_of(std::string_view key) const;
+  const nlohmann::json& raw() const { return j_; }
   [[noreturn]] void fail(std::string_view key, const std::string& what) const;
   [[noreturn]] static void fail_at(const std::string& file, const std::string& path, const std::string& what);
   /** @brief A short rendering of a JSON value for "got ..." in messages. */

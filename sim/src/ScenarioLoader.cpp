@@ -1,6 +1,8 @@
 #include "twinbench/sim/ScenarioLoader.hpp"
 
+#include <cfloat>
 #include <cstdio>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -41,8 +43,59 @@ LinkSpec read_link(const JsonObject& o) {
   return l;
 }
 
-SiteSpec read_site(const JsonObject& o) {
-  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway"});
+/** The Telemetry `name` ("name" or "component/name") of Interface `twin`, or nullptr. */
+const twins::dtdl::Content* find_telemetry(const twins::dtdl::ModelSet& models, const std::string& twin, const std::string& name) {
+  std::string iface = twin, element = name;
+  if (auto slash = name.find('/'); slash != std::string::npos) {
+    iface.clear();
+    for (const auto* c : models.all_contents(twin))
+      if (c->kind == twins::dtdl::ContentKind::component && c->name == name.substr(0, slash)) iface = c->component_interface;
+    element = name.substr(slash + 1);
+  }
+  for (const auto* c : models.all_contents(iface))
+    if (c->kind == twins::dtdl::ContentKind::telemetry && c->name == element) return c;
+  return nullptr;
+}
+
+/** The site's twin and how its Telemetry is fed from the physics. */
+void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
+  if (!o.has("twin")) {
+    if (o.has("telemetry_binding")) o.fail("telemetry_binding", "needs \"twin\" (the Interface whose Telemetry it binds)");
+    return;
+  }
+  s.twin = o.string("twin");
+  if (!sc.models) o.fail("twin", "needs \"models\" at the top level (the DTDL files or folders that define '" + s.twin + "')");
+  if (!sc.models->find(s.twin)) o.fail("twin", "no Interface '" + s.twin + "' in the scenario's models");
+  if (!o.has("telemetry_binding")) o.fail("telemetry_binding", "missing: with a twin, say which physics channel feeds each Telemetry");
+  const JsonObject b = o.object("telemetry_binding");
+  std::string channels;
+  for (auto n : twins::kChannelNames) channels += (channels.empty() ? "" : ", ") + std::string(n);
+  for (const auto& [telemetry, value] : b.raw().items()) {
+    const twins::dtdl::Content* t = find_telemetry(*sc.models, s.twin, telemetry);
+    if (!t) b.fail(telemetry, "no Telemetry '" + telemetry + "' in " + s.twin + " (or its Components)");
+    const auto* schema = t->schema.get();
+    static const std::set<std::string, std::less<>> kNumeric = {"double", "float", "integer", "long"};
+    if (!schema || schema->kind != twins::dtdl::SchemaKind::primitive || !kNumeric.contains(schema->primitive))
+      b.fail(telemetry, "Telemetry '" + telemetry + "' has a schema that is not a number (double, float, integer, long); the physics can only feed numbers");
+    if (!value.is_string()) b.fail(telemetry, "expected a physics channel name (" + channels + "), got " + JsonObject::show(value));
+    ChannelBinding cb;
+    cb.telemetry = telemetry;
+    bool found = false;
+    for (int c = 0; c < twins::kChannels; ++c)
+      if (twins::kChannelNames[c] == value.get<std::string>()) cb.physics = static_cast<twins::Channel>(c), found = true;
+    if (!found) b.fail(telemetry, "unknown physics channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
+    const std::string& p = schema->primitive;
+    cb.rule.name = telemetry;
+    cb.rule.integral = p == "integer" || p == "long";
+    if (p == "integer") cb.rule.min = INT32_MIN, cb.rule.max = INT32_MAX;
+    if (p == "float") cb.rule.min = -FLT_MAX, cb.rule.max = FLT_MAX;
+    s.telemetry.push_back(cb);
+  }
+  if (s.telemetry.empty()) o.fail("telemetry_binding", "binds no Telemetry");
+}
+
+SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
+  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding"});
   SiteSpec s;
   s.name = o.string("name");
   if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
@@ -70,6 +123,7 @@ SiteSpec read_site(const JsonObject& o) {
     }
   }
   s.link = read_link(o.object("link"));
+  read_twin(sc, o, s);
   if (auto w = o.optional_object("wan")) {
     w->allow({"bandwidth_bps", "latency_ms"});
     s.wan.bandwidth_bps = w->positive_or("bandwidth_bps", s.wan.bandwidth_bps);
@@ -143,6 +197,26 @@ void read_assertion(Scenario& sc, const JsonObject& o) {
   sc.assertions.push_back(a);
 }
 
+/** "models": DTDL files or folders, relative to the scenario's folder; any model error is bad input. */
+void read_models(Scenario& sc, const JsonObject& root) {
+  const auto entries = root.array("models", false);
+  if (entries.empty()) return;
+  auto set = std::make_shared<twins::dtdl::ModelSet>();
+  const std::filesystem::path base = std::filesystem::path(sc.file).parent_path();
+  for (const auto& [j, path] : entries) {
+    if (!j->is_string()) JsonObject::fail_at(sc.file, path, "expected a path to a DTDL file or folder, got " + JsonObject::show(*j));
+    const std::filesystem::path p(j->get<std::string>());
+    set->add_path((p.is_absolute() ? p : base / p).lexically_normal().string());
+  }
+  set->resolve();
+  if (!set->ok()) {
+    const auto& d = set->diagnostics();
+    JsonObject::fail_at(sc.file, "/models", "the DTDL models have " + std::to_string(d.size()) + " error(s); the first: " + d.front().str() +
+                                                 " (twinbench twins check lists them all)");
+  }
+  sc.models = std::move(set);
+}
+
 /** nlohmann reports a byte offset; users want line:column. */
 std::string line_col(const std::string& text, std::size_t byte) {
   std::size_t line = 1, col = 1;
@@ -173,7 +247,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     throw ScenarioError(file + ": malformed JSON: " + what);
   }
   const JsonObject root(doc, "", file);
-  root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "sites", "faults", "assertions"});
+  root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "assertions"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -188,10 +262,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     sc.batch_window_ms = n->non_negative_or("batch_window_ms", sc.batch_window_ms);
   }
   if (auto s = root.optional_object("sensors")) read_sensors(sc, *s);
+  read_models(sc, root);
   const auto sites = root.array("sites", true);
   if (sites.empty()) root.fail("sites", "expected at least one site");
   for (const auto& [j, path] : sites) {
-    sc.sites.push_back(read_site(JsonObject(*j, path, file)));
+    sc.sites.push_back(read_site(sc, JsonObject(*j, path, file)));
     for (std::size_t k = 0; k + 1 < sc.sites.size(); ++k)
       if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
   }

@@ -114,6 +114,7 @@ private:
       fc.overhead_bytes_per_message = site.link.overhead_bytes_per_message;
       fc.energy_nj_per_bit = site.link.energy_nj_per_bit;
       fc.energy_nj_per_message = site.link.energy_nj_per_message;
+      for (const ChannelBinding& b : site.telemetry) fc.record_channels.push_back(b.physics);
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
@@ -127,6 +128,7 @@ private:
       ec.forward_interval_us = std::max<TimeUs>(1, to_us(site.gateway.forward_interval_s));
       ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
       ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
+      for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
       n->runtime = std::make_unique<runtime::EdgeRuntime>(ec, runtime::EdgePorts{*n->clock, *n->transport, *n->compute, sink_});
     }
   }

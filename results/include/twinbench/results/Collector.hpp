@@ -47,7 +47,7 @@ private:
     std::uint64_t received = 0, received_bytes = 0, resets = 0, pubacks = 0, connacks = 0, protocol_errors = 0;
     std::uint64_t sessions_opened = 0, sessions_closed = 0, uplink_batches = 0, uplink_bytes = 0, uplink_records = 0;
     std::uint64_t uplink_deferrals = 0, uplink_dropped = 0, cloud_bytes = 0, cloud_records = 0, pending_at_end = 0;
-    std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0;
+    std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0, refused_by_model = 0, readings_missing = 0;
     __int128 latency_sum_us = 0;
     std::vector<std::int64_t> opened_at_us;  ///< per device: -1 when not connected
   };

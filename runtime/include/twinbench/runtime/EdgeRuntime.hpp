@@ -5,15 +5,25 @@
 // batches; inference, rules and OTA arrive in later layers on top of this skeleton.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
 
 namespace twinbench::runtime {
+
+/** What the twin model requires of one channel of a telemetry record (from the DTDL Telemetry bound to it). */
+struct ChannelRule {
+  std::string name;  ///< the Telemetry, e.g. "motor/current"
+  bool integral = false;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+};
 
 struct EdgeConfig {
   std::uint32_t gateway_index = 0;          ///< stamped on every Sink event
@@ -23,6 +33,9 @@ struct EdgeConfig {
   double ingest_cost_flops = 5000;          ///< simulated CPU cost of decoding one packet
   TimeUs session_sweep_us = 5'000'000;      ///< how often keepalive expiry is checked
   std::size_t max_packet_bytes = 65536;     ///< larger packets are protocol errors
+  /// The device model's telemetry, one rule per record channel; empty = records are not checked.
+  /// A record that breaks a rule is refused (counted, not forwarded); a NaN reading is a missing one.
+  std::vector<ChannelRule> telemetry_model;
 };
 
 struct EdgePorts {
@@ -64,6 +77,8 @@ private:
   std::ptrdiff_t consume(ConnId conn, Session& s, std::span<const std::uint8_t> bytes);
   void close_session(ConnId conn, Session& s, CloseReason why);
   void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
+  /** False if the record breaks the twin model (counts missing readings on the way). */
+  bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
   void send(ConnId conn);
   void forward();
   void sweep_sessions();
@@ -78,6 +93,8 @@ private:
   std::vector<std::uint8_t> uplink_buffer_;  ///< [u32 conn | u16 len | record] ...
   std::size_t uplink_records_ = 0;
   std::size_t uplink_dropped_ = 0;           ///< since the last forward tick
+  std::size_t refused_by_model_ = 0;         ///< since the last forward tick
+  std::size_t readings_missing_ = 0;         ///< since the last forward tick
   std::vector<std::uint8_t> out_;            ///< scratch for encoding one reply
 };
 

@@ -27,6 +27,9 @@ struct FleetConfig {
   double overhead_bytes_per_message = 0;
   double energy_nj_per_bit = 0;
   double energy_nj_per_message = 0;
+  /// Record layout: the physics channel of each record position (from the twin's telemetry binding);
+  /// empty = every physics channel, in Channel order.
+  std::vector<twins::Channel> record_channels;
 };
 
 struct WindowStats {

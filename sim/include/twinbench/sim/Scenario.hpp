@@ -3,12 +3,15 @@
 // Units are in every name. docs/scenario-format.md is the user-facing reference for the JSON form.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
+#include "twinbench/twins/dtdl/ModelSet.hpp"
 
 namespace twinbench::sim {
 
@@ -46,6 +49,13 @@ struct DeviceSpec {
   std::uint16_t keepalive_s = 60;
 };
 
+/** One record channel: a DTDL Telemetry of the site's twin, fed by a physics channel. */
+struct ChannelBinding {
+  std::string telemetry;            ///< "name" or "component/name"
+  twins::Channel physics{};         ///< where its value comes from
+  runtime::ChannelRule rule;        ///< what the model allows, checked by the gateway
+};
+
 struct SiteSpec {
   std::string name;
   std::uint32_t gateways = 1;
@@ -55,6 +65,8 @@ struct SiteSpec {
   LinkSpec link;
   WanSpec wan;
   GatewaySpec gateway;
+  std::string twin;                       ///< DTMI of the devices' Interface; empty = no twin model
+  std::vector<ChannelBinding> telemetry;  ///< record layout when `twin` is set (sorted by telemetry name)
 };
 
 struct AssetFault {
@@ -99,6 +111,7 @@ struct Scenario {
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
   std::vector<Assertion> assertions;
+  std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 
   /** @brief Every gateway of the plant, site by site. */
   std::vector<GatewayRef> gateways() const;

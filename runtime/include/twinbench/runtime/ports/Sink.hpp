@@ -18,6 +18,7 @@ enum class EventKind : std::uint16_t {
   uplink_sent = 5,       ///< a = bytes, b = records
   uplink_deferred = 6,   ///< uplink unreachable; a = bytes kept, b = records kept
   uplink_dropped = 7,    ///< buffer full; a = records dropped
+  telemetry_checked = 8, ///< against the twin model, since the last report: a = records refused, b = readings missing (NaN)
   // fleet (device side)
   devices_sent = 20,     ///< one batch window; a = messages, b = MQTT bytes, c = wire bytes, d = radio energy nJ
   devices_lost = 21,     ///< a = messages lost on the radio (loss probability)
