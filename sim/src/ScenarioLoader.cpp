@@ -2,13 +2,13 @@
 
 #include <cfloat>
 #include <cstdio>
-#include <set>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "JsonReader.hpp"
+#include "twinbench/twins/dtdl/Terms.hpp"
 
 namespace twinbench::sim {
 
@@ -74,8 +74,7 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
     const twins::dtdl::Content* t = find_telemetry(*sc.models, s.twin, telemetry);
     if (!t) b.fail(telemetry, "no Telemetry '" + telemetry + "' in " + s.twin + " (or its Components)");
     const auto* schema = t->schema.get();
-    static const std::set<std::string, std::less<>> kNumeric = {"double", "float", "integer", "long"};
-    if (!schema || schema->kind != twins::dtdl::SchemaKind::primitive || !kNumeric.contains(schema->primitive))
+    if (!schema || schema->kind != twins::dtdl::SchemaKind::primitive || !twins::dtdl::is_numeric_schema(schema->primitive))
       b.fail(telemetry, "Telemetry '" + telemetry + "' has a schema that is not a number (double, float, integer, long); the physics can only feed numbers");
     if (!value.is_string()) b.fail(telemetry, "expected a physics channel name (" + channels + "), got " + JsonObject::show(value));
     ChannelBinding cb;

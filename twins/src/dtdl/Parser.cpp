@@ -7,9 +7,11 @@
 #include <array>
 #include <set>
 
+#include "Context.hpp"
 #include "QuantitativeTypes.hpp"
 #include "twinbench/twins/dtdl/Dtmi.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
+#include "twinbench/twins/dtdl/Terms.hpp"
 
 namespace twinbench::twins::dtdl {
 
@@ -17,19 +19,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kContextV2 = "dtmi:dtdl:context;2";
-constexpr std::string_view kContextV3 = "dtmi:dtdl:context;3";
-constexpr std::string_view kQuantitativeTypesV1 = "dtmi:dtdl:extension:quantitativeTypes;1";
-constexpr std::string_view kMqttV1 = "dtmi:dtdl:extension:mqtt;1";
 constexpr std::size_t kStringMax = 512;
 constexpr int kComplexSchemaDepthMax = 5;
 constexpr std::size_t kInterfaceBytesMax = 1u << 20;
 constexpr std::size_t kElementsMax = 100'000;
-
-const std::set<std::string, std::less<>> kPrimitives = {"boolean", "date",  "dateTime", "double", "duration",
-                                                         "float",   "integer", "long",   "string", "time"};
-const std::set<std::string, std::less<>> kGeospatial = {"lineString", "multiLineString", "multiPoint", "multiPolygon", "point", "polygon"};
-const std::set<std::string, std::less<>> kNumeric = {"double", "float", "integer", "long"};
 
 /** `j[key]` if it is a string, else "" (json::value would throw on a value of another type). */
 std::string string_or_empty(const json& j, const char* key) {
@@ -40,26 +33,6 @@ std::string string_or_empty(const json& j, const char* key) {
 std::string show(const json& v) {
   std::string s = v.dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
-/** DTDL names: letters, digits and '_', starting with a letter, ending with a letter or digit. */
-bool valid_name(const std::string& s) {
-  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s.front())) || s.back() == '_') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-/** BCP 47 shape: 1-8 letters, then '-'-separated 1-8 alphanumerics. */
-bool valid_language_tag(const std::string& s) {
-  std::size_t start = 0;
-  for (int part = 0;; ++part) {
-    const auto dash = s.find('-', start);
-    const std::string seg = s.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
-    if (seg.empty() || seg.size() > 8) return false;
-    for (char c : seg)
-      if (part == 0 ? !std::isalpha(static_cast<unsigned char>(c)) : !std::isalnum(static_cast<unsigned char>(c))) return false;
-    if (dash == std::string::npos) return true;
-    start = dash + 1;
-  }
 }
 
 }  // namespace
@@ -84,12 +57,6 @@ public:
   }
 
 private:
-  struct Context {
-    int version = 3;
-    bool quantitative = false;
-    bool mqtt = false;
-  };
-
   void report(const std::string& path, const std::string& dtmi, const std::string& message) {
     set_.report(file_, path.empty() ? "/" : path, dtmi, message);
   }
@@ -105,32 +72,8 @@ private:
   }
 
   bool read_context(const json& c, const std::string& path, const std::string& dtmi, Context& ctx) {
-    std::vector<std::string> entries;
-    if (c.is_string()) {
-      entries.push_back(c.get<std::string>());
-    } else if (c.is_array() && std::all_of(c.begin(), c.end(), [](const json& e) { return e.is_string(); }) && !c.empty()) {
-      for (const auto& e : c) entries.push_back(e.get<std::string>());
-    } else {
-      report(path, dtmi, "expected a context IRI or a list of them, got " + show(c));
-      return false;
-    }
-    if (entries[0] == kContextV3) ctx.version = 3;
-    else if (entries[0] == kContextV2) ctx.version = 2;
-    else {
-      report(path, dtmi, "the DTDL context must come first and be \"" + std::string(kContextV3) + "\" or \"" + std::string(kContextV2) + "\", got '" + entries[0] + "'");
-      return false;
-    }
-    for (std::size_t i = 1; i < entries.size(); ++i) {
-      const std::string& e = entries[i];
-      if (e == kContextV2 || e == kContextV3) report(path + "/" + std::to_string(i), dtmi, "the DTDL context may appear only once, first");
-      else if (e == kQuantitativeTypesV1 && ctx.version == 3) ctx.quantitative = true;
-      else if (e == kMqttV1 && ctx.version == 3) ctx.mqtt = true;
-      else if (!set_.options_.allow_undefined_extensions)
-        report(path + "/" + std::to_string(i), dtmi,
-               "undefined extension context '" + e + "' for DTDL v" + std::to_string(ctx.version) + " (known: " +
-                   std::string(kQuantitativeTypesV1) + ", " + std::string(kMqttV1) + "; --allow-undefined-extensions ignores it)");
-    }
-    return true;
+    return dtdl::read_context(c, set_.options_.allow_undefined_extensions, ctx,
+                              [&](const std::string& sub, const std::string& message) { report(path + sub, dtmi, message); });
   }
 
   /** @type as a list of strings (empty, with a diagnostic, if malformed). */
@@ -238,33 +181,10 @@ private:
   /** The element's semantic co-types and unit (QuantitativeTypes); `base` is the element's own type. */
   void semantics(const json& j, const std::vector<std::string>& type_list, const std::string& base, const std::string& path, ElementInfo& e,
                  const SchemaPtr& schema) {
-    for (const auto& t : type_list) {
-      if (t == base) continue;
-      const auto& table = quantitative_types_v1();
-      if (!table.contains(t)) {
-        report(path + "/@type", e.id, "'" + t + "' is not a type a " + base + " can have");
-        continue;
-      }
-      if (version_ == 3 && !ctx_.quantitative) {
-        report(path + "/@type", e.id, "semantic type '" + t + "' needs the QuantitativeTypes extension (\"" + std::string(kQuantitativeTypesV1) + "\" in @context)");
-        continue;
-      }
-      e.semantic_types.push_back(t);
-    }
-    if (j.contains("unit")) {
-      if (e.semantic_types.empty()) {
-        report(path + "/unit", e.id, "'unit' needs a semantic type co-typing the " + base + " (e.g. [\"" + base + "\", \"Temperature\"])");
-      } else if (!j["unit"].is_string()) {
-        report(path + "/unit", e.id, "expected a unit name, got " + show(j["unit"]));
-      } else {
-        e.unit = j["unit"].get<std::string>();
-        const SemanticType& st = quantitative_types_v1().at(e.semantic_types.front());
-        if (!st.units.contains(e.unit))
-          report(path + "/unit", e.id, "'" + e.unit + "' is not a " + st.unit_type + " (the unit type of " + e.semantic_types.front() + ")");
-      }
-    }
-    if (!e.semantic_types.empty() && schema && !(schema->kind == SchemaKind::primitive && kNumeric.contains(schema->primitive)))
-      report(path + "/schema", e.id, "an element with semantic type '" + e.semantic_types.front() + "' needs a numeric schema (double, float, integer, long)");
+    std::optional<std::string> unit;
+    if (j.contains("unit")) unit = j["unit"].is_string() ? j["unit"].get<std::string>() : j["unit"].dump();
+    check_semantic_types(type_list, base, unit, j.contains("unit") && !j["unit"].is_string(), schema.get(), version_ == 2 || ctx_.quantitative, e,
+                         [&](const std::string& key, const std::string& message) { report(path + (key.empty() ? "" : "/" + key), e.id, message); });
   }
 
   // ---- schemas ----
@@ -273,7 +193,7 @@ private:
     auto s = std::make_shared<Schema>();
     if (j.is_string()) {
       const std::string v = j.get<std::string>();
-      if (kPrimitives.contains(v) || (version_ == 3 && kGeospatial.contains(v))) {
+      if (is_primitive_schema(v) || (version_ == 3 && is_geospatial_schema(v))) {
         s->kind = SchemaKind::primitive;
         s->primitive = v;
       } else if (v.rfind("dtmi:", 0) == 0) {

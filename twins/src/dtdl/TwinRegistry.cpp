@@ -182,26 +182,23 @@ UpdateResult Twin::telemetry(std::string_view component, std::string_view name, 
 }
 
 UpdateResult Twin::report(std::string_view component, std::string_view name, const json& value) {
-  UpdateResult r;
-  const Target t = find(component, name, r);
-  if (!t.element) return refuse(r.refusal, r.detail);
-  if (t.element->kind != ContentKind::property) return refuse(Refusal::wrong_kind, "'" + std::string(name) + "' is not a Property");
-  if (t.element->schema)
-    if (auto e = validate_value(*t.element->schema, value, *t.iface)) return refuse(Refusal::invalid_value, key(component, name) + ": " + *e);
-  Slot& s = reported_[key(component, name)];
-  s.value = value;
-  return {Refusal::none, {}, ++s.version};
+  return update(reported_, component, name, value, false);
 }
 
 UpdateResult Twin::desire(std::string_view component, std::string_view name, const json& value) {
+  return update(desired_, component, name, value, true);
+}
+
+UpdateResult Twin::update(std::map<std::string, Slot, std::less<>>& state, std::string_view component, std::string_view name, const json& value,
+                          bool must_be_writable) {
   UpdateResult r;
   const Target t = find(component, name, r);
   if (!t.element) return refuse(r.refusal, r.detail);
   if (t.element->kind != ContentKind::property) return refuse(Refusal::wrong_kind, "'" + std::string(name) + "' is not a Property");
-  if (!t.element->writable) return refuse(Refusal::not_writable, "'" + std::string(name) + "' is read-only");
+  if (must_be_writable && !t.element->writable) return refuse(Refusal::not_writable, "'" + std::string(name) + "' is read-only");
   if (t.element->schema)
     if (auto e = validate_value(*t.element->schema, value, *t.iface)) return refuse(Refusal::invalid_value, key(component, name) + ": " + *e);
-  Slot& s = desired_[key(component, name)];
+  Slot& s = state[key(component, name)];
   s.value = value;
   return {Refusal::none, {}, ++s.version};
 }

@@ -69,6 +69,9 @@ private:
     const Content* element = nullptr;
   };
   Target find(std::string_view component, std::string_view name, UpdateResult& r) const;
+  /** Validate a property value and store it in `state` (reported or desired) with the next version. */
+  UpdateResult update(std::map<std::string, Slot, std::less<>>& state, std::string_view component, std::string_view name,
+                      const nlohmann::json& value, bool must_be_writable);
   UpdateResult refuse(Refusal why, std::string detail = {});
   static std::string key(std::string_view component, std::string_view name);
 
