@@ -1,5 +1,6 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -97,11 +98,31 @@ std::ptrdiff_t EdgeRuntime::consume(ConnId conn, Session& s, std::span<const std
     } else if (s.state != State::connected) {
       violation = kViolationNotConnected;
     } else if (const auto* p = std::get_if<mqtt::Publish>(&r.packet)) {
-      ingest_telemetry(conn, p->payload, r.consumed, p->qos);
-      if (p->qos == 1) {
-        mqtt::encode(mqtt::Puback{p->packet_id}, out_);
-        send(conn);
+      if (p->qos < 2) {
+        ingest_telemetry(conn, p->payload, r.consumed, p->qos);
+        if (p->qos == 1) mqtt::encode(mqtt::Puback{p->packet_id}, out_);
+      } else {
+        // Exactly once (MQTT 4.3.3, method B): ingest on the first PUBLISH of an id, until its PUBREL.
+        auto& pending = s.qos2_awaiting_pubrel;
+        if (std::find(pending.begin(), pending.end(), p->packet_id) == pending.end()) {
+          pending.push_back(p->packet_id);
+          ingest_telemetry(conn, p->payload, r.consumed, p->qos);
+        }
+        mqtt::encode(mqtt::Pubrec{p->packet_id}, out_);
       }
+      if (!out_.empty()) send(conn);
+    } else if (const auto* rel = std::get_if<mqtt::Pubrel>(&r.packet)) {
+      auto& pending = s.qos2_awaiting_pubrel;
+      pending.erase(std::remove(pending.begin(), pending.end(), rel->packet_id), pending.end());
+      mqtt::encode(mqtt::Pubcomp{rel->packet_id}, out_);  // even for an unknown id (MQTT-4.3.3-2)
+      send(conn);
+    } else if (const auto* sub = std::get_if<mqtt::Subscribe>(&r.packet)) {
+      // No broker side yet: refuse every filter rather than grant a subscription nothing will serve.
+      mqtt::encode(mqtt::Suback{sub->packet_id, std::vector<std::uint8_t>(sub->subscriptions.size(), mqtt::kSubackFailure)}, out_);
+      send(conn);
+    } else if (const auto* unsub = std::get_if<mqtt::Unsubscribe>(&r.packet)) {
+      mqtt::encode(mqtt::Unsuback{unsub->packet_id}, out_);
+      send(conn);
     } else if (std::holds_alternative<mqtt::Pingreq>(r.packet)) {
       mqtt::encode(mqtt::Pingresp{}, out_);
       send(conn);
@@ -173,6 +194,7 @@ void EdgeRuntime::close_session(ConnId conn, Session& s, CloseReason why) {
   }
   s.state = State::closed;
   s.partial.clear();
+  s.qos2_awaiting_pubrel.clear();
   ports_.transport.close(conn);
 }
 

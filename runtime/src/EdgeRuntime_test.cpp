@@ -209,6 +209,35 @@ TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
   EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);
 }
 
+TEST_F(EdgeRuntimeTest, Qos2IsIngestedExactlyOnce) {
+  connect(0);
+  transport.sent.clear();
+  Bytes pub = publish_bytes(0, 1, 5);
+  pub[0] = 0x34;  // the same PUBLISH as QoS 2
+  rt->on_bytes(0, pub);
+  pub[0] = 0x3C;  // retransmitted with DUP before the PUBREL: acknowledged again, not ingested again
+  rt->on_bytes(0, pub);
+  EXPECT_EQ(transport.sent[0], Bytes({0x50, 2, 0, 5, 0x50, 2, 0, 5}));
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);
+  transport.sent.clear();
+  rt->on_bytes(0, Bytes{0x62, 2, 0, 5});  // PUBREL -> PUBCOMP; the id may be reused afterwards
+  EXPECT_EQ(transport.sent[0], Bytes({0x70, 2, 0, 5}));
+  pub[0] = 0x34;
+  rt->on_bytes(0, pub);
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 2u);
+}
+
+TEST_F(EdgeRuntimeTest, SubscriptionsAreRefusedHonestly) {
+  connect(0);
+  transport.sent.clear();
+  Bytes b;
+  mqtt::encode(mqtt::Subscribe{3, {{"cmd/#", 1}, {"cfg/+", 0}}}, b);
+  mqtt::encode(mqtt::Unsubscribe{4, {"cmd/#"}}, b);
+  rt->on_bytes(0, b);
+  EXPECT_EQ(transport.sent[0], Bytes({0x90, 4, 0, 3, 0x80, 0x80, 0xB0, 2, 0, 4}));
+  EXPECT_TRUE(sink.of(EventKind::protocol_error).empty());
+}
+
 TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {
   config.telemetry_model = std::vector<ChannelRule>(6);
   config.telemetry_model[2].integral = true;  // channel 2 must be a whole number

@@ -88,7 +88,6 @@ DecodeStatus decode_publish(std::uint8_t flags, Reader r, Publish& p) {
   p.qos = (flags >> 1) & 0x03;
   p.retain = flags & 0x01;
   if (p.qos == 3 || (p.qos == 0 && p.dup)) return DecodeStatus::bad_qos;  // MQTT-3.3.1-2/4
-  if (p.qos == 2) return DecodeStatus::unsupported_packet_type;
   if (!r.string(p.topic)) return DecodeStatus::length_mismatch;
   if (p.topic.empty()) return DecodeStatus::bad_topic;
   for (char c : p.topic) {
@@ -101,6 +100,53 @@ DecodeStatus decode_publish(std::uint8_t flags, Reader r, Publish& p) {
   }
   p.payload = r.rest();
   return DecodeStatus::ok;
+}
+
+DecodeStatus decode_filter(Reader& r, std::string_view& filter) {
+  if (!r.string(filter)) return DecodeStatus::length_mismatch;
+  if (!valid_mqtt_utf8(filter)) return DecodeStatus::bad_utf8;
+  return valid_topic_filter(filter) ? DecodeStatus::ok : DecodeStatus::bad_topic_filter;
+}
+
+DecodeStatus decode_subscribe(Reader r, Subscribe& s) {
+  if (!r.u16(s.packet_id)) return DecodeStatus::length_mismatch;
+  if (s.packet_id == 0) return DecodeStatus::bad_packet_id;
+  while (!r.at_end()) {
+    Subscription sub;
+    if (auto st = decode_filter(r, sub.filter); st != DecodeStatus::ok) return st;
+    if (!r.u8(sub.qos)) return DecodeStatus::length_mismatch;
+    if (sub.qos > 2) return DecodeStatus::bad_return_code;  // reserved bits set, or QoS 3 (MQTT-3-8.3-4)
+    s.subscriptions.push_back(sub);
+  }
+  return s.subscriptions.empty() ? DecodeStatus::no_topic_filter : DecodeStatus::ok;
+}
+
+DecodeStatus decode_unsubscribe(Reader r, Unsubscribe& u) {
+  if (!r.u16(u.packet_id)) return DecodeStatus::length_mismatch;
+  if (u.packet_id == 0) return DecodeStatus::bad_packet_id;
+  while (!r.at_end()) {
+    std::string_view f;
+    if (auto st = decode_filter(r, f); st != DecodeStatus::ok) return st;
+    u.filters.push_back(f);
+  }
+  return u.filters.empty() ? DecodeStatus::no_topic_filter : DecodeStatus::ok;
+}
+
+DecodeStatus decode_suback(Reader r, Suback& s) {
+  if (!r.u16(s.packet_id)) return DecodeStatus::length_mismatch;
+  if (s.packet_id == 0) return DecodeStatus::bad_packet_id;
+  std::uint8_t code;
+  while (r.u8(code)) {
+    if (code > 2 && code != kSubackFailure) return DecodeStatus::bad_return_code;
+    s.return_codes.push_back(code);
+  }
+  return s.return_codes.empty() ? DecodeStatus::length_mismatch : DecodeStatus::ok;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a non-zero packet identifier and nothing else. */
+template <typename P> DecodeStatus decode_packet_id_only(Reader r, std::size_t remaining, P& p) {
+  if (remaining != 2 || !r.u16(p.packet_id)) return DecodeStatus::length_mismatch;
+  return p.packet_id == 0 ? DecodeStatus::bad_packet_id : DecodeStatus::ok;
 }
 
 void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
@@ -152,8 +198,25 @@ std::string_view to_string(DecodeStatus s) {
     case DecodeStatus::bad_topic: return "bad_topic";
     case DecodeStatus::bad_packet_id: return "bad_packet_id";
     case DecodeStatus::length_mismatch: return "length_mismatch";
+    case DecodeStatus::bad_topic_filter: return "bad_topic_filter";
+    case DecodeStatus::no_topic_filter: return "no_topic_filter";
+    case DecodeStatus::bad_return_code: return "bad_return_code";
   }
   return "unknown";
+}
+
+bool valid_topic_filter(std::string_view f) {
+  if (f.empty()) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const auto slash = f.find('/', start);
+    const std::string_view level = f.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const bool has_hash = level.find('#') != std::string_view::npos, has_plus = level.find('+') != std::string_view::npos;
+    if ((has_hash || has_plus) && level.size() != 1) return false;  // a wildcard is a whole level (MQTT-4.7.1-2/3)
+    if (has_hash && slash != std::string_view::npos) return false;  // '#' is the last level (MQTT-4.7.1-2)
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
 }
 
 bool valid_mqtt_utf8(std::string_view s) {
@@ -232,14 +295,14 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
       res.status = DecodeStatus::ok;
       break;
     }
-    case PacketType::puback: {
-      Puback p;
-      if (remaining != 2 || !r.u16(p.packet_id)) return fail(DecodeStatus::length_mismatch);
-      if (p.packet_id == 0) return fail(DecodeStatus::bad_packet_id);
-      res.packet = p;
-      res.status = DecodeStatus::ok;
-      break;
-    }
+    case PacketType::puback: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Puback>()); break;
+    case PacketType::pubrec: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubrec>()); break;
+    case PacketType::pubrel: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubrel>()); break;
+    case PacketType::pubcomp: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubcomp>()); break;
+    case PacketType::unsuback: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Unsuback>()); break;
+    case PacketType::subscribe: res.status = decode_subscribe(r, res.packet.emplace<Subscribe>()); break;
+    case PacketType::suback: res.status = decode_suback(r, res.packet.emplace<Suback>()); break;
+    case PacketType::unsubscribe: res.status = decode_unsubscribe(r, res.packet.emplace<Unsubscribe>()); break;
     case PacketType::pingreq:
     case PacketType::pingresp:
     case PacketType::disconnect:
@@ -290,7 +353,7 @@ void encode(const Connack& p, std::vector<std::uint8_t>& out) {
 }
 
 void encode(const Publish& p, std::vector<std::uint8_t>& out) {
-  assert(p.qos <= 1 && (p.qos == 0) == (p.packet_id == 0));
+  assert(p.qos <= 2 && (p.qos == 0) == (p.packet_id == 0));
   const std::size_t remaining = 2 + p.topic.size() + (p.qos > 0 ? 2 : 0) + p.payload.size();
   const auto first = static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
   out.reserve(out.size() + 5 + remaining);
@@ -300,9 +363,45 @@ void encode(const Publish& p, std::vector<std::uint8_t>& out) {
   out.insert(out.end(), p.payload.begin(), p.payload.end());
 }
 
-void encode(const Puback& p, std::vector<std::uint8_t>& out) {
-  out.insert(out.end(), {0x40, 0x02, static_cast<std::uint8_t>(p.packet_id >> 8), static_cast<std::uint8_t>(p.packet_id)});
+namespace {
+void encode_packet_id_only(std::uint8_t first, std::uint16_t id, std::vector<std::uint8_t>& out) {
+  out.insert(out.end(), {first, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)});
 }
+}  // namespace
+
+void encode(const Puback& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x40, p.packet_id, out); }
+void encode(const Pubrec& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x50, p.packet_id, out); }
+void encode(const Pubrel& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x62, p.packet_id, out); }
+void encode(const Pubcomp& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x70, p.packet_id, out); }
+void encode(const Unsuback& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0xB0, p.packet_id, out); }
+
+void encode(const Subscribe& p, std::vector<std::uint8_t>& out) {
+  assert(!p.subscriptions.empty());
+  std::size_t remaining = 2;
+  for (const auto& s : p.subscriptions) remaining += 3 + s.filter.size();
+  put_fixed_header(out, 0x82, remaining);
+  put_u16(out, p.packet_id);
+  for (const auto& s : p.subscriptions) {
+    put_string(out, s.filter);
+    out.push_back(s.qos);
+  }
+}
+
+void encode(const Suback& p, std::vector<std::uint8_t>& out) {
+  put_fixed_header(out, 0x90, 2 + p.return_codes.size());
+  put_u16(out, p.packet_id);
+  out.insert(out.end(), p.return_codes.begin(), p.return_codes.end());
+}
+
+void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out) {
+  assert(!p.filters.empty());
+  std::size_t remaining = 2;
+  for (const auto& f : p.filters) remaining += 2 + f.size();
+  put_fixed_header(out, 0xA2, remaining);
+  put_u16(out, p.packet_id);
+  for (const auto& f : p.filters) put_string(out, f);
+}
+
 void encode(const Pingreq&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xC0, 0x00}); }
 void encode(const Pingresp&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xD0, 0x00}); }
 void encode(const Disconnect&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xE0, 0x00}); }

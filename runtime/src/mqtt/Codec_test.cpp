@@ -132,8 +132,9 @@ TEST(MqttCodec, RejectsMalformedPackets) {
   EXPECT_EQ(status_of({0x30, 0x03, 0, 5, 't'}), DecodeStatus::length_mismatch);  // topic overruns
   EXPECT_EQ(status_of({0x30, 0x04, 0, 2, 0xC0, 0x80}), DecodeStatus::bad_utf8);  // overlong NUL
   EXPECT_EQ(status_of({0x40, 0x02, 0, 0}), DecodeStatus::bad_packet_id);        // PUBACK id 0
-  EXPECT_EQ(status_of({0x82, 0x02, 0, 1}), DecodeStatus::unsupported_packet_type);  // SUBSCRIBE
-  EXPECT_EQ(status_of({0x34, 0x05, 0, 1, 't', 0, 1}), DecodeStatus::unsupported_packet_type);  // QoS 2
+  EXPECT_EQ(status_of({0x82, 0x02, 0, 1}), DecodeStatus::no_topic_filter);  // SUBSCRIBE without a filter
+  EXPECT_EQ(status_of({0x62, 0x02, 0, 0}), DecodeStatus::bad_packet_id);    // PUBREL with id 0
+  EXPECT_EQ(status_of({0x60, 0x02, 0, 1}), DecodeStatus::bad_fixed_header_flags);  // PUBREL flags must be 0010
   EXPECT_EQ(decode(Bytes{0x30, 0x7F}, 64).status, DecodeStatus::packet_too_large);
 }
 
@@ -160,6 +161,53 @@ TEST(MqttCodec, RejectsBadConnects) {
   b.push_back(0);  // trailing garbage inside the remaining length
   b[1] += 1;
   EXPECT_EQ(status_of(b), DecodeStatus::length_mismatch);
+}
+
+TEST(MqttCodec, Qos2FlowPacketsRoundTrip) {
+  const std::uint8_t payload[] = {1};
+  const Bytes pub = enc(Publish{"a/b", payload, 2, false, false, 9});
+  const auto r = decode(pub);
+  ASSERT_EQ(r.status, DecodeStatus::ok);
+  EXPECT_EQ(std::get<Publish>(r.packet).qos, 2);
+  EXPECT_EQ(enc(Pubrec{7}), Bytes({0x50, 2, 0, 7}));
+  EXPECT_EQ(enc(Pubrel{7}), Bytes({0x62, 2, 0, 7}));  // MQTT-3.6.1-1: PUBREL's flags are 0010
+  EXPECT_EQ(enc(Pubcomp{7}), Bytes({0x70, 2, 0, 7}));
+  EXPECT_EQ(std::get<Pubrel>(decode(enc(Pubrel{300})).packet).packet_id, 300);
+  EXPECT_EQ(std::get<Pubcomp>(decode(enc(Pubcomp{1})).packet).packet_id, 1);
+}
+
+TEST(MqttCodec, SubscribeAndUnsubscribeRoundTrip) {
+  const Subscribe sub{10, {{"plant/+/telemetry", 1}, {"cmd/#", 2}}};
+  const Bytes b = enc(sub);
+  EXPECT_EQ(Bytes(b.begin(), b.begin() + 4), Bytes({0x82, static_cast<std::uint8_t>(b.size() - 2), 0, 10}));
+  const auto r = decode(b);
+  ASSERT_EQ(r.status, DecodeStatus::ok);
+  const auto& d = std::get<Subscribe>(r.packet);
+  ASSERT_EQ(d.subscriptions.size(), 2u);
+  EXPECT_EQ(d.subscriptions[0].filter, "plant/+/telemetry");
+  EXPECT_EQ(d.subscriptions[1].qos, 2);
+  EXPECT_EQ(std::get<Suback>(decode(enc(Suback{10, {1, kSubackFailure}})).packet).return_codes, (std::vector<std::uint8_t>{1, 0x80}));
+  const Bytes unsub = enc(Unsubscribe{11, {"cmd/#"}});  // decoded packets are views into these bytes
+  const auto u = decode(unsub);
+  ASSERT_EQ(u.status, DecodeStatus::ok);
+  EXPECT_EQ(std::get<Unsubscribe>(u.packet).filters.at(0), "cmd/#");
+  EXPECT_EQ(enc(Unsuback{11}), Bytes({0xB0, 2, 0, 11}));
+}
+
+TEST(MqttCodec, RejectsBadSubscriptions) {
+  EXPECT_EQ(status_of({0x82, 0x06, 0, 1, 0, 1, '#', 3}), DecodeStatus::bad_return_code);   // QoS 3 requested
+  EXPECT_EQ(status_of({0x82, 0x06, 0, 1, 0, 1, '#', 0x41}), DecodeStatus::bad_return_code);  // reserved bits
+  EXPECT_EQ(status_of({0x82, 0x07, 0, 1, 0, 2, 'a', '#', 0}), DecodeStatus::bad_topic_filter);
+  EXPECT_EQ(status_of({0x80, 0x06, 0, 1, 0, 1, '#', 0}), DecodeStatus::bad_fixed_header_flags);  // MQTT-3.8.1-1
+  EXPECT_EQ(status_of({0xA2, 0x02, 0, 1}), DecodeStatus::no_topic_filter);
+  EXPECT_EQ(status_of({0x90, 0x03, 0, 1, 0x03}), DecodeStatus::bad_return_code);
+}
+
+TEST(MqttCodec, TopicFiltersFollowSection471) {
+  for (const char* ok : {"#", "+", "sport/tennis/#", "sport/+/player1", "+/+", "/finance", "sport/", "+/tennis/#"})
+    EXPECT_TRUE(valid_topic_filter(ok)) << ok;
+  for (const char* bad : {"", "sport/tennis#", "sport/#/ranking", "sport+", "sp+rt/x", "#/x", "a/##"})
+    EXPECT_FALSE(valid_topic_filter(bad)) << bad;
 }
 
 TEST(MqttCodec, Utf8ValidationFollowsSection153) {

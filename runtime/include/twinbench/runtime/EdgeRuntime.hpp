@@ -1,8 +1,9 @@
 #pragma once
 // The edge runtime: what runs on a gateway, under simulation and for real. Event-driven and non-blocking:
 // the host's event loop delivers transport callbacks and fires Clock timers; the runtime never waits.
-// Today it terminates device MQTT sessions, ingests telemetry records and forwards them to the cloud in
-// batches; inference, rules and OTA arrive in later layers on top of this skeleton.
+// Today it terminates device MQTT sessions (QoS 0, 1 and 2 telemetry, exactly once for QoS 2), ingests
+// telemetry records and forwards them to the cloud in batches. Subscriptions are refused (SUBACK 0x80):
+// the broker side arrives with the protocols work, inference, rules and OTA in later layers.
 
 #include <cstdint>
 #include <limits>
@@ -70,6 +71,7 @@ private:
     std::uint16_t keepalive_s = 0;
     TimeUs last_rx_us = 0;
     std::vector<std::uint8_t> partial;  ///< bytes of an incomplete packet (empty in the common case)
+    std::vector<std::uint16_t> qos2_awaiting_pubrel;  ///< QoS 2 ids ingested, not yet released (exactly once)
   };
 
   Session& session(ConnId conn);

@@ -1,7 +1,6 @@
 #pragma once
 // MQTT 3.1.1 packet codec, sans-IO: bytes in, packets out, and back. Decoded packets are views into the
-// input buffer (zero copy). Covers the packets an ingest gateway needs: CONNECT, CONNACK, PUBLISH (QoS 0/1),
-// PUBACK, PINGREQ, PINGRESP, DISCONNECT. Anything else, or anything malformed, is rejected with a reason.
+// input buffer (zero copy). Every packet type of MQTT 3.1.1; anything malformed is rejected with a reason.
 
 #include <cstdint>
 #include <span>
@@ -51,11 +50,34 @@ struct Publish {
 };
 
 struct Puback { std::uint16_t packet_id = 0; };
+struct Pubrec { std::uint16_t packet_id = 0; };   ///< QoS 2, step 1 (receiver -> sender)
+struct Pubrel { std::uint16_t packet_id = 0; };   ///< QoS 2, step 2 (sender -> receiver)
+struct Pubcomp { std::uint16_t packet_id = 0; };  ///< QoS 2, step 3 (receiver -> sender)
+
+struct Subscription {
+  std::string_view filter;
+  std::uint8_t qos = 0;  ///< maximum QoS requested
+};
+struct Subscribe {
+  std::uint16_t packet_id = 0;
+  std::vector<Subscription> subscriptions;  ///< at least one (MQTT-3.8.3-3)
+};
+inline constexpr std::uint8_t kSubackFailure = 0x80;
+struct Suback {
+  std::uint16_t packet_id = 0;
+  std::vector<std::uint8_t> return_codes;  ///< granted QoS 0-2, or kSubackFailure, one per subscription
+};
+struct Unsubscribe {
+  std::uint16_t packet_id = 0;
+  std::vector<std::string_view> filters;  ///< at least one (MQTT-3.10.3-2)
+};
+struct Unsuback { std::uint16_t packet_id = 0; };
 struct Pingreq {};
 struct Pingresp {};
 struct Disconnect {};
 
-using Packet = std::variant<Connect, Connack, Publish, Puback, Pingreq, Pingresp, Disconnect>;
+using Packet = std::variant<Connect, Connack, Publish, Puback, Pubrec, Pubrel, Pubcomp, Subscribe, Suback, Unsubscribe, Unsuback,
+                            Pingreq, Pingresp, Disconnect>;
 
 enum class DecodeStatus : std::uint8_t {
   ok = 0,
@@ -63,7 +85,7 @@ enum class DecodeStatus : std::uint8_t {
   bad_remaining_length,    ///< more than 4 length bytes
   packet_too_large,        ///< remaining length above the caller's limit
   bad_fixed_header_flags,  ///< reserved flag bits wrong for the type (MQTT-2.2.2-1/2)
-  unsupported_packet_type, ///< valid MQTT, but not one this codec handles (e.g. SUBSCRIBE, QoS 2 flows)
+  unsupported_packet_type, ///< not a packet of MQTT 3.1.1 (AUTH is MQTT 5)
   reserved_packet_type,    ///< type 0 or 15
   bad_protocol_name,       ///< CONNECT protocol name is not "MQTT"
   bad_protocol_level,      ///< CONNECT protocol level is not 4
@@ -73,6 +95,9 @@ enum class DecodeStatus : std::uint8_t {
   bad_topic,               ///< empty topic, or a wildcard in a PUBLISH topic
   bad_packet_id,           ///< packet identifier 0 where one is required
   length_mismatch,         ///< fields overrun or underrun the remaining length
+  bad_topic_filter,        ///< a wildcard not alone in its level, '#' not last, or an empty filter (MQTT-4.7.1)
+  no_topic_filter,         ///< SUBSCRIBE or UNSUBSCRIBE without any filter (MQTT-3.8.3-3, MQTT-3.10.3-2)
+  bad_return_code,         ///< a SUBACK code other than 0, 1, 2, 0x80 / requested QoS byte with reserved bits
 };
 
 /** @brief Stable name of a status for messages and logs. */
@@ -94,6 +119,13 @@ void encode(const Connect& p, std::vector<std::uint8_t>& out);
 void encode(const Connack& p, std::vector<std::uint8_t>& out);
 void encode(const Publish& p, std::vector<std::uint8_t>& out);
 void encode(const Puback& p, std::vector<std::uint8_t>& out);
+void encode(const Pubrec& p, std::vector<std::uint8_t>& out);
+void encode(const Pubrel& p, std::vector<std::uint8_t>& out);
+void encode(const Pubcomp& p, std::vector<std::uint8_t>& out);
+void encode(const Subscribe& p, std::vector<std::uint8_t>& out);
+void encode(const Suback& p, std::vector<std::uint8_t>& out);
+void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out);
+void encode(const Unsuback& p, std::vector<std::uint8_t>& out);
 void encode(const Pingreq& p, std::vector<std::uint8_t>& out);
 void encode(const Pingresp& p, std::vector<std::uint8_t>& out);
 void encode(const Disconnect& p, std::vector<std::uint8_t>& out);
@@ -101,6 +133,9 @@ void encode(const Packet& p, std::vector<std::uint8_t>& out);
 
 /** @brief Encoded size of a PUBLISH with these field sizes (to size buffers and simulated comms). */
 std::size_t publish_size(std::size_t topic_bytes, std::size_t payload_bytes, std::uint8_t qos);
+
+/** @brief True if `f` is a valid topic filter: '+' and '#' only as whole levels, '#' only last (MQTT 4.7.1). */
+bool valid_topic_filter(std::string_view f);
 
 /** @brief True if `s` is well-formed UTF-8 without U+0000, as MQTT strings must be. */
 bool valid_mqtt_utf8(std::string_view s);
