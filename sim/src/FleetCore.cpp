@@ -42,9 +42,11 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
 }
 
 std::size_t FleetCore::bytes_per_device() const {
-  // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: 6 float biases.
+  // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: one float bias per channel;
+  // the window scratch keeps one column per device of true values (double) and readings (float).
   return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + 12 * sizeof(double) +
-         2 * twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices + sizeof(std::uint32_t);
+         twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
+         sizeof(std::uint32_t);
 }
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {

@@ -74,9 +74,10 @@ double JsonObject::non_negative_or(std::string_view key, double fallback) const 
 double JsonObject::number_or(std::string_view key, double fallback) const {
   return has(key) ? number_at(key, [](double x) { return std::isfinite(x); }, "a number") : fallback;
 }
-double JsonObject::probability_or(std::string_view key, double fallback) const {
-  return has(key) ? number_at(key, [](double x) { return x >= 0 && x <= 1; }, "a probability in [0, 1]") : fallback;
+double JsonObject::probability(std::string_view key) const {
+  return number_at(key, [](double x) { return x >= 0 && x <= 1; }, "a probability in [0, 1]");
 }
+double JsonObject::probability_or(std::string_view key, double fallback) const { return has(key) ? probability(key) : fallback; }
 std::optional<double> JsonObject::optional_number(std::string_view key) const {
   if (!has(key)) return std::nullopt;
   return number_at(key, [](double x) { return std::isfinite(x); }, "a number");

@@ -28,6 +28,7 @@ public:
   double positive_or(std::string_view key, double fallback) const;
   double non_negative_or(std::string_view key, double fallback) const;
   double number_or(std::string_view key, double fallback) const;
+  double probability(std::string_view key) const;
   double probability_or(std::string_view key, double fallback) const;
   std::optional<double> optional_number(std::string_view key) const;
   std::uint64_t integer(std::string_view key, std::uint64_t min, std::uint64_t max) const;

@@ -155,8 +155,7 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     const auto m = twins::fault_mode_from_string(mode);
     if (!m) o.fail("mode", "unknown fault mode '" + mode + "' (expected one of: bearing_wear, valve_leak, cooling_fault)");
     f.mode = *m;
-    f.fraction = o.probability_or("fraction", 0);
-    if (!o.has("fraction")) o.fail("fraction", "missing required key 'fraction'");
+    f.fraction = o.probability("fraction");
     f.ramp_s = o.positive("ramp_s");
     if (o.has("site")) f.site = site_index(sc, o, "site");
     sc.asset_faults.push_back(f);

@@ -120,6 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /faults/0/gateway: expected an integer in [0, 0], got 1"},
         BadCase{"fault_unknown_mode", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "rust"}, {"fraction", 0.1}, {"ramp_s", 1}}}; },
                 "scenario.json: /faults/0/mode: unknown fault mode 'rust' (expected one of: bearing_wear, valve_leak, cooling_fault)"},
+        BadCase{"fault_missing_fraction", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "valve_leak"}, {"ramp_s", 1}}}; },
+                "scenario.json: /faults/0: missing required key 'fraction'"},
         BadCase{"fault_unknown_kind", [](json& j) { j["faults"] = {{{"kind", "meteor"}}}; },
                 "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down)"},
         BadCase{"assertion_without_bounds", [](json& j) { j["assertions"] = {{{"kpi", "/messages/received"}}}; },

@@ -1,5 +1,7 @@
 #include "Context.hpp"
 
+#include "JsonText.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -13,9 +15,7 @@ bool read_context(const nlohmann::json& c, bool allow_undefined, Context& ctx,
   } else if (c.is_array() && !c.empty() && std::all_of(c.begin(), c.end(), [](const nlohmann::json& e) { return e.is_string(); })) {
     for (const auto& e : c) entries.push_back(e.get<std::string>());
   } else {
-    std::string shown = c.dump();
-    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
-    report("", "expected a context IRI or a list of them, got " + shown);
+    report("", "expected a context IRI or a list of them, got " + show_json(c));
     return false;
   }
   if (entries[0] == kContextV3) ctx.version = 3;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "Context.hpp"
+#include "JsonText.hpp"
 #include "QuantitativeTypes.hpp"
 #include "twinbench/twins/dtdl/Dtmi.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
@@ -30,10 +31,7 @@ std::string string_or_empty(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string show(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
+std::string show(const json& v) { return show_json(v); }
 
 }  // namespace
 

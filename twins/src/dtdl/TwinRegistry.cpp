@@ -1,5 +1,7 @@
 #include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
+#include "JsonText.hpp"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -11,10 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string show(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
-}
+std::string show(const json& v) { return show_json(v, 40); }
 
 bool matches(const json& v, const std::regex& re) { return v.is_string() && std::regex_match(v.get<std::string>(), re); }
 
