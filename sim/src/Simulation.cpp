@@ -74,16 +74,21 @@ public:
 
 private:
   void build_platform() {
+    // Every host sits in a sub-zone of the star, the cloud too: SimGrid 3.32 finds no common ancestor
+    // between a host of the root zone and one a level deeper, and silently routes such pairs as if both
+    // were in the root (the WAN link was left out of every gateway-cloud route until this was found).
     auto* world = sg4::create_star_zone("world");
-    cloud_host_ = world->create_host("cloud", 1e11);
+    auto* cloud_zone = sg4::create_full_zone("cloud-zone")->set_parent(world);
+    cloud_host_ = cloud_zone->create_host("cloud", 1e11);
+    cloud_zone->seal();
     auto* cloud_nic = world->create_link("cloud-nic", 10e9 / 8)->set_latency(0)->seal();
-    world->add_route(cloud_host_->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(cloud_nic)}, true);
+    world->add_route(cloud_zone->get_netpoint(), nullptr, cloud_host_->get_netpoint(), nullptr, {sg4::LinkInRoute(cloud_nic)}, true);
     for (const GatewayRef& g : sc_.gateways()) {
       const SiteSpec& site = sc_.sites[g.site];
       auto node = std::make_unique<GatewayNode>();
       node->index = static_cast<std::uint32_t>(nodes_.size());
       node->site = &site;
-      auto* zone = sg4::create_full_zone(g.name)->set_parent(world);
+      auto* zone = sg4::create_full_zone(g.name + "-zone")->set_parent(world);
       node->gateway_host = zone->create_host(g.name, site.gateway.cpu_flops);
       node->fleet_host = zone->create_host(g.name + "-devices", 1e9);
       // SimGrid's bandwidths are in bytes per second; scenarios speak bits per second.
