@@ -104,6 +104,8 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   m.sites = sc.sites.size();
   for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
   for (int k = 0; k < twins::kFaultModes; ++k) m.fault_modes.emplace_back(twins::to_string(static_cast<twins::FaultMode>(k)));
+  for (const auto& op : sc.twin_operations)
+    m.twin_operations.push_back({op.at_s, op.kind == sim::TwinOperation::Kind::set_property ? "set_property" : "command", op.name});
   return m;
 }
 
@@ -185,6 +187,9 @@ void print_kpi_table(const json& s) {
   row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"].get<double>()) + " J/device/day");
   row("asset faults injected", std::to_string(s["faults"]["asset_faults_injected"].get<std::uint64_t>()));
   row("link outages", std::to_string(s["faults"]["link_outages"].get<std::uint64_t>()));
+  if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
+    row("twin ops ok / failed / pending", std::to_string(t["succeeded"].get<std::uint64_t>()) + " / " + std::to_string(t["failed"].get<std::uint64_t>()) +
+                                              " / " + std::to_string(t["pending_at_end"].get<std::uint64_t>()));
   row("trace hash", s["trace_hash"].get<std::string>());
 }
 

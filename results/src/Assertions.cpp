@@ -38,6 +38,8 @@ std::string xml_escape(const std::string& s) {
 void collect(const json& j, const std::string& path, std::vector<std::string>& out) {
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) collect(v, path + "/" + k, out);
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) collect(j[i], path + "/" + std::to_string(i), out);
   } else if (j.is_number()) {
     out.push_back(path);
   }

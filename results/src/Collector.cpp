@@ -17,7 +17,7 @@ double ms(std::int64_t us) { return round6(static_cast<double>(us) / 1000.0); }
 double ratio(double num, double den) { return den > 0 ? round6(num / den) : 0.0; }
 }  // namespace
 
-Collector::Collector(RunMeta meta) : meta_(std::move(meta)), gw_(meta_.gateways.size()) {
+Collector::Collector(RunMeta meta) : meta_(std::move(meta)), gw_(meta_.gateways.size()), twin_ops_(meta_.twin_operations.size()) {
   for (std::size_t g = 0; g < gw_.size(); ++g) gw_[g].opened_at_us.assign(meta_.gateways[g].devices, -1);
 }
 
@@ -93,6 +93,18 @@ void Collector::emit(const Event& e) {
       g.cpu_busy_us = static_cast<std::uint64_t>(e.b);
       break;
     case EventKind::fault_onset: break;
+    case EventKind::twin_operation:
+      if (static_cast<std::size_t>(e.a) < twin_ops_.size()) twin_ops_[static_cast<std::size_t>(e.a)].targets += static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::twin_result:
+      if (static_cast<std::size_t>(e.a) < twin_ops_.size()) {
+        TwinOp& op = twin_ops_[static_cast<std::size_t>(e.a)];
+        if (e.b == 200) ++op.succeeded;
+        else ++op.failed[e.b];
+        op.completion_us.add(e.t_us - std::llround(meta_.twin_operations[static_cast<std::size_t>(e.a)].at_s * 1e6));
+      }
+      break;
+    case EventKind::twin_checked: twin_refused_ += static_cast<std::uint64_t>(e.a); break;
   }
 }
 
@@ -168,6 +180,40 @@ json Collector::summary() const {
     if (f.mode >= 0 && static_cast<std::size_t>(f.mode) < meta_.fault_modes.size())
       by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]] = by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]].get<std::uint64_t>() + 1;
   s["faults"] = {{"asset_faults_injected", faults_.size()}, {"by_mode", by_mode}, {"link_outages", t.link_outages}};
+  json ops = json::array();
+  std::uint64_t twin_targets = 0, twin_succeeded = 0, twin_failed = 0;
+  for (std::size_t k = 0; k < twin_ops_.size(); ++k) {
+    const TwinOp& op = twin_ops_[k];
+    // Every status the twin protocol defines has a key, so that assertions can name it before a run.
+    std::uint64_t failed = 0;
+    json by_status = json::object();
+    for (int status : {400, 404, 409, 501, 502, 504}) by_status[std::to_string(status)] = 0;
+    by_status["other"] = 0;
+    for (const auto& [status, n] : op.failed) {
+      const std::string key = std::to_string(status);
+      json& slot = by_status.contains(key) ? by_status[key] : by_status["other"];
+      slot = slot.get<std::uint64_t>() + n;
+      failed += n;
+    }
+    const auto sec = [](std::int64_t us) { return round6(static_cast<double>(us) * 1e-6); };
+    ops.push_back({{"at_s", meta_.twin_operations[k].at_s},
+                   {"kind", meta_.twin_operations[k].kind},
+                   {"name", meta_.twin_operations[k].name},
+                   {"targets", op.targets},
+                   {"succeeded", op.succeeded},
+                   {"failed", failed},
+                   {"pending_at_end", op.targets - std::min(op.targets, op.succeeded + failed)},
+                   {"completion_s", {{"p50", sec(op.completion_us.percentile(0.5))}, {"p99", sec(op.completion_us.percentile(0.99))},
+                                     {"max", sec(op.completion_us.max())}}},
+                   {"failed_by_status", by_status}});
+    twin_targets += op.targets, twin_succeeded += op.succeeded, twin_failed += failed;
+  }
+  s["twin"] = {{"operations", ops},
+               {"targets", twin_targets},
+               {"succeeded", twin_succeeded},
+               {"failed", twin_failed},
+               {"pending_at_end", twin_targets - std::min(twin_targets, twin_succeeded + twin_failed)},
+               {"messages_refused", twin_refused_}};
   s["events"] = events_;
   s["trace_hash"] = trace_hash();
   return s;

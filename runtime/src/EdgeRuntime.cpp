@@ -20,6 +20,9 @@ constexpr std::int64_t kViolationBadRecord = 103;      // telemetry payload is n
 EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
     : config_(std::move(config)), ports_(ports), uplink_topic_("tb/uplink/" + config_.name) {
   assert(config_.forward_interval_us > 0 && config_.session_sweep_us > 0);
+  if (config_.models && !config_.twin_dtmi.empty())
+    twins_ = std::make_unique<TwinService>(config_.models, config_.twin_dtmi, "tb/" + config_.name, ports_.clock, static_cast<TwinHost&>(*this),
+                                           config_.command_timeout_us);
 }
 
 void EdgeRuntime::start() {
@@ -56,6 +59,10 @@ void EdgeRuntime::on_closed(ConnId conn) {
 }
 
 void EdgeRuntime::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
+  if (conn == uplink_) {
+    on_cloud_bytes(bytes);
+    return;
+  }
   Session& s = session(conn);
   if (s.state == State::closed) return;  // late bytes of a connection we already closed
   s.last_rx_us = ports_.clock.now_us();
@@ -94,11 +101,14 @@ std::ptrdiff_t EdgeRuntime::consume(ConnId conn, Session& s, std::span<const std
         emit(EventKind::session_opened, conn, c->keepalive_s);
         mqtt::encode(mqtt::Connack{false, mqtt::ConnackCode::accepted}, out_);
         send(conn);
+        if (twins_) twins_->on_device_online(conn);
       }
     } else if (s.state != State::connected) {
       violation = kViolationNotConnected;
     } else if (const auto* p = std::get_if<mqtt::Publish>(&r.packet)) {
-      if (p->qos < 2) {
+      if (twins_ && !p->topic.ends_with(twin_topic::telemetry) && twins_->on_device_publish(conn, p->topic, p->payload)) {
+        // A twin answer (QoS 0): nothing to acknowledge.
+      } else if (p->qos < 2) {
         ingest_telemetry(conn, p->payload, r.consumed, p->qos);
         if (p->qos == 1) mqtt::encode(mqtt::Puback{p->packet_id}, out_);
       } else {
@@ -187,6 +197,29 @@ void EdgeRuntime::send(ConnId conn) {
   out_.clear();
 }
 
+bool EdgeRuntime::online(ConnId device) const { return device < sessions_.size() && sessions_[device].state == State::connected; }
+
+void EdgeRuntime::publish(ConnId device, std::string_view topic, std::string_view payload) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
+  mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
+  send(device);
+}
+
+void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
+  // The cloud sends whole packets (the transport frames them); anything else is refused and counted.
+  while (!bytes.empty()) {
+    const mqtt::DecodeResult r = mqtt::decode(bytes, config_.max_packet_bytes);
+    const auto* p = r.status == mqtt::DecodeStatus::ok ? std::get_if<mqtt::Publish>(&r.packet) : nullptr;
+    if (!p) {
+      ++twin_refused_;
+      return;
+    }
+    ports_.compute.charge(config_.ingest_cost_flops);
+    if (!twins_ || !twins_->on_cloud_operation(p->payload)) ++twin_refused_;
+    bytes = bytes.subspan(r.consumed);
+  }
+}
+
 void EdgeRuntime::close_session(ConnId conn, Session& s, CloseReason why) {
   if (s.state == State::connected) {
     --connected_;
@@ -208,6 +241,12 @@ void EdgeRuntime::forward() {
     emit(EventKind::telemetry_checked, kNoConn, static_cast<std::int64_t>(refused_by_model_), static_cast<std::int64_t>(readings_missing_));
     refused_by_model_ = readings_missing_ = 0;
   }
+  if (twins_) twin_refused_ += twins_->take_refused();
+  if (twin_refused_ > 0) {
+    emit(EventKind::twin_checked, kNoConn, static_cast<std::int64_t>(twin_refused_));
+    twin_refused_ = 0;
+  }
+  if (!twin_results_.empty()) forward_twin_results();  // what an unreachable uplink held back
   if (uplink_records_ == 0) return;
   mqtt::encode(mqtt::Publish{uplink_topic_, uplink_buffer_, 0, false, false, 0}, out_);
   const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
@@ -220,6 +259,35 @@ void EdgeRuntime::forward() {
   } else {
     emit(EventKind::uplink_deferred, kNoConn, bytes, static_cast<std::int64_t>(uplink_records_));
   }
+}
+
+void EdgeRuntime::results_ready() {
+  // Twin results are control traffic: they go up within twin_result_delay_us, not with the telemetry.
+  if (twin_flush_scheduled_) return;
+  twin_flush_scheduled_ = true;
+  ports_.clock.schedule(config_.twin_result_delay_us, [this] {
+    twin_flush_scheduled_ = false;
+    forward_twin_results();
+  });
+}
+
+void EdgeRuntime::forward_twin_results() {
+  // {"results": [[op, device, status], ...]} on tb/twin/<name>; kept for the next forward tick if the uplink is down.
+  auto fresh = twins_->take_results();
+  twin_results_.insert(twin_results_.end(), fresh.begin(), fresh.end());
+  if (twin_results_.empty()) return;
+  std::string payload = "{\"results\":[";
+  for (const TwinResult& r : twin_results_) {
+    if (payload.back() == ']') payload += ',';
+    payload += '[' + std::to_string(r.op) + ',' + std::to_string(r.device) + ',' + std::to_string(r.status) + ']';
+  }
+  payload += "]}";
+  const std::string topic = "tb/twin/" + config_.name;
+  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
+  mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
+  const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
+  out_.clear();
+  if (st == SendStatus::ok) twin_results_.clear();
 }
 
 void EdgeRuntime::sweep_sessions() {

@@ -8,39 +8,10 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "TestPorts.hpp"
 
 namespace twinbench::runtime {
 namespace {
-
-using Bytes = std::vector<std::uint8_t>;
-
-// Test doubles for the ports: they record what the runtime did so the tests can assert on it.
-struct RecordingTransport final : Transport {
-  std::map<ConnId, Bytes> sent;
-  std::vector<ConnId> closed;
-  bool uplink_up = true;
-  ConnId connect(std::string_view endpoint) override { return endpoint == "cloud" ? 1000 : kNoConn; }
-  SendStatus send(ConnId conn, std::span<const std::uint8_t> b) override {
-    if (conn == 1000 && !uplink_up) return SendStatus::unreachable;
-    sent[conn].insert(sent[conn].end(), b.begin(), b.end());
-    return SendStatus::ok;
-  }
-  void close(ConnId conn) override { closed.push_back(conn); }
-};
-struct RecordingSink final : Sink {
-  std::vector<Event> events;
-  void emit(const Event& e) override { events.push_back(e); }
-  std::vector<Event> of(EventKind k) const {
-    std::vector<Event> r;
-    for (const auto& e : events)
-      if (e.kind == k) r.push_back(e);
-    return r;
-  }
-};
-struct CountingCompute final : Compute {
-  double flops = 0;
-  void charge(double f) override { flops += f; }
-};
 
 class EdgeRuntimeTest : public ::testing::Test {
 protected:

@@ -4,15 +4,21 @@
 #include <array>
 #include <cassert>
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::sim {
 
 using runtime::TimeUs;
+using nlohmann::json;
+
 
 FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::SensorBank sensors, const core::Rng& rng,
                      const std::string& stream_family)
@@ -22,16 +28,20 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::down);
-  due_.reserve(config_.devices);
+  period_us_.assign(config_.devices, config_.period_us);
+  gen_.assign(config_.devices, 0);
+  std::vector<Due> due;
+  due.reserve(config_.devices);
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     rng_.push_back(rng.stream(stream_family, i));
     // Stratified phases: device i reports in the i-th slice of the period, at a random point of it.
     // Phases are still uniform over the period, but devices come due in index order, so a gateway walks
     // its devices' state sequentially instead of at random (a 100k-device run is memory-bound otherwise).
     const double slice_us = static_cast<double>(config_.period_us) / config_.devices;
-    due_.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i});
+    due.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i, 0});
   }
-  std::stable_sort(due_.begin(), due_.end(), [](const Due& a, const Due& b) { return a.t_us < b.t_us; });
+  std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.t_us < b.t_us; });
+  rings_.push_back({config_.period_us, std::deque<Due>(due.begin(), due.end())});
   topic_end_.reserve(config_.devices);
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
@@ -44,23 +54,47 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
 std::size_t FleetCore::bytes_per_device() const {
   // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: one float bias per channel;
   // the window scratch keeps one column per device of true values (double) and readings (float).
-  return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + 12 * sizeof(double) +
+  return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + sizeof(TimeUs) + sizeof(std::uint32_t) +
+         12 * sizeof(double) +
          twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
          sizeof(std::uint32_t);
 }
+
+FleetCore::Ring* FleetCore::earliest() {
+  Ring* best = nullptr;
+  for (auto it = rings_.begin(); it != rings_.end();) {
+    auto& q = it->due;
+    while (!q.empty() && q.front().gen != gen_[q.front().device]) q.pop_front();
+    if (q.empty() && rings_.size() > 1) {
+      best = nullptr;  // pointers into rings_ move with the erase: start over
+      rings_.erase(it);
+      it = rings_.begin();
+      continue;
+    }
+    if (!q.empty() && (!best || q.front().t_us < best->due.front().t_us)) best = &*it;
+    ++it;
+  }
+  return best;
+}
+
+TimeUs FleetCore::next_due_us() { return earliest()->due.front().t_us; }
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
   WindowStats st;
   idx_.clear();
   t_s_.clear();
   t_us_.clear();
+  // A device comes due at most once per call (the window's physics and readings have one column per
+  // device): a device whose period is shorter than the window ends the call at its next report.
+  TimeUs repeat_us = std::numeric_limits<TimeUs>::max();
   for (;;) {
-    Due& next = due_[head_];
-    if (next.t_us > until_us || (next.t_us == until_us && !inclusive)) break;
-    assert(next.t_us >= send_us);
-    const Due d = next;
-    next.t_us += config_.period_us;
-    head_ = head_ + 1 == due_.size() ? 0 : head_ + 1;
+    Ring& ring = *earliest();
+    const Due d = ring.due.front();
+    if (d.t_us > until_us || (d.t_us == until_us && !inclusive) || d.t_us >= repeat_us) break;
+    assert(d.t_us >= send_us);
+    ring.due.pop_front();
+    ring.due.push_back({d.t_us + ring.period_us, d.device, d.gen});
+    repeat_us = std::min(repeat_us, d.t_us + ring.period_us);
     ++seq_[d.device];
     if (!link_up) {
       ++st.dropped;
@@ -123,7 +157,7 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
   out.wire_bytes += static_cast<std::uint64_t>(wire);
 }
 
-AckStats FleetCore::consume(const WireBatch& in) {
+AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& replies) {
   AckStats st;
   for (const WireFrame& f : in.frames) {
     if (f.conn >= config_.devices) continue;
@@ -140,10 +174,83 @@ AckStats FleetCore::consume(const WireBatch& in) {
                                std::string(runtime::mqtt::to_string(r.status)) + ")");
       if (std::holds_alternative<runtime::mqtt::Puback>(r.packet)) ++st.pubacks;
       else if (std::holds_alternative<runtime::mqtt::Connack>(r.packet)) ++st.connacks;
+      else if (const auto* p = std::get_if<runtime::mqtt::Publish>(&r.packet)) {
+        on_twin_message(f.conn, p->topic, p->payload, now_us, replies);
+        ++st.twin_messages;
+      }
       bytes = bytes.subspan(r.consumed);
     }
   }
   return st;
+}
+
+int FleetCore::set_period(std::uint32_t device, const json& seconds, TimeUs now_us) {
+  if (!seconds.is_number()) return runtime::twin_bad_request;
+  const double s = seconds.get<double>();
+  if (!(s >= 0.001) || s * 1e6 > static_cast<double>(config_.period_max_us)) return runtime::twin_bad_request;
+  const auto period = static_cast<TimeUs>(s * 1e6 + 0.5);
+  if (period == period_us_[device]) return runtime::twin_ok;
+  // A new period starts with a report now (see the timer queue in FleetCore.hpp).
+  period_us_[device] = period;
+  const std::uint32_t gen = ++gen_[device];
+  auto ring = std::find_if(rings_.begin(), rings_.end(), [&](const Ring& r) { return r.period_us == period; });
+  if (ring == rings_.end()) ring = rings_.insert(rings_.end(), Ring{period, {}});
+  ring->due.push_front({now_us, device, gen});
+  return runtime::twin_ok;
+}
+
+void FleetCore::reply(std::uint32_t device, std::string_view leaf, const std::string& payload, WireBatch& replies) {
+  const std::string topic = runtime::twin_topic::base(config_.topic_prefix, device) + std::string(leaf);
+  packet_.clear();
+  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
+  runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, packet_);
+  replies.add(device, WireFrame::none, packet_);
+  replies.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message);
+}
+
+void FleetCore::on_twin_message(std::uint32_t device, std::string_view topic, std::span<const std::uint8_t> payload, TimeUs now_us,
+                                WireBatch& replies) {
+  namespace tt = runtime::twin_topic;
+  const json msg = json::parse(payload.begin(), payload.end(), nullptr, false);
+  if (!msg.is_object()) throw std::logic_error("gateway sent device " + std::to_string(device) + " a twin message that is not a JSON object");
+  if (topic.ends_with(tt::desired)) {
+    // Acknowledge every property: {"name": {"value": v, "ac": 200, "av": version}}, components nested.
+    // The firmware acts on reportingPeriod and keeps any other writable value as it is.
+    const json version = msg.value("$version", json());
+    auto ack = [&](const std::string& component, const std::string& name, const json& value) {
+      const int ac = component.empty() && name == "reportingPeriod" ? set_period(device, value, now_us) : runtime::twin_ok;
+      const json shown = ac == runtime::twin_ok ? value : json(static_cast<double>(period_us_[device]) * 1e-6);
+      return json{{"value", shown}, {"ac", ac}, {"av", version}};
+    };
+    json answer = json::object();
+    for (const auto& [key, v] : msg.items()) {
+      if (key == "$version") continue;
+      if (v.is_object() && v.value("__t", "") == "c") {
+        json& c = answer[key] = {{"__t", "c"}};
+        for (const auto& [name, cv] : v.items())
+          if (name != "__t") c[name] = ack(key, name, cv);
+      } else {
+        answer[key] = ack("", key, v);
+      }
+    }
+    reply(device, tt::reported, answer.dump(), replies);
+    return;
+  }
+  const auto at = topic.rfind(tt::commands);
+  if (at == std::string_view::npos) throw std::logic_error("gateway sent device " + std::to_string(device) + " a message on " + std::string(topic));
+  const std::string_view command = topic.substr(at + tt::commands.size());
+  json response = {{"rid", msg.value("rid", json())}};
+  if (command == "setReportingPeriod") {
+    const int status = set_period(device, msg.value("request", json()), now_us);
+    response["status"] = status;
+    response["response"] = status == runtime::twin_ok;
+    reply(device, tt::response, response.dump(), replies);
+    if (status == runtime::twin_ok)
+      reply(device, tt::reported, json{{"reportingPeriod", static_cast<double>(period_us_[device]) * 1e-6}}.dump(), replies);
+    return;
+  }
+  response["status"] = runtime::twin_not_implemented;
+  reply(device, tt::response, response.dump(), replies);
 }
 
 }  // namespace twinbench::sim

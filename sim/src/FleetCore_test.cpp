@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
@@ -112,7 +114,9 @@ TEST(FleetCore, AResetMakesTheDeviceReconnectAndAcksAreCounted) {
   mqtt::encode(mqtt::Puback{1}, bytes);
   down.add(0, WireFrame::none, bytes);
   down.add(2, WireFrame::close, {});
-  const AckStats a = f.consume(down);
+  WireBatch replies;
+  const AckStats a = f.consume(down, kPeriod, replies);
+  EXPECT_TRUE(replies.empty());
   EXPECT_EQ(a.connacks, 1u);
   EXPECT_EQ(a.pubacks, 1u);
   EXPECT_EQ(a.resets, 1u);
@@ -147,6 +151,85 @@ TEST(FleetCore, ExactModeSendsOnlyTheDevicesDueNow) {
   EXPECT_EQ(st.messages, 1u);
   EXPECT_EQ(b.frames.at(0).delay_us, 0u);
   EXPECT_GT(f.next_due_us(), t);
+}
+
+/** A downlink batch with one PUBLISH from the gateway to `device`. */
+WireBatch twin_message(runtime::ConnId device, const std::string& leaf, const nlohmann::json& payload) {
+  const std::string text = payload.dump(), topic = "tb/gw/" + std::to_string(device) + leaf;
+  std::vector<std::uint8_t> bytes;
+  mqtt::encode(mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), 0, false, false, 0}, bytes);
+  WireBatch b;
+  b.add(device, WireFrame::none, bytes);
+  return b;
+}
+
+/** The devices' answers: (topic, JSON payload). */
+std::vector<std::pair<std::string, nlohmann::json>> answers(const WireBatch& b) {
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  for (const WireFrame& fr : b.frames)
+    for (const auto& p : packets(b, fr)) {
+      const auto& pub = std::get<mqtt::Publish>(p);
+      out.emplace_back(std::string(pub.topic), nlohmann::json::parse(pub.payload.begin(), pub.payload.end()));
+    }
+  return out;
+}
+
+/** Messages per device while producing every window up to `until_us`. */
+std::map<runtime::ConnId, int> reports_until(FleetCore& f, TimeUs until_us) {
+  std::map<runtime::ConnId, int> n;
+  while (f.next_due_us() < until_us) {
+    WireBatch b;
+    f.produce(f.next_due_us(), until_us, false, true, b);
+    for (const auto& fr : b.frames) ++n[fr.conn];
+  }
+  return n;
+}
+
+TEST(FleetCore, SetReportingPeriodChangesOneDevicesPeriodAndIsAnswered) {
+  FleetCore f = make_fleet(3);
+  reports_until(f, kPeriod);
+  WireBatch replies;
+  const AckStats a = f.consume(twin_message(1, "/commands/setReportingPeriod", {{"rid", 5}, {"request", 0.25}}), kPeriod, replies);
+  EXPECT_EQ(a.twin_messages, 1u);
+  const auto got = answers(replies);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].first, "tb/gw/1/commands/response");
+  EXPECT_EQ(got[0].second, nlohmann::json({{"rid", 5}, {"status", 200}, {"response", true}}));
+  EXPECT_EQ(got[1].first, "tb/gw/1/twin/reported");
+  EXPECT_EQ(got[1].second, nlohmann::json({{"reportingPeriod", 0.25}}));
+  EXPECT_EQ(f.period_us(1), kPeriod / 4);
+  const auto n = reports_until(f, 3 * kPeriod);  // two periods: 2 reports each, 8 for the faster device
+  EXPECT_EQ(n.at(0), 2);
+  EXPECT_EQ(n.at(1), 8);
+  EXPECT_EQ(n.at(2), 2);
+}
+
+TEST(FleetCore, DesiredPropertiesAreAcknowledgedWithTheirVersion) {
+  FleetCore f = make_fleet(2);
+  reports_until(f, kPeriod);
+  WireBatch replies;
+  f.consume(twin_message(0, "/twin/desired", nlohmann::json::parse(R"({"alertThreshold": 0.7, "reportingPeriod": 2,
+            "cooler": {"__t": "c", "fanOverride": true}, "$version": 3})")), kPeriod, replies);
+  f.consume(twin_message(1, "/twin/desired", {{"reportingPeriod", -1}, {"$version", 1}}), kPeriod, replies);
+  const auto got = answers(replies);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].first, "tb/gw/0/twin/reported");
+  EXPECT_EQ(got[0].second, nlohmann::json::parse(R"({"alertThreshold": {"value": 0.7, "ac": 200, "av": 3},
+            "reportingPeriod": {"value": 2, "ac": 200, "av": 3}, "cooler": {"__t": "c", "fanOverride": {"value": true, "ac": 200, "av": 3}}})"));
+  EXPECT_EQ(f.period_us(0), 2 * kPeriod);
+  // Refused: the device keeps its period and says so (Plug and Play reports the current value with the refusal).
+  EXPECT_EQ(got[1].second, nlohmann::json::parse(R"({"reportingPeriod": {"value": 1.0, "ac": 400, "av": 1}})"));
+  EXPECT_EQ(f.period_us(1), kPeriod);
+}
+
+TEST(FleetCore, UnknownCommandsAreNotImplemented) {
+  FleetCore f = make_fleet(1);
+  reports_until(f, kPeriod);
+  WireBatch replies;
+  f.consume(twin_message(0, "/commands/reboot", {{"rid", 9}}), kPeriod, replies);
+  EXPECT_EQ(answers(replies).at(0).second, nlohmann::json({{"rid", 9}, {"status", 501}}));
+  WireBatch garbage = twin_message(0, "/twin/desired", "not an object");
+  EXPECT_THROW(f.consume(garbage, kPeriod, replies), std::logic_error);
 }
 
 TEST(FleetCore, StateFitsTheMemoryBudget) { EXPECT_LE(make_fleet(10).bytes_per_device(), 512u); }

@@ -9,6 +9,7 @@
 
 #include "JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
+#include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
 namespace twinbench::sim {
 
@@ -175,6 +176,49 @@ void read_fault(Scenario& sc, const JsonObject& o) {
   }
 }
 
+/** A twin operation, checked against the site's DTDL Interface as the gateway will check it. */
+void read_twin_operation(Scenario& sc, const JsonObject& o) {
+  o.allow({"at_s", "site", "gateway", "set_property", "command"});
+  TwinOperation op;
+  op.at_s = o.non_negative_or("at_s", 0);
+  op.site = site_index(sc, o, "site");
+  const SiteSpec& site = sc.sites[op.site];
+  if (o.has("gateway")) op.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, site.gateways - 1));
+  if (o.has("set_property") == o.has("command")) o.fail("set_property", "expected exactly one of \"set_property\" and \"command\"");
+  if (site.twin.empty()) o.fail("site", "site '" + site.name + "' has no \"twin\": there is no model to send properties or commands to");
+  const bool property = o.has("set_property");
+  const std::string key = property ? "set_property" : "command";
+  const JsonObject body = o.object(key);
+  body.allow(property ? std::initializer_list<std::string_view>{"name", "value"} : std::initializer_list<std::string_view>{"name", "request"});
+  op.kind = property ? TwinOperation::Kind::set_property : TwinOperation::Kind::command;
+  op.name = body.string("name");
+  const char sep = property ? '/' : '*';
+  const auto at = op.name.find(sep);
+  const std::string component = at == std::string::npos ? "" : op.name.substr(0, at);
+  const std::string element = at == std::string::npos ? op.name : op.name.substr(at + 1);
+  const twins::dtdl::Interface& model = *sc.models->find(site.twin);
+  const twins::dtdl::Located l = twins::dtdl::locate(*sc.models, model, component, element);
+  if (!l.element) body.fail("name", l.detail);
+  const nlohmann::json none;
+  const nlohmann::json& value = body.has(property ? "value" : "request") ? body.raw()[property ? "value" : "request"] : none;
+  if (property) {
+    if (l.element->kind != twins::dtdl::ContentKind::property) body.fail("name", "'" + op.name + "' is not a Property of " + site.twin);
+    if (!l.element->writable) body.fail("name", "Property '" + op.name + "' of " + site.twin + " is not writable");
+    if (!body.has("value")) body.fail("value", "missing: the value to set");
+    if (l.element->schema)
+      if (auto e = twins::dtdl::validate_value(*l.element->schema, value, *l.iface)) body.fail("value", "does not fit the model: " + *e);
+  } else {
+    if (l.element->kind != twins::dtdl::ContentKind::command) body.fail("name", "'" + op.name + "' is not a Command of " + site.twin);
+    const auto& request = l.element->request;
+    if (!request && body.has("request")) body.fail("request", "Command '" + op.name + "' takes no request");
+    if (request && !body.has("request")) body.fail("request", "missing: Command '" + op.name + "' takes a request ('" + request->name + "')");
+    if (request && request->schema)
+      if (auto e = twins::dtdl::validate_value(*request->schema, value, *l.iface)) body.fail("request", "does not fit the model: " + *e);
+  }
+  op.value_json = value.dump();
+  sc.twin_operations.push_back(std::move(op));
+}
+
 void read_sensors(Scenario& sc, const JsonObject& o) {
   o.allow({"dropout_probability", "noise_scale", "bias_scale"});
   sc.sensors.dropout_probability = o.probability_or("dropout_probability", sc.sensors.dropout_probability);
@@ -245,7 +289,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     throw ScenarioError(file + ": malformed JSON: " + what);
   }
   const JsonObject root(doc, "", file);
-  root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "assertions"});
+  root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
+              "assertions"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -269,6 +314,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
       if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
   }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
+  for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
   return sc;
 }

@@ -82,6 +82,12 @@ void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, r
   }
 }
 
+void SimTransport::deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us, runtime::TransportHandler& handler) {
+  clock_.advance_to(arrival_us);
+  clock_.timers().fire_due(clock_.now_us());
+  handler.on_bytes(kCloud, bytes);
+}
+
 std::unique_ptr<WireBatch> SimTransport::flush() {
   if (resets_ > 0) {
     sink_.emit({clock_.now_us(), EventKind::transport_reset, gateway_, runtime::kNoConn, resets_, 0, 0, 0});

@@ -81,6 +81,8 @@ public:
 
   /** Hand every frame of a batch that arrived at `arrival_us` to `handler`, each at its own time, firing due timers first. */
   void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
+  /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to `handler`, firing due timers first. */
+  void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
   std::unique_ptr<WireBatch> flush();
 

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "SimPorts.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -24,11 +26,22 @@ using runtime::TimeUs;
 
 namespace {
 
-/** A batch crossing the access link (a SimGrid communication between the two hosts of a node). */
+enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud };
+
+/** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
 struct InFlight {
   sg4::CommPtr comm;
   std::unique_ptr<WireBatch> batch;
-  bool to_gateway;  // else to the devices
+  Hop hop;
+};
+
+/** A twin operation the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>. */
+struct CloudOperation {
+  TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
+  std::uint32_t op;
+  std::uint32_t targets;
+  bool announced = false;
+  std::vector<std::uint8_t> bytes;
 };
 
 
@@ -50,6 +63,8 @@ struct GatewayNode {
   std::unique_ptr<runtime::EdgeRuntime> runtime;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
   std::vector<InFlight> in_flight;
+  std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
+  std::size_t next_cloud_op = 0;
 };
 
 /** A scheduled scenario event for the controller actor. */
@@ -68,6 +83,7 @@ public:
     build_nodes();
     schedule_asset_faults();
     schedule_link_faults();
+    schedule_twin_operations();
     schedule_progress();
     spawn_actors();
   }
@@ -115,6 +131,7 @@ private:
       fc.period_us = std::max<TimeUs>(1, to_us(site.device.period_s));
       fc.qos = site.device.qos;
       fc.keepalive_s = site.device.keepalive_s;
+      if (fc.keepalive_s > 0) fc.period_max_us = TimeUs{fc.keepalive_s} * 1'000'000;
       fc.loss_probability = site.link.loss_probability;
       fc.overhead_bytes_per_message = site.link.overhead_bytes_per_message;
       fc.energy_nj_per_bit = site.link.energy_nj_per_bit;
@@ -134,6 +151,10 @@ private:
       ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
       ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
       for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
+      if (!site.twin.empty()) {
+        ec.models = sc_.models;
+        ec.twin_dtmi = site.twin;
+      }
       n->runtime = std::make_unique<runtime::EdgeRuntime>(ec, runtime::EdgePorts{*n->clock, *n->transport, *n->compute, sink_});
     }
   }
@@ -182,6 +203,56 @@ private:
     }
   }
 
+  /** Each gateway in scope gets the operation for all its devices, as one message from the cloud. */
+  void schedule_twin_operations() {
+    const auto refs = sc_.gateways();
+    for (std::size_t k = 0; k < sc_.twin_operations.size(); ++k) {
+      const TwinOperation& op = sc_.twin_operations[k];
+      const bool property = op.kind == TwinOperation::Kind::set_property;
+      for (auto& n : nodes_) {
+        if (n->site != &sc_.sites[op.site] || (op.gateway && refs[n->index].index_in_site != *op.gateway)) continue;
+        std::string payload = "{\"op\":" + std::to_string(k) + ",\"devices\":[[0," + std::to_string(n->fleet->size() - 1) + "]],";
+        payload += property ? "\"property\":" : "\"command\":";
+        payload += nlohmann::json(op.name).dump();
+        payload += property ? ",\"value\":" : ",\"request\":";
+        payload += op.value_json + "}";
+        CloudOperation c{to_us(op.at_s), static_cast<std::uint32_t>(k), n->fleet->size(), false, {}};
+        const std::string topic = "tb/cloud/" + refs[n->index].name;
+        runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
+                                                     0, false, false, 0},
+                              c.bytes);
+        n->cloud_ops.push_back(std::move(c));
+      }
+    }
+    for (auto& n : nodes_)
+      std::stable_sort(n->cloud_ops.begin(), n->cloud_ops.end(), [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
+  }
+
+  /** Send the node's cloud operations that are due; while its WAN is down the cloud holds them and retries. */
+  void send_cloud_operations(GatewayNode& n) {
+    constexpr TimeUs kRetryUs = 5'000'000;
+    const TimeUs now = now_us();
+    while (n.next_cloud_op < n.cloud_ops.size() && n.cloud_ops[n.next_cloud_op].t_us <= now) {
+      CloudOperation& c = n.cloud_ops[n.next_cloud_op];
+      if (!c.announced) {
+        sink_.emit({now, EventKind::twin_operation, n.index, runtime::kNoConn, c.op, c.targets, 0, 0});
+        c.announced = true;
+      }
+      if (!n.links.wan_up) {
+        c.t_us = now + kRetryUs;
+        std::stable_sort(n.cloud_ops.begin() + static_cast<std::ptrdiff_t>(n.next_cloud_op), n.cloud_ops.end(),
+                         [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
+        if (n.cloud_ops[n.next_cloud_op].t_us > now) break;
+        continue;
+      }
+      auto batch = std::make_unique<WireBatch>();
+      batch->add(runtime::kNoConn, WireFrame::none, c.bytes);
+      const auto size = c.bytes.size() + 40 * ((c.bytes.size() + 1459) / 1460);  // TCP/IP headers, as on the uplink
+      n.in_flight.push_back({sg4::Comm::sendto_async(cloud_host_, n.gateway_host, static_cast<double>(size)), std::move(batch), Hop::from_cloud});
+      ++n.next_cloud_op;
+    }
+  }
+
   /** Progress ticks exist whether or not anyone listens, so showing progress cannot change a run. */
   void schedule_progress() {
     for (int pct = 1; pct <= 100; ++pct) {
@@ -217,7 +288,9 @@ private:
       std::unique_ptr<UplinkMessage> m(cloud_mbox_->get<UplinkMessage>());
       const auto r = runtime::mqtt::decode(m->bytes);
       std::int64_t records = 0;
-      if (r.status == runtime::mqtt::DecodeStatus::ok) {
+      if (r.status == runtime::mqtt::DecodeStatus::ok && std::get<runtime::mqtt::Publish>(r.packet).topic.starts_with("tb/twin/")) {
+        twin_results(m->gateway, std::get<runtime::mqtt::Publish>(r.packet).payload);
+      } else if (r.status == runtime::mqtt::DecodeStatus::ok) {
         // Payload: [u32 conn | u16 len | record]...
         const auto payload = std::get<runtime::mqtt::Publish>(r.packet).payload;
         for (std::size_t pos = 0; pos + 6 <= payload.size(); ++records)
@@ -225,6 +298,14 @@ private:
       }
       sink_.emit({now_us(), EventKind::cloud_received, m->gateway, runtime::kNoConn, static_cast<std::int64_t>(m->bytes.size()), records, 0, 0});
     }
+  }
+
+  /** {"results": [[op, device, status], ...]} from a gateway: one event each. Our own gateway wrote it. */
+  void twin_results(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
+    const auto j = nlohmann::json::parse(payload.begin(), payload.end());
+    for (const auto& r : j.at("results"))
+      sink_.emit({now_us(), EventKind::twin_result, gateway, r.at(1).get<runtime::ConnId>(), r.at(0).get<std::int64_t>(),
+                  r.at(2).get<std::int64_t>(), 0, 0});
   }
 
   TimeUs end_us() const { return to_us(sc_.duration_s); }
@@ -239,12 +320,14 @@ private:
     for (;;) {
       n.clock->advance_to(now_us());  // SimGrid's time moved only if we waited
       n.clock->timers().fire_due(n.clock->now_us());
-      if (auto down = n.transport->flush()) send(n, std::move(down), false);
+      if (auto down = n.transport->flush()) send(n, std::move(down), Hop::to_devices);
       const TimeUs now = now_us();
       if (now >= end_us()) break;
-      // The next thing this node does on its own: its devices' next window or a gateway timer...
+      send_cloud_operations(n);
+      // The next thing this node does on its own: its devices' next window, a gateway timer, a cloud message...
       TimeUs until = std::min(end_us(), n.fleet->next_due_us());
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
+      if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
       if (n.clock->now_us() - now > lead_max_us) until = std::min(until, n.clock->now_us());
       if (until > now) {
         // ... unless a batch in flight arrives first.
@@ -265,17 +348,27 @@ private:
                 static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), 0, 0});
   }
 
-  /** A batch finished crossing the access link: the gateway or the devices handle it now. */
+  /** A batch finished crossing its link: the gateway or the devices handle it now. */
   void arrived(GatewayNode& n, std::size_t i) {
     InFlight f = std::move(n.in_flight[i]);
     n.in_flight.erase(n.in_flight.begin() + static_cast<std::ptrdiff_t>(i));
-    if (f.to_gateway) {
-      n.transport->deliver(*f.batch, now_us(), *n.runtime);
-      n.uplink_pool.give(std::move(f.batch));
-      return;
+    switch (f.hop) {
+      case Hop::to_gateway:
+        n.transport->deliver(*f.batch, now_us(), *n.runtime);
+        n.uplink_pool.give(std::move(f.batch));
+        return;
+      case Hop::from_cloud:
+        n.transport->deliver_from_cloud(f.batch->bytes, now_us(), *n.runtime);
+        return;
+      case Hop::to_devices: break;
     }
-    const AckStats a = n.fleet->consume(*f.batch);
+    auto replies = n.uplink_pool.take();
+    const AckStats a = n.fleet->consume(*f.batch, now_us(), *replies);
     if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
+    // The devices answer twin messages at once; with the access link down the answers are lost (the
+    // gateway sends the desired values again when the device reconnects).
+    if (replies->empty() || !n.links.access_up) n.uplink_pool.give(std::move(replies));
+    else send(n, std::move(replies), Hop::to_gateway);
   }
 
   /** The devices due in this window sample, encode and send; the batch leaves now, as one transfer. */
@@ -292,15 +385,14 @@ private:
     if (st.lost > 0) sink_.emit({t, EventKind::devices_lost, n.index, runtime::kNoConn, st.lost, 0, 0, 0});
     if (st.dropped > 0) sink_.emit({t, EventKind::devices_dropped, n.index, runtime::kNoConn, st.dropped, 0, 0, 0});
     if (out->empty()) n.uplink_pool.give(std::move(out));
-    else send(n, std::move(out), true);
+    else send(n, std::move(out), Hop::to_gateway);
   }
 
   /** Start a batch across the access link. */
-  void send(GatewayNode& n, std::unique_ptr<WireBatch> batch, bool to_gateway) {
-    sg4::Host* from = to_gateway ? n.fleet_host : n.gateway_host;
-    sg4::Host* to = to_gateway ? n.gateway_host : n.fleet_host;
-    sg4::CommPtr comm = sg4::Comm::sendto_async(from, to, batch->wire_bytes);
-    n.in_flight.push_back({std::move(comm), std::move(batch), to_gateway});
+  void send(GatewayNode& n, std::unique_ptr<WireBatch> batch, Hop hop) {
+    const bool up = hop == Hop::to_gateway;
+    sg4::CommPtr comm = sg4::Comm::sendto_async(up ? n.fleet_host : n.gateway_host, up ? n.gateway_host : n.fleet_host, batch->wire_bytes);
+    n.in_flight.push_back({std::move(comm), std::move(batch), hop});
   }
 
   const Scenario& sc_;

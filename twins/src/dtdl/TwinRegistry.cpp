@@ -153,27 +153,33 @@ UpdateResult Twin::refuse(Refusal why, std::string detail) {
   return {why, std::move(detail), 0};
 }
 
-Twin::Target Twin::find(std::string_view component, std::string_view name, UpdateResult& r) const {
-  const Interface* iface = &model_;
+Located locate(const ModelSet& models, const Interface& model, std::string_view component, std::string_view name) {
+  Located r;
+  const Interface* iface = &model;
   if (!component.empty()) {
     iface = nullptr;
-    for (const Content* c : models_.all_contents(model_.info.id))
-      if (c->kind == ContentKind::component && c->name == component) iface = models_.find(c->component_interface);
+    for (const Content* c : models.all_contents(model.info.id))
+      if (c->kind == ContentKind::component && c->name == component) iface = models.find(c->component_interface);
     if (!iface) {
-      r = {Refusal::unknown_component, "no Component '" + std::string(component) + "' in " + model_.info.id, 0};
-      return {};
+      r.refusal = Refusal::unknown_component;
+      r.detail = "no Component '" + std::string(component) + "' in " + model.info.id;
+      return r;
     }
   }
-  for (const Content* c : models_.all_contents(iface->info.id))
-    if (c->name == name) return {iface, c};
-  r = {Refusal::unknown_element, "no element '" + std::string(name) + "' in " + iface->info.id, 0};
-  return {};
+  for (const Content* c : models.all_contents(iface->info.id))
+    if (c->name == name) {
+      r.iface = iface;
+      r.element = c;
+      return r;
+    }
+  r.refusal = Refusal::unknown_element;
+  r.detail = "no element '" + std::string(name) + "' in " + iface->info.id;
+  return r;
 }
 
 UpdateResult Twin::telemetry(std::string_view component, std::string_view name, const json& value) {
-  UpdateResult r;
-  const Target t = find(component, name, r);
-  if (!t.element) return refuse(r.refusal, r.detail);
+  const Located t = locate(models_, model_, component, name);
+  if (!t.element) return refuse(t.refusal, t.detail);
   if (t.element->kind != ContentKind::telemetry) return refuse(Refusal::wrong_kind, "'" + std::string(name) + "' is not a Telemetry");
   if (t.element->schema)
     if (auto e = validate_value(*t.element->schema, value, *t.iface)) return refuse(Refusal::invalid_value, key(component, name) + ": " + *e);
@@ -190,9 +196,8 @@ UpdateResult Twin::desire(std::string_view component, std::string_view name, con
 
 UpdateResult Twin::update(std::map<std::string, Slot, std::less<>>& state, std::string_view component, std::string_view name, const json& value,
                           bool must_be_writable) {
-  UpdateResult r;
-  const Target t = find(component, name, r);
-  if (!t.element) return refuse(r.refusal, r.detail);
+  const Located t = locate(models_, model_, component, name);
+  if (!t.element) return refuse(t.refusal, t.detail);
   if (t.element->kind != ContentKind::property) return refuse(Refusal::wrong_kind, "'" + std::string(name) + "' is not a Property");
   if (must_be_writable && !t.element->writable) return refuse(Refusal::not_writable, "'" + std::string(name) + "' is read-only");
   if (t.element->schema)
@@ -200,6 +205,31 @@ UpdateResult Twin::update(std::map<std::string, Slot, std::less<>>& state, std::
   Slot& s = state[key(component, name)];
   s.value = value;
   return {Refusal::none, {}, ++s.version};
+}
+
+UpdateResult Twin::command_request(std::string_view component, std::string_view name, const json& request) {
+  return command_payload(component, name, request, true);
+}
+
+UpdateResult Twin::command_response(std::string_view component, std::string_view name, const json& response) {
+  return command_payload(component, name, response, false);
+}
+
+UpdateResult Twin::command_payload(std::string_view component, std::string_view name, const json& payload, bool request) {
+  const Located t = locate(models_, model_, component, name);
+  if (!t.element) return refuse(t.refusal, t.detail);
+  if (t.element->kind != ContentKind::command) return refuse(Refusal::wrong_kind, "'" + std::string(name) + "' is not a Command");
+  const auto& declared = request ? t.element->request : t.element->response;
+  const char* what = request ? "request" : "response";
+  if (!declared) {
+    if (payload.is_null()) return {};
+    return refuse(Refusal::invalid_value, key(component, name) + ": the Command declares no " + what + ", got " + show(payload));
+  }
+  if (payload.is_null()) return refuse(Refusal::invalid_value, key(component, name) + ": missing " + what + " '" + declared->name + "'");
+  if (declared->schema)
+    if (auto e = validate_value(*declared->schema, payload, *t.iface))
+      return refuse(Refusal::invalid_value, key(component, name) + " " + what + ": " + *e);
+  return {};
 }
 
 std::optional<std::pair<json, std::uint64_t>> Twin::reported(std::string_view component, std::string_view name) const {

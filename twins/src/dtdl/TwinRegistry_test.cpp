@@ -98,6 +98,22 @@ TEST_F(TwinRegistryTest, RefusalsAreCountedAndNeverChangeState) {
   EXPECT_EQ(c_->refused().at(Refusal::unknown_element), 2u);
 }
 
+TEST_F(TwinRegistryTest, CommandRequestsAndResponsesAreValidated) {
+  EXPECT_TRUE(c_->command_request("", "setReportingPeriod", 30.0).ok());
+  EXPECT_TRUE(c_->command_response("", "setReportingPeriod", true).ok());
+  EXPECT_EQ(c_->command_request("", "setReportingPeriod", "fast").detail,
+            "/setReportingPeriod request: expected a double, got \"fast\"");
+  EXPECT_EQ(c_->command_request("", "setReportingPeriod", nullptr).detail, "/setReportingPeriod: missing request 'periodS'");
+  EXPECT_EQ(c_->command_response("", "setReportingPeriod", 1).refusal, Refusal::invalid_value);
+  EXPECT_EQ(c_->command_request("", "reportingPeriod", 30.0).refusal, Refusal::wrong_kind);
+  EXPECT_EQ(c_->command_request("", "reboot", nullptr).refusal, Refusal::unknown_element);
+  EXPECT_EQ(c_->command_request("pump", "reboot", nullptr).refusal, Refusal::unknown_component);
+  const Located l = locate(*models_, c_->model(), "cooler", "fanOverride");
+  ASSERT_NE(l.element, nullptr);
+  EXPECT_TRUE(l.element->writable);
+  EXPECT_EQ(l.iface->info.id, "dtmi:twinbench:Cooler;1");
+}
+
 TEST(DtdlValues, PrimitiveFormats) {
   const Interface none;
   auto check = [&](const char* primitive, const json& v) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct GatewayMeta {
   std::uint32_t devices = 0;
 };
 
+struct TwinOperationMeta {
+  double at_s = 0;
+  std::string kind;  ///< set_property or command
+  std::string name;
+};
+
 struct RunMeta {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -26,6 +33,7 @@ struct RunMeta {
   std::size_t sites = 0;
   std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
   std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
+  std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
 };
 
 class Collector final : public runtime::Sink {
@@ -57,6 +65,12 @@ private:
     std::int64_t mode;
   };
 
+  struct TwinOp {
+    std::uint64_t targets = 0, succeeded = 0;
+    std::map<std::int64_t, std::uint64_t> failed;  ///< by status
+    Histogram completion_us;                       ///< scheduled time -> result at the cloud
+  };
+
   RunMeta meta_;
   std::vector<PerGateway> gw_;
   Histogram latency_us_;
@@ -64,6 +78,8 @@ private:
   std::int64_t connected_us_ = 0;  ///< device-microseconds connected, closed sessions only
   std::int64_t last_t_us_ = 0;
   std::vector<Fault> faults_;
+  std::vector<TwinOp> twin_ops_;
+  std::uint64_t twin_refused_ = 0;
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t events_ = 0;
 };

@@ -2,15 +2,18 @@
 // The edge runtime: what runs on a gateway, under simulation and for real. Event-driven and non-blocking:
 // the host's event loop delivers transport callbacks and fires Clock timers; the runtime never waits.
 // Today it terminates device MQTT sessions (QoS 0, 1 and 2 telemetry, exactly once for QoS 2), ingests
-// telemetry records and forwards them to the cloud in batches. Subscriptions are refused (SUBACK 0x80):
-// the broker side arrives with the protocols work, inference, rules and OTA in later layers.
+// telemetry records and forwards them to the cloud in batches, and, with a twin model, relays desired
+// properties and commands from the cloud to the devices (TwinService). Subscriptions are refused
+// (SUBACK 0x80): the broker side arrives with the protocols work, inference, rules and OTA in later layers.
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -37,6 +40,12 @@ struct EdgeConfig {
   /// The device model's telemetry, one rule per record channel; empty = records are not checked.
   /// A record that breaks a rule is refused (counted, not forwarded); a NaN reading is a missing one.
   std::vector<ChannelRule> telemetry_model;
+  /// The devices' DTDL Interface (`twin_dtmi` in `models`): set both to relay desired properties and
+  /// commands. Device topics are tb/<name>/<device>/..., twin results go up on tb/twin/<name>.
+  std::shared_ptr<const twins::dtdl::ModelSet> models;
+  std::string twin_dtmi;
+  TimeUs command_timeout_us = 30'000'000;   ///< a command without a response by then fails (504)
+  TimeUs twin_result_delay_us = 1'000'000;  ///< results decided within this long go up together
 };
 
 struct EdgePorts {
@@ -46,7 +55,7 @@ struct EdgePorts {
   Sink& sink;
 };
 
-class EdgeRuntime final : public TransportHandler {
+class EdgeRuntime final : public TransportHandler, private TwinHost {
 public:
   EdgeRuntime(EdgeConfig config, EdgePorts ports);
   EdgeRuntime(const EdgeRuntime&) = delete;
@@ -63,6 +72,8 @@ public:
   std::size_t records_pending() const { return uplink_records_; }
   /** @brief Number of device sessions currently connected. */
   std::size_t sessions_connected() const { return connected_; }
+  /** @brief The twin relay; nullptr without a twin model. */
+  const TwinService* twins() const { return twins_.get(); }
 
 private:
   enum class State : std::uint8_t { closed, awaiting_connect, connected };
@@ -82,7 +93,12 @@ private:
   /** False if the record breaks the twin model (counts missing readings on the way). */
   bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
   void send(ConnId conn);
+  void on_cloud_bytes(std::span<const std::uint8_t> bytes);
+  bool online(ConnId device) const override;
+  void publish(ConnId device, std::string_view topic, std::string_view payload) override;
+  void results_ready() override;
   void forward();
+  void forward_twin_results();
   void sweep_sessions();
   void emit(EventKind k, ConnId conn, std::int64_t a = 0, std::int64_t b = 0, std::int64_t c = 0);
 
@@ -98,6 +114,10 @@ private:
   std::size_t refused_by_model_ = 0;         ///< since the last forward tick
   std::size_t readings_missing_ = 0;         ///< since the last forward tick
   std::vector<std::uint8_t> out_;            ///< scratch for encoding one reply
+  std::unique_ptr<TwinService> twins_;
+  std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
+  std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)
+  bool twin_flush_scheduled_ = false;
 };
 
 }  // namespace twinbench::runtime

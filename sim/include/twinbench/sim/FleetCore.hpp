@@ -1,12 +1,18 @@
 #pragma once
 // The devices behind one gateway, as state machines driven by one timer queue (not one actor each).
 // produce() runs every device due before a time: batched physics, sensor readings, real MQTT bytes.
-// consume() applies what the gateway sent back. No SimGrid here: the actor that owns a FleetCore only
+// consume() applies what the gateway sent back, including the twin protocol (runtime/TwinService.hpp):
+// the simulated firmware acknowledges desired properties and runs commands; `reportingPeriod` and
+// `setReportingPeriod` change the device's period. No SimGrid here: the actor that owns a FleetCore only
 // moves its batches across the simulated network, so this part is unit-tested and benchmarked alone.
 
 #include <Eigen/Core>
+#include <nlohmann/json_fwd.hpp>
 #include <cstdint>
+#include <deque>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "twinbench/core/Random.hpp"
@@ -23,6 +29,8 @@ struct FleetConfig {
   runtime::TimeUs period_us = 10'000'000;
   std::uint8_t qos = 1;
   std::uint16_t keepalive_s = 60;
+  /// The longest period the firmware accepts (it sends no PINGREQ, so at most keepalive_s when that is set).
+  runtime::TimeUs period_max_us = 86'400'000'000;
   double loss_probability = 0;
   double overhead_bytes_per_message = 0;
   double energy_nj_per_bit = 0;
@@ -42,6 +50,7 @@ struct WindowStats {
 
 struct AckStats {
   std::uint32_t pubacks = 0, connacks = 0, resets = 0;
+  std::uint32_t twin_messages = 0;  ///< desired properties and commands handled (each answered)
 };
 
 class FleetCore {
@@ -54,16 +63,23 @@ public:
             const std::string& stream_family);
 
   /** @brief When the next device is due. */
-  runtime::TimeUs next_due_us() const { return due_[head_].t_us; }
+  runtime::TimeUs next_due_us();
   /**
    * @brief Every device due strictly before `until_us` (or exactly at it when `inclusive`) samples its
    * sensors and, when `link_up`, appends its packets to `out` with their delay after `send_us` (the time
-   * the batch leaves, <= every due time); each device is rescheduled one period later.
+   * the batch leaves, <= every due time); each device is rescheduled one period later. A device comes due
+   * at most once per call: if one would come due again before `until_us`, the call stops there and the
+   * caller calls again.
    */
   WindowStats produce(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
-  /** @brief Apply frames the gateway sent (CONNACK, PUBACK, resets). A malformed packet from our own
-   * gateway is a bug: std::logic_error. */
-  AckStats consume(const WireBatch& in);
+  /**
+   * @brief Apply frames the gateway sent at `now_us` (CONNACK, PUBACK, resets, twin messages); the
+   * devices' answers go to `replies`. A malformed packet or twin message from our own gateway is a bug:
+   * std::logic_error.
+   */
+  AckStats consume(const WireBatch& in, runtime::TimeUs now_us, WireBatch& replies);
+  /** @brief Device's current reporting period. */
+  runtime::TimeUs period_us(std::uint32_t device) const { return period_us_[device]; }
 
   twins::CompressorFleet& physics() { return physics_; }
   std::uint32_t size() const { return config_.devices; }
@@ -74,11 +90,25 @@ private:
   struct Due {
     runtime::TimeUs t_us;
     std::uint32_t device;
+    std::uint32_t gen;  ///< the device's generation when queued; an older one is a stale entry
+  };
+  /** Devices that share a reporting period, in due order. */
+  struct Ring {
+    runtime::TimeUs period_us;
+    std::deque<Due> due;
   };
   enum class Link : std::uint8_t { down, up };  // device's view of its MQTT connection
 
   void encode_device(std::uint32_t device, std::size_t column, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
                      WindowStats& st);
+  /** The firmware's handling of one twin message from the gateway; appends its answers to `replies`. */
+  void on_twin_message(std::uint32_t device, std::string_view topic, std::span<const std::uint8_t> payload, runtime::TimeUs now_us,
+                       WireBatch& replies);
+  /** 200 and the new period, or 400 if the firmware does not accept `seconds`. */
+  int set_period(std::uint32_t device, const nlohmann::json& seconds, runtime::TimeUs now_us);
+  void reply(std::uint32_t device, std::string_view leaf, const std::string& payload, WireBatch& replies);
+  /** The ring whose (valid) head is due first, stale heads dropped on the way; nullptr if all are empty. */
+  Ring* earliest();
 
   FleetConfig config_;
   twins::CompressorFleet physics_;
@@ -86,11 +116,15 @@ private:
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
-  // The devices' timer queue. They share one period, so a device's next report (its last + period) is
-  // never earlier than any other pending one: (due, device) order is a FIFO, kept as a ring walked by
-  // head_. (Per-device periods would need a heap.)
-  std::vector<Due> due_;
-  std::size_t head_ = 0;
+  // The devices' timer queue: one FIFO ring per reporting period. A device reports, then goes to the back
+  // of its ring one period later: every entry of a ring was queued at an earlier or equal time with the
+  // same period, so each ring stays sorted with O(1) work per report (a heap costs 50 % more per
+  // message). A device whose period changes reports at once: it goes to the front of its new ring (every
+  // pending entry is due now or later) and its old entry turns stale (generation mismatch). The next
+  // device is the earliest head among the rings; there are as many rings as distinct periods (few).
+  std::vector<Ring> rings_;
+  std::vector<runtime::TimeUs> period_us_;
+  std::vector<std::uint32_t> gen_;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;

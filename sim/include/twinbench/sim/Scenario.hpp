@@ -87,6 +87,17 @@ struct LinkFault {
   std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
 };
 
+/** A desired property or a command the cloud sends to the devices of a site (or of one of its gateways). */
+struct TwinOperation {
+  enum class Kind : std::uint8_t { set_property, command };
+  double at_s = 0;
+  Kind kind = Kind::set_property;
+  std::string name;        ///< "name" or "component/name" (property), "name" or "component*name" (command)
+  std::string value_json;  ///< the property value or the command request (JSON; "null" for none)
+  std::size_t site = 0;
+  std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
+};
+
 struct Assertion {
   std::string kpi;  ///< JSON pointer into summary.json
   std::optional<double> min, max;
@@ -110,6 +121,7 @@ struct Scenario {
   std::vector<SiteSpec> sites;
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
+  std::vector<TwinOperation> twin_operations;
   std::vector<Assertion> assertions;
   std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 

@@ -19,6 +19,7 @@ enum class EventKind : std::uint16_t {
   uplink_deferred = 6,   ///< uplink unreachable; a = bytes kept, b = records kept
   uplink_dropped = 7,    ///< buffer full; a = records dropped
   telemetry_checked = 8, ///< against the twin model, since the last report: a = records refused, b = readings missing (NaN)
+  twin_checked = 9,      ///< twin messages refused since the last report (malformed, or not fitting the model); a = count
   // fleet (device side)
   devices_sent = 20,     ///< one batch window; a = messages, b = MQTT bytes, c = wire bytes, d = radio energy nJ
   devices_lost = 21,     ///< a = messages lost on the radio (loss probability)
@@ -28,10 +29,12 @@ enum class EventKind : std::uint16_t {
   transport_reset = 25,  ///< frames refused on connections the gateway had closed (device gets a reset); a = frames
   // cloud
   cloud_received = 30,   ///< a = bytes, b = records
+  twin_result = 31,      ///< device: the outcome of a twin operation reached the cloud; a = operation, b = status (200 = ok)
   // scenario
   fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
   link_down = 41,        ///< a = LinkKind (0 access, 1 wan)
   link_up = 42,          ///< a = LinkKind
+  twin_operation = 43,   ///< the cloud sends a twin operation to a gateway; a = operation, b = devices targeted
   run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us
 };
 

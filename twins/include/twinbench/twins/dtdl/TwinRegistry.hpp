@@ -28,6 +28,16 @@ enum class Refusal : std::uint8_t {
 };
 std::string_view to_string(Refusal r);
 
+/** An element of a twin's Interface or of one of its Components; `element` is nullptr if there is none. */
+struct Located {
+  const Interface* iface = nullptr;   ///< where the element is declared (scope for its schemas)
+  const Content* element = nullptr;
+  Refusal refusal = Refusal::none;    ///< unknown_component or unknown_element when not found
+  std::string detail;
+};
+/** @brief Find `name` in Interface `model` (component "" ) or in its Component `component`. */
+Located locate(const ModelSet& models, const Interface& model, std::string_view component, std::string_view name);
+
 struct UpdateResult {
   Refusal refusal = Refusal::none;
   std::string detail;    ///< for invalid_value: where and why
@@ -50,6 +60,11 @@ public:
   /** @brief The operator or the cloud wants a writable property changed. */
   UpdateResult desire(std::string_view component, std::string_view name, const nlohmann::json& value);
 
+  /** @brief A command request on its way to the device (`request` null when the Command has none). */
+  UpdateResult command_request(std::string_view component, std::string_view name, const nlohmann::json& request);
+  /** @brief The device's response to a command (null when it sent none). */
+  UpdateResult command_response(std::string_view component, std::string_view name, const nlohmann::json& response);
+
   /** @brief Reported value and version of a property (nullopt if never reported). */
   std::optional<std::pair<nlohmann::json, std::uint64_t>> reported(std::string_view component, std::string_view name) const;
   std::optional<std::pair<nlohmann::json, std::uint64_t>> desired(std::string_view component, std::string_view name) const;
@@ -64,11 +79,8 @@ private:
     nlohmann::json value;
     std::uint64_t version = 0;
   };
-  struct Target {
-    const Interface* iface = nullptr;
-    const Content* element = nullptr;
-  };
-  Target find(std::string_view component, std::string_view name, UpdateResult& r) const;
+  /** Validate a command's request or response payload against its declared schema. */
+  UpdateResult command_payload(std::string_view component, std::string_view name, const nlohmann::json& payload, bool request);
   /** Validate a property value and store it in `state` (reported or desired) with the next version. */
   UpdateResult update(std::map<std::string, Slot, std::less<>>& state, std::string_view component, std::string_view name,
                       const nlohmann::json& value, bool must_be_writable);

@@ -1,0 +1,43 @@
+#pragma once
+// Test doubles for the runtime's ports: they record what the runtime did so that tests can assert on it.
+// Shared by the runtime's unit tests only.
+
+#include <map>
+#include <vector>
+
+#include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
+#include "twinbench/runtime/ports/Transport.hpp"
+
+namespace twinbench::runtime {
+
+using Bytes = std::vector<std::uint8_t>;
+
+struct RecordingTransport final : Transport {
+  std::map<ConnId, Bytes> sent;
+  std::vector<ConnId> closed;
+  bool uplink_up = true;
+  ConnId connect(std::string_view endpoint) override { return endpoint == "cloud" ? 1000 : kNoConn; }
+  SendStatus send(ConnId conn, std::span<const std::uint8_t> b) override {
+    if (conn == 1000 && !uplink_up) return SendStatus::unreachable;
+    sent[conn].insert(sent[conn].end(), b.begin(), b.end());
+    return SendStatus::ok;
+  }
+  void close(ConnId conn) override { closed.push_back(conn); }
+};
+struct RecordingSink final : Sink {
+  std::vector<Event> events;
+  void emit(const Event& e) override { events.push_back(e); }
+  std::vector<Event> of(EventKind k) const {
+    std::vector<Event> r;
+    for (const auto& e : events)
+      if (e.kind == k) r.push_back(e);
+    return r;
+  }
+};
+struct CountingCompute final : Compute {
+  double flops = 0;
+  void charge(double f) override { flops += f; }
+};
+
+}  // namespace twinbench::runtime
