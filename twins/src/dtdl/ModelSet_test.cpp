@@ -74,6 +74,21 @@ TEST_P(DtdlCases, DiagnoseLikeACompiler) {
 }
 
 const json kTelemetry = {{"@type", "Telemetry"}, {"name", "dischargeTemp"}, {"schema", "double"}};
+const json kV2 = {{"@context", "dtmi:dtdl:context;2"}};
+
+/** `n` Object fields f0, f1, ... of schema double. */
+json fields(int n) {
+  json out = json::array();
+  for (int i = 0; i < n; ++i) out.push_back({{"name", std::string("f") += std::to_string(i)}, {"schema", "double"}});
+  return out;
+}
+
+/** `n` Telemetry contents t0, t1, ... */
+json telemetries(int n) {
+  json out = json::array();
+  for (int i = 0; i < n; ++i) out.push_back({{"@type", "Telemetry"}, {"name", std::string("t") += std::to_string(i)}, {"schema", "double"}});
+  return out;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Elements, DtdlCases,
@@ -135,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"relationship_valid", iface({{{"@type", "Relationship"}, {"name", "gateway"}, {"target", "dtmi:com:example:Gateway;1"},
                                            {"maxMultiplicity", 1}, {"properties", {{{"@type", "Property"}, {"name", "since"}, {"schema", "dateTime"}}}}}}), ""},
         Case{"relationship_min_multiplicity", iface({{{"@type", "Relationship"}, {"name", "gateway"}, {"minMultiplicity", 1}}}),
-             "m0.json: /contents/0/minMultiplicity: dtmi:com:example:Compressor:_contents:__gateway;1: minMultiplicity must be 0 in DTDL v3"},
+             "m0.json: /contents/0/minMultiplicity: dtmi:com:example:Compressor:_contents:__gateway;1: minMultiplicity must be 0"},
         Case{"relationship_max_multiplicity", iface({{{"@type", "Relationship"}, {"name", "gateway"}, {"maxMultiplicity", 0}}}),
              "m0.json: /contents/0/maxMultiplicity: dtmi:com:example:Compressor:_contents:__gateway;1: maxMultiplicity must be >= 1"},
         Case{"relationship_bad_target", iface({{{"@type", "Relationship"}, {"name", "gateway"}, {"target", "gateway"}}}),
@@ -195,6 +210,54 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"mqtt_without_payload_format", iface(json::array(), {{"@context", {"dtmi:dtdl:context;3", "dtmi:dtdl:extension:mqtt;1"}}, {"@type", {"Interface", "Mqtt"}}}),
              "m0.json: /: dtmi:com:example:Compressor;1: an Mqtt Interface needs 'payloadFormat'"},
         Case{"v2_document", iface({kTelemetry}, {{"@context", "dtmi:dtdl:context;2"}}), ""},
+        // DTDL v2's own rules
+        Case{"v2_geospatial_telemetry", iface({{{"@type", "Telemetry"}, {"name", "position"}, {"schema", "point"}}}, kV2), ""},
+        Case{"v2_array_in_property", iface({{{"@type", "Property"}, {"name", "codes"}, {"schema", {{"@type", "Array"}, {"elementSchema", "integer"}}}}}, kV2),
+             "m0.json: /contents/0/schema: dtmi:com:example:Compressor:_contents:__codes;1: a Property's schema may not contain an Array in DTDL v2"},
+        Case{"v3_array_in_property", iface({{{"@type", "Property"}, {"name", "codes"}, {"schema", {{"@type", "Array"}, {"elementSchema", "integer"}}}}}), ""},
+        Case{"v2_geospatial_in_property", iface({{{"@type", "Property"}, {"name", "site"}, {"schema", "point"}}}, kV2),
+             "m0.json: /contents/0/schema: dtmi:com:example:Compressor:_contents:__site;1: a Property's schema may not contain a geospatial schema (an array) in DTDL v2"},
+        Case{"v2_array_in_property_via_schemas",
+             iface({{{"@type", "Property"}, {"name", "state"}, {"schema", "dtmi:com:example:State;1"}}},
+                   {{"@context", "dtmi:dtdl:context;2"},
+                    {"schemas", {{{"@id", "dtmi:com:example:State;1"}, {"@type", "Object"},
+                                  {"fields", {{{"name", "codes"}, {"schema", {{"@type", "Array"}, {"elementSchema", "integer"}}}}}}}}}}),
+             "m0.json: /contents/0/schema: dtmi:com:example:Compressor:_contents:__state;1: a Property's schema may not contain an Array in DTDL v2 (at /schemas/0/fields/0/schema)"},
+        Case{"v2_three_extends", iface(json::array(), {{"@context", "dtmi:dtdl:context;2"}, {"extends", {"dtmi:a:A;1", "dtmi:a:B;1", "dtmi:a:C;1"}}}),
+             "m0.json: /extends: dtmi:com:example:Compressor;1: DTDL v2 allows at most 2 Interfaces in extends, got 3"},
+        Case{"v2_empty_enum", iface({{{"@type", "Telemetry"}, {"name", "mode"}, {"schema", {{"@type", "Enum"}, {"valueSchema", "string"}, {"enumValues", json::array()}}}}}, kV2),
+             "m0.json: /contents/0/schema/enumValues: dtmi:com:example:Compressor:_contents:__mode:_schema;1: DTDL v2 requires at least 1 enumValues in an Enum"},
+        Case{"v3_empty_enum", iface({{{"@type", "Telemetry"}, {"name", "mode"}, {"schema", {{"@type", "Enum"}, {"valueSchema", "string"}, {"enumValues", json::array()}}}}}), ""},
+        Case{"v2_object_with_31_fields", iface({{{"@type", "Telemetry"}, {"name", "wide"}, {"schema", {{"@type", "Object"}, {"fields", fields(31)}}}}}, kV2),
+             "m0.json: /contents/0/schema/fields: dtmi:com:example:Compressor:_contents:__wide:_schema;1: DTDL v2 allows at most 30 fields in an Object, got 31"},
+        Case{"v2_max_multiplicity_501", iface({{{"@type", "Relationship"}, {"name", "peers"}, {"maxMultiplicity", 501}}}, kV2),
+             "m0.json: /contents/0/maxMultiplicity: dtmi:com:example:Compressor:_contents:__peers;1: maxMultiplicity must be <= 500 in DTDL v2"},
+        Case{"v3_max_multiplicity_501", iface({{{"@type", "Relationship"}, {"name", "peers"}, {"maxMultiplicity", 501}}}), ""},
+        Case{"v2_min_multiplicity_1", iface({{{"@type", "Relationship"}, {"name", "peers"}, {"minMultiplicity", 1}}}, kV2),
+             "m0.json: /contents/0/minMultiplicity: dtmi:com:example:Compressor:_contents:__peers;1: minMultiplicity must be 0"},
+        Case{"v2_dtmi_without_version", iface(json::array(), {{"@context", "dtmi:dtdl:context;2"}, {"@id", "dtmi:com:example:Compressor"}}),
+             "m0.json: /@id: 'dtmi:com:example:Compressor' is not a valid DTMI: it has no version (DTDL v2 identifiers end in ;<version>)"},
+        Case{"v2_two_part_version", iface(json::array(), {{"@context", "dtmi:dtdl:context;2"}, {"@id", "dtmi:com:example:Compressor;1.2"}}),
+             "m0.json: /@id: 'dtmi:com:example:Compressor;1.2' is not a valid DTMI: it has a two-part version, which DTDL v2 does not allow"},
+        Case{"v3_two_part_version", iface(json::array(), {{"@id", "dtmi:com:example:Compressor;1.2"}}), ""},
+        Case{"v2_command_payload", iface({{{"@type", "Command"}, {"name", "reboot"}, {"request", {{"@type", "CommandPayload"}, {"name", "at"}, {"schema", "dateTime"}}}}}, kV2), ""},
+        Case{"v2_command_request_type", iface({{{"@type", "Command"}, {"name", "reboot"}, {"request", {{"@type", "CommandRequest"}, {"name", "at"}, {"schema", "dateTime"}}}}}, kV2),
+             "m0.json: /contents/0/request/@type: dtmi:com:example:Compressor:_contents:__reboot:_request;1: if given, @type must include \"CommandPayload\""},
+        Case{"v3_command_payload_type", iface({{{"@type", "Command"}, {"name", "reboot"}, {"request", {{"@type", "CommandPayload"}, {"name", "at"}, {"schema", "dateTime"}}}}}),
+             "m0.json: /contents/0/request/@type: dtmi:com:example:Compressor:_contents:__reboot:_request;1: if given, @type must include \"CommandRequest\""},
+        Case{"v2_301_contents", iface(telemetries(301), kV2),
+             "m0.json: /: dtmi:com:example:Compressor;1: DTDL v2 allows at most 300 contents, including those imported via extends; got 301"},
+        Case{"v3_301_contents", iface(telemetries(301)), ""},
+        Case{"v2_native_semantic_type", iface({{{"@type", {"Telemetry", "Power"}}, {"name", "p"}, {"schema", "double"}, {"unit", "kilowatt"}}}, kV2), ""},
+        Case{"v2_unit_only_in_quantitative_types", iface({{{"@type", {"Telemetry", "Power"}}, {"name", "p"}, {"schema", "double"}, {"unit", "tonOfRefrigeration"}}}, kV2),
+             "m0.json: /contents/0/unit: dtmi:com:example:Compressor:_contents:__p;1: 'tonOfRefrigeration' is not a PowerUnit (the unit type of Power)"},
+        Case{"v2_semantic_type_only_in_quantitative_types", iface({{{"@type", {"Telemetry", "Irradiance"}}, {"name", "e"}, {"schema", "double"}, {"unit", "wattPerSquareMetre"}}}, kV2),
+             "m0.json: /contents/0/@type: dtmi:com:example:Compressor:_contents:__e;1: 'Irradiance' is not a type a Telemetry can have"},
+        Case{"v2_semantic_type_needs_unit", iface({{{"@type", {"Property", "Power"}}, {"name", "p"}, {"schema", "double"}}}, kV2),
+             "m0.json: /contents/0: dtmi:com:example:Compressor:_contents:__p;1: DTDL v2 requires a 'unit' with semantic type 'Power'"},
+        Case{"v2_semantic_type_on_command_payload",
+             iface({{{"@type", "Command"}, {"name", "boost"}, {"request", {{"@type", {"CommandPayload", "Power"}}, {"name", "p"}, {"schema", "double"}, {"unit", "kilowatt"}}}}}, kV2),
+             "m0.json: /contents/0/request/@type: dtmi:com:example:Compressor:_contents:__boost:_request;1: 'Power' is not a type a CommandPayload can have"},
         Case{"malformed_json", json("not an interface"), "m0.json: /: expected an Interface (a JSON object), got \"not an interface\""}),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -254,7 +317,7 @@ TEST(DtdlModelSet, ComponentsResolveAndDoNotNest) {
   const json nesting = base_iface("dtmi:com:example:Plant;1", {{{"@type", "Component"}, {"name", "compressor"}, {"schema", "dtmi:com:example:Compressor;1"}}});
   EXPECT_EQ(diagnostics_of({motor, comp, nesting}).at(0),
             "m2.json: /contents/0/schema: dtmi:com:example:Plant:_contents:__compressor;1: Component schema 'dtmi:com:example:Compressor;1' "
-            "contains a Component ('motor'); Components may not nest in DTDL v3");
+            "contains a Component ('motor'); Components may not nest (DTDL v2 and v3)");
 }
 
 TEST(DtdlModelSet, DuplicateInterfacesAcrossFiles) {

@@ -135,7 +135,7 @@ private:
       const json& id = j["@id"];
       if (!id.is_string()) {
         report(path + "/@id", auto_id, "expected a DTMI string, got " + show(id));
-      } else if (auto err = dtmi_error(id.get<std::string>(), true, id_max)) {
+      } else if (auto err = dtmi_problem(id.get<std::string>(), id_max)) {
         report(path + "/@id", auto_id, "'" + id.get<std::string>() + "' is not a valid DTMI: it " + *err);
       } else if (dtmi_reserved(id.get<std::string>())) {
         report(path + "/@id", id.get<std::string>(), "identifiers under dtmi:dtdl: and dtmi:standard: are reserved by DTDL");
@@ -181,7 +181,7 @@ private:
                  const SchemaPtr& schema) {
     std::optional<std::string> unit;
     if (j.contains("unit")) unit = j["unit"].is_string() ? j["unit"].get<std::string>() : j["unit"].dump();
-    check_semantic_types(type_list, base, unit, j.contains("unit") && !j["unit"].is_string(), schema.get(), version_ == 2 || ctx_.quantitative, e,
+    check_semantic_types(version_, type_list, base, unit, j.contains("unit") && !j["unit"].is_string(), schema.get(), version_ == 2 || ctx_.quantitative, e,
                          [&](const std::string& key, const std::string& message) { report(path + (key.empty() ? "" : "/" + key), e.id, message); });
   }
 
@@ -191,11 +191,11 @@ private:
     auto s = std::make_shared<Schema>();
     if (j.is_string()) {
       const std::string v = j.get<std::string>();
-      if (is_primitive_schema(v) || (version_ == 3 && is_geospatial_schema(v))) {
+      if (is_primitive_schema(v) || is_geospatial_schema(v)) {
         s->kind = SchemaKind::primitive;
         s->primitive = v;
       } else if (v.rfind("dtmi:", 0) == 0) {
-        if (auto err = dtmi_error(v)) report(path, auto_id, "'" + v + "' is not a valid DTMI: it " + *err);
+        if (auto err = dtmi_problem(v)) report(path, auto_id, "'" + v + "' is not a valid DTMI: it " + *err);
         s->kind = SchemaKind::reference;
         s->reference = v;
       } else {
@@ -237,7 +237,9 @@ private:
       s->kind = SchemaKind::object;
       check_keys(j, path, id, "Object", {"fields"});
       std::set<std::string> names;
-      for (const auto& [f, fpath] : list(j, "fields", path, id)) {
+      const auto fields = list(j, "fields", path, id);
+      v2_set_size(fields.size(), 1, 30, path + "/fields", id, "fields in an Object");
+      for (const auto& [f, fpath] : fields) {
         if (!f->is_object()) {
           report(fpath, id, "expected a Field object, got " + show(*f));
           continue;
@@ -262,7 +264,9 @@ private:
     else s.value_schema = j["valueSchema"].get<std::string>();
     std::set<std::string> names;
     std::set<std::string> values;
-    for (const auto& [v, vpath] : list(j, "enumValues", path, id)) {
+    const auto values_list = list(j, "enumValues", path, id);
+    v2_set_size(values_list.size(), 1, 100, path + "/enumValues", id, "enumValues in an Enum");
+    for (const auto& [v, vpath] : values_list) {
       if (!v->is_object()) {
         report(vpath, id, "expected an EnumValue object, got " + show(*v));
         continue;
@@ -297,13 +301,15 @@ private:
     const std::string auto_id = plural ? (nm.empty() ? "" : child_dtmi(parent_id, property, nm)) : child_dtmi(parent_id, property);
     n.info = info(j, path, auto_id);
     const auto t = types(j, path, n.info.id);
-    if (!t.empty() && std::find(t.begin(), t.end(), what) == t.end() && !(what == "CommandRequest" || what == "CommandResponse"))
-      report(path + "/@type", n.info.id, "if given, @type must include \"" + what + "\"");
+    // v2 calls a command's request and response CommandPayload; v3 CommandRequest and CommandResponse.
+    const bool command_part = what == "CommandRequest" || what == "CommandResponse";
+    const std::string type = command_part && version_ == 2 ? "CommandPayload" : what;
+    if (!t.empty() && std::find(t.begin(), t.end(), type) == t.end()) report(path + "/@type", n.info.id, "if given, @type must include \"" + type + "\"");
     check_keys(j, path, n.info.id, what, {"name", "schema"}, {"unit"});
     n.name = name(j, path, n.info.id);
     if (!j.contains("schema")) report(path, n.info.id, "missing required property 'schema'");
     else n.schema = schema(j["schema"], path + "/schema", child_dtmi(n.info.id, "schema"), depth + 1);
-    semantics(j, t, what, path, n.info, n.schema);
+    semantics(j, t, type, path, n.info, n.schema);
     return n;
   }
 
@@ -321,6 +327,23 @@ private:
     if (key_part && n.schema && !(n.schema->kind == SchemaKind::primitive && n.schema->primitive == "string"))
       report(path + "/" + key + "/schema", n.info.id, "a MapKey's schema must be string");
     return n;
+  }
+
+  /** dtmi_error, plus DTDL v2's rule that every DTMI ends in a one-part version. */
+  std::optional<std::string> dtmi_problem(std::string_view s, std::size_t max_length = kUserDtmiMaxLength) const {
+    if (auto err = dtmi_error(s, true, max_length)) return err;
+    if (version_ != 2) return std::nullopt;
+    const auto semi = s.find(';');
+    if (semi == std::string_view::npos) return "has no version (DTDL v2 identifiers end in ;<version>)";
+    if (s.find('.', semi) != std::string_view::npos) return "has a two-part version, which DTDL v2 does not allow";
+    return std::nullopt;
+  }
+
+  /** DTDL v2's bounds on set sizes (v3 replaced them by its limit on elements). */
+  void v2_set_size(std::size_t n, std::size_t min, std::size_t max, const std::string& path, const std::string& id, const std::string& what) {
+    if (version_ != 2) return;
+    if (n < min) report(path, id, "DTDL v2 requires at least " + std::to_string(min) + " " + what);
+    else if (n > max) report(path, id, "DTDL v2 allows at most " + std::to_string(max) + " " + what + ", got " + std::to_string(n));
   }
 
   void check_optional_type(const json& j, const std::string& path, const std::string& dtmi, const std::string& what) {
@@ -380,10 +403,12 @@ private:
     if (j.dump().size() > kInterfaceBytesMax) report(path, id, "the Interface's text is larger than 1 MiB");
 
     // extends: DTMIs or inline Interfaces.
-    for (const auto& [e, epath] : extends_list(j, path, id)) {
+    const auto bases = extends_list(j, path, id);
+    v2_set_size(bases.size(), 0, 2, path + "/extends", id, "Interfaces in extends");
+    for (const auto& [e, epath] : bases) {
       if (e->is_string()) {
         const std::string target = e->get<std::string>();
-        if (auto err = dtmi_error(target)) report(epath, id, "'" + target + "' is not a valid DTMI: it " + *err);
+        if (auto err = dtmi_problem(target)) report(epath, id, "'" + target + "' is not a valid DTMI: it " + *err);
         else iface.extends.push_back(target);
       } else if (e->is_object()) {
         interface(*e, epath, ctx, false);
@@ -474,7 +499,7 @@ private:
         if (!j.contains("schema")) report(path, id, "missing required property 'schema'");
         else if (j["schema"].is_string()) {
           c.component_interface = j["schema"].get<std::string>();
-          if (auto err = dtmi_error(c.component_interface)) report(path + "/schema", id, "a Component's schema must be an Interface DTMI: '" + c.component_interface + "' " + *err);
+          if (auto err = dtmi_problem(c.component_interface)) report(path + "/schema", id, "a Component's schema must be an Interface DTMI: '" + c.component_interface + "' " + *err);
         } else if (j["schema"].is_object()) {
           interface(j["schema"], path + "/schema", ctx_, false);
           c.component_interface = string_or_empty(j["schema"], "@id");
@@ -507,7 +532,7 @@ private:
     c.writable = boolean(j, "writable", path, id);
     if (j.contains("target")) {
       if (!j["target"].is_string()) report(path + "/target", id, "expected an Interface DTMI, got " + show(j["target"]));
-      else if (auto err = dtmi_error(j["target"].get<std::string>())) report(path + "/target", id, "'" + j["target"].get<std::string>() + "' is not a valid DTMI: it " + *err);
+      else if (auto err = dtmi_problem(j["target"].get<std::string>())) report(path + "/target", id, "'" + j["target"].get<std::string>() + "' is not a valid DTMI: it " + *err);
       else c.target = j["target"].get<std::string>();
     }
     auto multiplicity = [&](const char* key) -> std::optional<std::int64_t> {
@@ -520,13 +545,15 @@ private:
     };
     c.min_multiplicity = multiplicity("minMultiplicity");
     c.max_multiplicity = multiplicity("maxMultiplicity");
-    if (c.min_multiplicity && *c.min_multiplicity != 0 && version_ == 3) report(path + "/minMultiplicity", id, "minMultiplicity must be 0 in DTDL v3");
-    if (c.min_multiplicity && *c.min_multiplicity < 0) report(path + "/minMultiplicity", id, "minMultiplicity must be >= 0");
+    if (c.min_multiplicity && *c.min_multiplicity != 0) report(path + "/minMultiplicity", id, "minMultiplicity must be 0");
     if (c.max_multiplicity && *c.max_multiplicity < 1) report(path + "/maxMultiplicity", id, "maxMultiplicity must be >= 1");
+    if (c.max_multiplicity && *c.max_multiplicity > 500 && version_ == 2) report(path + "/maxMultiplicity", id, "maxMultiplicity must be <= 500 in DTDL v2");
     if (c.min_multiplicity && c.max_multiplicity && *c.min_multiplicity > *c.max_multiplicity)
       report(path + "/maxMultiplicity", id, "maxMultiplicity must be >= minMultiplicity");
     std::set<std::string> names;
-    for (const auto& [p, ppath] : list(j, "properties", path, id)) {
+    const auto properties = list(j, "properties", path, id);
+    v2_set_size(properties.size(), 0, 300, path + "/properties", id, "properties in a Relationship");
+    for (const auto& [p, ppath] : properties) {
       if (!p->is_object()) {
         report(ppath, id, "expected a Property object, got " + show(*p));
         continue;

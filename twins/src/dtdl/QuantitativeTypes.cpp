@@ -6,13 +6,14 @@
 
 namespace twinbench::twins::dtdl {
 
-void check_semantic_types(const std::vector<std::string>& types, const std::string& base, const std::optional<std::string>& unit,
+void check_semantic_types(int dtdl_version, const std::vector<std::string>& types, const std::string& base, const std::optional<std::string>& unit,
                           bool unit_not_a_string, const Schema* schema, bool enabled, ElementInfo& e,
                           const std::function<void(const std::string&, const std::string&)>& report) {
-  const auto& table = quantitative_types_v1();
+  const bool v2 = dtdl_version == 2;
+  const auto& table = v2 ? semantic_types_v2() : quantitative_types_v1();
   for (const auto& t : types) {
     if (t == base) continue;
-    if (!table.contains(t)) {
+    if (!table.contains(t) || (v2 && base != "Telemetry" && base != "Property")) {
       report("@type", "'" + t + "' is not a type a " + base + " can have");
       continue;
     }
@@ -33,6 +34,7 @@ void check_semantic_types(const std::vector<std::string>& types, const std::stri
       if (!st.units.contains(e.unit)) report("unit", "'" + e.unit + "' is not a " + st.unit_type + " (the unit type of " + e.semantic_types.front() + ")");
     }
   }
+  if (v2 && !e.semantic_types.empty() && !unit) report("", "DTDL v2 requires a 'unit' with semantic type '" + e.semantic_types.front() + "'");
   if (!e.semantic_types.empty() && schema && !(schema->kind == SchemaKind::primitive && is_numeric_schema(schema->primitive)))
     report("schema", "an element with semantic type '" + e.semantic_types.front() + "' needs a numeric schema (double, float, integer, long)");
 }

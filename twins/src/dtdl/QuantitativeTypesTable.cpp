@@ -1,5 +1,5 @@
 // Generated from the DTDL QuantitativeTypes extension v1 (shared/specs/dtdl/v3_DTDL.quantitativeTypes.v1.md,
-// "Semantic types and units" table) by a one-off script; regenerate rather than edit by hand.
+// "Semantic types and units" table) by scripts/gen-dtdl-semantic-types; regenerate rather than edit by hand.
 
 #include "QuantitativeTypes.hpp"
 

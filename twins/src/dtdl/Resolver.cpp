@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "twinbench/twins/dtdl/ModelSet.hpp"
+#include "twinbench/twins/dtdl/Terms.hpp"
 
 namespace twinbench::twins::dtdl {
 
@@ -106,7 +107,7 @@ void ModelSet::resolve() {
         at(under(c->info.path, "name"), c->info.id, "name '" + c->name + "' is already used by " + it->second + " (inherited)");
     }
 
-    // Components: the schema is an Interface of the set, and it holds no Component itself (DTDL v3).
+    // Components: the schema is an Interface of the set, and it holds no Component itself (DTDL v2 and v3).
     for (const auto& c : iface.contents) {
       if (c.kind != ContentKind::component || c.component_interface.empty()) continue;
       if (!find(c.component_interface)) {
@@ -116,7 +117,7 @@ void ModelSet::resolve() {
       for (const Content* inner : all_contents(c.component_interface))
         if (inner->kind == ContentKind::component) {
           at(under(c.info.path, "schema"), c.info.id, "Component schema '" + c.component_interface + "' contains a Component ('" + inner->name +
-                                                     "'); Components may not nest in DTDL v3");
+                                                     "'); Components may not nest (DTDL v2 and v3)");
           break;
         }
     }
@@ -160,6 +161,34 @@ void ModelSet::resolve() {
       if (c.request) check(c.request->schema, 1, stack);
       if (c.response) check(c.response->schema, 1, stack);
       for (const auto& p : c.properties) check(p.schema, 1, stack);
+    }
+
+    if (iface.dtdl_version != 2) continue;
+    // DTDL v2: at most 300 contents, inherited ones included; no Array in a Property's schema, so no
+    // geospatial schema either (GeoJSON coordinates are arrays).
+    if (const auto n = all_contents(id).size(); n > 300)
+      at(iface.info.path, id, "DTDL v2 allows at most 300 contents, including those imported via extends; got " + std::to_string(n));
+    std::function<const Schema*(const SchemaPtr&, int)> array_in = [&](const SchemaPtr& s, int depth) -> const Schema* {
+      if (!s || depth > kComplexSchemaDepthMax + 1) return nullptr;  // too deep or cyclic: reported above
+      if (s->kind == SchemaKind::reference) {
+        auto it = iface.schemas.find(s->reference);
+        return it == iface.schemas.end() ? nullptr : array_in(it->second, depth);
+      }
+      if (s->kind == SchemaKind::array || (s->kind == SchemaKind::primitive && is_geospatial_schema(s->primitive))) return s.get();
+      if (auto* a = array_in(s->map_value.schema, depth + 1)) return a;
+      for (const auto& f : s->fields)
+        if (auto* a = array_in(f.schema, depth + 1)) return a;
+      return nullptr;
+    };
+    auto no_array = [&](const Content& p) {
+      if (const Schema* a = array_in(p.schema, 1))
+        at(under(p.info.path, "schema"), p.info.id,
+           std::string("a Property's schema may not contain ") + (a->kind == SchemaKind::array ? "an Array" : "a geospatial schema (an array)") +
+               " in DTDL v2" + (a->info.path == under(p.info.path, "schema") ? "" : " (at " + a->info.path + ")"));
+    };
+    for (const auto& c : iface.contents) {
+      if (c.kind == ContentKind::property) no_array(c);
+      for (const auto& p : c.properties) no_array(p);
     }
   }
 }
