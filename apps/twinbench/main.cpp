@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "twinbench " << cmd << ": " << e.message << "\n(see: twinbench " << cmd << " --help)\n";
     return kBadInput;
-  } catch (const twinbench::sim::ScenarioError& e) {
+  } catch (const twinbench::core::InputError& e) {  // a scenario, a model package, a training spec...
     std::cerr << "error: " << e.what() << '\n';
     return kBadInput;
   } catch (const std::exception& e) {

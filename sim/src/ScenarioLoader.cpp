@@ -7,13 +7,14 @@
 #include <regex>
 #include <sstream>
 
-#include "JsonReader.hpp"
+#include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
 #include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
 namespace twinbench::sim {
 
 using nlohmann::json;
+using core::JsonObject;
 
 namespace {
 
@@ -259,35 +260,10 @@ void read_models(Scenario& sc, const JsonObject& root) {
   sc.models = std::move(set);
 }
 
-/** nlohmann reports a byte offset; users want line:column. */
-std::string line_col(const std::string& text, std::size_t byte) {
-  std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') ++line, col = 1;
-    else ++col;
-  }
-  return std::to_string(line) + ":" + std::to_string(col);
-}
-
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 20: <what>"; keep <what>.
-    std::string what = e.what();
-    if (auto p = what.find("parse error"); p != std::string::npos) {
-      what = what.substr(p);
-      if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    }
-    throw ScenarioError(file + ":" + line_col(text, e.byte == 0 ? 0 : e.byte - 1) + ": malformed JSON: " + what);
-  } catch (const json::exception& e) {  // out_of_range: a number beyond double's range (found by fuzzing the DTDL parser)
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw ScenarioError(file + ": malformed JSON: " + what);
-  }
+  const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
               "assertions"});
@@ -320,18 +296,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path) {
-  namespace fs = std::filesystem;
   std::error_code ec;
   std::string file = path;
-  if (fs::is_directory(path, ec)) file = (fs::path(path) / "scenario.json").string();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const bool exists = fs::exists(file, ec);
-    throw ScenarioError(file + ": cannot read scenario: " + (exists ? "permission denied or not a regular file" : "no such file"));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), file);
+  if (std::filesystem::is_directory(path, ec)) file = (std::filesystem::path(path) / "scenario.json").string();
+  return parse_scenario(core::read_text_file(file, "scenario"), file);
 }
 
 }  // namespace twinbench::sim

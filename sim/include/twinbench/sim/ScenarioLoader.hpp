@@ -1,18 +1,15 @@
 #pragma once
 // Loading and validating scenario files. Every error names the file, the JSON path and what was expected.
 
-#include <stdexcept>
 #include <string>
 
+#include "twinbench/core/JsonReader.hpp"
 #include "twinbench/sim/Scenario.hpp"
 
 namespace twinbench::sim {
 
 /** @brief Bad input: the message is complete and meant for the user as is. */
-class ScenarioError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
+using ScenarioError = core::InputError;
 
 /** @brief Load a scenario from a JSON file, or from a folder holding scenario.json. Throws ScenarioError. */
 Scenario load_scenario(const std::string& path);

@@ -1,12 +1,57 @@
-#include "JsonReader.hpp"
+#include "twinbench/core/JsonReader.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
-#include "twinbench/sim/ScenarioLoader.hpp"
-
-namespace twinbench::sim {
+namespace twinbench::core {
 
 using nlohmann::json;
+
+namespace {
+
+/** nlohmann reports a byte offset; users want line:column. */
+std::string line_col(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line, col = 1;
+    else ++col;
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+}  // namespace
+
+json parse_json(const std::string& text, const std::string& file) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 20: <what>"; keep <what>.
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) {
+      what = what.substr(p);
+      if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    }
+    throw InputError(file + ":" + line_col(text, e.byte == 0 ? 0 : e.byte - 1) + ": malformed JSON: " + what);
+  } catch (const json::exception& e) {  // out_of_range: a number beyond double's range (found by fuzzing the DTDL parser)
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw InputError(file + ": malformed JSON: " + what);
+  }
+}
+
+std::string read_text_file(const std::string& file, const std::string& what) {
+  std::error_code ec;
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file, ec)) {
+    const bool exists = std::filesystem::exists(file, ec);
+    throw InputError(file + ": cannot read " + what + ": " + (exists ? "permission denied or not a regular file" : "no such file"));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 JsonObject::JsonObject(const json& j, std::string path, const std::string& file) : j_(j), path_(std::move(path)), file_(file) {
   if (!j.is_object()) fail_at(file_, path_.empty() ? "/" : path_, "expected an object, got " + show(j));
@@ -23,7 +68,7 @@ std::string JsonObject::path_of(std::string_view key) const {
 }
 
 void JsonObject::fail_at(const std::string& file, const std::string& path, const std::string& what) {
-  throw ScenarioError(file + ": " + path + ": " + what);
+  throw InputError(file + ": " + path + ": " + what);
 }
 
 void JsonObject::fail(std::string_view key, const std::string& what) const { fail_at(file_, path_of(key), what); }
@@ -121,4 +166,4 @@ std::vector<std::pair<const json*, std::string>> JsonObject::array(std::string_v
   return out;
 }
 
-}  // namespace twinbench::sim
+}  // namespace twinbench::core

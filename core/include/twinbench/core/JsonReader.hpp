@@ -7,11 +7,27 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace twinbench::sim {
+namespace twinbench::core {
+
+/** @brief Bad input (a scenario, a model package, a training spec...): the message is complete and meant for the user as is. */
+class InputError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/**
+ * @brief Parse JSON text; a syntax error becomes an InputError "<file>:<line>:<column>: malformed JSON:
+ * <what>", and so does a number beyond double's range.
+ */
+nlohmann::json parse_json(const std::string& text, const std::string& file);
+/** @brief The bytes of a file; an unreadable one is an InputError "<file>: cannot read <what>: no such file". */
+std::string read_text_file(const std::string& file, const std::string& what);
+
 
 class JsonObject {
 public:
@@ -55,4 +71,4 @@ private:
   const std::string& file_;
 };
 
-}  // namespace twinbench::sim
+}  // namespace twinbench::core
