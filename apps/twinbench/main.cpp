@@ -18,6 +18,7 @@ commands:
   run <scenario>        run a scenario and write its results (twinbench run --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
+  train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
+    if (cmd == "train") return cmd_train(args);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::cout << kUsage;
       return kOk;

@@ -70,8 +70,7 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   if (!sc.models->find(s.twin)) o.fail("twin", "no Interface '" + s.twin + "' in the scenario's models");
   if (!o.has("telemetry_binding")) o.fail("telemetry_binding", "missing: with a twin, say which physics channel feeds each Telemetry");
   const JsonObject b = o.object("telemetry_binding");
-  std::string channels;
-  for (auto n : twins::kChannelNames) channels += (channels.empty() ? "" : ", ") + std::string(n);
+  const std::string channels = twins::channel_names();
   for (const auto& [telemetry, value] : b.raw().items()) {
     const twins::dtdl::Content* t = find_telemetry(*sc.models, s.twin, telemetry);
     if (!t) b.fail(telemetry, "no Telemetry '" + telemetry + "' in " + s.twin + " (or its Components)");
@@ -81,10 +80,9 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
     if (!value.is_string()) b.fail(telemetry, "expected a physics channel name (" + channels + "), got " + JsonObject::show(value));
     ChannelBinding cb;
     cb.telemetry = telemetry;
-    bool found = false;
-    for (int c = 0; c < twins::kChannels; ++c)
-      if (twins::kChannelNames[c] == value.get<std::string>()) cb.physics = static_cast<twins::Channel>(c), found = true;
-    if (!found) b.fail(telemetry, "unknown physics channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
+    const auto physics = twins::channel_from_string(value.get<std::string>());
+    if (physics) cb.physics = *physics;
+    else b.fail(telemetry, "unknown physics channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
     const std::string& p = schema->primitive;
     cb.rule.name = telemetry;
     cb.rule.integral = p == "integer" || p == "long";

@@ -29,6 +29,18 @@ std::optional<FaultMode> fault_mode_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<Channel> channel_from_string(std::string_view s) {
+  for (int c = 0; c < kChannels; ++c)
+    if (kChannelNames[static_cast<std::size_t>(c)] == s) return static_cast<Channel>(c);
+  return std::nullopt;
+}
+
+std::string channel_names() {
+  std::string out;
+  for (auto n : kChannelNames) (out += out.empty() ? "" : ", ") += n;
+  return out;
+}
+
 CompressorFleet::CompressorFleet(std::size_t n, const CompressorSpec& spec, Ambient ambient, core::RngStream variation)
     : spec_(spec), ambient_(ambient) {
   const auto N = static_cast<Eigen::Index>(n);

@@ -57,6 +57,7 @@ public:
   /** JSON pointer of `key` under this object ('~' and '/' escaped as RFC 6901 says). */
   std::string path_of(std::string_view key) const;
   const nlohmann::json& raw() const { return j_; }
+  const std::string& file() const { return file_; }
   [[noreturn]] void fail(std::string_view key, const std::string& what) const;
   [[noreturn]] static void fail_at(const std::string& file, const std::string& path, const std::string& what);
   /** @brief A short rendering of a JSON value for "got ..." in messages. */

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "twinbench/core/Random.hpp"
@@ -27,6 +28,9 @@ enum Channel : int {
 };
 inline constexpr std::array<std::string_view, kChannels> kChannelNames = {
     "motor_current_a", "discharge_pressure_bar", "discharge_temp_c", "vibration_rms_mm_s", "power_kw", "duty_cycle"};
+std::optional<Channel> channel_from_string(std::string_view s);
+/** @brief "motor_current_a, discharge_pressure_bar, ...": for messages. */
+std::string channel_names();
 
 /** @brief Nameplate and plant constants shared by a fleet; devices vary around them. */
 struct CompressorSpec {

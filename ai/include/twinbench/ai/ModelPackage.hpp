@@ -1,0 +1,59 @@
+#pragma once
+// A versioned model package: a folder with manifest.json (what the model expects and how it was made)
+// and the weights as a TorchScript archive. Packages come from `twinbench train` or from users who
+// export TorchScript from Python; docs/edge-ai.md describes the manifest.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "twinbench/core/JsonReader.hpp"
+#include "twinbench/runtime/FeatureWindows.hpp"
+#include "twinbench/twins/Compressor.hpp"
+
+namespace twinbench::ai {
+
+inline constexpr const char* kManifestFormat = "twinbench-model/1";
+
+/** What the model outputs per window. */
+enum class ModelOutput : std::uint8_t {
+  reconstruction,  ///< the window itself (an autoencoder): the score is the mean squared error
+  score,           ///< one anomaly score per window
+};
+
+struct Manifest {
+  std::string model_id;
+  std::string version;
+  ModelOutput output = ModelOutput::reconstruction;
+  std::vector<twins::Channel> channels;  ///< the physics channels of a sample, in order
+  runtime::FeatureLayout features;       ///< window, hop and normalisation (channels = channels.size())
+  double threshold = 0;                  ///< default alert threshold on the score
+  std::string weights_file = "model.pt";
+  std::string weights_hash;              ///< 16 hex digits (FNV-1a 64 of the file)
+  nlohmann::ordered_json training = nlohmann::ordered_json::object();    ///< provenance: data hash, seed, spec
+  nlohmann::ordered_json validation = nlohmann::ordered_json::object();  ///< metrics on held-out data
+
+  std::size_t input_dim() const { return features.window * channels.size(); }
+};
+
+struct ModelPackage {
+  std::string dir;
+  Manifest manifest;
+  std::string weights_path() const;
+};
+
+/**
+ * @brief Read and check a package: every manifest key, and the weights file against its hash. Throws
+ * core::InputError naming the file, the JSON path and the rule.
+ */
+ModelPackage load_package(const std::string& dir);
+/** @brief The manifest as JSON (keys in a fixed order). */
+nlohmann::ordered_json to_json(const Manifest& m);
+/** @brief FNV-1a 64 of a file's bytes as 16 hex digits; InputError if it cannot be read. */
+std::string file_hash(const std::string& path);
+std::string to_string(ModelOutput o);
+/** @brief A non-empty JSON array of physics channel names under `key`; InputError otherwise. */
+std::vector<twins::Channel> read_channels(const core::JsonObject& o, std::string_view key);
+
+}  // namespace twinbench::ai

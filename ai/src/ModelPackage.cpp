@@ -1,0 +1,118 @@
+#include "twinbench/ai/ModelPackage.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "twinbench/core/Random.hpp"
+
+namespace twinbench::ai {
+
+using core::JsonObject;
+using nlohmann::json;
+
+std::string ModelPackage::weights_path() const { return (std::filesystem::path(dir) / manifest.weights_file).string(); }
+
+std::string to_string(ModelOutput o) { return o == ModelOutput::reconstruction ? "reconstruction" : "score"; }
+
+std::string file_hash(const std::string& path) {
+  const std::uint64_t h = core::fnv1a64(core::read_text_file(path, "model weights"));
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+namespace {
+
+std::vector<float> floats(const JsonObject& o, const char* key, std::size_t n, bool positive) {
+  const auto items = o.array(key, true);
+  if (items.size() != n) o.fail(key, "expected " + std::to_string(n) + " numbers (one per channel), got " + std::to_string(items.size()));
+  std::vector<float> out;
+  for (const auto& [j, path] : items) {
+    if (!j->is_number() || !std::isfinite(j->get<double>()) || (positive && j->get<double>() <= 0))
+      JsonObject::fail_at(o.file(), path, std::string("expected a ") + (positive ? "positive " : "") + "number, got " + JsonObject::show(*j));
+    out.push_back(j->get<float>());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<twins::Channel> read_channels(const JsonObject& o, std::string_view key) {
+  std::vector<twins::Channel> out;
+  for (const auto& [j, path] : o.array(key, true)) {
+    const auto ch = j->is_string() ? twins::channel_from_string(j->get<std::string>()) : std::nullopt;
+    if (!ch) JsonObject::fail_at(o.file(), path, "expected a physics channel (" + twins::channel_names() + "), got " + JsonObject::show(*j));
+    if (std::find(out.begin(), out.end(), *ch) != out.end()) JsonObject::fail_at(o.file(), path, "channel " + JsonObject::show(*j) + " is listed twice");
+    out.push_back(*ch);
+  }
+  if (out.empty()) o.fail(key, "expected at least one channel");
+  return out;
+}
+
+ModelPackage load_package(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw core::InputError(dir + ": not a model package (expected a folder with manifest.json and the weights)");
+  ModelPackage p;
+  p.dir = dir;
+  const std::string file = (fs::path(dir) / "manifest.json").string();
+  const json doc = core::parse_json(core::read_text_file(file, "model manifest"), file);
+  const JsonObject root(doc, "", file);
+  root.allow({"format", "model_id", "version", "output", "features", "threshold", "weights", "training", "validation"});
+  if (root.string("format") != kManifestFormat)
+    root.fail("format", "expected \"" + std::string(kManifestFormat) + "\", got '" + root.string("format") + "'");
+  Manifest& m = p.manifest;
+  m.model_id = root.string("model_id");
+  m.version = root.string("version");
+  const std::string output = root.string("output");
+  if (output == "reconstruction") m.output = ModelOutput::reconstruction;
+  else if (output == "score") m.output = ModelOutput::score;
+  else root.fail("output", "expected \"reconstruction\" (an autoencoder) or \"score\" (one score per window), got '" + output + "'");
+
+  const JsonObject f = root.object("features");
+  f.allow({"channels", "window", "hop", "mean", "scale"});
+  m.channels = read_channels(f, "channels");
+  m.features.channels = static_cast<std::uint32_t>(m.channels.size());
+  m.features.window = static_cast<std::uint32_t>(f.integer("window", 1, 10'000));
+  m.features.hop = static_cast<std::uint32_t>(f.integer("hop", 1, m.features.window));
+  m.features.mean = floats(f, "mean", m.channels.size(), false);
+  m.features.scale = floats(f, "scale", m.channels.size(), true);
+  m.threshold = root.number_or("threshold", std::nan(""));
+  if (!std::isfinite(m.threshold)) root.fail("threshold", "expected a number (the default alert threshold on the score)");
+
+  const JsonObject w = root.object("weights");
+  w.allow({"file", "hash"});
+  m.weights_file = w.string("file");
+  if (m.weights_file.empty() || m.weights_file.find('/') != std::string::npos || m.weights_file.find("..") != std::string::npos)
+    w.fail("file", "expected a file name inside the package folder, got '" + m.weights_file + "'");
+  m.weights_hash = w.string("hash");
+  const std::string actual = file_hash(p.weights_path());
+  if (actual != m.weights_hash)
+    throw core::InputError(p.weights_path() + ": the file's hash is " + actual + " but " + file +
+                           " says " + m.weights_hash + " (a corrupt or replaced weights file)");
+  if (root.has("training")) m.training = nlohmann::ordered_json::parse(doc["training"].dump());
+  if (root.has("validation")) m.validation = nlohmann::ordered_json::parse(doc["validation"].dump());
+  return p;
+}
+
+nlohmann::ordered_json to_json(const Manifest& m) {
+  nlohmann::ordered_json j;
+  j["format"] = kManifestFormat;
+  j["model_id"] = m.model_id;
+  j["version"] = m.version;
+  j["output"] = to_string(m.output);
+  nlohmann::ordered_json channels = nlohmann::ordered_json::array();
+  for (auto c : m.channels) channels.push_back(std::string(twins::kChannelNames[static_cast<std::size_t>(c)]));
+  j["features"] = {{"channels", channels}, {"window", m.features.window}, {"hop", m.features.hop},
+                   {"mean", m.features.mean}, {"scale", m.features.scale}};
+  j["threshold"] = m.threshold;
+  j["weights"] = {{"file", m.weights_file}, {"hash", m.weights_hash}};
+  j["training"] = m.training;
+  j["validation"] = m.validation;
+  return j;
+}
+
+}  // namespace twinbench::ai

@@ -1,0 +1,301 @@
+#include "twinbench/ai/Training.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/optim/adam.h>
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "twinbench/ai/TorchScorer.hpp"
+#include "twinbench/core/Random.hpp"
+
+namespace twinbench::ai {
+
+namespace fs = std::filesystem;
+using core::JsonObject;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kSpecFormat = "twinbench-training/1";
+
+FleetDataSpec read_fleet(const JsonObject& o, FleetDataSpec d) {
+  o.allow({"devices", "period_s", "duration_s"});
+  d.devices = static_cast<std::uint32_t>(o.integer_or("devices", 1, 100'000, d.devices));
+  d.period_s = o.positive_or("period_s", d.period_s);
+  d.duration_s = o.positive_or("duration_s", d.duration_s);
+  return d;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+/** TorchScript source of an autoencoder with tanh hidden layers `dims` = in, h1, ..., hk, ..., h1, in. */
+std::string autoencoder_source(std::size_t layers) {
+  std::string src = "def forward(self, x):\n    h = x\n";
+  for (std::size_t i = 0; i < layers; ++i) {
+    const std::string n = std::to_string(i);
+    src += "    h = torch.addmm(self.b" + n + ", h, self.w" + n + ")\n";
+    if (i + 1 < layers) src += "    h = torch.tanh(h)\n";
+  }
+  return src + "    return h\n";
+}
+
+torch::jit::Module build_autoencoder(std::size_t input_dim, const std::vector<std::uint32_t>& hidden) {
+  std::vector<std::int64_t> dims = {static_cast<std::int64_t>(input_dim)};
+  for (auto h : hidden) dims.push_back(h);
+  for (auto it = hidden.rbegin() + 1; it != hidden.rend(); ++it) dims.push_back(*it);
+  dims.push_back(static_cast<std::int64_t>(input_dim));
+  torch::jit::Module m("TwinbenchAutoencoder");
+  for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
+    const double a = std::sqrt(6.0 / static_cast<double>(dims[i] + dims[i + 1]));  // Xavier uniform
+    std::string w = "w", b = "b";  // built with += : GCC 12 warns falsely (-Wrestrict) on "w" + to_string(i)
+    w += std::to_string(i);
+    b += std::to_string(i);
+    m.register_parameter(w, (torch::rand({dims[i], dims[i + 1]}) * 2 - 1) * a, false);
+    m.register_parameter(b, torch::zeros({dims[i + 1]}), false);
+  }
+  m.define(autoencoder_source(dims.size() - 1));
+  return m;
+}
+
+std::vector<float> scores_of(TorchScorer& scorer, const Windows& w) {
+  std::vector<float> s(w.size());
+  constexpr std::size_t kBatch = 1024;
+  for (std::size_t i = 0; i < w.size(); i += kBatch) {
+    const std::size_t n = std::min(kBatch, w.size() - i);
+    scorer.score(std::span<const float>(w.x.data() + i * w.dim, n * w.dim), n, std::span<float>(s.data() + i, n));
+  }
+  return s;
+}
+
+double quantile(std::vector<float> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
+  return v[std::min(k, v.size() - 1)];
+}
+
+}  // namespace
+
+TrainingSpec load_training_spec(const std::string& file) {
+  const json doc = core::parse_json(core::read_text_file(file, "training spec"), file);
+  const JsonObject root(doc, "", file);
+  root.allow({"format", "model_id", "version", "seed", "features", "data", "model", "threshold", "output"});
+  if (root.string("format") != kSpecFormat)
+    root.fail("format", "expected \"" + std::string(kSpecFormat) + "\", got '" + root.string("format") + "'");
+  TrainingSpec s;
+  s.file = file;
+  s.model_id = root.string("model_id");
+  if (!std::regex_match(s.model_id, std::regex("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")))
+    root.fail("model_id", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.model_id + "'");
+  s.version = root.string("version");
+  if (!std::regex_match(s.version, std::regex("[0-9]+(\\.[0-9]+){0,2}"))) root.fail("version", "expected a version such as 1 or 1.2.0, got '" + s.version + "'");
+  s.seed = root.integer_or("seed", 0, UINT64_MAX, 1);
+  const JsonObject f = root.object("features");
+  f.allow({"channels", "window", "hop"});
+  s.channels = read_channels(f, "channels");
+  s.window = static_cast<std::uint32_t>(f.integer("window", 2, 1000));
+  s.hop = static_cast<std::uint32_t>(f.integer_or("hop", 1, s.window, std::min<std::uint64_t>(s.window, 3)));
+  const JsonObject d = root.object("data");
+  d.allow({"train", "validation", "ambient", "fault_ramp_s"});
+  twins::Ambient ambient;
+  if (auto a = d.optional_object("ambient")) {
+    a->allow({"mean_c", "amplitude_c"});
+    ambient.mean_c = a->number_or("mean_c", ambient.mean_c);
+    ambient.amplitude_c = a->non_negative_or("amplitude_c", ambient.amplitude_c);
+  }
+  FleetDataSpec base;
+  base.ambient = ambient;
+  s.train = read_fleet(d.object("train"), base);
+  base.devices = 32;
+  s.validation = d.optional_object("validation") ? read_fleet(d.object("validation"), base) : base;
+  for (const FleetDataSpec* fl : {&s.train, &s.validation})
+    if (fl->duration_s < fl->period_s * (s.window + s.hop))
+      d.fail(fl == &s.train ? "train" : "validation", "duration_s is too short for even two windows of " + std::to_string(s.window) + " samples");
+  s.fault_ramp_s = d.positive_or("fault_ramp_s", s.validation.duration_s * 2.0 / 3.0);
+  if (auto m = root.optional_object("model")) {
+    m->allow({"hidden", "epochs", "batch_size", "learning_rate"});
+    if (m->has("hidden")) {
+      s.hidden.clear();
+      for (const auto& [j, path] : m->array("hidden", true)) {
+        if (!j->is_number_unsigned() || j->get<std::uint64_t>() < 1 || j->get<std::uint64_t>() > 4096)
+          JsonObject::fail_at(file, path, "expected a layer width from 1 to 4096, got " + JsonObject::show(*j));
+        s.hidden.push_back(j->get<std::uint32_t>());
+      }
+      if (s.hidden.empty() || s.hidden.size() > 4) m->fail("hidden", "expected 1 to 4 layer widths (the encoder; the decoder mirrors it)");
+    }
+    s.epochs = static_cast<std::uint32_t>(m->integer_or("epochs", 1, 10'000, s.epochs));
+    s.batch_size = static_cast<std::uint32_t>(m->integer_or("batch_size", 1, 65'536, s.batch_size));
+    s.learning_rate = m->positive_or("learning_rate", s.learning_rate);
+  }
+  if (auto t = root.optional_object("threshold")) {
+    t->allow({"healthy_quantile", "margin"});
+    s.healthy_quantile = t->probability_or("healthy_quantile", s.healthy_quantile);
+    if (s.healthy_quantile <= 0 || s.healthy_quantile >= 1) t->fail("healthy_quantile", "expected a quantile strictly between 0 and 1");
+    s.margin = t->positive_or("margin", s.margin);
+  }
+  s.output = root.string_or("output", "");
+  return s;
+}
+
+Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  use_one_torch_thread();
+  torch::jit::setGraphExecutorOptimize(false);  // the plain interpreter: same arithmetic on every call
+  torch::manual_seed(spec.seed);
+  const core::Rng rng(spec.seed);
+
+  // 1. Data: healthy fleets, simulated.
+  say("simulating " + std::to_string(spec.train.devices) + " healthy compressors for training");
+  const RawSamples train_raw = simulate_fleet(spec.train, spec.channels, rng, "train");
+  Manifest m;
+  m.model_id = spec.model_id;
+  m.version = spec.version;
+  m.output = ModelOutput::reconstruction;
+  m.channels = spec.channels;
+  m.features.channels = static_cast<std::uint32_t>(spec.channels.size());
+  m.features.window = spec.window;
+  m.features.hop = spec.hop;
+  normalisation(train_raw, m.features.mean, m.features.scale);
+  const Windows train_w = make_windows(train_raw, m.features);
+  const std::uint64_t data_hash =
+      core::fnv1a64(std::string_view(reinterpret_cast<const char*>(train_raw.values.data()), train_raw.values.size() * sizeof(float)));
+
+  // 2. Train the autoencoder: Adam on shuffled minibatches, the shuffle from the seed.
+  torch::jit::Module model = build_autoencoder(train_w.dim, spec.hidden);
+  std::vector<torch::Tensor> params;
+  for (const auto& p : model.parameters()) params.push_back(p.set_requires_grad(true));
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(spec.learning_rate));
+  const auto n = static_cast<std::int64_t>(train_w.size());
+  const torch::Tensor x = torch::from_blob(const_cast<float*>(train_w.x.data()), {n, static_cast<std::int64_t>(train_w.dim)}, torch::kFloat32);
+  core::RngStream shuffle = rng.stream("train/shuffle");
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  double loss_mean = 0;
+  for (std::uint32_t epoch = 0; epoch < spec.epochs; ++epoch) {
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    double loss_sum = 0;
+    std::int64_t batches = 0;
+    for (std::int64_t b = 0; b < n; b += spec.batch_size) {
+      const std::int64_t len = std::min<std::int64_t>(spec.batch_size, n - b);
+      const torch::Tensor idx = torch::from_blob(order.data() + b, {len}, torch::kInt64);
+      const torch::Tensor batch = x.index_select(0, idx);
+      opt.zero_grad();
+      const torch::Tensor loss = torch::mse_loss(model.forward({batch}).toTensor(), batch);
+      loss.backward();
+      opt.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+    }
+    loss_mean = loss_sum / static_cast<double>(batches);
+    say("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(spec.epochs) + ": loss " + fmt("%.6f", loss_mean));
+  }
+  for (auto& p : params) p.set_requires_grad(false);
+
+  // 3. Write the package into a staging folder; validate it through the serving path.
+  const fs::path out(out_dir);
+  const fs::path staging = out.string() + ".partial";
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) throw core::InputError(staging.string() + ": cannot create the package folder: " + ec.message());
+  model.save((staging / m.weights_file).string());
+  m.weights_hash = file_hash((staging / m.weights_file).string());
+  m.threshold = 0;
+  ModelPackage pkg{staging.string(), m};
+  TorchScorer scorer(pkg);
+
+  say("validating on " + std::to_string(spec.validation.devices) + " healthy and " + std::to_string(spec.validation.devices) + " faulty compressors");
+  const std::vector<float> healthy = scores_of(scorer, make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/healthy"), m.features));
+  m.threshold = round6(quantile(healthy, spec.healthy_quantile) * spec.margin);
+
+  const double onset_s = std::floor(spec.validation.duration_s / 3.0);
+  std::vector<InjectedFault> faults;
+  for (std::uint32_t i = 0; i < spec.validation.devices; ++i) faults.push_back({static_cast<twins::FaultMode>(i % twins::kFaultModes), onset_s, spec.fault_ramp_s});
+  const Windows faulty_w = make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/faulty", faults), m.features);
+  const std::vector<float> faulty = scores_of(scorer, faulty_w);
+
+  std::uint64_t fp = 0, healthy_windows = healthy.size(), pos = 0, tp = 0;
+  for (float s : healthy) fp += s > m.threshold;
+  struct ModeStats {
+    std::uint64_t devices = 0, detected = 0;
+    double delay_s = 0;
+  };
+  std::vector<ModeStats> modes(twins::kFaultModes);
+  std::vector<double> first_alert(spec.validation.devices, -1);
+  const double developed_s = onset_s + 0.25 * spec.fault_ramp_s;  // severity 1/16
+  for (std::size_t i = 0; i < faulty_w.size(); ++i) {
+    const double t = faulty_w.end_s[i];
+    const bool alert = faulty[i] > m.threshold;
+    if (t < onset_s) {
+      ++healthy_windows;
+      fp += alert;
+    } else if (t >= developed_s) {
+      ++pos;
+      tp += alert;
+    }
+    if (alert && t >= onset_s && t < onset_s + spec.fault_ramp_s && first_alert[faulty_w.device[i]] < 0) first_alert[faulty_w.device[i]] = t;
+  }
+  std::uint64_t detected = 0;
+  for (std::uint32_t d = 0; d < spec.validation.devices; ++d) {
+    ModeStats& ms = modes[d % twins::kFaultModes];
+    ++ms.devices;
+    if (first_alert[d] >= 0) ++ms.detected, ++detected, ms.delay_s += first_alert[d] - onset_s;
+  }
+  nlohmann::ordered_json by_mode;
+  for (int k = 0; k < twins::kFaultModes; ++k) {
+    const ModeStats& ms = modes[static_cast<std::size_t>(k)];
+    by_mode[std::string(twins::to_string(static_cast<twins::FaultMode>(k)))] = {
+        {"devices", ms.devices}, {"detected", ms.detected},
+        {"mean_detection_delay_h", ms.detected ? round6(ms.delay_s / static_cast<double>(ms.detected) / 3600.0) : 0.0}};
+  }
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(data_hash));
+  m.training = {{"spec", fs::path(spec.file).filename().string()}, {"seed", spec.seed}, {"data_hash", hash},
+                {"devices", spec.train.devices},  {"period_s", spec.train.period_s},       {"duration_s", spec.train.duration_s},
+                {"windows", train_w.size()},       {"hidden", spec.hidden},                 {"epochs", spec.epochs},
+                {"batch_size", spec.batch_size},   {"learning_rate", spec.learning_rate},   {"final_loss", round6(loss_mean)},
+                {"libtorch", TORCH_VERSION}};
+  m.validation = {{"healthy_quantile", spec.healthy_quantile},
+                  {"margin", spec.margin},
+                  {"healthy_score_p50", round6(quantile(healthy, 0.5))},
+                  {"healthy_score_quantile", round6(quantile(healthy, spec.healthy_quantile))},
+                  {"healthy_windows", healthy_windows},
+                  {"false_positive_rate", healthy_windows ? round6(static_cast<double>(fp) / static_cast<double>(healthy_windows)) : 0.0},
+                  {"fault_onset_s", onset_s},
+                  {"fault_ramp_s", spec.fault_ramp_s},
+                  {"developed_fault_windows", pos},
+                  {"window_recall", pos ? round6(static_cast<double>(tp) / static_cast<double>(pos)) : 0.0},
+                  {"faulty_devices", spec.validation.devices},
+                  {"devices_detected", detected},
+                  {"by_mode", by_mode}};
+  {
+    std::ofstream o(staging / "manifest.json", std::ios::binary);
+    o << to_json(m).dump(2) << '\n';
+    if (!o) throw core::InputError((staging / "manifest.json").string() + ": cannot write the manifest");
+  }
+  fs::remove_all(out, ec);
+  fs::rename(staging, out, ec);
+  if (ec) throw core::InputError(out.string() + ": cannot move the finished package into place: " + ec.message());
+  say("wrote " + out.string() + ": threshold " + fmt("%.6g", m.threshold) + ", false positives " +
+      fmt("%.4f", m.validation["false_positive_rate"].get<double>()) + ", window recall " + fmt("%.4f", m.validation["window_recall"].get<double>()) +
+      ", devices detected " + std::to_string(detected) + "/" + std::to_string(spec.validation.devices));
+  return m;
+}
+
+}  // namespace twinbench::ai

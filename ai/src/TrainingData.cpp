@@ -1,0 +1,74 @@
+#include "twinbench/ai/TrainingData.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace twinbench::ai {
+
+RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Channel>& channels, const core::Rng& rng,
+                          const std::string& name, const std::vector<InjectedFault>& faults) {
+  RawSamples raw;
+  raw.devices = spec.devices;
+  raw.steps = static_cast<std::uint32_t>(spec.duration_s / spec.period_s);
+  raw.channels = static_cast<std::uint32_t>(channels.size());
+  raw.period_s = spec.period_s;
+  raw.values.resize(static_cast<std::size_t>(raw.devices) * raw.steps * raw.channels);
+  twins::CompressorFleet physics(spec.devices, twins::CompressorSpec{}, spec.ambient, rng.stream(name + "/physics"));
+  twins::SensorBank sensors(spec.devices, spec.sensors, rng.stream(name + "/calibration"));
+  for (std::uint32_t i = 0; i < faults.size() && i < spec.devices; ++i)
+    if (std::isfinite(faults[i].onset_s)) physics.set_fault(i, faults[i].mode, faults[i].onset_s, faults[i].ramp_s);
+  std::vector<core::RngStream> noise;
+  std::vector<std::uint32_t> idx;
+  for (std::uint32_t i = 0; i < spec.devices; ++i) {
+    noise.push_back(rng.stream(name + "/device", i));
+    idx.push_back(i);
+  }
+  Eigen::ArrayXXd truth(twins::kChannels, spec.devices);
+  Eigen::ArrayXXf readings(twins::kChannels, spec.devices);
+  std::vector<double> t(spec.devices);
+  for (std::uint32_t k = 0; k < raw.steps; ++k) {
+    std::fill(t.begin(), t.end(), k * spec.period_s);
+    physics.step(idx, t, truth);
+    sensors.read(idx, truth, noise, readings);
+    for (std::uint32_t i = 0; i < spec.devices; ++i) {
+      float* out = raw.values.data() + (static_cast<std::size_t>(i) * raw.steps + k) * raw.channels;
+      for (std::uint32_t c = 0; c < raw.channels; ++c) out[c] = readings(channels[c], i);
+    }
+  }
+  return raw;
+}
+
+void normalisation(const RawSamples& raw, std::vector<float>& mean, std::vector<float>& scale) {
+  std::vector<double> sum(raw.channels, 0.0), sum2(raw.channels, 0.0), n(raw.channels, 0.0);
+  for (std::size_t s = 0; s < raw.values.size(); s += raw.channels)
+    for (std::uint32_t c = 0; c < raw.channels; ++c) {
+      const double v = raw.values[s + c];
+      if (std::isnan(v)) continue;
+      sum[c] += v, sum2[c] += v * v, n[c] += 1;
+    }
+  mean.assign(raw.channels, 0.0f);
+  scale.assign(raw.channels, 1.0f);
+  for (std::uint32_t c = 0; c < raw.channels; ++c) {
+    if (n[c] == 0) continue;
+    const double m = sum[c] / n[c];
+    mean[c] = static_cast<float>(m);
+    scale[c] = static_cast<float>(std::max(1e-6, std::sqrt(std::max(0.0, sum2[c] / n[c] - m * m))));
+  }
+}
+
+Windows make_windows(const RawSamples& raw, const runtime::FeatureLayout& layout) {
+  runtime::FeatureWindows fw(layout);
+  Windows w;
+  w.dim = fw.input_dim();
+  for (std::uint32_t d = 0; d < raw.devices; ++d)
+    for (std::uint32_t k = 0; k < raw.steps; ++k)
+      if (fw.push(d, std::span<const float>(raw.sample(d, k), raw.channels))) {
+        w.x.resize(w.x.size() + w.dim);
+        fw.copy(d, std::span<float>(w.x.data() + w.x.size() - w.dim, w.dim));
+        w.device.push_back(d);
+        w.end_s.push_back(k * raw.period_s);
+      }
+  return w;
+}
+
+}  // namespace twinbench::ai
