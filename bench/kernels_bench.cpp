@@ -5,6 +5,7 @@
 
 #include <numeric>
 
+#include "twinbench/ai/TorchScorer.hpp"
 #include "twinbench/results/Collector.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
@@ -184,5 +185,34 @@ void BM_DtdlParse500Interfaces(benchmark::State& state) {
 BENCHMARK(BM_DtdlParse500Interfaces)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+/** The shipped compressor autoencoder (72 inputs), one thread: one item = one window scored. */
+void BM_InferenceAutoencoder(benchmark::State& state) {
+  ai::TorchScorer scorer(ai::load_package(TWINBENCH_SOURCE_DIR "/models/compressor-ae"));
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  std::vector<float> x(batch * scorer.input_dim()), scores(batch);
+  core::RngStream rng(5);
+  for (float& v : x) v = static_cast<float>(rng.normal());
+  for (auto _ : state) {
+    scorer.score(x, batch, scores);
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+}
+BENCHMARK(BM_InferenceAutoencoder)->Arg(1)->Arg(16)->Arg(64)->Arg(256);
+
+/** Feature windows: one sample pushed for each of 1000 devices in turn, and the due windows copied out. */
+void BM_FeatureWindowUpdate(benchmark::State& state) {
+  runtime::FeatureWindows fw({6, 12, 3, std::vector<float>(6, 1.0f), std::vector<float>(6, 2.0f)});
+  std::vector<float> out(fw.input_dim());
+  const float sample[6] = {55.1f, 7.4f, 88.2f, 1.9f, 32.0f, 0.61f};
+  std::uint32_t device = 0;
+  for (auto _ : state) {
+    if (fw.push(device, sample)) fw.copy(device, out);
+    device = device == 999 ? 0 : device + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FeatureWindowUpdate);
 
 BENCHMARK_MAIN();

@@ -73,11 +73,12 @@ ModelPackage load_package(const std::string& dir) {
   else root.fail("output", "expected \"reconstruction\" (an autoencoder) or \"score\" (one score per window), got '" + output + "'");
 
   const JsonObject f = root.object("features");
-  f.allow({"channels", "window", "hop", "mean", "scale"});
+  f.allow({"channels", "window", "hop", "period_s", "mean", "scale"});
   m.channels = read_channels(f, "channels");
   m.features.channels = static_cast<std::uint32_t>(m.channels.size());
   m.features.window = static_cast<std::uint32_t>(f.integer("window", 1, 10'000));
   m.features.hop = static_cast<std::uint32_t>(f.integer("hop", 1, m.features.window));
+  m.period_s = f.non_negative_or("period_s", 0);
   m.features.mean = floats(f, "mean", m.channels.size(), false);
   m.features.scale = floats(f, "scale", m.channels.size(), true);
   m.threshold = root.number_or("threshold", std::nan(""));
@@ -106,7 +107,7 @@ nlohmann::ordered_json to_json(const Manifest& m) {
   j["output"] = to_string(m.output);
   nlohmann::ordered_json channels = nlohmann::ordered_json::array();
   for (auto c : m.channels) channels.push_back(std::string(twins::kChannelNames[static_cast<std::size_t>(c)]));
-  j["features"] = {{"channels", channels}, {"window", m.features.window}, {"hop", m.features.hop},
+  j["features"] = {{"channels", channels}, {"window", m.features.window}, {"hop", m.features.hop}, {"period_s", m.period_s},
                    {"mean", m.features.mean}, {"scale", m.features.scale}};
   j["threshold"] = m.threshold;
   j["weights"] = {{"file", m.weights_file}, {"hash", m.weights_hash}};

@@ -14,9 +14,11 @@ struct TorchScorer::Impl {
 };
 
 namespace {
-/** The first line of a libtorch error, without its C++ backtrace. */
+/** The gist of a libtorch error: the interpreter's "RuntimeError: ..." line if there is one, else the
+ * first line, without the TorchScript traceback or the C++ backtrace. */
 std::string first_line(const std::exception& e) {
   std::string s = e.what();
+  if (auto at = s.find("RuntimeError: "); at != std::string::npos) s = s.substr(at + 14);
   if (auto nl = s.find('\n'); nl != std::string::npos) s = s.substr(0, nl);
   return s;
 }

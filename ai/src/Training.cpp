@@ -110,15 +110,20 @@ TrainingSpec load_training_spec(const std::string& file) {
   s.window = static_cast<std::uint32_t>(f.integer("window", 2, 1000));
   s.hop = static_cast<std::uint32_t>(f.integer_or("hop", 1, s.window, std::min<std::uint64_t>(s.window, 3)));
   const JsonObject d = root.object("data");
-  d.allow({"train", "validation", "ambient", "fault_ramp_s"});
-  twins::Ambient ambient;
-  if (auto a = d.optional_object("ambient")) {
-    a->allow({"mean_c", "amplitude_c"});
-    ambient.mean_c = a->number_or("mean_c", ambient.mean_c);
-    ambient.amplitude_c = a->non_negative_or("amplitude_c", ambient.amplitude_c);
-  }
+  d.allow({"train", "validation", "ambients", "fault_ramp_s"});
   FleetDataSpec base;
-  base.ambient = ambient;
+  if (d.has("ambients")) {
+    base.ambients.clear();
+    for (const auto& [j, path] : d.array("ambients", true)) {
+      const JsonObject a(*j, path, file);
+      a.allow({"mean_c", "amplitude_c"});
+      twins::Ambient amb;
+      amb.mean_c = a.number_or("mean_c", amb.mean_c);
+      amb.amplitude_c = a.non_negative_or("amplitude_c", amb.amplitude_c);
+      base.ambients.push_back(amb);
+    }
+    if (base.ambients.empty()) d.fail("ambients", "expected at least one climate");
+  }
   s.train = read_fleet(d.object("train"), base);
   base.devices = 32;
   s.validation = d.optional_object("validation") ? read_fleet(d.object("validation"), base) : base;
@@ -171,6 +176,7 @@ Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::
   m.features.channels = static_cast<std::uint32_t>(spec.channels.size());
   m.features.window = spec.window;
   m.features.hop = spec.hop;
+  m.period_s = spec.train.period_s;
   normalisation(train_raw, m.features.mean, m.features.scale);
   const Windows train_w = make_windows(train_raw, m.features);
   const std::uint64_t data_hash =
@@ -271,6 +277,9 @@ Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::
                 {"windows", train_w.size()},       {"hidden", spec.hidden},                 {"epochs", spec.epochs},
                 {"batch_size", spec.batch_size},   {"learning_rate", spec.learning_rate},   {"final_loss", round6(loss_mean)},
                 {"libtorch", TORCH_VERSION}};
+  nlohmann::ordered_json climates = nlohmann::ordered_json::array();
+  for (const auto& a : spec.train.ambients) climates.push_back({{"mean_c", a.mean_c}, {"amplitude_c", a.amplitude_c}});
+  m.training["ambients"] = climates;
   m.validation = {{"healthy_quantile", spec.healthy_quantile},
                   {"margin", spec.margin},
                   {"healthy_score_p50", round6(quantile(healthy, 0.5))},

@@ -13,26 +13,35 @@ RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Ch
   raw.channels = static_cast<std::uint32_t>(channels.size());
   raw.period_s = spec.period_s;
   raw.values.resize(static_cast<std::size_t>(raw.devices) * raw.steps * raw.channels);
-  twins::CompressorFleet physics(spec.devices, twins::CompressorSpec{}, spec.ambient, rng.stream(name + "/physics"));
-  twins::SensorBank sensors(spec.devices, spec.sensors, rng.stream(name + "/calibration"));
-  for (std::uint32_t i = 0; i < faults.size() && i < spec.devices; ++i)
-    if (std::isfinite(faults[i].onset_s)) physics.set_fault(i, faults[i].mode, faults[i].onset_s, faults[i].ramp_s);
-  std::vector<core::RngStream> noise;
-  std::vector<std::uint32_t> idx;
-  for (std::uint32_t i = 0; i < spec.devices; ++i) {
-    noise.push_back(rng.stream(name + "/device", i));
-    idx.push_back(i);
-  }
-  Eigen::ArrayXXd truth(twins::kChannels, spec.devices);
-  Eigen::ArrayXXf readings(twins::kChannels, spec.devices);
-  std::vector<double> t(spec.devices);
-  for (std::uint32_t k = 0; k < raw.steps; ++k) {
-    std::fill(t.begin(), t.end(), k * spec.period_s);
-    physics.step(idx, t, truth);
-    sensors.read(idx, truth, noise, readings);
-    for (std::uint32_t i = 0; i < spec.devices; ++i) {
-      float* out = raw.values.data() + (static_cast<std::size_t>(i) * raw.steps + k) * raw.channels;
-      for (std::uint32_t c = 0; c < raw.channels; ++c) out[c] = readings(channels[c], i);
+  const auto climates = static_cast<std::uint32_t>(spec.ambients.size());
+  for (std::uint32_t k = 0; k < climates; ++k) {
+    std::vector<std::uint32_t> members;  // global device indices in climate k
+    for (std::uint32_t i = k; i < spec.devices; i += climates) members.push_back(i);
+    if (members.empty()) continue;
+    const auto n = static_cast<std::uint32_t>(members.size());
+    std::string prefix = name;
+    (prefix += '/') += std::to_string(k);
+    twins::CompressorFleet physics(n, twins::CompressorSpec{}, spec.ambients[k], rng.stream(prefix + "/physics"));
+    twins::SensorBank sensors(n, spec.sensors, rng.stream(prefix + "/calibration"));
+    std::vector<core::RngStream> noise;
+    std::vector<std::uint32_t> idx;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const std::uint32_t i = members[j];
+      if (i < faults.size() && std::isfinite(faults[i].onset_s)) physics.set_fault(j, faults[i].mode, faults[i].onset_s, faults[i].ramp_s);
+      noise.push_back(rng.stream(prefix + "/device", j));
+      idx.push_back(j);
+    }
+    Eigen::ArrayXXd truth(twins::kChannels, n);
+    Eigen::ArrayXXf readings(twins::kChannels, n);
+    std::vector<double> t(n);
+    for (std::uint32_t s = 0; s < raw.steps; ++s) {
+      std::fill(t.begin(), t.end(), s * spec.period_s);
+      physics.step(idx, t, truth);
+      sensors.read(idx, truth, noise, readings);
+      for (std::uint32_t j = 0; j < n; ++j) {
+        float* out = raw.values.data() + (static_cast<std::size_t>(members[j]) * raw.steps + s) * raw.channels;
+        for (std::uint32_t c = 0; c < raw.channels; ++c) out[c] = readings(channels[c], j);
+      }
     }
   }
   return raw;

@@ -187,6 +187,17 @@ void print_kpi_table(const json& s) {
   row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"].get<double>()) + " J/device/day");
   row("asset faults injected", std::to_string(s["faults"]["asset_faults_injected"].get<std::uint64_t>()));
   row("link outages", std::to_string(s["faults"]["link_outages"].get<std::uint64_t>()));
+  if (const auto& d = s["detection"]; s["inference"]["windows_scored"].get<std::uint64_t>() > 0) {
+    row("windows scored", std::to_string(s["inference"]["windows_scored"].get<std::uint64_t>()) + " (inference p99 " +
+                              fmt("%.1f", s["inference"]["latency_ms"]["p99"].get<double>()) + " ms)");
+    row("faults detected / missed", std::to_string(d["faults_detected"].get<std::uint64_t>()) + " / " +
+                                        std::to_string(d["faults_missed"].get<std::uint64_t>()) + " (recall " +
+                                        fmt("%.3f", d["recall"].get<double>()) + ")");
+    row("alerts true / false", std::to_string(d["true_alerts"].get<std::uint64_t>()) + " / " + std::to_string(d["false_alerts"].get<std::uint64_t>()) +
+                                   " (precision " + fmt("%.3f", d["precision"].get<double>()) + ")");
+    row("detection latency p50", fmt("%.2f", d["latency_s"]["p50"].get<double>() / 3600.0) + " h after onset");
+    row("lead time p50", fmt("%.2f", d["lead_time_s"]["p50"].get<double>() / 3600.0) + " h before failure");
+  }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", std::to_string(t["succeeded"].get<std::uint64_t>()) + " / " + std::to_string(t["failed"].get<std::uint64_t>()) +
                                               " / " + std::to_string(t["pending_at_end"].get<std::uint64_t>()));

@@ -3,7 +3,10 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
+
+#include "twinbench/runtime/Rules.hpp"
 
 namespace twinbench::results {
 
@@ -105,6 +108,16 @@ void Collector::emit(const Event& e) {
       }
       break;
     case EventKind::twin_checked: twin_refused_ += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::inference:
+      ++windows_scored_;
+      inference_latency_us_.add(e.b);
+      batch_size_sum_ += static_cast<std::uint64_t>(e.c);
+      break;
+    case EventKind::alert_raised: ++alerts_raised_; break;
+    case EventKind::alert_cleared: ++alerts_cleared_; break;
+    case EventKind::alerts_dropped: alerts_dropped_ += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::rules_changed: ++rules_changes_; break;
+    case EventKind::alert_received: alerts_.push_back({e.t_us, e.c, e.gateway, e.device, e.b, e.d}); break;
   }
 }
 
@@ -214,9 +227,104 @@ json Collector::summary() const {
                {"failed", twin_failed},
                {"pending_at_end", twin_targets - std::min(twin_targets, twin_succeeded + twin_failed)},
                {"messages_refused", twin_refused_}};
+  s["inference"] = {{"windows_scored", windows_scored_},
+                    {"batch_size_mean", windows_scored_ ? round6(static_cast<double>(batch_size_sum_) / static_cast<double>(windows_scored_)) : 0.0},
+                    {"latency_ms", {{"p50", ms(inference_latency_us_.percentile(0.5))},
+                                    {"p99", ms(inference_latency_us_.percentile(0.99))},
+                                    {"max", ms(inference_latency_us_.max())}}}};
+  s["detection"] = detection();
   s["events"] = events_;
   s["trace_hash"] = trace_hash();
   return s;
+}
+
+json Collector::detection() const {
+  // An alert raised (at the gateway) between a fault's onset and its failure is a true alert for that
+  // fault; the fault is detected if such an alert reached the cloud before the failure, and missed if the
+  // failure came first. A fault neither detected nor failed when the run ends is undecided and left out
+  // of the recall. Alerts after a failure are late (neither true nor false); any other alert is false.
+  const std::int64_t end_us = std::llround(meta_.duration_s * 1e6);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::size_t>> faults_of;
+  for (std::size_t i = 0; i < faults_.size(); ++i) faults_of[{faults_[i].gateway, faults_[i].device}].push_back(i);
+  auto failure_us = [](const Fault& f) { return f.t_us + f.ramp_s * 1'000'000; };
+  std::vector<std::int64_t> first_alert(faults_.size(), -1);
+  std::uint64_t true_alerts = 0, false_alerts = 0, late_alerts = 0, executive = 0, technician = 0, operator_ = 0;
+  Histogram digest_delay_us;
+  for (const Alert& a : alerts_) {
+    bool matched = false, late = false;
+    if (auto it = faults_of.find({a.gateway, a.device}); it != faults_of.end())
+      for (std::size_t i : it->second) {
+        if (a.raised_us >= faults_[i].t_us && a.raised_us < failure_us(faults_[i])) {
+          matched = true;
+          if (first_alert[i] < 0 || a.cloud_us < first_alert[i]) first_alert[i] = a.cloud_us;
+        } else if (a.raised_us >= failure_us(faults_[i])) {
+          late = true;
+        }
+      }
+    matched ? ++true_alerts : late ? ++late_alerts : ++false_alerts;
+    if (a.roles & runtime::role_technician) ++technician;
+    if (a.roles & runtime::role_operator) ++operator_;
+    if (a.roles & runtime::role_executive) {
+      ++executive;
+      digest_delay_us.add((a.cloud_us / 86'400'000'000 + 1) * 86'400'000'000 - a.cloud_us);  // the next daily digest
+    }
+  }
+  Histogram latency_us, lead_us;
+  std::uint64_t assessed = 0, detected = 0, undecided = 0;
+  std::vector<std::uint64_t> mode_faults(meta_.fault_modes.size()), mode_detected(meta_.fault_modes.size());
+  std::vector<Histogram> mode_latency(meta_.fault_modes.size());
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const Fault& f = faults_[i];
+    if (f.t_us >= end_us) continue;
+    ++assessed;
+    const auto mode = static_cast<std::size_t>(f.mode);
+    if (mode < mode_faults.size()) ++mode_faults[mode];
+    const bool in_time = first_alert[i] >= 0 && first_alert[i] < failure_us(f);
+    if (!in_time && failure_us(f) > end_us) {  // neither detected nor failed yet: the run ended first
+      ++undecided;
+      continue;
+    }
+    if (!in_time) continue;  // missed, or told too late
+    ++detected;
+    latency_us.add(first_alert[i] - f.t_us);
+    lead_us.add(failure_us(f) - first_alert[i]);
+    if (mode < mode_faults.size()) ++mode_detected[mode], mode_latency[mode].add(first_alert[i] - f.t_us);
+  }
+  std::uint64_t devices = 0;
+  for (const auto& g : meta_.gateways) devices += g.devices;
+  const double device_days = static_cast<double>(devices) * meta_.duration_s / 86400.0;
+  const double precision = ratio(static_cast<double>(true_alerts), static_cast<double>(true_alerts + false_alerts));
+  const double recall = ratio(static_cast<double>(detected), static_cast<double>(assessed - undecided));
+  auto sec = [](std::int64_t us) { return round6(static_cast<double>(us) * 1e-6); };
+  json by_mode = json::object();
+  for (std::size_t m = 0; m < meta_.fault_modes.size(); ++m)
+    by_mode[meta_.fault_modes[m]] = {{"faults", mode_faults[m]},
+                                     {"detected", mode_detected[m]},
+                                     {"recall", ratio(static_cast<double>(mode_detected[m]), static_cast<double>(mode_faults[m]))},
+                                     {"latency_s_p50", sec(mode_latency[m].percentile(0.5))}};
+  return {{"faults_injected", assessed},
+          {"faults_detected", detected},
+          {"faults_missed", assessed - detected - undecided},
+          {"faults_undecided_at_end", undecided},
+          {"recall", recall},
+          {"precision", precision},
+          {"f1", precision + recall > 0 ? round6(2 * precision * recall / (precision + recall)) : 0.0},
+          {"alerts_at_cloud", alerts_.size()},
+          {"true_alerts", true_alerts},
+          {"false_alerts", false_alerts},
+          {"late_alerts", late_alerts},
+          {"false_alerts_per_1000_device_days", device_days > 0 ? round6(static_cast<double>(false_alerts) / device_days * 1000) : 0.0},
+          {"latency_s", {{"p50", sec(latency_us.percentile(0.5))}, {"p95", sec(latency_us.percentile(0.95))}, {"max", sec(latency_us.max())}}},
+          {"lead_time_s", {{"p50", sec(lead_us.percentile(0.5))}, {"p05", sec(lead_us.percentile(0.05))}}},
+          {"by_mode", by_mode},
+          {"alerts", {{"raised_at_gateways", alerts_raised_},
+                      {"cleared_at_gateways", alerts_cleared_},
+                      {"dropped_uplink_full", alerts_dropped_},
+                      {"rule_changes", rules_changes_},
+                      {"to_technician", technician},
+                      {"to_operator", operator_},
+                      {"to_executive_digest", executive},
+                      {"digest_delay_s_p50", sec(digest_delay_us.percentile(0.5))}}}};
 }
 
 std::string Collector::messages_csv() const {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/core/JsonReader.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::runtime {
@@ -23,6 +24,9 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
   if (config_.models && !config_.twin_dtmi.empty())
     twins_ = std::make_unique<TwinService>(config_.models, config_.twin_dtmi, "tb/" + config_.name, ports_.clock, static_cast<TwinHost&>(*this),
                                            config_.command_timeout_us);
+  if (config_.detector && config_.scorer)
+    detector_ = std::make_unique<AnomalyDetector>(*config_.detector, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink,
+                                                  config_.gateway_index, [this](const AlertChange& a) { on_alert(a); });
 }
 
 void EdgeRuntime::start() {
@@ -164,6 +168,7 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
     ++refused_by_model_;
     return;
   }
+  if (detector_) detector_->on_record(conn, payload);
   const std::size_t entry = 6 + payload.size();
   if (uplink_buffer_.size() + entry > config_.uplink_buffer_bytes_max) {
     ++uplink_dropped_;
@@ -206,7 +211,8 @@ void EdgeRuntime::publish(ConnId device, std::string_view topic, std::string_vie
 }
 
 void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
-  // The cloud sends whole packets (the transport frames them); anything else is refused and counted.
+  // The cloud sends whole packets (the transport frames them): twin operations, or new alert rules on
+  // .../rules. Anything else is refused and counted.
   while (!bytes.empty()) {
     const mqtt::DecodeResult r = mqtt::decode(bytes, config_.max_packet_bytes);
     const auto* p = r.status == mqtt::DecodeStatus::ok ? std::get_if<mqtt::Publish>(&r.packet) : nullptr;
@@ -215,9 +221,30 @@ void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
       return;
     }
     ports_.compute.charge(config_.ingest_cost_flops);
-    if (!twins_ || !twins_->on_cloud_operation(p->payload)) ++twin_refused_;
+    if (p->topic.ends_with("/rules")) {
+      try {
+        if (!detector_) throw core::InputError("no anomaly detector on this gateway");
+        const auto doc = nlohmann::json::parse(p->payload.begin(), p->payload.end());
+        detector_->set_rules(parse_rules(doc, "rules from the cloud"));
+        emit(EventKind::rules_changed, kNoConn, static_cast<std::int64_t>(detector_->active_rules()));
+      } catch (const std::exception&) {
+        ++twin_refused_;  // malformed JSON or rules: the old rules stay
+      }
+    } else if (!twins_ || !twins_->on_cloud_operation(p->payload)) {
+      ++twin_refused_;
+    }
     bytes = bytes.subspan(r.consumed);
   }
+}
+
+void EdgeRuntime::on_alert(const AlertChange& a) {
+  if (!a.raised) return;  // the cloud hears of raised alerts; clears stay local events
+  if (alerts_.size() >= config_.alert_queue_max) {
+    alerts_.erase(alerts_.begin());
+    ++alerts_dropped_;
+  }
+  alerts_.push_back({a.device, a, ports_.clock.now_us()});
+  control_ready();
 }
 
 void EdgeRuntime::close_session(ConnId conn, Session& s, CloseReason why) {
@@ -246,7 +273,11 @@ void EdgeRuntime::forward() {
     emit(EventKind::twin_checked, kNoConn, static_cast<std::int64_t>(twin_refused_));
     twin_refused_ = 0;
   }
-  if (!twin_results_.empty()) forward_twin_results();  // what an unreachable uplink held back
+  if (alerts_dropped_ > 0) {
+    emit(EventKind::alerts_dropped, kNoConn, static_cast<std::int64_t>(alerts_dropped_));
+    alerts_dropped_ = 0;
+  }
+  if (!twin_results_.empty() || !alerts_.empty()) flush_control();  // what an unreachable uplink held back
   if (uplink_records_ == 0) return;
   mqtt::encode(mqtt::Publish{uplink_topic_, uplink_buffer_, 0, false, false, 0}, out_);
   const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
@@ -261,33 +292,51 @@ void EdgeRuntime::forward() {
   }
 }
 
-void EdgeRuntime::results_ready() {
-  // Twin results are control traffic: they go up within twin_result_delay_us, not with the telemetry.
-  if (twin_flush_scheduled_) return;
-  twin_flush_scheduled_ = true;
-  ports_.clock.schedule(config_.twin_result_delay_us, [this] {
-    twin_flush_scheduled_ = false;
-    forward_twin_results();
+void EdgeRuntime::control_ready() {
+  // Twin results and alerts are control traffic: they go up within control_delay_us, not with the telemetry.
+  if (control_flush_scheduled_) return;
+  control_flush_scheduled_ = true;
+  ports_.clock.schedule(config_.control_delay_us, [this] {
+    control_flush_scheduled_ = false;
+    flush_control();
   });
 }
 
-void EdgeRuntime::forward_twin_results() {
-  // {"results": [[op, device, status], ...]} on tb/twin/<name>; kept for the next forward tick if the uplink is down.
-  auto fresh = twins_->take_results();
-  twin_results_.insert(twin_results_.end(), fresh.begin(), fresh.end());
-  if (twin_results_.empty()) return;
-  std::string payload = "{\"results\":[";
-  for (const TwinResult& r : twin_results_) {
-    if (payload.back() == ']') payload += ',';
-    payload += '[' + std::to_string(r.op) + ',' + std::to_string(r.device) + ',' + std::to_string(r.status) + ']';
+void EdgeRuntime::flush_control() {
+  // Each kind is one PUBLISH, kept for the next forward tick if the uplink is down:
+  //   tb/twin/<name>    {"results": [[op, device, status], ...]}
+  //   tb/alerts/<name>  {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]}
+  auto publish_up = [&](const std::string& topic, const std::string& payload) {
+    const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
+    mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
+    const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
+    out_.clear();
+    return st == SendStatus::ok;
+  };
+  if (twins_) {
+    auto fresh = twins_->take_results();
+    twin_results_.insert(twin_results_.end(), fresh.begin(), fresh.end());
   }
-  payload += "]}";
-  const std::string topic = "tb/twin/" + config_.name;
-  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
-  mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
-  const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
-  out_.clear();
-  if (st == SendStatus::ok) twin_results_.clear();
+  if (!twin_results_.empty()) {
+    std::string payload = "{\"results\":[";
+    for (const TwinResult& r : twin_results_) {
+      if (payload.back() == ']') payload += ',';
+      payload += '[' + std::to_string(r.op) + ',' + std::to_string(r.device) + ',' + std::to_string(r.status) + ']';
+    }
+    payload += "]}";
+    if (publish_up("tb/twin/" + config_.name, payload)) twin_results_.clear();
+  }
+  if (!alerts_.empty()) {
+    std::string payload = "{\"alerts\":[";
+    for (const PendingAlert& a : alerts_) {
+      if (payload.back() == ']') payload += ',';
+      payload += '[' + std::to_string(a.device) + ',' + std::to_string(a.change.rule) + ',' + std::to_string(static_cast<int>(a.change.severity)) +
+                 ',' + std::to_string(a.change.roles) + ',' + std::to_string(a.raised_us) + ',' +
+                 std::to_string(std::llround(static_cast<double>(a.change.score) * 1e6)) + ']';
+    }
+    payload += "]}";
+    if (publish_up("tb/alerts/" + config_.name, payload)) alerts_.clear();
+  }
 }
 
 void EdgeRuntime::sweep_sessions() {

@@ -1,12 +1,14 @@
 #include "twinbench/sim/ScenarioLoader.hpp"
 
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
+#include "twinbench/ai/TorchScorer.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
 #include "twinbench/twins/dtdl/TwinRegistry.hpp"
@@ -93,8 +95,71 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   if (s.telemetry.empty()) o.fail("telemetry_binding", "binds no Telemetry");
 }
 
+/** A path in the scenario, relative to the scenario's folder. */
+std::string scenario_path(const Scenario& sc, const std::string& p) {
+  const std::filesystem::path path(p);
+  return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
+}
+
+/** Alert rules from a file the scenario names; their errors keep the scenario's path in front. */
+runtime::RuleSet read_rules_file(const Scenario& sc, const JsonObject& o, std::string_view key, std::string* text = nullptr) {
+  const std::string file = scenario_path(sc, o.string(key));
+  try {
+    const std::string body = core::read_text_file(file, "rules");
+    if (text) *text = body;
+    return runtime::parse_rules(core::parse_json(body, file), file);
+  } catch (const core::InputError& e) {
+    o.fail(key, e.what());
+  }
+}
+
+/** The site's edge AI: the model package (loaded and checked with libtorch), rules, batching, cost. */
+void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
+  o.allow({"model", "rules", "batch_max", "batch_latency_ms", "inference_cost"});
+  EdgeAiSpec e;
+  e.model_dir = scenario_path(sc, o.string("model"));
+  try {
+    const ai::ModelPackage pkg = ai::load_package(e.model_dir);
+    e.model = pkg.manifest;
+    e.scorer = std::make_shared<ai::TorchScorer>(pkg);
+  } catch (const core::InputError& err) {
+    o.fail("model", err.what());
+  }
+  if (e.model.period_s > 0 && std::abs(e.model.period_s - s.device.period_s) > 1e-9) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "the model was trained on samples every %g s, but the site's devices report every %g s", e.model.period_s,
+                  s.device.period_s);
+    o.fail("model", msg);
+  }
+  if (o.has("rules")) {
+    e.rules_file = scenario_path(sc, o.string("rules"));
+    e.rules = read_rules_file(sc, o, "rules");
+  } else {
+    e.rules = runtime::default_rules();
+  }
+  e.batch_max = o.integer_or("batch_max", 1, 65'536, e.batch_max);
+  e.batch_latency_ms = o.non_negative_or("batch_latency_ms", e.batch_latency_ms);
+  if (auto c = o.optional_object("inference_cost")) {
+    c->allow({"fixed_us", "per_window_us"});
+    e.cost_fixed_us = c->non_negative_or("fixed_us", e.cost_fixed_us);
+    e.cost_per_window_us = c->non_negative_or("per_window_us", e.cost_per_window_us);
+  }
+  // Each model channel must be in the site's records: the twin's bound telemetry, or every physics channel.
+  for (twins::Channel ch : e.model.channels) {
+    std::optional<std::size_t> pos;
+    if (s.telemetry.empty()) pos = static_cast<std::size_t>(ch);
+    for (std::size_t i = 0; i < s.telemetry.size(); ++i)
+      if (s.telemetry[i].physics == ch) pos = i;
+    if (!pos)
+      o.fail("model", "the model reads '" + std::string(twins::kChannelNames[static_cast<std::size_t>(ch)]) +
+                          "', which the site's telemetry_binding does not send");
+    e.positions.push_back(static_cast<std::uint16_t>(*pos));
+  }
+  s.edge_ai = std::move(e);
+}
+
 SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
-  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding"});
+  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding", "edge_ai"});
   SiteSpec s;
   s.name = o.string("name");
   if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
@@ -135,6 +200,7 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     s.gateway.uplink_buffer_bytes_max = g->integer_or("uplink_buffer_bytes_max", 1024, UINT32_MAX, s.gateway.uplink_buffer_bytes_max);
     s.gateway.ingest_cost_flops = g->non_negative_or("ingest_cost_flops", s.gateway.ingest_cost_flops);
   }
+  if (auto e = o.optional_object("edge_ai")) read_edge_ai(sc, *e, s);
   return s;
 }
 
@@ -218,6 +284,20 @@ void read_twin_operation(Scenario& sc, const JsonObject& o) {
   sc.twin_operations.push_back(std::move(op));
 }
 
+void read_rule_change(Scenario& sc, const JsonObject& o) {
+  o.allow({"at_s", "site", "set_rules"});
+  RuleChange c;
+  c.at_s = o.non_negative_or("at_s", 0);
+  if (o.has("site")) c.site = site_index(sc, o, "site");
+  bool any = false;
+  for (std::size_t i = 0; i < sc.sites.size(); ++i)
+    if (sc.sites[i].edge_ai && (!c.site || *c.site == i)) any = true;
+  if (!any) o.fail(o.has("site") ? "site" : "set_rules", "no site in scope has \"edge_ai\": there are no rules to change");
+  c.file = scenario_path(sc, o.string("set_rules"));
+  read_rules_file(sc, o, "set_rules", &c.rules_json);
+  sc.rule_changes.push_back(std::move(c));
+}
+
 void read_sensors(Scenario& sc, const JsonObject& o) {
   o.allow({"dropout_probability", "noise_scale", "bias_scale"});
   sc.sensors.dropout_probability = o.probability_or("dropout_probability", sc.sensors.dropout_probability);
@@ -264,7 +344,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "assertions"});
+              "rule_changes", "assertions"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -289,6 +369,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));
+  for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
   return sc;
 }

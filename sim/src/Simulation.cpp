@@ -39,7 +39,7 @@ struct InFlight {
 struct CloudOperation {
   TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
   std::uint32_t op;
-  std::uint32_t targets;
+  std::uint32_t targets;    ///< 0: not a twin operation (new alert rules)
   bool announced = false;
   std::vector<std::uint8_t> bytes;
 };
@@ -155,6 +155,22 @@ private:
         ec.models = sc_.models;
         ec.twin_dtmi = site.twin;
       }
+      if (const auto& ai = site.edge_ai) {
+        // Costs are measured in microseconds on the reference CPU, whose speed is 1e9 in cpu_flops units.
+        runtime::DetectorConfig dc;
+        dc.model_id = ai->model.model_id;
+        dc.model_threshold = ai->model.threshold;
+        dc.layout = ai->model.features;
+        dc.positions = ai->positions;
+        dc.batch_max = ai->batch_max;
+        dc.batch_latency_us = to_us(ai->batch_latency_ms * 1e-3);
+        dc.max_gap_us = to_us(2.5 * ai->model.period_s);
+        dc.cost_fixed_flops = ai->cost_fixed_us * 1e3;
+        dc.cost_per_window_flops = ai->cost_per_window_us * 1e3;
+        ec.detector = dc;
+        ec.scorer = ai->scorer;
+        ec.rules = ai->rules;
+      }
       n->runtime = std::make_unique<runtime::EdgeRuntime>(ec, runtime::EdgePorts{*n->clock, *n->transport, *n->compute, sink_});
     }
   }
@@ -224,6 +240,16 @@ private:
         n->cloud_ops.push_back(std::move(c));
       }
     }
+    for (const RuleChange& rc : sc_.rule_changes)
+      for (auto& n : nodes_) {
+        if (!n->site->edge_ai || (rc.site && n->site != &sc_.sites[*rc.site])) continue;
+        CloudOperation c{to_us(rc.at_s), 0, 0, false, {}};
+        const std::string topic = "tb/cloud/" + refs[n->index].name + "/rules";
+        runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(rc.rules_json.data()), rc.rules_json.size()),
+                                                     0, false, false, 0},
+                              c.bytes);
+        n->cloud_ops.push_back(std::move(c));
+      }
     for (auto& n : nodes_)
       std::stable_sort(n->cloud_ops.begin(), n->cloud_ops.end(), [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
   }
@@ -234,10 +260,8 @@ private:
     const TimeUs now = now_us();
     while (n.next_cloud_op < n.cloud_ops.size() && n.cloud_ops[n.next_cloud_op].t_us <= now) {
       CloudOperation& c = n.cloud_ops[n.next_cloud_op];
-      if (!c.announced) {
-        sink_.emit({now, EventKind::twin_operation, n.index, runtime::kNoConn, c.op, c.targets, 0, 0});
-        c.announced = true;
-      }
+      if (!c.announced && c.targets > 0) sink_.emit({now, EventKind::twin_operation, n.index, runtime::kNoConn, c.op, c.targets, 0, 0});
+      c.announced = true;
       if (!n.links.wan_up) {
         c.t_us = now + kRetryUs;
         std::stable_sort(n.cloud_ops.begin() + static_cast<std::ptrdiff_t>(n.next_cloud_op), n.cloud_ops.end(),
@@ -288,8 +312,11 @@ private:
       std::unique_ptr<UplinkMessage> m(cloud_mbox_->get<UplinkMessage>());
       const auto r = runtime::mqtt::decode(m->bytes);
       std::int64_t records = 0;
-      if (r.status == runtime::mqtt::DecodeStatus::ok && std::get<runtime::mqtt::Publish>(r.packet).topic.starts_with("tb/twin/")) {
-        twin_results(m->gateway, std::get<runtime::mqtt::Publish>(r.packet).payload);
+      const auto* pub = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
+      if (pub && pub->topic.starts_with("tb/twin/")) {
+        twin_results(m->gateway, pub->payload);
+      } else if (pub && pub->topic.starts_with("tb/alerts/")) {
+        alerts(m->gateway, pub->payload);
       } else if (r.status == runtime::mqtt::DecodeStatus::ok) {
         // Payload: [u32 conn | u16 len | record]...
         const auto payload = std::get<runtime::mqtt::Publish>(r.packet).payload;
@@ -306,6 +333,14 @@ private:
     for (const auto& r : j.at("results"))
       sink_.emit({now_us(), EventKind::twin_result, gateway, r.at(1).get<runtime::ConnId>(), r.at(0).get<std::int64_t>(),
                   r.at(2).get<std::int64_t>(), 0, 0});
+  }
+
+  /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]} from a gateway: one event each. */
+  void alerts(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
+    const auto j = nlohmann::json::parse(payload.begin(), payload.end());
+    for (const auto& a : j.at("alerts"))
+      sink_.emit({now_us(), EventKind::alert_received, gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>(),
+                  a.at(2).get<std::int64_t>(), a.at(4).get<std::int64_t>(), a.at(3).get<std::int64_t>()});
   }
 
   TimeUs end_us() const { return to_us(sc_.duration_s); }

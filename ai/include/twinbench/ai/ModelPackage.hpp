@@ -28,6 +28,7 @@ struct Manifest {
   ModelOutput output = ModelOutput::reconstruction;
   std::vector<twins::Channel> channels;  ///< the physics channels of a sample, in order
   runtime::FeatureLayout features;       ///< window, hop and normalisation (channels = channels.size())
+  double period_s = 0;                   ///< the sampling period the model was trained on (0 = not stated)
   double threshold = 0;                  ///< default alert threshold on the score
   std::string weights_file = "model.pt";
   std::string weights_hash;              ///< 16 hex digits (FNV-1a 64 of the file)

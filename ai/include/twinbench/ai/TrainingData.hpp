@@ -17,7 +17,8 @@ struct FleetDataSpec {
   std::uint32_t devices = 64;
   double period_s = 10;
   double duration_s = 43'200;
-  twins::Ambient ambient;
+  /// Site climates: device i lives in ambients[i % size()], so a model sees every climate it will serve.
+  std::vector<twins::Ambient> ambients = {twins::Ambient{}};
   twins::SensorSpec sensors = twins::default_compressor_sensors();
 };
 
@@ -39,8 +40,9 @@ struct InjectedFault {
 
 /**
  * @brief Simulate `spec.devices` compressors, each sampled every period from t = 0, keeping `channels`.
- * Device i's physics, calibration and noise come from streams "<name>/physics", "<name>/calibration"
- * and ("<name>/device", i) of `rng`. `faults` (empty, or one per device) are injected first.
+ * The devices of climate k form a fleet whose physics, calibration and noise come from streams
+ * "<name>/<k>/physics", "<name>/<k>/calibration" and ("<name>/<k>/device", i) of `rng`. `faults`
+ * (empty, or one per device) are injected first.
  */
 RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Channel>& channels, const core::Rng& rng,
                           const std::string& name, const std::vector<InjectedFault>& faults = {});

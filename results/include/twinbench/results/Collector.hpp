@@ -80,6 +80,17 @@ private:
   std::vector<Fault> faults_;
   std::vector<TwinOp> twin_ops_;
   std::uint64_t twin_refused_ = 0;
+  /// Edge AI
+  struct Alert {
+    std::int64_t cloud_us, raised_us;
+    std::uint32_t gateway, device;
+    std::int64_t severity, roles;
+  };
+  nlohmann::ordered_json detection() const;
+  Histogram inference_latency_us_;
+  std::uint64_t windows_scored_ = 0, batch_size_sum_ = 0;
+  std::uint64_t alerts_raised_ = 0, alerts_cleared_ = 0, alerts_dropped_ = 0, rules_changes_ = 0;
+  std::vector<Alert> alerts_;  ///< as received at the cloud
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t events_ = 0;
 };

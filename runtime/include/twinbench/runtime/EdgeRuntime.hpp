@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "twinbench/runtime/AnomalyDetector.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
@@ -45,7 +46,13 @@ struct EdgeConfig {
   std::shared_ptr<const twins::dtdl::ModelSet> models;
   std::string twin_dtmi;
   TimeUs command_timeout_us = 30'000'000;   ///< a command without a response by then fails (504)
-  TimeUs twin_result_delay_us = 1'000'000;  ///< results decided within this long go up together
+  TimeUs control_delay_us = 1'000'000;     ///< twin results and alerts decided within this long go up together
+  /// Edge AI: with a detector and a scorer, every accepted record feeds the anomaly detector; alerts go
+  /// to the cloud on tb/alerts/<name>, rule changes come from it on tb/cloud/<name>/rules.
+  std::optional<DetectorConfig> detector;
+  std::shared_ptr<Scorer> scorer;
+  RuleSet rules;
+  std::size_t alert_queue_max = 10'000;     ///< alerts held while the uplink is down; the oldest go first (counted)
 };
 
 struct EdgePorts {
@@ -72,6 +79,8 @@ public:
   std::size_t records_pending() const { return uplink_records_; }
   /** @brief Number of device sessions currently connected. */
   std::size_t sessions_connected() const { return connected_; }
+  /** @brief The anomaly detector; nullptr without edge AI. */
+  const AnomalyDetector* detector() const { return detector_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
@@ -96,9 +105,12 @@ private:
   void on_cloud_bytes(std::span<const std::uint8_t> bytes);
   bool online(ConnId device) const override;
   void publish(ConnId device, std::string_view topic, std::string_view payload) override;
-  void results_ready() override;
+  void results_ready() override { control_ready(); }
+  /** Twin results or alerts are waiting: they go up within control_delay_us. */
+  void control_ready();
+  void on_alert(const AlertChange& a);
   void forward();
-  void forward_twin_results();
+  void flush_control();
   void sweep_sessions();
   void emit(EventKind k, ConnId conn, std::int64_t a = 0, std::int64_t b = 0, std::int64_t c = 0);
 
@@ -117,7 +129,15 @@ private:
   std::unique_ptr<TwinService> twins_;
   std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
   std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)
-  bool twin_flush_scheduled_ = false;
+  bool control_flush_scheduled_ = false;
+  std::unique_ptr<AnomalyDetector> detector_;
+  struct PendingAlert {
+    ConnId device;
+    AlertChange change;
+    TimeUs raised_us;
+  };
+  std::vector<PendingAlert> alerts_;         ///< raised, not yet accepted by the uplink (oldest first)
+  std::size_t alerts_dropped_ = 0;           ///< since the last forward tick
 };
 
 }  // namespace twinbench::runtime

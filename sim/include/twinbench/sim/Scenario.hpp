@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/Rules.hpp"
+#include "twinbench/runtime/Scorer.hpp"
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
@@ -56,6 +59,20 @@ struct ChannelBinding {
   runtime::ChannelRule rule;        ///< what the model allows, checked by the gateway
 };
 
+/** Anomaly detection at the site's gateways: a model package, its alert rules, batching and cost. */
+struct EdgeAiSpec {
+  std::string model_dir;
+  ai::Manifest model;                      ///< the package's manifest, checked
+  std::shared_ptr<runtime::Scorer> scorer;  ///< the loaded model, shared by the site's gateways
+  std::string rules_file;                  ///< "" = the default rule (the model's threshold)
+  runtime::RuleSet rules;
+  std::vector<std::uint16_t> positions;    ///< record channel of each model channel
+  std::size_t batch_max = 64;
+  double batch_latency_ms = 200;
+  double cost_fixed_us = 13;               ///< per model call, on the reference CPU (1e9 "flops"/s: this bench machine)
+  double cost_per_window_us = 2.7;
+};
+
 struct SiteSpec {
   std::string name;
   std::uint32_t gateways = 1;
@@ -67,6 +84,7 @@ struct SiteSpec {
   GatewaySpec gateway;
   std::string twin;                       ///< DTMI of the devices' Interface; empty = no twin model
   std::vector<ChannelBinding> telemetry;  ///< record layout when `twin` is set (sorted by telemetry name)
+  std::optional<EdgeAiSpec> edge_ai;
 };
 
 struct AssetFault {
@@ -98,6 +116,14 @@ struct TwinOperation {
   std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
 };
 
+/** New alert rules the cloud sends to the gateways of a site (or of every site) mid-run. */
+struct RuleChange {
+  double at_s = 0;
+  std::optional<std::size_t> site;
+  std::string file;
+  std::string rules_json;  ///< the file's rules, as sent
+};
+
 struct Assertion {
   std::string kpi;  ///< JSON pointer into summary.json
   std::optional<double> min, max;
@@ -122,6 +148,7 @@ struct Scenario {
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
   std::vector<TwinOperation> twin_operations;
+  std::vector<RuleChange> rule_changes;
   std::vector<Assertion> assertions;
   std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 

@@ -20,6 +20,11 @@ enum class EventKind : std::uint16_t {
   uplink_dropped = 7,    ///< buffer full; a = records dropped
   telemetry_checked = 8, ///< against the twin model, since the last report: a = records refused, b = readings missing (NaN)
   twin_checked = 9,      ///< twin messages refused since the last report (malformed, or not fitting the model); a = count
+  inference = 10,        ///< device: a window scored; a = score x 1e6, b = latency_us (window due -> scored), c = batch size
+  alert_raised = 11,     ///< device; a = rule, b = Severity, c = score x 1e6
+  alert_cleared = 12,    ///< device; a = rule, b = Severity, c = score x 1e6
+  alerts_dropped = 13,   ///< the alert queue to the cloud was full; a = alerts dropped (the oldest)
+  rules_changed = 14,    ///< new alert rules from the cloud are in force; a = rules that apply to the model
   // fleet (device side)
   devices_sent = 20,     ///< one batch window; a = messages, b = MQTT bytes, c = wire bytes, d = radio energy nJ
   devices_lost = 21,     ///< a = messages lost on the radio (loss probability)
@@ -30,6 +35,7 @@ enum class EventKind : std::uint16_t {
   // cloud
   cloud_received = 30,   ///< a = bytes, b = records
   twin_result = 31,      ///< device: the outcome of a twin operation reached the cloud; a = operation, b = status (200 = ok)
+  alert_received = 32,   ///< device: an alert reached the cloud; a = rule, b = Severity, c = raised at (gateway time, us), d = roles mask
   // scenario
   fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
   link_down = 41,        ///< a = LinkKind (0 access, 1 wan)

@@ -1,0 +1,78 @@
+#pragma once
+// Edge AI at the gateway: each accepted telemetry record feeds its device's feature window; due
+// windows from all devices are batched (up to batch_max, or for at most batch_latency_us) and scored
+// by the model in one call; each score goes through the alert rules. The work is charged to the
+// Compute port with a cost calibrated from real libtorch timings (docs/edge-ai.md), so an overloaded
+// gateway shows queueing delay in every timestamp after it.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "twinbench/runtime/FeatureWindows.hpp"
+#include "twinbench/runtime/Rules.hpp"
+#include "twinbench/runtime/Scorer.hpp"
+#include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
+
+namespace twinbench::runtime {
+
+struct DetectorConfig {
+  std::string model_id;
+  double model_threshold = 0;
+  std::string asset_class = "compressor";
+  FeatureLayout layout;
+  std::vector<std::uint16_t> positions;  ///< the record channel that feeds each feature channel
+  std::size_t batch_max = 64;
+  TimeUs batch_latency_us = 200'000;     ///< a window waits at most this long for its batch
+  /// A device silent for longer than this (an outage, a reboot) starts a new window: a window across the
+  /// gap would look like an anomaly. 0 = never.
+  TimeUs max_gap_us = 0;
+  double cost_fixed_flops = 0;           ///< per model call
+  double cost_per_window_flops = 0;
+};
+
+class AnomalyDetector {
+public:
+  /** Receives every alert raised or cleared, at the gateway's time. */
+  using AlertOut = std::function<void(const AlertChange&)>;
+
+  AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute, Sink& sink,
+                  std::uint32_t gateway, AlertOut alerts);
+  ~AnomalyDetector();
+  AnomalyDetector(const AnomalyDetector&) = delete;
+  AnomalyDetector& operator=(const AnomalyDetector&) = delete;
+
+  /** @brief An accepted record of `device` (its payload, header already checked). */
+  void on_record(ConnId device, std::span<const std::uint8_t> payload);
+  /** @brief Replace the alert rules (every device's rule state starts afresh). */
+  void set_rules(RuleSet rules) { rules_.set_rules(std::move(rules)); }
+  const DetectorConfig& config() const { return config_; }
+  std::size_t windows_waiting() const { return batch_device_.size(); }
+  /** @brief Rules in force for this model and asset class. */
+  std::size_t active_rules() const { return rules_.active_rules(); }
+
+private:
+  void run_batch();
+
+  DetectorConfig config_;
+  std::shared_ptr<Scorer> scorer_;
+  RuleEngine rules_;
+  FeatureWindows windows_;
+  Clock& clock_;
+  Compute& compute_;
+  Sink& sink_;
+  std::uint32_t gateway_;
+  AlertOut alerts_;
+  std::vector<float> sample_, batch_x_, scores_;
+  std::vector<ConnId> batch_device_;
+  std::vector<TimeUs> batch_due_;
+  std::vector<TimeUs> last_sample_us_;  ///< per device: device timestamp of its last sample (-1 = none)
+  std::optional<TimerId> timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< timers check it: the detector may go first
+};
+
+}  // namespace twinbench::runtime

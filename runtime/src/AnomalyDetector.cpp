@@ -1,0 +1,77 @@
+#include "twinbench/runtime/AnomalyDetector.hpp"
+
+#include <cassert>
+#include <cmath>
+
+#include "twinbench/runtime/Telemetry.hpp"
+
+namespace twinbench::runtime {
+
+AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute,
+                                 Sink& sink, std::uint32_t gateway, AlertOut alerts)
+    : config_(std::move(config)), scorer_(std::move(scorer)),
+      rules_(std::move(rules), config_.model_id, config_.asset_class, config_.model_threshold), windows_(config_.layout), clock_(clock),
+      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)) {
+  assert(scorer_ && scorer_->input_dim() == windows_.input_dim() && config_.positions.size() == config_.layout.channels);
+  assert(config_.batch_max > 0);
+  sample_.resize(config_.layout.channels);
+  batch_x_.reserve(config_.batch_max * windows_.input_dim());
+  scores_.resize(config_.batch_max);
+}
+
+AnomalyDetector::~AnomalyDetector() {
+  *alive_ = false;
+  if (timer_) clock_.cancel(*timer_);
+}
+
+void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> payload) {
+  RecordHeader h;
+  if (!decode_record_header(payload, h)) return;
+  if (device >= last_sample_us_.size()) last_sample_us_.resize(static_cast<std::size_t>(device) + 1, -1);
+  TimeUs& last = last_sample_us_[device];
+  if (config_.max_gap_us > 0 && last >= 0 && h.t_us - last > config_.max_gap_us) windows_.reset(device);
+  last = h.t_us;
+  for (std::size_t c = 0; c < sample_.size(); ++c) sample_[c] = record_value(payload, config_.positions[c]);
+  if (!windows_.push(device, sample_)) return;
+  const std::size_t dim = windows_.input_dim();
+  batch_x_.resize(batch_x_.size() + dim);
+  windows_.copy(device, std::span<float>(batch_x_.data() + batch_x_.size() - dim, dim));
+  batch_device_.push_back(device);
+  batch_due_.push_back(clock_.now_us());
+  if (batch_device_.size() >= config_.batch_max) {
+    if (timer_) clock_.cancel(*timer_);
+    timer_.reset();
+    run_batch();
+  } else if (!timer_) {
+    timer_ = clock_.schedule(config_.batch_latency_us, [this, alive = alive_] {
+      if (!*alive) return;
+      timer_.reset();
+      run_batch();
+    });
+  }
+}
+
+void AnomalyDetector::run_batch() {
+  const std::size_t n = batch_device_.size();
+  if (n == 0) return;
+  // The model runs for real; the gateway's CPU is charged what the call costs on the gateway.
+  compute_.charge(config_.cost_fixed_flops + config_.cost_per_window_flops * static_cast<double>(n));
+  scorer_->score(batch_x_, n, std::span<float>(scores_.data(), n));
+  const TimeUs now = clock_.now_us();
+  for (std::size_t i = 0; i < n; ++i) {
+    const ConnId device = batch_device_[i];
+    const float score = scores_[i];
+    sink_.emit({now, EventKind::inference, gateway_, device, std::llround(static_cast<double>(score) * 1e6), now - batch_due_[i],
+                static_cast<std::int64_t>(n), 0});
+    rules_.on_score(device, now, score, [&](const AlertChange& a) {
+      sink_.emit({now, a.raised ? EventKind::alert_raised : EventKind::alert_cleared, gateway_, device, a.rule,
+                  static_cast<std::int64_t>(a.severity), std::llround(static_cast<double>(a.score) * 1e6), 0});
+      alerts_(a);
+    });
+  }
+  batch_x_.clear();
+  batch_device_.clear();
+  batch_due_.clear();
+}
+
+}  // namespace twinbench::runtime

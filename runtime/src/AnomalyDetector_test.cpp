@@ -1,0 +1,103 @@
+#include "twinbench/runtime/AnomalyDetector.hpp"
+
+#include <gtest/gtest.h>
+
+#include "TestPorts.hpp"
+#include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/TimerQueue.hpp"
+
+namespace twinbench::runtime {
+namespace {
+
+/** A transparent model for the test: the score of a window is its largest value. (The real libtorch
+ * model is tested with the detector in ai/.) */
+struct MaxScorer final : Scorer {
+  std::size_t dim;
+  std::vector<std::size_t> calls;
+  explicit MaxScorer(std::size_t d) : dim(d) {}
+  std::size_t input_dim() const override { return dim; }
+  void score(std::span<const float> x, std::size_t batch, std::span<float> out) override {
+    calls.push_back(batch);
+    for (std::size_t b = 0; b < batch; ++b) out[b] = *std::max_element(x.begin() + b * dim, x.begin() + (b + 1) * dim);
+  }
+};
+
+class AnomalyDetectorTest : public ::testing::Test {
+protected:
+  ManualClock clock;
+  CountingCompute compute;
+  RecordingSink sink;
+  std::shared_ptr<MaxScorer> scorer = std::make_shared<MaxScorer>(2);
+  std::vector<AlertChange> alerts;
+  std::unique_ptr<AnomalyDetector> det;
+
+  void make(std::size_t batch_max, TimeUs latency_us, TimeUs max_gap_us = 0) {
+    DetectorConfig c;
+    c.model_id = "m";
+    c.model_threshold = 5;
+    c.layout = {1, 2, 1, {0}, {1}};
+    c.positions = {1};  // the record's second channel
+    c.batch_max = batch_max;
+    c.batch_latency_us = latency_us;
+    c.cost_fixed_flops = 1000;
+    c.cost_per_window_flops = 10;
+    c.max_gap_us = max_gap_us;
+    det = std::make_unique<AnomalyDetector>(c, scorer, default_rules(), clock, compute, sink, 0, [this](const AlertChange& a) { alerts.push_back(a); });
+  }
+  void record(ConnId device, float value) {
+    const float v[] = {-1, value};
+    std::uint8_t rec[record_bytes(2)];
+    encode_record(clock.now_us(), 0, v, rec);
+    det->on_record(device, rec);
+  }
+};
+
+TEST_F(AnomalyDetectorTest, FullBatchesRunAtOnceAndAreCharged) {
+  make(2, 1'000'000);
+  record(0, 1);
+  record(1, 1);  // windows not full yet
+  record(0, 2);
+  EXPECT_EQ(det->windows_waiting(), 1u);
+  record(1, 3);  // the batch of 2 is full
+  EXPECT_EQ(scorer->calls, std::vector<std::size_t>{2});
+  EXPECT_DOUBLE_EQ(compute.flops, 1000 + 2 * 10);
+  const auto ev = sink.of(EventKind::inference);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].a, 2'000'000);  // max of window (1, 2)
+  EXPECT_EQ(ev[1].a, 3'000'000);
+  EXPECT_EQ(ev[1].c, 2);
+}
+
+TEST_F(AnomalyDetectorTest, APartialBatchWaitsAtMostTheLatencyBudget) {
+  make(64, 200'000);
+  record(0, 1);
+  clock.advance_to(50'000);
+  record(0, 9);  // due at 50 ms; above the model threshold (5): alert
+  clock.advance_to(249'999);
+  EXPECT_TRUE(scorer->calls.empty());
+  clock.advance_to(250'000);
+  EXPECT_EQ(scorer->calls, std::vector<std::size_t>{1});
+  const auto ev = sink.of(EventKind::inference);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].b, 200'000);  // waited 200 ms for its batch
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(alerts[0].raised);
+  EXPECT_EQ(sink.of(EventKind::alert_raised).size(), 1u);
+}
+
+TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {
+  make(1, 0, 25'000'000);
+  record(0, 1);
+  clock.advance_to(10'000'000);
+  record(0, 1);  // window (1, 1) scored
+  clock.advance_to(40'000'000);
+  record(0, 8);  // 30 s of silence: a new window starts, nothing scored
+  EXPECT_EQ(scorer->calls.size(), 1u);
+  clock.advance_to(50'000'000);
+  record(0, 8);
+  EXPECT_EQ(scorer->calls.size(), 2u);
+  EXPECT_EQ(sink.of(EventKind::inference).back().a, 8'000'000);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime
