@@ -318,6 +318,7 @@ json Collector::detection() const {
           {"lead_time_s", {{"p50", sec(lead_us.percentile(0.5))}, {"p05", sec(lead_us.percentile(0.05))}}},
           {"by_mode", by_mode},
           {"alerts", {{"raised_at_gateways", alerts_raised_},
+                      {"undelivered_at_end", alerts_raised_ - std::min(alerts_raised_, alerts_.size() + alerts_dropped_)},
                       {"cleared_at_gateways", alerts_cleared_},
                       {"dropped_uplink_full", alerts_dropped_},
                       {"rule_changes", rules_changes_},

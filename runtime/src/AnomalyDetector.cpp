@@ -37,7 +37,7 @@ void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> pay
   batch_x_.resize(batch_x_.size() + dim);
   windows_.copy(device, std::span<float>(batch_x_.data() + batch_x_.size() - dim, dim));
   batch_device_.push_back(device);
-  batch_due_.push_back(clock_.now_us());
+  batch_due_.push_back(h.t_us);  // latency is counted from when the newest sample was taken
   if (batch_device_.size() >= config_.batch_max) {
     if (timer_) clock_.cancel(*timer_);
     timer_.reset();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,12 @@ struct InFlight {
 };
 
 /** A twin operation the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>. */
+/** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
+struct Arrived {
+  TimeUs at_us;
+  InFlight batch;
+};
+
 struct CloudOperation {
   TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
   std::uint32_t op;
@@ -63,6 +70,7 @@ struct GatewayNode {
   std::unique_ptr<runtime::EdgeRuntime> runtime;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
   std::vector<InFlight> in_flight;
+  std::deque<Arrived> backlog;
   std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
   std::size_t next_cloud_op = 0;
 };
@@ -358,20 +366,33 @@ private:
       if (auto down = n.transport->flush()) send(n, std::move(down), Hop::to_devices);
       const TimeUs now = now_us();
       if (now >= end_us()) break;
+      // Behind on its work (the CPU queue runs past SimGrid's time), the gateway leaves what arrives in
+      // its receive backlog until SimGrid's time catches up, so what it sends never leaves before it was
+      // made. Its devices keep their own schedule meanwhile.
+      const bool behind = n.clock->now_us() - now > lead_max_us;
+      if (!behind && !n.backlog.empty()) {
+        Arrived a = std::move(n.backlog.front());
+        n.backlog.pop_front();
+        handle(n, std::move(a.batch), a.at_us);
+        continue;
+      }
       send_cloud_operations(n);
       // The next thing this node does on its own: its devices' next window, a gateway timer, a cloud message...
       TimeUs until = std::min(end_us(), n.fleet->next_due_us());
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
       if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
-      if (n.clock->now_us() - now > lead_max_us) until = std::min(until, n.clock->now_us());
+      if (behind) until = std::min(until, n.clock->now_us());
       if (until > now) {
         // ... unless a batch in flight arrives first.
         comms.clear();
         for (const auto& f : n.in_flight) comms.push_back(f.comm);
         const ssize_t done = comms.empty() ? -1 : sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
         if (done >= 0) {
-          n.clock->advance_to(now_us());
-          arrived(n, static_cast<std::size_t>(done));
+          InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
+          n.in_flight.erase(n.in_flight.begin() + done);
+          // Batches to the devices are theirs to handle; the gateway's own wait their turn.
+          if (f.hop != Hop::to_devices && (behind || !n.backlog.empty())) n.backlog.push_back({now_us(), std::move(f)});
+          else handle(n, std::move(f), now_us());
           continue;
         }
         if (comms.empty()) sg4::this_actor::sleep_until(to_s(until));
@@ -383,17 +404,16 @@ private:
                 static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), 0, 0});
   }
 
-  /** A batch finished crossing its link: the gateway or the devices handle it now. */
-  void arrived(GatewayNode& n, std::size_t i) {
-    InFlight f = std::move(n.in_flight[i]);
-    n.in_flight.erase(n.in_flight.begin() + static_cast<std::ptrdiff_t>(i));
+  /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
+  void handle(GatewayNode& n, InFlight f, TimeUs arrival_us) {
+    n.clock->advance_to(now_us());
     switch (f.hop) {
       case Hop::to_gateway:
-        n.transport->deliver(*f.batch, now_us(), *n.runtime);
+        n.transport->deliver(*f.batch, arrival_us, *n.runtime);
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud:
-        n.transport->deliver_from_cloud(f.batch->bytes, now_us(), *n.runtime);
+        n.transport->deliver_from_cloud(f.batch->bytes, arrival_us, *n.runtime);
         return;
       case Hop::to_devices: break;
     }

@@ -69,7 +69,7 @@ private:
   AlertOut alerts_;
   std::vector<float> sample_, batch_x_, scores_;
   std::vector<ConnId> batch_device_;
-  std::vector<TimeUs> batch_due_;
+  std::vector<TimeUs> batch_due_;       ///< device timestamp of each window's newest sample
   std::vector<TimeUs> last_sample_us_;  ///< per device: device timestamp of its last sample (-1 = none)
   std::optional<TimerId> timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< timers check it: the detector may go first

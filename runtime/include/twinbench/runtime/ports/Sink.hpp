@@ -20,7 +20,7 @@ enum class EventKind : std::uint16_t {
   uplink_dropped = 7,    ///< buffer full; a = records dropped
   telemetry_checked = 8, ///< against the twin model, since the last report: a = records refused, b = readings missing (NaN)
   twin_checked = 9,      ///< twin messages refused since the last report (malformed, or not fitting the model); a = count
-  inference = 10,        ///< device: a window scored; a = score x 1e6, b = latency_us (window due -> scored), c = batch size
+  inference = 10,        ///< device: a window scored; a = score x 1e6, b = latency_us (its newest sample taken -> scored), c = batch size
   alert_raised = 11,     ///< device; a = rule, b = Severity, c = score x 1e6
   alert_cleared = 12,    ///< device; a = rule, b = Severity, c = score x 1e6
   alerts_dropped = 13,   ///< the alert queue to the cloud was full; a = alerts dropped (the oldest)
