@@ -186,6 +186,56 @@ BENCHMARK(BM_DtdlParse500Interfaces)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
+/**
+ * One gateway end to end: 1000 devices' PUBLISHes (distinct devices in turn, realistic readings)
+ * through session ingest, the feature windows and batched libtorch inference of the shipped
+ * autoencoder (batch_max 64) and the rules. One item = one sample; every 3rd completes a window.
+ */
+void BM_GatewayIngestWindowInference(benchmark::State& state) {
+  runtime::ManualClock clock;
+  NullTransport transport;
+  runtime::NoCompute compute;
+  NullSink sink;
+  const ai::ModelPackage pkg = ai::load_package(TWINBENCH_SOURCE_DIR "/models/compressor-ae");
+  runtime::EdgeConfig ec;
+  ec.forward_interval_us = 1'000'000;
+  runtime::DetectorConfig dc;
+  dc.model_id = pkg.manifest.model_id;
+  dc.model_threshold = pkg.manifest.threshold;
+  dc.layout = pkg.manifest.features;
+  for (auto c : pkg.manifest.channels) dc.positions.push_back(static_cast<std::uint16_t>(c));
+  dc.batch_max = 64;
+  dc.batch_latency_us = 1'000'000'000;  // batches fill
+  ec.detector = dc;
+  ec.scorer = std::make_shared<ai::TorchScorer>(pkg);
+  ec.rules = runtime::default_rules();
+  runtime::EdgeRuntime rt(ec, {clock, transport, compute, sink});
+  rt.start();
+  constexpr std::uint32_t kDevices = 1000;
+  std::vector<std::vector<std::uint8_t>> publish(kDevices);
+  core::RngStream rng(9);
+  for (std::uint32_t d = 0; d < kDevices; ++d) {
+    std::vector<std::uint8_t> connect;
+    runtime::mqtt::Connect cn;
+    cn.client_id = "d";
+    runtime::mqtt::encode(cn, connect);
+    rt.on_open(d);
+    rt.on_bytes(d, connect);
+    float v[twins::kChannels];
+    for (int c = 0; c < twins::kChannels; ++c) v[c] = pkg.manifest.features.mean[c] + pkg.manifest.features.scale[c] * static_cast<float>(rng.normal());
+    std::vector<std::uint8_t> rec(runtime::record_bytes(twins::kChannels));
+    runtime::encode_record(0, 1, v, rec.data());
+    runtime::mqtt::encode(runtime::mqtt::Publish{"tb/gw/1/telemetry", rec, 0, false, false, 0}, publish[d]);
+  }
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    rt.on_bytes(static_cast<runtime::ConnId>(n % kDevices), publish[static_cast<std::size_t>(n % kDevices)]);
+    if (++n % 10000 == 0) clock.advance_to(clock.now_us() + 1'000'000);
+  }
+  state.SetItemsProcessed(n);
+}
+BENCHMARK(BM_GatewayIngestWindowInference);
+
 /** The shipped compressor autoencoder (72 inputs), one thread: one item = one window scored. */
 void BM_InferenceAutoencoder(benchmark::State& state) {
   ai::TorchScorer scorer(ai::load_package(TWINBENCH_SOURCE_DIR "/models/compressor-ae"));
