@@ -104,6 +104,10 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   m.sites = sc.sites.size();
   for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
   for (int k = 0; k < twins::kFaultModes; ++k) m.fault_modes.emplace_back(twins::to_string(static_cast<twins::FaultMode>(k)));
+  if (const auto& e = sc.economics)
+    m.economics = results::EconomicsMeta{e->currency, e->downtime_cost_per_hour, e->unplanned_downtime_h, e->planned_repair_h,
+                                         e->truck_roll_cost, e->missed_failure_cost, e->edge_ai_cost_per_device_per_year,
+                                         e->edge_ai_fixed_cost};
   for (const auto& op : sc.twin_operations)
     m.twin_operations.push_back({op.at_s, op.kind == sim::TwinOperation::Kind::set_property ? "set_property" : "command", op.name});
   return m;
@@ -197,6 +201,12 @@ void print_kpi_table(const json& s) {
                                    " (precision " + fmt("%.3f", d["precision"].get<double>()) + ")");
     row("detection latency p50", fmt("%.2f", d["latency_s"]["p50"].get<double>() / 3600.0) + " h after onset");
     row("lead time p50", fmt("%.2f", d["lead_time_s"]["p50"].get<double>() / 3600.0) + " h before failure");
+  }
+  if (const auto& e = s["economics"]; e["enabled"].get<bool>()) {
+    std::string cur = " ";  // built with += : GCC 12 warns falsely (-Wrestrict) on " " + string
+    cur += e["currency"].get<std::string>();
+    row("avoided downtime", fmt("%.1f", e["avoided_downtime_h"].get<double>()) + " h");
+    row("net savings", fmt("%.2f", e["net_savings"].get<double>()) + cur + " (ROI " + fmt("%.2f", e["roi"].get<double>()) + ")");
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", std::to_string(t["succeeded"].get<std::uint64_t>()) + " / " + std::to_string(t["failed"].get<std::uint64_t>()) +

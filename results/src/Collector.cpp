@@ -233,6 +233,7 @@ json Collector::summary() const {
                                     {"p99", ms(inference_latency_us_.percentile(0.99))},
                                     {"max", ms(inference_latency_us_.max())}}}};
   s["detection"] = detection();
+  s["economics"] = economics(s["detection"]);
   s["events"] = events_;
   s["trace_hash"] = trace_hash();
   return s;
@@ -326,6 +327,37 @@ json Collector::detection() const {
                       {"to_operator", operator_},
                       {"to_executive_digest", executive},
                       {"digest_delay_s_p50", sec(digest_delay_us.percentile(0.5))}}}};
+}
+
+json Collector::economics(const json& d) const {
+  // Run to failure (no edge AI) against the run: each detected fault becomes a planned repair with a
+  // truck roll instead of an unplanned failure; each false alert costs a truck roll; the edge AI costs
+  // its fixed cost plus its yearly price per device, pro rata. ROI = net savings / edge AI cost.
+  // Undecided faults are left out, as in the recall.
+  if (!meta_.economics) return {{"enabled", false}};
+  const EconomicsMeta& e = *meta_.economics;
+  const auto detected = static_cast<double>(d["faults_detected"].get<std::uint64_t>());
+  const auto missed = static_cast<double>(d["faults_missed"].get<std::uint64_t>());
+  const auto false_alerts = static_cast<double>(d["false_alerts"].get<std::uint64_t>());
+  std::uint64_t devices = 0;
+  for (const auto& g : meta_.gateways) devices += g.devices;
+  const double failure = e.unplanned_downtime_h * e.downtime_cost_per_hour + e.missed_failure_cost;
+  const double repair = e.planned_repair_h * e.downtime_cost_per_hour + e.truck_roll_cost;
+  const double edge_ai =
+      e.edge_ai_fixed_cost + static_cast<double>(devices) * e.edge_ai_cost_per_device_per_year * meta_.duration_s / (365.0 * 86400.0);
+  const double without = (detected + missed) * failure;
+  const double with = detected * repair + missed * failure + false_alerts * e.truck_roll_cost + edge_ai;
+  auto money = [](double x) { return std::round(x * 100) / 100; };
+  return {{"enabled", true},
+          {"currency", e.currency},
+          {"avoided_downtime_h", round6(detected * (e.unplanned_downtime_h - e.planned_repair_h))},
+          {"truck_rolls", detected + false_alerts},
+          {"false_alert_cost", money(false_alerts * e.truck_roll_cost)},
+          {"edge_ai_cost", money(edge_ai)},
+          {"cost_without_edge_ai", money(without)},
+          {"cost_with_edge_ai", money(with)},
+          {"net_savings", money(without - with)},
+          {"roi", edge_ai > 0 ? round6((without - with) / edge_ai) : 0.0}};
 }
 
 std::string Collector::messages_csv() const {

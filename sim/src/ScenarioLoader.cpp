@@ -298,6 +298,23 @@ void read_rule_change(Scenario& sc, const JsonObject& o) {
   sc.rule_changes.push_back(std::move(c));
 }
 
+void read_economics(Scenario& sc, const JsonObject& o) {
+  o.allow({"currency", "downtime_cost_per_hour", "unplanned_downtime_h", "planned_repair_h", "truck_roll_cost", "missed_failure_cost",
+           "edge_ai_cost_per_device_per_year", "edge_ai_fixed_cost"});
+  Economics e;
+  e.currency = o.string_or("currency", e.currency);
+  e.downtime_cost_per_hour = o.non_negative_or("downtime_cost_per_hour", 0);
+  e.unplanned_downtime_h = o.non_negative_or("unplanned_downtime_h", 0);
+  e.planned_repair_h = o.non_negative_or("planned_repair_h", 0);
+  if (e.planned_repair_h > e.unplanned_downtime_h)
+    o.fail("planned_repair_h", "expected at most unplanned_downtime_h (a planned repair should not take longer than an unplanned failure)");
+  e.truck_roll_cost = o.non_negative_or("truck_roll_cost", 0);
+  e.missed_failure_cost = o.non_negative_or("missed_failure_cost", 0);
+  e.edge_ai_cost_per_device_per_year = o.non_negative_or("edge_ai_cost_per_device_per_year", 0);
+  e.edge_ai_fixed_cost = o.non_negative_or("edge_ai_fixed_cost", 0);
+  sc.economics = e;
+}
+
 void read_sensors(Scenario& sc, const JsonObject& o) {
   o.allow({"dropout_probability", "noise_scale", "bias_scale"});
   sc.sensors.dropout_probability = o.probability_or("dropout_probability", sc.sensors.dropout_probability);
@@ -344,7 +361,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "assertions"});
+              "rule_changes", "economics", "assertions"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -370,6 +387,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
+  if (auto e = root.optional_object("economics")) read_economics(sc, *e);
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
   return sc;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ struct TwinOperationMeta {
   std::string name;
 };
 
+/** The scenario's business case, as results/ needs it (sim::Economics). */
+struct EconomicsMeta {
+  std::string currency;
+  double downtime_cost_per_hour = 0, unplanned_downtime_h = 0, planned_repair_h = 0;
+  double truck_roll_cost = 0, missed_failure_cost = 0, edge_ai_cost_per_device_per_year = 0, edge_ai_fixed_cost = 0;
+};
+
 struct RunMeta {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -34,6 +42,7 @@ struct RunMeta {
   std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
   std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
+  std::optional<EconomicsMeta> economics;
 };
 
 class Collector final : public runtime::Sink {
@@ -87,6 +96,7 @@ private:
     std::int64_t severity, roles;
   };
   nlohmann::ordered_json detection() const;
+  nlohmann::ordered_json economics(const nlohmann::ordered_json& detection) const;
   Histogram inference_latency_us_;
   std::uint64_t windows_scored_ = 0, batch_size_sum_ = 0;
   std::uint64_t alerts_raised_ = 0, alerts_cleared_ = 0, alerts_dropped_ = 0, rules_changes_ = 0;

@@ -124,6 +124,18 @@ struct RuleChange {
   std::string rules_json;  ///< the file's rules, as sent
 };
 
+/** What faults and alerts cost: the scenario's business case (see docs/edge-ai.md). */
+struct Economics {
+  std::string currency = "EUR";
+  double downtime_cost_per_hour = 0;
+  double unplanned_downtime_h = 0;   ///< a failure nobody saw coming
+  double planned_repair_h = 0;       ///< a repair scheduled on an alert
+  double truck_roll_cost = 0;        ///< a technician's visit (every repair, every false alert)
+  double missed_failure_cost = 0;    ///< parts and collateral damage of a failure
+  double edge_ai_cost_per_device_per_year = 0;
+  double edge_ai_fixed_cost = 0;     ///< gateways, integration: once, for the run
+};
+
 struct Assertion {
   std::string kpi;  ///< JSON pointer into summary.json
   std::optional<double> min, max;
@@ -149,6 +161,7 @@ struct Scenario {
   std::vector<LinkFault> link_faults;
   std::vector<TwinOperation> twin_operations;
   std::vector<RuleChange> rule_changes;
+  std::optional<Economics> economics;
   std::vector<Assertion> assertions;
   std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 
