@@ -117,6 +117,7 @@ void Collector::emit(const Event& e) {
     case EventKind::alert_cleared: ++alerts_cleared_; break;
     case EventKind::alerts_dropped: alerts_dropped_ += static_cast<std::uint64_t>(e.a); break;
     case EventKind::rules_changed: ++rules_changes_; break;
+    case EventKind::rules_refused: ++rules_refused_; break;
     case EventKind::alert_received: alerts_.push_back({e.t_us, e.c, e.gateway, e.device, e.b, e.d}); break;
   }
 }
@@ -323,6 +324,7 @@ json Collector::detection() const {
                       {"cleared_at_gateways", alerts_cleared_},
                       {"dropped_uplink_full", alerts_dropped_},
                       {"rule_changes", rules_changes_},
+                      {"rule_changes_refused", rules_refused_},
                       {"to_technician", technician},
                       {"to_operator", operator_},
                       {"to_executive_digest", executive},

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "TestPorts.hpp"
+#include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::runtime {
 namespace {
@@ -97,6 +99,38 @@ TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {
   record(0, 8);
   EXPECT_EQ(scorer->calls.size(), 2u);
   EXPECT_EQ(sink.of(EventKind::inference).back().a, 8'000'000);
+}
+
+TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
+  ManualClock clock;
+  RecordingTransport transport;
+  CountingCompute compute;
+  RecordingSink sink;
+  EdgeConfig ec;
+  ec.name = "gw";
+  DetectorConfig dc;
+  dc.model_id = "m";
+  dc.model_threshold = 5;
+  dc.layout = {1, 2, 1, {0}, {1}};
+  dc.positions = {0};
+  ec.detector = dc;
+  ec.scorer = std::make_shared<MaxScorer>(2);
+  ec.rules = default_rules();
+  EdgeRuntime rt(ec, {clock, transport, compute, sink});
+  rt.start();
+  auto cloud = [&](const std::string& payload) {
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/cloud/gw/rules", std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), 0, false, false, 0}, b);
+    rt.on_bytes(1000, b);  // RecordingTransport's uplink
+  };
+  cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": 1}, {"name": "b", "model": "other", "raise_above": 1}]})");
+  ASSERT_EQ(sink.of(EventKind::rules_changed).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::rules_changed)[0].a, 1);  // one of the two applies to model m
+  EXPECT_EQ(rt.detector()->active_rules(), 1u);
+  cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": "high"}]})");
+  cloud("not json");
+  EXPECT_EQ(sink.of(EventKind::rules_refused).size(), 2u);
+  EXPECT_EQ(rt.detector()->active_rules(), 1u);  // the old rules stay
 }
 
 }  // namespace

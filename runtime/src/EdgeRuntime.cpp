@@ -228,7 +228,7 @@ void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
         detector_->set_rules(parse_rules(doc, "rules from the cloud"));
         emit(EventKind::rules_changed, kNoConn, static_cast<std::int64_t>(detector_->active_rules()));
       } catch (const std::exception&) {
-        ++twin_refused_;  // malformed JSON or rules: the old rules stay
+        emit(EventKind::rules_refused, kNoConn);  // malformed JSON or rules: the old rules stay
       }
     } else if (!twins_ || !twins_->on_cloud_operation(p->payload)) {
       ++twin_refused_;

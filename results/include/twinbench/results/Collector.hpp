@@ -99,7 +99,7 @@ private:
   nlohmann::ordered_json economics(const nlohmann::ordered_json& detection) const;
   Histogram inference_latency_us_;
   std::uint64_t windows_scored_ = 0, batch_size_sum_ = 0;
-  std::uint64_t alerts_raised_ = 0, alerts_cleared_ = 0, alerts_dropped_ = 0, rules_changes_ = 0;
+  std::uint64_t alerts_raised_ = 0, alerts_cleared_ = 0, alerts_dropped_ = 0, rules_changes_ = 0, rules_refused_ = 0;
   std::vector<Alert> alerts_;  ///< as received at the cloud
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t events_ = 0;
