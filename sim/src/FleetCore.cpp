@@ -13,6 +13,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/twins/dtdl/Topics.hpp"
 
 namespace twinbench::sim {
 
@@ -43,8 +44,17 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.t_us < b.t_us; });
   rings_.push_back({config_.period_us, std::deque<Due>(due.begin(), due.end())});
   topic_end_.reserve(config_.devices);
+  auto tokens = config_.topic_tokens;
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
-    topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
+    if (config_.telemetry_topic.empty()) {
+      topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
+    } else {
+      (tokens["senderId"] = "d") += std::to_string(i);
+      std::string error;
+      const auto topic = twins::dtdl::expand_topic(config_.telemetry_topic, tokens, &error);
+      if (!topic) throw std::logic_error("telemetry topic '" + config_.telemetry_topic + "': " + error);  // the loader checked it
+      topics_ += *topic;
+    }
     topic_end_.push_back(static_cast<std::uint32_t>(topics_.size()));
   }
   truth_.resize(twins::kChannels, config_.devices);

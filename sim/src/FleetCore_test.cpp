@@ -232,6 +232,25 @@ TEST(FleetCore, UnknownCommandsAreNotImplemented) {
   EXPECT_THROW(f.consume(garbage, kPeriod, replies), std::logic_error);
 }
 
+TEST(FleetCore, TelemetryGoesToTheTwinsMqttTopicWhenItHasOne) {
+  FleetConfig c;
+  c.topic_prefix = "tb/gw";
+  c.telemetry_topic = "plant/{modelId}/{senderId}/data";
+  c.topic_tokens = {{"modelId", "meter"}};
+  c.devices = 2;
+  c.period_us = kPeriod;
+  const core::Rng rng(5);
+  FleetCore f(c, twins::CompressorFleet(2, {}, {}, rng.stream("physics")), twins::SensorBank(2, twins::default_compressor_sensors(), rng.stream("cal")),
+              rng, "dev");
+  WireBatch b;
+  f.produce(f.next_due_us(), kPeriod, false, true, b);
+  std::set<std::string> topics;
+  for (const auto& fr : b.frames)
+    for (const auto& p : packets(b, fr))
+      if (const auto* pub = std::get_if<mqtt::Publish>(&p)) topics.insert(std::string(pub->topic));
+  EXPECT_EQ(topics, (std::set<std::string>{"plant/meter/d0/data", "plant/meter/d1/data"}));
+}
+
 TEST(FleetCore, StateFitsTheMemoryBudget) { EXPECT_LE(make_fleet(10).bytes_per_device(), 512u); }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "twinbench/ai/TorchScorer.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
+#include "twinbench/twins/dtdl/Topics.hpp"
 #include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
 namespace twinbench::sim {
@@ -93,6 +94,14 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
     s.telemetry.push_back(cb);
   }
   if (s.telemetry.empty()) o.fail("telemetry_binding", "binds no Telemetry");
+  // An Mqtt telemetryTopic (DTDL Mqtt extension) says where the devices publish; they fill {senderId}
+  // (their client id) and {modelId} (the Interface's DTMI).
+  if (auto it = sc.models->find(s.twin)->mqtt.find("telemetryTopic"); it != sc.models->find(s.twin)->mqtt.end()) {
+    std::string error;
+    if (!twins::dtdl::expand_topic(it->second, {{"senderId", "d0"}, {"modelId", s.twin}}, &error))
+      o.fail("twin", s.twin + "'s telemetryTopic '" + it->second + "': " + error + " (the simulated devices fill {senderId} and {modelId})");
+    s.telemetry_topic = it->second;
+  }
 }
 
 /** A path in the scenario, relative to the scenario's folder. */

@@ -135,6 +135,8 @@ private:
       const std::string& name = refs[n->index].name;
       FleetConfig fc;
       fc.topic_prefix = "tb/" + name;
+      fc.telemetry_topic = site.telemetry_topic;
+      fc.topic_tokens = {{"modelId", site.twin}};
       fc.devices = site.devices_per_gateway;
       fc.period_us = std::max<TimeUs>(1, to_us(site.device.period_s));
       fc.qos = site.device.qos;

@@ -13,6 +13,7 @@
 #include "twinbench/twins/dtdl/Dtmi.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
+#include "twinbench/twins/dtdl/Topics.hpp"
 
 namespace twinbench::twins::dtdl {
 
@@ -395,6 +396,8 @@ private:
       for (const char* k : {"telemetryTopic", "commandTopic", "payloadFormat"}) {
         if (!j.contains(k)) continue;
         if (!j[k].is_string()) report(path + "/" + k, id, "expected a string, got " + show(j[k]));
+        else if (auto e = std::string_view(k) != "payloadFormat" ? topic_pattern_error(j[k].get<std::string>()) : std::nullopt)
+          report(path + "/" + k, id, "'" + j[k].get<std::string>() + "' is not an MQTT topic pattern: it " + *e);
         else iface.mqtt[k] = j[k].get<std::string>();
       }
     } else {

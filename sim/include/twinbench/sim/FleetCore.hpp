@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,7 +25,11 @@
 namespace twinbench::sim {
 
 struct FleetConfig {
-  std::string topic_prefix;  ///< devices publish to <prefix>/<device>/telemetry
+  std::string topic_prefix;  ///< devices publish to <prefix>/<device>/telemetry, and use <prefix>/<device>/... for twin messages
+  /// The twin Interface's telemetryTopic (DTDL Mqtt extension), if it has one: devices publish telemetry
+  /// there instead, with {senderId} = their client id and the other tokens from `topic_tokens`.
+  std::string telemetry_topic;
+  std::map<std::string, std::string, std::less<>> topic_tokens;
   std::uint32_t devices = 0;
   runtime::TimeUs period_us = 10'000'000;
   std::uint8_t qos = 1;

@@ -84,6 +84,7 @@ struct SiteSpec {
   GatewaySpec gateway;
   std::string twin;                       ///< DTMI of the devices' Interface; empty = no twin model
   std::vector<ChannelBinding> telemetry;  ///< record layout when `twin` is set (sorted by telemetry name)
+  std::string telemetry_topic;            ///< the twin Interface's Mqtt telemetryTopic, if any
   std::optional<EdgeAiSpec> edge_ai;
 };
 
