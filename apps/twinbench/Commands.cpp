@@ -107,7 +107,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   if (const auto& e = sc.economics)
     m.economics = results::EconomicsMeta{e->currency, e->downtime_cost_per_hour, e->unplanned_downtime_h, e->planned_repair_h,
                                          e->truck_roll_cost, e->missed_failure_cost, e->edge_ai_cost_per_device_per_year,
-                                         e->edge_ai_fixed_cost};
+                                         e->edge_ai_fixed_cost, e->energy_price_per_kwh};
   for (const auto& op : sc.twin_operations)
     m.twin_operations.push_back({op.at_s, op.kind == sim::TwinOperation::Kind::set_property ? "set_property" : "command", op.name});
   return m;
@@ -205,7 +205,7 @@ void print_kpi_table(const json& s) {
   if (const auto& e = s["economics"]; e["enabled"].get<bool>()) {
     std::string cur = " ";  // built with += : GCC 12 warns falsely (-Wrestrict) on " " + string
     cur += e["currency"].get<std::string>();
-    row("avoided downtime", fmt("%.1f", e["avoided_downtime_h"].get<double>()) + " h");
+    row("avoided downtime / energy", fmt("%.1f", e["avoided_downtime_h"].get<double>()) + " h / " + fmt("%.1f", e["avoided_energy_kwh"].get<double>()) + " kWh");
     row("net savings", fmt("%.2f", e["net_savings"].get<double>()) + cur + " (ROI " + fmt("%.2f", e["roi"].get<double>()) + ")");
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)

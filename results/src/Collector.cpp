@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -94,7 +95,9 @@ void Collector::emit(const Event& e) {
     case EventKind::run_end:
       g.pending_at_end = static_cast<std::uint64_t>(e.a);
       g.cpu_busy_us = static_cast<std::uint64_t>(e.b);
+      g.asset_wh = static_cast<std::uint64_t>(e.c);
       break;
+    case EventKind::fault_energy: excess_wh_[{e.gateway, e.device}].emplace_back(e.t_us, static_cast<double>(e.a)); break;
     case EventKind::fault_onset: break;
     case EventKind::twin_operation:
       if (static_cast<std::size_t>(e.a) < twin_ops_.size()) twin_ops_[static_cast<std::size_t>(e.a)].targets += static_cast<std::uint64_t>(e.b);
@@ -137,7 +140,7 @@ json Collector::summary() const {
     t.uplink_dropped += g.uplink_dropped, t.cloud_bytes += g.cloud_bytes, t.cloud_records += g.cloud_records;
     t.pending_at_end += g.pending_at_end, t.link_outages += g.link_outages, t.downlink_dropped += g.downlink_dropped;
     t.cpu_busy_us += g.cpu_busy_us, cpu_busy_max_us = std::max(cpu_busy_max_us, g.cpu_busy_us);
-    t.refused_by_model += g.refused_by_model, t.readings_missing += g.readings_missing;
+    t.refused_by_model += g.refused_by_model, t.readings_missing += g.readings_missing, t.asset_wh += g.asset_wh;
     for (std::int64_t opened : g.opened_at_us)
       if (opened >= 0) connected_us += end_us - opened;  // still connected at the end
   }
@@ -186,7 +189,8 @@ json Collector::summary() const {
   s["gateway_cpu"] = {{"utilization_mean", ratio(static_cast<double>(t.cpu_busy_us), gateway_us)},
                       {"utilization_max", ratio(static_cast<double>(cpu_busy_max_us), static_cast<double>(end_us))}};
   const double energy_j = static_cast<double>(t.energy_nj) * 1e-9;
-  s["energy"] = {{"device_radio_j", round6(energy_j)},
+  s["energy"] = {{"assets_kwh", round6(static_cast<double>(t.asset_wh) / 1000.0)},
+                 {"device_radio_j", round6(energy_j)},
                  {"per_device_per_day_j", devices && days > 0 ? round6(energy_j / static_cast<double>(devices) / days) : 0.0}};
   json by_mode = json::object();
   for (const auto& name : meta_.fault_modes) by_mode[name] = 0;
@@ -273,6 +277,7 @@ json Collector::detection() const {
   }
   Histogram latency_us, lead_us;
   std::uint64_t assessed = 0, detected = 0, undecided = 0;
+  double excess_wh = 0, avoidable_wh = 0;  // decided faults: onset -> failure (or end); detected ones: first alert -> failure
   std::vector<std::uint64_t> mode_faults(meta_.fault_modes.size()), mode_detected(meta_.fault_modes.size());
   std::vector<Histogram> mode_latency(meta_.fault_modes.size());
   for (std::size_t i = 0; i < faults_.size(); ++i) {
@@ -286,8 +291,11 @@ json Collector::detection() const {
       ++undecided;
       continue;
     }
+    const std::int64_t until_us = std::min(failure_us(f), end_us);
+    excess_wh += excess_wh_at(f.gateway, f.device, until_us);
     if (!in_time) continue;  // missed, or told too late
     ++detected;
+    avoidable_wh += excess_wh_at(f.gateway, f.device, until_us) - excess_wh_at(f.gateway, f.device, first_alert[i]);
     latency_us.add(first_alert[i] - f.t_us);
     lead_us.add(failure_us(f) - first_alert[i]);
     if (mode < mode_faults.size()) ++mode_detected[mode], mode_latency[mode].add(first_alert[i] - f.t_us);
@@ -319,6 +327,8 @@ json Collector::detection() const {
           {"latency_s", {{"p50", sec(latency_us.percentile(0.5))}, {"p95", sec(latency_us.percentile(0.95))}, {"max", sec(latency_us.max())}}},
           {"lead_time_s", {{"p50", sec(lead_us.percentile(0.5))}, {"p05", sec(lead_us.percentile(0.05))}}},
           {"by_mode", by_mode},
+          {"excess_energy_kwh", round6(excess_wh / 1000.0)},
+          {"avoidable_energy_kwh", round6(avoidable_wh / 1000.0)},
           {"alerts", {{"raised_at_gateways", alerts_raised_},
                       {"undelivered_at_end", alerts_raised_ - std::min(alerts_raised_, alerts_.size() + alerts_dropped_)},
                       {"cleared_at_gateways", alerts_cleared_},
@@ -329,6 +339,17 @@ json Collector::detection() const {
                       {"to_operator", operator_},
                       {"to_executive_digest", executive},
                       {"digest_delay_s_p50", sec(digest_delay_us.percentile(0.5))}}}};
+}
+
+double Collector::excess_wh_at(std::uint32_t gateway, std::uint32_t device, std::int64_t t_us) const {
+  auto it = excess_wh_.find({gateway, device});
+  if (it == excess_wh_.end() || it->second.empty() || t_us <= it->second.front().first) return 0;
+  const auto& v = it->second;
+  auto after = std::upper_bound(v.begin(), v.end(), t_us, [](std::int64_t t, const auto& p) { return t < p.first; });
+  if (after == v.end()) return v.back().second;
+  const auto before = after - 1;
+  const double f = static_cast<double>(t_us - before->first) / static_cast<double>(after->first - before->first);
+  return before->second + f * (after->second - before->second);
 }
 
 json Collector::economics(const json& d) const {
@@ -347,12 +368,17 @@ json Collector::economics(const json& d) const {
   const double repair = e.planned_repair_h * e.downtime_cost_per_hour + e.truck_roll_cost;
   const double edge_ai =
       e.edge_ai_fixed_cost + static_cast<double>(devices) * e.edge_ai_cost_per_device_per_year * meta_.duration_s / (365.0 * 86400.0);
-  const double without = (detected + missed) * failure;
-  const double with = detected * repair + missed * failure + false_alerts * e.truck_roll_cost + edge_ai;
+  // The excess energy a fault draws is paid until the failure; an alert lets the repair stop it then.
+  const double excess_kwh = d["excess_energy_kwh"].get<double>(), avoided_kwh = d["avoidable_energy_kwh"].get<double>();
+  const double without = (detected + missed) * failure + excess_kwh * e.energy_price_per_kwh;
+  const double with = detected * repair + missed * failure + false_alerts * e.truck_roll_cost + edge_ai +
+                      (excess_kwh - avoided_kwh) * e.energy_price_per_kwh;
   auto money = [](double x) { return std::round(x * 100) / 100; };
   return {{"enabled", true},
           {"currency", e.currency},
           {"avoided_downtime_h", round6(detected * (e.unplanned_downtime_h - e.planned_repair_h))},
+          {"avoided_energy_kwh", round6(avoided_kwh)},
+          {"avoided_energy_cost", money(avoided_kwh * e.energy_price_per_kwh)},
           {"truck_rolls", detected + false_alerts},
           {"false_alert_cost", money(false_alerts * e.truck_roll_cost)},
           {"edge_ai_cost", money(edge_ai)},

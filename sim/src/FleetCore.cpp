@@ -118,6 +118,25 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
   const auto m = static_cast<Eigen::Index>(idx_.size());
   physics_.step(idx_, t_s_, truth_.leftCols(m));
   sensors_.read(idx_, truth_.leftCols(m), rng_, readings_.leftCols(m));
+  for (std::size_t j = 0; j < idx_.size(); ++j) {
+    const double kw = truth_(twins::power_kw, static_cast<Eigen::Index>(j));
+    const double hours = static_cast<double>(period_us_[idx_[j]]) / 3.6e9;
+    st.asset_kwh += kw * hours;
+    if (!tracked_.empty() && tracked_[idx_[j]]) {
+      FaultEnergy& fe = fault_energy_.at(idx_[j]);
+      if (t_s_[j] < fe.onset_s) {
+        fe.pre_kw_sum += kw;
+        ++fe.pre_n;
+        continue;
+      }
+      const double healthy = fe.pre_n ? fe.pre_kw_sum / fe.pre_n : kw;
+      fe.excess_kwh += (kw - healthy) * hours;
+      if (t_s_[j] >= fe.next_report_s) {
+        energy_reports_.push_back({idx_[j], t_us_[j], fe.excess_kwh, healthy});
+        fe.next_report_s += 3600;
+      }
+    }
+  }
   out.bytes.reserve(out.bytes.size() + idx_.size() * packet_.capacity());
   out.frames.reserve(out.frames.size() + idx_.size());
   for (std::size_t j = 0; j < idx_.size(); ++j) encode_device(idx_[j], j, t_us_[j], send_us, out, st);
@@ -192,6 +211,12 @@ AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& repli
     }
   }
   return st;
+}
+
+void FleetCore::track_fault_energy(std::uint32_t device, double onset_s) {
+  if (tracked_.empty()) tracked_.assign(config_.devices, 0);
+  tracked_[device] = 1;
+  fault_energy_.insert_or_assign(device, FaultEnergy{onset_s, 0, 0, 0, onset_s});
 }
 
 int FleetCore::set_period(std::uint32_t device, const json& seconds, TimeUs now_us) {

@@ -251,6 +251,29 @@ TEST(FleetCore, TelemetryGoesToTheTwinsMqttTopicWhenItHasOne) {
   EXPECT_EQ(topics, (std::set<std::string>{"plant/meter/d0/data", "plant/meter/d1/data"}));
 }
 
+TEST(FleetCore, AFaultsExcessEnergyIsMeasuredAgainstTheDevicesHealthyPower) {
+  // Ten load/unload cycles (120 s) of healthy power first, then a fault ramping over 3000 s; reports come
+  // hourly from the onset, so the second one is at 4800 s.
+  FleetCore f = make_fleet(2);
+  f.physics().set_fault(0, twins::FaultMode::valve_leak, 1200, 3000);
+  f.physics().set_fault(1, twins::FaultMode::cooling_fault, 1200, 3000);
+  f.track_fault_energy(0, 1200);
+  f.track_fault_energy(1, 1200);
+  double kwh = 0;
+  while (f.next_due_us() < 5000 * kPeriod) {
+    WireBatch b;
+    kwh += f.produce(f.next_due_us(), 5000 * kPeriod, false, true, b).asset_kwh;
+  }
+  EXPECT_GT(kwh, 0.0);
+  std::map<std::uint32_t, EnergyReport> last;
+  for (const auto& r : f.take_energy_reports()) last[r.device] = r;
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_GT(last[0].excess_kwh, 1.0);                              // a leaking valve runs the motor longer
+  EXPECT_LT(std::abs(last[1].excess_kwh), last[0].excess_kwh / 4);  // a cooling fault heats; it draws no more power
+  EXPECT_GT(last[0].healthy_kw, 5.0);
+  EXPECT_TRUE(f.take_energy_reports().empty());
+}
+
 TEST(FleetCore, StateFitsTheMemoryBudget) { EXPECT_LE(make_fleet(10).bytes_per_device(), 512u); }
 
 }  // namespace

@@ -71,6 +71,7 @@ struct GatewayNode {
   WirePool uplink_pool;  // device->gateway batches are reused once handled
   std::vector<InFlight> in_flight;
   std::deque<Arrived> backlog;
+  double asset_kwh = 0;  // the compressors' energy, from the true power
   std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
   std::size_t next_cloud_op = 0;
 };
@@ -200,7 +201,11 @@ private:
       for (std::size_t i = 0; i < count; ++i) std::swap(scope[i], scope[i + pick.below(scope.size() - i)]);
       scope.resize(count);
       std::sort(scope.begin(), scope.end());
-      for (const auto& [node, device] : scope) nodes_[node]->fleet->physics().set_fault(device, f.mode, f.at_s, f.ramp_s);
+      for (const auto& [node, device] : scope) {
+        FleetCore& fleet = *nodes_[node]->fleet;
+        fleet.physics().set_fault(device, f.mode, f.at_s, f.ramp_s);
+        fleet.track_fault_energy(device, *fleet.physics().first_onset_s(device));
+      }
       at(f.at_s, [this, scope = std::move(scope), f] {
         for (const auto& [node, device] : scope)
           sink_.emit({now_us(), EventKind::fault_onset, node, device, static_cast<std::int64_t>(f.mode),
@@ -403,7 +408,7 @@ private:
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
     sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, static_cast<std::int64_t>(n.runtime->records_pending()),
-                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), 0, 0});
+                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), std::llround(n.asset_kwh * 1000), 0});
   }
 
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
@@ -440,6 +445,9 @@ private:
       sink_.emit({t, EventKind::devices_sent, n.index, runtime::kNoConn, st.messages, static_cast<std::int64_t>(st.mqtt_bytes),
                   static_cast<std::int64_t>(st.wire_bytes), static_cast<std::int64_t>(st.energy_nj + 0.5)});
     if (st.lost > 0) sink_.emit({t, EventKind::devices_lost, n.index, runtime::kNoConn, st.lost, 0, 0, 0});
+    n.asset_kwh += st.asset_kwh;
+    for (const EnergyReport& r : n.fleet->take_energy_reports())
+      sink_.emit({r.t_us, EventKind::fault_energy, n.index, r.device, std::llround(r.excess_kwh * 1000), std::llround(r.healthy_kw * 1000), 0, 0});
     if (st.dropped > 0) sink_.emit({t, EventKind::devices_dropped, n.index, runtime::kNoConn, st.dropped, 0, 0, 0});
     if (out->empty()) n.uplink_pool.give(std::move(out));
     else send(n, std::move(out), Hop::to_gateway);

@@ -70,6 +70,13 @@ void CompressorFleet::set_fault(std::size_t i, FaultMode mode, double onset_s, d
   ramp_s_[static_cast<int>(mode)][static_cast<Eigen::Index>(i)] = ramp_s;
 }
 
+std::optional<double> CompressorFleet::first_onset_s(std::size_t i) const {
+  double onset = kInf;
+  for (int m = 0; m < kFaultModes; ++m) onset = std::min(onset, onset_s_[m][static_cast<Eigen::Index>(i)]);
+  if (!std::isfinite(onset)) return std::nullopt;
+  return onset;
+}
+
 double CompressorFleet::severity(std::size_t i, FaultMode mode, double t_s) const {
   const auto m = static_cast<int>(mode);
   const auto k = static_cast<Eigen::Index>(i);

@@ -32,6 +32,7 @@ struct EconomicsMeta {
   std::string currency;
   double downtime_cost_per_hour = 0, unplanned_downtime_h = 0, planned_repair_h = 0;
   double truck_roll_cost = 0, missed_failure_cost = 0, edge_ai_cost_per_device_per_year = 0, edge_ai_fixed_cost = 0;
+  double energy_price_per_kwh = 0;
 };
 
 struct RunMeta {
@@ -64,7 +65,7 @@ private:
     std::uint64_t received = 0, received_bytes = 0, resets = 0, pubacks = 0, connacks = 0, protocol_errors = 0;
     std::uint64_t sessions_opened = 0, sessions_closed = 0, uplink_batches = 0, uplink_bytes = 0, uplink_records = 0;
     std::uint64_t uplink_deferrals = 0, uplink_dropped = 0, cloud_bytes = 0, cloud_records = 0, pending_at_end = 0;
-    std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0, refused_by_model = 0, readings_missing = 0;
+    std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0, refused_by_model = 0, readings_missing = 0, asset_wh = 0;
     __int128 latency_sum_us = 0;
     std::vector<std::int64_t> opened_at_us;  ///< per device: -1 when not connected
   };
@@ -101,6 +102,9 @@ private:
   std::uint64_t windows_scored_ = 0, batch_size_sum_ = 0;
   std::uint64_t alerts_raised_ = 0, alerts_cleared_ = 0, alerts_dropped_ = 0, rules_changes_ = 0, rules_refused_ = 0;
   std::vector<Alert> alerts_;  ///< as received at the cloud
+  /// Ground truth of faulty devices' excess energy: (gateway, device) -> (time, cumulative Wh), hourly.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<std::int64_t, double>>> excess_wh_;
+  double excess_wh_at(std::uint32_t gateway, std::uint32_t device, std::int64_t t_us) const;
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t events_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <utility>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,6 +52,16 @@ struct WindowStats {
   std::uint32_t dropped = 0;   ///< not sent: the access link was down
   std::uint64_t mqtt_bytes = 0, wire_bytes = 0;
   double energy_nj = 0;
+  double asset_kwh = 0;  ///< what the compressors sampled in this window drew over their period (true power)
+};
+
+/** How much more energy a faulty device has drawn since its fault began than its healthy level (its
+ * mean power before the onset): reported hourly for the devices FleetCore tracks. */
+struct EnergyReport {
+  std::uint32_t device;
+  runtime::TimeUs t_us;
+  double excess_kwh;
+  double healthy_kw;
 };
 
 struct AckStats {
@@ -83,6 +94,10 @@ public:
    * std::logic_error.
    */
   AckStats consume(const WireBatch& in, runtime::TimeUs now_us, WireBatch& replies);
+  /** @brief Track the excess energy of a device whose fault begins at `onset_s` (hourly reports). */
+  void track_fault_energy(std::uint32_t device, double onset_s);
+  /** @brief Excess-energy reports since the last call. */
+  std::vector<EnergyReport> take_energy_reports() { return std::exchange(energy_reports_, {}); }
   /** @brief Device's current reporting period. */
   runtime::TimeUs period_us(std::uint32_t device) const { return period_us_[device]; }
 
@@ -130,6 +145,16 @@ private:
   std::vector<Ring> rings_;
   std::vector<runtime::TimeUs> period_us_;
   std::vector<std::uint32_t> gen_;
+  struct FaultEnergy {
+    double onset_s;
+    double pre_kw_sum = 0;
+    std::uint32_t pre_n = 0;
+    double excess_kwh = 0;
+    double next_report_s;
+  };
+  std::map<std::uint32_t, FaultEnergy> fault_energy_;
+  std::vector<std::uint8_t> tracked_;  ///< per device: 1 if in fault_energy_
+  std::vector<EnergyReport> energy_reports_;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;

@@ -135,6 +135,7 @@ struct Economics {
   double missed_failure_cost = 0;    ///< parts and collateral damage of a failure
   double edge_ai_cost_per_device_per_year = 0;
   double edge_ai_fixed_cost = 0;     ///< gateways, integration: once, for the run
+  double energy_price_per_kwh = 0;
 };
 
 struct Assertion {

@@ -61,6 +61,8 @@ public:
 
   /** @brief Schedule a fault on device `i`: severity 0 before `onset_s`, 1 (failure) from onset_s + ramp_s. */
   void set_fault(std::size_t i, FaultMode mode, double onset_s, double ramp_s);
+  /** @brief The earliest fault onset on device `i`, if it has a fault. */
+  std::optional<double> first_onset_s(std::size_t i) const;
   /** @brief Severity in [0, 1] of `mode` on device `i` at time `t_s`. */
   double severity(std::size_t i, FaultMode mode, double t_s) const;
 

@@ -41,8 +41,9 @@ enum class EventKind : std::uint16_t {
   fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
   link_down = 41,        ///< a = LinkKind (0 access, 1 wan)
   link_up = 42,          ///< a = LinkKind
+  fault_energy = 44,     ///< ground truth, hourly: device; a = excess energy since the fault's onset in Wh, b = healthy power in W
   twin_operation = 43,   ///< the cloud sends a twin operation to a gateway; a = operation, b = devices targeted
-  run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us
+  run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us, c = asset energy in Wh
 };
 
 enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4 };
