@@ -11,6 +11,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/runtime/mqtt/Subscriptions.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 
@@ -235,6 +236,40 @@ void BM_GatewayIngestWindowInference(benchmark::State& state) {
   state.SetItemsProcessed(n);
 }
 BENCHMARK(BM_GatewayIngestWindowInference);
+
+/**
+ * Broker matching: 10,000 devices each subscribed to their own command topics (tb/gw-<g>/<d>/#), plus
+ * three wildcard subscribers (a historian on tb/#, per-gateway dashboards on tb/gw-<g>/+/telemetry).
+ * One item = one PUBLISH matched to its subscribers.
+ */
+void BM_SubscriptionMatch(benchmark::State& state) {
+  runtime::mqtt::SubscriptionTree t;
+  for (std::uint32_t d = 0; d < 10'000; ++d) {
+    std::string f = "tb/gw-";
+    ((((f += std::to_string(d / 1000)) += '/') += std::to_string(d)) += "/#");
+    t.subscribe(d, f, 1);
+  }
+  t.subscribe(20'000, "tb/#", 0);
+  for (std::uint32_t g = 0; g < 10; ++g) {
+    std::string f = "tb/gw-";
+    (f += std::to_string(g)) += "/+/telemetry";
+    t.subscribe(20'001 + g, f, 1);
+  }
+  std::vector<std::string> topics;
+  for (std::uint32_t d = 0; d < 10'000; d += 7) {
+    std::string s = "tb/gw-";
+    ((((s += std::to_string(d / 1000)) += '/') += std::to_string(d)) += "/telemetry");
+    topics.push_back(s);
+  }
+  std::size_t i = 0, delivered = 0;
+  for (auto _ : state) {
+    t.match(topics[i], [&](runtime::ConnId, std::uint8_t) { ++delivered; });
+    i = i + 1 == topics.size() ? 0 : i + 1;
+  }
+  benchmark::DoNotOptimize(delivered);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SubscriptionMatch);
 
 /** The shipped compressor autoencoder (72 inputs), one thread: one item = one window scored. */
 void BM_InferenceAutoencoder(benchmark::State& state) {
