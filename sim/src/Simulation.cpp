@@ -36,13 +36,13 @@ struct InFlight {
   Hop hop;
 };
 
-/** A twin operation the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>. */
 /** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
 struct Arrived {
   TimeUs at_us;
   InFlight batch;
 };
 
+/** A twin operation or new alert rules the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/rules]. */
 struct CloudOperation {
   TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
   std::uint32_t op;
@@ -92,7 +92,7 @@ public:
     build_nodes();
     schedule_asset_faults();
     schedule_link_faults();
-    schedule_twin_operations();
+    schedule_cloud_operations();
     schedule_progress();
     spawn_actors();
   }
@@ -234,8 +234,8 @@ private:
     }
   }
 
-  /** Each gateway in scope gets the operation for all its devices, as one message from the cloud. */
-  void schedule_twin_operations() {
+  /** Each gateway in scope gets a twin operation for all its devices, or new alert rules, as one message from the cloud. */
+  void schedule_cloud_operations() {
     const auto refs = sc_.gateways();
     for (std::size_t k = 0; k < sc_.twin_operations.size(); ++k) {
       const TwinOperation& op = sc_.twin_operations[k];
