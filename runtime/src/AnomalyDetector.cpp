@@ -20,7 +20,6 @@ AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> 
 }
 
 AnomalyDetector::~AnomalyDetector() {
-  *alive_ = false;
   if (timer_) clock_.cancel(*timer_);
 }
 
@@ -43,8 +42,7 @@ void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> pay
     timer_.reset();
     run_batch();
   } else if (!timer_) {
-    timer_ = clock_.schedule(config_.batch_latency_us, [this, alive = alive_] {
-      if (!*alive) return;
+    timer_ = clock_.schedule(config_.batch_latency_us, [this] {
       timer_.reset();
       run_batch();
     });

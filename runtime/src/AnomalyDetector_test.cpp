@@ -120,7 +120,7 @@ TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
   rt.start();
   auto cloud = [&](const std::string& payload) {
     Bytes b;
-    mqtt::encode(mqtt::Publish{"tb/cloud/gw/rules", std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), 0, false, false, 0}, b);
+    mqtt::encode_text_publish("tb/cloud/gw/rules", payload, b);
     rt.on_bytes(1000, b);  // RecordingTransport's uplink
   };
   cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": 1}, {"name": "b", "model": "other", "raise_above": 1}]})");

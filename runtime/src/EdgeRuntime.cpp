@@ -205,8 +205,7 @@ void EdgeRuntime::send(ConnId conn) {
 bool EdgeRuntime::online(ConnId device) const { return device < sessions_.size() && sessions_[device].state == State::connected; }
 
 void EdgeRuntime::publish(ConnId device, std::string_view topic, std::string_view payload) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
-  mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
+  mqtt::encode_text_publish(topic, payload, out_);
   send(device);
 }
 
@@ -240,10 +239,10 @@ void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
 void EdgeRuntime::on_alert(const AlertChange& a) {
   if (!a.raised) return;  // the cloud hears of raised alerts; clears stay local events
   if (alerts_.size() >= config_.alert_queue_max) {
-    alerts_.erase(alerts_.begin());
+    alerts_.pop_front();
     ++alerts_dropped_;
   }
-  alerts_.push_back({a.device, a, ports_.clock.now_us()});
+  alerts_.push_back({a, ports_.clock.now_us()});
   control_ready();
 }
 
@@ -307,8 +306,7 @@ void EdgeRuntime::flush_control() {
   //   tb/twin/<name>    {"results": [[op, device, status], ...]}
   //   tb/alerts/<name>  {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]}
   auto publish_up = [&](const std::string& topic, const std::string& payload) {
-    const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
-    mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, out_);
+    mqtt::encode_text_publish(topic, payload, out_);
     const SendStatus st = uplink_ == kNoConn ? SendStatus::unreachable : ports_.transport.send(uplink_, out_);
     out_.clear();
     return st == SendStatus::ok;
@@ -330,7 +328,7 @@ void EdgeRuntime::flush_control() {
     std::string payload = "{\"alerts\":[";
     for (const PendingAlert& a : alerts_) {
       if (payload.back() == ']') payload += ',';
-      payload += '[' + std::to_string(a.device) + ',' + std::to_string(a.change.rule) + ',' + std::to_string(static_cast<int>(a.change.severity)) +
+      payload += '[' + std::to_string(a.change.device) + ',' + std::to_string(a.change.rule) + ',' + std::to_string(static_cast<int>(a.change.severity)) +
                  ',' + std::to_string(a.change.roles) + ',' + std::to_string(a.raised_us) + ',' +
                  std::to_string(std::llround(static_cast<double>(a.change.score) * 1e6)) + ']';
     }

@@ -87,20 +87,22 @@ bool TwinService::on_cloud_operation(std::span<const std::uint8_t> payload) {
   const auto op = static_cast<std::uint32_t>(op_j.get<std::uint64_t>());
   const auto [component, name] = split(target.get<std::string>(), is_property ? '/' : '*');
   const json none;
-  const std::string value = (is_property ? (*j)["value"] : j->value("request", none)).dump();
+  const json& value = is_property ? (*j)["value"] : j->value("request", none);
+  const std::string value_json = value.dump();
   const std::size_t commands_before = commands_.size();
   for (const auto& [first, last] : ranges)
     for (std::uint64_t d = first; d <= last; ++d) {
-      if (is_property) desire(static_cast<ConnId>(d), op, component, name, value);
-      else command(static_cast<ConnId>(d), op, component, name, value);
+      if (is_property) desire(static_cast<ConnId>(d), op, component, name, value, value_json);
+      else command(static_cast<ConnId>(d), op, component, name, value, value_json);
     }
   if (commands_.size() > commands_before) clock_.schedule(command_timeout_us_, [this, op] { expire_commands(op); });
   return true;
 }
 
-void TwinService::desire(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const std::string& value_json) {
+void TwinService::desire(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const json& value,
+                         const std::string& value_json) {
   DeviceState& s = device(d);
-  if (!s.twin.desire(component, name, json::parse(value_json)).ok()) {
+  if (!s.twin.desire(component, name, value).ok()) {
     result(op, d, twin_bad_request);
     return;
   }
@@ -127,8 +129,8 @@ void TwinService::send_desired(ConnId d, const Pending& p) {
   host_.publish(d, twin_topic::base(prefix_, d) + std::string(twin_topic::desired), scratch_);
 }
 
-void TwinService::command(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const std::string& request_json) {
-  const json request = json::parse(request_json);
+void TwinService::command(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const json& request,
+                          const std::string& request_json) {
   if (!device(d).twin.command_request(component, name, request).ok()) {
     result(op, d, twin_bad_request);
     return;

@@ -39,8 +39,7 @@ std::vector<Message> publishes(const Bytes& bytes) {
 
 Bytes publish_bytes(std::string_view topic, std::string_view payload) {
   Bytes b;
-  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
-  mqtt::encode(mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, b);
+  mqtt::encode_text_publish(topic, payload, b);
   return b;
 }
 

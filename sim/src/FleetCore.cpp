@@ -237,8 +237,7 @@ int FleetCore::set_period(std::uint32_t device, const json& seconds, TimeUs now_
 void FleetCore::reply(std::uint32_t device, std::string_view leaf, const std::string& payload, WireBatch& replies) {
   const std::string topic = runtime::twin_topic::base(config_.topic_prefix, device) + std::string(leaf);
   packet_.clear();
-  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
-  runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span<const std::uint8_t>(data, payload.size()), 0, false, false, 0}, packet_);
+  runtime::mqtt::encode_text_publish(topic, payload, packet_);
   replies.add(device, WireFrame::none, packet_);
   replies.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message);
 }

@@ -157,7 +157,7 @@ TEST(FleetCore, ExactModeSendsOnlyTheDevicesDueNow) {
 WireBatch twin_message(runtime::ConnId device, const std::string& leaf, const nlohmann::json& payload) {
   const std::string text = payload.dump(), topic = "tb/gw/" + std::to_string(device) + leaf;
   std::vector<std::uint8_t> bytes;
-  mqtt::encode(mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), 0, false, false, 0}, bytes);
+  mqtt::encode_text_publish(topic, text, bytes);
   WireBatch b;
   b.add(device, WireFrame::none, bytes);
   return b;

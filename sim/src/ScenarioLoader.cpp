@@ -27,6 +27,12 @@ constexpr std::uint32_t kGatewaysPerSiteMax = 100'000;
 
 bool valid_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")); }
 
+/** A path in the scenario, relative to the scenario's folder. */
+std::string scenario_path(const Scenario& sc, const std::string& p) {
+  const std::filesystem::path path(p);
+  return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
+}
+
 LinkSpec read_link(const JsonObject& o) {
   o.allow({"preset", "bandwidth_bps", "latency_ms", "loss_probability", "overhead_bytes_per_message", "energy_nj_per_bit",
            "energy_nj_per_message"});
@@ -104,12 +110,6 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   }
 }
 
-/** A path in the scenario, relative to the scenario's folder. */
-std::string scenario_path(const Scenario& sc, const std::string& p) {
-  const std::filesystem::path path(p);
-  return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
-}
-
 /** Alert rules from a file the scenario names; their errors keep the scenario's path in front. */
 runtime::RuleSet read_rules_file(const Scenario& sc, const JsonObject& o, std::string_view key, std::string* text = nullptr) {
   const std::string file = scenario_path(sc, o.string(key));
@@ -126,9 +126,8 @@ runtime::RuleSet read_rules_file(const Scenario& sc, const JsonObject& o, std::s
 void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   o.allow({"model", "rules", "batch_max", "batch_latency_ms", "inference_cost"});
   EdgeAiSpec e;
-  e.model_dir = scenario_path(sc, o.string("model"));
   try {
-    const ai::ModelPackage pkg = ai::load_package(e.model_dir);
+    const ai::ModelPackage pkg = ai::load_package(scenario_path(sc, o.string("model")));
     e.model = pkg.manifest;
     e.scorer = std::make_shared<ai::TorchScorer>(pkg);
   } catch (const core::InputError& err) {
@@ -140,12 +139,7 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
                   s.device.period_s);
     o.fail("model", msg);
   }
-  if (o.has("rules")) {
-    e.rules_file = scenario_path(sc, o.string("rules"));
-    e.rules = read_rules_file(sc, o, "rules");
-  } else {
-    e.rules = runtime::default_rules();
-  }
+  e.rules = o.has("rules") ? read_rules_file(sc, o, "rules") : runtime::default_rules();
   e.batch_max = o.integer_or("batch_max", 1, 65'536, e.batch_max);
   e.batch_latency_ms = o.non_negative_or("batch_latency_ms", e.batch_latency_ms);
   if (auto c = o.optional_object("inference_cost")) {
@@ -302,7 +296,6 @@ void read_rule_change(Scenario& sc, const JsonObject& o) {
   for (std::size_t i = 0; i < sc.sites.size(); ++i)
     if (sc.sites[i].edge_ai && (!c.site || *c.site == i)) any = true;
   if (!any) o.fail(o.has("site") ? "site" : "set_rules", "no site in scope has \"edge_ai\": there are no rules to change");
-  c.file = scenario_path(sc, o.string("set_rules"));
   read_rules_file(sc, o, "set_rules", &c.rules_json);
   sc.rule_changes.push_back(std::move(c));
 }
@@ -350,11 +343,9 @@ void read_models(Scenario& sc, const JsonObject& root) {
   const auto entries = root.array("models", false);
   if (entries.empty()) return;
   auto set = std::make_shared<twins::dtdl::ModelSet>();
-  const std::filesystem::path base = std::filesystem::path(sc.file).parent_path();
   for (const auto& [j, path] : entries) {
     if (!j->is_string()) JsonObject::fail_at(sc.file, path, "expected a path to a DTDL file or folder, got " + JsonObject::show(*j));
-    const std::filesystem::path p(j->get<std::string>());
-    set->add_path((p.is_absolute() ? p : base / p).lexically_normal().string());
+    set->add_path(scenario_path(sc, j->get<std::string>()));
   }
   set->resolve();
   if (!set->ok()) {

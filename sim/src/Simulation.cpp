@@ -249,9 +249,7 @@ private:
         payload += op.value_json + "}";
         CloudOperation c{to_us(op.at_s), static_cast<std::uint32_t>(k), n->fleet->size(), false, {}};
         const std::string topic = "tb/cloud/" + refs[n->index].name;
-        runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
-                                                     0, false, false, 0},
-                              c.bytes);
+        runtime::mqtt::encode_text_publish(topic, payload, c.bytes);
         n->cloud_ops.push_back(std::move(c));
       }
     }
@@ -260,9 +258,7 @@ private:
         if (!n->site->edge_ai || (rc.site && n->site != &sc_.sites[*rc.site])) continue;
         CloudOperation c{to_us(rc.at_s), 0, 0, false, {}};
         const std::string topic = "tb/cloud/" + refs[n->index].name + "/rules";
-        runtime::mqtt::encode(runtime::mqtt::Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(rc.rules_json.data()), rc.rules_json.size()),
-                                                     0, false, false, 0},
-                              c.bytes);
+        runtime::mqtt::encode_text_publish(topic, rc.rules_json, c.bytes);
         n->cloud_ops.push_back(std::move(c));
       }
     for (auto& n : nodes_)

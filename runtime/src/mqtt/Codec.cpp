@@ -410,4 +410,8 @@ void encode(const Packet& p, std::vector<std::uint8_t>& out) {
   std::visit([&out](const auto& packet) { encode(packet, out); }, p);
 }
 
+void encode_text_publish(std::string_view topic, std::string_view payload, std::vector<std::uint8_t>& out) {
+  encode(Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), 0, false, false, 0}, out);
+}
+
 }  // namespace twinbench::runtime::mqtt

@@ -71,8 +71,7 @@ private:
   std::vector<ConnId> batch_device_;
   std::vector<TimeUs> batch_due_;       ///< device timestamp of each window's newest sample
   std::vector<TimeUs> last_sample_us_;  ///< per device: device timestamp of its last sample (-1 = none)
-  std::optional<TimerId> timer_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< timers check it: the detector may go first
+  std::optional<TimerId> timer_;  ///< the pending batch's deadline (cancelled with the detector)
 };
 
 }  // namespace twinbench::runtime

@@ -7,6 +7,7 @@
 // (SUBACK 0x80): the broker side arrives with the protocols work, inference, rules and OTA in later layers.
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <string>
@@ -132,11 +133,10 @@ private:
   bool control_flush_scheduled_ = false;
   std::unique_ptr<AnomalyDetector> detector_;
   struct PendingAlert {
-    ConnId device;
     AlertChange change;
     TimeUs raised_us;
   };
-  std::vector<PendingAlert> alerts_;         ///< raised, not yet accepted by the uplink (oldest first)
+  std::deque<PendingAlert> alerts_;          ///< raised, not yet accepted by the uplink (oldest first)
   std::size_t alerts_dropped_ = 0;           ///< since the last forward tick
 };
 

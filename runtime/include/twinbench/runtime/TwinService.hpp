@@ -12,6 +12,8 @@
 // Component elements nest as {"cooler": {"__t": "c", "fanOverride": ...}}; component commands are named
 // "cooler*name".
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -121,8 +123,11 @@ private:
   };
 
   DeviceState& device(ConnId d);
-  void desire(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const std::string& value_json);
-  void command(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const std::string& request_json);
+  /** `value` and its JSON text (parsed and printed once per operation, not per device). */
+  void desire(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const nlohmann::json& value,
+              const std::string& value_json);
+  void command(ConnId d, std::uint32_t op, const std::string& component, const std::string& name, const nlohmann::json& request,
+               const std::string& request_json);
   void send_desired(ConnId d, const Pending& p);
   void on_reported(ConnId d, std::span<const std::uint8_t> payload);
   void on_response(ConnId d, std::span<const std::uint8_t> payload);

@@ -61,11 +61,9 @@ struct ChannelBinding {
 
 /** Anomaly detection at the site's gateways: a model package, its alert rules, batching and cost. */
 struct EdgeAiSpec {
-  std::string model_dir;
   ai::Manifest model;                      ///< the package's manifest, checked
   std::shared_ptr<runtime::Scorer> scorer;  ///< the loaded model, shared by the site's gateways
-  std::string rules_file;                  ///< "" = the default rule (the model's threshold)
-  runtime::RuleSet rules;
+  runtime::RuleSet rules;                  ///< from the site's rules file, or the default rule (the model's threshold)
   std::vector<std::uint16_t> positions;    ///< record channel of each model channel
   std::size_t batch_max = 64;
   double batch_latency_ms = 200;
@@ -121,8 +119,7 @@ struct TwinOperation {
 struct RuleChange {
   double at_s = 0;
   std::optional<std::size_t> site;
-  std::string file;
-  std::string rules_json;  ///< the file's rules, as sent
+  std::string rules_json;  ///< the rules file's text, as sent
 };
 
 /** What faults and alerts cost: the scenario's business case (see docs/edge-ai.md). */

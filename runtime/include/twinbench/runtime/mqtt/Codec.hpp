@@ -118,6 +118,8 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
 void encode(const Connect& p, std::vector<std::uint8_t>& out);
 void encode(const Connack& p, std::vector<std::uint8_t>& out);
 void encode(const Publish& p, std::vector<std::uint8_t>& out);
+/** @brief A QoS 0 PUBLISH of a text payload (the JSON control messages: twin, alerts, rules). */
+void encode_text_publish(std::string_view topic, std::string_view payload, std::vector<std::uint8_t>& out);
 void encode(const Puback& p, std::vector<std::uint8_t>& out);
 void encode(const Pubrec& p, std::vector<std::uint8_t>& out);
 void encode(const Pubrel& p, std::vector<std::uint8_t>& out);
