@@ -69,7 +69,7 @@ void Collector::emit(const Event& e) {
       break;
     case EventKind::session_closed:
       ++g.sessions_closed;
-      if (e.a > 0 && e.a < 5) ++closed_by_reason_[e.a];
+      if (e.a > 0 && e.a < 6) ++closed_by_reason_[e.a];
       if (e.device < g.opened_at_us.size() && g.opened_at_us[e.device] >= 0) {
         connected_us_ += e.t_us - g.opened_at_us[e.device];
         g.opened_at_us[e.device] = -1;
@@ -179,6 +179,7 @@ json Collector::summary() const {
       {"closed_protocol_error", closed_by_reason_[static_cast<int>(runtime::CloseReason::protocol_error)]},
       {"closed_client_disconnect", closed_by_reason_[static_cast<int>(runtime::CloseReason::client_disconnect)]},
       {"closed_peer", closed_by_reason_[static_cast<int>(runtime::CloseReason::peer_closed)]},
+      {"closed_taken_over", closed_by_reason_[static_cast<int>(runtime::CloseReason::taken_over)]},
       {"connected_ratio", ratio(static_cast<double>(connected_us), static_cast<double>(devices) * static_cast<double>(end_us))},
   };
   s["bytes"] = {{"device_mqtt", t.mqtt_bytes}, {"device_wire", t.wire_bytes}, {"uplink", t.uplink_bytes}, {"cloud_received", t.cloud_bytes}};

@@ -33,9 +33,10 @@ protected:
     rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink});
     rt->start();
   }
-  static Bytes connect_bytes(std::uint16_t keepalive_s = 60) {
+  static Bytes connect_bytes(std::uint16_t keepalive_s = 60, ConnId conn = 0) {
+    const std::string id = "dev" + std::to_string(conn);
     mqtt::Connect c;
-    c.client_id = "dev";
+    c.client_id = id;
     c.keepalive_s = keepalive_s;
     Bytes b;
     mqtt::encode(c, b);
@@ -51,7 +52,7 @@ protected:
   }
   void connect(ConnId conn) {
     rt->on_open(conn);
-    rt->on_bytes(conn, connect_bytes());
+    rt->on_bytes(conn, connect_bytes(60, conn));
   }
 };
 
@@ -198,15 +199,60 @@ TEST_F(EdgeRuntimeTest, Qos2IsIngestedExactlyOnce) {
   EXPECT_EQ(sink.of(EventKind::telemetry).size(), 2u);
 }
 
-TEST_F(EdgeRuntimeTest, SubscriptionsAreRefusedHonestly) {
+TEST_F(EdgeRuntimeTest, ClientsOnTheGatewaySubscribeToWhatDevicesPublish) {
   connect(0);
+  connect(5);
   transport.sent.clear();
   Bytes b;
-  mqtt::encode(mqtt::Subscribe{3, {{"cmd/#", 1}, {"cfg/+", 0}}}, b);
-  mqtt::encode(mqtt::Unsubscribe{4, {"cmd/#"}}, b);
-  rt->on_bytes(0, b);
-  EXPECT_EQ(transport.sent[0], Bytes({0x90, 4, 0, 3, 0x80, 0x80, 0xB0, 2, 0, 4}));
+  mqtt::encode(mqtt::Subscribe{3, {{"tb/gw-a/+/telemetry", 1}}}, b);
+  rt->on_bytes(5, b);
+  EXPECT_EQ(transport.sent[5], Bytes({0x90, 3, 0, 3, 1}));
+  transport.sent.clear();
+  const Bytes pub = publish_bytes(0, 0);
+  rt->on_bytes(0, pub);
+  EXPECT_EQ(transport.sent[5], pub);  // QoS 0 in, QoS 0 out
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);  // and the runtime ingested it
+  b.clear();
+  mqtt::encode(mqtt::Unsubscribe{4, {"tb/gw-a/+/telemetry"}}, b);
+  rt->on_bytes(5, b);
+  transport.sent.clear();
+  rt->on_bytes(0, pub);
+  EXPECT_TRUE(transport.sent[5].empty());
   EXPECT_TRUE(sink.of(EventKind::protocol_error).empty());
+}
+
+TEST_F(EdgeRuntimeTest, OnlyTopicsMatchingTheTelemetryFilterAreIngested) {
+  config.telemetry_filter = "tb/+/+/telemetry";
+  SetUp();
+  connect(0);
+  rt->on_bytes(0, publish_bytes(0, 0));
+  Bytes other;
+  mqtt::encode_text_publish("plant/hall-1/note", "not a record", other);
+  rt->on_bytes(0, other);
+  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);
+  EXPECT_TRUE(sink.of(EventKind::protocol_error).empty());  // not telemetry, so not a bad record
+}
+
+TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) {
+  config.uplink_via_broker = true;
+  SetUp();
+  connect(0);
+  connect(7);  // the "cloud": subscribes to the uplink, publishes rules
+  Bytes b;
+  mqtt::encode(mqtt::Subscribe{1, {{"tb/uplink/#", 1}}}, b);
+  rt->on_bytes(7, b);
+  rt->on_bytes(0, publish_bytes(0, 0));
+  transport.sent.clear();
+  clock.advance_to(10'000'000);
+  const auto r = mqtt::decode(transport.sent[7]);
+  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
+  EXPECT_EQ(std::get<mqtt::Publish>(r.packet).topic, "tb/uplink/gw-a");
+  EXPECT_EQ(std::get<mqtt::Publish>(r.packet).payload.size(), 6 + record_bytes(6));
+  EXPECT_TRUE(transport.sent[1000].empty());  // no cloud connection in this mode
+  b.clear();
+  mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
+  rt->on_bytes(7, b);
+  EXPECT_EQ(sink.of(EventKind::rules_refused).size(), 1u);
 }
 
 TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {

@@ -52,7 +52,9 @@ TwinService::TwinService(std::shared_ptr<const twins::dtdl::ModelSet> models, st
   assert(model_ != nullptr);
 }
 
-TwinService::~TwinService() = default;
+TwinService::~TwinService() {
+  for (const auto& [op, timer] : expiry_timers_) clock_.cancel(timer);
+}
 
 TwinService::DeviceState& TwinService::device(ConnId d) {
   auto& slot = devices_[d];
@@ -95,7 +97,11 @@ bool TwinService::on_cloud_operation(std::span<const std::uint8_t> payload) {
       if (is_property) desire(static_cast<ConnId>(d), op, component, name, value, value_json);
       else command(static_cast<ConnId>(d), op, component, name, value, value_json);
     }
-  if (commands_.size() > commands_before) clock_.schedule(command_timeout_us_, [this, op] { expire_commands(op); });
+  if (commands_.size() > commands_before)
+    expiry_timers_[op] = clock_.schedule(command_timeout_us_, [this, op] {
+      expiry_timers_.erase(op);
+      expire_commands(op);
+    });
   return true;
 }
 

@@ -73,7 +73,8 @@ protected:
   }
   void connect(ConnId d) {
     mqtt::Connect c;
-    c.client_id = "d";
+    const std::string id = "d" + std::to_string(d);
+    c.client_id = id;
     c.keepalive_s = 600;
     Bytes b;
     mqtt::encode(c, b);

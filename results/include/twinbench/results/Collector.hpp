@@ -84,7 +84,7 @@ private:
   RunMeta meta_;
   std::vector<PerGateway> gw_;
   Histogram latency_us_;
-  std::uint64_t closed_by_reason_[5] = {};
+  std::uint64_t closed_by_reason_[6] = {};
   std::int64_t connected_us_ = 0;  ///< device-microseconds connected, closed sessions only
   std::int64_t last_t_us_ = 0;
   std::vector<Fault> faults_;

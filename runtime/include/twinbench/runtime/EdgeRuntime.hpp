@@ -1,10 +1,10 @@
 #pragma once
 // The edge runtime: what runs on a gateway, under simulation and for real. Event-driven and non-blocking:
 // the host's event loop delivers transport callbacks and fires Clock timers; the runtime never waits.
-// Today it terminates device MQTT sessions (QoS 0, 1 and 2 telemetry, exactly once for QoS 2), ingests
-// telemetry records and forwards them to the cloud in batches, and, with a twin model, relays desired
-// properties and commands from the cloud to the devices (TwinService). Subscriptions are refused
-// (SUBACK 0x80): the broker side arrives with the protocols work, inference, rules and OTA in later layers.
+// Devices connect to its MQTT broker (mqtt::Broker: sessions, subscriptions, retained messages, wills,
+// QoS 0/1/2). The runtime sees every message published to it: it ingests telemetry records and forwards
+// them to the cloud in batches, relays desired properties and commands from the cloud to the devices
+// with a twin model (TwinService), and scores telemetry with the anomaly detector with edge AI.
 
 #include <cstdint>
 #include <deque>
@@ -16,6 +16,7 @@
 #include "twinbench/runtime/AnomalyDetector.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
+#include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -39,6 +40,13 @@ struct EdgeConfig {
   double ingest_cost_flops = 5000;          ///< simulated CPU cost of decoding one packet
   TimeUs session_sweep_us = 5'000'000;      ///< how often keepalive expiry is checked
   std::size_t max_packet_bytes = 65536;     ///< larger packets are protocol errors
+  std::uint16_t max_inflight = 32;          ///< broker: unacknowledged QoS 1/2 messages per subscriber session
+  std::size_t max_queued = 1000;            ///< broker: further QoS 1/2 messages held per session (oldest dropped)
+  /// Topics whose PUBLISHes are telemetry records (a topic filter); every message is also routed to subscribers.
+  std::string telemetry_filter = "#";
+  /// Where the uplink goes: false = a connection to the "cloud" endpoint (simulation); true = published on this
+  /// gateway's own broker (twinbench-edge), where cloud messages arrive on tb/cloud/<name>[/rules] too.
+  bool uplink_via_broker = false;
   /// The device model's telemetry, one rule per record channel; empty = records are not checked.
   /// A record that breaks a rule is refused (counted, not forwarded); a NaN reading is a missing one.
   std::vector<ChannelRule> telemetry_model;
@@ -63,9 +71,11 @@ struct EdgePorts {
   Sink& sink;
 };
 
-class EdgeRuntime final : public TransportHandler, private TwinHost {
+class EdgeRuntime final : public TransportHandler, private TwinHost, private mqtt::BrokerHooks {
 public:
   EdgeRuntime(EdgeConfig config, EdgePorts ports);
+  /** @brief Cancels the runtime's timers: the clock may outlive it. */
+  ~EdgeRuntime() override;
   EdgeRuntime(const EdgeRuntime&) = delete;
   EdgeRuntime& operator=(const EdgeRuntime&) = delete;
 
@@ -79,31 +89,23 @@ public:
   /** @brief Records received but not yet accepted by the uplink. */
   std::size_t records_pending() const { return uplink_records_; }
   /** @brief Number of device sessions currently connected. */
-  std::size_t sessions_connected() const { return connected_; }
+  std::size_t sessions_connected() const { return broker_.connections(); }
+  const mqtt::Broker& broker() const { return broker_; }
   /** @brief The anomaly detector; nullptr without edge AI. */
   const AnomalyDetector* detector() const { return detector_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
 private:
-  enum class State : std::uint8_t { closed, awaiting_connect, connected };
-  struct Session {
-    State state = State::closed;
-    std::uint16_t keepalive_s = 0;
-    TimeUs last_rx_us = 0;
-    std::vector<std::uint8_t> partial;  ///< bytes of an incomplete packet (empty in the common case)
-    std::vector<std::uint16_t> qos2_awaiting_pubrel;  ///< QoS 2 ids ingested, not yet released (exactly once)
-  };
-
-  Session& session(ConnId conn);
-  /** Decode and handle every whole packet in `bytes`; returns bytes consumed, or -1 if the session was closed. */
-  std::ptrdiff_t consume(ConnId conn, Session& s, std::span<const std::uint8_t> bytes);
-  void close_session(ConnId conn, Session& s, CloseReason why);
+  void on_connected(ConnId conn) override;
+  void on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) override;
   void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
   /** False if the record breaks the twin model (counts missing readings on the way). */
   bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
-  void send(ConnId conn);
   void on_cloud_bytes(std::span<const std::uint8_t> bytes);
+  void on_cloud_publish(const mqtt::Publish& p);
+  /** Publish on the uplink; false if it is unreachable (the caller keeps the data). */
+  bool send_up(std::string_view topic, std::span<const std::uint8_t> payload);
   bool online(ConnId device) const override;
   void publish(ConnId device, std::string_view topic, std::string_view payload) override;
   void results_ready() override { control_ready(); }
@@ -117,20 +119,20 @@ private:
 
   EdgeConfig config_;
   EdgePorts ports_;
-  std::vector<Session> sessions_;  ///< indexed by ConnId: connection ids are small and dense
-  std::size_t connected_ = 0;
+  mqtt::Broker broker_;
   ConnId uplink_ = kNoConn;
   std::string uplink_topic_;
+  std::string cloud_topic_;
   std::vector<std::uint8_t> uplink_buffer_;  ///< [u32 conn | u16 len | record] ...
   std::size_t uplink_records_ = 0;
   std::size_t uplink_dropped_ = 0;           ///< since the last forward tick
   std::size_t refused_by_model_ = 0;         ///< since the last forward tick
   std::size_t readings_missing_ = 0;         ///< since the last forward tick
-  std::vector<std::uint8_t> out_;            ///< scratch for encoding one reply
+  std::vector<std::uint8_t> out_;            ///< scratch for encoding one uplink packet
   std::unique_ptr<TwinService> twins_;
   std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
   std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)
-  bool control_flush_scheduled_ = false;
+  TimerId forward_timer_ = 0, sweep_timer_ = 0, control_timer_ = 0;  ///< 0 = none pending
   std::unique_ptr<AnomalyDetector> detector_;
   struct PendingAlert {
     AlertChange change;

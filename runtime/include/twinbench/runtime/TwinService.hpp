@@ -145,6 +145,7 @@ private:
   TimeUs command_timeout_us_;
   std::map<ConnId, std::unique_ptr<DeviceState>> devices_;  ///< only devices an operation touched
   std::map<std::uint64_t, Command> commands_;               ///< awaiting a response, by request id
+  std::map<std::uint32_t, TimerId> expiry_timers_;          ///< per operation with commands (cancelled on destruction)
   std::uint64_t next_rid_ = 1;
   std::vector<TwinResult> results_;
   std::uint64_t refused_ = 0;

@@ -46,7 +46,8 @@ enum class EventKind : std::uint16_t {
   run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us, c = asset energy in Wh
 };
 
-enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4 };
+enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4,
+                                       taken_over = 5 };  ///< taken_over: the client id connected again elsewhere
 
 struct Event {
   TimeUs t_us = 0;

@@ -1,0 +1,150 @@
+#pragma once
+// The MQTT 3.1.1 broker a gateway runs for its devices, sans-IO: bytes in through on_open/on_bytes/
+// on_closed, bytes out through the Transport port, time from the Clock port. The same code is the
+// simulated gateway's broker and twinbench-edge's embedded broker on a TCP port.
+//
+// What it does (MQTT 3.1.1 section numbers in the code):
+//  - sessions by client id: clean sessions end with their connection; persistent ones (clean session 0)
+//    keep their subscriptions, their QoS 1/2 messages in flight and queued, and their QoS 2 receive
+//    state across connections, and redeliver on reconnect (DUP set, same packet ids, PUBRELs again);
+//    a second connection with a client id takes the session over;
+//  - subscriptions with '+' and '#' (SubscriptionTree), retained messages (RetainedStore), last will
+//    (published when a connection ends without DISCONNECT);
+//  - QoS 0, 1 and 2 both ways: the received QoS 2 message is routed once (method B, 4.3.3); outbound
+//    messages go out at min(published QoS, granted QoS), at most `max_inflight` unacknowledged per
+//    session, the rest queued (bounded: the oldest are dropped and counted);
+//  - keepalive: a session silent for 1.5 x its keepalive is closed by sweep() and its will published.
+// Every malformed packet or protocol violation closes the connection and is reported to the Sink.
+// Ordered containers throughout: the same input gives the same deliveries on every run.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/runtime/mqtt/Subscriptions.hpp"
+#include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
+#include "twinbench/runtime/ports/Transport.hpp"
+
+namespace twinbench::runtime::mqtt {
+
+struct BrokerConfig {
+  std::uint32_t gateway_index = 0;       ///< stamped on Sink events
+  std::size_t max_packet_bytes = 65536;  ///< larger packets are protocol errors
+  std::uint16_t max_inflight = 32;       ///< unacknowledged outbound QoS 1/2 messages per session
+  std::size_t max_queued = 1000;         ///< further QoS 1/2 messages held per session; beyond it the oldest go (counted)
+  double packet_cost_flops = 5000;       ///< simulated CPU cost of decoding one packet
+};
+
+/** The broker's host: it sees every message clients publish (the edge runtime ingests telemetry from it). */
+class BrokerHooks {
+public:
+  virtual ~BrokerHooks() = default;
+  /** @brief A client's session is open and its CONNACK sent. */
+  virtual void on_connected(ConnId conn) = 0;
+  /**
+   * @brief A client published `p` (`packet_bytes` on the wire). Called once per message, QoS 2 included,
+   * before the broker routes it to subscribers.
+   */
+  virtual void on_publish(ConnId conn, const Publish& p, std::size_t packet_bytes) = 0;
+};
+
+struct BrokerPorts {
+  Clock& clock;
+  Transport& transport;
+  Compute& compute;
+  Sink& sink;
+};
+
+/** Protocol errors that are about the order of packets, not their encoding (Event::a of protocol_error). */
+enum class Violation : std::int64_t {
+  not_connected = 100,   ///< first packet was not CONNECT (MQTT-3.1.0-1)
+  second_connect = 101,  ///< CONNECT on a connected session (MQTT-3.1.0-2)
+  unexpected = 102,      ///< a packet a client must not send to a server
+  bad_record = 103,      ///< telemetry payload is not a valid record (the session is kept; reported by the runtime)
+};
+
+class Broker {
+public:
+  struct Stats {
+    std::uint64_t received = 0;       ///< PUBLISHes from clients (QoS 2 counted once)
+    std::uint64_t delivered = 0;      ///< PUBLISHes sent to subscribers (redeliveries not counted)
+    std::uint64_t queue_dropped = 0;  ///< QoS 1/2 messages dropped from full session queues
+    std::uint64_t wills = 0;          ///< wills published
+  };
+
+  Broker(BrokerConfig config, BrokerPorts ports, BrokerHooks& hooks);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  void on_open(ConnId conn);
+  void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes);
+  void on_closed(ConnId conn);
+  /** @brief Close connections silent for more than 1.5 x their keepalive (MQTT-3.1.2-24). Call periodically. */
+  void sweep();
+
+  /** @brief Publish as the broker's host: routed to subscribers (and retained) like a client's message. */
+  void publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain);
+  /**
+   * @brief A QoS 0 PUBLISH straight to one connected client, no subscription needed: the twin relay's
+   * per-device topics, which simulated devices do not subscribe to. False if `conn` has no open session.
+   */
+  bool send_to(ConnId conn, std::string_view topic, std::span<const std::uint8_t> payload);
+
+  bool connected(ConnId conn) const;
+  std::size_t connections() const { return connected_; }
+  /** @brief Sessions the broker holds, connected or not (persistent sessions outlive connections). */
+  std::size_t sessions() const { return by_client_id_.size(); }
+  std::size_t subscriptions() const { return subscriptions_.size(); }
+  std::size_t retained() const { return retained_.size(); }
+  const Stats& stats() const { return stats_; }
+
+private:
+  using SessionId = std::uint32_t;
+  static constexpr SessionId kNoSession = 0xFFFFFFFFu;
+  struct Message;
+  struct Outbox;
+  struct Session;
+  struct Connection;
+
+  Connection& connection(ConnId conn);
+  std::ptrdiff_t consume(ConnId conn, Connection& c, std::span<const std::uint8_t> bytes);
+  /** False if the connection was closed. */
+  bool handle(ConnId conn, Connection& c, Packet& packet, std::size_t packet_bytes);
+  void handle_connect(ConnId conn, Connection& c, const Connect& p);
+  void handle_publish(ConnId conn, Session& s, const Publish& p, std::size_t packet_bytes);
+  void handle_subscribe(ConnId conn, const Subscribe& p);
+  /** End a connection we or the peer closed; publish the will unless the client said DISCONNECT. */
+  void end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport);
+  void drop_session(SessionId id);
+  void route(std::shared_ptr<const Message> m, std::uint8_t qos, bool retain);
+  void deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain);
+  /** Send queued messages while the in-flight window has room. */
+  void pump(Session& s);
+  void encode_publish(const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id);
+  void send(ConnId conn);
+  void emit(EventKind k, ConnId conn, std::int64_t a = 0);
+
+  BrokerConfig config_;
+  BrokerPorts ports_;
+  BrokerHooks& hooks_;
+  std::vector<Connection> connections_;  ///< indexed by ConnId: connection ids are small and dense
+  std::vector<Session> sessions_;        ///< indexed by SessionId
+  std::vector<SessionId> free_sessions_;
+  std::map<std::string, SessionId, std::less<>> by_client_id_;
+  SubscriptionTree subscriptions_;       ///< keyed by SessionId
+  RetainedStore retained_;
+  std::size_t connected_ = 0;
+  std::uint64_t generated_ids_ = 0;
+  Stats stats_;
+  std::vector<std::uint8_t> out_;
+};
+
+}  // namespace twinbench::runtime::mqtt
