@@ -1,4 +1,5 @@
 #include "twinbench/ai/TorchScorer.hpp"
+#include "twinbench/ai/Torch.hpp"
 
 #include <gtest/gtest.h>
 
@@ -53,6 +54,28 @@ TEST(TorchScorer, TheTorchScriptFixtureLoadsAndScoresAsDefined) {
   std::vector<float> again(3);
   scorer.score(x, 3, again);
   EXPECT_EQ(scores, again);
+}
+
+TEST(TorchScorer, ThePluginScoresExactlyAsTheLinkedScorer) {
+  // load_torch_scorer goes through libtwinbench_torch.so, as twinbench does.
+  const auto plugin = load_torch_scorer(load_package(kFixture));
+  TorchScorer linked(load_package(kFixture));
+  std::vector<float> x(4 * 8);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::cos(static_cast<float>(i));
+  std::vector<float> a(4), b(4);
+  plugin->score(x, 4, a);
+  linked.score(x, 4, b);
+  EXPECT_EQ(a, b);
+}
+
+TEST(TorchScorer, ThePluginReportsABadModelAsTheSameInputError) {
+  const std::string dir = variant("corrupt-plugin", [](auto&) {}, "PK\x03\x04 this is not a TorchScript archive");
+  try {
+    load_torch_scorer(load_package(dir));
+    FAIL() << "a corrupt model loaded";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()), error_of(dir));
+  }
 }
 
 TEST(TorchScorer, ACorruptModelFileIsAClearError) {

@@ -8,7 +8,7 @@
 #include <regex>
 #include <sstream>
 
-#include "twinbench/ai/TorchScorer.hpp"
+#include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
 #include "twinbench/twins/dtdl/Topics.hpp"
@@ -129,7 +129,7 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   try {
     const ai::ModelPackage pkg = ai::load_package(scenario_path(sc, o.string("model")));
     e.model = pkg.manifest;
-    e.scorer = std::make_shared<ai::TorchScorer>(pkg);
+    e.scorer = ai::load_torch_scorer(pkg);
   } catch (const core::InputError& err) {
     o.fail("model", err.what());
   }

@@ -19,3 +19,16 @@ set -e
 grep -q "ASSERTION FAILED: /detection/recall = 0, expected >= 0.9" "$work/stderr" \
   || { echo "FAIL: the recall assertion was not reported"; cat "$work/stderr"; exit 1; }
 echo "ok: a model that never fires fails the pilot (exit 1)"
+
+# Without the libtorch plugin, a run with a model is an internal error (exit 3) that says what is
+# missing, and it leaves no results behind.
+set +e
+TWINBENCH_TORCH_PLUGIN="$work/no-such-plugin.so" "$tb" run "$root/scenarios/compressor-pilot" --out "$work/no-plugin" --quiet \
+  > "$work/stdout" 2> "$work/stderr"
+code=$?
+set -e
+[ "$code" -eq 3 ] || { echo "FAIL: without the plugin: exit code $code, expected 3"; cat "$work/stderr"; exit 1; }
+grep -q "edge AI needs the libtorch plugin, which did not load: $work/no-such-plugin.so" "$work/stderr" \
+  || { echo "FAIL: the missing plugin was not named"; cat "$work/stderr"; exit 1; }
+[ ! -e "$work/no-plugin" ] || { echo "FAIL: results were written without the plugin"; exit 1; }
+echo "ok: a missing libtorch plugin is exit 3, named"

@@ -12,7 +12,7 @@ namespace {
 
 /** What a client received: the packets, decoded into owning copies. */
 struct Got {
-  PacketType type;
+  PacketType type{};
   std::string topic;
   std::string payload;
   std::uint8_t qos = 0;
@@ -64,7 +64,8 @@ protected:
       const auto r = decode(rest);
       EXPECT_EQ(r.status, DecodeStatus::ok);
       if (r.status != DecodeStatus::ok) break;
-      Got g{static_cast<PacketType>(rest[0] >> 4)};
+      Got g;
+      g.type = static_cast<PacketType>(rest[0] >> 4);
       if (const auto* p = std::get_if<Publish>(&r.packet)) {
         g.topic = p->topic;
         g.payload.assign(p->payload.begin(), p->payload.end());

@@ -33,7 +33,8 @@ TrainingSpec load_training_spec(const std::string& file);
 
 /**
  * @brief Train and write the package to `out_dir` (a staging folder replaces it only when complete).
- * `progress` gets one line per stage and epoch (may be empty). Returns the manifest written.
+ * `progress` gets one line per stage and epoch (may be empty). Returns the manifest written. Runs in the
+ * libtorch plugin (Torch.hpp), loaded on first use.
  */
 Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress);
 
