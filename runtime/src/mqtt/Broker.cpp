@@ -110,6 +110,10 @@ std::ptrdiff_t Broker::consume(ConnId conn, Connection& c, std::span<const std::
     if (r.status == DecodeStatus::need_more) break;
     ports_.compute.charge(config_.packet_cost_flops);
     if (r.status != DecodeStatus::ok) {
+      if (r.status == DecodeStatus::bad_protocol_level && c.state == Connection::State::awaiting_connect) {
+        encode(Connack{false, ConnackCode::bad_protocol_version}, out_);  // MQTT-3.1.2-2 (an MQTT 5 client, say)
+        send(conn);
+      }
       emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(r.status));
       end_connection(conn, c, CloseReason::protocol_error, true);
       return -1;

@@ -349,6 +349,18 @@ TEST_F(BrokerTest, ProtocolViolationsCloseTheConnectionWithAReason) {
   EXPECT_TRUE(host_saw.empty());
 }
 
+TEST_F(BrokerTest, AnUnsupportedProtocolLevelGetsConnackOneBeforeTheClose) {
+  Bytes c;
+  encode(Connect{}, c);
+  c[8] = 5;  // protocol level 5: an MQTT 5 client
+  broker->on_open(1);
+  broker->on_bytes(1, c);
+  const auto g = got(1);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].code, static_cast<std::uint8_t>(ConnackCode::bad_protocol_version));
+  EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
+}
+
 TEST_F(BrokerTest, PacketsSplitAcrossReadsAreReassembled) {
   Connect c;
   c.client_id = "dev";

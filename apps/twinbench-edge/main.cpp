@@ -1,0 +1,178 @@
+// twinbench-edge: the edge runtime on a real gateway. The same EdgeRuntime and MQTT broker the
+// simulator runs, here on the wall clock and TCP sockets (hil/), with an embedded broker that devices
+// and other clients connect to.
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "twinbench/core/JsonReader.hpp"
+#include "twinbench/hil/AsioClock.hpp"
+#include "twinbench/hil/TcpServer.hpp"
+#include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+namespace {
+
+using namespace twinbench;
+
+constexpr const char* kUsage = R"(usage: twinbench-edge --config <edge.json> [--verbose]
+
+Run the twinbench edge runtime as a gateway daemon: an MQTT 3.1.1 broker for devices and other
+clients (sessions, QoS 0/1/2, retained messages, wills, + and # subscriptions), telemetry ingest and
+store-and-forward. The uplink is published on the broker itself, on tb/uplink/<name>; cloud messages
+are taken from tb/cloud/<name>[/rules]. Prints "listening on <host>:<port>" once it accepts
+connections; stops cleanly on SIGINT or SIGTERM.
+
+edge.json ("format": "twinbench-edge/1"):
+  name                 gateway name (topics tb/uplink/<name>, tb/cloud/<name>)          required
+  listen.host          IP address to listen on                                          "127.0.0.1"
+  listen.port          TCP port, 0 = any free port                                       1883
+  forward_interval_ms  how often buffered telemetry goes up                              10000
+  telemetry_filter     topics whose messages are telemetry records                       "tb/+/+/telemetry"
+  uplink_buffer_bytes  store-and-forward bound                                           1048576
+  mqtt.max_packet_bytes      larger packets close the connection                         65536
+  mqtt.max_inflight          unacknowledged QoS 1/2 messages per subscriber              32
+  mqtt.max_queued            further QoS 1/2 messages kept per session (oldest dropped)  1000
+
+options:
+  --verbose   log sessions and protocol errors on stderr
+exit codes: 0 stopped by a signal, 1 cannot listen, 2 bad configuration or usage, 3 internal error.
+)";
+
+struct Options {
+  runtime::EdgeConfig edge;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+};
+
+Options load_config(const std::string& file) {
+  const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
+  const core::JsonObject root(doc, "", file);
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt"});
+  constexpr std::string_view kFormat = "twinbench-edge/1";
+  if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
+  Options o;
+  runtime::EdgeConfig& e = o.edge;
+  e.name = root.string("name");
+  if (e.name.empty() || e.name.find_first_of("/+#") != std::string::npos)
+    root.fail("name", "expected a name usable as one MQTT topic level (no '/', '+' or '#'), got '" + e.name + "'");
+  if (auto l = root.optional_object("listen")) {
+    l->allow({"host", "port"});
+    o.host = l->string_or("host", o.host);
+    o.port = static_cast<std::uint16_t>(l->integer_or("port", 0, 65535, o.port));
+  }
+  e.forward_interval_us = static_cast<runtime::TimeUs>(root.integer_or("forward_interval_ms", 1, 86'400'000, 10'000)) * 1000;
+  e.telemetry_filter = root.string_or("telemetry_filter", "tb/+/+/telemetry");
+  if (!runtime::mqtt::valid_topic_filter(e.telemetry_filter) || !runtime::mqtt::valid_mqtt_utf8(e.telemetry_filter))
+    root.fail("telemetry_filter", "expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got '" + e.telemetry_filter + "'");
+  e.uplink_buffer_bytes_max = root.integer_or("uplink_buffer_bytes", 1024, 1ull << 32, e.uplink_buffer_bytes_max);
+  if (auto m = root.optional_object("mqtt")) {
+    m->allow({"max_packet_bytes", "max_inflight", "max_queued"});
+    e.max_packet_bytes = m->integer_or("max_packet_bytes", 64, runtime::mqtt::kMaxRemainingLength + 5, e.max_packet_bytes);
+    e.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, e.max_inflight));
+    e.max_queued = m->integer_or("max_queued", 0, 10'000'000, e.max_queued);
+  }
+  e.uplink_via_broker = true;
+  e.session_sweep_us = 1'000'000;
+  return o;
+}
+
+/** What the daemon reports: counts for the exit line, and a log line per session event with --verbose. */
+class EdgeLog final : public runtime::Sink {
+public:
+  explicit EdgeLog(bool verbose) : verbose_(verbose) {}
+  void emit(const runtime::Event& e) override {
+    using runtime::EventKind;
+    switch (e.kind) {
+      case EventKind::session_opened: ++opened_; break;
+      case EventKind::telemetry: ++telemetry_; break;
+      case EventKind::protocol_error: ++protocol_errors_; break;
+      default: break;
+    }
+    if (!verbose_) return;
+    if (e.kind == EventKind::session_opened) log(e, "session opened, keepalive " + std::to_string(e.a) + " s");
+    if (e.kind == EventKind::session_closed) log(e, "session closed (" + close_reason(e.a) + ")");
+    if (e.kind == EventKind::protocol_error) log(e, "protocol error " + std::to_string(e.a));
+  }
+  std::string summary() const {
+    return std::to_string(opened_) + " sessions opened, " + std::to_string(telemetry_) + " telemetry records, " + std::to_string(protocol_errors_) +
+           " protocol errors";
+  }
+
+private:
+  static std::string close_reason(std::int64_t r) {
+    switch (static_cast<runtime::CloseReason>(r)) {
+      case runtime::CloseReason::keepalive_timeout: return "keepalive timeout";
+      case runtime::CloseReason::protocol_error: return "protocol error";
+      case runtime::CloseReason::client_disconnect: return "DISCONNECT";
+      case runtime::CloseReason::peer_closed: return "connection lost";
+      case runtime::CloseReason::taken_over: return "client id connected again";
+    }
+    return "?";
+  }
+  void log(const runtime::Event& e, const std::string& what) {
+    std::fprintf(stderr, "%10.3f conn %u: %s\n", static_cast<double>(e.t_us) * 1e-6, e.device, what.c_str());
+  }
+  bool verbose_;
+  std::uint64_t opened_ = 0, telemetry_ = 0, protocol_errors_ = 0;
+};
+
+int run(const Options& o, bool verbose) {
+  hil::EventLoop loop;
+  hil::AsioClock clock(loop);
+  hil::TcpServer server(loop);
+  runtime::NoCompute compute;
+  EdgeLog log(verbose);
+  runtime::EdgeRuntime rt(o.edge, runtime::EdgePorts{clock, server, compute, log});
+  std::uint16_t port;
+  try {
+    port = server.listen(o.host, o.port, rt);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "twinbench-edge: " << e.what() << '\n';
+    return 1;
+  }
+  rt.start();
+  std::cout << "twinbench-edge " << o.edge.name << ": listening on " << o.host << ':' << port << std::endl;
+  loop.on_shutdown_signal([&](int) { loop.stop(); });
+  loop.run();
+  const auto& st = rt.broker().stats();
+  std::cerr << "twinbench-edge " << o.edge.name << ": stopped after " << clock.now_us() / 1'000'000 << " s: " << log.summary() << ", "
+            << st.received << " messages received, " << st.delivered << " delivered, " << st.queue_dropped << " dropped from full queues\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::string config;
+  bool verbose = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (args[i] == "--config" && i + 1 < args.size()) {
+      config = args[++i];
+    } else if (args[i] == "--verbose") {
+      verbose = true;
+    } else {
+      std::cerr << "twinbench-edge: unexpected argument '" << args[i] << "'\n\n" << kUsage;
+      return 2;
+    }
+  }
+  if (config.empty()) {
+    std::cerr << "twinbench-edge: missing --config <edge.json>\n\n" << kUsage;
+    return 2;
+  }
+  try {
+    return run(load_config(config), verbose);
+  } catch (const core::InputError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "twinbench-edge: internal error: " << e.what() << '\n';
+    return 3;
+  }
+}

@@ -1,0 +1,57 @@
+#pragma once
+// Transport port on real TCP sockets: a listening socket whose connections get small dense ids (the
+// lowest free one), as the runtime indexes its state by connection id. Non-blocking throughout:
+// reads go to the handler as they arrive, sends queue behind the socket.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "twinbench/hil/EventLoop.hpp"
+#include "twinbench/runtime/ports/Transport.hpp"
+
+namespace twinbench::hil {
+
+class TcpServer final : public runtime::Transport {
+public:
+  /** Bytes queued for one connection beyond which it is closed as a consumer too slow to keep. */
+  static constexpr std::size_t kMaxQueuedBytes = 16u << 20;
+
+  explicit TcpServer(EventLoop& loop);
+  ~TcpServer() override;
+
+  /**
+   * @brief Listen on `host`:`port` (0 = any free port) and report connections to `handler`.
+   * Returns the port bound. Throws std::runtime_error with the address and the reason if it cannot.
+   */
+  std::uint16_t listen(const std::string& host, std::uint16_t port, runtime::TransportHandler& handler);
+
+  /** @brief No outgoing connections: twinbench-edge's uplink goes through its own broker. */
+  runtime::ConnId connect(std::string_view endpoint) override;
+  runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
+  /** @brief Close after what was already sent has gone out (a refusing CONNACK must reach the client). */
+  void close(runtime::ConnId conn) override;
+
+  std::size_t connections() const { return conns_.size(); }
+
+private:
+  struct Conn;
+  void accept();
+  void read(const std::shared_ptr<Conn>& c);
+  void write(const std::shared_ptr<Conn>& c);
+  /** The peer or the network ended `c`: forget it and tell the handler. */
+  void lost(const std::shared_ptr<Conn>& c);
+  runtime::ConnId allocate_id();
+
+  struct Acceptor;
+  EventLoop& loop_;
+  std::unique_ptr<Acceptor> acceptor_;
+  runtime::TransportHandler* handler_ = nullptr;
+  std::map<runtime::ConnId, std::shared_ptr<Conn>> conns_;
+  std::set<runtime::ConnId> free_ids_;
+  runtime::ConnId next_id_ = 0;
+};
+
+}  // namespace twinbench::hil

@@ -1,0 +1,214 @@
+// The real ports on real sockets, files and timers: the clock's timers, the TCP transport under the
+// edge runtime (a client speaking MQTT to it over loopback), and the file storage's durability.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <filesystem>
+
+#include "twinbench/hil/AsioClock.hpp"
+#include "twinbench/hil/FileStorage.hpp"
+#include "twinbench/hil/TcpServer.hpp"
+#include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+namespace twinbench::hil {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Bytes = std::vector<std::uint8_t>;
+namespace mqtt = runtime::mqtt;
+
+TEST(AsioClock, TimersFireInDeadlineOrderAndCancelledOnesNever) {
+  EventLoop loop;
+  AsioClock clock(loop);
+  std::vector<int> fired;
+  clock.schedule(30'000, [&] { fired.push_back(3); });
+  clock.schedule(10'000, [&] { fired.push_back(1); });
+  const auto cancelled = clock.schedule(20'000, [&] { fired.push_back(2); });
+  EXPECT_TRUE(clock.cancel(cancelled));
+  EXPECT_FALSE(clock.cancel(cancelled));
+  const auto t0 = clock.now_us();
+  loop.run();  // returns when no timer is left
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_GE(clock.now_us() - t0, 30'000);
+}
+
+struct NullSink final : runtime::Sink {
+  std::vector<runtime::Event> events;
+  void emit(const runtime::Event& e) override { events.push_back(e); }
+};
+
+/** A blocking MQTT client in the test's thread; the server's loop runs between its steps. */
+class Client {
+public:
+  Client(asio::io_context& io, std::uint16_t port) : socket_(io) { socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+  void send(const mqtt::Packet& p) {
+    Bytes b;
+    mqtt::encode(p, b);
+    asio::write(socket_, asio::buffer(b));
+  }
+  /** Every whole packet received so far (the loop has run since). */
+  std::vector<Bytes> packets() {
+    std::vector<Bytes> out;
+    socket_.non_blocking(true);
+    boost::system::error_code ec;
+    std::uint8_t buf[4096];
+    for (;;) {
+      const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      rx_.insert(rx_.end(), buf, buf + n);
+    }
+    closed_ = ec == asio::error::eof || ec == asio::error::connection_reset;
+    for (;;) {
+      const auto r = mqtt::decode(rx_);
+      if (r.status != mqtt::DecodeStatus::ok) break;
+      out.emplace_back(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+      rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+private:
+  tcp::socket socket_;
+  Bytes rx_;
+  bool closed_ = false;
+};
+
+class EdgeOverTcp : public ::testing::Test {
+protected:
+  EventLoop loop;
+  AsioClock clock{loop};
+  TcpServer server{loop};
+  runtime::NoCompute compute;
+  NullSink sink;
+  std::unique_ptr<runtime::EdgeRuntime> rt;
+  std::uint16_t port = 0;
+  asio::io_context client_io;
+
+  void SetUp() override {
+    runtime::EdgeConfig c;
+    c.name = "gw";
+    c.uplink_via_broker = true;
+    c.forward_interval_us = 100'000;
+    c.telemetry_filter = "tb/+/+/telemetry";
+    rt = std::make_unique<runtime::EdgeRuntime>(c, runtime::EdgePorts{clock, server, compute, sink});
+    port = server.listen("127.0.0.1", 0, *rt);
+    rt->start();
+  }
+  void pump() { loop.run_for_ms(50); }
+  static mqtt::Connect connect(std::string_view id) {
+    mqtt::Connect c;
+    c.client_id = id;
+    c.keepalive_s = 30;
+    return c;
+  }
+};
+
+TEST_F(EdgeOverTcp, APublishReachesASubscriberOverRealSockets) {
+  ASSERT_NE(port, 0);
+  Client sub(client_io, port), pub(client_io, port);
+  sub.send(connect("sub"));
+  sub.send(mqtt::Subscribe{1, {{"plant/#", 1}}});
+  pump();
+  ASSERT_EQ(sub.packets().size(), 2u);  // CONNACK, SUBACK
+  pub.send(connect("pub"));
+  const std::uint8_t hello[] = {'h', 'i'};
+  pub.send(mqtt::Publish{"plant/a", hello, 1, false, false, 5});
+  pump();
+  const auto at_pub = pub.packets();
+  ASSERT_EQ(at_pub.size(), 2u);
+  EXPECT_EQ(at_pub[1], Bytes({0x40, 2, 0, 5}));  // PUBACK
+  const auto at_sub = sub.packets();
+  ASSERT_EQ(at_sub.size(), 1u);
+  const auto r = mqtt::decode(at_sub[0]);
+  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
+  EXPECT_EQ(std::get<mqtt::Publish>(r.packet).topic, "plant/a");
+  EXPECT_EQ(rt->sessions_connected(), 2u);
+  EXPECT_EQ(server.connections(), 2u);
+}
+
+TEST_F(EdgeOverTcp, AProtocolErrorClosesTheSocketAndFreesItsId) {
+  Client bad(client_io, port);
+  bad.send(mqtt::Pingreq{});  // before CONNECT
+  pump();
+  bad.packets();
+  EXPECT_TRUE(bad.closed());
+  EXPECT_EQ(server.connections(), 0u);
+  Client good(client_io, port);
+  good.send(connect("good"));
+  pump();
+  EXPECT_EQ(good.packets().size(), 1u);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events.back().device, 0u);  // the lowest free id again
+}
+
+TEST_F(EdgeOverTcp, APeerThatVanishesEndsItsSessionAndItsWillIsPublished) {
+  Client watcher(client_io, port);
+  watcher.send(connect("watcher"));
+  watcher.send(mqtt::Subscribe{1, {{"status/+", 0}}});
+  {
+    Client dying(client_io, port);
+    auto c = connect("dying");
+    const std::uint8_t gone[] = {'x'};
+    c.will = true;
+    c.will_topic = "status/dying";
+    c.will_message = gone;
+    dying.send(c);
+    pump();
+  }  // the socket closes without DISCONNECT
+  pump();
+  const auto got = watcher.packets();
+  ASSERT_EQ(got.size(), 3u);  // CONNACK, SUBACK, the will
+  EXPECT_EQ(std::get<mqtt::Publish>(mqtt::decode(got[2]).packet).topic, "status/dying");
+  EXPECT_EQ(rt->sessions_connected(), 1u);
+}
+
+TEST(TcpServer, ListeningOnABusyPortIsAClearError) {
+  EventLoop loop;
+  TcpServer a(loop), b(loop);
+  struct Quiet final : runtime::TransportHandler {
+    void on_open(runtime::ConnId) override {}
+    void on_bytes(runtime::ConnId, std::span<const std::uint8_t>) override {}
+    void on_closed(runtime::ConnId) override {}
+  } h;
+  const auto port = a.listen("127.0.0.1", 0, h);
+  try {
+    b.listen("127.0.0.1", port, h);
+    FAIL() << "two listeners on one port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use");
+  }
+  EXPECT_THROW(b.listen("not-an-address", 0, h), std::runtime_error);
+}
+
+TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {
+  const auto dir = (std::filesystem::temp_directory_path() / "twinbench-filestorage-test").string();
+  std::filesystem::remove_all(dir);
+  const Bytes a{1, 2, 3}, b{4};
+  {
+    FileStorage s(dir);
+    ASSERT_EQ(s.write("slot-a", a), runtime::StorageStatus::ok);
+    ASSERT_EQ(s.sync(), runtime::StorageStatus::ok);
+    ASSERT_EQ(s.write("slot-b", b), runtime::StorageStatus::ok);
+    Bytes out;
+    EXPECT_EQ(s.read("slot-b", out), runtime::StorageStatus::ok);  // reads see staged writes
+    EXPECT_EQ(out, b);
+    EXPECT_EQ(s.write("../escape", b), runtime::StorageStatus::io_error);
+    EXPECT_EQ(s.write("x.tmp", b), runtime::StorageStatus::io_error);
+  }  // "power cut": slot-b was never synced
+  FileStorage s(dir);
+  Bytes out;
+  EXPECT_EQ(s.read("slot-a", out), runtime::StorageStatus::ok);
+  EXPECT_EQ(out, a);
+  EXPECT_EQ(s.read("slot-b", out), runtime::StorageStatus::not_found);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/slot-a.tmp"));
+}
+
+}  // namespace
+}  // namespace twinbench::hil

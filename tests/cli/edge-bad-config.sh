@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# twinbench-edge refuses bad configurations with exit 2 and a message that names the file, the JSON
+# path and what was expected; a port it cannot listen on is exit 1, naming the address.
+# usage: edge-bad-config.sh <twinbench-edge> <work dir>
+set -euo pipefail
+edge=$1 work=$2
+rm -rf "$work" && mkdir -p "$work"
+fails=0
+check() {  # check <expected exit> <expected stderr line> <config JSON | -missing>
+  local want=$1 msg=$2 json=$3 f="$work/edge.json"
+  if [ "$json" = "-missing" ]; then f="$work/no-such.json"; else printf '%s\n' "$json" > "$f"; fi
+  set +e
+  timeout 10 "$edge" --config "$f" > "$work/out" 2> "$work/err"
+  local code=$?
+  set -e
+  msg=${msg//@F@/$f}
+  if [ "$code" -ne "$want" ] || ! grep -qxF "$msg" "$work/err"; then
+    echo "FAIL: $json -> exit $code, expected $want with: $msg"; cat "$work/err"; fails=$((fails + 1))
+  fi
+}
+check 2 "error: @F@: cannot read edge configuration: no such file" -missing
+check 2 "error: @F@:1:3: malformed JSON: syntax error while parsing object key - invalid literal; last read: '{na'; expected string literal" '{name}'
+check 2 "error: @F@: /format: expected \"twinbench-edge/1\", got 'twinbench-edge/9'" '{"format": "twinbench-edge/9", "name": "g"}'
+check 2 "error: @F@: /name: expected a name usable as one MQTT topic level (no '/', '+' or '#'), got 'a/b'" '{"format": "twinbench-edge/1", "name": "a/b"}'
+check 2 "error: @F@: /listen/port: expected an integer in [0, 65535], got 70000" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 70000}}'
+check 2 "error: @F@: /telemetry_filter: expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got 'tb/#/x'" '{"format": "twinbench-edge/1", "name": "g", "telemetry_filter": "tb/#/x"}'
+check 2 "error: @F@: /mqtt/max_inflight: expected a positive integer, got 0" '{"format": "twinbench-edge/1", "name": "g", "mqtt": {"max_inflight": 0}}'
+check 1 "twinbench-edge: cannot listen on 10.255.255.1:0: Cannot assign requested address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"host": "10.255.255.1", "port": 0}}'
+set +e
+"$edge" --frobnicate > /dev/null 2> "$work/err"
+code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
+[ "$fails" -eq 0 ] || exit 1
+echo "ok: 9 bad configurations and usages refused with the right exit code and message"
