@@ -99,7 +99,7 @@ void BM_FleetDriverWindows(benchmark::State& state) {
 BENCHMARK(BM_FleetDriverWindows);
 
 struct NullTransport final : runtime::Transport {
-  runtime::ConnId connect(std::string_view) override { return 0; }
+  runtime::ConnId connect(std::string_view, runtime::TransportHandler&) override { return 0; }
   runtime::SendStatus send(runtime::ConnId, std::span<const std::uint8_t>) override { return runtime::SendStatus::ok; }
   void close(runtime::ConnId) override {}
 };

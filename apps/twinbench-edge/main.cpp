@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "twinbench/core/JsonReader.hpp"
+#include "twinbench/core/Random.hpp"
 #include "twinbench/hil/AsioClock.hpp"
-#include "twinbench/hil/TcpServer.hpp"
+#include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
@@ -21,9 +22,11 @@ constexpr const char* kUsage = R"(usage: twinbench-edge --config <edge.json> [--
 
 Run the twinbench edge runtime as a gateway daemon: an MQTT 3.1.1 broker for devices and other
 clients (sessions, QoS 0/1/2, retained messages, wills, + and # subscriptions), telemetry ingest and
-store-and-forward. The uplink is published on the broker itself, on tb/uplink/<name>; cloud messages
-are taken from tb/cloud/<name>[/rules]. Prints "listening on <host>:<port>" once it accepts
-connections; stops cleanly on SIGINT or SIGTERM.
+store-and-forward. The uplink (tb/uplink/<name>, tb/alerts/<name>, tb/twin/<name>) is published on
+the embedded broker itself, or with "uplink.broker" at QoS 1 on an external broker through a client
+session that reconnects with exponential backoff; cloud messages are taken from tb/cloud/<name>[/rules]
+on the same broker. Prints "listening on <host>:<port>" once it accepts connections; stops cleanly
+on SIGINT or SIGTERM.
 
 edge.json ("format": "twinbench-edge/1"):
   name                 gateway name (topics tb/uplink/<name>, tb/cloud/<name>)          required
@@ -35,6 +38,11 @@ edge.json ("format": "twinbench-edge/1"):
   mqtt.max_packet_bytes      larger packets close the connection                         65536
   mqtt.max_inflight          unacknowledged QoS 1/2 messages per subscriber              32
   mqtt.max_queued            further QoS 1/2 messages kept per session (oldest dropped)  1000
+  uplink.broker        external broker, "mqtt://host:port" (absent: the embedded broker)
+  uplink.client_id     client id there                                   "twinbench-edge-<name>"
+  uplink.username / uplink.password   credentials (absent: none)
+  uplink.keepalive_s   keepalive there                                                   30
+  uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
 
 options:
   --verbose   log sessions and protocol errors on stderr
@@ -50,7 +58,7 @@ struct Options {
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt"});
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -74,7 +82,27 @@ Options load_config(const std::string& file) {
     e.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, e.max_inflight));
     e.max_queued = m->integer_or("max_queued", 0, 10'000'000, e.max_queued);
   }
-  e.uplink_via_broker = true;
+  e.uplink = runtime::EdgeConfig::Uplink::own_broker;
+  if (auto u = root.optional_object("uplink")) {
+    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session"});
+    runtime::mqtt::ClientConfig& c = e.uplink_client;
+    c.endpoint = u->string("broker");
+    if (!c.endpoint.starts_with("mqtt://") || c.endpoint.rfind(':') <= 6)
+      u->fail("broker", "expected \"mqtt://host:port\", got '" + c.endpoint + "'");
+    c.client_id = u->string_or("client_id", "twinbench-edge-" + e.name);
+    if (c.client_id.empty() || c.client_id.size() > 65535 || !runtime::mqtt::valid_mqtt_utf8(c.client_id))
+      u->fail("client_id", "expected a non-empty MQTT string");
+    if (u->has("username")) c.username = u->string("username");
+    if (u->has("password")) c.password = u->string("password");
+    if (c.password && !c.username) u->fail("password", "a password needs a username (MQTT 3.1.1 section 3.1.2.9)");
+    c.keepalive_s = static_cast<std::uint16_t>(u->integer_or("keepalive_s", 0, 65535, 30));
+    const auto& clean = u->raw().contains("clean_session") ? u->raw()["clean_session"] : nlohmann::json(false);
+    if (!clean.is_boolean()) u->fail("clean_session", "expected true or false, got " + core::JsonObject::show(clean));
+    c.clean_session = clean.get<bool>();
+    c.backoff = {500'000, 30'000'000};
+    e.uplink = runtime::EdgeConfig::Uplink::external_broker;
+    e.seed = core::fnv1a64(e.name);  // gateways rebooting together must not reconnect in step
+  }
   e.session_sweep_us = 1'000'000;
   return o;
 }
@@ -122,7 +150,7 @@ private:
 int run(const Options& o, bool verbose) {
   hil::EventLoop loop;
   hil::AsioClock clock(loop);
-  hil::TcpServer server(loop);
+  hil::TcpTransport server(loop);
   runtime::NoCompute compute;
   EdgeLog log(verbose);
   runtime::EdgeRuntime rt(o.edge, runtime::EdgePorts{clock, server, compute, log});
@@ -134,12 +162,17 @@ int run(const Options& o, bool verbose) {
     return 1;
   }
   rt.start();
+  if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
+    std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
   std::cout << "twinbench-edge " << o.edge.name << ": listening on " << o.host << ':' << port << std::endl;
   loop.on_shutdown_signal([&](int) { loop.stop(); });
   loop.run();
   const auto& st = rt.broker().stats();
   std::cerr << "twinbench-edge " << o.edge.name << ": stopped after " << clock.now_us() / 1'000'000 << " s: " << log.summary() << ", "
-            << st.received << " messages received, " << st.delivered << " delivered, " << st.queue_dropped << " dropped from full queues\n";
+            << st.received << " messages received, " << st.delivered << " delivered, " << st.queue_dropped << " dropped from full queues";
+  if (const auto* c = rt.uplink_client())
+    std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
+  std::cerr << '\n';
   return 0;
 }
 

@@ -11,7 +11,7 @@
 
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileStorage.hpp"
-#include "twinbench/hil/TcpServer.hpp"
+#include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
@@ -27,12 +27,12 @@ TEST(AsioClock, TimersFireInDeadlineOrderAndCancelledOnesNever) {
   EventLoop loop;
   AsioClock clock(loop);
   std::vector<int> fired;
+  const auto t0 = clock.now_us();  // before scheduling: the deadlines count from there
   clock.schedule(30'000, [&] { fired.push_back(3); });
   clock.schedule(10'000, [&] { fired.push_back(1); });
   const auto cancelled = clock.schedule(20'000, [&] { fired.push_back(2); });
   EXPECT_TRUE(clock.cancel(cancelled));
   EXPECT_FALSE(clock.cancel(cancelled));
-  const auto t0 = clock.now_us();
   loop.run();  // returns when no timer is left
   EXPECT_EQ(fired, (std::vector<int>{1, 3}));
   EXPECT_GE(clock.now_us() - t0, 30'000);
@@ -84,7 +84,7 @@ class EdgeOverTcp : public ::testing::Test {
 protected:
   EventLoop loop;
   AsioClock clock{loop};
-  TcpServer server{loop};
+  TcpTransport server{loop};
   runtime::NoCompute compute;
   NullSink sink;
   std::unique_ptr<runtime::EdgeRuntime> rt;
@@ -94,7 +94,7 @@ protected:
   void SetUp() override {
     runtime::EdgeConfig c;
     c.name = "gw";
-    c.uplink_via_broker = true;
+    c.uplink = runtime::EdgeConfig::Uplink::own_broker;
     c.forward_interval_us = 100'000;
     c.telemetry_filter = "tb/+/+/telemetry";
     rt = std::make_unique<runtime::EdgeRuntime>(c, runtime::EdgePorts{clock, server, compute, sink});
@@ -169,9 +169,9 @@ TEST_F(EdgeOverTcp, APeerThatVanishesEndsItsSessionAndItsWillIsPublished) {
   EXPECT_EQ(rt->sessions_connected(), 1u);
 }
 
-TEST(TcpServer, ListeningOnABusyPortIsAClearError) {
+TEST(TcpTransport, ListeningOnABusyPortIsAClearError) {
   EventLoop loop;
-  TcpServer a(loop), b(loop);
+  TcpTransport a(loop), b(loop);
   struct Quiet final : runtime::TransportHandler {
     void on_open(runtime::ConnId) override {}
     void on_bytes(runtime::ConnId, std::span<const std::uint8_t>) override {}

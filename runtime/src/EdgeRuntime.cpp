@@ -27,7 +27,15 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
 }
 
 void EdgeRuntime::start() {
-  if (!config_.uplink_via_broker) uplink_ = ports_.transport.connect("cloud");
+  using Uplink = EdgeConfig::Uplink;
+  if (config_.uplink == Uplink::cloud_connection) uplink_ = ports_.transport.connect("cloud", *this);
+  if (config_.uplink == Uplink::external_broker) {
+    client_ = std::make_unique<mqtt::Client>(config_.uplink_client,
+                                             mqtt::ClientPorts{ports_.clock, ports_.transport, core::Rng(config_.seed).stream("uplink-client", config_.gateway_index)},
+                                             uplink_hooks_);
+    client_->subscribe(cloud_topic_ + "/#", 1);  // '#' also matches tb/cloud/<name> itself
+    client_->start();
+  }
   forward_timer_ = ports_.clock.schedule(config_.forward_interval_us, [this] { forward(); });
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
 }
@@ -64,7 +72,7 @@ void EdgeRuntime::on_connected(ConnId conn) {
 }
 
 void EdgeRuntime::on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) {
-  if (config_.uplink_via_broker && p.topic.starts_with(cloud_topic_)) {
+  if (config_.uplink == EdgeConfig::Uplink::own_broker && p.topic.starts_with(cloud_topic_)) {
     on_cloud_publish(p);
   } else if (twins_ && !p.topic.ends_with(twin_topic::telemetry) && twins_->on_device_publish(conn, p.topic, p.payload)) {
     // A twin answer: the twin relay took it.
@@ -236,10 +244,11 @@ void EdgeRuntime::flush_control() {
 }
 
 bool EdgeRuntime::send_up(std::string_view topic, std::span<const std::uint8_t> payload) {
-  if (config_.uplink_via_broker) {
+  if (config_.uplink == EdgeConfig::Uplink::own_broker) {
     broker_.publish(topic, payload, 0, false);
     return true;
   }
+  if (client_) return client_->connected() && client_->publish(topic, payload, 1);  // offline: the caller keeps it
   if (uplink_ == kNoConn) return false;
   mqtt::encode(mqtt::Publish{topic, payload, 0, false, false, 0}, out_);
   const SendStatus st = ports_.transport.send(uplink_, out_);

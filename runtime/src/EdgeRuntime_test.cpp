@@ -234,7 +234,7 @@ TEST_F(EdgeRuntimeTest, OnlyTopicsMatchingTheTelemetryFilterAreIngested) {
 }
 
 TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) {
-  config.uplink_via_broker = true;
+  config.uplink = EdgeConfig::Uplink::own_broker;
   SetUp();
   connect(0);
   connect(7);  // the "cloud": subscribes to the uplink, publishes rules

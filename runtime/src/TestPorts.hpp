@@ -17,7 +17,7 @@ struct RecordingTransport final : Transport {
   std::map<ConnId, Bytes> sent;
   std::vector<ConnId> closed;
   bool uplink_up = true;
-  ConnId connect(std::string_view endpoint) override { return endpoint == "cloud" ? 1000 : kNoConn; }
+  ConnId connect(std::string_view endpoint, TransportHandler&) override { return endpoint == "cloud" ? 1000 : kNoConn; }
   SendStatus send(ConnId conn, std::span<const std::uint8_t> b) override {
     if (conn == 1000 && !uplink_up) return SendStatus::unreachable;
     sent[conn].insert(sent[conn].end(), b.begin(), b.end());

@@ -34,7 +34,11 @@ void SimCompute::charge(double flops) {
 SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock)
     : gateway_(gateway), cloud_(cloud), links_(links), sink_(sink), clock_(clock), downlink_(std::make_unique<WireBatch>()) {}
 
-ConnId SimTransport::connect(std::string_view endpoint) { return endpoint == "cloud" ? kCloud : runtime::kNoConn; }
+ConnId SimTransport::connect(std::string_view endpoint, runtime::TransportHandler& handler) {
+  if (endpoint != "cloud") return runtime::kNoConn;
+  cloud_handler_ = &handler;
+  return kCloud;
+}
 
 void SimTransport::set_open(ConnId c, bool v) {
   if (c >= open_.size()) open_.resize(static_cast<std::size_t>(c) + 1, 0);
@@ -82,10 +86,10 @@ void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, r
   }
 }
 
-void SimTransport::deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us, runtime::TransportHandler& handler) {
+void SimTransport::deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us) {
   clock_.advance_to(arrival_us);
   clock_.timers().fire_due(clock_.now_us());
-  handler.on_bytes(kCloud, bytes);
+  if (cloud_handler_) cloud_handler_->on_bytes(kCloud, bytes);
 }
 
 std::unique_ptr<WireBatch> SimTransport::flush() {

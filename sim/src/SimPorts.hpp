@@ -75,14 +75,15 @@ class SimTransport final : public runtime::Transport {
 public:
   SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
 
-  runtime::ConnId connect(std::string_view endpoint) override;
+  /** @brief "cloud": the gateway's WAN connection, open at once; what the cloud sends goes to `handler`. */
+  runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   void close(runtime::ConnId conn) override;
 
   /** Hand every frame of a batch that arrived at `arrival_us` to `handler`, each at its own time, firing due timers first. */
   void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
-  /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to `handler`, firing due timers first. */
-  void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
+  /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to the cloud connection's handler, firing due timers first. */
+  void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us);
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
   std::unique_ptr<WireBatch> flush();
 
@@ -97,6 +98,7 @@ private:
   runtime::Sink& sink_;
   SimClock& clock_;
   std::vector<std::uint8_t> open_;  ///< per device connection
+  runtime::TransportHandler* cloud_handler_ = nullptr;
   std::unique_ptr<WireBatch> downlink_;
   std::uint32_t resets_ = 0;        ///< frames refused on closed connections since the last flush
 };

@@ -416,7 +416,7 @@ private:
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud:
-        n.transport->deliver_from_cloud(f.batch->bytes, arrival_us, *n.runtime);
+        n.transport->deliver_from_cloud(f.batch->bytes, arrival_us);
         return;
       case Hop::to_devices: break;
     }

@@ -25,6 +25,9 @@ check 2 "error: @F@: /name: expected a name usable as one MQTT topic level (no '
 check 2 "error: @F@: /listen/port: expected an integer in [0, 65535], got 70000" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 70000}}'
 check 2 "error: @F@: /telemetry_filter: expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got 'tb/#/x'" '{"format": "twinbench-edge/1", "name": "g", "telemetry_filter": "tb/#/x"}'
 check 2 "error: @F@: /mqtt/max_inflight: expected a positive integer, got 0" '{"format": "twinbench-edge/1", "name": "g", "mqtt": {"max_inflight": 0}}'
+check 2 "error: @F@: /uplink/broker: expected \"mqtt://host:port\", got 'tcp://x'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "tcp://x"}}'
+check 2 "error: @F@: /uplink/password: a password needs a username (MQTT 3.1.1 section 3.1.2.9)" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "password": "p"}}'
+check 2 "error: @F@: /uplink/clean_session: expected true or false, got \"no\"" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "clean_session": "no"}}'
 check 1 "twinbench-edge: cannot listen on 10.255.255.1:0: Cannot assign requested address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"host": "10.255.255.1", "port": 0}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
@@ -32,4 +35,4 @@ code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 9 bad configurations and usages refused with the right exit code and message"
+echo "ok: 12 bad configurations and usages refused with the right exit code and message"

@@ -17,6 +17,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
+#include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -44,9 +45,14 @@ struct EdgeConfig {
   std::size_t max_queued = 1000;            ///< broker: further QoS 1/2 messages held per session (oldest dropped)
   /// Topics whose PUBLISHes are telemetry records (a topic filter); every message is also routed to subscribers.
   std::string telemetry_filter = "#";
-  /// Where the uplink goes: false = a connection to the "cloud" endpoint (simulation); true = published on this
-  /// gateway's own broker (twinbench-edge), where cloud messages arrive on tb/cloud/<name>[/rules] too.
-  bool uplink_via_broker = false;
+  /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/rules]):
+  ///  - cloud_connection: a connection to the "cloud" endpoint carrying PUBLISH packets (simulation);
+  ///  - own_broker: published on this gateway's broker, for clients of it to take;
+  ///  - external_broker: QoS 1 through an MQTT client session (`uplink_client`) with another broker.
+  enum class Uplink : std::uint8_t { cloud_connection, own_broker, external_broker };
+  Uplink uplink = Uplink::cloud_connection;
+  mqtt::ClientConfig uplink_client;  ///< for external_broker
+  std::uint64_t seed = 1;            ///< the uplink client's reconnect jitter comes from it
   /// The device model's telemetry, one rule per record channel; empty = records are not checked.
   /// A record that breaks a rule is refused (counted, not forwarded); a NaN reading is a missing one.
   std::vector<ChannelRule> telemetry_model;
@@ -91,6 +97,8 @@ public:
   /** @brief Number of device sessions currently connected. */
   std::size_t sessions_connected() const { return broker_.connections(); }
   const mqtt::Broker& broker() const { return broker_; }
+  /** @brief The uplink's client session; nullptr unless the uplink is an external broker. */
+  const mqtt::Client* uplink_client() const { return client_.get(); }
   /** @brief The anomaly detector; nullptr without edge AI. */
   const AnomalyDetector* detector() const { return detector_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
@@ -120,6 +128,14 @@ private:
   EdgeConfig config_;
   EdgePorts ports_;
   mqtt::Broker broker_;
+  struct UplinkHooks final : mqtt::ClientHooks {
+    explicit UplinkHooks(EdgeRuntime& r) : rt(r) {}
+    void on_connected(bool) override {}
+    void on_connection_lost() override {}
+    void on_message(const mqtt::Publish& p) override { rt.on_cloud_publish(p); }
+    EdgeRuntime& rt;
+  } uplink_hooks_{*this};
+  std::unique_ptr<mqtt::Client> client_;
   ConnId uplink_ = kNoConn;
   std::string uplink_topic_;
   std::string cloud_topic_;

@@ -32,8 +32,13 @@ public:
 class Transport {
 public:
   virtual ~Transport() = default;
-  /** @brief Open an outgoing connection to a named endpoint ("cloud"); kNoConn if there is none. */
-  virtual ConnId connect(std::string_view endpoint) = 0;
+  /**
+   * @brief Open an outgoing connection to an endpoint ("cloud" in simulation, "host:port" on real
+   * sockets); kNoConn if there is no such endpoint. What happens on it goes to `handler`, not to the
+   * handler of accepted connections: on_open once it is established (a transport that connects at once
+   * may skip it), on_closed if it fails or ends.
+   */
+  virtual ConnId connect(std::string_view endpoint, TransportHandler& handler) = 0;
   /** @brief Queue bytes for `conn`. */
   virtual SendStatus send(ConnId conn, std::span<const std::uint8_t> bytes) = 0;
   /** @brief Close `conn` from our side; the peer learns it like a TCP reset. */

@@ -1,7 +1,8 @@
 #pragma once
-// Transport port on real TCP sockets: a listening socket whose connections get small dense ids (the
-// lowest free one), as the runtime indexes its state by connection id. Non-blocking throughout:
-// reads go to the handler as they arrive, sends queue behind the socket.
+// Transport port on real TCP sockets: connections accepted on a listening socket and connections made
+// to "host:port" endpoints, all with small dense ids (the lowest free one), as the runtime indexes its
+// state by connection id. Non-blocking throughout: reads go to the connection's handler as they
+// arrive, sends queue behind the socket.
 
 #include <cstdint>
 #include <map>
@@ -14,13 +15,13 @@
 
 namespace twinbench::hil {
 
-class TcpServer final : public runtime::Transport {
+class TcpTransport final : public runtime::Transport {
 public:
   /** Bytes queued for one connection beyond which it is closed as a consumer too slow to keep. */
   static constexpr std::size_t kMaxQueuedBytes = 16u << 20;
 
-  explicit TcpServer(EventLoop& loop);
-  ~TcpServer() override;
+  explicit TcpTransport(EventLoop& loop);
+  ~TcpTransport() override;
 
   /**
    * @brief Listen on `host`:`port` (0 = any free port) and report connections to `handler`.
@@ -28,8 +29,12 @@ public:
    */
   std::uint16_t listen(const std::string& host, std::uint16_t port, runtime::TransportHandler& handler);
 
-  /** @brief No outgoing connections: twinbench-edge's uplink goes through its own broker. */
-  runtime::ConnId connect(std::string_view endpoint) override;
+  /**
+   * @brief Connect to "host:port" or "mqtt://host:port" (host: a name or an IP address). Returns at
+   * once; `handler` hears on_open when the connection is up, on_closed if resolving or connecting fails.
+   * kNoConn for an endpoint that is not of that form.
+   */
+  runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   /** @brief Close after what was already sent has gone out (a refusing CONNACK must reach the client). */
   void close(runtime::ConnId conn) override;
@@ -38,7 +43,8 @@ public:
 
 private:
   struct Conn;
-  void accept();
+  void accept(runtime::TransportHandler& handler);
+  void opened(const std::shared_ptr<Conn>& c);
   void read(const std::shared_ptr<Conn>& c);
   void write(const std::shared_ptr<Conn>& c);
   /** The peer or the network ended `c`: forget it and tell the handler. */
@@ -46,9 +52,10 @@ private:
   runtime::ConnId allocate_id();
 
   struct Acceptor;
+  struct Resolver;
   EventLoop& loop_;
   std::unique_ptr<Acceptor> acceptor_;
-  runtime::TransportHandler* handler_ = nullptr;
+  std::unique_ptr<Resolver> resolver_;
   std::map<runtime::ConnId, std::shared_ptr<Conn>> conns_;
   std::set<runtime::ConnId> free_ids_;
   runtime::ConnId next_id_ = 0;
