@@ -137,6 +137,7 @@ private:
       case runtime::CloseReason::client_disconnect: return "DISCONNECT";
       case runtime::CloseReason::peer_closed: return "connection lost";
       case runtime::CloseReason::taken_over: return "client id connected again";
+      case runtime::CloseReason::gateway_shutdown: return "shutting down";
     }
     return "?";
   }

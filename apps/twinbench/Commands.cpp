@@ -191,6 +191,10 @@ void print_kpi_table(const json& s) {
   row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"].get<double>()) + " J/device/day");
   row("asset faults injected", std::to_string(s["faults"]["asset_faults_injected"].get<std::uint64_t>()));
   row("link outages", std::to_string(s["faults"]["link_outages"].get<std::uint64_t>()));
+  if (const auto& r = s["sessions"]["reconnects"]; r["count"].get<std::uint64_t>() > 0)
+    row("reconnects / p50 / p99", std::to_string(r["count"].get<std::uint64_t>()) + " / " + fmt("%.2f", r["p50_s"].get<double>()) + " / " +
+                                      fmt("%.2f", r["p99_s"].get<double>()) + " s (" + std::to_string(s["faults"]["gateway_reboots"].get<std::uint64_t>()) +
+                                      " gateway reboots)");
   if (const auto& d = s["detection"]; s["inference"]["windows_scored"].get<std::uint64_t>() > 0) {
     row("windows scored", std::to_string(s["inference"]["windows_scored"].get<std::uint64_t>()) + " (inference p99 " +
                               fmt("%.1f", s["inference"]["latency_ms"]["p99"].get<double>()) + " ms)");

@@ -61,6 +61,22 @@ void Collector::emit(const Event& e) {
       g.connacks += static_cast<std::uint64_t>(e.b);
       break;
     case EventKind::transport_reset: g.resets += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::devices_made:
+      g.generated += static_cast<std::uint64_t>(e.a);
+      g.kept_offline += static_cast<std::uint64_t>(e.b);
+      g.dropped_offline += static_cast<std::uint64_t>(e.c);
+      break;
+    case EventKind::devices_resent:
+      g.resent += static_cast<std::uint64_t>(e.a);
+      g.flushed += static_cast<std::uint64_t>(e.b);
+      break;
+    case EventKind::device_reconnected:
+      reconnect_us_.add(e.a);
+      reconnect_attempts_max_ = std::max(reconnect_attempts_max_, e.b);
+      break;
+    case EventKind::gateway_refused: g.refused_while_down += static_cast<std::uint64_t>(e.a); break;
+    case EventKind::gateway_down: ++g.reboots; break;
+    case EventKind::gateway_up: break;
     case EventKind::downlink_dropped: g.downlink_dropped += static_cast<std::uint64_t>(e.a); break;
     case EventKind::protocol_error: ++g.protocol_errors; break;
     case EventKind::session_opened:
@@ -69,7 +85,7 @@ void Collector::emit(const Event& e) {
       break;
     case EventKind::session_closed:
       ++g.sessions_closed;
-      if (e.a > 0 && e.a < 6) ++closed_by_reason_[e.a];
+      if (e.a > 0 && e.a < 7) ++closed_by_reason_[e.a];
       if (e.device < g.opened_at_us.size() && g.opened_at_us[e.device] >= 0) {
         connected_us_ += e.t_us - g.opened_at_us[e.device];
         g.opened_at_us[e.device] = -1;
@@ -96,6 +112,7 @@ void Collector::emit(const Event& e) {
       g.pending_at_end = static_cast<std::uint64_t>(e.a);
       g.cpu_busy_us = static_cast<std::uint64_t>(e.b);
       g.asset_wh = static_cast<std::uint64_t>(e.c);
+      g.qos1_pending = static_cast<std::uint64_t>(e.d);
       break;
     case EventKind::fault_energy: excess_wh_[{e.gateway, e.device}].emplace_back(e.t_us, static_cast<double>(e.a)); break;
     case EventKind::fault_onset: break;
@@ -141,11 +158,16 @@ json Collector::summary() const {
     t.pending_at_end += g.pending_at_end, t.link_outages += g.link_outages, t.downlink_dropped += g.downlink_dropped;
     t.cpu_busy_us += g.cpu_busy_us, cpu_busy_max_us = std::max(cpu_busy_max_us, g.cpu_busy_us);
     t.refused_by_model += g.refused_by_model, t.readings_missing += g.readings_missing, t.asset_wh += g.asset_wh;
+    t.generated += g.generated, t.dropped_offline += g.dropped_offline, t.kept_offline += g.kept_offline, t.resent += g.resent;
+    t.flushed += g.flushed, t.qos1_pending += g.qos1_pending, t.reboots += g.reboots, t.refused_while_down += g.refused_while_down;
     for (std::int64_t opened : g.opened_at_us)
       if (opened >= 0) connected_us += end_us - opened;  // still connected at the end
   }
-  const std::uint64_t generated = t.sent + t.dropped;
-  const std::int64_t in_flight = static_cast<std::int64_t>(t.sent - t.lost - t.received - t.resets);
+  // Every transmission (first sends, kept ones sent after a reconnect, DUP resends) was received, lost on
+  // the radio, refused, or is still on its way; duplicates count as received.
+  const std::uint64_t generated = t.generated;
+  const std::uint64_t sent = t.sent + t.flushed;
+  const std::int64_t in_flight = static_cast<std::int64_t>(sent + t.resent - t.lost - t.received - t.resets - t.refused_while_down);
   const double days = meta_.duration_s / 86400.0;
 
   json s;
@@ -156,9 +178,14 @@ json Collector::summary() const {
   s["fleet"] = {{"sites", meta_.sites}, {"gateways", gw_.size()}, {"devices", devices}};
   s["messages"] = {
       {"generated", generated},
-      {"sent", t.sent},
+      {"sent", sent},
       {"lost_radio", t.lost},
       {"dropped_link_down", t.dropped},
+      {"dropped_offline", t.dropped_offline},
+      {"kept_offline", t.kept_offline},
+      {"resent_after_reconnect", t.resent},
+      {"refused_gateway_down", t.refused_while_down},
+      {"qos1_held_at_end", t.qos1_pending},
       {"rejected_reset", t.resets},
       {"received", t.received},
       {"in_flight_at_end", in_flight},
@@ -180,7 +207,13 @@ json Collector::summary() const {
       {"closed_client_disconnect", closed_by_reason_[static_cast<int>(runtime::CloseReason::client_disconnect)]},
       {"closed_peer", closed_by_reason_[static_cast<int>(runtime::CloseReason::peer_closed)]},
       {"closed_taken_over", closed_by_reason_[static_cast<int>(runtime::CloseReason::taken_over)]},
+      {"closed_gateway_shutdown", closed_by_reason_[static_cast<int>(runtime::CloseReason::gateway_shutdown)]},
       {"connected_ratio", ratio(static_cast<double>(connected_us), static_cast<double>(devices) * static_cast<double>(end_us))},
+      {"reconnects", {{"count", reconnect_us_.count()},
+                      {"p50_s", round6(static_cast<double>(reconnect_us_.percentile(0.50)) * 1e-6)},
+                      {"p99_s", round6(static_cast<double>(reconnect_us_.percentile(0.99)) * 1e-6)},
+                      {"max_s", round6(static_cast<double>(reconnect_us_.max()) * 1e-6)},
+                      {"failed_attempts_max", reconnect_attempts_max_}}},
   };
   s["bytes"] = {{"device_mqtt", t.mqtt_bytes}, {"device_wire", t.wire_bytes}, {"uplink", t.uplink_bytes}, {"cloud_received", t.cloud_bytes}};
   s["uplink"] = {{"batches_sent", t.uplink_batches},     {"records_sent", t.uplink_records},
@@ -198,7 +231,7 @@ json Collector::summary() const {
   for (const Fault& f : faults_)
     if (f.mode >= 0 && static_cast<std::size_t>(f.mode) < meta_.fault_modes.size())
       by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]] = by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]].get<std::uint64_t>() + 1;
-  s["faults"] = {{"asset_faults_injected", faults_.size()}, {"by_mode", by_mode}, {"link_outages", t.link_outages}};
+  s["faults"] = {{"asset_faults_injected", faults_.size()}, {"by_mode", by_mode}, {"link_outages", t.link_outages}, {"gateway_reboots", t.reboots}};
   json ops = json::array();
   std::uint64_t twin_targets = 0, twin_succeeded = 0, twin_failed = 0;
   for (std::size_t k = 0; k < twin_ops_.size(); ++k) {
@@ -399,8 +432,8 @@ std::string Collector::messages_csv() const {
     const double mean_ms = g.received ? static_cast<double>(g.latency_sum_us) / static_cast<double>(g.received) / 1000.0 : 0.0;
     char mean[32];
     std::snprintf(mean, sizeof mean, "%.3f", mean_ms);
-    o << meta_.gateways[i].site << ',' << meta_.gateways[i].name << ',' << meta_.gateways[i].devices << ',' << g.sent + g.dropped << ','
-      << g.sent << ',' << g.lost << ',' << g.dropped << ',' << g.resets << ',' << g.received << ',' << mean << ',' << g.pubacks << ','
+    o << meta_.gateways[i].site << ',' << meta_.gateways[i].name << ',' << meta_.gateways[i].devices << ',' << g.generated << ','
+      << g.sent + g.flushed << ',' << g.lost << ',' << g.dropped << ',' << g.resets << ',' << g.received << ',' << mean << ',' << g.pubacks << ','
       << g.protocol_errors << ',' << g.sessions_opened << ',' << g.sessions_closed << ',' << g.mqtt_bytes << ',' << g.wire_bytes << ','
       << g.uplink_batches << ',' << g.uplink_bytes << ',' << g.uplink_records << ',' << g.uplink_dropped << ',' << g.cloud_records << ','
       << g.link_outages << '\n';

@@ -23,12 +23,14 @@ std::vector<Event> script() {
   return {
       {0, EventKind::session_opened, 0, 0, 60},
       {0, EventKind::session_opened, 0, 1, 60},
+      {10, EventKind::devices_made, 0, runtime::kNoConn, 4},
       {10, EventKind::devices_sent, 0, runtime::kNoConn, 4, 400, 560, 1000},
       {10, EventKind::devices_lost, 0, runtime::kNoConn, 1},
       {20, EventKind::telemetry, 0, 0, 100, 3000, 1},
       {30, EventKind::telemetry, 0, 1, 100, 5000, 1},
       {40, EventKind::telemetry, 0, 1, 100, 7000, 1},
       {50, EventKind::fault_onset, 1, 1, 0, 3600, 0},
+      {60, EventKind::devices_made, 1, runtime::kNoConn, 2},
       {60, EventKind::devices_dropped, 1, runtime::kNoConn, 2},
       {50'000'000, EventKind::session_closed, 0, 1, static_cast<std::int64_t>(runtime::CloseReason::keepalive_timeout)},
       {60'000'000, EventKind::uplink_sent, 0, runtime::kNoConn, 500, 3},
@@ -76,11 +78,43 @@ TEST(Collector, TraceHashSeesEveryFieldAndTheOrder) {
   EXPECT_EQ(h.size(), 16u);
   EXPECT_EQ(hash_of(base), h);
   auto changed = base;
-  changed[4].b += 1;  // one microsecond of latency
+  changed[5].b += 1;  // one microsecond of latency
   EXPECT_NE(hash_of(changed), h);
   auto swapped = base;
-  std::swap(swapped[4], swapped[5]);
+  std::swap(swapped[5], swapped[6]);
   EXPECT_NE(hash_of(swapped), h);
+}
+
+TEST(Collector, ReconnectsAndResentMessagesAreAccounted) {
+  Collector c(meta());
+  const std::vector<Event> events = {
+      {0, EventKind::devices_made, 0, runtime::kNoConn, 5, 2, 1},  // 5 made: 2 kept offline, 1 never sent
+      {0, EventKind::devices_sent, 0, runtime::kNoConn, 2, 0, 0, 0},
+      {0, EventKind::gateway_down, 0, runtime::kNoConn},
+      {1, EventKind::gateway_refused, 0, runtime::kNoConn, 1},  // one of the 2 sent hit the rebooting gateway
+      {2, EventKind::gateway_up, 0, runtime::kNoConn},
+      {3'000'000, EventKind::device_reconnected, 0, 0, 3'000'000, 2},
+      {4'000'000, EventKind::device_reconnected, 0, 1, 1'000'000, 0},
+      {4'000'000, EventKind::devices_resent, 0, runtime::kNoConn, 1, 2},  // the refused one again, and the 2 kept
+      {5'000'000, EventKind::telemetry, 0, 0, 100, 10, 1},
+      {5'000'000, EventKind::telemetry, 0, 0, 100, 10, 1},
+      {5'000'000, EventKind::telemetry, 0, 1, 100, 10, 1},
+      {5'000'000, EventKind::telemetry, 0, 1, 100, 10, 1},
+      {100'000'000, EventKind::run_end, 0, runtime::kNoConn, 0, 0, 0, 0},
+  };
+  for (const auto& e : events) c.emit(e);
+  const auto s = c.summary();
+  EXPECT_EQ(s["messages"]["generated"], 5);
+  EXPECT_EQ(s["messages"]["sent"], 4);  // 2 at once + 2 kept, sent after the reconnect
+  EXPECT_EQ(s["messages"]["resent_after_reconnect"], 1);
+  EXPECT_EQ(s["messages"]["refused_gateway_down"], 1);
+  EXPECT_EQ(s["messages"]["dropped_offline"], 1);
+  EXPECT_EQ(s["messages"]["kept_offline"], 2);
+  EXPECT_EQ(s["messages"]["in_flight_at_end"], 0);
+  EXPECT_EQ(s["sessions"]["reconnects"]["count"], 2);
+  EXPECT_DOUBLE_EQ(s["sessions"]["reconnects"]["max_s"].get<double>(), 3.0);
+  EXPECT_EQ(s["sessions"]["reconnects"]["failed_attempts_max"], 2);
+  EXPECT_EQ(s["faults"]["gateway_reboots"], 1);
 }
 
 TEST(Collector, MessagesCsvHasOneRowPerGateway) {

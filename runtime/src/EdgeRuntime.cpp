@@ -36,8 +36,21 @@ void EdgeRuntime::start() {
     client_->subscribe(cloud_topic_ + "/#", 1);  // '#' also matches tb/cloud/<name> itself
     client_->start();
   }
-  forward_timer_ = ports_.clock.schedule(config_.forward_interval_us, [this] { forward(); });
+  schedule_forward();
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
+}
+
+void EdgeRuntime::schedule_forward() {
+  forward_timer_ = ports_.clock.schedule(config_.forward_interval_us, [this] {
+    schedule_forward();
+    forward();
+  });
+}
+
+void EdgeRuntime::shutdown() {
+  forward();
+  flush_control();
+  broker_.close_all();
 }
 
 EdgeRuntime::~EdgeRuntime() {
@@ -171,7 +184,6 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
 }
 
 void EdgeRuntime::forward() {
-  forward_timer_ = ports_.clock.schedule(config_.forward_interval_us, [this] { forward(); });
   if (uplink_dropped_ > 0) {
     emit(EventKind::uplink_dropped, kNoConn, static_cast<std::int64_t>(uplink_dropped_));
     uplink_dropped_ = 0;

@@ -28,7 +28,13 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   assert(config_.record_channels.size() <= runtime::kMaxChannels);
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
-  connected_.assign(config_.devices, Link::down);
+  connected_.assign(config_.devices, Link::never);
+  attempt_.assign(config_.devices, 0);
+  retry_gen_.assign(config_.devices, 0);
+  unacked_.resize(config_.devices);
+  unacked_count_.assign(config_.devices, 0);
+  unacked_sent_.assign(config_.devices, 0);
+  stream_seed_ = rng.stream(stream_family + "/reconnect").next_u64();
   period_us_.assign(config_.devices, config_.period_us);
   gen_.assign(config_.devices, 0);
   std::vector<Due> due;
@@ -64,7 +70,10 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
 std::size_t FleetCore::bytes_per_device() const {
   // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: one float bias per channel;
   // the window scratch keeps one column per device of true values (double) and readings (float).
+  std::size_t kept = 0;
+  for (const auto& u : unacked_) kept += u.capacity();
   return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + sizeof(TimeUs) + sizeof(std::uint32_t) +
+         sizeof(std::uint8_t) + sizeof(std::uint32_t) + sizeof(std::vector<std::uint8_t>) + 2 * sizeof(std::uint16_t) + kept / config_.devices +
          12 * sizeof(double) +
          twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
          sizeof(std::uint32_t);
@@ -87,7 +96,88 @@ FleetCore::Ring* FleetCore::earliest() {
   return best;
 }
 
-TimeUs FleetCore::next_due_us() { return earliest()->due.front().t_us; }
+TimeUs FleetCore::next_due_us() {
+  const TimeUs report = earliest()->due.front().t_us;
+  return retries_.empty() ? report : std::min(report, retries_.begin()->t_us);
+}
+
+std::uint64_t FleetCore::qos1_pending() const {
+  std::uint64_t n = 0;
+  for (auto c : unacked_count_) n += c;
+  return n;
+}
+
+void FleetCore::schedule_retry(std::uint32_t device, TimeUs now_us) {
+  connected_[device] = Link::waiting;
+  // Jitter from a stream of its own per (device, attempt, time): reconnecting never shifts the sensor noise.
+  core::RngStream jitter(core::mix64(stream_seed_ ^ core::mix64(device) ^ (static_cast<std::uint64_t>(attempt_[device]) << 56) ^
+                                     static_cast<std::uint64_t>(now_us)));
+  const TimeUs delay = config_.reconnect.delay_us(attempt_[device], jitter);
+  if (attempt_[device] < 255) ++attempt_[device];
+  retries_.insert({now_us + delay, device, ++retry_gen_[device]});
+}
+
+void FleetCore::run_retries(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
+  while (!retries_.empty()) {
+    const Retry r = *retries_.begin();
+    if (r.t_us > until_us || (r.t_us == until_us && !inclusive)) break;
+    retries_.erase(retries_.begin());
+    if (r.gen != retry_gen_[r.device]) continue;  // superseded
+    const Link state = connected_[r.device];
+    if (state == Link::connecting || !link_up) {
+      schedule_retry(r.device, r.t_us);  // no CONNACK in time, or no way to send the CONNECT
+      continue;
+    }
+    if (state != Link::waiting) continue;
+    packet_.clear();
+    char id[24] = "d";
+    auto [end, ec] = std::to_chars(id + 1, id + sizeof(id), r.device);
+    runtime::mqtt::Connect c;
+    c.client_id = std::string_view(id, static_cast<std::size_t>(end - id));
+    c.keepalive_s = config_.keepalive_s;
+    runtime::mqtt::encode(c, packet_);
+    out.add(r.device, WireFrame::open, packet_, static_cast<std::uint32_t>(r.t_us - send_us));
+    out.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message);
+    connected_[r.device] = Link::connecting;
+    retries_.insert({r.t_us + config_.connack_timeout_us, r.device, ++retry_gen_[r.device]});
+  }
+}
+
+bool FleetCore::keep(std::uint32_t device, std::span<const std::uint8_t> publish, bool sent) {
+  auto& buf = unacked_[device];
+  bool dropped_unsent = false;
+  if (unacked_count_[device] >= config_.buffer_messages) {
+    // Drop the oldest: the packet at the front (fixed header byte, remaining length, rest).
+    std::size_t len = 0, shift = 0, i = 1;
+    for (; buf[i] & 0x80; ++i, shift += 7) len |= static_cast<std::size_t>(buf[i] & 0x7F) << shift;
+    len |= static_cast<std::size_t>(buf[i] & 0x7F) << shift;
+    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(i + 1 + len));
+    --unacked_count_[device];
+    if (unacked_sent_[device] > 0) --unacked_sent_[device];
+    else dropped_unsent = true;
+  }
+  buf.insert(buf.end(), publish.begin(), publish.end());
+  ++unacked_count_[device];
+  if (sent) unacked_sent_[device] = unacked_count_[device];
+  return !dropped_unsent;
+}
+
+bool FleetCore::acknowledge(std::uint32_t device, std::uint16_t id) {
+  auto& buf = unacked_[device];
+  std::size_t pos = 0;
+  for (std::uint16_t k = 0; k < unacked_count_[device]; ++k) {
+    const auto r = runtime::mqtt::decode(std::span(buf).subspan(pos));
+    const auto& p = std::get<runtime::mqtt::Publish>(r.packet);  // we wrote them
+    if (p.packet_id == id) {
+      buf.erase(buf.begin() + static_cast<std::ptrdiff_t>(pos), buf.begin() + static_cast<std::ptrdiff_t>(pos + r.consumed));
+      --unacked_count_[device];
+      if (k < unacked_sent_[device]) --unacked_sent_[device];
+      return true;
+    }
+    pos += r.consumed;
+  }
+  return false;
+}
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
   WindowStats st;
@@ -97,6 +187,7 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
   // A device comes due at most once per call (the window's physics and readings have one column per
   // device): a device whose period is shorter than the window ends the call at its next report.
   TimeUs repeat_us = std::numeric_limits<TimeUs>::max();
+  run_retries(send_us, until_us, inclusive, link_up, out);
   for (;;) {
     Ring& ring = *earliest();
     const Due d = ring.due.front();
@@ -106,8 +197,15 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
     ring.due.push_back({d.t_us + ring.period_us, d.device, d.gen});
     repeat_us = std::min(repeat_us, d.t_us + ring.period_us);
     ++seq_[d.device];
+    ++st.generated;
+    const Link state = connected_[d.device];
+    const bool offline = state == Link::waiting || state == Link::connecting;
     if (!link_up) {
       ++st.dropped;
+      continue;
+    }
+    if (offline && config_.qos == 0) {
+      ++st.dropped_offline;
       continue;
     }
     idx_.push_back(d.device);
@@ -147,7 +245,7 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
                               WindowStats& st) {
   packet_.clear();
   std::uint8_t flags = WireFrame::none;
-  if (connected_[device] == Link::down) {
+  if (connected_[device] == Link::never) {
     // A new connection: CONNECT goes first, the telemetry right behind it (no wait for CONNACK).
     char id[24] = "d";
     auto [end, ec] = std::to_chars(id + 1, id + sizeof(id), device);
@@ -171,7 +269,16 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
   const std::uint32_t topic_begin = device == 0 ? 0 : topic_end_[device - 1];
   const std::string_view topic(topics_.data() + topic_begin, topic_end_[device] - topic_begin);
   const auto packet_id = static_cast<std::uint16_t>(config_.qos ? seq_[device] % 65535 + 1 : 0);
+  const std::size_t publish_at = packet_.size();
   runtime::mqtt::encode(runtime::mqtt::Publish{topic, record_span, config_.qos, false, false, packet_id}, packet_);
+  if (config_.qos > 0) {
+    const bool online = connected_[device] == Link::up;
+    if (!keep(device, std::span(packet_).subspan(publish_at), online)) ++st.dropped_offline;
+    if (!online) {  // kept for after the reconnect
+      ++st.buffered;
+      return;
+    }
+  }
 
   const double wire = static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message;
   ++st.messages;
@@ -191,7 +298,12 @@ AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& repli
   for (const WireFrame& f : in.frames) {
     if (f.conn >= config_.devices) continue;
     if (f.flags & WireFrame::close) {
-      connected_[f.conn] = Link::down;
+      // The gateway closed the connection, or refused the CONNECT: try again after a backoff.
+      if (connected_[f.conn] == Link::up) {
+        lost_at_.emplace(f.conn, now_us);
+        attempt_[f.conn] = 0;
+      }
+      schedule_retry(f.conn, now_us);
       ++st.resets;
       continue;
     }
@@ -201,9 +313,13 @@ AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& repli
       if (r.status != runtime::mqtt::DecodeStatus::ok)
         throw std::logic_error("gateway sent device " + std::to_string(f.conn) + " a malformed packet (" +
                                std::string(runtime::mqtt::to_string(r.status)) + ")");
-      if (std::holds_alternative<runtime::mqtt::Puback>(r.packet)) ++st.pubacks;
-      else if (std::holds_alternative<runtime::mqtt::Connack>(r.packet)) ++st.connacks;
-      else if (const auto* p = std::get_if<runtime::mqtt::Publish>(&r.packet)) {
+      if (const auto* ack = std::get_if<runtime::mqtt::Puback>(&r.packet)) {
+        acknowledge(f.conn, ack->packet_id);
+        ++st.pubacks;
+      } else if (std::holds_alternative<runtime::mqtt::Connack>(r.packet)) {
+        ++st.connacks;
+        if (connected_[f.conn] == Link::connecting) reconnected(f.conn, now_us, replies, st);
+      } else if (const auto* p = std::get_if<runtime::mqtt::Publish>(&r.packet)) {
         on_twin_message(f.conn, p->topic, p->payload, now_us, replies);
         ++st.twin_messages;
       }
@@ -211,6 +327,29 @@ AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& repli
     }
   }
   return st;
+}
+
+void FleetCore::reconnected(std::uint32_t device, TimeUs now_us, WireBatch& replies, AckStats& st) {
+  connected_[device] = Link::up;
+  ++retry_gen_[device];  // the CONNACK deadline is void
+  if (auto it = lost_at_.find(device); it != lost_at_.end()) {
+    reconnects_done_.push_back({device, now_us - it->second, attempt_[device] > 0 ? attempt_[device] - 1u : 0u});
+    lost_at_.erase(it);
+  }
+  attempt_[device] = 0;
+  if (unacked_count_[device] == 0) return;
+  // MQTT-4.4.0-1: what was sent and not acknowledged goes again with DUP, then what was made offline.
+  auto& buf = unacked_[device];
+  std::size_t pos = 0;
+  for (std::uint16_t k = 0; k < unacked_sent_[device]; ++k) {
+    buf[pos] |= 0x08;
+    pos += runtime::mqtt::decode(std::span(buf).subspan(pos)).consumed;
+  }
+  st.resent += unacked_sent_[device];
+  st.flushed += unacked_count_[device] - unacked_sent_[device];
+  unacked_sent_[device] = unacked_count_[device];
+  replies.add(device, WireFrame::none, buf);
+  replies.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(buf.size()) + unacked_count_[device] * config_.overhead_bytes_per_message);
 }
 
 void FleetCore::track_fault_energy(std::uint32_t device, double onset_s) {

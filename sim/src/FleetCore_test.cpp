@@ -18,8 +18,9 @@ using runtime::TimeUs;
 
 constexpr TimeUs kPeriod = 1'000'000;
 
-FleetCore make_fleet(std::uint32_t n, double loss = 0, std::uint64_t seed = 5) {
+FleetCore make_fleet(std::uint32_t n, double loss = 0, std::uint64_t seed = 5, runtime::mqtt::Backoff reconnect = {}) {
   FleetConfig c;
+  c.reconnect = reconnect;
   c.topic_prefix = "tb/gw";
   c.devices = n;
   c.period_us = kPeriod;
@@ -126,6 +127,101 @@ TEST(FleetCore, AResetMakesTheDeviceReconnectAndAcksAreCounted) {
   for (const auto& fr : second.frames) flags[fr.conn] = fr.flags;
   EXPECT_EQ(flags[0], WireFrame::none);
   EXPECT_EQ(flags[2], WireFrame::open);
+}
+
+TEST(FleetCore, AfterAResetADeviceBacksOffReconnectsAndResendsWhatWasNotAcknowledged) {
+  FleetCore f = make_fleet(3, 0, 5, runtime::mqtt::Backoff{2'000'000, 8'000'000});
+  WireBatch first;
+  f.produce(f.next_due_us(), kPeriod, false, true, first);  // everyone connects and sends seq 1
+  WireBatch down, replies;
+  std::vector<std::uint8_t> ack;
+  mqtt::encode(mqtt::Puback{2}, ack);  // seq 1 is packet id 2
+  down.add(0, WireFrame::none, ack);
+  down.add(1, WireFrame::none, ack);
+  down.add(2, WireFrame::close, {});  // device 2's connection is gone, its seq 1 unacknowledged
+  f.consume(down, kPeriod, replies);
+  EXPECT_EQ(f.qos1_pending(), 1u);
+
+  // It waits 1-2 s (half to all of the first backoff step), keeping what it makes meanwhile.
+  std::vector<std::pair<TimeUs, std::vector<mqtt::Packet>>> from2;
+  std::uint32_t kept = 0;
+  for (TimeUs end = 2 * kPeriod; end <= 4 * kPeriod; end += kPeriod) {
+    WireBatch b;
+    while (f.next_due_us() < end) {
+      const TimeUs send = f.next_due_us();
+      kept += f.produce(send, end, false, true, b).buffered;
+    }
+    for (const auto& fr : b.frames)
+      if (fr.conn == 2) {
+        EXPECT_EQ(fr.flags, WireFrame::open);
+        from2.emplace_back(end - kPeriod, packets(b, fr));
+      }
+  }
+  ASSERT_EQ(from2.size(), 1u);  // one attempt, CONNECT alone
+  ASSERT_EQ(from2[0].second.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<mqtt::Connect>(from2[0].second[0]));
+  EXPECT_GE(kept, 1u);
+
+  // CONNACK: seq 1 goes again with DUP, then the kept ones.
+  WireBatch connack, again;
+  std::vector<std::uint8_t> ca;
+  mqtt::encode(mqtt::Connack{}, ca);
+  connack.add(2, WireFrame::none, ca);
+  const AckStats a = f.consume(connack, 4 * kPeriod, again);
+  EXPECT_EQ(a.resent, 1u);
+  EXPECT_EQ(a.flushed, kept);
+  ASSERT_EQ(again.frames.size(), 1u);
+  const auto resent = packets(again, again.frames[0]);
+  ASSERT_EQ(resent.size(), 1u + kept);
+  EXPECT_TRUE(std::get<mqtt::Publish>(resent[0]).dup);
+  EXPECT_EQ(std::get<mqtt::Publish>(resent[0]).packet_id, 2);
+  EXPECT_FALSE(std::get<mqtt::Publish>(resent[1]).dup);
+  const auto reconnects = f.take_reconnects();
+  ASSERT_EQ(reconnects.size(), 1u);
+  EXPECT_EQ(reconnects[0].device, 2u);
+  EXPECT_EQ(reconnects[0].took_us, 3 * kPeriod);
+  EXPECT_EQ(reconnects[0].failed_attempts, 0u);
+
+  // Acknowledged, they are forgotten (devices 0 and 1 hold their own unacknowledged reports).
+  const auto pending_before = f.qos1_pending();
+  WireBatch acks, none;
+  std::vector<std::uint8_t> all;
+  for (const auto& p : resent) mqtt::encode(mqtt::Puback{std::get<mqtt::Publish>(p).packet_id}, all);
+  acks.add(2, WireFrame::none, all);
+  f.consume(acks, 4 * kPeriod, none);
+  EXPECT_EQ(f.qos1_pending(), pending_before - resent.size());
+}
+
+TEST(FleetCore, RefusedAttemptsBackOffFurtherAndAFullBufferDropsItsOldest) {
+  FleetCore f = make_fleet(1, 0, 5, runtime::mqtt::Backoff{1'000'000, 4'000'000});
+  WireBatch b;
+  f.produce(f.next_due_us(), kPeriod, false, true, b);
+  std::vector<TimeUs> attempts;
+  std::uint32_t dropped = 0;
+  TimeUs now = kPeriod;
+  WireBatch close, ignored;
+  close.add(0, WireFrame::close, {});
+  f.consume(close, now, ignored);  // lost
+  while (now < 60 * kPeriod) {
+    WireBatch out;
+    const TimeUs send = f.next_due_us();
+    const WindowStats st = f.produce(send, send + 1, true, true, out);
+    dropped += st.dropped_offline;
+    now = send;
+    for (const auto& fr : out.frames) {
+      attempts.push_back(send + fr.delay_us);
+      f.consume(close, send + fr.delay_us, ignored);  // every attempt refused (the gateway is down)
+    }
+  }
+  ASSERT_GE(attempts.size(), 5u);
+  for (std::size_t i = 1; i < attempts.size(); ++i) {
+    const TimeUs gap = attempts[i] - attempts[i - 1];
+    const TimeUs cap = std::min<TimeUs>(TimeUs{1'000'000} << std::min<std::size_t>(i, 8), 4'000'000);
+    EXPECT_GE(gap, cap / 2) << i;
+    EXPECT_LE(gap, cap) << i;
+  }
+  EXPECT_EQ(f.qos1_pending(), 16u);  // the buffer's size
+  EXPECT_GT(dropped, 30u);           // ~59 reports made offline, 16 kept (one of them sent before the loss)
 }
 
 TEST(FleetCore, SameSeedSameBytesOtherSeedOtherBytes) {

@@ -174,11 +174,18 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     s.ambient.amplitude_c = a->non_negative_or("amplitude_c", s.ambient.amplitude_c);
   }
   if (auto d = o.optional_object("device")) {
-    d->allow({"period_s", "qos", "keepalive_s"});
+    d->allow({"period_s", "qos", "keepalive_s", "reconnect", "buffer_messages"});
     s.device.period_s = d->positive_or("period_s", s.device.period_s);
     if (s.device.period_s < 0.001) d->fail("period_s", "expected a period of at least 0.001 s, got " + std::to_string(s.device.period_s));
     s.device.qos = static_cast<std::uint8_t>(d->integer_or("qos", 0, 1, s.device.qos));
     s.device.keepalive_s = static_cast<std::uint16_t>(d->integer_or("keepalive_s", 0, 65535, s.device.keepalive_s));
+    s.device.buffer_messages = static_cast<std::uint16_t>(d->integer_or("buffer_messages", 1, 65535, s.device.buffer_messages));
+    if (auto r = d->optional_object("reconnect")) {
+      r->allow({"initial_s", "max_s"});
+      s.device.reconnect_initial_s = r->positive_or("initial_s", s.device.reconnect_initial_s);
+      s.device.reconnect_max_s = r->positive_or("max_s", s.device.reconnect_max_s);
+      if (s.device.reconnect_max_s < s.device.reconnect_initial_s) r->fail("max_s", "expected at least initial_s");
+    }
     // Devices keep their session alive by publishing; they send no PINGREQ in between (yet). The gateway
     // drops a session silent for 1.5 x keepalive, so a longer period would reconnect on every message.
     if (s.device.keepalive_s > 0 && s.device.period_s > s.device.keepalive_s) {
@@ -239,8 +246,16 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     f.site = site_index(sc, o, "site");
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
     sc.link_faults.push_back(f);
+  } else if (kind == "gateway_reboot") {
+    o.allow({"kind", "at_s", "duration_s", "site", "gateway"});
+    GatewayReboot f;
+    f.at_s = o.non_negative_or("at_s", 0);
+    f.duration_s = o.positive("duration_s");
+    f.site = site_index(sc, o, "site");
+    if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
+    sc.gateway_reboots.push_back(f);
   } else {
-    o.fail("kind", "unknown fault kind '" + kind + "' (expected one of: asset, link_down)");
+    o.fail("kind", "unknown fault kind '" + kind + "' (expected one of: asset, link_down, gateway_reboot)");
   }
 }
 

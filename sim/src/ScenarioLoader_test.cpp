@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"fault_missing_fraction", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "valve_leak"}, {"ramp_s", 1}}}; },
                 "scenario.json: /faults/0: missing required key 'fraction'"},
         BadCase{"fault_unknown_kind", [](json& j) { j["faults"] = {{{"kind", "meteor"}}}; },
-                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down)"},
+                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down, gateway_reboot)"},
         BadCase{"assertion_without_bounds", [](json& j) { j["assertions"] = {{{"kpi", "/messages/received"}}}; },
                 "scenario.json: /assertions/0/min: an assertion needs \"min\", \"max\" or both"},
         BadCase{"assertion_not_a_pointer", [](json& j) { j["assertions"] = {{{"kpi", "latency"}, {"max", 1}}}; },

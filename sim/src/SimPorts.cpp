@@ -67,6 +67,21 @@ void SimTransport::close(ConnId conn) {
   downlink_->wire_bytes += 40;
 }
 
+std::uint32_t SimTransport::refuse(const WireBatch& batch) {
+  std::uint32_t publishes = 0;
+  for (const WireFrame& f : batch.frames) {
+    downlink_->add(f.conn, WireFrame::close, {});
+    downlink_->wire_bytes += 40;
+    for (auto bytes = batch.bytes_of(f); !bytes.empty();) {
+      const auto r = runtime::mqtt::decode(bytes);
+      if (r.status != runtime::mqtt::DecodeStatus::ok) break;
+      publishes += std::holds_alternative<runtime::mqtt::Publish>(r.packet);
+      bytes = bytes.subspan(r.consumed);
+    }
+  }
+  return publishes;
+}
+
 void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler) {
   for (const WireFrame& f : batch.frames) {
     clock_.advance_to(arrival_us + f.delay_us);

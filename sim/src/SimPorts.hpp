@@ -84,6 +84,8 @@ public:
   void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
   /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to the cloud connection's handler, firing due timers first. */
   void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us);
+  /** A gateway that is down answers every frame of a batch with a reset; returns the PUBLISH packets they held. */
+  std::uint32_t refuse(const WireBatch& batch);
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
   std::unique_ptr<WireBatch> flush();
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -67,7 +68,10 @@ struct GatewayNode {
   std::unique_ptr<SimClock> clock;
   std::unique_ptr<SimTransport> transport;
   std::unique_ptr<SimCompute> compute;
-  std::unique_ptr<runtime::EdgeRuntime> runtime;
+  std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
+  runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
+  std::vector<std::pair<TimeUs, TimeUs>> reboots;  ///< (down, up), in time order from next_reboot on
+  std::size_t next_reboot = 0;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
   std::vector<InFlight> in_flight;
   std::deque<Arrived> backlog;
@@ -92,6 +96,7 @@ public:
     build_nodes();
     schedule_asset_faults();
     schedule_link_faults();
+    schedule_reboots();
     schedule_cloud_operations();
     schedule_progress();
     spawn_actors();
@@ -147,6 +152,8 @@ private:
       fc.overhead_bytes_per_message = site.link.overhead_bytes_per_message;
       fc.energy_nj_per_bit = site.link.energy_nj_per_bit;
       fc.energy_nj_per_message = site.link.energy_nj_per_message;
+      fc.reconnect = {std::max<TimeUs>(1, to_us(site.device.reconnect_initial_s)), std::max<TimeUs>(1, to_us(site.device.reconnect_max_s))};
+      fc.buffer_messages = site.device.buffer_messages;
       for (const ChannelBinding& b : site.telemetry) fc.record_channels.push_back(b.physics);
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
@@ -182,8 +189,36 @@ private:
         ec.scorer = ai->scorer;
         ec.rules = ai->rules;
       }
-      n->runtime = std::make_unique<runtime::EdgeRuntime>(ec, runtime::EdgePorts{*n->clock, *n->transport, *n->compute, sink_});
+      n->edge_config = std::move(ec);
+      start_runtime(*n);
     }
+  }
+
+  void start_runtime(GatewayNode& n) {
+    n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_});
+  }
+
+  /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */
+  void reboot_step(GatewayNode& n) {
+    if (n.next_reboot >= n.reboots.size()) return;
+    const auto [down_us, up_us] = n.reboots[n.next_reboot];
+    const TimeUs now = n.clock->now_us();
+    if (n.runtime && now >= down_us) {
+      n.runtime->shutdown();
+      n.runtime.reset();
+      sink_.emit({now, EventKind::gateway_down, n.index, runtime::kNoConn, 0, 0, 0, 0});
+    }
+    if (!n.runtime && now >= up_us) {
+      start_runtime(n);
+      n.runtime->start();
+      ++n.next_reboot;
+      sink_.emit({now, EventKind::gateway_up, n.index, runtime::kNoConn, 0, 0, 0, 0});
+    }
+  }
+
+  TimeUs next_reboot_step(const GatewayNode& n) const {
+    if (n.next_reboot >= n.reboots.size()) return std::numeric_limits<TimeUs>::max();
+    return n.runtime ? n.reboots[n.next_reboot].first : n.reboots[n.next_reboot].second;
   }
 
   void at(double t_s, std::function<void()> fire) { timeline_.push_back({to_us(t_s), timeline_.size(), std::move(fire)}); }
@@ -232,6 +267,15 @@ private:
       at(f.at_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, true); });
       at(f.at_s + f.duration_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, false); });
     }
+  }
+
+  void schedule_reboots() {
+    const auto refs = sc_.gateways();
+    for (const GatewayReboot& r : sc_.gateway_reboots)
+      for (auto& n : nodes_)
+        if (n->site == &sc_.sites[r.site] && (!r.gateway || refs[n->index].index_in_site == *r.gateway))
+          n->reboots.emplace_back(to_us(r.at_s), to_us(r.at_s + r.duration_s));
+    for (auto& n : nodes_) std::sort(n->reboots.begin(), n->reboots.end());
   }
 
   /** Each gateway in scope gets a twin operation for all its devices, or new alert rules, as one message from the cloud. */
@@ -366,6 +410,7 @@ private:
     for (;;) {
       n.clock->advance_to(now_us());  // SimGrid's time moved only if we waited
       n.clock->timers().fire_due(n.clock->now_us());
+      reboot_step(n);
       if (auto down = n.transport->flush()) send(n, std::move(down), Hop::to_devices);
       const TimeUs now = now_us();
       if (now >= end_us()) break;
@@ -384,6 +429,7 @@ private:
       TimeUs until = std::min(end_us(), n.fleet->next_due_us());
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
       if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
+      until = std::min(until, next_reboot_step(n));
       if (behind) until = std::min(until, n.clock->now_us());
       if (until > now) {
         // ... unless a batch in flight arrives first.
@@ -403,8 +449,9 @@ private:
       }
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
-    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, static_cast<std::int64_t>(n.runtime->records_pending()),
-                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), std::llround(n.asset_kwh * 1000), 0});
+    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, n.runtime ? static_cast<std::int64_t>(n.runtime->records_pending()) : 0,
+                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), std::llround(n.asset_kwh * 1000),
+                static_cast<std::int64_t>(n.fleet->qos1_pending())});
   }
 
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
@@ -412,17 +459,21 @@ private:
     n.clock->advance_to(now_us());
     switch (f.hop) {
       case Hop::to_gateway:
-        n.transport->deliver(*f.batch, arrival_us, *n.runtime);
+        if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime);
+        else sink_.emit({now_us(), EventKind::gateway_refused, n.index, runtime::kNoConn, n.transport->refuse(*f.batch), 0, 0, 0});
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud:
-        n.transport->deliver_from_cloud(f.batch->bytes, arrival_us);
+        if (n.runtime) n.transport->deliver_from_cloud(f.batch->bytes, arrival_us);  // a rebooting gateway loses it
         return;
       case Hop::to_devices: break;
     }
     auto replies = n.uplink_pool.take();
     const AckStats a = n.fleet->consume(*f.batch, now_us(), *replies);
     if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
+    if (a.resent + a.flushed > 0) sink_.emit({now_us(), EventKind::devices_resent, n.index, runtime::kNoConn, a.resent, a.flushed, 0, 0});
+    for (const FleetCore::Reconnect& r : n.fleet->take_reconnects())
+      sink_.emit({now_us(), EventKind::device_reconnected, n.index, r.device, r.took_us, r.failed_attempts, 0, 0});
     // The devices answer twin messages at once; with the access link down the answers are lost (the
     // gateway sends the desired values again when the device reconnects).
     if (replies->empty() || !n.links.access_up) n.uplink_pool.give(std::move(replies));
@@ -437,6 +488,8 @@ private:
     auto out = n.uplink_pool.take();
     const WindowStats st = n.fleet->produce(send_us, until_us, window_us == 0, n.links.access_up, *out);
     const TimeUs t = now_us();
+    if (st.generated > 0)
+      sink_.emit({t, EventKind::devices_made, n.index, runtime::kNoConn, st.generated, st.buffered, st.dropped_offline, 0});
     if (st.messages > 0)
       sink_.emit({t, EventKind::devices_sent, n.index, runtime::kNoConn, st.messages, static_cast<std::int64_t>(st.mqtt_bytes),
                   static_cast<std::int64_t>(st.wire_bytes), static_cast<std::int64_t>(st.energy_nj + 0.5)});

@@ -387,6 +387,11 @@ void Broker::send(ConnId conn) {
   out_.clear();
 }
 
+void Broker::close_all() {
+  for (ConnId conn = 0; conn < connections_.size(); ++conn)
+    if (connections_[conn].state != Connection::State::closed) end_connection(conn, connections_[conn], CloseReason::gateway_shutdown, true);
+}
+
 void Broker::sweep() {
   const TimeUs now = ports_.clock.now_us();
   for (ConnId conn = 0; conn < connections_.size(); ++conn) {

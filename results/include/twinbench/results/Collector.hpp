@@ -66,6 +66,8 @@ private:
     std::uint64_t sessions_opened = 0, sessions_closed = 0, uplink_batches = 0, uplink_bytes = 0, uplink_records = 0;
     std::uint64_t uplink_deferrals = 0, uplink_dropped = 0, cloud_bytes = 0, cloud_records = 0, pending_at_end = 0;
     std::uint64_t link_outages = 0, downlink_dropped = 0, cpu_busy_us = 0, refused_by_model = 0, readings_missing = 0, asset_wh = 0;
+    std::uint64_t generated = 0, dropped_offline = 0, kept_offline = 0, resent = 0, flushed = 0, qos1_pending = 0;
+    std::uint64_t reboots = 0, refused_while_down = 0;
     __int128 latency_sum_us = 0;
     std::vector<std::int64_t> opened_at_us;  ///< per device: -1 when not connected
   };
@@ -84,7 +86,9 @@ private:
   RunMeta meta_;
   std::vector<PerGateway> gw_;
   Histogram latency_us_;
-  std::uint64_t closed_by_reason_[6] = {};
+  Histogram reconnect_us_;  ///< lost connection -> CONNACK, per reconnect
+  std::int64_t reconnect_attempts_max_ = 0;
+  std::uint64_t closed_by_reason_[7] = {};
   std::int64_t connected_us_ = 0;  ///< device-microseconds connected, closed sessions only
   std::int64_t last_t_us_ = 0;
   std::vector<Fault> faults_;

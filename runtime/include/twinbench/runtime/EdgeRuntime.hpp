@@ -87,6 +87,8 @@ public:
 
   /** @brief Open the cloud uplink and start the periodic timers. */
   void start();
+  /** @brief Stop as for a reboot: what is buffered goes up now, then every device connection is closed. */
+  void shutdown();
 
   void on_open(ConnId conn) override;
   void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) override;
@@ -120,6 +122,8 @@ private:
   /** Twin results or alerts are waiting: they go up within control_delay_us. */
   void control_ready();
   void on_alert(const AlertChange& a);
+  void schedule_forward();
+  /** Send what the uplink buffer holds (and report what was refused or dropped since the last time). */
   void forward();
   void flush_control();
   void sweep_sessions();

@@ -5,12 +5,20 @@
 // the simulated firmware acknowledges desired properties and runs commands; `reportingPeriod` and
 // `setReportingPeriod` change the device's period. No SimGrid here: the actor that owns a FleetCore only
 // moves its batches across the simulated network, so this part is unit-tested and benchmarked alone.
+//
+// The devices' MQTT sessions: a device connects with its first report (CONNECT and PUBLISH together).
+// When the gateway closes or refuses its connection it reconnects after an exponential backoff with
+// jitter (mqtt::Backoff, the client session's), sending CONNECT alone and waiting for CONNACK (or a
+// timeout). QoS 1 messages stay in the device's buffer until their PUBACK: those sent and not
+// acknowledged are sent again with DUP after a reconnect, those made while offline follow them; a full
+// buffer drops its oldest. QoS 0 reports made while offline are dropped.
 
 #include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <utility>
 #include <span>
 #include <string>
@@ -18,6 +26,7 @@
 #include <vector>
 
 #include "twinbench/core/Random.hpp"
+#include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/sim/Wire.hpp"
 #include "twinbench/twins/Compressor.hpp"
@@ -41,15 +50,21 @@ struct FleetConfig {
   double overhead_bytes_per_message = 0;
   double energy_nj_per_bit = 0;
   double energy_nj_per_message = 0;
+  runtime::mqtt::Backoff reconnect;  ///< after the gateway closed or refused a connection
+  runtime::TimeUs connack_timeout_us = 10'000'000;
+  std::uint16_t buffer_messages = 16;  ///< QoS 1 messages a device keeps until acknowledged; the oldest go first
   /// Record layout: the physics channel of each record position (from the twin's telemetry binding);
   /// empty = every physics channel, in Channel order.
   std::vector<twins::Channel> record_channels;
 };
 
 struct WindowStats {
+  std::uint32_t generated = 0; ///< reports made
   std::uint32_t messages = 0;  ///< handed to the radio
   std::uint32_t lost = 0;      ///< of those, not delivered (loss probability)
   std::uint32_t dropped = 0;   ///< not sent: the access link was down
+  std::uint32_t dropped_offline = 0;  ///< never sent: QoS 0 made without a connection, or QoS 1 pushed out of a full buffer
+  std::uint32_t buffered = 0;  ///< QoS 1 reports kept for later: the device had no connection
   std::uint64_t mqtt_bytes = 0, wire_bytes = 0;
   double energy_nj = 0;
   double asset_kwh = 0;  ///< what the compressors sampled in this window drew over their period (true power)
@@ -66,6 +81,8 @@ struct EnergyReport {
 
 struct AckStats {
   std::uint32_t pubacks = 0, connacks = 0, resets = 0;
+  std::uint32_t resent = 0;    ///< QoS 1 messages sent again (DUP) after a reconnect
+  std::uint32_t flushed = 0;   ///< QoS 1 messages made while offline, sent after a reconnect
   std::uint32_t twin_messages = 0;  ///< desired properties and commands handled (each answered)
 };
 
@@ -98,6 +115,15 @@ public:
   void track_fault_energy(std::uint32_t device, double onset_s);
   /** @brief Excess-energy reports since the last call. */
   std::vector<EnergyReport> take_energy_reports() { return std::exchange(energy_reports_, {}); }
+  /** @brief Reconnections since the last call: device, microseconds from the lost connection to CONNACK, attempts that failed first. */
+  struct Reconnect {
+    std::uint32_t device;
+    runtime::TimeUs took_us;
+    std::uint32_t failed_attempts;
+  };
+  std::vector<Reconnect> take_reconnects() { return std::exchange(reconnects_done_, {}); }
+  /** @brief QoS 1 messages the devices still hold (unacknowledged or never sent). */
+  std::uint64_t qos1_pending() const;
   /** @brief Device's current reporting period. */
   runtime::TimeUs period_us(std::uint32_t device) const { return period_us_[device]; }
 
@@ -117,7 +143,26 @@ private:
     runtime::TimeUs period_us;
     std::deque<Due> due;
   };
-  enum class Link : std::uint8_t { down, up };  // device's view of its MQTT connection
+  // The device's view of its MQTT connection: never connected; up; waiting for its reconnect timer;
+  // CONNECT sent, no CONNACK yet.
+  enum class Link : std::uint8_t { never, up, waiting, connecting };
+  /** A reconnect timer: the device's next attempt (waiting) or its CONNACK deadline (connecting). */
+  struct Retry {
+    runtime::TimeUs t_us;
+    std::uint32_t device;
+    std::uint32_t gen;  ///< the device's retry generation when set; an older one is stale
+    bool operator<(const Retry& o) const { return t_us != o.t_us ? t_us < o.t_us : device < o.device; }
+  };
+  /** The connection is gone or the attempt failed: wait for the next one. */
+  void schedule_retry(std::uint32_t device, runtime::TimeUs now_us);
+  /** Reconnect timers due by `until_us`: CONNECTs into `out`, timed-out attempts retried. */
+  void run_retries(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
+  /** Keep a QoS 1 packet until its PUBACK (dropping the oldest from a full buffer); false if it dropped a never-sent one. */
+  bool keep(std::uint32_t device, std::span<const std::uint8_t> publish, bool sent);
+  /** PUBACK for `id`: forget the packet. */
+  bool acknowledge(std::uint32_t device, std::uint16_t id);
+  /** CONNACK after a reconnect: the device is up again and sends what it kept. */
+  void reconnected(std::uint32_t device, runtime::TimeUs now_us, WireBatch& replies, AckStats& st);
 
   void encode_device(std::uint32_t device, std::size_t column, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
                      WindowStats& st);
@@ -136,6 +181,16 @@ private:
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
+  std::vector<std::uint8_t> attempt_;        ///< failed attempts since the connection was lost
+  std::vector<std::uint32_t> retry_gen_;
+  std::set<Retry> retries_;
+  std::map<std::uint32_t, runtime::TimeUs> lost_at_;  ///< devices reconnecting: when they lost their connection
+  std::vector<Reconnect> reconnects_done_;
+  // QoS 1 packets kept until acknowledged, back to back per device (usually one, or none); the first
+  // unacked_sent_ of them were sent on some connection, the rest were made while offline.
+  std::vector<std::vector<std::uint8_t>> unacked_;
+  std::vector<std::uint16_t> unacked_count_, unacked_sent_;
+  std::uint64_t stream_seed_;
   // The devices' timer queue: one FIFO ring per reporting period. A device reports, then goes to the back
   // of its ring one period later: every entry of a ring was queued at an earlier or equal time with the
   // same period, so each ring stays sorted with O(1) work per report (a heap costs 50 % more per

@@ -50,6 +50,8 @@ struct DeviceSpec {
   double period_s = 10;
   std::uint8_t qos = 1;
   std::uint16_t keepalive_s = 60;
+  double reconnect_initial_s = 1, reconnect_max_s = 60;  ///< backoff after a lost connection (mqtt::Backoff)
+  std::uint16_t buffer_messages = 16;                    ///< QoS 1 messages kept until acknowledged
 };
 
 /** One record channel: a DTDL Telemetry of the site's twin, fed by a physics channel. */
@@ -100,6 +102,15 @@ struct LinkFault {
   double at_s = 0;
   double duration_s = 0;
   LinkKind link = LinkKind::access;
+  std::size_t site = 0;
+  std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
+};
+
+/** A gateway reboots: its runtime stops (uplink flushed, connections closed), refuses connections for
+ * `duration_s`, and starts afresh (no sessions). */
+struct GatewayReboot {
+  double at_s = 0;
+  double duration_s = 0;
   std::size_t site = 0;
   std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
 };
@@ -158,6 +169,7 @@ struct Scenario {
   std::vector<SiteSpec> sites;
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
+  std::vector<GatewayReboot> gateway_reboots;
   std::vector<TwinOperation> twin_operations;
   std::vector<RuleChange> rule_changes;
   std::optional<Economics> economics;

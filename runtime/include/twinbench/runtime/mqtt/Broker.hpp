@@ -87,6 +87,8 @@ public:
   void on_open(ConnId conn);
   void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes);
   void on_closed(ConnId conn);
+  /** @brief Close every connection (the gateway is shutting down). */
+  void close_all();
   /** @brief Close connections silent for more than 1.5 x their keepalive (MQTT-3.1.2-24). Call periodically. */
   void sweep();
 

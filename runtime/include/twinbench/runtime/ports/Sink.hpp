@@ -33,6 +33,10 @@ enum class EventKind : std::uint16_t {
   acks_received = 23,    ///< a = PUBACKs, b = CONNACKs
   downlink_dropped = 24, ///< gateway -> devices frames dropped (access link down); a = frames
   transport_reset = 25,  ///< frames refused on connections the gateway had closed (device gets a reset); a = frames
+  devices_made = 26,     ///< one batch window; a = reports made, b = QoS 1 reports kept (no connection), c = never sent (QoS 0 offline, or pushed out of a full buffer)
+  devices_resent = 27,   ///< after reconnects; a = QoS 1 messages sent again with DUP, b = kept ones sent at last
+  device_reconnected = 28,  ///< device: CONNACK after a lost connection; a = microseconds since it was lost, b = failed attempts before
+  gateway_refused = 29,  ///< a batch reached a rebooting gateway (each frame gets a reset); a = PUBLISH packets in it
   // cloud
   cloud_received = 30,   ///< a = bytes, b = records
   twin_result = 31,      ///< device: the outcome of a twin operation reached the cloud; a = operation, b = status (200 = ok)
@@ -43,11 +47,14 @@ enum class EventKind : std::uint16_t {
   link_up = 42,          ///< a = LinkKind
   fault_energy = 44,     ///< ground truth, hourly: device; a = excess energy since the fault's onset in Wh, b = healthy power in W
   twin_operation = 43,   ///< the cloud sends a twin operation to a gateway; a = operation, b = devices targeted
-  run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us, c = asset energy in Wh
+  gateway_down = 45,     ///< a gateway reboots: its runtime stops (uplink flushed, connections closed)
+  gateway_up = 46,       ///< the rebooted gateway's runtime starts afresh
+  run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us, c = asset energy in Wh,
+                         ///< d = QoS 1 messages its devices still hold (unacknowledged or never sent)
 };
 
 enum class CloseReason : std::uint8_t { keepalive_timeout = 1, protocol_error = 2, client_disconnect = 3, peer_closed = 4,
-                                       taken_over = 5 };  ///< taken_over: the client id connected again elsewhere
+                                       taken_over = 5, gateway_shutdown = 6 };  ///< taken_over: the client id connected again elsewhere
 
 struct Event {
   TimeUs t_us = 0;
