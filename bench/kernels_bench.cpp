@@ -271,6 +271,73 @@ void BM_SubscriptionMatch(benchmark::State& state) {
 }
 BENCHMARK(BM_SubscriptionMatch);
 
+struct NoHooks final : runtime::mqtt::BrokerHooks {
+  void on_connected(runtime::ConnId) override {}
+  void on_publish(runtime::ConnId, const runtime::mqtt::Publish&, std::size_t) override {}
+};
+
+/**
+ * Broker fan-out, sans-IO: one client publishes a 64-byte QoS 0 message on load/x, the broker routes it
+ * to N subscribers of load/# and encodes it for each. One item = one message delivered to one subscriber.
+ */
+void BM_BrokerFanOut(benchmark::State& state) {
+  runtime::ManualClock clock;
+  NullTransport transport;
+  runtime::NoCompute compute;
+  NullSink sink;
+  NoHooks hooks;
+  runtime::mqtt::Broker broker({}, {clock, transport, compute, sink}, hooks);
+  const auto n = static_cast<runtime::ConnId>(state.range(0));
+  std::vector<std::uint8_t> bytes;
+  for (runtime::ConnId c = 0; c <= n; ++c) {
+    bytes.clear();
+    runtime::mqtt::Connect cn;
+    const std::string id = "c" + std::to_string(c);
+    cn.client_id = id;
+    runtime::mqtt::encode(cn, bytes);
+    if (c > 0) runtime::mqtt::encode(runtime::mqtt::Subscribe{1, {{"load/#", 0}}}, bytes);
+    broker.on_open(c);
+    broker.on_bytes(c, bytes);
+  }
+  const std::vector<std::uint8_t> payload(64, 'x');
+  bytes.clear();
+  runtime::mqtt::encode(runtime::mqtt::Publish{"load/x", payload, 0, false, false, 0}, bytes);
+  for (auto _ : state) broker.on_bytes(0, bytes);
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_BrokerFanOut)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
+
+/** The client session: a QoS 1 PUBLISH encoded and sent, and its PUBACK handled. One item = one message. */
+void BM_ClientPublishQos1(benchmark::State& state) {
+  struct Hooks final : runtime::mqtt::ClientHooks {
+    void on_connected(bool) override {}
+    void on_connection_lost() override {}
+    void on_message(const runtime::mqtt::Publish&) override {}
+  } hooks;
+  runtime::ManualClock clock;
+  NullTransport transport;
+  runtime::mqtt::ClientConfig cc;
+  cc.endpoint = "x";
+  cc.client_id = "bench";
+  runtime::mqtt::Client client(cc, {clock, transport, core::RngStream(1)}, hooks);
+  client.start();
+  client.on_open(0);
+  std::vector<std::uint8_t> in;
+  runtime::mqtt::encode(runtime::mqtt::Connack{}, in);
+  client.on_bytes(0, in);
+  const std::vector<std::uint8_t> payload(64, 'x');
+  std::uint16_t id = 1;
+  for (auto _ : state) {
+    client.publish("load/x", payload, 1);
+    in.clear();
+    runtime::mqtt::encode(runtime::mqtt::Puback{id}, in);
+    client.on_bytes(0, in);
+    id = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClientPublishQos1);
+
 /** The shipped compressor autoencoder (72 inputs), one thread: one item = one window scored. */
 void BM_InferenceAutoencoder(benchmark::State& state) {
   ai::TorchScorer scorer(ai::load_package(TWINBENCH_SOURCE_DIR "/models/compressor-ae"));

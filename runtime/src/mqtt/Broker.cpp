@@ -129,6 +129,13 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
   if (const auto* p = std::get_if<Connect>(&packet)) {
     if (c.state == Connection::State::connected) {
       violation = Violation::second_connect;
+    } else if (p->protocol_level != static_cast<std::uint8_t>(Version::v311)) {
+      // An MQTT 5 client: this broker speaks MQTT 3.1.1, and says so (MQTT-3.1.2-2).
+      encode(Connack{false, ConnackCode::bad_protocol_version}, out_);
+      send(conn);
+      emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(DecodeStatus::bad_protocol_level));
+      end_connection(conn, c, CloseReason::protocol_error, true);
+      return false;
     } else {
       handle_connect(conn, c, *p);
       return connections_[conn].state == Connection::State::connected;

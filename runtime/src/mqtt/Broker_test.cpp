@@ -350,15 +350,22 @@ TEST_F(BrokerTest, ProtocolViolationsCloseTheConnectionWithAReason) {
 }
 
 TEST_F(BrokerTest, AnUnsupportedProtocolLevelGetsConnackOneBeforeTheClose) {
+  Connect v5;
+  v5.client_id = "new";
+  v5.protocol_level = 5;  // an MQTT 5 client
   Bytes c;
-  encode(Connect{}, c);
-  c[8] = 5;  // protocol level 5: an MQTT 5 client
-  broker->on_open(1);
-  broker->on_bytes(1, c);
-  const auto g = got(1);
-  ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].code, static_cast<std::uint8_t>(ConnackCode::bad_protocol_version));
-  EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
+  encode(v5, c);
+  Bytes v3 = c;
+  v3[8] = 3;  // MQTT 3.1's level under 3.1.1's protocol name
+  for (const Bytes& bytes : {c, v3}) {
+    transport.closed.clear();
+    broker->on_open(1);
+    broker->on_bytes(1, bytes);
+    const auto g = got(1);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].code, static_cast<std::uint8_t>(ConnackCode::bad_protocol_version));
+    EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
+  }
 }
 
 TEST_F(BrokerTest, PacketsSplitAcrossReadsAreReassembled) {

@@ -1,5 +1,6 @@
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -24,6 +25,23 @@ public:
     pos_ += 2;
     return true;
   }
+  bool u32(std::uint32_t& v) {
+    if (pos_ + 4 > b_.size()) return false;
+    v = (std::uint32_t{b_[pos_]} << 24) | (std::uint32_t{b_[pos_ + 1]} << 16) | (std::uint32_t{b_[pos_ + 2]} << 8) | b_[pos_ + 3];
+    pos_ += 4;
+    return true;
+  }
+  /** A variable byte integer: 1-4 bytes, minimal (MQTT 5 1.5.5). */
+  bool varint(std::uint32_t& v) {
+    v = 0;
+    for (int i = 0; i < 4; ++i) {
+      std::uint8_t byte;
+      if (!u8(byte)) return false;
+      v |= static_cast<std::uint32_t>(byte & 0x7F) << (7 * i);
+      if (!(byte & 0x80)) return !(byte == 0 && i > 0);
+    }
+    return false;
+  }
   bool binary(Bytes& v) {
     std::uint16_t n;
     if (!u16(n) || pos_ + n > b_.size()) return false;
@@ -37,28 +55,196 @@ public:
     v = {reinterpret_cast<const char*>(raw.data()), raw.size()};
     return true;
   }
+  bool take(std::size_t n, Bytes& v) {
+    if (pos_ + n > b_.size()) return false;
+    v = b_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
   Bytes rest() {
     Bytes r = b_.subspan(pos_);
     pos_ = b_.size();
     return r;
   }
   bool at_end() const { return pos_ == b_.size(); }
+  std::size_t left() const { return b_.size() - pos_; }
 
 private:
   Bytes b_;
   std::size_t pos_ = 0;
 };
 
-DecodeResult fail(DecodeStatus s) { return {s, 0, Disconnect{}}; }
+DecodeResult fail(DecodeStatus s) { return {s, 0, Pingreq{}}; }
 
-// The sub-decoders fill a packet in place and return a status: a Packet is ~150 bytes, and copying it
+// ---- MQTT 5 properties -------------------------------------------------------------------------
+
+enum class PropType : std::uint8_t { byte, two, four, varint, utf8, binary, pair };
+
+/** Where a property may appear: one bit per packet type (bit 0 = will properties). */
+constexpr std::uint32_t bit(PacketType t) { return 1u << static_cast<unsigned>(t); }
+constexpr std::uint32_t kWill = 1u;
+
+struct PropSpec {
+  PropType type;
+  std::uint32_t allowed;
+};
+
+PropSpec spec_of(PropertyId id, bool& known) {
+  using P = PacketType;
+  known = true;
+  switch (id) {
+    case PropertyId::payload_format_indicator: return {PropType::byte, bit(P::publish) | kWill};
+    case PropertyId::message_expiry_interval: return {PropType::four, bit(P::publish) | kWill};
+    case PropertyId::content_type: return {PropType::utf8, bit(P::publish) | kWill};
+    case PropertyId::response_topic: return {PropType::utf8, bit(P::publish) | kWill};
+    case PropertyId::correlation_data: return {PropType::binary, bit(P::publish) | kWill};
+    case PropertyId::subscription_identifier: return {PropType::varint, bit(P::publish) | bit(P::subscribe)};
+    case PropertyId::session_expiry_interval: return {PropType::four, bit(P::connect) | bit(P::connack) | bit(P::disconnect)};
+    case PropertyId::assigned_client_identifier: return {PropType::utf8, bit(P::connack)};
+    case PropertyId::server_keep_alive: return {PropType::two, bit(P::connack)};
+    case PropertyId::authentication_method: return {PropType::utf8, bit(P::connect) | bit(P::connack) | bit(P::auth)};
+    case PropertyId::authentication_data: return {PropType::binary, bit(P::connect) | bit(P::connack) | bit(P::auth)};
+    case PropertyId::request_problem_information: return {PropType::byte, bit(P::connect)};
+    case PropertyId::will_delay_interval: return {PropType::four, kWill};
+    case PropertyId::request_response_information: return {PropType::byte, bit(P::connect)};
+    case PropertyId::response_information: return {PropType::utf8, bit(P::connack)};
+    case PropertyId::server_reference: return {PropType::utf8, bit(P::connack) | bit(P::disconnect)};
+    case PropertyId::reason_string:
+      return {PropType::utf8, bit(P::connack) | bit(P::puback) | bit(P::pubrec) | bit(P::pubrel) | bit(P::pubcomp) | bit(P::suback) |
+                                  bit(P::unsuback) | bit(P::disconnect) | bit(P::auth)};
+    case PropertyId::receive_maximum: return {PropType::two, bit(P::connect) | bit(P::connack)};
+    case PropertyId::topic_alias_maximum: return {PropType::two, bit(P::connect) | bit(P::connack)};
+    case PropertyId::topic_alias: return {PropType::two, bit(P::publish)};
+    case PropertyId::maximum_qos: return {PropType::byte, bit(P::connack)};
+    case PropertyId::retain_available: return {PropType::byte, bit(P::connack)};
+    case PropertyId::user_property:
+      return {PropType::pair, kWill | bit(P::connect) | bit(P::connack) | bit(P::publish) | bit(P::puback) | bit(P::pubrec) | bit(P::pubrel) |
+                                  bit(P::pubcomp) | bit(P::subscribe) | bit(P::suback) | bit(P::unsubscribe) | bit(P::unsuback) |
+                                  bit(P::disconnect) | bit(P::auth)};
+    case PropertyId::maximum_packet_size: return {PropType::four, bit(P::connect) | bit(P::connack)};
+    case PropertyId::wildcard_subscription_available: return {PropType::byte, bit(P::connack)};
+    case PropertyId::subscription_identifier_available: return {PropType::byte, bit(P::connack)};
+    case PropertyId::shared_subscription_available: return {PropType::byte, bit(P::connack)};
+  }
+  known = false;
+  return {PropType::byte, 0};
+}
+
+/** Values a property may take beyond its type (MQTT 5 section 3's "It is a Protocol Error..."). */
+bool value_ok(const Property& p) {
+  switch (p.id) {
+    case PropertyId::payload_format_indicator:
+    case PropertyId::request_problem_information:
+    case PropertyId::request_response_information:
+    case PropertyId::maximum_qos:
+    case PropertyId::retain_available:
+    case PropertyId::wildcard_subscription_available:
+    case PropertyId::subscription_identifier_available:
+    case PropertyId::shared_subscription_available: return p.number <= 1;
+    case PropertyId::subscription_identifier:
+    case PropertyId::receive_maximum:
+    case PropertyId::topic_alias:
+    case PropertyId::maximum_packet_size: return p.number != 0;
+    case PropertyId::response_topic: return !p.text.empty() && p.text.find_first_of("+#") == std::string_view::npos;  // MQTT-3.3.2-14
+    default: return true;
+  }
+}
+
+/** Read a property list for a packet of type `where` (kWill: will properties). */
+DecodeStatus decode_properties(Reader& r, std::uint32_t where, Properties& out) {
+  std::uint32_t length;
+  if (!r.varint(length)) return DecodeStatus::length_mismatch;
+  Bytes block;
+  if (!r.take(length, block)) return DecodeStatus::length_mismatch;
+  Reader pr(block);
+  std::uint64_t seen = 0;  // one bit per identifier below 64: duplicates are a protocol error
+  while (!pr.at_end()) {
+    std::uint32_t raw_id;
+    if (!pr.varint(raw_id)) return DecodeStatus::length_mismatch;
+    if (raw_id > 0x7F) return DecodeStatus::bad_property;
+    Property p;
+    p.id = static_cast<PropertyId>(raw_id);
+    bool known;
+    const PropSpec spec = spec_of(p.id, known);
+    if (!known || !(spec.allowed & where)) return DecodeStatus::bad_property;
+    const bool repeatable = p.id == PropertyId::user_property || (p.id == PropertyId::subscription_identifier && where == bit(PacketType::publish));
+    if (!repeatable && (seen & (1ull << raw_id))) return DecodeStatus::bad_property;
+    seen |= 1ull << raw_id;
+    bool ok = false;
+    switch (spec.type) {
+      case PropType::byte: {
+        std::uint8_t v;
+        ok = pr.u8(v);
+        p.number = v;
+        break;
+      }
+      case PropType::two: {
+        std::uint16_t v;
+        ok = pr.u16(v);
+        p.number = v;
+        break;
+      }
+      case PropType::four: ok = pr.u32(p.number); break;
+      case PropType::varint: ok = pr.varint(p.number); break;
+      case PropType::utf8:
+        ok = pr.string(p.text);
+        if (ok && !valid_mqtt_utf8(p.text)) return DecodeStatus::bad_utf8;
+        break;
+      case PropType::binary: ok = pr.binary(p.data); break;
+      case PropType::pair:
+        ok = pr.string(p.text) && pr.string(p.value);
+        if (ok && (!valid_mqtt_utf8(p.text) || !valid_mqtt_utf8(p.value))) return DecodeStatus::bad_utf8;
+        break;
+    }
+    if (!ok) return DecodeStatus::length_mismatch;
+    if (!value_ok(p)) return DecodeStatus::bad_property;
+    out.push_back(p);
+  }
+  return DecodeStatus::ok;
+}
+
+std::size_t varint_size(std::size_t n) { return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4; }
+
+std::size_t property_bytes(const Property& p) {
+  bool known;
+  const PropSpec spec = spec_of(p.id, known);
+  assert(known);
+  switch (spec.type) {
+    case PropType::byte: return 2;
+    case PropType::two: return 3;
+    case PropType::four: return 5;
+    case PropType::varint: return 1 + varint_size(p.number);
+    case PropType::utf8: return 3 + p.text.size();
+    case PropType::binary: return 3 + p.data.size();
+    case PropType::pair: return 5 + p.text.size() + p.value.size();
+  }
+  return 0;
+}
+
+std::size_t properties_bytes(const Properties& ps) {
+  std::size_t n = 0;
+  for (const auto& p : ps) n += property_bytes(p);
+  return n;
+}
+
+/** A property list with its length prefix. */
+std::size_t properties_field_bytes(const Properties& ps) {
+  const std::size_t n = properties_bytes(ps);
+  return varint_size(n) + n;
+}
+
+// ---- Decoders -----------------------------------------------------------------------------------
+
+// The sub-decoders fill a packet in place and return a status: a Packet is ~200 bytes, and copying it
 // out of helpers cost more than decoding a telemetry PUBLISH.
 DecodeStatus decode_connect(Reader r, Connect& c) {
   std::string_view name;
   std::uint8_t level, flags;
   if (!r.string(name) || !r.u8(level) || !r.u8(flags) || !r.u16(c.keepalive_s)) return DecodeStatus::length_mismatch;
   if (name != "MQTT") return DecodeStatus::bad_protocol_name;
-  if (level != 4) return DecodeStatus::bad_protocol_level;
+  if (level != 4 && level != 5) return DecodeStatus::bad_protocol_level;
+  c.protocol_level = level;
+  const bool v5 = level == 5;
   c.clean_session = flags & 0x02;
   c.will = flags & 0x04;
   c.will_qos = (flags >> 3) & 0x03;
@@ -67,11 +253,17 @@ DecodeStatus decode_connect(Reader r, Connect& c) {
   c.has_username = flags & 0x80;
   const bool reserved = flags & 0x01;                                            // MQTT-3.1.2-3
   const bool will_bits_without_will = !c.will && (c.will_qos != 0 || c.will_retain);  // MQTT-3.1.2-11/13/15
-  const bool password_without_user = c.has_password && !c.has_username;          // MQTT-3.1.2-22
+  const bool password_without_user = !v5 && c.has_password && !c.has_username;   // MQTT-3.1.2-22 (MQTT 5 allows it)
   if (reserved || will_bits_without_will || c.will_qos == 3 || password_without_user) return DecodeStatus::bad_connect_flags;
+  if (v5) {
+    if (auto st = decode_properties(r, bit(PacketType::connect), c.properties); st != DecodeStatus::ok) return st;
+  }
   if (!r.string(c.client_id)) return DecodeStatus::length_mismatch;
   if (!valid_mqtt_utf8(c.client_id)) return DecodeStatus::bad_utf8;
   if (c.will) {
+    if (v5) {
+      if (auto st = decode_properties(r, kWill, c.will_properties); st != DecodeStatus::ok) return st;
+    }
     if (!r.string(c.will_topic) || !r.binary(c.will_message)) return DecodeStatus::length_mismatch;
     if (!valid_mqtt_utf8(c.will_topic)) return DecodeStatus::bad_utf8;
   }
@@ -83,13 +275,34 @@ DecodeStatus decode_connect(Reader r, Connect& c) {
   return r.at_end() ? DecodeStatus::ok : DecodeStatus::length_mismatch;
 }
 
-DecodeStatus decode_publish(std::uint8_t flags, Reader r, Publish& p) {
+bool valid_connack_reason(std::uint8_t c) {
+  switch (c) {
+    case 0x00: case 0x80: case 0x81: case 0x82: case 0x83: case 0x84: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89:
+    case 0x8A: case 0x8C: case 0x90: case 0x95: case 0x97: case 0x99: case 0x9A: case 0x9B: case 0x9C: case 0x9D: case 0x9F:
+      return true;
+    default: return false;
+  }
+}
+
+DecodeStatus decode_connack(Reader r, std::size_t remaining, Version v, Connack& c) {
+  std::uint8_t ack_flags, code;
+  if ((v == Version::v311 && remaining != 2) || !r.u8(ack_flags) || !r.u8(code)) return DecodeStatus::length_mismatch;
+  if (ack_flags & 0xFE) return DecodeStatus::bad_fixed_header_flags;
+  c.session_present = ack_flags & 1;
+  c.code = static_cast<ConnackCode>(code);
+  if (v == Version::v311) return code > 5 ? DecodeStatus::bad_return_code : DecodeStatus::ok;
+  if (!valid_connack_reason(code)) return DecodeStatus::bad_reason_code;
+  if (c.session_present && code != 0) return DecodeStatus::bad_connect_flags;  // MQTT-3.2.2-6
+  if (auto st = decode_properties(r, bit(PacketType::connack), c.properties); st != DecodeStatus::ok) return st;
+  return r.at_end() ? DecodeStatus::ok : DecodeStatus::length_mismatch;
+}
+
+DecodeStatus decode_publish(std::uint8_t flags, Reader r, Version v, Publish& p) {
   p.dup = flags & 0x08;
   p.qos = (flags >> 1) & 0x03;
   p.retain = flags & 0x01;
   if (p.qos == 3 || (p.qos == 0 && p.dup)) return DecodeStatus::bad_qos;  // MQTT-3.3.1-2/4
   if (!r.string(p.topic)) return DecodeStatus::length_mismatch;
-  if (p.topic.empty()) return DecodeStatus::bad_topic;
   for (char c : p.topic) {
     if (c == '+' || c == '#') return DecodeStatus::bad_topic;  // MQTT-3.3.2-2: no wildcards in a topic name
   }
@@ -98,60 +311,187 @@ DecodeStatus decode_publish(std::uint8_t flags, Reader r, Publish& p) {
     if (!r.u16(p.packet_id)) return DecodeStatus::length_mismatch;
     if (p.packet_id == 0) return DecodeStatus::bad_packet_id;
   }
+  if (v == Version::v5) {
+    if (auto st = decode_properties(r, bit(PacketType::publish), p.properties); st != DecodeStatus::ok) return st;
+    // An empty topic needs a Topic Alias (MQTT 5 section 3.3.2.1).
+    if (p.topic.empty() && !find_property(p.properties, PropertyId::topic_alias)) return DecodeStatus::bad_topic;
+  } else if (p.topic.empty()) {
+    return DecodeStatus::bad_topic;
+  }
   p.payload = r.rest();
   return DecodeStatus::ok;
 }
 
-DecodeStatus decode_filter(Reader& r, std::string_view& filter) {
-  if (!r.string(filter)) return DecodeStatus::length_mismatch;
-  if (!valid_mqtt_utf8(filter)) return DecodeStatus::bad_utf8;
-  return valid_topic_filter(filter) ? DecodeStatus::ok : DecodeStatus::bad_topic_filter;
+/** An MQTT 5 shared subscription: $share/<name>/<filter>, the name one level without wildcards. */
+bool shared(std::string_view f) { return f.starts_with("$share/"); }
+
+bool valid_filter_for(std::string_view f, Version v) {
+  if (!valid_topic_filter(f)) return false;
+  if (v == Version::v5 && shared(f)) {
+    const auto rest = f.substr(7);
+    const auto slash = rest.find('/');
+    if (slash == 0 || slash == std::string_view::npos || slash + 1 == rest.size()) return false;
+    if (rest.substr(0, slash).find_first_of("+#") != std::string_view::npos) return false;
+  }
+  return true;
 }
 
-DecodeStatus decode_subscribe(Reader r, Subscribe& s) {
+DecodeStatus decode_filter(Reader& r, Version v, std::string_view& filter) {
+  if (!r.string(filter)) return DecodeStatus::length_mismatch;
+  if (!valid_mqtt_utf8(filter)) return DecodeStatus::bad_utf8;
+  return valid_filter_for(filter, v) ? DecodeStatus::ok : DecodeStatus::bad_topic_filter;
+}
+
+DecodeStatus decode_subscribe(Reader r, Version v, Subscribe& s) {
   if (!r.u16(s.packet_id)) return DecodeStatus::length_mismatch;
   if (s.packet_id == 0) return DecodeStatus::bad_packet_id;
+  if (v == Version::v5) {
+    if (auto st = decode_properties(r, bit(PacketType::subscribe), s.properties); st != DecodeStatus::ok) return st;
+  }
   while (!r.at_end()) {
     Subscription sub;
-    if (auto st = decode_filter(r, sub.filter); st != DecodeStatus::ok) return st;
-    if (!r.u8(sub.qos)) return DecodeStatus::length_mismatch;
-    if (sub.qos > 2) return DecodeStatus::bad_return_code;  // reserved bits set, or QoS 3 (MQTT-3-8.3-4)
+    if (auto st = decode_filter(r, v, sub.filter); st != DecodeStatus::ok) return st;
+    std::uint8_t options;
+    if (!r.u8(options)) return DecodeStatus::length_mismatch;
+    sub.qos = options & 0x03;
+    if (sub.qos == 3) return DecodeStatus::bad_return_code;  // MQTT-3-8.3-4
+    if (v == Version::v311) {
+      if (options & 0xFC) return DecodeStatus::bad_return_code;  // reserved bits (MQTT-3-8.3-4)
+    } else {
+      sub.no_local = options & 0x04;
+      sub.retain_as_published = options & 0x08;
+      sub.retain_handling = (options >> 4) & 0x03;
+      if ((options & 0xC0) || sub.retain_handling == 3) return DecodeStatus::bad_subscription_options;
+      if (sub.no_local && shared(sub.filter)) return DecodeStatus::bad_subscription_options;  // MQTT-3.8.3-4
+    }
     s.subscriptions.push_back(sub);
   }
   return s.subscriptions.empty() ? DecodeStatus::no_topic_filter : DecodeStatus::ok;
 }
 
-DecodeStatus decode_unsubscribe(Reader r, Unsubscribe& u) {
+DecodeStatus decode_unsubscribe(Reader r, Version v, Unsubscribe& u) {
   if (!r.u16(u.packet_id)) return DecodeStatus::length_mismatch;
   if (u.packet_id == 0) return DecodeStatus::bad_packet_id;
+  if (v == Version::v5) {
+    if (auto st = decode_properties(r, bit(PacketType::unsubscribe), u.properties); st != DecodeStatus::ok) return st;
+  }
   while (!r.at_end()) {
     std::string_view f;
-    if (auto st = decode_filter(r, f); st != DecodeStatus::ok) return st;
+    if (auto st = decode_filter(r, v, f); st != DecodeStatus::ok) return st;
     u.filters.push_back(f);
   }
   return u.filters.empty() ? DecodeStatus::no_topic_filter : DecodeStatus::ok;
 }
 
-DecodeStatus decode_suback(Reader r, Suback& s) {
+bool valid_suback_reason(std::uint8_t c) {
+  switch (c) {
+    case 0x00: case 0x01: case 0x02: case 0x80: case 0x83: case 0x87: case 0x8F: case 0x91: case 0x97: case 0x9E: case 0xA1: case 0xA2:
+      return true;
+    default: return false;
+  }
+}
+
+bool valid_unsuback_reason(std::uint8_t c) {
+  switch (c) {
+    case 0x00: case 0x11: case 0x80: case 0x83: case 0x87: case 0x8F: case 0x91: return true;
+    default: return false;
+  }
+}
+
+DecodeStatus decode_suback(Reader r, Version v, Suback& s) {
   if (!r.u16(s.packet_id)) return DecodeStatus::length_mismatch;
   if (s.packet_id == 0) return DecodeStatus::bad_packet_id;
+  if (v == Version::v5) {
+    if (auto st = decode_properties(r, bit(PacketType::suback), s.properties); st != DecodeStatus::ok) return st;
+  }
   std::uint8_t code;
   while (r.u8(code)) {
-    if (code > 2 && code != kSubackFailure) return DecodeStatus::bad_return_code;
+    if (v == Version::v311 ? (code > 2 && code != kSubackFailure) : !valid_suback_reason(code)) return DecodeStatus::bad_return_code;
     s.return_codes.push_back(code);
   }
   return s.return_codes.empty() ? DecodeStatus::length_mismatch : DecodeStatus::ok;
 }
 
-/** PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: a non-zero packet identifier and nothing else. */
-template <typename P> DecodeStatus decode_packet_id_only(Reader r, std::size_t remaining, P& p) {
-  if (remaining != 2 || !r.u16(p.packet_id)) return DecodeStatus::length_mismatch;
-  return p.packet_id == 0 ? DecodeStatus::bad_packet_id : DecodeStatus::ok;
+DecodeStatus decode_unsuback(Reader r, std::size_t remaining, Version v, Unsuback& u) {
+  if (v == Version::v311) {
+    if (remaining != 2 || !r.u16(u.packet_id)) return DecodeStatus::length_mismatch;
+    return u.packet_id == 0 ? DecodeStatus::bad_packet_id : DecodeStatus::ok;
+  }
+  if (!r.u16(u.packet_id)) return DecodeStatus::length_mismatch;
+  if (u.packet_id == 0) return DecodeStatus::bad_packet_id;
+  if (auto st = decode_properties(r, bit(PacketType::unsuback), u.properties); st != DecodeStatus::ok) return st;
+  std::uint8_t code;
+  while (r.u8(code)) {
+    if (!valid_unsuback_reason(code)) return DecodeStatus::bad_reason_code;
+    u.reason_codes.push_back(code);
+  }
+  return u.reason_codes.empty() ? DecodeStatus::length_mismatch : DecodeStatus::ok;
 }
+
+bool valid_ack_reason(PacketType t, std::uint8_t c) {
+  if (t == PacketType::pubrel || t == PacketType::pubcomp) return c == 0x00 || c == 0x92;
+  switch (c) {  // PUBACK, PUBREC
+    case 0x00: case 0x10: case 0x80: case 0x83: case 0x87: case 0x90: case 0x91: case 0x97: case 0x99: return true;
+    default: return false;
+  }
+}
+
+/**
+ * PUBACK, PUBREC, PUBREL, PUBCOMP: a non-zero packet identifier; in MQTT 5 then optionally a reason code
+ * and optionally properties (remaining length 2: success, no properties).
+ */
+template <typename P> DecodeStatus decode_ack(Reader r, std::size_t remaining, PacketType t, Version v, P& p) {
+  if (v == Version::v311 && remaining != 2) return DecodeStatus::length_mismatch;
+  if (!r.u16(p.packet_id)) return DecodeStatus::length_mismatch;
+  if (p.packet_id == 0) return DecodeStatus::bad_packet_id;
+  if (v == Version::v311 || r.at_end()) return DecodeStatus::ok;
+  if (!r.u8(p.reason)) return DecodeStatus::length_mismatch;
+  if (!valid_ack_reason(t, p.reason)) return DecodeStatus::bad_reason_code;
+  if (r.at_end()) return DecodeStatus::ok;
+  if (auto st = decode_properties(r, bit(t), p.properties); st != DecodeStatus::ok) return st;
+  return r.at_end() ? DecodeStatus::ok : DecodeStatus::length_mismatch;
+}
+
+bool valid_disconnect_reason(std::uint8_t c) {
+  switch (c) {
+    case 0x00: case 0x04: case 0x80: case 0x81: case 0x82: case 0x83: case 0x87: case 0x89: case 0x8B: case 0x8D: case 0x8E:
+    case 0x8F: case 0x90: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: case 0x98: case 0x99: case 0x9A: case 0x9B:
+    case 0x9C: case 0x9D: case 0x9E: case 0x9F: case 0xA0: case 0xA1: case 0xA2:
+      return true;
+    default: return false;
+  }
+}
+
+/** MQTT 5 DISCONNECT and AUTH: optionally a reason code, then optionally properties. */
+template <typename P> DecodeStatus decode_reason_and_properties(Reader r, PacketType t, P& p) {
+  if (r.at_end()) return DecodeStatus::ok;  // remaining length 0: success
+  if (!r.u8(p.reason)) return DecodeStatus::length_mismatch;
+  const bool ok = t == PacketType::auth ? (p.reason == 0x00 || p.reason == 0x18 || p.reason == 0x19) : valid_disconnect_reason(p.reason);
+  if (!ok) return DecodeStatus::bad_reason_code;
+  if (r.at_end()) return DecodeStatus::ok;
+  if (auto st = decode_properties(r, bit(t), p.properties); st != DecodeStatus::ok) return st;
+  return r.at_end() ? DecodeStatus::ok : DecodeStatus::length_mismatch;
+}
+
+// ---- Encoders -----------------------------------------------------------------------------------
 
 void put_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
   out.push_back(static_cast<std::uint8_t>(v >> 8));
   out.push_back(static_cast<std::uint8_t>(v));
+}
+
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+void put_varint(std::vector<std::uint8_t>& out, std::size_t n) {
+  assert(n <= kMaxRemainingLength);
+  do {
+    std::uint8_t byte = n & 0x7F;
+    n >>= 7;
+    if (n > 0) byte |= 0x80;
+    out.push_back(byte);
+  } while (n > 0);
 }
 
 void put_string(std::vector<std::uint8_t>& out, std::string_view s) {
@@ -167,19 +507,36 @@ void put_binary(std::vector<std::uint8_t>& out, Bytes b) {
 }
 
 void put_fixed_header(std::vector<std::uint8_t>& out, std::uint8_t first, std::size_t remaining) {
-  assert(remaining <= kMaxRemainingLength);
   out.push_back(first);
-  do {
-    std::uint8_t byte = remaining & 0x7F;
-    remaining >>= 7;
-    if (remaining > 0) byte |= 0x80;
-    out.push_back(byte);
-  } while (remaining > 0);
+  put_varint(out, remaining);
 }
 
-std::size_t remaining_length_bytes(std::size_t n) { return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4; }
+void put_properties(std::vector<std::uint8_t>& out, const Properties& ps) {
+  put_varint(out, properties_bytes(ps));
+  for (const Property& p : ps) {
+    out.push_back(static_cast<std::uint8_t>(p.id));
+    bool known;
+    switch (spec_of(p.id, known).type) {
+      case PropType::byte: out.push_back(static_cast<std::uint8_t>(p.number)); break;
+      case PropType::two: put_u16(out, static_cast<std::uint16_t>(p.number)); break;
+      case PropType::four: put_u32(out, p.number); break;
+      case PropType::varint: put_varint(out, p.number); break;
+      case PropType::utf8: put_string(out, p.text); break;
+      case PropType::binary: put_binary(out, p.data); break;
+      case PropType::pair:
+        put_string(out, p.text);
+        put_string(out, p.value);
+        break;
+    }
+  }
+}
 
 }  // namespace
+
+const Property* find_property(const Properties& props, PropertyId id) {
+  auto it = std::find_if(props.begin(), props.end(), [id](const Property& p) { return p.id == id; });
+  return it == props.end() ? nullptr : &*it;
+}
 
 std::string_view to_string(DecodeStatus s) {
   switch (s) {
@@ -201,6 +558,9 @@ std::string_view to_string(DecodeStatus s) {
     case DecodeStatus::bad_topic_filter: return "bad_topic_filter";
     case DecodeStatus::no_topic_filter: return "no_topic_filter";
     case DecodeStatus::bad_return_code: return "bad_return_code";
+    case DecodeStatus::bad_property: return "bad_property";
+    case DecodeStatus::bad_reason_code: return "bad_reason_code";
+    case DecodeStatus::bad_subscription_options: return "bad_subscription_options";
   }
   return "unknown";
 }
@@ -257,7 +617,7 @@ bool valid_mqtt_utf8(std::string_view s) {
   return true;
 }
 
-DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_bytes) {
+DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_bytes, Version version) {
   if (bytes.size() < 2) return fail(DecodeStatus::need_more);
   std::size_t remaining = 0;
   std::size_t i = 1;
@@ -274,7 +634,8 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
   if (header + remaining > max_packet_bytes) return fail(DecodeStatus::packet_too_large);
   const auto type = static_cast<PacketType>(bytes[0] >> 4);
   const std::uint8_t flags = bytes[0] & 0x0F;
-  if (bytes[0] >> 4 == 0 || bytes[0] >> 4 == 15) return fail(DecodeStatus::reserved_packet_type);
+  const bool v5 = version == Version::v5;
+  if (bytes[0] >> 4 == 0 || (bytes[0] >> 4 == 15 && !v5)) return fail(DecodeStatus::reserved_packet_type);
   if (type != PacketType::publish) {
     const bool needs_0010 = type == PacketType::pubrel || type == PacketType::subscribe || type == PacketType::unsubscribe;
     if (flags != (needs_0010 ? 0x2 : 0x0)) return fail(DecodeStatus::bad_fixed_header_flags);
@@ -285,53 +646,54 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_
   DecodeResult res;
   switch (type) {
     case PacketType::connect: res.status = decode_connect(r, res.packet.emplace<Connect>()); break;
-    case PacketType::publish: res.status = decode_publish(flags, r, res.packet.emplace<Publish>()); break;
-    case PacketType::connack: {
-      std::uint8_t ack_flags, code;
-      if (remaining != 2 || !r.u8(ack_flags) || !r.u8(code)) return fail(DecodeStatus::length_mismatch);
-      if (ack_flags & 0xFE) return fail(DecodeStatus::bad_fixed_header_flags);
-      if (code > 5) return fail(DecodeStatus::length_mismatch);
-      res.packet = Connack{(ack_flags & 1) != 0, static_cast<ConnackCode>(code)};
-      res.status = DecodeStatus::ok;
-      break;
-    }
-    case PacketType::puback: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Puback>()); break;
-    case PacketType::pubrec: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubrec>()); break;
-    case PacketType::pubrel: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubrel>()); break;
-    case PacketType::pubcomp: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Pubcomp>()); break;
-    case PacketType::unsuback: res.status = decode_packet_id_only(r, remaining, res.packet.emplace<Unsuback>()); break;
-    case PacketType::subscribe: res.status = decode_subscribe(r, res.packet.emplace<Subscribe>()); break;
-    case PacketType::suback: res.status = decode_suback(r, res.packet.emplace<Suback>()); break;
-    case PacketType::unsubscribe: res.status = decode_unsubscribe(r, res.packet.emplace<Unsubscribe>()); break;
+    case PacketType::publish: res.status = decode_publish(flags, r, version, res.packet.emplace<Publish>()); break;
+    case PacketType::connack: res.status = decode_connack(r, remaining, version, res.packet.emplace<Connack>()); break;
+    case PacketType::puback: res.status = decode_ack(r, remaining, type, version, res.packet.emplace<Puback>()); break;
+    case PacketType::pubrec: res.status = decode_ack(r, remaining, type, version, res.packet.emplace<Pubrec>()); break;
+    case PacketType::pubrel: res.status = decode_ack(r, remaining, type, version, res.packet.emplace<Pubrel>()); break;
+    case PacketType::pubcomp: res.status = decode_ack(r, remaining, type, version, res.packet.emplace<Pubcomp>()); break;
+    case PacketType::unsuback: res.status = decode_unsuback(r, remaining, version, res.packet.emplace<Unsuback>()); break;
+    case PacketType::subscribe: res.status = decode_subscribe(r, version, res.packet.emplace<Subscribe>()); break;
+    case PacketType::suback: res.status = decode_suback(r, version, res.packet.emplace<Suback>()); break;
+    case PacketType::unsubscribe: res.status = decode_unsubscribe(r, version, res.packet.emplace<Unsubscribe>()); break;
+    case PacketType::disconnect:
+      if (v5) {
+        res.status = decode_reason_and_properties(r, type, res.packet.emplace<Disconnect>());
+        break;
+      }
+      [[fallthrough]];
     case PacketType::pingreq:
     case PacketType::pingresp:
-    case PacketType::disconnect:
       if (remaining != 0) return fail(DecodeStatus::length_mismatch);
       if (type == PacketType::pingreq) res.packet = Pingreq{};
       else if (type == PacketType::pingresp) res.packet = Pingresp{};
       else res.packet = Disconnect{};
       res.status = DecodeStatus::ok;
       break;
+    case PacketType::auth: res.status = decode_reason_and_properties(r, type, res.packet.emplace<Auth>()); break;
     default: return fail(DecodeStatus::unsupported_packet_type);
   }
   if (res.status == DecodeStatus::ok) res.consumed = header + remaining;
-  else res.packet = Disconnect{};  // a failed decode carries no half-filled packet
+  else res.packet = Pingreq{};  // a failed decode carries no half-filled packet
   return res;
 }
 
 std::size_t publish_size(std::size_t topic_bytes, std::size_t payload_bytes, std::uint8_t qos) {
   const std::size_t remaining = 2 + topic_bytes + (qos > 0 ? 2 : 0) + payload_bytes;
-  return 1 + remaining_length_bytes(remaining) + remaining;
+  return 1 + varint_size(remaining) + remaining;
 }
 
 void encode(const Connect& c, std::vector<std::uint8_t>& out) {
+  const bool v5 = c.protocol_level == 5;
+  assert(c.protocol_level == 4 || v5);
   std::size_t remaining = 10 + 2 + c.client_id.size();
-  if (c.will) remaining += 4 + c.will_topic.size() + c.will_message.size();
+  if (v5) remaining += properties_field_bytes(c.properties);
+  if (c.will) remaining += 4 + c.will_topic.size() + c.will_message.size() + (v5 ? properties_field_bytes(c.will_properties) : 0);
   if (c.has_username) remaining += 2 + c.username.size();
   if (c.has_password) remaining += 2 + c.password.size();
   put_fixed_header(out, 0x10, remaining);
   put_string(out, "MQTT");
-  out.push_back(4);
+  out.push_back(c.protocol_level);
   std::uint8_t flags = 0;
   if (c.clean_session) flags |= 0x02;
   if (c.will) flags |= 0x04 | static_cast<std::uint8_t>(c.will_qos << 3) | (c.will_retain ? 0x20 : 0);
@@ -339,8 +701,10 @@ void encode(const Connect& c, std::vector<std::uint8_t>& out) {
   if (c.has_username) flags |= 0x80;
   out.push_back(flags);
   put_u16(out, c.keepalive_s);
+  if (v5) put_properties(out, c.properties);
   put_string(out, c.client_id);
   if (c.will) {
+    if (v5) put_properties(out, c.will_properties);
     put_string(out, c.will_topic);
     put_binary(out, c.will_message);
   }
@@ -348,66 +712,126 @@ void encode(const Connect& c, std::vector<std::uint8_t>& out) {
   if (c.has_password) put_binary(out, c.password);
 }
 
-void encode(const Connack& p, std::vector<std::uint8_t>& out) {
-  out.insert(out.end(), {0x20, 0x02, static_cast<std::uint8_t>(p.session_present ? 1 : 0), static_cast<std::uint8_t>(p.code)});
+void encode(const Connack& p, std::vector<std::uint8_t>& out, Version v) {
+  const std::size_t props = v == Version::v5 ? properties_field_bytes(p.properties) : 0;
+  put_fixed_header(out, 0x20, 2 + props);
+  out.push_back(static_cast<std::uint8_t>(p.session_present ? 1 : 0));
+  out.push_back(static_cast<std::uint8_t>(p.code));
+  if (v == Version::v5) put_properties(out, p.properties);
 }
 
-void encode(const Publish& p, std::vector<std::uint8_t>& out) {
+void encode(const Publish& p, std::vector<std::uint8_t>& out, Version v) {
   assert(p.qos <= 2 && (p.qos == 0) == (p.packet_id == 0));
-  const std::size_t remaining = 2 + p.topic.size() + (p.qos > 0 ? 2 : 0) + p.payload.size();
+  const std::size_t props = v == Version::v5 ? properties_field_bytes(p.properties) : 0;
+  const std::size_t remaining = 2 + p.topic.size() + (p.qos > 0 ? 2 : 0) + props + p.payload.size();
   const auto first = static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
   out.reserve(out.size() + 5 + remaining);
   put_fixed_header(out, first, remaining);
   put_string(out, p.topic);
   if (p.qos > 0) put_u16(out, p.packet_id);
+  if (v == Version::v5) put_properties(out, p.properties);
   out.insert(out.end(), p.payload.begin(), p.payload.end());
 }
 
 namespace {
-void encode_packet_id_only(std::uint8_t first, std::uint16_t id, std::vector<std::uint8_t>& out) {
-  out.insert(out.end(), {first, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)});
+/** An acknowledgement; in MQTT 5 the reason and properties are left out when they say nothing. */
+template <typename P> void encode_ack(std::uint8_t first, const P& p, Version v, std::vector<std::uint8_t>& out) {
+  if (v == Version::v311 || (p.reason == 0 && p.properties.empty())) {
+    out.insert(out.end(), {first, 0x02, static_cast<std::uint8_t>(p.packet_id >> 8), static_cast<std::uint8_t>(p.packet_id)});
+    return;
+  }
+  const bool props = !p.properties.empty();
+  put_fixed_header(out, first, 3 + (props ? properties_field_bytes(p.properties) : 0));
+  put_u16(out, p.packet_id);
+  out.push_back(p.reason);
+  if (props) put_properties(out, p.properties);
+}
+
+/** MQTT 5 DISCONNECT and AUTH: nothing, a reason, or a reason and properties. */
+template <typename P> void encode_reason_and_properties(std::uint8_t first, const P& p, std::vector<std::uint8_t>& out) {
+  if (p.reason == 0 && p.properties.empty()) {
+    out.insert(out.end(), {first, 0x00});
+    return;
+  }
+  const bool props = !p.properties.empty();
+  put_fixed_header(out, first, 1 + (props ? properties_field_bytes(p.properties) : 0));
+  out.push_back(p.reason);
+  if (props) put_properties(out, p.properties);
 }
 }  // namespace
 
-void encode(const Puback& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x40, p.packet_id, out); }
-void encode(const Pubrec& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x50, p.packet_id, out); }
-void encode(const Pubrel& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x62, p.packet_id, out); }
-void encode(const Pubcomp& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0x70, p.packet_id, out); }
-void encode(const Unsuback& p, std::vector<std::uint8_t>& out) { encode_packet_id_only(0xB0, p.packet_id, out); }
+void encode(const Puback& p, std::vector<std::uint8_t>& out, Version v) { encode_ack(0x40, p, v, out); }
+void encode(const Pubrec& p, std::vector<std::uint8_t>& out, Version v) { encode_ack(0x50, p, v, out); }
+void encode(const Pubrel& p, std::vector<std::uint8_t>& out, Version v) { encode_ack(0x62, p, v, out); }
+void encode(const Pubcomp& p, std::vector<std::uint8_t>& out, Version v) { encode_ack(0x70, p, v, out); }
 
-void encode(const Subscribe& p, std::vector<std::uint8_t>& out) {
+void encode(const Unsuback& p, std::vector<std::uint8_t>& out, Version v) {
+  if (v == Version::v311) {
+    out.insert(out.end(), {0xB0, 0x02, static_cast<std::uint8_t>(p.packet_id >> 8), static_cast<std::uint8_t>(p.packet_id)});
+    return;
+  }
+  assert(!p.reason_codes.empty());
+  put_fixed_header(out, 0xB0, 2 + properties_field_bytes(p.properties) + p.reason_codes.size());
+  put_u16(out, p.packet_id);
+  put_properties(out, p.properties);
+  out.insert(out.end(), p.reason_codes.begin(), p.reason_codes.end());
+}
+
+void encode(const Subscribe& p, std::vector<std::uint8_t>& out, Version v) {
   assert(!p.subscriptions.empty());
-  std::size_t remaining = 2;
+  std::size_t remaining = 2 + (v == Version::v5 ? properties_field_bytes(p.properties) : 0);
   for (const auto& s : p.subscriptions) remaining += 3 + s.filter.size();
   put_fixed_header(out, 0x82, remaining);
   put_u16(out, p.packet_id);
+  if (v == Version::v5) put_properties(out, p.properties);
   for (const auto& s : p.subscriptions) {
     put_string(out, s.filter);
-    out.push_back(s.qos);
+    std::uint8_t options = s.qos;
+    if (v == Version::v5)
+      options |= static_cast<std::uint8_t>((s.no_local ? 0x04 : 0) | (s.retain_as_published ? 0x08 : 0) | (s.retain_handling << 4));
+    out.push_back(options);
   }
 }
 
-void encode(const Suback& p, std::vector<std::uint8_t>& out) {
-  put_fixed_header(out, 0x90, 2 + p.return_codes.size());
+void encode(const Suback& p, std::vector<std::uint8_t>& out, Version v) {
+  const std::size_t props = v == Version::v5 ? properties_field_bytes(p.properties) : 0;
+  put_fixed_header(out, 0x90, 2 + props + p.return_codes.size());
   put_u16(out, p.packet_id);
+  if (v == Version::v5) put_properties(out, p.properties);
   out.insert(out.end(), p.return_codes.begin(), p.return_codes.end());
 }
 
-void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out) {
+void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out, Version v) {
   assert(!p.filters.empty());
-  std::size_t remaining = 2;
+  std::size_t remaining = 2 + (v == Version::v5 ? properties_field_bytes(p.properties) : 0);
   for (const auto& f : p.filters) remaining += 2 + f.size();
   put_fixed_header(out, 0xA2, remaining);
   put_u16(out, p.packet_id);
+  if (v == Version::v5) put_properties(out, p.properties);
   for (const auto& f : p.filters) put_string(out, f);
 }
 
-void encode(const Pingreq&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xC0, 0x00}); }
-void encode(const Pingresp&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xD0, 0x00}); }
-void encode(const Disconnect&, std::vector<std::uint8_t>& out) { out.insert(out.end(), {0xE0, 0x00}); }
+void encode(const Pingreq&, std::vector<std::uint8_t>& out, Version) { out.insert(out.end(), {0xC0, 0x00}); }
+void encode(const Pingresp&, std::vector<std::uint8_t>& out, Version) { out.insert(out.end(), {0xD0, 0x00}); }
 
-void encode(const Packet& p, std::vector<std::uint8_t>& out) {
-  std::visit([&out](const auto& packet) { encode(packet, out); }, p);
+void encode(const Disconnect& p, std::vector<std::uint8_t>& out, Version v) {
+  if (v == Version::v311) out.insert(out.end(), {0xE0, 0x00});
+  else encode_reason_and_properties(0xE0, p, out);
+}
+
+void encode(const Auth& p, std::vector<std::uint8_t>& out, Version v) {
+  assert(v == Version::v5);
+  (void)v;
+  encode_reason_and_properties(0xF0, p, out);
+}
+
+void encode(const Packet& p, std::vector<std::uint8_t>& out, Version v) {
+  std::visit(
+      [&](const auto& packet) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(packet)>, Connect>) encode(packet, out);
+        else encode(packet, out, v);
+      },
+      p);
 }
 
 void encode_text_publish(std::string_view topic, std::string_view payload, std::vector<std::uint8_t>& out) {

@@ -1,6 +1,9 @@
 #pragma once
-// MQTT 3.1.1 packet codec, sans-IO: bytes in, packets out, and back. Decoded packets are views into the
-// input buffer (zero copy). Every packet type of MQTT 3.1.1; anything malformed is rejected with a reason.
+// MQTT 3.1.1 and MQTT 5 packet codec, sans-IO: bytes in, packets out, and back. Decoded packets are views
+// into the input buffer (zero copy). Every packet type of both versions; anything malformed is rejected
+// with a reason. A connection's version is set by its CONNECT (protocol level 4 or 5), which decodes the
+// same way in either; every other packet is decoded and encoded for the version the caller names. The
+// MQTT 5 fields (properties, reason codes, subscription options) are ignored by MQTT 3.1.1.
 
 #include <cstdint>
 #include <span>
@@ -13,7 +16,35 @@ namespace twinbench::runtime::mqtt {
 enum class PacketType : std::uint8_t {
   connect = 1, connack = 2, publish = 3, puback = 4, pubrec = 5, pubrel = 6, pubcomp = 7,
   subscribe = 8, suback = 9, unsubscribe = 10, unsuback = 11, pingreq = 12, pingresp = 13, disconnect = 14,
+  auth = 15,  ///< MQTT 5 only
 };
+
+/** The protocol level of a connection: 4 = MQTT 3.1.1, 5 = MQTT 5. */
+enum class Version : std::uint8_t { v311 = 4, v5 = 5 };
+
+/** MQTT 5 property identifiers (MQTT 5 section 2.2.2.2). */
+enum class PropertyId : std::uint8_t {
+  payload_format_indicator = 0x01, message_expiry_interval = 0x02, content_type = 0x03, response_topic = 0x08,
+  correlation_data = 0x09, subscription_identifier = 0x0B, session_expiry_interval = 0x11, assigned_client_identifier = 0x12,
+  server_keep_alive = 0x13, authentication_method = 0x15, authentication_data = 0x16, request_problem_information = 0x17,
+  will_delay_interval = 0x18, request_response_information = 0x19, response_information = 0x1A, server_reference = 0x1C,
+  reason_string = 0x1F, receive_maximum = 0x21, topic_alias_maximum = 0x22, topic_alias = 0x23, maximum_qos = 0x24,
+  retain_available = 0x25, user_property = 0x26, maximum_packet_size = 0x27, wildcard_subscription_available = 0x28,
+  subscription_identifier_available = 0x29, shared_subscription_available = 0x2A,
+};
+
+/** One MQTT 5 property; which member holds its value depends on the identifier's type. */
+struct Property {
+  PropertyId id{};
+  std::uint32_t number = 0;            ///< byte, two-byte, four-byte and variable byte integers
+  std::string_view text;               ///< UTF-8 strings; a user property's name
+  std::string_view value;              ///< a user property's value
+  std::span<const std::uint8_t> data;  ///< binary data
+};
+using Properties = std::vector<Property>;
+
+/** @brief The first property with `id`, or nullptr. */
+const Property* find_property(const Properties& props, PropertyId id);
 
 struct Connect {
   std::string_view client_id;
@@ -28,6 +59,9 @@ struct Connect {
   std::string_view username;
   bool has_password = false;
   std::span<const std::uint8_t> password;
+  std::uint8_t protocol_level = 4;  ///< 4 = MQTT 3.1.1, 5 = MQTT 5: the connection's version
+  Properties properties{};            ///< MQTT 5
+  Properties will_properties{};       ///< MQTT 5
 };
 
 enum class ConnackCode : std::uint8_t {
@@ -37,7 +71,8 @@ enum class ConnackCode : std::uint8_t {
 
 struct Connack {
   bool session_present = false;
-  ConnackCode code = ConnackCode::accepted;
+  ConnackCode code = ConnackCode::accepted;  ///< MQTT 3.1.1 return code; MQTT 5 reason code (0 = success)
+  Properties properties{};                     ///< MQTT 5
 };
 
 struct Publish {
@@ -47,37 +82,73 @@ struct Publish {
   bool retain = false;
   bool dup = false;
   std::uint16_t packet_id = 0;  ///< non-zero iff qos > 0
+  Properties properties{};        ///< MQTT 5 (with a Topic Alias, the topic may be empty)
 };
 
-struct Puback { std::uint16_t packet_id = 0; };
-struct Pubrec { std::uint16_t packet_id = 0; };   ///< QoS 2, step 1 (receiver -> sender)
-struct Pubrel { std::uint16_t packet_id = 0; };   ///< QoS 2, step 2 (sender -> receiver)
-struct Pubcomp { std::uint16_t packet_id = 0; };  ///< QoS 2, step 3 (receiver -> sender)
+/** The acknowledgements: a packet identifier, and in MQTT 5 a reason code (0 = success) and properties. */
+struct Puback {
+  std::uint16_t packet_id = 0;
+  std::uint8_t reason = 0;
+  Properties properties{};
+};
+struct Pubrec {  ///< QoS 2, step 1 (receiver -> sender)
+  std::uint16_t packet_id = 0;
+  std::uint8_t reason = 0;
+  Properties properties{};
+};
+struct Pubrel {  ///< QoS 2, step 2 (sender -> receiver)
+  std::uint16_t packet_id = 0;
+  std::uint8_t reason = 0;
+  Properties properties{};
+};
+struct Pubcomp {  ///< QoS 2, step 3 (receiver -> sender)
+  std::uint16_t packet_id = 0;
+  std::uint8_t reason = 0;
+  Properties properties{};
+};
 
 struct Subscription {
   std::string_view filter;
   std::uint8_t qos = 0;  ///< maximum QoS requested
+  // MQTT 5 subscription options:
+  bool no_local = false;             ///< not to the connection that published it
+  bool retain_as_published = false;  ///< keep the RETAIN flag when forwarding
+  std::uint8_t retain_handling = 0;  ///< retained messages on subscribe: 0 always, 1 if new, 2 never
 };
 struct Subscribe {
   std::uint16_t packet_id = 0;
   std::vector<Subscription> subscriptions;  ///< at least one (MQTT-3.8.3-3)
+  Properties properties{};                    ///< MQTT 5
 };
 inline constexpr std::uint8_t kSubackFailure = 0x80;
 struct Suback {
   std::uint16_t packet_id = 0;
-  std::vector<std::uint8_t> return_codes;  ///< granted QoS 0-2, or kSubackFailure, one per subscription
+  std::vector<std::uint8_t> return_codes;  ///< granted QoS 0-2, or kSubackFailure (MQTT 5: a reason code), one per subscription
+  Properties properties{};                   ///< MQTT 5
 };
 struct Unsubscribe {
   std::uint16_t packet_id = 0;
   std::vector<std::string_view> filters;  ///< at least one (MQTT-3.10.3-2)
+  Properties properties{};                  ///< MQTT 5
 };
-struct Unsuback { std::uint16_t packet_id = 0; };
+struct Unsuback {
+  std::uint16_t packet_id = 0;
+  std::vector<std::uint8_t> reason_codes{};  ///< MQTT 5: one per filter
+  Properties properties{};                   ///< MQTT 5
+};
 struct Pingreq {};
 struct Pingresp {};
-struct Disconnect {};
+struct Disconnect {
+  std::uint8_t reason = 0;  ///< MQTT 5 (0 = normal disconnection)
+  Properties properties{};    ///< MQTT 5
+};
+struct Auth {  ///< MQTT 5 only: extended authentication
+  std::uint8_t reason = 0;  ///< 0x00 success, 0x18 continue authentication, 0x19 re-authenticate
+  Properties properties{};
+};
 
 using Packet = std::variant<Connect, Connack, Publish, Puback, Pubrec, Pubrel, Pubcomp, Subscribe, Suback, Unsubscribe, Unsuback,
-                            Pingreq, Pingresp, Disconnect>;
+                            Pingreq, Pingresp, Disconnect, Auth>;
 
 enum class DecodeStatus : std::uint8_t {
   ok = 0,
@@ -98,6 +169,9 @@ enum class DecodeStatus : std::uint8_t {
   bad_topic_filter,        ///< a wildcard not alone in its level, '#' not last, or an empty filter (MQTT-4.7.1)
   no_topic_filter,         ///< SUBSCRIBE or UNSUBSCRIBE without any filter (MQTT-3.8.3-3, MQTT-3.10.3-2)
   bad_return_code,         ///< a SUBACK code other than 0, 1, 2, 0x80 / requested QoS byte with reserved bits
+  bad_property,            ///< MQTT 5: unknown, duplicated, out of range, or not allowed in this packet
+  bad_reason_code,         ///< MQTT 5: a reason code this packet cannot carry
+  bad_subscription_options,///< MQTT 5: reserved bits, retain handling 3, or No Local on a shared subscription
 };
 
 /** @brief Stable name of a status for messages and logs. */
@@ -111,27 +185,36 @@ struct DecodeResult {
 
 inline constexpr std::size_t kMaxRemainingLength = 268'435'455;
 
-/** @brief Decode the packet at the front of `bytes`. */
-DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_bytes = kMaxRemainingLength + 5);
+/**
+ * @brief Decode the packet at the front of `bytes` as a packet of `version` (a CONNECT decodes either
+ * version's layout, by its protocol level).
+ */
+DecodeResult decode(std::span<const std::uint8_t> bytes, std::size_t max_packet_bytes = kMaxRemainingLength + 5, Version version = Version::v311);
 
-/** @brief Append the encoding of a packet to `out`. Preconditions (asserted): fields fit MQTT's limits. */
+/**
+ * @brief Append the encoding of a packet to `out` for `version` (a CONNECT uses its own protocol_level).
+ * MQTT 5 acknowledgements and DISCONNECT/AUTH use the short forms when the reason is 0 and there are no
+ * properties. Preconditions (asserted): fields fit MQTT's limits.
+ */
 void encode(const Connect& p, std::vector<std::uint8_t>& out);
-void encode(const Connack& p, std::vector<std::uint8_t>& out);
-void encode(const Publish& p, std::vector<std::uint8_t>& out);
+void encode(const Connack& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Publish& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
 /** @brief A QoS 0 PUBLISH of a text payload (the JSON control messages: twin, alerts, rules). */
 void encode_text_publish(std::string_view topic, std::string_view payload, std::vector<std::uint8_t>& out);
-void encode(const Puback& p, std::vector<std::uint8_t>& out);
-void encode(const Pubrec& p, std::vector<std::uint8_t>& out);
-void encode(const Pubrel& p, std::vector<std::uint8_t>& out);
-void encode(const Pubcomp& p, std::vector<std::uint8_t>& out);
-void encode(const Subscribe& p, std::vector<std::uint8_t>& out);
-void encode(const Suback& p, std::vector<std::uint8_t>& out);
-void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out);
-void encode(const Unsuback& p, std::vector<std::uint8_t>& out);
-void encode(const Pingreq& p, std::vector<std::uint8_t>& out);
-void encode(const Pingresp& p, std::vector<std::uint8_t>& out);
-void encode(const Disconnect& p, std::vector<std::uint8_t>& out);
-void encode(const Packet& p, std::vector<std::uint8_t>& out);
+void encode(const Puback& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Pubrec& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Pubrel& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Pubcomp& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Subscribe& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Suback& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Unsubscribe& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Unsuback& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Pingreq& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Pingresp& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+void encode(const Disconnect& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
+/** @brief AUTH exists in MQTT 5 only. */
+void encode(const Auth& p, std::vector<std::uint8_t>& out, Version version = Version::v5);
+void encode(const Packet& p, std::vector<std::uint8_t>& out, Version version = Version::v311);
 
 /** @brief Encoded size of a PUBLISH with these field sizes (to size buffers and simulated comms). */
 std::size_t publish_size(std::size_t topic_bytes, std::size_t payload_bytes, std::uint8_t qos);
