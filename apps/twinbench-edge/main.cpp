@@ -2,6 +2,7 @@
 // simulator runs, here on the wall clock and TCP sockets (hil/), with an embedded broker that devices
 // and other clients connect to.
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -12,6 +13,7 @@
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace {
@@ -43,6 +45,8 @@ edge.json ("format": "twinbench-edge/1"):
   uplink.username / uplink.password   credentials (absent: none)
   uplink.keepalive_s   keepalive there                                                   30
   uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
+  opcua.topic_filter   topics carrying OPC UA PubSub JSON (OPC 10000-14 7.2.5)         (none)
+  opcua.fields         DataSet field names, in record order (required with topic_filter)
 
 options:
   --verbose   log sessions and protocol errors on stderr
@@ -58,7 +62,7 @@ struct Options {
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink"});
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -81,6 +85,18 @@ Options load_config(const std::string& file) {
     e.max_packet_bytes = m->integer_or("max_packet_bytes", 64, runtime::mqtt::kMaxRemainingLength + 5, e.max_packet_bytes);
     e.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, e.max_inflight));
     e.max_queued = m->integer_or("max_queued", 0, 10'000'000, e.max_queued);
+  }
+  if (auto u = root.optional_object("opcua")) {
+    u->allow({"topic_filter", "fields"});
+    e.opcua_filter = u->string("topic_filter");
+    if (!runtime::mqtt::valid_topic_filter(e.opcua_filter) || !runtime::mqtt::valid_mqtt_utf8(e.opcua_filter))
+      u->fail("topic_filter", "expected an MQTT topic filter, got '" + e.opcua_filter + "'");
+    for (const auto& [j, path] : u->array("fields", true)) {
+      if (!j->is_string() || j->get<std::string>().empty()) core::JsonObject::fail_at(file, path, "expected a DataSet field name");
+      e.opcua_fields.push_back(j->get<std::string>());
+    }
+    if (e.opcua_fields.empty() || e.opcua_fields.size() > runtime::kMaxChannels)
+      u->fail("fields", "expected 1 to " + std::to_string(runtime::kMaxChannels) + " field names");
   }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
@@ -154,7 +170,12 @@ int run(const Options& o, bool verbose) {
   hil::TcpTransport server(loop);
   runtime::NoCompute compute;
   EdgeLog log(verbose);
-  runtime::EdgeRuntime rt(o.edge, runtime::EdgePorts{clock, server, compute, log});
+  runtime::EdgeConfig edge = o.edge;
+  // OPC UA timestamps are absolute: tell the runtime what UTC its time 0 was. (The daemon reads the wall
+  // clock; the runtime never does.)
+  edge.utc_at_start_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - clock.now_us();
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log});
   std::uint16_t port;
   try {
     port = server.listen(o.host, o.port, rt);

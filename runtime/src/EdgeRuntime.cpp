@@ -7,6 +7,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/runtime/opcua/PubSubJson.hpp"
 
 namespace twinbench::runtime {
 
@@ -89,6 +90,8 @@ void EdgeRuntime::on_publish(ConnId conn, const mqtt::Publish& p, std::size_t pa
     on_cloud_publish(p);
   } else if (twins_ && !p.topic.ends_with(twin_topic::telemetry) && twins_->on_device_publish(conn, p.topic, p.payload)) {
     // A twin answer: the twin relay took it.
+  } else if (!config_.opcua_filter.empty() && mqtt::topic_matches(config_.opcua_filter, p.topic)) {
+    ingest_opcua(conn, p, packet_bytes);
   } else if (config_.telemetry_filter == "#" || mqtt::topic_matches(config_.telemetry_filter, p.topic)) {
     ingest_telemetry(conn, p.payload, packet_bytes, p.qos);
   }
@@ -119,6 +122,33 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
   uplink_buffer_.insert(uplink_buffer_.end(), framing, framing + 6);
   uplink_buffer_.insert(uplink_buffer_.end(), payload.begin(), payload.end());
   ++uplink_records_;
+}
+
+void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) {
+  std::string error;
+  const auto msg = opcua::parse(std::string_view(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()), error);
+  if (!msg) {
+    emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(mqtt::Violation::bad_record));
+    return;
+  }
+  const std::size_t n = config_.opcua_fields.size();
+  OpcUaDevice& dev = opcua_devices_[conn];
+  dev.last.resize(n, std::numeric_limits<float>::quiet_NaN());
+  std::vector<std::uint8_t> record(record_bytes(n));
+  for (const opcua::DataSetMessage& m : msg->messages) {
+    if (m.kind == opcua::DataSetKind::keep_alive) continue;
+    if (m.kind != opcua::DataSetKind::delta_frame) std::fill(dev.last.begin(), dev.last.end(), std::numeric_limits<float>::quiet_NaN());
+    for (const opcua::Field& f : m.fields) {
+      const auto at = std::find(config_.opcua_fields.begin(), config_.opcua_fields.end(), f.name);
+      if (at == config_.opcua_fields.end()) continue;
+      dev.last[static_cast<std::size_t>(at - config_.opcua_fields.begin())] =
+          f.value ? static_cast<float>(*f.value) : std::numeric_limits<float>::quiet_NaN();
+    }
+    const TimeUs t = m.timestamp_us ? *m.timestamp_us - config_.utc_at_start_us : ports_.clock.now_us();
+    dev.seq = m.sequence_number ? *m.sequence_number : dev.seq + 1;
+    encode_record(t, dev.seq, dev.last, record.data());
+    ingest_telemetry(conn, record, packet_bytes / msg->messages.size(), p.qos);
+  }
 }
 
 bool EdgeRuntime::fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h) {

@@ -255,6 +255,42 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   EXPECT_EQ(sink.of(EventKind::rules_refused).size(), 1u);
 }
 
+TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
+  config.opcua_filter = "opcua/#";
+  config.opcua_fields = {"DischargePressure", "MotorCurrent"};
+  config.utc_at_start_us = 1795581000'000000;  // runtime time 0 = 2026-11-25T04:30:00Z
+  SetUp();
+  connect(4);  // the PLC
+  clock.advance_to(2'000'000);
+  Bytes b;
+  mqtt::encode_text_publish("opcua/plc-1", R"({"MessageId": "1", "MessageType": "ua-data", "Messages": [
+      {"DataSetWriterId": 1, "SequenceNumber": 10, "Timestamp": "2026-11-25T04:30:01.5Z",
+       "Payload": {"DischargePressure": {"UaType": 11, "Value": 8.5}, "MotorCurrent": {"UaType": 11, "Value": 40}, "Other": 1}},
+      {"DataSetWriterId": 1, "SequenceNumber": 11, "MessageType": "ua-deltaframe", "Payload": {"MotorCurrent": 42}},
+      {"DataSetWriterId": 1, "SequenceNumber": 12, "MessageType": "ua-keepalive"}]})", b);
+  rt->on_bytes(4, b);
+  const auto tel = sink.of(EventKind::telemetry);
+  ASSERT_EQ(tel.size(), 2u);  // the keep-alive carries no record
+  EXPECT_EQ(tel[0].b, 500'000);  // arrived at 2 s, taken at 1.5 s
+  EXPECT_EQ(tel[1].b, 0);  // no Timestamp: stamped on arrival
+  clock.advance_to(10'000'000);
+  const auto r = mqtt::decode(transport.sent[1000]);
+  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
+  const auto payload = std::get<mqtt::Publish>(r.packet).payload;
+  ASSERT_EQ(payload.size(), 2 * (6 + record_bytes(2)));
+  const auto second = payload.subspan(6 + record_bytes(2) + 6, record_bytes(2));
+  RecordHeader h;
+  ASSERT_TRUE(decode_record_header(second, h));
+  EXPECT_EQ(h.seq, 11u);
+  EXPECT_EQ(record_value(second, 0), 8.5f);  // kept from the key frame
+  EXPECT_EQ(record_value(second, 1), 42.0f);
+  Bytes garbage;
+  mqtt::encode_text_publish("opcua/plc-1", "{not json", garbage);
+  rt->on_bytes(4, garbage);
+  EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);  // counted; the session stays
+  EXPECT_EQ(rt->sessions_connected(), 1u);
+}
+
 TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {
   config.telemetry_model = std::vector<ChannelRule>(6);
   config.telemetry_model[2].integral = true;  // channel 2 must be a whole number

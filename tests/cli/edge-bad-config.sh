@@ -28,6 +28,8 @@ check 2 "error: @F@: /mqtt/max_inflight: expected a positive integer, got 0" '{"
 check 2 "error: @F@: /uplink/broker: expected \"mqtt://host:port\", got 'tcp://x'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "tcp://x"}}'
 check 2 "error: @F@: /uplink/password: a password needs a username (MQTT 3.1.1 section 3.1.2.9)" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "password": "p"}}'
 check 2 "error: @F@: /uplink/clean_session: expected true or false, got \"no\"" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "clean_session": "no"}}'
+check 2 "error: @F@: /opcua/fields: expected 1 to 32 field names" '{"format": "twinbench-edge/1", "name": "g", "opcua": {"topic_filter": "opcua/#", "fields": []}}'
+check 2 "error: @F@: /opcua/fields/1: expected a DataSet field name" '{"format": "twinbench-edge/1", "name": "g", "opcua": {"topic_filter": "opcua/#", "fields": ["a", 7]}}'
 check 1 "twinbench-edge: cannot listen on 10.255.255.1:0: Cannot assign requested address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"host": "10.255.255.1", "port": 0}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
@@ -35,4 +37,4 @@ code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 12 bad configurations and usages refused with the right exit code and message"
+echo "ok: 14 bad configurations and usages refused with the right exit code and message"

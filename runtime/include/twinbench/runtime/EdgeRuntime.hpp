@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <limits>
 #include <memory>
 #include <string>
@@ -45,6 +46,12 @@ struct EdgeConfig {
   std::size_t max_queued = 1000;            ///< broker: further QoS 1/2 messages held per session (oldest dropped)
   /// Topics whose PUBLISHes are telemetry records (a topic filter); every message is also routed to subscribers.
   std::string telemetry_filter = "#";
+  /// OPC UA PubSub JSON (opcua/PubSubJson.hpp) on topics matching this filter ("" = none): each DataSetMessage
+  /// with a Payload becomes a telemetry record of the publishing connection, record position i taking the
+  /// DataSet field named opcua_fields[i] (a delta frame keeps the fields it leaves out; missing or Bad = NaN).
+  std::string opcua_filter;
+  std::vector<std::string> opcua_fields;
+  TimeUs utc_at_start_us = 0;  ///< UTC (us since 1970) at runtime time 0: OPC UA timestamps are absolute
   /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/rules]):
   ///  - cloud_connection: a connection to the "cloud" endpoint carrying PUBLISH packets (simulation);
   ///  - own_broker: published on this gateway's broker, for clients of it to take;
@@ -110,6 +117,8 @@ private:
   void on_connected(ConnId conn) override;
   void on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) override;
   void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
+  /** OPC UA PubSub JSON: each DataSetMessage becomes a record for ingest_telemetry. */
+  void ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes);
   /** False if the record breaks the twin model (counts missing readings on the way). */
   bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
   void on_cloud_bytes(std::span<const std::uint8_t> bytes);
@@ -160,6 +169,11 @@ private:
   };
   std::deque<PendingAlert> alerts_;          ///< raised, not yet accepted by the uplink (oldest first)
   std::size_t alerts_dropped_ = 0;           ///< since the last forward tick
+  struct OpcUaDevice {
+    std::vector<float> last;  ///< the latest value of each mapped field (delta frames change some)
+    std::uint32_t seq = 0;
+  };
+  std::map<ConnId, OpcUaDevice> opcua_devices_;
 };
 
 }  // namespace twinbench::runtime
