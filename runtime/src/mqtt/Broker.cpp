@@ -3,13 +3,56 @@
 #include <algorithm>
 #include <cassert>
 #include <deque>
+#include <limits>
 
 namespace twinbench::runtime::mqtt {
+
+namespace {
+
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFFu;
+
+// MQTT 5 reason codes the broker sends.
+constexpr std::uint8_t kMalformed = 0x81, kProtocolError = 0x82, kBadAuthMethod = 0x8C, kServerShuttingDown = 0x8B,
+                       kSessionTakenOver = 0x8E, kKeepAliveTimeout = 0x8D, kTopicAliasInvalid = 0x94, kSharedNotSupported = 0x9E,
+                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95;
+
+/** Properties with their own copy of every string and byte they refer to. */
+struct OwnedProperties {
+  std::string bytes;
+  Properties list;
+
+  /** Copy the properties of `src` that `keep` accepts. */
+  template <typename Keep> void assign(const Properties& src, Keep keep) {
+    std::size_t total = 0;
+    for (const Property& p : src)
+      if (keep(p)) total += p.text.size() + p.value.size() + p.data.size();
+    bytes.reserve(total);  // no reallocation below: the views stay valid
+    for (const Property& p : src) {
+      if (!keep(p)) continue;
+      Property q = p;
+      auto copy = [&](std::string_view s) {
+        const std::size_t at = bytes.size();
+        bytes.append(s);
+        return std::string_view(bytes.data() + at, s.size());
+      };
+      q.text = copy(p.text);
+      q.value = copy(p.value);
+      const auto d = copy(std::string_view(reinterpret_cast<const char*>(p.data.data()), p.data.size()));
+      q.data = std::span(reinterpret_cast<const std::uint8_t*>(d.data()), d.size());
+      list.push_back(q);
+    }
+  }
+};
+
+}  // namespace
 
 /** One published message, shared by every session it goes to. */
 struct Broker::Message {
   std::string topic;
   std::vector<std::uint8_t> payload;
+  OwnedProperties properties;  ///< MQTT 5 properties forwarded as they came (not Topic Alias, Subscription Identifier, Message Expiry)
+  TimeUs received_us = 0;
+  std::uint32_t expiry_s = kNeverExpires;  ///< Message Expiry Interval, if it had one
 };
 
 /** A session's outbound QoS 1/2 state; allocated on its first such message (most devices never get one). */
@@ -20,11 +63,13 @@ struct Broker::Outbox {
     bool retain;
     bool released;  ///< QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP
     std::shared_ptr<const Message> message;
+    std::vector<std::uint32_t> subscription_ids;
   };
   struct Queued {
     std::shared_ptr<const Message> message;
     std::uint8_t qos;
     bool retain;
+    std::vector<std::uint32_t> subscription_ids;
   };
   std::vector<Inflight> inflight;  ///< in the order sent, which is the order of redelivery (MQTT-4.6.0-1)
   std::deque<Queued> queued;
@@ -33,22 +78,28 @@ struct Broker::Outbox {
 struct Broker::Session {
   std::string client_id;
   ConnId conn = kNoConn;
-  bool clean = true;
+  Version version = Version::v311;
+  std::uint32_t expiry_s = 0;       ///< how long the session outlives its connection (3.1.1: 0 if clean, else forever)
+  TimeUs disconnected_us = 0;
+  std::uint16_t receive_maximum = 0xFFFF;  ///< MQTT 5: the client's limit on our unacknowledged QoS 1/2 PUBLISHes
+  std::uint32_t maximum_packet = 0;        ///< MQTT 5: the largest packet the client accepts; 0 = no limit
   std::uint16_t next_id = 1;
   std::vector<std::uint16_t> qos2_received;  ///< QoS 2 ids routed, awaiting PUBREL (exactly once)
   struct Will {
-    std::string topic;
-    std::vector<std::uint8_t> payload;
+    std::shared_ptr<const Message> message;
     std::uint8_t qos;
     bool retain;
+    std::uint32_t delay_s;
   };
   std::unique_ptr<Will> will;
+  TimerId will_timer = 0;  ///< a will waiting for its Will Delay Interval
   std::unique_ptr<Outbox> out;
 };
 
 struct Broker::Connection {
   enum class State : std::uint8_t { closed, awaiting_connect, connected };
   State state = State::closed;
+  Version version = Version::v311;
   std::uint16_t keepalive_s = 0;
   TimeUs last_rx_us = 0;
   SessionId session = kNoSession;
@@ -59,7 +110,10 @@ Broker::Broker(BrokerConfig config, BrokerPorts ports, BrokerHooks& hooks) : con
   assert(config_.max_inflight > 0);
 }
 
-Broker::~Broker() = default;
+Broker::~Broker() {
+  for (const Session& s : sessions_)
+    if (s.will_timer != 0) ports_.clock.cancel(s.will_timer);
+}
 
 void Broker::emit(EventKind k, ConnId conn, std::int64_t a) {
   ports_.sink.emit({ports_.clock.now_us(), k, config_.gateway_index, conn, a, 0, 0, 0});
@@ -78,6 +132,7 @@ void Broker::on_open(ConnId conn) {
   Connection& c = connection(conn);
   assert(c.state == Connection::State::closed);
   c.state = Connection::State::awaiting_connect;
+  c.version = Version::v311;
   c.last_rx_us = ports_.clock.now_us();
   c.partial.clear();
 }
@@ -103,19 +158,27 @@ void Broker::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
   if (used >= 0) connections_[conn].partial.assign(buffered.begin() + used, buffered.end());
 }
 
+void Broker::refuse(ConnId conn, Connection& c, std::int64_t why, std::uint8_t reason) {
+  emit(EventKind::protocol_error, conn, why);
+  end_connection(conn, c, CloseReason::protocol_error, true, reason);
+}
+
 std::ptrdiff_t Broker::consume(ConnId conn, Connection& c, std::span<const std::uint8_t> bytes) {
   std::size_t pos = 0;
   while (pos < bytes.size()) {
-    DecodeResult r = decode(bytes.subspan(pos), config_.max_packet_bytes);
+    DecodeResult r = decode(bytes.subspan(pos), config_.max_packet_bytes, c.version);
     if (r.status == DecodeStatus::need_more) break;
     ports_.compute.charge(config_.packet_cost_flops);
     if (r.status != DecodeStatus::ok) {
       if (r.status == DecodeStatus::bad_protocol_level && c.state == Connection::State::awaiting_connect) {
-        encode(Connack{false, ConnackCode::bad_protocol_version}, out_);  // MQTT-3.1.2-2 (an MQTT 5 client, say)
+        encode(Connack{false, ConnackCode::bad_protocol_version}, out_);  // MQTT-3.1.2-2: a level we do not speak
         send(conn);
       }
-      emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(r.status));
-      end_connection(conn, c, CloseReason::protocol_error, true);
+      const bool malformed = r.status != DecodeStatus::bad_property && r.status != DecodeStatus::bad_reason_code &&
+                             r.status != DecodeStatus::bad_subscription_options;
+      refuse(conn, c, static_cast<std::int64_t>(r.status), r.status == DecodeStatus::packet_too_large ? kPacketTooLarge
+                                                           : malformed                                 ? kMalformed
+                                                                                                       : kProtocolError);
       return -1;
     }
     pos += r.consumed;
@@ -129,13 +192,6 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
   if (const auto* p = std::get_if<Connect>(&packet)) {
     if (c.state == Connection::State::connected) {
       violation = Violation::second_connect;
-    } else if (p->protocol_level != static_cast<std::uint8_t>(Version::v311)) {
-      // An MQTT 5 client: this broker speaks MQTT 3.1.1, and says so (MQTT-3.1.2-2).
-      encode(Connack{false, ConnackCode::bad_protocol_version}, out_);
-      send(conn);
-      emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(DecodeStatus::bad_protocol_level));
-      end_connection(conn, c, CloseReason::protocol_error, true);
-      return false;
     } else {
       handle_connect(conn, c, *p);
       return connections_[conn].state == Connection::State::connected;
@@ -144,7 +200,12 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
     violation = Violation::not_connected;
   } else {
     Session& s = sessions_[c.session];
+    const Version v = c.version;
     if (const auto* pub = std::get_if<Publish>(&packet)) {
+      if (find_property(pub->properties, PropertyId::topic_alias)) {
+        refuse(conn, c, static_cast<std::int64_t>(Violation::unexpected), kTopicAliasInvalid);  // we allow none (MQTT 5 3.3.2.3.4)
+        return false;
+      }
       handle_publish(conn, s, *pub, packet_bytes);
     } else if (const auto* ack = std::get_if<Puback>(&packet)) {
       if (s.out) {
@@ -156,15 +217,22 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
         }
       }
     } else if (const auto* rec = std::get_if<Pubrec>(&packet)) {
+      bool known = false;
       if (s.out) {
         auto& f = s.out->inflight;
         auto it = std::find_if(f.begin(), f.end(), [&](const auto& m) { return m.id == rec->packet_id && m.qos == 2; });
         if (it != f.end()) {
+          known = true;
+          if (rec->reason >= 0x80) {  // MQTT 5: the receiver refused it; the exchange ends here
+            f.erase(it);
+            pump(s);
+            return true;
+          }
           it->released = true;
           it->message.reset();  // the message is delivered; only its id waits for PUBCOMP (4.3.3)
         }
       }
-      encode(Pubrel{rec->packet_id}, out_);
+      encode(Pubrel{rec->packet_id, static_cast<std::uint8_t>(known || v == Version::v311 ? 0 : 0x92)}, out_, v);
       send(conn);
     } else if (const auto* comp = std::get_if<Pubcomp>(&packet)) {
       if (s.out) {
@@ -177,51 +245,86 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
       }
     } else if (const auto* rel = std::get_if<Pubrel>(&packet)) {
       auto& pending = s.qos2_received;
-      pending.erase(std::remove(pending.begin(), pending.end(), rel->packet_id), pending.end());
-      encode(Pubcomp{rel->packet_id}, out_);  // even for an unknown id (MQTT-4.3.3-2)
+      const auto it = std::find(pending.begin(), pending.end(), rel->packet_id);
+      const bool known = it != pending.end();
+      if (known) pending.erase(it);
+      // Even for an unknown id (MQTT-4.3.3-2); MQTT 5 says so with 0x92 (packet identifier not found).
+      encode(Pubcomp{rel->packet_id, static_cast<std::uint8_t>(known || v == Version::v311 ? 0 : 0x92)}, out_, v);
       send(conn);
     } else if (const auto* sub = std::get_if<Subscribe>(&packet)) {
       handle_subscribe(conn, *sub);
     } else if (const auto* unsub = std::get_if<Unsubscribe>(&packet)) {
-      for (std::string_view f : unsub->filters) subscriptions_.unsubscribe(c.session, f);
-      encode(Unsuback{unsub->packet_id}, out_);  // MQTT-3.10.4-4/5, also when nothing matched
+      Unsuback ack{unsub->packet_id};
+      for (std::string_view f : unsub->filters) {
+        const bool existed = subscriptions_.unsubscribe(c.session, f);
+        ack.reason_codes.push_back(existed ? 0x00 : kNoSubscriptionExisted);
+      }
+      encode(ack, out_, v);  // MQTT-3.10.4-4/5, also when nothing matched
       send(conn);
     } else if (std::holds_alternative<Pingreq>(packet)) {
-      encode(Pingresp{}, out_);
+      encode(Pingresp{}, out_, v);
       send(conn);
-    } else if (std::holds_alternative<Disconnect>(packet)) {
-      s.will.reset();  // MQTT-3.14.4-3: a clean DISCONNECT discards the will
+    } else if (const auto* d = std::get_if<Disconnect>(&packet)) {
+      // A clean DISCONNECT discards the will (MQTT-3.14.4-3), unless MQTT 5's 0x04 asks for it.
+      if (d->reason != 0x04) s.will.reset();
+      if (const auto* e = find_property(d->properties, PropertyId::session_expiry_interval)) {
+        if (s.expiry_s == 0 && e->number != 0) {  // MQTT-3.14.2-2
+          refuse(conn, c, static_cast<std::int64_t>(Violation::unexpected), kProtocolError);
+          return false;
+        }
+        s.expiry_s = e->number;
+      }
       end_connection(conn, c, CloseReason::client_disconnect, true);
       return false;
     } else {
-      violation = Violation::unexpected;  // CONNACK, SUBACK, UNSUBACK, PINGRESP: server-to-client packets
+      violation = Violation::unexpected;  // CONNACK, SUBACK, UNSUBACK, PINGRESP, AUTH we never asked for
     }
   }
   if (violation == Violation{}) return true;
-  emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(violation));
-  end_connection(conn, c, CloseReason::protocol_error, true);
+  refuse(conn, c, static_cast<std::int64_t>(violation), kProtocolError);
   return false;
 }
 
 void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
+  const bool v5 = p.protocol_level == static_cast<std::uint8_t>(Version::v5);
+  c.version = v5 ? Version::v5 : Version::v311;
+  Connack ack;
+  if (v5 && find_property(p.properties, PropertyId::authentication_method)) {
+    ack.code = static_cast<ConnackCode>(kBadAuthMethod);  // no enhanced authentication here (MQTT 5 4.12)
+    encode(ack, out_, c.version);
+    send(conn);
+    emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(Violation::unexpected));
+    c.state = Connection::State::closed;
+    ports_.transport.close(conn);
+    return;
+  }
   std::string client_id(p.client_id);
+  bool assigned = false;
   if (client_id.empty()) {
-    if (!p.clean_session) {  // MQTT-3.1.3-8: a persistent session needs a name
-      encode(Connack{false, ConnackCode::identifier_rejected}, out_);
+    if (!v5 && !p.clean_session) {  // MQTT-3.1.3-8: a persistent session needs a name
+      ack.code = ConnackCode::identifier_rejected;
+      encode(ack, out_);
       send(conn);
       c.state = Connection::State::closed;
       ports_.transport.close(conn);
       return;
     }
-    client_id = "tb-auto-" + std::to_string(++generated_ids_);  // MQTT-3.1.3-6
+    client_id = "tb-auto-" + std::to_string(++generated_ids_);  // MQTT-3.1.3-6; MQTT 5 says which (3.2.2.3.7)
+    assigned = true;
+  }
+  // clean_session is 3.1.1's Clean Session and MQTT 5's Clean Start; a 3.1.1 session without it lasts forever.
+  std::uint32_t expiry = p.clean_session ? 0 : kNeverExpires;
+  if (v5) {
+    const auto* e = find_property(p.properties, PropertyId::session_expiry_interval);
+    expiry = e ? e->number : 0;
   }
   auto it = by_client_id_.find(client_id);
   if (it != by_client_id_.end()) {
     Session& old = sessions_[it->second];
-    if (old.conn != kNoConn) end_connection(old.conn, connections_[old.conn], CloseReason::taken_over, true);  // MQTT-3.1.4-2
-    it = by_client_id_.find(client_id);  // a clean session ends with its connection
+    if (old.conn != kNoConn) end_connection(old.conn, connections_[old.conn], CloseReason::taken_over, true, kSessionTakenOver);  // MQTT-3.1.4-2
+    it = by_client_id_.find(client_id);  // a session that expires at once ends with its connection
     if (it != by_client_id_.end() && p.clean_session) {
-      drop_session(it->second);  // MQTT-3.1.2-6: a clean session starts afresh
+      drop_session(it->second);  // MQTT-3.1.2-6 (Clean Start in MQTT 5)
       it = by_client_id_.end();
     }
   }
@@ -238,28 +341,60 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
       free_sessions_.pop_back();
     }
     by_client_id_.emplace(client_id, id);
-    sessions_[id].client_id = std::move(client_id);
+    sessions_[id].client_id = client_id;
   }
   Session& s = sessions_[id];
+  expiring_.erase(id);
   s.conn = conn;
-  s.clean = p.clean_session;
+  s.version = c.version;
+  s.expiry_s = expiry;
+  s.receive_maximum = 0xFFFF;
+  s.maximum_packet = 0;
+  if (v5) {
+    if (const auto* r = find_property(p.properties, PropertyId::receive_maximum)) s.receive_maximum = static_cast<std::uint16_t>(r->number);
+    if (const auto* m = find_property(p.properties, PropertyId::maximum_packet_size)) s.maximum_packet = m->number;
+  }
+  if (s.will_timer != 0) {  // back before its will was due: it is not published (MQTT 5 3.1.3.2.2)
+    ports_.clock.cancel(s.will_timer);
+    s.will_timer = 0;
+  }
   s.will.reset();
-  if (p.will)
-    s.will = std::make_unique<Session::Will>(
-        Session::Will{std::string(p.will_topic), {p.will_message.begin(), p.will_message.end()}, p.will_qos, p.will_retain});
+  if (p.will) {
+    auto m = std::make_shared<Message>();
+    m->topic = p.will_topic;
+    m->payload.assign(p.will_message.begin(), p.will_message.end());
+    m->properties.assign(p.will_properties, [](const Property& q) {
+      return q.id != PropertyId::will_delay_interval && q.id != PropertyId::message_expiry_interval;
+    });
+    if (const auto* e = find_property(p.will_properties, PropertyId::message_expiry_interval)) m->expiry_s = e->number;
+    const auto* delay = find_property(p.will_properties, PropertyId::will_delay_interval);
+    s.will = std::make_unique<Session::Will>(Session::Will{std::move(m), p.will_qos, p.will_retain, delay ? delay->number : 0});
+  }
   c.state = Connection::State::connected;
   c.keepalive_s = p.keepalive_s;
   c.session = id;
   ++connected_;
   emit(EventKind::session_opened, conn, p.keepalive_s);
-  encode(Connack{session_present, ConnackCode::accepted}, out_);
+  ack.session_present = session_present;
+  if (v5) {
+    Property shared;
+    shared.id = PropertyId::shared_subscription_available;  // 0: $share/ filters are refused (0x9E)
+    ack.properties.push_back(shared);
+    if (assigned) {
+      Property a;
+      a.id = PropertyId::assigned_client_identifier;
+      a.text = s.client_id;
+      ack.properties.push_back(a);
+    }
+  }
+  encode(ack, out_, c.version);
   send(conn);
   if (s.out) {
     // MQTT-4.4.0-1: resend what was unacknowledged, with the original ids: PUBLISH with DUP, or PUBREL.
     for (const auto& m : s.out->inflight) {
-      if (m.released) encode(Pubrel{m.id}, out_);
-      else encode_publish(*m.message, m.qos, m.retain, true, m.id);
-      send(conn);
+      if (m.released) encode(Pubrel{m.id}, out_, s.version);
+      else encode_publish(s, *m.message, m.qos, m.retain, true, m.id, m.subscription_ids);
+      if (!out_.empty()) send(conn);
     }
     pump(s);
   }
@@ -277,36 +412,74 @@ void Broker::handle_publish(ConnId conn, Session& s, const Publish& p, std::size
   if (fresh) {
     ++stats_.received;
     hooks_.on_publish(conn, p, packet_bytes);
-    if (p.retain) retained_.set(p.topic, p.payload, p.qos);  // MQTT-3.3.1-5/10/11
-    if (subscriptions_.size() > 0) route(std::make_shared<const Message>(Message{std::string(p.topic), {p.payload.begin(), p.payload.end()}}), p.qos, false);
+    const SessionId from = connections_[conn].session;
+    if (p.retain || subscriptions_.size() > 0) {
+      auto m = std::make_shared<Message>();
+      m->topic = p.topic;
+      m->payload.assign(p.payload.begin(), p.payload.end());
+      m->received_us = ports_.clock.now_us();
+      m->properties.assign(p.properties, [](const Property& q) {
+        return q.id != PropertyId::topic_alias && q.id != PropertyId::subscription_identifier && q.id != PropertyId::message_expiry_interval;
+      });
+      if (const auto* e = find_property(p.properties, PropertyId::message_expiry_interval)) m->expiry_s = e->number;
+      if (p.retain) retain(m, p.qos);  // MQTT-3.3.1-5/10/11
+      if (subscriptions_.size() > 0) route(m, p.qos, p.retain, from);
+    }
   }
   if (!connected(conn)) return;  // the host may have closed the connection
-  if (p.qos == 1) encode(Puback{p.packet_id}, out_);
-  if (p.qos == 2) encode(Pubrec{p.packet_id}, out_);
+  const Version v = connections_[conn].version;
+  if (p.qos == 1) encode(Puback{p.packet_id}, out_, v);
+  if (p.qos == 2) encode(Pubrec{p.packet_id}, out_, v);
   if (!out_.empty()) send(conn);
+}
+
+void Broker::retain(const std::shared_ptr<const Message>& m, std::uint8_t qos) {
+  // An empty payload removes the topic's retained message (MQTT-3.3.1-10/11).
+  if (m->payload.empty()) {
+    if (auto it = retained_.find(m->topic); it != retained_.end()) retained_.erase(it);
+  } else {
+    retained_.insert_or_assign(m->topic, Retained{m, qos});
+  }
 }
 
 void Broker::handle_subscribe(ConnId conn, const Subscribe& p) {
   const SessionId id = connections_[conn].session;
-  std::vector<std::uint8_t> granted;
-  granted.reserve(p.subscriptions.size());
+  const Version v = connections_[conn].version;
+  const auto* sub_id = find_property(p.properties, PropertyId::subscription_identifier);
+  Suback ack;
+  ack.packet_id = p.packet_id;
+  std::vector<std::pair<const Subscription*, bool>> accepted;  // and whether each is new
   for (const auto& sub : p.subscriptions) {
-    subscriptions_.subscribe(id, sub.filter, sub.qos);  // replaces an identical filter (MQTT-3.8.4-3)
-    granted.push_back(sub.qos);
+    if (v == Version::v5 && sub.filter.starts_with("$share/")) {
+      ack.return_codes.push_back(kSharedNotSupported);  // as the CONNACK said
+      continue;
+    }
+    const SubscriptionOptions o{sub.qos, sub.no_local, sub.retain_as_published, sub_id ? sub_id->number : 0u};
+    accepted.emplace_back(&sub, subscriptions_.subscribe(id, sub.filter, o));  // replaces an identical filter (MQTT-3.8.4-3)
+    ack.return_codes.push_back(sub.qos);
   }
-  encode(Suback{p.packet_id, std::move(granted)}, out_);
+  encode(ack, out_, v);
   send(conn);
-  // MQTT-3.3.1-6: the new subscription gets the matching retained messages, with RETAIN set.
-  for (const auto& sub : p.subscriptions) {
-    retained_.match(sub.filter, [&](const std::string& topic, const RetainedStore::Message& m) {
-      deliver(id, std::make_shared<const Message>(Message{topic, m.payload}), std::min(m.qos, sub.qos), true);
-    });
+  // MQTT-3.3.1-6: a subscription gets the matching retained messages, with RETAIN set; MQTT 5's Retain
+  // Handling 1 only when the subscription is new, 2 never.
+  for (const auto& [sub, fresh] : accepted) {
+    if (sub->retain_handling == 2 || (sub->retain_handling == 1 && !fresh)) continue;
+    for (const auto& [topic, r] : retained_) {
+      if (!topic_matches(sub->filter, topic)) continue;
+      std::vector<std::uint32_t> ids;
+      if (sub_id) ids.push_back(sub_id->number);
+      deliver(id, r.message, std::min(r.qos, sub->qos), true, ids);
+    }
   }
 }
 
-void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport) {
+void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport, std::uint8_t v5_reason) {
   const bool was_connected = c.state == Connection::State::connected;
   const SessionId id = c.session;
+  if (close_transport && v5_reason != 0 && c.version == Version::v5 && c.state != Connection::State::closed) {
+    encode(Disconnect{v5_reason}, out_, Version::v5);  // MQTT 5: the server says why before it closes
+    send(conn);
+  }
   c.state = Connection::State::closed;
   c.session = kNoSession;
   c.partial.clear();
@@ -316,46 +489,88 @@ void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool cl
   emit(EventKind::session_closed, conn, static_cast<std::int64_t>(why));
   Session& s = sessions_[id];
   s.conn = kNoConn;
-  if (auto will = std::move(s.will)) {  // MQTT-3.1.2-8: the connection ended without DISCONNECT
-    ++stats_.wills;
-    if (will->retain) retained_.set(will->topic, will->payload, will->qos);
-    route(std::make_shared<const Message>(Message{std::move(will->topic), std::move(will->payload)}), will->qos, false);
+  s.disconnected_us = ports_.clock.now_us();
+  if (s.will) {  // MQTT-3.1.2-8: the connection ended without (a will-discarding) DISCONNECT
+    if (s.will->delay_s == 0 || s.expiry_s == 0) {
+      publish_will(id);
+    } else {
+      const TimeUs delay = TimeUs{std::min(s.will->delay_s, s.expiry_s)} * 1'000'000;
+      s.will_timer = ports_.clock.schedule(delay, [this, id] {
+        sessions_[id].will_timer = 0;
+        publish_will(id);
+      });
+    }
   }
-  if (sessions_[id].clean) drop_session(id);  // MQTT-3.1.2-6: a clean session lasts as long as its connection
+  if (sessions_[id].expiry_s == 0) drop_session(id);  // MQTT-3.1.2-6: a clean session lasts as long as its connection
+  else if (sessions_[id].expiry_s != kNeverExpires) expiring_.insert(id);
+}
+
+void Broker::publish_will(SessionId id) {
+  auto will = std::move(sessions_[id].will);
+  if (!will) return;
+  ++stats_.wills;
+  if (will->retain) retain(will->message, will->qos);
+  route(will->message, will->qos, will->retain, kNoSession);
 }
 
 void Broker::drop_session(SessionId id) {
   Session& s = sessions_[id];
+  if (s.will_timer != 0) {  // the session ends: its delayed will goes now (MQTT 5 3.1.2.5)
+    ports_.clock.cancel(s.will_timer);
+    s.will_timer = 0;
+    publish_will(id);
+  }
   subscriptions_.remove_client(id);
+  expiring_.erase(id);
   by_client_id_.erase(s.client_id);
-  s = Session{};
+  sessions_[id] = Session{};
   free_sessions_.push_back(id);
 }
 
-void Broker::publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain) {
+void Broker::close_all() {
+  for (ConnId conn = 0; conn < connections_.size(); ++conn)
+    if (connections_[conn].state != Connection::State::closed)
+      end_connection(conn, connections_[conn], CloseReason::gateway_shutdown, true, kServerShuttingDown);
+}
+
+void Broker::publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain_flag) {
   assert(qos <= 2);
-  if (retain) retained_.set(topic, payload, qos);
-  if (subscriptions_.size() > 0) route(std::make_shared<const Message>(Message{std::string(topic), {payload.begin(), payload.end()}}), qos, false);
+  if (!retain_flag && subscriptions_.size() == 0) return;
+  auto m = std::make_shared<Message>();
+  m->topic = topic;
+  m->payload.assign(payload.begin(), payload.end());
+  m->received_us = ports_.clock.now_us();
+  if (retain_flag) retain(m, qos);
+  if (subscriptions_.size() > 0) route(m, qos, retain_flag, kNoSession);
 }
 
 bool Broker::send_to(ConnId conn, std::string_view topic, std::span<const std::uint8_t> payload) {
   if (!connected(conn)) return false;
-  encode(Publish{topic, payload, 0, false, false, 0}, out_);
+  encode(Publish{topic, payload, 0, false, false, 0}, out_, connections_[conn].version);
   send(conn);
   return true;
 }
 
-void Broker::route(std::shared_ptr<const Message> m, std::uint8_t qos, bool retain) {
-  // MQTT-3.3.1-9: a message forwarded to existing subscriptions goes out with RETAIN 0.
-  subscriptions_.match(m->topic, [&](ConnId session, std::uint8_t granted) { deliver(session, m, std::min(qos, granted), retain); });
+void Broker::route(const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain_flag, SessionId publisher) {
+  // MQTT-3.3.1-9: a message forwarded to existing subscriptions goes out with RETAIN 0, unless the
+  // subscription asked for Retain As Published (MQTT 5).
+  subscriptions_.match(m->topic, publisher, [&](ConnId session, const MatchResult& r) {
+    deliver(session, m, std::min(qos, r.qos), retain_flag && r.retain_as_published, r.identifiers);
+  });
 }
 
-void Broker::deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain) {
+bool Broker::expired(const Message& m) const {
+  return m.expiry_s != kNeverExpires && ports_.clock.now_us() - m.received_us >= TimeUs{m.expiry_s} * 1'000'000;
+}
+
+void Broker::deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain_flag,
+                     const std::vector<std::uint32_t>& subscription_ids) {
   Session& s = sessions_[id];
   if (qos == 0) {
     if (s.conn == kNoConn) return;  // QoS 0 is not kept for an offline session
+    encode_publish(s, *m, 0, retain_flag, false, 0, subscription_ids);
+    if (out_.empty()) return;
     ++stats_.delivered;
-    encode_publish(*m, 0, retain, false, 0);
     send(s.conn);
     return;
   }
@@ -365,27 +580,50 @@ void Broker::deliver(SessionId id, const std::shared_ptr<const Message>& m, std:
     q.pop_front();
     ++stats_.queue_dropped;
   }
-  q.push_back({m, qos, retain});
+  q.push_back({m, qos, retain_flag, subscription_ids});
   if (s.conn != kNoConn) pump(s);
 }
 
 void Broker::pump(Session& s) {
   Outbox& o = *s.out;
-  while (s.conn != kNoConn && !o.queued.empty() && o.inflight.size() < config_.max_inflight) {
+  const std::size_t window = std::min<std::size_t>(config_.max_inflight, s.receive_maximum);  // MQTT-3.3.4-7
+  while (s.conn != kNoConn && !o.queued.empty() && o.inflight.size() < window) {
     Outbox::Queued q = std::move(o.queued.front());
     o.queued.pop_front();
+    if (expired(*q.message)) continue;  // MQTT 5 3.3.2.3.3: an expired message is not sent
     std::uint16_t id = s.next_id;
     while (std::any_of(o.inflight.begin(), o.inflight.end(), [&](const auto& m) { return m.id == id; }) || id == 0) ++id;
+    encode_publish(s, *q.message, q.qos, q.retain, false, id, q.subscription_ids);
+    if (out_.empty()) continue;  // too large for this client: dropped
     s.next_id = static_cast<std::uint16_t>(id + 1);
     ++stats_.delivered;
-    encode_publish(*q.message, q.qos, q.retain, false, id);
     send(s.conn);
-    o.inflight.push_back({id, q.qos, q.retain, false, std::move(q.message)});
+    o.inflight.push_back({id, q.qos, q.retain, false, std::move(q.message), std::move(q.subscription_ids)});
   }
 }
 
-void Broker::encode_publish(const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id) {
-  encode(Publish{m.topic, m.payload, qos, retain, dup, id}, out_);
+void Broker::encode_publish(const Session& s, const Message& m, std::uint8_t qos, bool retain_flag, bool dup, std::uint16_t id,
+                            const std::vector<std::uint32_t>& subscription_ids) {
+  Publish p{m.topic, m.payload, qos, retain_flag, dup, id};
+  if (s.version == Version::v5) {
+    p.properties = m.properties.list;
+    if (m.expiry_s != kNeverExpires) {  // the time it has left (MQTT 5 3.3.2.3.3)
+      const TimeUs waited_s = (ports_.clock.now_us() - m.received_us) / 1'000'000;
+      Property e;
+      e.id = PropertyId::message_expiry_interval;
+      e.number = static_cast<std::uint32_t>(std::max<TimeUs>(1, TimeUs{m.expiry_s} - waited_s));
+      p.properties.push_back(e);
+    }
+    for (std::uint32_t sid : subscription_ids) {
+      Property i;
+      i.id = PropertyId::subscription_identifier;
+      i.number = sid;
+      p.properties.push_back(i);
+    }
+  }
+  const std::size_t before = out_.size();
+  encode(p, out_, s.version);
+  if (s.maximum_packet != 0 && out_.size() - before > s.maximum_packet) out_.resize(before);  // MQTT-3.1.2-24 (v5): not sent
 }
 
 void Broker::send(ConnId conn) {
@@ -394,18 +632,19 @@ void Broker::send(ConnId conn) {
   out_.clear();
 }
 
-void Broker::close_all() {
-  for (ConnId conn = 0; conn < connections_.size(); ++conn)
-    if (connections_[conn].state != Connection::State::closed) end_connection(conn, connections_[conn], CloseReason::gateway_shutdown, true);
-}
-
 void Broker::sweep() {
   const TimeUs now = ports_.clock.now_us();
   for (ConnId conn = 0; conn < connections_.size(); ++conn) {
     Connection& c = connections_[conn];
     // MQTT-3.1.2-24: no packet within 1.5 x keepalive means the client is gone.
     if (c.state == Connection::State::connected && c.keepalive_s > 0 && (now - c.last_rx_us) * 2 > TimeUs{c.keepalive_s} * 3'000'000)
-      end_connection(conn, c, CloseReason::keepalive_timeout, true);
+      end_connection(conn, c, CloseReason::keepalive_timeout, true, kKeepAliveTimeout);
+  }
+  // Sessions whose expiry interval has passed since their connection ended (MQTT 5 3.1.2.11.2).
+  for (auto it = expiring_.begin(); it != expiring_.end();) {
+    const SessionId id = *it++;
+    const Session& s = sessions_[id];
+    if (now - s.disconnected_us >= TimeUs{s.expiry_s} * 1'000'000) drop_session(id);
   }
 }
 

@@ -20,6 +20,7 @@ struct Got {
   std::uint16_t id = 0;
   std::uint8_t code = 0;
   std::vector<std::uint8_t> granted;
+  std::string props;  ///< MQTT 5 PUBLISH properties, rendered "name=value;ct=type;id:number;"
 };
 
 class BrokerTest : public ::testing::Test, public BrokerHooks {
@@ -37,9 +38,9 @@ protected:
 
   void SetUp() override { broker = std::make_unique<Broker>(config, BrokerPorts{clock, transport, compute, sink}, *this); }
 
-  void in(ConnId conn, const Packet& p) {
+  void in(ConnId conn, const Packet& p, Version v = Version::v311) {
     Bytes b;
-    encode(p, b);
+    encode(p, b, v);
     broker->on_bytes(conn, b);
   }
   void connect(ConnId conn, std::string_view id, bool clean = true, std::uint16_t keepalive_s = 60) {
@@ -55,23 +56,31 @@ protected:
     in(conn, Publish{topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), qos, retain, false, id});
   }
   /** Packets sent to `conn` since the last call. */
-  std::vector<Got> got(ConnId conn) {
+  std::vector<Got> got(ConnId conn, Version v = Version::v311) {
     std::vector<Got> out;
     Bytes bytes;
     bytes.swap(transport.sent[conn]);
     std::span<const std::uint8_t> rest(bytes);
     while (!rest.empty()) {
-      const auto r = decode(rest);
+      const auto r = decode(rest, kMaxRemainingLength + 5, v);
       EXPECT_EQ(r.status, DecodeStatus::ok);
       if (r.status != DecodeStatus::ok) break;
       Got g;
       g.type = static_cast<PacketType>(rest[0] >> 4);
       if (const auto* p = std::get_if<Publish>(&r.packet)) {
+        for (const Property& q : p->properties) {
+          if (q.id == PropertyId::user_property) g.props += std::string(q.text) + "=" + std::string(q.value) + ";";
+          else if (q.id == PropertyId::content_type) g.props += "ct=" + std::string(q.text) + ";";
+          else g.props += std::to_string(static_cast<int>(q.id)) + ":" + std::to_string(q.number) + ";";
+        }
         g.topic = p->topic;
         g.payload.assign(p->payload.begin(), p->payload.end());
         g.qos = p->qos, g.retain = p->retain, g.dup = p->dup, g.id = p->packet_id;
       } else if (const auto* c = std::get_if<Connack>(&r.packet)) {
         g.session_present = c->session_present, g.code = static_cast<std::uint8_t>(c->code);
+        if (const auto* a = find_property(c->properties, PropertyId::assigned_client_identifier)) g.topic = a->text;
+      } else if (const auto* d = std::get_if<Disconnect>(&r.packet)) {
+        g.code = d->reason;
       } else if (const auto* s = std::get_if<Suback>(&r.packet)) {
         g.id = s->packet_id, g.granted = s->return_codes;
       } else {
@@ -350,22 +359,199 @@ TEST_F(BrokerTest, ProtocolViolationsCloseTheConnectionWithAReason) {
 }
 
 TEST_F(BrokerTest, AnUnsupportedProtocolLevelGetsConnackOneBeforeTheClose) {
-  Connect v5;
-  v5.client_id = "new";
-  v5.protocol_level = 5;  // an MQTT 5 client
-  Bytes c;
-  encode(v5, c);
-  Bytes v3 = c;
-  v3[8] = 3;  // MQTT 3.1's level under 3.1.1's protocol name
-  for (const Bytes& bytes : {c, v3}) {
-    transport.closed.clear();
-    broker->on_open(1);
-    broker->on_bytes(1, bytes);
-    const auto g = got(1);
-    ASSERT_EQ(g.size(), 1u);
-    EXPECT_EQ(g[0].code, static_cast<std::uint8_t>(ConnackCode::bad_protocol_version));
-    EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
+  Connect c;
+  c.client_id = "old";
+  Bytes b;
+  encode(c, b);
+  b[8] = 3;  // MQTT 3.1's level under 3.1.1's protocol name
+  broker->on_open(1);
+  broker->on_bytes(1, b);
+  const auto g = got(1);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].code, static_cast<std::uint8_t>(ConnackCode::bad_protocol_version));
+  EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
+}
+
+// ---- MQTT 5 ------------------------------------------------------------------------------------
+
+Property prop(PropertyId id, std::uint32_t n) {
+  Property p;
+  p.id = id;
+  p.number = n;
+  return p;
+}
+
+class Broker5Test : public BrokerTest {
+protected:
+  static constexpr Version v5 = Version::v5;
+  void connect5(ConnId conn, std::string_view id, bool clean_start = true, Properties props = {}) {
+    Connect c;
+    c.protocol_level = 5;
+    c.client_id = id;
+    c.clean_session = clean_start;
+    c.keepalive_s = 60;
+    c.properties = std::move(props);
+    broker->on_open(conn);
+    in(conn, c);
   }
+  void publish5(ConnId conn, std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint16_t id, Properties props,
+                bool retain = false) {
+    Publish p{topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), qos, retain, false, id};
+    p.properties = std::move(props);
+    in(conn, p, v5);
+  }
+};
+
+TEST_F(Broker5Test, SessionsFollowTheirExpiryIntervalAndAnEmptyClientIdIsAssignedOne) {
+  connect5(1, "");
+  auto g = got(1, v5);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].code, 0);
+  EXPECT_EQ(g[0].topic, "tb-auto-1");  // Assigned Client Identifier
+  broker->on_closed(1);
+  EXPECT_EQ(broker->sessions(), 0u);  // expiry 0: gone with its connection
+  connect5(2, "keep", true, {prop(PropertyId::session_expiry_interval, 60)});
+  in(2, Subscribe{1, {{"t", 1}}}, v5);
+  got(2, v5);
+  broker->on_closed(2);
+  clock.advance_to(59'000'000);
+  broker->sweep();
+  EXPECT_EQ(broker->sessions(), 1u);
+  connect5(2, "keep", false, {prop(PropertyId::session_expiry_interval, 60)});  // Clean Start 0: resumed
+  EXPECT_TRUE(got(2, v5)[0].session_present);
+  broker->on_closed(2);
+  clock.advance_to(clock.now_us() + 60'000'000);
+  broker->sweep();
+  EXPECT_EQ(broker->sessions(), 0u);  // expired
+  EXPECT_EQ(broker->subscriptions(), 0u);
+}
+
+TEST_F(Broker5Test, PropertiesReachMqtt5SubscribersWithTheExpiryCountedDownAndNotMqtt311Ones) {
+  connect5(1, "sub5");
+  in(1, Subscribe{1, {{"m/#", 1}}, {prop(PropertyId::subscription_identifier, 7)}}, v5);
+  connect(2, "sub3");
+  subscribe(2, "m/#", 1);
+  connect5(3, "pub");
+  got(1, v5), got(2), got(3, v5);
+  Property user;
+  user.id = PropertyId::user_property;
+  user.text = "line";
+  user.value = "4";
+  Property ct;
+  ct.id = PropertyId::content_type;
+  ct.text = "application/json";
+  clock.advance_to(clock.now_us() + 2'500'000);
+  publish5(3, "m/x", "{}", 1, 9, {user, ct, prop(PropertyId::message_expiry_interval, 30)});
+  clock.advance_to(clock.now_us() + 10'000'000);
+  const auto five = got(1, v5);
+  ASSERT_EQ(five.size(), 1u);
+  EXPECT_EQ(five[0].props, "line=4;ct=application/json;2:30;11:7;");  // expiry (0x02) had not started ticking yet; id 7 (0x0B)
+  const auto three = got(2);
+  ASSERT_EQ(three.size(), 1u);
+  EXPECT_EQ(three[0].payload, "{}");  // plain 3.1.1, no properties
+  EXPECT_EQ(got(3, v5)[0].type, PacketType::puback);
+}
+
+TEST_F(Broker5Test, ExpiredMessagesAreNotDeliveredAndTheClientsReceiveMaximumIsTheWindow) {
+  connect5(1, "slow", true, {prop(PropertyId::session_expiry_interval, 3600), prop(PropertyId::receive_maximum, 2)});
+  in(1, Subscribe{1, {{"q", 1}}}, v5);
+  got(1, v5);
+  for (int i = 0; i < 5; ++i) broker->publish("q", {}, 1, false);
+  EXPECT_EQ(got(1, v5).size(), 2u);  // the client's Receive Maximum, not our 32
+  broker->on_closed(1);
+  connect5(2, "pub");
+  publish5(2, "q", "short", 1, 1, {prop(PropertyId::message_expiry_interval, 5)});
+  publish5(2, "q", "long", 1, 2, {prop(PropertyId::message_expiry_interval, 500)});
+  clock.advance_to(clock.now_us() + 10'000'000);
+  connect5(1, "slow", false, {prop(PropertyId::session_expiry_interval, 3600), prop(PropertyId::receive_maximum, 100)});
+  std::vector<std::string> payloads;
+  for (const auto& g : got(1, v5))
+    if (g.type == PacketType::publish) payloads.push_back(g.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"", "", "", "", "", "long"}));  // 2 resent, 3 queued, "short" expired
+}
+
+TEST_F(Broker5Test, SubscriptionOptionsNoLocalRetainAsPublishedAndRetainHandling) {
+  connect5(1, "me");
+  publish5(1, "cfg", "on", 0, 0, {}, /*retain=*/true);
+  in(1, Subscribe{1, {{"cfg", 0, /*no_local=*/true, /*rap=*/true, /*retain_handling=*/2}}}, v5);
+  auto g = got(1, v5);
+  ASSERT_EQ(g.size(), 2u);  // CONNACK, SUBACK: no retained message (handling 2)
+  publish5(1, "cfg", "own", 0, 0, {});
+  EXPECT_TRUE(got(1, v5).empty());  // No Local
+  connect5(2, "other");
+  in(2, Subscribe{1, {{"cfg", 0, false, true, 1}}}, v5);
+  g = got(2, v5);
+  ASSERT_EQ(g.size(), 3u);  // retained sent: the subscription is new
+  EXPECT_TRUE(g[2].retain);
+  in(2, Subscribe{2, {{"cfg", 0, false, true, 1}}}, v5);
+  EXPECT_EQ(got(2, v5).size(), 1u);  // SUBACK only: not new any more
+  publish5(1, "cfg", "again", 0, 0, {}, true);
+  g = got(2, v5);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_TRUE(g[0].retain);  // Retain As Published
+}
+
+TEST_F(Broker5Test, WhatThisBrokerDoesNotSupportIsRefusedWithTheRightReasonCode) {
+  connect5(1, "a");
+  in(1, Subscribe{1, {{"$share/g/t", 0}, {"t", 1}}}, v5);
+  auto g = got(1, v5);
+  EXPECT_EQ(g.back().granted, (std::vector<std::uint8_t>{0x9E, 1}));  // shared subscriptions not supported
+  publish5(1, "t", "x", 0, 0, {prop(PropertyId::topic_alias, 1)});
+  g = got(1, v5);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].type, PacketType::disconnect);
+  EXPECT_EQ(g[0].code, 0x94);  // Topic Alias invalid: the CONNACK allowed none
+  EXPECT_FALSE(broker->connected(1));
+  Connect c;
+  c.protocol_level = 5;
+  c.client_id = "auth";
+  Property m;
+  m.id = PropertyId::authentication_method;
+  m.text = "SCRAM-SHA-1";
+  c.properties = {m};
+  broker->on_open(2);
+  in(2, c);
+  g = got(2, v5);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].code, 0x8C);  // bad authentication method
+  connect5(3, "dup");
+  got(3, v5);
+  connect5(4, "dup");
+  g = got(3, v5);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].code, 0x8E);  // session taken over
+}
+
+TEST_F(Broker5Test, WillsAfterDisconnectWithWillAndAfterTheirDelay) {
+  connect(9, "watcher");
+  subscribe(9, "w/#", 0);
+  got(9);
+  auto with_will = [&](ConnId conn, std::string_view id, std::uint32_t delay) {
+    Connect c;
+    c.protocol_level = 5;
+    c.client_id = id;
+    c.clean_session = false;  // Clean Start 0: a reconnect resumes the session (Clean Start 1 would end it, and send the will)
+    c.will = true;
+    c.will_topic = "w/x";
+    c.properties = {prop(PropertyId::session_expiry_interval, 600)};
+    if (delay) c.will_properties = {prop(PropertyId::will_delay_interval, delay)};
+    broker->on_open(conn);
+    in(conn, c);
+  };
+  with_will(1, "d1", 0);
+  in(1, Disconnect{0x04}, v5);  // "disconnect with will message"
+  EXPECT_EQ(got(9).size(), 1u);
+  with_will(2, "d2", 30);
+  broker->on_closed(2);
+  clock.advance_to(clock.now_us() + 10'000'000);
+  EXPECT_TRUE(got(9).empty());  // not yet
+  with_will(2, "d2", 30);      // back in time: no will
+  broker->on_closed(2);
+  clock.advance_to(clock.now_us() + 29'000'000);
+  EXPECT_TRUE(got(9).empty());
+  clock.advance_to(clock.now_us() + 2'000'000);
+  EXPECT_EQ(got(9).size(), 1u);  // 30 s after the second loss
+  EXPECT_EQ(broker->stats().wills, 2u);
 }
 
 TEST_F(BrokerTest, PacketsSplitAcrossReadsAreReassembled) {

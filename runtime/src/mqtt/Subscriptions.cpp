@@ -32,7 +32,7 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
 
 struct SubscriptionTree::Node {
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  // literal levels, "+" and "#"
-  std::map<ConnId, std::uint8_t> subscribers;
+  std::map<ConnId, SubscriptionOptions> subscribers;
 };
 
 SubscriptionTree::SubscriptionTree() : root_(std::make_unique<Node>()) {}
@@ -40,17 +40,17 @@ SubscriptionTree::~SubscriptionTree() = default;
 SubscriptionTree::SubscriptionTree(SubscriptionTree&&) noexcept = default;
 SubscriptionTree& SubscriptionTree::operator=(SubscriptionTree&&) noexcept = default;
 
-void SubscriptionTree::subscribe(ConnId client, std::string_view filter, std::uint8_t qos) {
+bool SubscriptionTree::subscribe(ConnId client, std::string_view filter, SubscriptionOptions options) {
   Node* n = root_.get();
   for (std::string_view level : levels(filter)) {
     auto it = n->children.find(level);
     if (it == n->children.end()) it = n->children.emplace(std::string(level), std::make_unique<Node>()).first;
     n = it->second.get();
   }
-  if (n->subscribers.insert_or_assign(client, qos).second) {
-    ++count_;
-    filters_of_[client].emplace_back(filter);
-  }
+  if (!n->subscribers.insert_or_assign(client, options).second) return false;
+  ++count_;
+  filters_of_[client].emplace_back(filter);
+  return true;
 }
 
 bool SubscriptionTree::unsubscribe(ConnId client, std::string_view filter) {
@@ -84,11 +84,19 @@ void SubscriptionTree::remove_client(ConnId client) {
 }
 
 void SubscriptionTree::match(std::string_view topic, const std::function<void(ConnId, std::uint8_t)>& deliver) const {
-  std::map<ConnId, std::uint8_t> best;
+  match(topic, kNoConn, [&](ConnId client, const MatchResult& m) { deliver(client, m.qos); });
+}
+
+void SubscriptionTree::match(std::string_view topic, ConnId publisher, const std::function<void(ConnId, const MatchResult&)>& deliver) const {
+  std::map<ConnId, MatchResult> best;
   auto take = [&](const Node& n) {
-    for (const auto& [client, qos] : n.subscribers) {
-      auto [slot, fresh] = best.emplace(client, qos);
-      if (!fresh) slot->second = std::max(slot->second, qos);
+    for (const auto& [client, o] : n.subscribers) {
+      if (o.no_local && client == publisher) continue;  // MQTT-3.8.3-3
+      auto [slot, fresh] = best.try_emplace(client);
+      MatchResult& m = slot->second;
+      m.qos = fresh ? o.qos : std::max(m.qos, o.qos);
+      m.retain_as_published |= o.retain_as_published;
+      if (o.identifier != 0) m.identifiers.push_back(o.identifier);
     }
   };
   const auto t = levels(topic);
@@ -104,20 +112,7 @@ void SubscriptionTree::match(std::string_view topic, const std::function<void(Co
     if (auto plus = n.children.find("+"); plus != n.children.end() && !(i == 0 && system)) walk(*plus->second, i + 1);
   };
   walk(*root_, 0);
-  for (const auto& [client, qos] : best) deliver(client, qos);
-}
-
-void RetainedStore::set(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos) {
-  if (payload.empty()) {
-    if (auto it = by_topic_.find(topic); it != by_topic_.end()) by_topic_.erase(it);
-    return;
-  }
-  by_topic_.insert_or_assign(std::string(topic), Message{{payload.begin(), payload.end()}, qos});
-}
-
-void RetainedStore::match(std::string_view filter, const std::function<void(const std::string&, const Message&)>& out) const {
-  for (const auto& [topic, m] : by_topic_)
-    if (topic_matches(filter, topic)) out(topic, m);
+  for (const auto& [client, m] : best) deliver(client, m);
 }
 
 }  // namespace twinbench::runtime::mqtt

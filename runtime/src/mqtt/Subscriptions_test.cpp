@@ -118,18 +118,5 @@ TEST(MqttSubscriptions, TheTreeAgreesWithTheDefinitionOnRandomFiltersAndTopics) 
   EXPECT_GT(deliveries, 1000u);  // the cases really overlap
 }
 
-TEST(MqttSubscriptions, RetainedMessagesAreKeptReplacedAndDeleted) {
-  RetainedStore r;
-  const std::vector<std::uint8_t> on = {'o', 'n'}, off = {'o', 'f', 'f'};
-  r.set("plant/gw-0/state", on, 1);
-  r.set("plant/gw-1/state", on, 0);
-  r.set("plant/gw-0/state", off, 1);  // replaces
-  std::vector<std::string> got;
-  r.match("plant/+/state", [&](const std::string& t, const RetainedStore::Message& m) { got.push_back(t + "=" + std::string(m.payload.begin(), m.payload.end())); });
-  EXPECT_EQ(got, (std::vector<std::string>{"plant/gw-0/state=off", "plant/gw-1/state=on"}));
-  r.set("plant/gw-1/state", {}, 0);  // a zero-byte retained message deletes (MQTT-3.3.1-10)
-  EXPECT_EQ(r.size(), 1u);
-}
-
 }  // namespace
 }  // namespace twinbench::runtime::mqtt

@@ -1,25 +1,32 @@
 #pragma once
-// The MQTT 3.1.1 broker a gateway runs for its devices, sans-IO: bytes in through on_open/on_bytes/
-// on_closed, bytes out through the Transport port, time from the Clock port. The same code is the
-// simulated gateway's broker and twinbench-edge's embedded broker on a TCP port.
+// The MQTT broker a gateway runs for its devices (3.1.1 and 5, per connection), sans-IO: bytes in through
+// on_open/on_bytes/on_closed, bytes out through the Transport port, time from the Clock port. The same
+// code is the simulated gateway's broker and twinbench-edge's embedded broker on a TCP port.
 //
 // What it does (MQTT 3.1.1 section numbers in the code):
 //  - sessions by client id: clean sessions end with their connection; persistent ones (clean session 0)
 //    keep their subscriptions, their QoS 1/2 messages in flight and queued, and their QoS 2 receive
 //    state across connections, and redeliver on reconnect (DUP set, same packet ids, PUBRELs again);
 //    a second connection with a client id takes the session over;
-//  - subscriptions with '+' and '#' (SubscriptionTree), retained messages (RetainedStore), last will
+//  - subscriptions with '+' and '#' (SubscriptionTree), retained messages, last will
 //    (published when a connection ends without DISCONNECT);
 //  - QoS 0, 1 and 2 both ways: the received QoS 2 message is routed once (method B, 4.3.3); outbound
 //    messages go out at min(published QoS, granted QoS), at most `max_inflight` unacknowledged per
 //    session, the rest queued (bounded: the oldest are dropped and counted);
 //  - keepalive: a session silent for 1.5 x its keepalive is closed by sweep() and its will published.
+// MQTT 5 (docs/protocols.md): Session Expiry Interval instead of Clean Session, Receive Maximum and
+// Maximum Packet Size of the client respected, message properties forwarded (Message Expiry counted
+// down, expired messages not sent), subscription options (No Local, Retain As Published, Retain
+// Handling) and Subscription Identifiers, reason codes in acknowledgements, Will Delay Interval, a
+// DISCONNECT with a reason before the broker closes a connection. Not supported, and said so: topic
+// aliases from clients (Topic Alias Maximum 0), shared subscriptions (0x9E), enhanced authentication (0x8C).
 // Every malformed packet or protocol violation closes the connection and is reported to the Sink.
 // Ordered containers throughout: the same input gives the same deliveries on every run.
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -116,21 +123,37 @@ private:
   struct Session;
   struct Connection;
 
+  struct Retained {
+    std::shared_ptr<const Message> message;
+    std::uint8_t qos;
+  };
+
   Connection& connection(ConnId conn);
+  /** A protocol error: report it and close (MQTT 5: with a DISCONNECT saying `reason`). */
+  void refuse(ConnId conn, Connection& c, std::int64_t why, std::uint8_t reason);
   std::ptrdiff_t consume(ConnId conn, Connection& c, std::span<const std::uint8_t> bytes);
   /** False if the connection was closed. */
   bool handle(ConnId conn, Connection& c, Packet& packet, std::size_t packet_bytes);
   void handle_connect(ConnId conn, Connection& c, const Connect& p);
   void handle_publish(ConnId conn, Session& s, const Publish& p, std::size_t packet_bytes);
   void handle_subscribe(ConnId conn, const Subscribe& p);
-  /** End a connection we or the peer closed; publish the will unless the client said DISCONNECT. */
-  void end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport);
+  /**
+   * End a connection we or the peer closed; publish the will unless the client said DISCONNECT (after
+   * its Will Delay Interval). A v5 connection we close gets a DISCONNECT with `v5_reason` first (0: none).
+   */
+  void end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport, std::uint8_t v5_reason = 0);
+  void publish_will(SessionId id);
   void drop_session(SessionId id);
-  void route(std::shared_ptr<const Message> m, std::uint8_t qos, bool retain);
-  void deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain);
-  /** Send queued messages while the in-flight window has room. */
+  void retain(const std::shared_ptr<const Message>& m, std::uint8_t qos);
+  void route(const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain, SessionId publisher);
+  void deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain,
+               const std::vector<std::uint32_t>& subscription_ids);
+  bool expired(const Message& m) const;
+  /** Send queued messages while the in-flight window (ours, and the client's Receive Maximum) has room. */
   void pump(Session& s);
-  void encode_publish(const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id);
+  /** Encode for the session's version; nothing if the packet exceeds the client's Maximum Packet Size. */
+  void encode_publish(const Session& s, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
+                      const std::vector<std::uint32_t>& subscription_ids);
   void send(ConnId conn);
   void emit(EventKind k, ConnId conn, std::int64_t a = 0);
 
@@ -140,9 +163,10 @@ private:
   std::vector<Connection> connections_;  ///< indexed by ConnId: connection ids are small and dense
   std::vector<Session> sessions_;        ///< indexed by SessionId
   std::vector<SessionId> free_sessions_;
+  std::set<SessionId> expiring_;         ///< offline sessions with a finite expiry interval
   std::map<std::string, SessionId, std::less<>> by_client_id_;
   SubscriptionTree subscriptions_;       ///< keyed by SessionId
-  RetainedStore retained_;
+  std::map<std::string, Retained, std::less<>> retained_;  ///< by topic (MQTT 3.3.1.3)
   std::size_t connected_ = 0;
   std::uint64_t generated_ids_ = 0;
   Stats stats_;
