@@ -22,7 +22,7 @@ using namespace twinbench;
 
 constexpr const char* kUsage = R"(usage: twinbench-edge --config <edge.json> [--verbose]
 
-Run the twinbench edge runtime as a gateway daemon: an MQTT 3.1.1 broker for devices and other
+Run the twinbench edge runtime as a gateway daemon: an MQTT 3.1.1 and 5 broker for devices and other
 clients (sessions, QoS 0/1/2, retained messages, wills, + and # subscriptions), telemetry ingest and
 store-and-forward. The uplink (tb/uplink/<name>, tb/alerts/<name>, tb/twin/<name>) is published on
 the embedded broker itself, or with "uplink.broker" at QoS 1 on an external broker through a client
