@@ -9,14 +9,10 @@ for tool in mosquitto_pub mosquitto_sub; do
   command -v "$tool" > /dev/null || { echo "SKIP: $tool is not installed (apt-get install mosquitto-clients)"; exit 77; }
 done
 rm -rf "$work" && mkdir -p "$work"
-printf '{"format": "twinbench-edge/1", "name": "gw", "listen": {"port": 0}, "forward_interval_ms": 200,
-  "opcua": {"topic_filter": "opcua/#", "fields": ["DischargePressure", "DischargeTemperature", "MotorCurrent"]}}\n' > "$work/edge.json"
-"$edge" --config "$work/edge.json" > "$work/edge.out" 2> "$work/edge.err" &
-edge_pid=$!
-trap 'kill $edge_pid 2> /dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$work/edge.out" 2> /dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
-[ -n "$port" ] || { echo "FAIL: twinbench-edge did not start"; cat "$work/edge.err"; exit 1; }
+source "$(dirname "$0")/lib.sh"
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw", "listen": {"port": 0}, "forward_interval_ms": 200,
+  "opcua": {"topic_filter": "opcua/#", "fields": ["DischargePressure", "DischargeTemperature", "MotorCurrent"]}}'
+port=$eport
 
 stdbuf -oL mosquitto_sub -p "$port" -t 'tb/uplink/#' -C 1 -W 10 -F '%t %l' -d > "$work/uplink.raw" 2>&1 &
 sub=$!

@@ -13,14 +13,7 @@ done
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [ -x "$mosquitto_bin" ] || { echo "SKIP: mosquitto is not installed (apt-get install mosquitto)"; exit 77; }
 rm -rf "$work" && mkdir -p "$work/db"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for_port() {
-  for _ in $(seq 100); do (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.05; done
-  echo "FAIL: nothing listens on port $1"; exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 # mosquitto keeps its sessions on disk across the restart below (the cloud's queued messages with them).
 mport=$(free_port)
@@ -34,14 +27,8 @@ start_mosquitto() {
 start_mosquitto
 mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -E  # the cloud's persistent session
 
-printf '{"format": "twinbench-edge/1", "name": "gw", "listen": {"port": 0}, "forward_interval_ms": 200,
-  "uplink": {"broker": "mqtt://127.0.0.1:%s", "keepalive_s": 5}}\n' "$mport" > "$work/edge.json"
-"$edge" --config "$work/edge.json" > "$work/edge.out" 2> "$work/edge.err" &
-edge_pid=$!
-pids+=($edge_pid)
-for _ in $(seq 100); do grep -q "listening on" "$work/edge.out" 2> /dev/null && break; sleep 0.05; done
-eport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
-[ -n "$eport" ] || { echo "FAIL: twinbench-edge did not start"; cat "$work/edge.err"; exit 1; }
+start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"gw\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 200,
+  \"uplink\": {\"broker\": \"mqtt://127.0.0.1:$mport\", \"keepalive_s\": 5}}"
 grep -q "uplink to mqtt://127.0.0.1:$mport" "$work/edge.out" || { echo "FAIL: no uplink line"; cat "$work/edge.out"; exit 1; }
 
 record() {  # a telemetry record (runtime/Telemetry.hpp): version 1, 2 channels, timestamp, seq, 2 floats

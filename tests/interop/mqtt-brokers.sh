@@ -15,20 +15,7 @@ for tool in mosquitto mosquitto_pub mosquitto_sub; do
 done
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 rm -rf "$work" && mkdir -p "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; }
-trap cleanup EXIT
-
-free_port() {  # a port the kernel just handed out and took back (the brokers bind it right after)
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_for_port() {
-  for _ in $(seq 100); do
-    (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
-    sleep 0.05
-  done
-  echo "FAIL: nothing listens on port $1"; exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 # mosquitto: anonymous, no persistence, loopback only.
 mport=$(free_port)
@@ -38,13 +25,7 @@ pids+=($!)
 wait_for_port "$mport"
 
 # twinbench-edge: any free port, which it prints.
-printf '{"format": "twinbench-edge/1", "name": "gw-interop", "listen": {"host": "127.0.0.1", "port": 0}}\n' > "$work/edge.json"
-"$edge" --config "$work/edge.json" > "$work/edge.out" 2> "$work/edge.err" &
-edge_pid=$!
-pids+=($edge_pid)
-for _ in $(seq 100); do grep -q "listening on" "$work/edge.out" 2> /dev/null && break; sleep 0.05; done
-eport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
-[ -n "$eport" ] || { echo "FAIL: twinbench-edge did not start"; cat "$work/edge.err"; exit 1; }
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw-interop", "listen": {"host": "127.0.0.1", "port": 0}}'
 
 # A subscriber in the background whose deliveries go to $out as "MSG topic qos retain payload";
 # returns once the broker acknowledged its SUBSCRIBE (mosquitto_sub -d says so on stdout, line-buffered by stdbuf).
