@@ -2,109 +2,12 @@
 
 #include <algorithm>
 #include <cassert>
-#include <deque>
-#include <limits>
+
+#include "BrokerState.hpp"
 
 namespace twinbench::runtime::mqtt {
 
-namespace {
-
-constexpr std::uint32_t kNeverExpires = 0xFFFFFFFFu;
-
-// MQTT 5 reason codes the broker sends.
-constexpr std::uint8_t kMalformed = 0x81, kProtocolError = 0x82, kBadAuthMethod = 0x8C, kServerShuttingDown = 0x8B,
-                       kSessionTakenOver = 0x8E, kKeepAliveTimeout = 0x8D, kTopicAliasInvalid = 0x94, kSharedNotSupported = 0x9E,
-                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95;
-
-/** Properties with their own copy of every string and byte they refer to. */
-struct OwnedProperties {
-  std::string bytes;
-  Properties list;
-
-  /** Copy the properties of `src` that `keep` accepts. */
-  template <typename Keep> void assign(const Properties& src, Keep keep) {
-    std::size_t total = 0;
-    for (const Property& p : src)
-      if (keep(p)) total += p.text.size() + p.value.size() + p.data.size();
-    bytes.reserve(total);  // no reallocation below: the views stay valid
-    for (const Property& p : src) {
-      if (!keep(p)) continue;
-      Property q = p;
-      auto copy = [&](std::string_view s) {
-        const std::size_t at = bytes.size();
-        bytes.append(s);
-        return std::string_view(bytes.data() + at, s.size());
-      };
-      q.text = copy(p.text);
-      q.value = copy(p.value);
-      const auto d = copy(std::string_view(reinterpret_cast<const char*>(p.data.data()), p.data.size()));
-      q.data = std::span(reinterpret_cast<const std::uint8_t*>(d.data()), d.size());
-      list.push_back(q);
-    }
-  }
-};
-
-}  // namespace
-
-/** One published message, shared by every session it goes to. */
-struct Broker::Message {
-  std::string topic;
-  std::vector<std::uint8_t> payload;
-  OwnedProperties properties;  ///< MQTT 5 properties forwarded as they came (not Topic Alias, Subscription Identifier, Message Expiry)
-  TimeUs received_us = 0;
-  std::uint32_t expiry_s = kNeverExpires;  ///< Message Expiry Interval, if it had one
-};
-
-/** A session's outbound QoS 1/2 state; allocated on its first such message (most devices never get one). */
-struct Broker::Outbox {
-  struct Inflight {
-    std::uint16_t id;
-    std::uint8_t qos;
-    bool retain;
-    bool released;  ///< QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP
-    std::shared_ptr<const Message> message;
-    std::vector<std::uint32_t> subscription_ids;
-  };
-  struct Queued {
-    std::shared_ptr<const Message> message;
-    std::uint8_t qos;
-    bool retain;
-    std::vector<std::uint32_t> subscription_ids;
-  };
-  std::vector<Inflight> inflight;  ///< in the order sent, which is the order of redelivery (MQTT-4.6.0-1)
-  std::deque<Queued> queued;
-};
-
-struct Broker::Session {
-  std::string client_id;
-  ConnId conn = kNoConn;
-  Version version = Version::v311;
-  std::uint32_t expiry_s = 0;       ///< how long the session outlives its connection (3.1.1: 0 if clean, else forever)
-  TimeUs disconnected_us = 0;
-  std::uint16_t receive_maximum = 0xFFFF;  ///< MQTT 5: the client's limit on our unacknowledged QoS 1/2 PUBLISHes
-  std::uint32_t maximum_packet = 0;        ///< MQTT 5: the largest packet the client accepts; 0 = no limit
-  std::uint16_t next_id = 1;
-  std::vector<std::uint16_t> qos2_received;  ///< QoS 2 ids routed, awaiting PUBREL (exactly once)
-  struct Will {
-    std::shared_ptr<const Message> message;
-    std::uint8_t qos;
-    bool retain;
-    std::uint32_t delay_s;
-  };
-  std::unique_ptr<Will> will;
-  TimerId will_timer = 0;  ///< a will waiting for its Will Delay Interval
-  std::unique_ptr<Outbox> out;
-};
-
-struct Broker::Connection {
-  enum class State : std::uint8_t { closed, awaiting_connect, connected };
-  State state = State::closed;
-  Version version = Version::v311;
-  std::uint16_t keepalive_s = 0;
-  TimeUs last_rx_us = 0;
-  SessionId session = kNoSession;
-  std::vector<std::uint8_t> partial;  ///< bytes of an incomplete packet (empty in the common case)
-};
+using namespace broker_detail;
 
 Broker::Broker(BrokerConfig config, BrokerPorts ports, BrokerHooks& hooks) : config_(config), ports_(ports), hooks_(hooks) {
   assert(config_.max_inflight > 0);
@@ -187,6 +90,19 @@ std::ptrdiff_t Broker::consume(ConnId conn, Connection& c, std::span<const std::
   return static_cast<std::ptrdiff_t>(pos);
 }
 
+Broker::Inflight* Broker::inflight(Session& s, std::uint16_t id) {
+  if (!s.out) return nullptr;
+  auto& f = s.out->inflight;
+  auto it = std::find_if(f.begin(), f.end(), [&](const auto& m) { return m.id == id; });
+  return it == f.end() ? nullptr : &*it;
+}
+
+void Broker::complete(Session& s, const Inflight& m) {
+  auto& f = s.out->inflight;
+  f.erase(f.begin() + (&m - f.data()));
+  pump(s);  // the window has room again
+}
+
 bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t packet_bytes) {
   Violation violation{};
   if (const auto* p = std::get_if<Connect>(&packet)) {
@@ -208,41 +124,22 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
       }
       handle_publish(conn, s, *pub, packet_bytes);
     } else if (const auto* ack = std::get_if<Puback>(&packet)) {
-      if (s.out) {
-        auto& f = s.out->inflight;
-        auto it = std::find_if(f.begin(), f.end(), [&](const auto& m) { return m.id == ack->packet_id && m.qos == 1; });
-        if (it != f.end()) {
-          f.erase(it);
-          pump(s);
-        }
-      }
+      if (auto* m = inflight(s, ack->packet_id); m && m->qos == 1) complete(s, *m);
     } else if (const auto* rec = std::get_if<Pubrec>(&packet)) {
-      bool known = false;
-      if (s.out) {
-        auto& f = s.out->inflight;
-        auto it = std::find_if(f.begin(), f.end(), [&](const auto& m) { return m.id == rec->packet_id && m.qos == 2; });
-        if (it != f.end()) {
-          known = true;
-          if (rec->reason >= 0x80) {  // MQTT 5: the receiver refused it; the exchange ends here
-            f.erase(it);
-            pump(s);
-            return true;
-          }
-          it->released = true;
-          it->message.reset();  // the message is delivered; only its id waits for PUBCOMP (4.3.3)
-        }
+      auto* m = inflight(s, rec->packet_id);
+      const bool known = m && m->qos == 2;
+      if (known && rec->reason >= 0x80) {  // MQTT 5: the receiver refused it; the exchange ends here
+        complete(s, *m);
+        return true;
+      }
+      if (known) {
+        m->released = true;
+        m->message.reset();  // the message is delivered; only its id waits for PUBCOMP (4.3.3)
       }
       encode(Pubrel{rec->packet_id, static_cast<std::uint8_t>(known || v == Version::v311 ? 0 : 0x92)}, out_, v);
       send(conn);
     } else if (const auto* comp = std::get_if<Pubcomp>(&packet)) {
-      if (s.out) {
-        auto& f = s.out->inflight;
-        auto it = std::find_if(f.begin(), f.end(), [&](const auto& m) { return m.id == comp->packet_id && m.released; });
-        if (it != f.end()) {
-          f.erase(it);
-          pump(s);
-        }
-      }
+      if (auto* m = inflight(s, comp->packet_id); m && m->released) complete(s, *m);
     } else if (const auto* rel = std::get_if<Pubrel>(&packet)) {
       auto& pending = s.qos2_received;
       const auto it = std::find(pending.begin(), pending.end(), rel->packet_id);
@@ -346,7 +243,6 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
   Session& s = sessions_[id];
   expiring_.erase(id);
   s.conn = conn;
-  s.version = c.version;
   s.expiry_s = expiry;
   s.receive_maximum = 0xFFFF;
   s.maximum_packet = 0;
@@ -392,7 +288,7 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
   if (s.out) {
     // MQTT-4.4.0-1: resend what was unacknowledged, with the original ids: PUBLISH with DUP, or PUBREL.
     for (const auto& m : s.out->inflight) {
-      if (m.released) encode(Pubrel{m.id}, out_, s.version);
+      if (m.released) encode(Pubrel{m.id}, out_, c.version);
       else encode_publish(s, *m.message, m.qos, m.retain, true, m.id, m.subscription_ids);
       if (!out_.empty()) send(conn);
     }
@@ -431,15 +327,6 @@ void Broker::handle_publish(ConnId conn, Session& s, const Publish& p, std::size
   if (p.qos == 1) encode(Puback{p.packet_id}, out_, v);
   if (p.qos == 2) encode(Pubrec{p.packet_id}, out_, v);
   if (!out_.empty()) send(conn);
-}
-
-void Broker::retain(const std::shared_ptr<const Message>& m, std::uint8_t qos) {
-  // An empty payload removes the topic's retained message (MQTT-3.3.1-10/11).
-  if (m->payload.empty()) {
-    if (auto it = retained_.find(m->topic); it != retained_.end()) retained_.erase(it);
-  } else {
-    retained_.insert_or_assign(m->topic, Retained{m, qos});
-  }
 }
 
 void Broker::handle_subscribe(ConnId conn, const Subscribe& p) {
@@ -531,105 +418,6 @@ void Broker::close_all() {
   for (ConnId conn = 0; conn < connections_.size(); ++conn)
     if (connections_[conn].state != Connection::State::closed)
       end_connection(conn, connections_[conn], CloseReason::gateway_shutdown, true, kServerShuttingDown);
-}
-
-void Broker::publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain_flag) {
-  assert(qos <= 2);
-  if (!retain_flag && subscriptions_.size() == 0) return;
-  auto m = std::make_shared<Message>();
-  m->topic = topic;
-  m->payload.assign(payload.begin(), payload.end());
-  m->received_us = ports_.clock.now_us();
-  if (retain_flag) retain(m, qos);
-  if (subscriptions_.size() > 0) route(m, qos, retain_flag, kNoSession);
-}
-
-bool Broker::send_to(ConnId conn, std::string_view topic, std::span<const std::uint8_t> payload) {
-  if (!connected(conn)) return false;
-  encode(Publish{topic, payload, 0, false, false, 0}, out_, connections_[conn].version);
-  send(conn);
-  return true;
-}
-
-void Broker::route(const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain_flag, SessionId publisher) {
-  // MQTT-3.3.1-9: a message forwarded to existing subscriptions goes out with RETAIN 0, unless the
-  // subscription asked for Retain As Published (MQTT 5).
-  subscriptions_.match(m->topic, publisher, [&](ConnId session, const MatchResult& r) {
-    deliver(session, m, std::min(qos, r.qos), retain_flag && r.retain_as_published, r.identifiers);
-  });
-}
-
-bool Broker::expired(const Message& m) const {
-  return m.expiry_s != kNeverExpires && ports_.clock.now_us() - m.received_us >= TimeUs{m.expiry_s} * 1'000'000;
-}
-
-void Broker::deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain_flag,
-                     const std::vector<std::uint32_t>& subscription_ids) {
-  Session& s = sessions_[id];
-  if (qos == 0) {
-    if (s.conn == kNoConn) return;  // QoS 0 is not kept for an offline session
-    encode_publish(s, *m, 0, retain_flag, false, 0, subscription_ids);
-    if (out_.empty()) return;
-    ++stats_.delivered;
-    send(s.conn);
-    return;
-  }
-  if (!s.out) s.out = std::make_unique<Outbox>();
-  auto& q = s.out->queued;
-  if (q.size() >= config_.max_queued) {
-    q.pop_front();
-    ++stats_.queue_dropped;
-  }
-  q.push_back({m, qos, retain_flag, subscription_ids});
-  if (s.conn != kNoConn) pump(s);
-}
-
-void Broker::pump(Session& s) {
-  Outbox& o = *s.out;
-  const std::size_t window = std::min<std::size_t>(config_.max_inflight, s.receive_maximum);  // MQTT-3.3.4-7
-  while (s.conn != kNoConn && !o.queued.empty() && o.inflight.size() < window) {
-    Outbox::Queued q = std::move(o.queued.front());
-    o.queued.pop_front();
-    if (expired(*q.message)) continue;  // MQTT 5 3.3.2.3.3: an expired message is not sent
-    std::uint16_t id = s.next_id;
-    while (std::any_of(o.inflight.begin(), o.inflight.end(), [&](const auto& m) { return m.id == id; }) || id == 0) ++id;
-    encode_publish(s, *q.message, q.qos, q.retain, false, id, q.subscription_ids);
-    if (out_.empty()) continue;  // too large for this client: dropped
-    s.next_id = static_cast<std::uint16_t>(id + 1);
-    ++stats_.delivered;
-    send(s.conn);
-    o.inflight.push_back({id, q.qos, q.retain, false, std::move(q.message), std::move(q.subscription_ids)});
-  }
-}
-
-void Broker::encode_publish(const Session& s, const Message& m, std::uint8_t qos, bool retain_flag, bool dup, std::uint16_t id,
-                            const std::vector<std::uint32_t>& subscription_ids) {
-  Publish p{m.topic, m.payload, qos, retain_flag, dup, id};
-  if (s.version == Version::v5) {
-    p.properties = m.properties.list;
-    if (m.expiry_s != kNeverExpires) {  // the time it has left (MQTT 5 3.3.2.3.3)
-      const TimeUs waited_s = (ports_.clock.now_us() - m.received_us) / 1'000'000;
-      Property e;
-      e.id = PropertyId::message_expiry_interval;
-      e.number = static_cast<std::uint32_t>(std::max<TimeUs>(1, TimeUs{m.expiry_s} - waited_s));
-      p.properties.push_back(e);
-    }
-    for (std::uint32_t sid : subscription_ids) {
-      Property i;
-      i.id = PropertyId::subscription_identifier;
-      i.number = sid;
-      p.properties.push_back(i);
-    }
-  }
-  const std::size_t before = out_.size();
-  encode(p, out_, s.version);
-  if (s.maximum_packet != 0 && out_.size() - before > s.maximum_packet) out_.resize(before);  // MQTT-3.1.2-24 (v5): not sent
-}
-
-void Broker::send(ConnId conn) {
-  // A failed send is not an error of ours: the client's session recovers or times out.
-  (void)ports_.transport.send(conn, out_);
-  out_.clear();
 }
 
 void Broker::sweep() {

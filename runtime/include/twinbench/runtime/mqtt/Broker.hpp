@@ -119,6 +119,7 @@ private:
   using SessionId = std::uint32_t;
   static constexpr SessionId kNoSession = 0xFFFFFFFFu;
   struct Message;
+  struct Inflight;
   struct Outbox;
   struct Session;
   struct Connection;
@@ -149,6 +150,10 @@ private:
   void deliver(SessionId id, const std::shared_ptr<const Message>& m, std::uint8_t qos, bool retain,
                const std::vector<std::uint32_t>& subscription_ids);
   bool expired(const Message& m) const;
+  /** The session's in-flight message with packet id `id`, or nullptr. */
+  static Inflight* inflight(Session& s, std::uint16_t id);
+  /** Its exchange is over (acknowledged, or refused): forget it and fill the window. */
+  void complete(Session& s, const Inflight& m);
   /** Send queued messages while the in-flight window (ours, and the client's Receive Maximum) has room. */
   void pump(Session& s);
   /** Encode for the session's version; nothing if the packet exceeds the client's Maximum Packet Size. */

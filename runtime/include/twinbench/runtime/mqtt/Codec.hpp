@@ -85,27 +85,20 @@ struct Publish {
   Properties properties{};        ///< MQTT 5 (with a Topic Alias, the topic may be empty)
 };
 
-/** The acknowledgements: a packet identifier, and in MQTT 5 a reason code (0 = success) and properties. */
-struct Puback {
+/**
+ * The acknowledgements of a PUBLISH, one type each (they share a layout): a packet identifier, and in
+ * MQTT 5 a reason code (0 = success) and properties.
+ */
+template <PacketType Type> struct Ack {
+  static constexpr PacketType type = Type;
   std::uint16_t packet_id = 0;
   std::uint8_t reason = 0;
   Properties properties{};
 };
-struct Pubrec {  ///< QoS 2, step 1 (receiver -> sender)
-  std::uint16_t packet_id = 0;
-  std::uint8_t reason = 0;
-  Properties properties{};
-};
-struct Pubrel {  ///< QoS 2, step 2 (sender -> receiver)
-  std::uint16_t packet_id = 0;
-  std::uint8_t reason = 0;
-  Properties properties{};
-};
-struct Pubcomp {  ///< QoS 2, step 3 (receiver -> sender)
-  std::uint16_t packet_id = 0;
-  std::uint8_t reason = 0;
-  Properties properties{};
-};
+using Puback = Ack<PacketType::puback>;
+using Pubrec = Ack<PacketType::pubrec>;    ///< QoS 2, step 1 (receiver -> sender)
+using Pubrel = Ack<PacketType::pubrel>;    ///< QoS 2, step 2 (sender -> receiver)
+using Pubcomp = Ack<PacketType::pubcomp>;  ///< QoS 2, step 3 (receiver -> sender)
 
 struct Subscription {
   std::string_view filter;
