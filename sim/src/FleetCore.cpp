@@ -147,11 +147,8 @@ bool FleetCore::keep(std::uint32_t device, std::span<const std::uint8_t> publish
   auto& buf = unacked_[device];
   bool dropped_unsent = false;
   if (unacked_count_[device] >= config_.buffer_messages) {
-    // Drop the oldest: the packet at the front (fixed header byte, remaining length, rest).
-    std::size_t len = 0, shift = 0, i = 1;
-    for (; buf[i] & 0x80; ++i, shift += 7) len |= static_cast<std::size_t>(buf[i] & 0x7F) << shift;
-    len |= static_cast<std::size_t>(buf[i] & 0x7F) << shift;
-    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(i + 1 + len));
+    // Drop the oldest: the packet at the front.
+    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(runtime::mqtt::decode(buf).consumed));
     --unacked_count_[device];
     if (unacked_sent_[device] > 0) --unacked_sent_[device];
     else dropped_unsent = true;
