@@ -25,6 +25,9 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
   if (config_.detector && config_.scorer)
     detector_ = std::make_unique<AnomalyDetector>(*config_.detector, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink,
                                                   config_.gateway_index, [this](const AlertChange& a) { on_alert(a); });
+  if (ports_.datagrams)
+    lwm2m_ = std::make_unique<lwm2m::Server>(config_.lwm2m, ports_.clock, *ports_.datagrams, static_cast<lwm2m::ServerHooks&>(*this),
+                                             core::Rng(config_.seed).stream("lwm2m-server", config_.gateway_index));
 }
 
 void EdgeRuntime::start() {
@@ -81,6 +84,58 @@ void EdgeRuntime::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
   broker_.on_bytes(conn, bytes);
 }
 
+void EdgeRuntime::on_datagram(PeerId from, std::span<const std::uint8_t> bytes) {
+  ports_.compute.charge(config_.ingest_cost_flops);
+  lwm2m_->on_datagram(from, bytes);
+}
+
+EdgeRuntime::DeltaDevice& EdgeRuntime::delta_device(ConnId device, std::size_t fields) {
+  DeltaDevice& dev = delta_devices_[device];
+  dev.last.resize(fields, std::numeric_limits<float>::quiet_NaN());
+  return dev;
+}
+
+void EdgeRuntime::on_registered(const lwm2m::Registration& r) {
+  emit(EventKind::session_opened, r.device, r.lifetime_s);
+}
+
+void EdgeRuntime::on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why) {
+  delta_devices_.erase(r.device);
+  const CloseReason reason = why == lwm2m::Ended::deregistered ? CloseReason::client_disconnect
+                             : why == lwm2m::Ended::expired    ? CloseReason::keepalive_timeout
+                                                               : CloseReason::taken_over;
+  emit(EventKind::session_closed, r.device, static_cast<std::int64_t>(reason));
+}
+
+void EdgeRuntime::on_problem(PeerId from, lwm2m::Problem p) {
+  emit(EventKind::protocol_error, from, 200 + static_cast<std::int64_t>(p));
+}
+
+void EdgeRuntime::on_values(const lwm2m::Registration& r, std::span<const senml::Record> records, std::size_t datagram_bytes) {
+  const std::size_t n = config_.lwm2m_fields.size();
+  DeltaDevice& dev = delta_device(r.device, n);
+  std::optional<double> time_s;
+  bool mapped = false;
+  for (const senml::Record& rec : records) {
+    const auto at = std::find(config_.lwm2m_fields.begin(), config_.lwm2m_fields.end(), rec.name);
+    if (at == config_.lwm2m_fields.end()) continue;
+    mapped = true;
+    const auto i = static_cast<std::size_t>(at - config_.lwm2m_fields.begin());
+    dev.last[i] = rec.kind == senml::Kind::number    ? static_cast<float>(rec.number)
+                  : rec.kind == senml::Kind::boolean ? (rec.boolean ? 1.0f : 0.0f)
+                                                     : std::numeric_limits<float>::quiet_NaN();
+    if (!time_s) time_s = rec.time_s;
+  }
+  if (!mapped) return;  // e.g. units or a resource nobody maps
+  const TimeUs now = ports_.clock.now_us();
+  const double t = time_s.value_or(0);
+  const TimeUs t_us = t >= senml::kRelativeTime ? static_cast<TimeUs>(std::llround(t * 1e6)) - config_.utc_at_start_us
+                                                : now + static_cast<TimeUs>(std::llround(t * 1e6));
+  std::vector<std::uint8_t> record(record_bytes(n));
+  encode_record(t_us, ++dev.seq, dev.last, record.data());
+  ingest_telemetry(r.device, record, datagram_bytes, 0);
+}
+
 void EdgeRuntime::on_connected(ConnId conn) {
   if (twins_) twins_->on_device_online(conn);
 }
@@ -132,8 +187,7 @@ void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t 
     return;
   }
   const std::size_t n = config_.opcua_fields.size();
-  OpcUaDevice& dev = opcua_devices_[conn];
-  dev.last.resize(n, std::numeric_limits<float>::quiet_NaN());
+  DeltaDevice& dev = delta_device(conn, n);
   std::vector<std::uint8_t> record(record_bytes(n));
   for (const opcua::DataSetMessage& m : msg->messages) {
     if (m.kind == opcua::DataSetKind::keep_alive) continue;
@@ -301,6 +355,7 @@ bool EdgeRuntime::send_up(std::string_view topic, std::span<const std::uint8_t> 
 void EdgeRuntime::sweep_sessions() {
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
   broker_.sweep();
+  if (lwm2m_) lwm2m_->sweep();
 }
 
 }  // namespace twinbench::runtime

@@ -7,6 +7,7 @@
 
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/coap/Message.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "TestPorts.hpp"
 
@@ -27,10 +28,12 @@ protected:
     c.session_sweep_us = 1'000'000;
     return c;
   }();
+  RecordingDatagrams datagrams;
+  bool with_lwm2m = false;
   std::unique_ptr<EdgeRuntime> rt;
 
   void SetUp() override {
-    rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink});
+    rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, with_lwm2m ? &datagrams : nullptr});
     rt->start();
   }
   static Bytes connect_bytes(std::uint16_t keepalive_s = 60, ConnId conn = 0) {
@@ -289,6 +292,56 @@ TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
   rt->on_bytes(4, garbage);
   EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);  // counted; the session stays
   EXPECT_EQ(rt->sessions_connected(), 1u);
+}
+
+TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) {
+  with_lwm2m = true;
+  config.lwm2m_fields = {"/3303/0/5700", "/3316/0/5700"};
+  config.lwm2m.observe = {"/3303/0"};
+  config.utc_at_start_us = 1795581000'000000;
+  SetUp();
+  constexpr PeerId dev = 0x40000000;
+  const auto post = [&](std::uint16_t id, std::vector<std::string_view> path, std::string_view query, std::uint16_t format,
+                        std::string_view payload) {
+    Bytes d;
+    coap::Writer w(d, coap::Type::con, coap::codes::post, id, {});
+    for (auto p : path) w.option(coap::options::uri_path, p);
+    w.uint_option(coap::options::content_format, format);
+    if (!query.empty()) w.option(coap::options::uri_query, query);
+    w.payload(payload);
+    rt->on_datagram(dev, d);
+  };
+  post(1, {"rd"}, "ep=chiller-1", coap::formats::link_format, "</3303/0>,</3316/0>");
+  ASSERT_EQ(sink.of(EventKind::session_opened).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::session_opened)[0].device, dev);
+  ASSERT_EQ(datagrams.sent.size(), 2u);  // 2.01 Created, then the GET observing /3303/0
+  clock.advance_to(3'000'000);
+  // A Send at 3 s of readings taken at 2.5 s (absolute SenML time), then one with only the voltage.
+  post(2, {"dp"}, "", coap::formats::senml_json, R"([{"bn":"/3303/0/","bt":1795581002.5,"n":"5700","v":7.25},{"bn":"/3316/0/","n":"5700","v":229.5}])");
+  post(3, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5700","v":231}])");
+  post(4, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5701","vs":"V"}])");  // nothing mapped: no record
+  const auto tel = sink.of(EventKind::telemetry);
+  ASSERT_EQ(tel.size(), 2u);
+  EXPECT_EQ(tel[0].device, dev);
+  EXPECT_EQ(tel[0].b, 500'000);
+  EXPECT_EQ(tel[1].b, 0);
+  clock.advance_to(10'000'000);
+  const auto r = mqtt::decode(transport.sent[1000]);
+  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
+  const auto payload = std::get<mqtt::Publish>(r.packet).payload;
+  ASSERT_EQ(payload.size(), 2 * (6 + record_bytes(2)));
+  const auto second = payload.subspan(6 + record_bytes(2) + 6, record_bytes(2));
+  EXPECT_EQ(record_value(second, 0), 7.25f);  // kept
+  EXPECT_EQ(record_value(second, 1), 231.0f);
+  // A Send that is not SenML is refused and counted.
+  post(5, {"dp"}, "", coap::formats::senml_json, "[1]");
+  EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);
+  Bytes del;
+  coap::Writer(del, coap::Type::con, coap::codes::del, 6, {}).option(coap::options::uri_path, "rd").option(coap::options::uri_path, "1");
+  rt->on_datagram(dev, del);
+  ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
+  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::client_disconnect));
+  EXPECT_EQ(rt->lwm2m()->registrations(), 0u);
 }
 
 TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
 
@@ -24,6 +25,13 @@ struct RecordingTransport final : Transport {
     return SendStatus::ok;
   }
   void close(ConnId conn) override { closed.push_back(conn); }
+};
+struct RecordingDatagrams final : Datagrams {
+  std::vector<std::pair<PeerId, Bytes>> sent;
+  SendStatus send_to(PeerId to, std::span<const std::uint8_t> b) override {
+    sent.emplace_back(to, Bytes(b.begin(), b.end()));
+    return SendStatus::ok;
+  }
 };
 struct RecordingSink final : Sink {
   std::vector<Event> events;

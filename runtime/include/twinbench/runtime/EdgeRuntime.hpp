@@ -17,10 +17,12 @@
 #include "twinbench/runtime/AnomalyDetector.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
+#include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
 
@@ -51,7 +53,12 @@ struct EdgeConfig {
   /// DataSet field named opcua_fields[i] (a delta frame keeps the fields it leaves out; missing or Bad = NaN).
   std::string opcua_filter;
   std::vector<std::string> opcua_fields;
-  TimeUs utc_at_start_us = 0;  ///< UTC (us since 1970) at runtime time 0: OPC UA timestamps are absolute
+  TimeUs utc_at_start_us = 0;  ///< UTC (us since 1970) at runtime time 0: OPC UA and SenML timestamps are absolute
+  /// LwM2M devices (lwm2m/Server.hpp) over the Datagrams port, when EdgePorts has one: the resources named
+  /// here ("/3303/0/5700") are the record positions, as opcua_fields are; every Send or notification from a
+  /// registered device becomes a record of it (resources it leaves out keep their last value).
+  std::vector<std::string> lwm2m_fields;
+  lwm2m::ServerConfig lwm2m;
   /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/rules]):
   ///  - cloud_connection: a connection to the "cloud" endpoint carrying PUBLISH packets (simulation);
   ///  - own_broker: published on this gateway's broker, for clients of it to take;
@@ -82,9 +89,11 @@ struct EdgePorts {
   Transport& transport;
   Compute& compute;
   Sink& sink;
+  Datagrams* datagrams = nullptr;  ///< CoAP/LwM2M devices; none = no LwM2M server
 };
 
-class EdgeRuntime final : public TransportHandler, private TwinHost, private mqtt::BrokerHooks {
+class EdgeRuntime final : public TransportHandler, public DatagramHandler, private TwinHost, private mqtt::BrokerHooks,
+                          private lwm2m::ServerHooks {
 public:
   EdgeRuntime(EdgeConfig config, EdgePorts ports);
   /** @brief Cancels the runtime's timers: the clock may outlive it. */
@@ -100,6 +109,7 @@ public:
   void on_open(ConnId conn) override;
   void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) override;
   void on_closed(ConnId conn) override;
+  void on_datagram(PeerId from, std::span<const std::uint8_t> bytes) override;
 
   /** @brief Records received but not yet accepted by the uplink. */
   std::size_t records_pending() const { return uplink_records_; }
@@ -110,6 +120,8 @@ public:
   const mqtt::Client* uplink_client() const { return client_.get(); }
   /** @brief The anomaly detector; nullptr without edge AI. */
   const AnomalyDetector* detector() const { return detector_.get(); }
+  /** @brief The LwM2M server; nullptr without a Datagrams port. */
+  const lwm2m::Server* lwm2m() const { return lwm2m_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
@@ -119,6 +131,17 @@ private:
   void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
   /** OPC UA PubSub JSON: each DataSetMessage becomes a record for ingest_telemetry. */
   void ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes);
+  /** The latest reading of each mapped field of a device whose readings arrive in pieces (OPC UA delta
+   * frames, LwM2M resources) becomes a record: `fields` names the positions. */
+  struct DeltaDevice {
+    std::vector<float> last;
+    std::uint32_t seq = 0;
+  };
+  DeltaDevice& delta_device(ConnId device, std::size_t fields);
+  void on_registered(const lwm2m::Registration& r) override;
+  void on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why) override;
+  void on_values(const lwm2m::Registration& r, std::span<const senml::Record> records, std::size_t datagram_bytes) override;
+  void on_problem(PeerId from, lwm2m::Problem p) override;
   /** False if the record breaks the twin model (counts missing readings on the way). */
   bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
   void on_cloud_bytes(std::span<const std::uint8_t> bytes);
@@ -169,11 +192,8 @@ private:
   };
   std::deque<PendingAlert> alerts_;          ///< raised, not yet accepted by the uplink (oldest first)
   std::size_t alerts_dropped_ = 0;           ///< since the last forward tick
-  struct OpcUaDevice {
-    std::vector<float> last;  ///< the latest value of each mapped field (delta frames change some)
-    std::uint32_t seq = 0;
-  };
-  std::map<ConnId, OpcUaDevice> opcua_devices_;
+  std::map<ConnId, DeltaDevice> delta_devices_;  ///< OPC UA publishers (MQTT connections) and LwM2M devices
+  std::unique_ptr<lwm2m::Server> lwm2m_;
 };
 
 }  // namespace twinbench::runtime
