@@ -1,7 +1,8 @@
 // twinbench-edge: the edge runtime on a real gateway. The same EdgeRuntime and MQTT broker the
 // simulator runs, here on the wall clock and TCP sockets (hil/), with an embedded broker that devices
-// and other clients connect to.
+// and other clients connect to, and an LwM2M server on UDP for CoAP devices.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "twinbench/core/Random.hpp"
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
+#include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
@@ -27,8 +29,9 @@ clients (sessions, QoS 0/1/2, retained messages, wills, + and # subscriptions), 
 store-and-forward. The uplink (tb/uplink/<name>, tb/alerts/<name>, tb/twin/<name>) is published on
 the embedded broker itself, or with "uplink.broker" at QoS 1 on an external broker through a client
 session that reconnects with exponential backoff; cloud messages are taken from tb/cloud/<name>[/rules]
-on the same broker. Prints "listening on <host>:<port>" once it accepts connections; stops cleanly
-on SIGINT or SIGTERM.
+on the same broker. With "lwm2m", devices can also register over LwM2M 1.1 (CoAP over UDP): the server
+observes their objects and takes Send operations, in SenML JSON. Prints "listening on <host>:<port>"
+(and "lwm2m on udp <host>:<port>") once it accepts connections; stops cleanly on SIGINT or SIGTERM.
 
 edge.json ("format": "twinbench-edge/1"):
   name                 gateway name (topics tb/uplink/<name>, tb/cloud/<name>)          required
@@ -47,6 +50,10 @@ edge.json ("format": "twinbench-edge/1"):
   uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
   opcua.topic_filter   topics carrying OPC UA PubSub JSON (OPC 10000-14 7.2.5)         (none)
   opcua.fields         DataSet field names, in record order (required with topic_filter)
+  lwm2m.listen.host / lwm2m.listen.port   UDP address of the LwM2M server   listen.host / 5683
+  lwm2m.fields         resource paths ("/3303/0/5700"), in record order                  required
+  lwm2m.observe        paths observed on registration ("/3303/0", "/3316")  each field's instance
+  lwm2m.default_lifetime_s   lifetime of a registration without lt                      86400
 
 options:
   --verbose   log sessions and protocol errors on stderr
@@ -57,12 +64,31 @@ struct Options {
   runtime::EdgeConfig edge;
   std::string host = "127.0.0.1";
   std::uint16_t port = 1883;
+  bool lwm2m = false;
+  std::string lwm2m_host;  ///< empty: the same as host
+  std::uint16_t lwm2m_port = 5683;
 };
+
+/** "/3303/0/5700" (levels == 3) or "/3303", "/3303/0", "/3303/0/5700" (levels == 0: any of those). */
+bool lwm2m_path(std::string_view p, int levels) {
+  int n = 0;
+  std::size_t at = 0;
+  while (at < p.size()) {
+    if (p[at] != '/') return false;
+    const std::size_t end = std::min(p.find('/', at + 1), p.size());
+    if (end == at + 1 || end - at > 6) return false;
+    for (std::size_t i = at + 1; i < end; ++i)
+      if (p[i] < '0' || p[i] > '9') return false;
+    ++n;
+    at = end;
+  }
+  return levels == 0 ? n >= 1 && n <= 3 : n == levels;
+}
 
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua"});
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -97,6 +123,35 @@ Options load_config(const std::string& file) {
     }
     if (e.opcua_fields.empty() || e.opcua_fields.size() > runtime::kMaxChannels)
       u->fail("fields", "expected 1 to " + std::to_string(runtime::kMaxChannels) + " field names");
+  }
+  if (auto l = root.optional_object("lwm2m")) {
+    l->allow({"listen", "fields", "observe", "default_lifetime_s"});
+    o.lwm2m = true;
+    if (auto at = l->optional_object("listen")) {
+      at->allow({"host", "port"});
+      o.lwm2m_host = at->string_or("host", "");
+      o.lwm2m_port = static_cast<std::uint16_t>(at->integer_or("port", 0, 65535, o.lwm2m_port));
+    }
+    for (const auto& [j, path] : l->array("fields", true)) {
+      if (!j->is_string() || !lwm2m_path(j->get<std::string>(), 3))
+        core::JsonObject::fail_at(file, path, "expected a resource path /object/instance/resource, like \"/3303/0/5700\"");
+      e.lwm2m_fields.push_back(j->get<std::string>());
+    }
+    if (e.lwm2m_fields.empty() || e.lwm2m_fields.size() > runtime::kMaxChannels)
+      l->fail("fields", "expected 1 to " + std::to_string(runtime::kMaxChannels) + " resource paths");
+    if (l->has("observe")) {
+      for (const auto& [j, path] : l->array("observe", false)) {
+        if (!j->is_string() || !lwm2m_path(j->get<std::string>(), 0))
+          core::JsonObject::fail_at(file, path, "expected an object, instance or resource path, like \"/3303/0\"");
+        e.lwm2m.observe.push_back(j->get<std::string>());
+      }
+    } else {
+      for (const std::string& f : e.lwm2m_fields) {
+        const std::string instance = f.substr(0, f.rfind('/'));
+        if (std::find(e.lwm2m.observe.begin(), e.lwm2m.observe.end(), instance) == e.lwm2m.observe.end()) e.lwm2m.observe.push_back(instance);
+      }
+    }
+    e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
@@ -175,10 +230,12 @@ int run(const Options& o, bool verbose) {
   // clock; the runtime never does.)
   edge.utc_at_start_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - clock.now_us();
-  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log});
-  std::uint16_t port;
+  hil::UdpTransport udp(loop);
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr});
+  std::uint16_t port, lwm2m_port = 0;
   try {
     port = server.listen(o.host, o.port, rt);
+    if (o.lwm2m) lwm2m_port = udp.listen(o.lwm2m_host.empty() ? o.host : o.lwm2m_host, o.lwm2m_port, rt);
   } catch (const std::runtime_error& e) {
     std::cerr << "twinbench-edge: " << e.what() << '\n';
     return 1;
@@ -186,6 +243,7 @@ int run(const Options& o, bool verbose) {
   rt.start();
   if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
     std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
+  if (o.lwm2m) std::cout << "twinbench-edge " << o.edge.name << ": lwm2m on udp " << (o.lwm2m_host.empty() ? o.host : o.lwm2m_host) << ':' << lwm2m_port << '\n';
   std::cout << "twinbench-edge " << o.edge.name << ": listening on " << o.host << ':' << port << std::endl;
   loop.on_shutdown_signal([&](int) { loop.stop(); });
   loop.run();
@@ -194,6 +252,9 @@ int run(const Options& o, bool verbose) {
             << st.received << " messages received, " << st.delivered << " delivered, " << st.queue_dropped << " dropped from full queues";
   if (const auto* c = rt.uplink_client())
     std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
+  if (const auto* l = rt.lwm2m())
+    std::cerr << "; lwm2m: " << l->registrations() << " registered, " << l->stats().requests << " requests, " << l->stats().notifications
+              << " notifications";
   std::cerr << '\n';
   return 0;
 }

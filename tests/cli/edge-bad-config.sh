@@ -31,10 +31,14 @@ check 2 "error: @F@: /uplink/clean_session: expected true or false, got \"no\"" 
 check 2 "error: @F@: /opcua/fields: expected 1 to 32 field names" '{"format": "twinbench-edge/1", "name": "g", "opcua": {"topic_filter": "opcua/#", "fields": []}}'
 check 2 "error: @F@: /opcua/fields/1: expected a DataSet field name" '{"format": "twinbench-edge/1", "name": "g", "opcua": {"topic_filter": "opcua/#", "fields": ["a", 7]}}'
 check 1 "twinbench-edge: cannot listen on 10.255.255.1:0: Cannot assign requested address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"host": "10.255.255.1", "port": 0}}'
+check 2 "error: @F@: /lwm2m/fields/0: expected a resource path /object/instance/resource, like \"/3303/0/5700\"" '{"format": "twinbench-edge/1", "name": "g", "lwm2m": {"fields": ["/3303/0"]}}'
+check 2 "error: @F@: /lwm2m/observe/0: expected an object, instance or resource path, like \"/3303/0\"" '{"format": "twinbench-edge/1", "name": "g", "lwm2m": {"fields": ["/3303/0/5700"], "observe": ["3303"]}}'
+check 2 "error: @F@: /lwm2m/port: unknown key 'port' (expected one of: listen, fields, observe, default_lifetime_s)" '{"format": "twinbench-edge/1", "name": "g", "lwm2m": {"fields": ["/3303/0/5700"], "port": 1}}'
+check 1 "twinbench-edge: cannot listen on udp 0.0.0.1x:5683: '0.0.0.1x' is not an IP address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "lwm2m": {"fields": ["/3303/0/5700"], "listen": {"host": "0.0.0.1x"}}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 14 bad configurations and usages refused with the right exit code and message"
+echo "ok: 18 bad configurations and usages refused with the right exit code and message"

@@ -350,7 +350,9 @@ void Server::on_response(PeerId from, const Message& m, std::size_t size) {
       coap::encode_empty(Type::rst, m.id, scratch_);
       send(from, scratch_);
     }
-    hooks_.on_problem(from, Problem::unknown_exchange);
+    // An error notification for an observation already over (its registration ended) is no problem:
+    // a client removing its resources tells its observers so.
+    if (coap::code_class(m.code) == 2) hooks_.on_problem(from, Problem::unknown_exchange);
   };
   const auto r = o == observations_.end() ? registrations_.end() : registrations_.find(o->second.location);
   if (r == registrations_.end() || r->second.peer != from) return reject();

@@ -152,6 +152,12 @@ TEST_F(ServerTest, AnUnknownNotificationGetsAReset) {
   EXPECT_EQ(rst.type, coap::Type::rst);
   EXPECT_EQ(rst.id, 77);
   EXPECT_EQ(hooks.problems.back(), Problem::unknown_exchange);
+  // A client removing its resources tells its observers with an error notification: reset, not a problem.
+  d.clear();
+  coap::Writer(d, coap::Type::non, codes::not_found, 78, token);
+  server.on_datagram(kDev, d);
+  EXPECT_EQ(wire.last(keep).type, coap::Type::rst);
+  EXPECT_EQ(hooks.problems.size(), 1u);
 }
 
 TEST_F(ServerTest, ObserveRequestsAreRetransmittedWithBackoffThenAbandoned) {
