@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,15 @@ edge.json ("format": "twinbench-edge/1"):
   mqtt.max_packet_bytes      larger packets close the connection                         65536
   mqtt.max_inflight          unacknowledged QoS 1/2 messages per subscriber              32
   mqtt.max_queued            further QoS 1/2 messages kept per session (oldest dropped)  1000
-  uplink.broker        external broker, "mqtt://host:port" (absent: the embedded broker)
+  uplink.broker        external broker, "mqtt://host:port" or with TLS "mqtts://host:port"
+                       (absent: the embedded broker)
   uplink.client_id     client id there                                   "twinbench-edge-<name>"
   uplink.username / uplink.password   credentials (absent: none)
   uplink.keepalive_s   keepalive there                                                   30
   uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
+  uplink.tls.ca_file   PEM CAs that sign the broker's certificate (mqtts)       the system's
+  uplink.tls.cert_file / uplink.tls.key_file   client certificate and key (PEM), if the broker wants one
+  uplink.tls.verify    false skips checking the broker's certificate (tests only)         true
   opcua.topic_filter   topics carrying OPC UA PubSub JSON (OPC 10000-14 7.2.5)         (none)
   opcua.fields         DataSet field names, in record order (required with topic_filter)
   lwm2m.listen.host / lwm2m.listen.port   UDP address of the LwM2M server   listen.host / 5683
@@ -67,6 +72,8 @@ struct Options {
   bool lwm2m = false;
   std::string lwm2m_host;  ///< empty: the same as host
   std::uint16_t lwm2m_port = 5683;
+  std::string file;                   ///< the configuration file, for errors found after loading it
+  std::optional<hil::TlsConfig> tls;  ///< for an mqtts:// uplink
 };
 
 /** "/3303/0/5700" (levels == 3) or "/3303", "/3303/0", "/3303/0/5700" (levels == 0: any of those). */
@@ -92,6 +99,7 @@ Options load_config(const std::string& file) {
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
+  o.file = file;
   runtime::EdgeConfig& e = o.edge;
   e.name = root.string("name");
   if (e.name.empty() || e.name.find_first_of("/+#") != std::string::npos)
@@ -155,11 +163,24 @@ Options load_config(const std::string& file) {
   }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
-    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session"});
+    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls"});
     runtime::mqtt::ClientConfig& c = e.uplink_client;
     c.endpoint = u->string("broker");
-    if (!c.endpoint.starts_with("mqtt://") || c.endpoint.rfind(':') <= 6)
-      u->fail("broker", "expected \"mqtt://host:port\", got '" + c.endpoint + "'");
+    const bool secure = c.endpoint.starts_with("mqtts://");
+    if ((!secure && !c.endpoint.starts_with("mqtt://")) || c.endpoint.rfind(':') <= (secure ? 7u : 6u))
+      u->fail("broker", "expected \"mqtt://host:port\" or \"mqtts://host:port\", got '" + c.endpoint + "'");
+    if (secure) o.tls.emplace();
+    if (auto t = u->optional_object("tls")) {
+      if (!secure) u->fail("tls", "TLS settings need an \"mqtts://\" broker");
+      t->allow({"ca_file", "cert_file", "key_file", "verify"});
+      o.tls->ca_file = t->string_or("ca_file", "");
+      o.tls->cert_file = t->string_or("cert_file", "");
+      o.tls->key_file = t->string_or("key_file", "");
+      if (o.tls->cert_file.empty() != o.tls->key_file.empty()) t->fail("cert_file", "a client certificate needs its key_file, and a key its cert_file");
+      const auto& verify = t->raw().contains("verify") ? t->raw()["verify"] : nlohmann::json(true);
+      if (!verify.is_boolean()) t->fail("verify", "expected true or false, got " + core::JsonObject::show(verify));
+      o.tls->verify = verify.get<bool>();
+    }
     c.client_id = u->string_or("client_id", "twinbench-edge-" + e.name);
     if (c.client_id.empty() || c.client_id.size() > 65535 || !runtime::mqtt::valid_mqtt_utf8(c.client_id))
       u->fail("client_id", "expected a non-empty MQTT string");
@@ -232,6 +253,18 @@ int run(const Options& o, bool verbose) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - clock.now_us();
   hil::UdpTransport udp(loop);
   runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr});
+  if (o.tls) {
+    try {
+      server.tls_client(*o.tls);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /uplink/tls: " + e.what());
+    }
+  }
+  std::string last_failure;  // said once, not at every reconnect attempt
+  server.on_connect_failure([&](runtime::ConnId, const std::string& why) {
+    if (why != last_failure) std::cerr << "twinbench-edge " << o.edge.name << ": uplink: " << why << '\n';
+    last_failure = why;
+  });
   std::uint16_t port, lwm2m_port = 0;
   try {
     port = server.listen(o.host, o.port, rt);

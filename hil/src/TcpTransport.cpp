@@ -3,10 +3,14 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -26,9 +30,17 @@ struct TcpTransport::Resolver {
   tcp::resolver r;
 };
 
+struct TcpTransport::Tls {
+  asio::ssl::context context{asio::ssl::context::tls_client};
+  bool verify = true;
+};
+
 struct TcpTransport::Conn {
   Conn(tcp::socket s, runtime::TransportHandler& h) : socket(std::move(s)), handler(&h) {}
   tcp::socket socket;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;  ///< over `socket`, for mqtts:// endpoints
+  std::string where;   ///< "host:port" of an outgoing connection (empty for accepted ones)
+  bool heard = false;  ///< bytes have arrived on it
   runtime::TransportHandler* handler;
   ConnId id = runtime::kNoConn;
   bool open = false;     ///< established (an outgoing connection is not until its connect completes)
@@ -96,9 +108,46 @@ void TcpTransport::opened(const std::shared_ptr<Conn>& c) {
   }
 }
 
+void TcpTransport::tls_client(const TlsConfig& config) {
+  auto tls = std::make_unique<Tls>();
+  tls->verify = config.verify;
+  boost::system::error_code ec;
+  // OpenSSL's own reasons read "asio.ssl error" through Asio: say what the file is not, or why it cannot be read.
+  const auto load = [&](const std::string& what, const std::string& file, const char* expected) {
+    if (!ec) return;
+    std::ifstream in(file);
+    const std::string why = in ? expected : std::strerror(errno);
+    throw std::runtime_error("cannot load " + what + " '" + file + "': " + why);
+  };
+  tls->context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                           asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  if (config.ca_file.empty()) {
+    tls->context.set_default_verify_paths(ec);
+    if (ec) throw std::runtime_error("cannot load the system's CA certificates");
+  } else {
+    tls->context.load_verify_file(config.ca_file, ec);
+    load("CA certificates", config.ca_file, "not PEM certificates");
+  }
+  if (!config.cert_file.empty()) {
+    tls->context.use_certificate_chain_file(config.cert_file, ec);
+    load("client certificate", config.cert_file, "not a PEM certificate chain");
+    tls->context.use_private_key_file(config.key_file, asio::ssl::context::pem, ec);
+    load("client key", config.key_file, "not a PEM private key");
+  }
+  tls->context.set_verify_mode(config.verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
+  tls_ = std::move(tls);
+}
+
+void TcpTransport::failed(const std::shared_ptr<Conn>& c, const std::string& why) {
+  if (on_failure_) on_failure_(c->id, why);
+  lost(c);
+}
+
 ConnId TcpTransport::connect(std::string_view endpoint, runtime::TransportHandler& handler) {
   std::string_view rest = endpoint;
-  if (rest.starts_with("mqtt://")) rest.remove_prefix(7);
+  const bool secure = rest.starts_with("mqtts://");
+  if (secure) rest.remove_prefix(8);
+  else if (rest.starts_with("mqtt://")) rest.remove_prefix(7);
   else if (rest.starts_with("tcp://")) rest.remove_prefix(6);
   const auto colon = rest.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return runtime::kNoConn;
@@ -110,34 +159,49 @@ ConnId TcpTransport::connect(std::string_view endpoint, runtime::TransportHandle
   if (err != std::errc{} || end != port.data() + port.size() || port_number == 0 || port_number > 65535) return runtime::kNoConn;
 
   auto c = std::make_shared<Conn>(tcp::socket(loop_.context()), handler);
+  if (secure) {
+    if (!tls_) tls_client(TlsConfig{});
+    c->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(c->socket, tls_->context);
+    SSL_set_tlsext_host_name(c->tls->native_handle(), host.c_str());  // SNI
+    if (tls_->verify) c->tls->set_verify_callback(asio::ssl::host_name_verification(host));
+  }
   c->id = allocate_id();
   conns_.emplace(c->id, c);
   if (!resolver_) resolver_ = std::make_unique<Resolver>(loop_.context());
-  resolver_->r.async_resolve(host, std::string(port), [this, c](const boost::system::error_code& ec, const tcp::resolver::results_type& addrs) {
+  const std::string where = host + ":" + std::string(port);
+  c->where = where;
+  resolver_->r.async_resolve(host, std::string(port), [this, c, where](const boost::system::error_code& ec, const tcp::resolver::results_type& addrs) {
     if (c->closed) return;
-    if (ec) {
-      lost(c);
-      return;
-    }
-    asio::async_connect(c->socket, addrs, [this, c](const boost::system::error_code& ec2, const tcp::endpoint&) {
+    if (ec) return failed(c, "cannot resolve " + where + ": " + ec.message());
+    asio::async_connect(c->socket, addrs, [this, c, where](const boost::system::error_code& ec2, const tcp::endpoint&) {
       if (c->closed) return;
-      if (ec2) lost(c);
-      else opened(c);
+      if (ec2) return failed(c, "cannot connect to " + where + ": " + ec2.message());
+      if (!c->tls) return opened(c);
+      c->tls->async_handshake(asio::ssl::stream_base::client, [this, c, where](const boost::system::error_code& ec3) {
+        if (c->closed) return;
+        if (ec3) return failed(c, "TLS handshake with " + where + " failed: " + ec3.message());
+        opened(c);
+      });
     });
   });
   return c->id;
 }
 
 void TcpTransport::read(const std::shared_ptr<Conn>& c) {
-  c->socket.async_read_some(asio::buffer(c->rx), [this, c](const boost::system::error_code& ec, std::size_t n) {
+  auto done = [this, c](const boost::system::error_code& ec, std::size_t n) {
     if (c->closed) return;
     if (ec) {
+      // A TLS 1.3 server checks the client's certificate after the handshake: its refusal comes here.
+      if (!c->where.empty() && !c->heard) return failed(c, "connection to " + c->where + " closed before it answered: " + ec.message());
       lost(c);
       return;
     }
+    c->heard = true;
     c->handler->on_bytes(c->id, std::span<const std::uint8_t>(c->rx.data(), n));
     if (!c->closed) read(c);
-  });
+  };
+  if (c->tls) c->tls->async_read_some(asio::buffer(c->rx), std::move(done));
+  else c->socket.async_read_some(asio::buffer(c->rx), std::move(done));
 }
 
 void TcpTransport::lost(const std::shared_ptr<Conn>& c) {
@@ -169,7 +233,7 @@ void TcpTransport::write(const std::shared_ptr<Conn>& c) {
   c->writing = true;
   c->in_flight.swap(c->queued);
   c->queued.clear();
-  asio::async_write(c->socket, asio::buffer(c->in_flight), [this, c](const boost::system::error_code& ec, std::size_t) {
+  auto done = [this, c](const boost::system::error_code& ec, std::size_t) {
     c->writing = false;
     c->in_flight.clear();
     if (ec) {
@@ -183,7 +247,9 @@ void TcpTransport::write(const std::shared_ptr<Conn>& c) {
       c->socket.shutdown(tcp::socket::shutdown_both, ignored);
       c->socket.close(ignored);
     }
-  });
+  };
+  if (c->tls) asio::async_write(*c->tls, asio::buffer(c->in_flight), std::move(done));
+  else asio::async_write(c->socket, asio::buffer(c->in_flight), std::move(done));
 }
 
 void TcpTransport::close(ConnId conn) {

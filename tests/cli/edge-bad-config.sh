@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # twinbench-edge refuses bad configurations with exit 2 and a message that names the file, the JSON
-# path and what was expected; a port it cannot listen on is exit 1, naming the address.
+# path and what was expected (@F@ stands for the file itself); a port it cannot listen on is exit 1, naming the address.
 # usage: edge-bad-config.sh <twinbench-edge> <work dir>
 set -euo pipefail
 edge=$1 work=$2
@@ -8,7 +8,7 @@ rm -rf "$work" && mkdir -p "$work"
 fails=0
 check() {  # check <expected exit> <expected stderr line> <config JSON | -missing>
   local want=$1 msg=$2 json=$3 f="$work/edge.json"
-  if [ "$json" = "-missing" ]; then f="$work/no-such.json"; else printf '%s\n' "$json" > "$f"; fi
+  if [ "$json" = "-missing" ]; then f="$work/no-such.json"; else printf '%s\n' "${json//@F@/$f}" > "$f"; fi
   set +e
   timeout 10 "$edge" --config "$f" > "$work/out" 2> "$work/err"
   local code=$?
@@ -25,7 +25,7 @@ check 2 "error: @F@: /name: expected a name usable as one MQTT topic level (no '
 check 2 "error: @F@: /listen/port: expected an integer in [0, 65535], got 70000" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 70000}}'
 check 2 "error: @F@: /telemetry_filter: expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got 'tb/#/x'" '{"format": "twinbench-edge/1", "name": "g", "telemetry_filter": "tb/#/x"}'
 check 2 "error: @F@: /mqtt/max_inflight: expected a positive integer, got 0" '{"format": "twinbench-edge/1", "name": "g", "mqtt": {"max_inflight": 0}}'
-check 2 "error: @F@: /uplink/broker: expected \"mqtt://host:port\", got 'tcp://x'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "tcp://x"}}'
+check 2 "error: @F@: /uplink/broker: expected \"mqtt://host:port\" or \"mqtts://host:port\", got 'tcp://x'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "tcp://x"}}'
 check 2 "error: @F@: /uplink/password: a password needs a username (MQTT 3.1.1 section 3.1.2.9)" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "password": "p"}}'
 check 2 "error: @F@: /uplink/clean_session: expected true or false, got \"no\"" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "clean_session": "no"}}'
 check 2 "error: @F@: /opcua/fields: expected 1 to 32 field names" '{"format": "twinbench-edge/1", "name": "g", "opcua": {"topic_filter": "opcua/#", "fields": []}}'
@@ -35,10 +35,14 @@ check 2 "error: @F@: /lwm2m/fields/0: expected a resource path /object/instance/
 check 2 "error: @F@: /lwm2m/observe/0: expected an object, instance or resource path, like \"/3303/0\"" '{"format": "twinbench-edge/1", "name": "g", "lwm2m": {"fields": ["/3303/0/5700"], "observe": ["3303"]}}'
 check 2 "error: @F@: /lwm2m/port: unknown key 'port' (expected one of: listen, fields, observe, default_lifetime_s)" '{"format": "twinbench-edge/1", "name": "g", "lwm2m": {"fields": ["/3303/0/5700"], "port": 1}}'
 check 1 "twinbench-edge: cannot listen on udp 0.0.0.1x:5683: '0.0.0.1x' is not an IP address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "lwm2m": {"fields": ["/3303/0/5700"], "listen": {"host": "0.0.0.1x"}}}'
+check 2 "error: @F@: /uplink/tls: cannot load CA certificates '/nonexistent/ca.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "/nonexistent/ca.pem"}}}'
+check 2 "error: @F@: /uplink/tls: cannot load CA certificates '@F@': not PEM certificates" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "@F@"}}}'
+check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "tls": {}}}'
+check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 18 bad configurations and usages refused with the right exit code and message"
+echo "ok: 22 bad configurations and usages refused with the right exit code and message"

@@ -246,11 +246,9 @@ void Server::register_client(PeerId from, const Message& m) {
   const auto objects = link_paths(std::string_view(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()));
   if (!objects) return respond(from, m, codes::bad_request);
   r.objects = *objects;
-  if (const auto old = by_endpoint_.find(r.endpoint); old != by_endpoint_.end()) {
-    end(registrations_.find(old->second), Ended::replaced);
-  } else if (const auto here = by_peer_.find(from); here != by_peer_.end()) {
-    end(registrations_.find(here->second), Ended::replaced);  // one client per address
-  }
+  // The endpoint registering again replaces its old registration, and an address holds one client.
+  if (const auto old = by_endpoint_.find(r.endpoint); old != by_endpoint_.end()) end(registrations_.find(old->second), Ended::replaced);
+  if (const auto here = by_peer_.find(from); here != by_peer_.end()) end(registrations_.find(here->second), Ended::replaced);
   if (registrations_.size() >= config_.max_registrations) return respond(from, m, codes::service_unavailable);
   r.location = std::to_string(next_location_++);
   r.device = r.peer = from;

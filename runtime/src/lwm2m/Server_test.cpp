@@ -215,6 +215,13 @@ TEST_F(ServerTest, RegisteringTheSameEndpointAgainReplacesTheOldRegistration) {
   EXPECT_EQ(server.registrations(), 1u);
   EXPECT_EQ(hooks.ended[0].second, Ended::replaced);
   EXPECT_EQ(server.find_endpoint("pump-1")->peer, kDev + 5);
+  // An endpoint moving to an address that holds another client replaces that one too (found by fuzzing:
+  // the other registration was left behind, unreachable).
+  register_dev(kDev, "fan-1");
+  register_dev(kDev, "pump-1");
+  EXPECT_EQ(server.registrations(), 1u);
+  EXPECT_EQ(server.find(kDev)->endpoint, "pump-1");
+  EXPECT_FALSE(server.find_endpoint("fan-1"));
 }
 
 TEST_F(ServerTest, BadRequestsGetTheRightCodes) {

@@ -2,9 +2,11 @@
 // Transport port on real TCP sockets: connections accepted on a listening socket and connections made
 // to "host:port" endpoints, all with small dense ids (the lowest free one), as the runtime indexes its
 // state by connection id. Non-blocking throughout: reads go to the connection's handler as they
-// arrive, sends queue behind the socket.
+// arrive, sends queue behind the socket. Outgoing "mqtts://" connections use TLS (OpenSSL via Asio),
+// with the broker's certificate chain and host name verified.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -14,6 +16,13 @@
 #include "twinbench/runtime/ports/Transport.hpp"
 
 namespace twinbench::hil {
+
+struct TlsConfig {
+  std::string ca_file;    ///< PEM certificates of the CAs to trust; empty = the system's
+  std::string cert_file;  ///< PEM client certificate chain, for brokers that want one; empty = none
+  std::string key_file;   ///< its private key (PEM)
+  bool verify = true;     ///< check the broker's chain and that its certificate names the host connected to
+};
 
 class TcpTransport final : public runtime::Transport {
 public:
@@ -35,6 +44,13 @@ public:
    * kNoConn for an endpoint that is not of that form.
    */
   runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;
+  /**
+   * @brief Make "mqtts://host:port" endpoints TLS connections with `tls` (without this call they use the
+   * system's CAs). Throws std::runtime_error naming the file and the reason if a file does not load.
+   */
+  void tls_client(const TlsConfig& tls);
+  /** @brief Hear why an outgoing connection failed (resolving, connecting, the TLS handshake): for logs. */
+  void on_connect_failure(std::function<void(runtime::ConnId, const std::string&)> fn) { on_failure_ = std::move(fn); }
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   /** @brief Close after what was already sent has gone out (a refusing CONNACK must reach the client). */
   void close(runtime::ConnId conn) override;
@@ -51,8 +67,12 @@ private:
   void lost(const std::shared_ptr<Conn>& c);
   runtime::ConnId allocate_id();
 
+  void failed(const std::shared_ptr<Conn>& c, const std::string& why);
   struct Acceptor;
   struct Resolver;
+  struct Tls;
+  std::unique_ptr<Tls> tls_;
+  std::function<void(runtime::ConnId, const std::string&)> on_failure_;
   EventLoop& loop_;
   std::unique_ptr<Acceptor> acceptor_;
   std::unique_ptr<Resolver> resolver_;
