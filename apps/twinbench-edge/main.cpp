@@ -50,6 +50,8 @@ edge.json ("format": "twinbench-edge/1"):
   uplink.username / uplink.password   credentials (absent: none)
   uplink.keepalive_s   keepalive there                                                   30
   uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
+  uplink.mqtt_version  "3.1.1" or "5"                                                    "3.1.1"
+  uplink.session_expiry_s   MQTT 5 session expiry     0 with clean_session, else never expires
   uplink.tls.ca_file   PEM CAs that sign the broker's certificate (mqtts)       the system's
   uplink.tls.cert_file / uplink.tls.key_file   client certificate and key (PEM), if the broker wants one
   uplink.tls.verify    false skips checking the broker's certificate (tests only)         true
@@ -163,7 +165,7 @@ Options load_config(const std::string& file) {
   }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
-    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls"});
+    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
     runtime::mqtt::ClientConfig& c = e.uplink_client;
     c.endpoint = u->string("broker");
     const bool secure = c.endpoint.starts_with("mqtts://");
@@ -191,6 +193,13 @@ Options load_config(const std::string& file) {
     const auto& clean = u->raw().contains("clean_session") ? u->raw()["clean_session"] : nlohmann::json(false);
     if (!clean.is_boolean()) u->fail("clean_session", "expected true or false, got " + core::JsonObject::show(clean));
     c.clean_session = clean.get<bool>();
+    const std::string version = u->string_or("mqtt_version", "3.1.1");
+    if (version != "3.1.1" && version != "5") u->fail("mqtt_version", "expected \"3.1.1\" or \"5\", got '" + version + "'");
+    c.version = version == "5" ? runtime::mqtt::Version::v5 : runtime::mqtt::Version::v311;
+    if (u->has("session_expiry_s")) {
+      if (c.version != runtime::mqtt::Version::v5) u->fail("session_expiry_s", "a session expiry needs \"mqtt_version\": \"5\"");
+      c.session_expiry_s = static_cast<std::uint32_t>(u->integer_or("session_expiry_s", 0, 0xFFFFFFFFll, 0));
+    }
     c.backoff = {500'000, 30'000'000};
     e.uplink = runtime::EdgeConfig::Uplink::external_broker;
     e.seed = core::fnv1a64(e.name);  // gateways rebooting together must not reconnect in step

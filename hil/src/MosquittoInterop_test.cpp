@@ -1,7 +1,9 @@
 // Our MQTT client session (runtime/mqtt/Client) on real sockets against Debian's mosquitto, which the
 // test starts on a free loopback port: QoS 1 and 2 across a connection cut while every message is in
 // flight, retained messages, the will of a client that vanishes, and reconnecting with backoff to a
-// broker that comes back. Skipped, saying why, only where mosquitto is not installed.
+// broker that comes back; in MQTT 3.1.1 and in MQTT 5, where the client also keeps to the limits a
+// mosquitto configured with max_qos, retain_available and max_packet_size announces in its CONNACK.
+// Skipped, saying why, only where mosquitto is not installed.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -52,10 +54,10 @@ bool accepts(std::uint16_t port) {
 /** mosquitto on 127.0.0.1:port (anonymous, in memory), stopped when this goes. */
 class Mosquitto {
 public:
-  Mosquitto(const std::string& binary, std::uint16_t port) : port_(port) {
+  Mosquitto(const std::string& binary, std::uint16_t port, const std::string& extra_config = "") : port_(port) {
     dir_ = fs::temp_directory_path() / ("twinbench-mosquitto-" + std::to_string(port));
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "mosquitto.conf") << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+    std::ofstream(dir_ / "mosquitto.conf") << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n" << extra_config;
     const std::string conf = (dir_ / "mosquitto.conf").string(), log = (dir_ / "mosquitto.log").string();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -84,11 +86,13 @@ private:
 struct Peer final : mqtt::ClientHooks {
   std::map<std::string, int> received;  ///< payload -> deliveries
   std::vector<bool> retain_flags;
+  std::map<std::string, int> qos;  ///< payload -> QoS of its (last) delivery
   int connects = 0;
   void on_connected(bool) override { ++connects; }
   void on_connection_lost() override {}
   void on_message(const mqtt::Publish& p) override {
     ++received[std::string(p.payload.begin(), p.payload.end())];
+    qos[std::string(p.payload.begin(), p.payload.end())] = p.qos;
     retain_flags.push_back(p.retain);
   }
 };
@@ -121,8 +125,9 @@ protected:
     if (bin.empty()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto): interop tests skipped";
     broker = std::make_unique<Mosquitto>(bin, free_port());
   }
-  mqtt::ClientConfig config(std::string id, bool clean = true) {
+  mqtt::ClientConfig config(std::string id, bool clean = true, mqtt::Version version = mqtt::Version::v311) {
     mqtt::ClientConfig c;
+    c.version = version;
     c.endpoint = broker->url();
     c.client_id = std::move(id);
     c.clean_session = clean;
@@ -139,18 +144,20 @@ protected:
   EventLoop loop;
   AsioClock clock{loop};
   TcpTransport tcp{loop};
+
+  void survive_a_cut(mqtt::Version version);
 };
 
-TEST_F(MosquittoInterop, Qos1AndQos2SurviveACutWithEveryMessageInFlight) {
+void MosquittoInterop::survive_a_cut(mqtt::Version version) {
   Peer sub_hooks, pub_hooks;
-  mqtt::Client sub(config("itest-sub"), {clock, tcp, core::RngStream(1)}, sub_hooks);
+  mqtt::Client sub(config("itest-sub", true, version), {clock, tcp, core::RngStream(1)}, sub_hooks);
   sub.subscribe("itest/#", 2);
   sub.start();
   ASSERT_TRUE(run_until([&] { return sub.connected(); }));
   loop.run_for_ms(100);  // let the SUBACK come back
 
   CuttableTransport cuttable(tcp);
-  auto pub_config = config("itest-pub", /*clean=*/false);
+  auto pub_config = config("itest-pub", /*clean=*/false, version);
   pub_config.max_inflight = 64;  // room for all of them at once
   mqtt::Client pub(pub_config, {clock, cuttable, core::RngStream(2)}, pub_hooks);
   pub.start();
@@ -162,18 +169,57 @@ TEST_F(MosquittoInterop, Qos1AndQos2SurviveACutWithEveryMessageInFlight) {
       ASSERT_TRUE(pub.publish("itest/data", std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()), qos));
     }
   }
-  // Every PUBLISH is on its way and none is acknowledged yet: cut the connection now.
+  // Every PUBLISH the window lets out is on its way and none is acknowledged yet: cut the connection now.
+  // (MQTT 5: mosquitto announces a Receive Maximum of 20, its max_inflight_messages, and the client keeps to it.)
+  const std::size_t in_flight = std::min<std::size_t>(2 * kEach, pub.window());
+  EXPECT_EQ(pub.window(), version == mqtt::Version::v5 ? 20 : 64);
   cuttable.cut(cuttable.handlers.rbegin()->first);
   EXPECT_EQ(pub.pending(), 2u * kEach);
   ASSERT_TRUE(run_until([&] { return pub.connected() && pub.pending() == 0; })) << pub.pending() << " still pending";
   ASSERT_TRUE(run_until([&] { return sub_hooks.received.size() == 2u * kEach; })) << sub_hooks.received.size();
   loop.run_for_ms(200);  // duplicates, if any, would arrive by now
-  EXPECT_EQ(pub.stats().resent, 2u * kEach);  // the cut hit every one of them
+  EXPECT_EQ(pub.stats().resent, in_flight);  // the cut hit every one of them
   EXPECT_EQ(pub_hooks.connects, 2);
   for (int i = 0; i < kEach; ++i) {
     EXPECT_GE(sub_hooks.received["q1-" + std::to_string(i)], 1) << "QoS 1 is at least once";
     EXPECT_EQ(sub_hooks.received["q2-" + std::to_string(i)], 1) << "QoS 2 is exactly once";
   }
+}
+
+TEST_F(MosquittoInterop, Qos1AndQos2SurviveACutWithEveryMessageInFlight) { survive_a_cut(mqtt::Version::v311); }
+
+TEST_F(MosquittoInterop, Mqtt5Qos1AndQos2SurviveACutWithEveryMessageInFlight) { survive_a_cut(mqtt::Version::v5); }
+
+TEST_F(MosquittoInterop, Mqtt5KeepsToTheLimitsTheBrokerAnnounces) {
+  // mosquitto disconnects a client that publishes above max_qos, with RETAIN when retain_available is
+  // false, or a packet over max_packet_size: staying connected through all of this is the test.
+  const std::string url = broker->url();
+  const auto port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  broker.reset();
+  broker = std::make_unique<Mosquitto>(find_mosquitto(), port, "max_qos 1\nretain_available false\nmax_packet_size 300\n");
+  Peer sub_hooks, pub_hooks;
+  mqtt::Client sub(config("itest-limits-sub", true, mqtt::Version::v5), {clock, tcp, core::RngStream(8)}, sub_hooks);
+  sub.subscribe("limits/#", 1);
+  sub.start();
+  mqtt::Client pub(config("itest-limits-pub", true, mqtt::Version::v5), {clock, tcp, core::RngStream(9)}, pub_hooks);
+  pub.start();
+  ASSERT_TRUE(run_until([&] { return sub.connected() && pub.connected(); }));
+  loop.run_for_ms(100);  // the SUBACK
+  const auto bytes = [](const std::string& s) { return std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); };
+  const std::string big(400, 'x');
+  runtime::mqtt::PublishProperties props;
+  props.user = {{"k", "v"}};
+  ASSERT_TRUE(pub.publish("limits/a", bytes("qos2-retained"), 2, /*retain=*/true, props));
+  ASSERT_TRUE(pub.publish("limits/a", bytes(big), 1));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(pub.publish("limits/a", bytes("m" + std::to_string(i)), 1));
+  ASSERT_TRUE(run_until([&] { return pub.pending() == 0 && sub_hooks.received.size() == 11; })) << sub_hooks.received.size();
+  EXPECT_EQ(pub_hooks.connects, 1);  // never disconnected by mosquitto
+  EXPECT_EQ(pub.stats().losses, 0u);
+  EXPECT_EQ(pub.stats().downgraded, 1u);
+  EXPECT_EQ(pub.stats().too_large, 1u);
+  EXPECT_EQ(pub.stats().acked, 11u);
+  EXPECT_EQ(sub_hooks.qos["qos2-retained"], 1);
+  EXPECT_EQ(sub_hooks.received.count(big), 0u);
 }
 
 TEST_F(MosquittoInterop, RetainedMessagesAndTheWillOfAVanishedClient) {

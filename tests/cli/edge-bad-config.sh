@@ -39,10 +39,12 @@ check 2 "error: @F@: /uplink/tls: cannot load CA certificates '/nonexistent/ca.p
 check 2 "error: @F@: /uplink/tls: cannot load CA certificates '@F@': not PEM certificates" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "@F@"}}}'
 check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "tls": {}}}'
 check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'
+check 2 "error: @F@: /uplink/mqtt_version: expected \"3.1.1\" or \"5\", got '4'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "mqtt_version": "4"}}'
+check 2 "error: @F@: /uplink/session_expiry_s: a session expiry needs \"mqtt_version\": \"5\"" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "session_expiry_s": 60}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 22 bad configurations and usages refused with the right exit code and message"
+echo "ok: 24 bad configurations and usages refused with the right exit code and message"

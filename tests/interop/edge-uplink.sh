@@ -4,9 +4,10 @@
 # where a "cloud" subscriber with a persistent session takes them. Then mosquitto goes away: the
 # gateway keeps the records (store-and-forward) and reconnects with backoff when mosquitto is back,
 # and every record reaches the cloud.
-# usage: edge-uplink.sh <twinbench-edge> <work dir>      exit 77 = skipped (mosquitto not installed)
+# The uplink speaks MQTT 3.1.1, or MQTT 5 with a third argument "5" (then its session has an expiry).
+# usage: edge-uplink.sh <twinbench-edge> <work dir> [5]      exit 77 = skipped (mosquitto not installed)
 set -euo pipefail
-edge=$1 work=$2
+edge=$1 work=$2 version=${3:-3.1.1}
 for tool in mosquitto_pub mosquitto_sub; do
   command -v "$tool" > /dev/null || { echo "SKIP: $tool is not installed (apt-get install mosquitto-clients)"; exit 77; }
 done
@@ -28,7 +29,7 @@ start_mosquitto
 mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -E  # the cloud's persistent session
 
 start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"gw\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 200,
-  \"uplink\": {\"broker\": \"mqtt://127.0.0.1:$mport\", \"keepalive_s\": 5}}"
+  \"uplink\": {\"broker\": \"mqtt://127.0.0.1:$mport\", \"keepalive_s\": 5, \"mqtt_version\": \"$version\"}}"
 grep -q "uplink to mqtt://127.0.0.1:$mport" "$work/edge.out" || { echo "FAIL: no uplink line"; cat "$work/edge.out"; exit 1; }
 
 record() {  # a telemetry record (runtime/Telemetry.hpp): version 1, 2 channels, timestamp, seq, 2 floats

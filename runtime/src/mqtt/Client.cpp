@@ -13,9 +13,12 @@ TimeUs Backoff::delay_us(std::uint32_t attempt, core::RngStream& rng) const {
 }
 
 Client::Client(ClientConfig config, ClientPorts ports, ClientHooks& hooks)
-    : config_(std::move(config)), clock_(ports.clock), transport_(ports.transport), rng_(ports.rng), hooks_(hooks) {
+    : config_(std::move(config)), clock_(ports.clock), transport_(ports.transport), rng_(ports.rng), hooks_(hooks),
+      client_id_(config_.client_id), keepalive_s_(config_.keepalive_s) {
   assert(config_.max_inflight > 0);
 }
+
+std::uint16_t Client::window() const { return std::min(config_.max_inflight, limits_.receive_maximum); }
 
 Client::~Client() { cancel_timer(); }
 
@@ -45,9 +48,17 @@ void Client::attempt() {
 void Client::on_open(ConnId conn) {
   if (conn != conn_ || state_ != State::opening) return;
   Connect c;
-  c.client_id = config_.client_id;
+  c.client_id = client_id_;
   c.keepalive_s = config_.keepalive_s;
   c.clean_session = config_.clean_session;
+  c.protocol_level = static_cast<std::uint8_t>(config_.version);
+  if (v5()) {
+    const std::uint32_t expiry = config_.session_expiry_s.value_or(config_.clean_session ? 0 : 0xFFFFFFFFu);
+    if (expiry != 0) c.properties.push_back({PropertyId::session_expiry_interval, expiry});
+    if (config_.max_packet_bytes < kMaxRemainingLength + 5)
+      c.properties.push_back({PropertyId::maximum_packet_size, static_cast<std::uint32_t>(config_.max_packet_bytes)});
+    if (config_.will && config_.will->delay_s != 0) c.will_properties.push_back({PropertyId::will_delay_interval, config_.will->delay_s});
+  }
   if (config_.will) {
     c.will = true;
     c.will_topic = config_.will->topic;
@@ -92,7 +103,7 @@ void Client::lost() {
 void Client::stop() {
   cancel_timer();
   if (state_ == State::connected) {
-    encode(Disconnect{}, tx_);  // MQTT-3.14.4-3: the broker discards the will
+    encode(Disconnect{}, tx_, config_.version);  // MQTT-3.14.4-3: the broker discards the will
     flush();
   }
   if (conn_ != kNoConn) transport_.close(conn_);
@@ -105,11 +116,10 @@ void Client::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
   rx_.insert(rx_.end(), bytes.begin(), bytes.end());
   std::size_t pos = 0;
   while (conn_ == conn && pos < rx_.size()) {
-    const DecodeResult r = decode(std::span(rx_).subspan(pos), config_.max_packet_bytes);
+    const DecodeResult r = decode(std::span(rx_).subspan(pos), config_.max_packet_bytes, config_.version);
     if (r.status == DecodeStatus::need_more) break;
     if (r.status != DecodeStatus::ok) {  // a broker that sends garbage: drop it and try again later
-      transport_.close(conn_);
-      lost();
+      drop(r.status == DecodeStatus::packet_too_large ? 0x95 : 0x81);  // MQTT 5: Packet too large / Malformed Packet
       return;
     }
     pos += r.consumed;
@@ -122,39 +132,54 @@ void Client::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
 void Client::handle(const Packet& packet) {
   if (state_ == State::awaiting_connack) {
     if (const auto* c = std::get_if<Connack>(&packet)) on_connack(*c);
-    else {
-      transport_.close(conn_);  // MQTT-3.2.0-1: the first packet from the server is CONNACK
-      lost();
-    }
+    else drop(0x82);  // MQTT-3.2.0-1: the first packet from the server is CONNACK (else: Protocol Error)
     return;
   }
+  if (const auto* d = std::get_if<Disconnect>(&packet)) {  // MQTT 5: the server ends the connection
+    stats_.last_disconnect = d->reason;
+    transport_.close(conn_);
+    lost();
+    return;
+  }
+  if (std::holds_alternative<Auth>(packet)) return drop(0x82);  // we never began an enhanced authentication
   if (const auto* p = std::get_if<Publish>(&packet)) {
+    if (p->topic.empty()) return drop(0x94);  // a Topic Alias: we allow none (Topic Alias Maximum 0)
     if (p->qos == 2) {
       if (std::find(qos2_received_.begin(), qos2_received_.end(), p->packet_id) == qos2_received_.end()) {
         qos2_received_.push_back(p->packet_id);
         hooks_.on_message(*p);
       }
-      encode(Pubrec{p->packet_id}, tx_);
+      encode(Pubrec{p->packet_id}, tx_, config_.version);
     } else {
       hooks_.on_message(*p);
-      if (p->qos == 1) encode(Puback{p->packet_id}, tx_);
+      if (p->qos == 1) encode(Puback{p->packet_id}, tx_, config_.version);
     }
   } else if (const auto* rel = std::get_if<Pubrel>(&packet)) {
-    qos2_received_.erase(std::remove(qos2_received_.begin(), qos2_received_.end(), rel->packet_id), qos2_received_.end());
-    encode(Pubcomp{rel->packet_id}, tx_);
+    const auto known = std::find(qos2_received_.begin(), qos2_received_.end(), rel->packet_id);
+    const bool found = known != qos2_received_.end();
+    if (found) qos2_received_.erase(known);
+    encode(Pubcomp{rel->packet_id, static_cast<std::uint8_t>(found || !v5() ? 0 : 0x92)}, tx_, config_.version);  // 0x92: id not found
   } else if (const auto* ack = std::get_if<Puback>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == ack->packet_id && m.qos == 1; });
     if (it != inflight_.end()) {
       inflight_.erase(it);
-      ++stats_.acked;
+      ++(ack->reason >= 0x80 ? stats_.rejected : stats_.acked);
     }
   } else if (const auto* rec = std::get_if<Pubrec>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == rec->packet_id && m.qos == 2; });
-    if (it != inflight_.end()) {
-      it->released = true;
-      it->payload = {};  // delivered: only the id waits for PUBCOMP
+    if (rec->reason >= 0x80) {  // MQTT 5: refused; the exchange ends here (MQTT-4.3.3-?), no PUBREL
+      if (it != inflight_.end() && !it->released) {
+        inflight_.erase(it);
+        ++stats_.rejected;
+      }
+    } else {
+      if (it != inflight_.end()) {
+        it->released = true;
+        it->payload = {};  // delivered: only the id waits for PUBCOMP
+        it->properties = {};
+      }
+      encode(Pubrel{rec->packet_id, static_cast<std::uint8_t>(it != inflight_.end() || !v5() ? 0 : 0x92)}, tx_, config_.version);
     }
-    encode(Pubrel{rec->packet_id}, tx_);
   } else if (const auto* comp = std::get_if<Pubcomp>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == comp->packet_id && m.released; });
     if (it != inflight_.end()) {
@@ -174,6 +199,20 @@ void Client::on_connack(const Connack& c) {
     lost();
     return;
   }
+  if (c.session_present && config_.clean_session) return drop(0x82);  // MQTT-3.2.2-4 / MQTT 5 3.2.2.1.1
+  limits_ = {};
+  keepalive_s_ = config_.keepalive_s;
+  for (const Property& p : c.properties) {  // MQTT 5 (the codec checked each one's range)
+    switch (p.id) {
+      case PropertyId::receive_maximum: limits_.receive_maximum = static_cast<std::uint16_t>(p.number); break;
+      case PropertyId::maximum_qos: limits_.maximum_qos = static_cast<std::uint8_t>(p.number); break;
+      case PropertyId::retain_available: limits_.retain_available = p.number != 0; break;
+      case PropertyId::maximum_packet_size: limits_.maximum_packet_size = p.number; break;
+      case PropertyId::server_keep_alive: keepalive_s_ = static_cast<std::uint16_t>(p.number); break;
+      case PropertyId::assigned_client_identifier: client_id_ = std::string(p.text); break;
+      default: break;
+    }
+  }
   state_ = State::connected;
   attempt_ = 0;
   ++stats_.connects;
@@ -186,7 +225,7 @@ void Client::on_connack(const Connack& c) {
   for (Outgoing& m : inflight_) {
     ++stats_.resent;
     if (resumed) {
-      if (m.released) encode(Pubrel{m.id}, tx_);
+      if (m.released) encode(Pubrel{m.id}, tx_, config_.version);
       else send_publish(m, /*dup=*/true);
     } else if (!m.released) {
       send_publish(m, false);  // a new publication with the same id (free again in a new session)
@@ -202,8 +241,8 @@ void Client::on_connack(const Connack& c) {
 }
 
 void Client::arm_keepalive() {
-  if (config_.keepalive_s == 0 || state_ != State::connected) return;
-  const TimeUs keepalive = TimeUs{config_.keepalive_s} * 1'000'000;
+  if (keepalive_s_ == 0 || state_ != State::connected) return;
+  const TimeUs keepalive = TimeUs{keepalive_s_} * 1'000'000;
   const TimeUs idle = clock_.now_us() - last_tx_us_;
   set_timer(ping_outstanding_ ? keepalive : std::max<TimeUs>(keepalive - idle, 1), [this, keepalive] {
     if (ping_outstanding_) {  // no answer within a keepalive: the connection is dead
@@ -212,7 +251,7 @@ void Client::arm_keepalive() {
       return;
     }
     if (clock_.now_us() - last_tx_us_ >= keepalive) {
-      encode(Pingreq{}, tx_);
+      encode(Pingreq{}, tx_, config_.version);
       flush();
       ping_outstanding_ = true;
     }
@@ -220,14 +259,18 @@ void Client::arm_keepalive() {
   });
 }
 
-bool Client::publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain) {
+bool Client::publish(std::string_view topic, std::span<const std::uint8_t> payload, std::uint8_t qos, bool retain,
+                     PublishProperties properties) {
   assert(qos <= 2);
   if (qos == 0) {
     if (state_ != State::connected) {
       ++stats_.refused;
       return false;
     }
-    encode(Publish{topic, payload, 0, retain, false, 0}, tx_);
+    if (!send_publish({std::string(topic), {payload.begin(), payload.end()}, 0, retain, 0, false, std::move(properties)}, false)) {
+      ++stats_.too_large;
+      return false;
+    }
     flush();
     return true;
   }
@@ -235,7 +278,7 @@ bool Client::publish(std::string_view topic, std::span<const std::uint8_t> paylo
     ++stats_.refused;
     return false;
   }
-  queued_.push_back({std::string(topic), {payload.begin(), payload.end()}, qos, retain});
+  queued_.push_back({std::string(topic), {payload.begin(), payload.end()}, qos, retain, 0, false, std::move(properties)});
   if (state_ == State::connected) {
     pump();
     flush();
@@ -247,7 +290,7 @@ void Client::subscribe(std::string_view filter, std::uint8_t qos) {
   assert(valid_topic_filter(filter) && qos <= 2);
   subscriptions_.emplace_back(filter, qos);
   if (state_ == State::connected) {
-    encode(Subscribe{next_id(), {{subscriptions_.back().first, qos}}}, tx_);
+    encode(Subscribe{next_id(), {{subscriptions_.back().first, qos}}}, tx_, config_.version);
     flush();
   }
 }
@@ -256,7 +299,7 @@ void Client::send_subscriptions() {
   if (subscriptions_.empty()) return;
   Subscribe s{next_id(), {}};
   for (const auto& [filter, qos] : subscriptions_) s.subscriptions.push_back({filter, qos});
-  encode(s, tx_);
+  encode(s, tx_, config_.version);
 }
 
 std::uint16_t Client::next_id() {
@@ -268,16 +311,47 @@ std::uint16_t Client::next_id() {
 }
 
 void Client::pump() {
-  while (state_ == State::connected && !queued_.empty() && inflight_.size() < config_.max_inflight) {
+  while (state_ == State::connected && !queued_.empty() && inflight_.size() < window()) {
     Outgoing m = std::move(queued_.front());
     queued_.pop_front();
-    m.id = next_id();
-    send_publish(m, false);
-    inflight_.push_back(std::move(m));
+    if (m.qos > limits_.maximum_qos || (m.retain && !limits_.retain_available)) {  // MQTT-3.2.2-11, MQTT-3.2.2-14
+      ++stats_.downgraded;
+      m.qos = std::min(m.qos, limits_.maximum_qos);
+      m.retain = m.retain && limits_.retain_available;
+    }
+    m.id = m.qos > 0 ? next_id() : 0;
+    if (!send_publish(m, false)) {
+      ++stats_.too_large;
+      continue;
+    }
+    if (m.qos > 0) inflight_.push_back(std::move(m));
   }
 }
 
-void Client::send_publish(const Outgoing& m, bool dup) { encode(Publish{m.topic, m.payload, m.qos, m.retain, dup, m.id}, tx_); }
+bool Client::send_publish(const Outgoing& m, bool dup) {
+  Publish p{m.topic, m.payload, m.qos, m.retain && limits_.retain_available, dup, m.id};
+  if (v5()) {
+    if (m.properties.message_expiry_s) p.properties.push_back({PropertyId::message_expiry_interval, *m.properties.message_expiry_s});
+    if (!m.properties.content_type.empty()) p.properties.push_back({PropertyId::content_type, 0, m.properties.content_type});
+    for (const auto& [name, value] : m.properties.user) p.properties.push_back({PropertyId::user_property, 0, name, value});
+  }
+  const std::size_t before = tx_.size();
+  encode(p, tx_, config_.version);
+  if (limits_.maximum_packet_size != 0 && tx_.size() - before > limits_.maximum_packet_size) {  // MQTT-3.2.2-15
+    tx_.resize(before);
+    return false;
+  }
+  return true;
+}
+
+void Client::drop(std::uint8_t reason) {
+  if (v5()) {
+    encode(Disconnect{reason}, tx_, config_.version);
+    flush();
+  }
+  transport_.close(conn_);
+  lost();
+}
 
 void Client::flush() {
   if (tx_.empty()) return;

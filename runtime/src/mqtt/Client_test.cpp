@@ -67,7 +67,7 @@ protected:
   ConnId conn() const { return transport.next - 1; }
   void in(const Packet& p) {
     Bytes b;
-    encode(p, b);
+    encode(p, b, config.version);
     client->on_bytes(conn(), b);
   }
   /** Open the transport and accept the CONNECT (which is not among what sent() returns next). */
@@ -82,7 +82,7 @@ protected:
     bytes.swap(transport.sent[conn()]);
     std::span<const std::uint8_t> rest(bytes);
     while (!rest.empty()) {
-      const auto r = decode(rest);
+      const auto r = decode(rest, kMaxRemainingLength + 5, config.version);
       EXPECT_EQ(r.status, DecodeStatus::ok);
       if (r.status != DecodeStatus::ok) break;
       Received g;
@@ -92,6 +92,20 @@ protected:
       }, r.packet);
       if (const auto* p = std::get_if<Publish>(&r.packet)) g.dup = p->dup, g.qos = p->qos, g.topic = p->topic;
       out.push_back(g);
+      rest = rest.subspan(r.consumed);
+    }
+    return out;
+  }
+  /** What the client sent since the last call, decoded (views into `keep`). */
+  std::vector<Packet> packets(Bytes& keep) {
+    keep.swap(transport.sent[conn()]);
+    transport.sent[conn()].clear();
+    std::vector<Packet> out;
+    for (std::span<const std::uint8_t> rest(keep); !rest.empty();) {
+      auto r = decode(rest, kMaxRemainingLength + 5, config.version);
+      EXPECT_EQ(r.status, DecodeStatus::ok);
+      if (r.status != DecodeStatus::ok) break;
+      out.push_back(std::move(r.packet));
       rest = rest.subspan(r.consumed);
     }
     return out;
@@ -293,6 +307,147 @@ TEST_F(ClientTest, StopSaysDisconnectAndDoesNotReconnect) {
   EXPECT_EQ(sent()[0].type, PacketType::disconnect);
   clock.advance_to(100'000'000);
   EXPECT_EQ(transport.connects.size(), 1u);
+}
+
+
+// ---- MQTT 5 --------------------------------------------------------------------------------------------
+
+class Client5Test : public ClientTest {
+protected:
+  void SetUp() override {
+    config.version = Version::v5;
+    ClientTest::SetUp();
+  }
+  static Connack connack(std::vector<Property> props, bool session_present = false) {
+    Connack c{session_present, ConnackCode::accepted};
+    c.properties = std::move(props);
+    return c;
+  }
+};
+
+TEST_F(Client5Test, ConnectAsksForASessionAndAWillDelayAndAdoptsAnAssignedClientId) {
+  config.client_id = "";
+  config.clean_session = false;
+  config.will = ClientConfig::Will{"gw/status", {'o', 'f', 'f'}, 1, true, 30};
+  SetUp();
+  client->start();
+  client->on_open(conn());
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);
+  const auto& c = std::get<Connect>(ps[0]);
+  EXPECT_EQ(c.protocol_level, 5);
+  EXPECT_FALSE(c.clean_session);
+  ASSERT_TRUE(find_property(c.properties, PropertyId::session_expiry_interval));
+  EXPECT_EQ(find_property(c.properties, PropertyId::session_expiry_interval)->number, 0xFFFFFFFFu);  // like 3.1.1
+  ASSERT_TRUE(find_property(c.will_properties, PropertyId::will_delay_interval));
+  EXPECT_EQ(find_property(c.will_properties, PropertyId::will_delay_interval)->number, 30u);
+  in(connack({{PropertyId::assigned_client_identifier, 0, "auto-7f3a"}}));
+  EXPECT_EQ(client->client_id(), "auto-7f3a");
+  client->on_closed(conn());
+  clock.advance_to(clock.now_us() + 2'000'000);
+  client->on_open(conn());
+  ps = packets(keep);
+  EXPECT_EQ(std::get<Connect>(ps[0]).client_id, "auto-7f3a");  // to find its session again
+}
+
+TEST_F(Client5Test, TheServersLimitsHoldTheWindowTheQosTheRetainFlagAndThePacketSize) {
+  client->start();
+  client->on_open(conn());
+  sent();
+  in(connack({{PropertyId::receive_maximum, 2}, {PropertyId::maximum_qos, 1}, {PropertyId::retain_available, 0},
+              {PropertyId::maximum_packet_size, 64}, {PropertyId::server_keep_alive, 5}}));
+  EXPECT_EQ(client->window(), 2);
+  const std::uint8_t small[1] = {1};
+  const std::vector<std::uint8_t> big(100, 7);
+  EXPECT_TRUE(client->publish("up", small, 2, true));  // sent as QoS 1, not retained
+  EXPECT_TRUE(client->publish("up", big, 1));          // over 64 bytes: dropped
+  EXPECT_TRUE(client->publish("up", small, 1));
+  EXPECT_TRUE(client->publish("up", small, 1));         // beyond the window of 2: waits
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 2u);
+  const auto& first = std::get<Publish>(ps[0]);
+  EXPECT_EQ(first.qos, 1);
+  EXPECT_FALSE(first.retain);
+  EXPECT_EQ(client->stats().downgraded, 1u);
+  EXPECT_EQ(client->stats().too_large, 1u);
+  EXPECT_EQ(client->pending(), 3u);
+  in(Puback{first.packet_id});
+  ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);  // the window moved on
+  // Server Keep Alive 5 s replaces our 10 s: a PINGREQ after 5 s of silence.
+  clock.advance_to(clock.now_us() + 5'000'000);
+  ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Pingreq>(ps[0]));
+}
+
+TEST_F(Client5Test, ErrorReasonCodesEndAPublicationWithoutRetrying) {
+  client->start();
+  establish();
+  publish(1, "a");
+  publish(2, "b");
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 2u);
+  in(Puback{std::get<Publish>(ps[0]).packet_id, 0x87});  // Not authorized
+  in(Pubrec{std::get<Publish>(ps[1]).packet_id, 0x80});  // Unspecified error: no PUBREL
+  EXPECT_TRUE(packets(keep).empty());
+  EXPECT_EQ(client->pending(), 0u);
+  EXPECT_EQ(client->stats().rejected, 2u);
+  EXPECT_EQ(client->stats().acked, 0u);
+}
+
+TEST_F(Client5Test, PublicationPropertiesGoOut) {
+  client->start();
+  establish();
+  PublishProperties props;
+  props.message_expiry_s = 60;
+  props.content_type = "application/json";
+  props.user = {{"site", "plant-a"}};
+  const std::uint8_t payload[2] = {'{', '}'};
+  ASSERT_TRUE(client->publish("up", payload, 1, false, props));
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);
+  const auto& p = std::get<Publish>(ps[0]);
+  EXPECT_EQ(find_property(p.properties, PropertyId::message_expiry_interval)->number, 60u);
+  EXPECT_EQ(find_property(p.properties, PropertyId::content_type)->text, "application/json");
+  EXPECT_EQ(find_property(p.properties, PropertyId::user_property)->value, "plant-a");
+}
+
+TEST_F(Client5Test, AServerDisconnectIsALostConnectionAndProtocolErrorsAreSaidBeforeClosing) {
+  client->start();
+  establish();
+  in(Disconnect{0x8B});  // Server shutting down
+  EXPECT_FALSE(client->connected());
+  EXPECT_EQ(client->stats().last_disconnect, 0x8B);
+  clock.advance_to(clock.now_us() + 2'000'000);
+  ASSERT_EQ(transport.connects.size(), 2u);  // reconnecting with backoff
+  establish();
+  // A PUBLISH with a Topic Alias (an empty topic): we allowed none, so DISCONNECT 0x94 and close.
+  Publish aliased{"", {}, 0, false, false, 0};
+  aliased.properties.push_back({PropertyId::topic_alias, 1});
+  in(aliased);
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(std::get<Disconnect>(ps[0]).reason, 0x94);
+  EXPECT_EQ(transport.closed.back(), 2u);
+  EXPECT_FALSE(client->connected());
+}
+
+TEST_F(Client5Test, ASessionPresentAfterCleanStartIsAProtocolError) {
+  client->start();
+  client->on_open(conn());
+  sent();
+  in(connack({}, /*session_present=*/true));
+  Bytes keep;
+  auto ps = packets(keep);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(std::get<Disconnect>(ps[0]).reason, 0x82);
+  EXPECT_FALSE(client->connected());
 }
 
 }  // namespace

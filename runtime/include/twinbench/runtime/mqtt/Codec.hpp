@@ -37,9 +37,9 @@ enum class PropertyId : std::uint8_t {
 struct Property {
   PropertyId id{};
   std::uint32_t number = 0;            ///< byte, two-byte, four-byte and variable byte integers
-  std::string_view text;               ///< UTF-8 strings; a user property's name
-  std::string_view value;              ///< a user property's value
-  std::span<const std::uint8_t> data;  ///< binary data
+  std::string_view text{};               ///< UTF-8 strings; a user property's name
+  std::string_view value{};              ///< a user property's value
+  std::span<const std::uint8_t> data{};  ///< binary data
 };
 using Properties = std::vector<Property>;
 
