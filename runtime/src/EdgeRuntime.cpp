@@ -1,6 +1,7 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 
@@ -55,6 +56,7 @@ void EdgeRuntime::shutdown() {
   forward();
   flush_control();
   broker_.close_all();
+  if (lwm2m_) lwm2m_->shutdown();
 }
 
 EdgeRuntime::~EdgeRuntime() {
@@ -103,6 +105,7 @@ void EdgeRuntime::on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why
   delta_devices_.erase(r.device);
   const CloseReason reason = why == lwm2m::Ended::deregistered ? CloseReason::client_disconnect
                              : why == lwm2m::Ended::expired    ? CloseReason::keepalive_timeout
+                             : why == lwm2m::Ended::shutdown   ? CloseReason::gateway_shutdown
                                                                : CloseReason::taken_over;
   emit(EventKind::session_closed, r.device, static_cast<std::int64_t>(reason));
 }
@@ -116,17 +119,30 @@ void EdgeRuntime::on_values(const lwm2m::Registration& r, std::span<const senml:
   DeltaDevice& dev = delta_device(r.device, n);
   std::optional<double> time_s;
   bool mapped = false;
+  // A message with readings of an object instance reports all of that instance's readings: a mapped
+  // resource it leaves out is a missing one (NaN); other instances keep their last values.
+  std::array<bool, kMaxChannels> present{}, covered{};
   for (const senml::Record& rec : records) {
-    const auto at = std::find(config_.lwm2m_fields.begin(), config_.lwm2m_fields.end(), rec.name);
-    if (at == config_.lwm2m_fields.end()) continue;
-    mapped = true;
-    const auto i = static_cast<std::size_t>(at - config_.lwm2m_fields.begin());
-    dev.last[i] = rec.kind == senml::Kind::number    ? static_cast<float>(rec.number)
-                  : rec.kind == senml::Kind::boolean ? (rec.boolean ? 1.0f : 0.0f)
-                                                     : std::numeric_limits<float>::quiet_NaN();
-    if (!time_s) time_s = rec.time_s;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string& field = config_.lwm2m_fields[i];
+      if (rec.name == field) {
+        present[i] = covered[i] = mapped = true;
+        dev.last[i] = rec.kind == senml::Kind::number    ? static_cast<float>(rec.number)
+                      : rec.kind == senml::Kind::boolean ? (rec.boolean ? 1.0f : 0.0f)
+                                                         : std::numeric_limits<float>::quiet_NaN();
+        if (!time_s) time_s = rec.time_s;
+      } else if (const std::size_t slash = field.rfind('/'); (rec.kind == senml::Kind::number || rec.kind == senml::Kind::boolean) &&
+                 rec.name.size() > slash && rec.name.compare(0, slash + 1, field, 0, slash + 1) == 0) {
+        covered[i] = true;  // another reading of the same instance
+      }
+    }
   }
-  if (!mapped) return;  // e.g. units or a resource nobody maps
+  for (std::size_t i = 0; i < n; ++i)
+    if (covered[i] && !present[i]) {
+      dev.last[i] = std::numeric_limits<float>::quiet_NaN();
+      mapped = true;
+    }
+  if (!mapped) return;  // nothing of a mapped instance: e.g. a resource nobody maps
   const TimeUs now = ports_.clock.now_us();
   const double t = time_s.value_or(0);
   const TimeUs t_us = t >= senml::kRelativeTime ? static_cast<TimeUs>(std::llround(t * 1e6)) - config_.utc_at_start_us

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -319,9 +320,11 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   // A Send at 3 s of readings taken at 2.5 s (absolute SenML time), then one with only the voltage.
   post(2, {"dp"}, "", coap::formats::senml_json, R"([{"bn":"/3303/0/","bt":1795581002.5,"n":"5700","v":7.25},{"bn":"/3316/0/","n":"5700","v":229.5}])");
   post(3, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5700","v":231}])");
-  post(4, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5701","vs":"V"}])");  // nothing mapped: no record
+  post(4, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5701","vs":"V"}])");  // no reading: no record
+  // Readings of /3303/0 without its mapped one: the temperature is missing (NaN), the voltage kept.
+  post(5, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3303/0/5601","v":-3}])");
   const auto tel = sink.of(EventKind::telemetry);
-  ASSERT_EQ(tel.size(), 2u);
+  ASSERT_EQ(tel.size(), 3u);
   EXPECT_EQ(tel[0].device, dev);
   EXPECT_EQ(tel[0].b, 500'000);
   EXPECT_EQ(tel[1].b, 0);
@@ -329,15 +332,18 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   const auto r = mqtt::decode(transport.sent[1000]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
   const auto payload = std::get<mqtt::Publish>(r.packet).payload;
-  ASSERT_EQ(payload.size(), 2 * (6 + record_bytes(2)));
+  ASSERT_EQ(payload.size(), 3 * (6 + record_bytes(2)));
   const auto second = payload.subspan(6 + record_bytes(2) + 6, record_bytes(2));
   EXPECT_EQ(record_value(second, 0), 7.25f);  // kept
   EXPECT_EQ(record_value(second, 1), 231.0f);
+  const auto third = payload.subspan(2 * (6 + record_bytes(2)) + 6, record_bytes(2));
+  EXPECT_TRUE(std::isnan(record_value(third, 0)));
+  EXPECT_EQ(record_value(third, 1), 231.0f);
   // A Send that is not SenML is refused and counted.
-  post(5, {"dp"}, "", coap::formats::senml_json, "[1]");
+  post(7, {"dp"}, "", coap::formats::senml_json, "[1]");
   EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);
   Bytes del;
-  coap::Writer(del, coap::Type::con, coap::codes::del, 6, {}).option(coap::options::uri_path, "rd").option(coap::options::uri_path, "1");
+  coap::Writer(del, coap::Type::con, coap::codes::del, 8, {}).option(coap::options::uri_path, "rd").option(coap::options::uri_path, "1");
   rt->on_datagram(dev, del);
   ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
   EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::client_disconnect));

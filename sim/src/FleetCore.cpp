@@ -65,6 +65,7 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   }
   truth_.resize(twins::kChannels, config_.devices);
   readings_.resize(twins::kChannels, config_.devices);
+  if (!config_.lwm2m.resources.empty()) init_lwm2m();
 }
 
 std::size_t FleetCore::bytes_per_device() const {
@@ -76,7 +77,8 @@ std::size_t FleetCore::bytes_per_device() const {
          sizeof(std::uint8_t) + sizeof(std::uint32_t) + sizeof(std::vector<std::uint8_t>) + 2 * sizeof(std::uint16_t) + kept / config_.devices +
          12 * sizeof(double) +
          twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
-         sizeof(std::uint32_t);
+         sizeof(std::uint32_t) +
+         (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
 }
 
 FleetCore::Ring* FleetCore::earliest() {
@@ -129,6 +131,10 @@ void FleetCore::run_retries(TimeUs send_us, TimeUs until_us, bool inclusive, boo
       continue;
     }
     if (state != Link::waiting) continue;
+    if (lw_) {
+      lwm2m_register(r.device, r.t_us, send_us, out);
+      continue;
+    }
     packet_.clear();
     char id[24] = "d";
     auto [end, ec] = std::to_chars(id + 1, id + sizeof(id), r.device);
@@ -201,7 +207,7 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
       ++st.dropped;
       continue;
     }
-    if (offline && config_.qos == 0) {
+    if (offline && (config_.qos == 0 || lw_)) {  // LwM2M: not registered, nothing to report to
       ++st.dropped_offline;
       continue;
     }
@@ -240,6 +246,14 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
 
 void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t_us, TimeUs send_us, WireBatch& out,
                               WindowStats& st) {
+  const float* sample = readings_.col(static_cast<Eigen::Index>(column)).data();
+  std::array<float, runtime::kMaxChannels> picked;
+  std::span<const float> values(sample, twins::kChannels);
+  if (!config_.record_channels.empty()) {
+    for (std::size_t i = 0; i < config_.record_channels.size(); ++i) picked[i] = sample[config_.record_channels[i]];
+    values = std::span<const float>(picked.data(), config_.record_channels.size());
+  }
+  if (lw_) return encode_lwm2m(device, values, t_us, send_us, out, st);
   packet_.clear();
   std::uint8_t flags = WireFrame::none;
   if (connected_[device] == Link::never) {
@@ -252,13 +266,6 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
     runtime::mqtt::encode(c, packet_);
     flags = WireFrame::open;
     connected_[device] = Link::up;
-  }
-  const float* sample = readings_.col(static_cast<Eigen::Index>(column)).data();
-  std::array<float, runtime::kMaxChannels> picked;
-  std::span<const float> values(sample, twins::kChannels);
-  if (!config_.record_channels.empty()) {
-    for (std::size_t i = 0; i < config_.record_channels.size(); ++i) picked[i] = sample[config_.record_channels[i]];
-    values = std::span<const float>(picked.data(), config_.record_channels.size());
   }
   std::uint8_t record[runtime::record_bytes(runtime::kMaxChannels)];
   runtime::encode_record(t_us, seq_[device], values, record);
@@ -294,6 +301,10 @@ AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& repli
   AckStats st;
   for (const WireFrame& f : in.frames) {
     if (f.conn >= config_.devices) continue;
+    if (f.flags & WireFrame::datagram) {
+      if (lw_) consume_lwm2m(f.conn, in.bytes_of(f), now_us, replies, st);
+      continue;
+    }
     if (f.flags & WireFrame::close) {
       // The gateway closed the connection, or refused the CONNECT: try again after a backoff.
       if (connected_[f.conn] == Link::up) {

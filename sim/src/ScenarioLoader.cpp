@@ -68,6 +68,56 @@ const twins::dtdl::Content* find_telemetry(const twins::dtdl::ModelSet& models, 
   return nullptr;
 }
 
+bool lwm2m_resource_path(std::string_view p) {
+  int levels = 0;
+  for (std::size_t at = 0; at < p.size(); ++levels) {
+    const std::size_t end = std::min(p.find('/', at + 1), p.size());
+    if (p[at] != '/' || end == at + 1 || end - at > 6) return false;
+    for (std::size_t i = at + 1; i < end; ++i)
+      if (p[i] < '0' || p[i] > '9') return false;
+    at = end;
+  }
+  return levels == 3;
+}
+
+/** device.protocol and device.lwm2m. */
+void read_protocol(const JsonObject& d, DeviceSpec& device) {
+  const std::string protocol = d.string_or("protocol", "mqtt");
+  if (protocol != "mqtt" && protocol != "lwm2m") d.fail("protocol", "expected \"mqtt\" or \"lwm2m\", got '" + protocol + "'");
+  auto l = d.optional_object("lwm2m");
+  if (protocol == "mqtt") {
+    if (l) d.fail("lwm2m", "needs \"protocol\": \"lwm2m\"");
+    return;
+  }
+  device.protocol = DeviceSpec::Protocol::lwm2m;
+  device.lwm2m.resources = default_lwm2m_resources();
+  if (!l) {
+    if (device.lwm2m.lifetime_s < 2 * device.period_s)
+      d.fail("period_s", "expected at most half the LwM2M lifetime (" + std::to_string(device.lwm2m.lifetime_s) + " s): set lwm2m.lifetime_s");
+    return;
+  }
+  l->allow({"resources", "mode", "lifetime_s"});
+  if (l->has("resources")) {
+    device.lwm2m.resources.clear();
+    for (const auto& [j, path] : l->array("resources", true)) {
+      if (!j->is_string() || !lwm2m_resource_path(j->get<std::string>()))
+        JsonObject::fail_at(l->file(), path, "expected a resource path /object/instance/resource, like \"/3303/0/5700\"");
+      if (std::find(device.lwm2m.resources.begin(), device.lwm2m.resources.end(), j->get<std::string>()) != device.lwm2m.resources.end())
+        JsonObject::fail_at(l->file(), path, "resource '" + j->get<std::string>() + "' is listed twice");
+      device.lwm2m.resources.push_back(j->get<std::string>());
+    }
+    if (device.lwm2m.resources.size() != twins::kChannels)
+      l->fail("resources", "expected one resource per physics channel (" + twins::channel_names() + "), got " +
+                               std::to_string(device.lwm2m.resources.size()));
+  }
+  const std::string mode = l->string_or("mode", "send");
+  if (mode != "send" && mode != "observe") l->fail("mode", "expected \"send\" or \"observe\", got '" + mode + "'");
+  device.lwm2m.observe = mode == "observe";
+  device.lwm2m.lifetime_s = static_cast<std::uint32_t>(l->integer_or("lifetime_s", 1, 31'536'000, device.lwm2m.lifetime_s));
+  if (device.lwm2m.lifetime_s < 2 * device.period_s)
+    l->fail("lifetime_s", "expected at least twice device.period_s (a device updates its registration when it reports)");
+}
+
 /** The site's twin and how its Telemetry is fed from the physics. */
 void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   if (!o.has("twin")) {
@@ -174,7 +224,7 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     s.ambient.amplitude_c = a->non_negative_or("amplitude_c", s.ambient.amplitude_c);
   }
   if (auto d = o.optional_object("device")) {
-    d->allow({"period_s", "qos", "keepalive_s", "reconnect", "buffer_messages"});
+    d->allow({"period_s", "qos", "keepalive_s", "reconnect", "buffer_messages", "protocol", "lwm2m"});
     s.device.period_s = d->positive_or("period_s", s.device.period_s);
     if (s.device.period_s < 0.001) d->fail("period_s", "expected a period of at least 0.001 s, got " + std::to_string(s.device.period_s));
     s.device.qos = static_cast<std::uint8_t>(d->integer_or("qos", 0, 1, s.device.qos));
@@ -195,8 +245,11 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
               "expected keepalive_s >= period_s, or keepalive_s 0 (devices do not send PINGREQ between reports); got period_s " +
                   std::string(period) + " with keepalive_s " + std::to_string(s.device.keepalive_s));
     }
+    read_protocol(*d, s.device);
   }
   s.link = read_link(o.object("link"));
+  if (s.device.protocol == DeviceSpec::Protocol::lwm2m && o.has("twin"))
+    o.fail("twin", "LwM2M devices have no twin relay (properties and commands go over MQTT): drop \"twin\" or use \"protocol\": \"mqtt\"");
   read_twin(sc, o, s);
   if (auto w = o.optional_object("wan")) {
     w->allow({"bandwidth_bps", "latency_ms"});

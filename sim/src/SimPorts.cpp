@@ -60,6 +60,12 @@ runtime::SendStatus SimTransport::send(ConnId conn, std::span<const std::uint8_t
   return runtime::SendStatus::ok;
 }
 
+runtime::SendStatus SimTransport::send_to(runtime::PeerId to, std::span<const std::uint8_t> bytes) {
+  downlink_->add(to, WireFrame::datagram, bytes);
+  downlink_->wire_bytes += bytes.size() + 28;  // IPv4 + UDP headers
+  return runtime::SendStatus::ok;
+}
+
 void SimTransport::close(ConnId conn) {
   if (!is_open(conn)) return;
   set_open(conn, false);
@@ -70,6 +76,10 @@ void SimTransport::close(ConnId conn) {
 std::uint32_t SimTransport::refuse(const WireBatch& batch) {
   std::uint32_t publishes = 0;
   for (const WireFrame& f : batch.frames) {
+    if (f.flags & WireFrame::datagram) {
+      ++publishes;
+      continue;
+    }
     downlink_->add(f.conn, WireFrame::close, {});
     downlink_->wire_bytes += 40;
     for (auto bytes = batch.bytes_of(f); !bytes.empty();) {
@@ -82,10 +92,15 @@ std::uint32_t SimTransport::refuse(const WireBatch& batch) {
   return publishes;
 }
 
-void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler) {
+void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler,
+                           runtime::DatagramHandler& datagrams) {
   for (const WireFrame& f : batch.frames) {
     clock_.advance_to(arrival_us + f.delay_us);
     clock_.timers().fire_due(clock_.now_us());
+    if (f.flags & WireFrame::datagram) {
+      datagrams.on_datagram(f.conn, batch.bytes_of(f));
+      continue;
+    }
     if (f.flags & WireFrame::open) {
       if (is_open(f.conn)) handler.on_closed(f.conn);  // the device gave up on its old connection
       set_open(f.conn, true);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/sim/Wire.hpp"
 
@@ -71,7 +72,7 @@ struct LinkFlags {
  * The gateway side of the transport. Device connections arrive as frames in batches from the devices;
  * replies and resets are collected into one downlink batch per turn of the gateway's loop (flush()).
  */
-class SimTransport final : public runtime::Transport {
+class SimTransport final : public runtime::Transport, public runtime::Datagrams {
 public:
   SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
 
@@ -79,12 +80,16 @@ public:
   runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   void close(runtime::ConnId conn) override;
+  /** @brief A CoAP datagram to device `to` (its index): it goes down with the next batch. */
+  runtime::SendStatus send_to(runtime::PeerId to, std::span<const std::uint8_t> bytes) override;
 
-  /** Hand every frame of a batch that arrived at `arrival_us` to `handler`, each at its own time, firing due timers first. */
-  void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler);
+  /** Hand every frame of a batch that arrived at `arrival_us` to `handler` (datagrams to `datagrams`), each at its own time,
+   * firing due timers first. */
+  void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler, runtime::DatagramHandler& datagrams);
   /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to the cloud connection's handler, firing due timers first. */
   void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us);
-  /** A gateway that is down answers every frame of a batch with a reset; returns the PUBLISH packets they held. */
+  /** A gateway that is down answers every frame of a batch with a reset (a datagram with silence); returns the
+   * PUBLISH packets and datagrams they held. */
   std::uint32_t refuse(const WireBatch& batch);
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
   std::unique_ptr<WireBatch> flush();

@@ -28,6 +28,9 @@ using runtime::TimeUs;
 
 namespace {
 
+/// UTC at simulated time 0 (2026-01-01T00:00:00Z), for protocols that carry absolute times (SenML).
+constexpr TimeUs kSimEpochUs = 1'767'225'600'000'000;
+
 enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud };
 
 /** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
@@ -70,6 +73,7 @@ struct GatewayNode {
   std::unique_ptr<SimCompute> compute;
   std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
   runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
+  bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
   std::vector<std::pair<TimeUs, TimeUs>> reboots;  ///< (down, up), in time order from next_reboot on
   std::size_t next_reboot = 0;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
@@ -155,6 +159,13 @@ private:
       fc.reconnect = {std::max<TimeUs>(1, to_us(site.device.reconnect_initial_s)), std::max<TimeUs>(1, to_us(site.device.reconnect_max_s))};
       fc.buffer_messages = site.device.buffer_messages;
       for (const ChannelBinding& b : site.telemetry) fc.record_channels.push_back(b.physics);
+      const bool lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
+      if (lwm2m) {
+        fc.lwm2m.resources = site.device.lwm2m.resources;
+        fc.lwm2m.observe = site.device.lwm2m.observe;
+        fc.lwm2m.lifetime_s = site.device.lwm2m.lifetime_s;
+        fc.lwm2m.utc_at_start_us = kSimEpochUs;
+      }
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
@@ -169,6 +180,18 @@ private:
       ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
       ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
       for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
+      if (lwm2m) {  // the gateway's LwM2M server, on the same simulated access link
+        ec.lwm2m_fields = site.device.lwm2m.resources;
+        ec.utc_at_start_us = kSimEpochUs;
+        if (site.device.lwm2m.observe) {
+          for (const std::string& r : ec.lwm2m_fields) {
+            const std::string instance = r.substr(0, r.rfind('/'));
+            if (std::find(ec.lwm2m.observe.begin(), ec.lwm2m.observe.end(), instance) == ec.lwm2m.observe.end()) ec.lwm2m.observe.push_back(instance);
+          }
+          ec.lwm2m.composite = true;
+        }
+        n->lwm2m = true;
+      }
       if (!site.twin.empty()) {
         ec.models = sc_.models;
         ec.twin_dtmi = site.twin;
@@ -195,7 +218,8 @@ private:
   }
 
   void start_runtime(GatewayNode& n) {
-    n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_});
+    n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
+                                                                                         n.lwm2m ? n.transport.get() : nullptr});
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */
@@ -459,7 +483,7 @@ private:
     n.clock->advance_to(now_us());
     switch (f.hop) {
       case Hop::to_gateway:
-        if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime);
+        if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime, *n.runtime);
         else sink_.emit({now_us(), EventKind::gateway_refused, n.index, runtime::kNoConn, n.transport->refuse(*f.batch), 0, 0, 0});
         n.uplink_pool.give(std::move(f.batch));
         return;

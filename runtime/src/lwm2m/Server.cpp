@@ -258,8 +258,11 @@ void Server::register_client(PeerId from, const Message& m) {
   by_endpoint_[it->second.endpoint] = it->first;
   respond(from, m, codes::created, &it->second);
   hooks_.on_registered(it->second);
+  std::vector<std::string> wanted;
   for (const std::string& p : config_.observe)
-    if (has(it->second.objects, p)) observe(it->second, p);
+    if (has(it->second.objects, p)) wanted.push_back(p);
+  if (config_.composite && !wanted.empty()) return observe(it->second, wanted);
+  for (const std::string& p : wanted) observe(it->second, {p});
 }
 
 void Server::update(PeerId from, const Message& m, Registration& r) {
@@ -293,21 +296,33 @@ void Server::end(Registrations::iterator it, Ended why) {
   hooks_.on_deregistered(r, why);
 }
 
-void Server::observe(const Registration& r, const std::string& path) {
+void Server::observe(const Registration& r, const std::vector<std::string>& paths) {
   const auto token = static_cast<std::uint32_t>(rng_.next_u64());
   const std::uint8_t tok[4] = {static_cast<std::uint8_t>(token >> 24), static_cast<std::uint8_t>(token >> 16),
                                static_cast<std::uint8_t>(token >> 8), static_cast<std::uint8_t>(token)};
   const std::uint16_t id = next_id();
   Pending p;
   p.peer = r.peer;
-  coap::Writer w(p.bytes, Type::con, codes::get, id, tok);
+  const bool composite = paths.size() > 1;
+  coap::Writer w(p.bytes, Type::con, composite ? codes::fetch : codes::get, id, tok);
   w.uint_option(options::observe, 0);
-  for (std::size_t at = 1; at < path.size();) {
-    const std::size_t slash = std::min(path.find('/', at), path.size());
-    w.option(options::uri_path, std::string_view(path).substr(at, slash - at));
-    at = slash + 1;
+  std::string path = paths.front();
+  if (composite) {
+    w.uint_option(options::content_format, coap::formats::senml_json);
+    path.clear();
+  } else {
+    for (std::size_t at = 1; at < path.size();) {
+      const std::size_t slash = std::min(path.find('/', at), path.size());
+      w.option(options::uri_path, std::string_view(path).substr(at, slash - at));
+      at = slash + 1;
+    }
   }
   w.uint_option(options::accept, coap::formats::senml_json);
+  if (composite) {  // the paths as a SenML pack of names (LwM2M 1.1 6.4.5)
+    std::vector<senml::Record> names(paths.size());
+    for (std::size_t i = 0; i < paths.size(); ++i) names[i].name = paths[i];
+    w.payload(senml::encode_json(names));
+  }
   p.token = token_value(tok);
   observations_[p.token] = Observation{r.location, path, false, 0, 0};
   p.timeout_us = static_cast<TimeUs>(std::llround(static_cast<double>(config_.ack_timeout_us) *
@@ -386,7 +401,7 @@ void Server::on_response(PeerId from, const Message& m, std::size_t size) {
       return;
     }
     records = std::move(*parsed);
-  } else if (format == coap::formats::text) {  // a single resource's value as text
+  } else if (format == coap::formats::text && !obs.path.empty()) {  // a single resource's value as text
     senml::Record rec;
     rec.name = obs.path;
     const auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), rec.number);
@@ -402,6 +417,12 @@ void Server::on_response(PeerId from, const Message& m, std::size_t size) {
   }
   if (!seq) observations_.erase(o);  // the client answered without observing: one reading
   hooks_.on_values(r->second, records, size);
+}
+
+void Server::shutdown() {
+  while (!registrations_.empty()) end(registrations_.begin(), Ended::shutdown);
+  for (auto& [id, p] : pending_) clock_.cancel(p.timer);
+  pending_.clear();
 }
 
 void Server::sweep() {

@@ -141,6 +141,42 @@ TEST_F(ServerTest, NotificationsReachTheHooksInOrderAndConfirmableOnesAreAcknowl
   EXPECT_EQ(server.stats().duplicates, 1u);
 }
 
+TEST(ServerComposite, OneFetchObservesEveryPathAndItsNotificationsCarryThemAll) {
+  ManualClock clock;
+  Wire wire;
+  Hooks hooks;
+  ServerConfig config;
+  config.observe = {"/3303/0", "/3316/0", "/3323/0"};  // the client has no 3323
+  config.composite = true;
+  Server server(config, clock, wire, hooks, core::Rng(2).stream("lwm2m"));
+  Bytes d;
+  coap::Writer(d, coap::Type::con, codes::post, 1, {}).option(options::uri_path, "rd").option(options::uri_query, "ep=c").payload("</3303/0>,</3316/0>");
+  server.on_datagram(kDev, d);
+  ASSERT_EQ(wire.sent.size(), 2u);  // 2.01, then one FETCH
+  Bytes keep = wire.sent[1].second;
+  coap::Message fetch;
+  ASSERT_EQ(coap::decode(keep, fetch), coap::DecodeStatus::ok);
+  EXPECT_EQ(fetch.code, codes::fetch);
+  EXPECT_EQ(fetch.path(), "");
+  EXPECT_EQ(fetch.uint_option(options::observe), 0u);
+  EXPECT_EQ(fetch.uint_option(options::content_format), coap::formats::senml_json);
+  EXPECT_EQ(std::string(fetch.payload.begin(), fetch.payload.end()), R"([{"n":"/3303/0"},{"n":"/3316/0"}])");
+  d.clear();
+  coap::encode_empty(coap::Type::ack, fetch.id, d);  // an empty ACK: the answer comes separately
+  server.on_datagram(kDev, d);
+  d.clear();
+  coap::Writer(d, coap::Type::non, codes::content, 500, fetch.token)
+      .uint_option(options::observe, 1)
+      .uint_option(options::content_format, coap::formats::senml_json)
+      .payload(R"([{"bn":"/","n":"3303/0/5700","v":20.5},{"n":"3316/0/5700","v":231}])");
+  server.on_datagram(kDev, d);
+  ASSERT_EQ(hooks.values.size(), 1u);
+  ASSERT_EQ(hooks.values[0].second.size(), 2u);
+  EXPECT_EQ(hooks.values[0].second[1].name, "/3316/0/5700");
+  EXPECT_EQ(server.observations(), 1u);
+  EXPECT_EQ(server.stats().retransmissions, 0u);
+}
+
 TEST_F(ServerTest, AnUnknownNotificationGetsAReset) {
   register_dev(kDev, "pump-1");
   Bytes d;

@@ -12,12 +12,20 @@
 // timeout). QoS 1 messages stay in the device's buffer until their PUBACK: those sent and not
 // acknowledged are sent again with DUP after a reconnect, those made while offline follow them; a full
 // buffer drops its oldest. QoS 0 reports made while offline are dropped.
+//
+// Or the devices speak LwM2M 1.1 over CoAP/UDP (FleetConfig::lwm2m, FleetLwm2m.cpp): a device registers
+// with its first report (CON POST /rd, retried with the same backoff until the 2.01 comes), updates its
+// registration at half its lifetime, and reports its readings in SenML JSON, either as a Send (NON
+// POST /dp) or, when the gateway observes its object instances, as notifications (NON 2.05, one per
+// instance). A Send refused (4.03), an Update to a registration the gateway lost (4.04) or a reset
+// notification makes it register again. Reports made while it is not registered are dropped.
 
 #include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 #include <span>
@@ -56,6 +64,14 @@ struct FleetConfig {
   /// Record layout: the physics channel of each record position (from the twin's telemetry binding);
   /// empty = every physics channel, in Channel order.
   std::vector<twins::Channel> record_channels;
+  /// LwM2M devices instead of MQTT ones when `resources` is set: the resource path of each record position.
+  struct Lwm2m {
+    std::vector<std::string> resources;  ///< "/3303/0/5700"
+    bool observe = false;                ///< report as notifications of the gateway's observations (else LwM2M Send)
+    std::uint32_t lifetime_s = 300;
+    runtime::TimeUs utc_at_start_us = 0;  ///< SenML times are absolute: UTC at simulated time 0
+  };
+  Lwm2m lwm2m;
 };
 
 struct WindowStats {
@@ -84,6 +100,7 @@ struct AckStats {
   std::uint32_t resent = 0;    ///< QoS 1 messages sent again (DUP) after a reconnect
   std::uint32_t flushed = 0;   ///< QoS 1 messages made while offline, sent after a reconnect
   std::uint32_t twin_messages = 0;  ///< desired properties and commands handled (each answered)
+  std::uint32_t observed = 0;       ///< LwM2M: observations the gateway started
 };
 
 class FleetCore {
@@ -174,6 +191,28 @@ private:
   void reply(std::uint32_t device, std::string_view leaf, const std::string& payload, WireBatch& replies);
   /** The ring whose (valid) head is due first, stale heads dropped on the way; nullptr if all are empty. */
   Ring* earliest();
+
+  // LwM2M devices (FleetLwm2m.cpp).
+  struct Lwm2mState {
+    std::vector<std::string> instances;        ///< object instances of the resources, "/3303/0", first use first
+    std::vector<std::uint8_t> instance_of;     ///< record position -> instance
+    std::string links;                         ///< the Register payload: "</3303/0>,</3316/0>"
+    std::vector<std::uint32_t> location;       ///< per device: its registration ("rd/<location>")
+    std::vector<std::uint16_t> message_id;     ///< per device: the next one
+    std::vector<runtime::TimeUs> updated_us;   ///< per device: its last Register or Update
+    std::vector<std::uint64_t> token;          ///< per device x instance: 1 << 32 | 4-byte observe token, 0 = not observed
+  };
+  void init_lwm2m();
+  /** CON POST /rd, and the deadline for its 2.01. */
+  void lwm2m_register(std::uint32_t device, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out);
+  void encode_lwm2m(std::uint32_t device, std::span<const float> values, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
+                    WindowStats& st);
+  /** One datagram to the gateway (counted, and lost with the loss probability like any message). */
+  void send_datagram(std::uint32_t device, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out, WindowStats& st);
+  void consume_lwm2m(std::uint32_t device, std::span<const std::uint8_t> bytes, runtime::TimeUs now_us, WireBatch& replies, AckStats& st);
+  /** The gateway no longer knows the device's registration: register again after a backoff. */
+  void registration_lost(std::uint32_t device, runtime::TimeUs now_us, AckStats& st);
+  std::unique_ptr<Lwm2mState> lw_;
 
   FleetConfig config_;
   twins::CompressorFleet physics_;

@@ -52,7 +52,18 @@ struct DeviceSpec {
   std::uint16_t keepalive_s = 60;
   double reconnect_initial_s = 1, reconnect_max_s = 60;  ///< backoff after a lost connection (mqtt::Backoff)
   std::uint16_t buffer_messages = 16;                    ///< QoS 1 messages kept until acknowledged
+  enum class Protocol : std::uint8_t { mqtt, lwm2m };
+  Protocol protocol = Protocol::mqtt;
+  /** LwM2M devices (CoAP/UDP): the IPSO resource of each physics channel, how they report, their lifetime. */
+  struct Lwm2m {
+    std::vector<std::string> resources;  ///< one per physics channel, in Channel order
+    bool observe = false;                ///< notifications of the gateway's Observe-Composite; else Send
+    std::uint32_t lifetime_s = 300;
+  } lwm2m;
 };
+
+/** The IPSO resources LwM2M compressors report their physics channels as, in Channel order. */
+std::vector<std::string> default_lwm2m_resources();
 
 /** One record channel: a DTDL Telemetry of the site's twin, fed by a physics channel. */
 struct ChannelBinding {

@@ -14,9 +14,9 @@
 namespace twinbench::sim {
 
 struct WireFrame {
-  enum Flags : std::uint8_t { none = 0, open = 1, close = 2 };
-  runtime::ConnId conn = 0;
-  std::uint8_t flags = none;  ///< open: first bytes of a new connection (SYN); close: reset, no bytes
+  enum Flags : std::uint8_t { none = 0, open = 1, close = 2, datagram = 4 };
+  runtime::ConnId conn = 0;   ///< the device (its connection, or as a datagram peer its address)
+  std::uint8_t flags = none;  ///< open: first bytes of a new connection (SYN); close: reset, no bytes; datagram: one UDP datagram (CoAP)
   std::uint32_t offset = 0;   ///< into WireBatch::bytes
   std::uint32_t size = 0;
   std::uint32_t delay_us = 0;  ///< sent this long after the batch left

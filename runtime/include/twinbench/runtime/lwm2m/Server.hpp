@@ -6,7 +6,8 @@
 //    not updated within its lifetime expires. A client registering its endpoint name again replaces the
 //    old registration.
 //  - Information reporting: after a registration the server observes (GET with Observe 0, Accept SenML
-//    JSON) each configured path the client has; notifications (CON or NON, ordered by their Observe
+//    JSON) each configured path the client has, or all of them with one Observe-Composite (FETCH with
+//    the paths in SenML JSON, LwM2M 1.1) when `composite` is set; notifications (CON or NON, ordered by their Observe
 //    sequence, RFC 7641 3.4) and Send operations (POST /dp, SenML JSON) reach the hooks as SenML records.
 //  - The CoAP message layer (RFC 7252 4): piggybacked responses, duplicate detection within
 //    EXCHANGE_LIFETIME (a duplicate CON gets the same response again), retransmission of the server's own
@@ -33,6 +34,7 @@ struct ServerConfig {
   /// Paths the server observes on each registration, where the client has them: an object ("/3303") or an
   /// object instance ("/3303/0") matches a registered instance under it or an object above it.
   std::vector<std::string> observe;
+  bool composite = false;  ///< one Observe-Composite for all of them (each notification then carries them all)
   TimeUs ack_timeout_us = 2'000'000;  ///< RFC 7252 4.8 defaults
   double ack_random_factor = 1.5;
   std::uint8_t max_retransmit = 4;
@@ -52,7 +54,7 @@ struct Registration {
   TimeUs expires_us = 0;
 };
 
-enum class Ended : std::uint8_t { deregistered, expired, replaced };
+enum class Ended : std::uint8_t { deregistered, expired, replaced, shutdown };
 
 /** What the server could not accept: counted by the runtime as protocol errors. */
 enum class Problem : std::uint8_t {
@@ -83,6 +85,8 @@ public:
   void on_datagram(PeerId from, std::span<const std::uint8_t> bytes);
   /** @brief Expire registrations past their lifetime and forget exchanges past EXCHANGE_LIFETIME. */
   void sweep();
+  /** @brief Forget every registration (Ended::shutdown), as a server that stops does. */
+  void shutdown();
 
   std::size_t registrations() const { return registrations_.size(); }
   const Registration* find(PeerId peer) const;
@@ -98,7 +102,7 @@ public:
 private:
   struct Observation {
     std::string location;  ///< the registration it belongs to
-    std::string path;
+    std::string path;  ///< "" for an Observe-Composite
     bool established = false;
     std::uint32_t last_seq = 0;
     TimeUs last_us = 0;
@@ -124,7 +128,8 @@ private:
   void update(PeerId from, const coap::Message& m, Registration& r);
   using Registrations = std::map<std::string, Registration, std::less<>>;  ///< by location
   void end(Registrations::iterator it, Ended why);
-  void observe(const Registration& r, const std::string& path);
+  /** GET (one path) or FETCH (an Observe-Composite of several) with Observe 0, retransmitted until its ACK. */
+  void observe(const Registration& r, const std::vector<std::string>& paths);
   void retransmit(std::uint16_t id);
   void send(PeerId to, std::span<const std::uint8_t> bytes) { out_.send_to(to, bytes); }
   std::uint16_t next_id() { return message_id_++; }
