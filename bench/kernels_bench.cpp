@@ -10,6 +10,8 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/coap/Message.hpp"
+#include "twinbench/runtime/lwm2m/SenML.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/runtime/mqtt/Subscriptions.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -133,6 +135,54 @@ void BM_EdgeRuntimeIngest(benchmark::State& state) {
   state.SetItemsProcessed(n);
 }
 BENCHMARK(BM_EdgeRuntimeIngest);
+
+struct NullDatagrams final : runtime::Datagrams {
+  runtime::SendStatus send_to(runtime::PeerId, std::span<const std::uint8_t>) override { return runtime::SendStatus::ok; }
+};
+
+/** A SenML JSON pack of a compressor's six readings, as the simulated LwM2M devices send it. */
+const std::string kSenmlPack =
+    R"([{"bt":1767225612.345678,"n":"/3317/0/5700","v":55.1},{"n":"/3323/0/5700","v":7.4},{"n":"/3303/0/5700","v":88.2},)"
+    R"({"n":"/3300/0/5700","v":1.9},{"n":"/3305/0/5800","v":32},{"n":"/3320/0/5700","v":0.61}])";
+
+void BM_SenmlParse(benchmark::State& state) {
+  std::string error;
+  for (auto _ : state) benchmark::DoNotOptimize(runtime::senml::parse_json(kSenmlPack, error));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SenmlParse);
+
+/** Gateway ingest of an LwM2M Send: CoAP decode, SenML, the record, its event and the uplink buffer. */
+void BM_EdgeRuntimeIngestLwm2m(benchmark::State& state) {
+  runtime::ManualClock clock;
+  NullTransport transport;
+  NullDatagrams datagrams;
+  runtime::NoCompute compute;
+  NullSink sink;
+  runtime::EdgeConfig ec;
+  ec.forward_interval_us = 1'000'000;
+  ec.lwm2m_fields = {"/3317/0/5700", "/3323/0/5700", "/3303/0/5700", "/3300/0/5700", "/3305/0/5800", "/3320/0/5700"};
+  ec.utc_at_start_us = 1'767'225'600'000'000;
+  runtime::EdgeRuntime rt(ec, {clock, transport, compute, sink, &datagrams});
+  rt.start();
+  std::vector<std::uint8_t> reg, send;
+  runtime::coap::Writer(reg, runtime::coap::Type::con, runtime::coap::codes::post, 1, {})
+      .option(runtime::coap::options::uri_path, "rd")
+      .option(runtime::coap::options::uri_query, "ep=d1")
+      .payload("</3317/0>");
+  runtime::coap::Writer(send, runtime::coap::Type::non, runtime::coap::codes::post, 2, {})
+      .option(runtime::coap::options::uri_path, "dp")
+      .uint_option(runtime::coap::options::content_format, runtime::coap::formats::senml_json)
+      .payload(kSenmlPack);
+  rt.on_datagram(7, reg);
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    rt.on_datagram(7, send);
+    if (++n % 10000 == 0) clock.advance_to(clock.now_us() + 1'000'000);
+  }
+  state.SetItemsProcessed(n);
+}
+BENCHMARK(BM_EdgeRuntimeIngestLwm2m);
 
 /** Results: one telemetry event into KPIs, histogram and trace hash. */
 void BM_CollectorTelemetryEvent(benchmark::State& state) {

@@ -66,6 +66,10 @@ TEST(SenML, RejectsMalformedPacksWithThePath) {
   EXPECT_EQ(bad(R"([{"n":"a","v":1,"new_":2}])"), "/0/new_: a must-understand field this reader does not know");
   EXPECT_EQ(bad(R"([{"bver":11,"n":"a","v":1}])"), "/0/bver: unsupported SenML version (this reader knows up to 10)");
   EXPECT_EQ(bad(R"([{"n":"a","bn":5}])"), "/0/bn: expected a string");
+  EXPECT_EQ(bad(R"([{"n":"a","v":1e999}])"), "/: not JSON");        // beyond double: refused, not thrown
+  EXPECT_EQ(bad(R"([{"n":"a","v":1,"v":2}])"), "/0: more than one value field (v, vs, vb, vd)");  // a repeated label
+  EXPECT_EQ(bad(R"([{"n":"a","v":1}] x)"), "/: not JSON");          // a syntax error after a good pack
+  EXPECT_EQ(bad(R"({"n":"a"} x)"), "/: not JSON");                  // ... beats what was wrong before it
   // An unknown field without the underscore is an extension: ignored.
   EXPECT_EQ(ok(R"([{"n":"a","v":1,"extra":{"x":1}}])").size(), 1u);
 }

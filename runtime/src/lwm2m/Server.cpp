@@ -105,7 +105,7 @@ Server::~Server() {
 
 const Registration* Server::find(PeerId peer) const {
   const auto it = by_peer_.find(peer);
-  return it == by_peer_.end() ? nullptr : &registrations_.find(it->second)->second;
+  return it == by_peer_.end() ? nullptr : it->second;
 }
 
 const Registration* Server::find_endpoint(std::string_view endpoint) const {
@@ -145,12 +145,12 @@ void Server::on_datagram(PeerId from, std::span<const std::uint8_t> bytes) {
     pending_.erase(p);  // an empty ACK: the response will come separately
     return;
   }
-  if (m.type == Type::con || m.type == Type::non) {
+  if (m.type == Type::con) {  // duplicate detection for CON (RFC 7252 4.5; for NON it is optional, and costs a map entry each)
     const std::uint64_t key = seen_key(from, m.id);
     const auto s = seen_.find(key);
     if (s != seen_.end()) {
       ++stats_.duplicates;
-      if (m.type == Type::con && !s->second.response.empty()) send(from, s->second.response);
+      if (!s->second.response.empty()) send(from, s->second.response);
       return;
     }
     seen_.emplace(key, Seen{clock_.now_us() + config_.exchange_lifetime_us, {}});
@@ -248,13 +248,13 @@ void Server::register_client(PeerId from, const Message& m) {
   r.objects = *objects;
   // The endpoint registering again replaces its old registration, and an address holds one client.
   if (const auto old = by_endpoint_.find(r.endpoint); old != by_endpoint_.end()) end(registrations_.find(old->second), Ended::replaced);
-  if (const auto here = by_peer_.find(from); here != by_peer_.end()) end(registrations_.find(here->second), Ended::replaced);
+  if (const auto here = by_peer_.find(from); here != by_peer_.end()) end(registrations_.find(here->second->location), Ended::replaced);
   if (registrations_.size() >= config_.max_registrations) return respond(from, m, codes::service_unavailable);
   r.location = std::to_string(next_location_++);
   r.device = r.peer = from;
   r.expires_us = clock_.now_us() + TimeUs{r.lifetime_s} * 1'000'000;
   const auto [it, inserted] = registrations_.emplace(r.location, std::move(r));
-  by_peer_[from] = it->first;
+  by_peer_[from] = &it->second;
   by_endpoint_[it->second.endpoint] = it->first;
   respond(from, m, codes::created, &it->second);
   hooks_.on_registered(it->second);
@@ -279,8 +279,8 @@ void Server::update(PeerId from, const Message& m, Registration& r) {
   }
   if (r.peer != from) {  // the client's address changed (NAT rebinding): the registration follows it
     by_peer_.erase(r.peer);
-    if (const auto here = by_peer_.find(from); here != by_peer_.end()) end(registrations_.find(here->second), Ended::replaced);
-    by_peer_[from] = r.location;
+    if (const auto here = by_peer_.find(from); here != by_peer_.end()) end(registrations_.find(here->second->location), Ended::replaced);
+    by_peer_[from] = &r;
     r.peer = from;
   }
   r.expires_us = clock_.now_us() + TimeUs{r.lifetime_s} * 1'000'000;

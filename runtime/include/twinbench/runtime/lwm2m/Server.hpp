@@ -10,7 +10,8 @@
 //    the paths in SenML JSON, LwM2M 1.1) when `composite` is set; notifications (CON or NON, ordered by their Observe
 //    sequence, RFC 7641 3.4) and Send operations (POST /dp, SenML JSON) reach the hooks as SenML records.
 //  - The CoAP message layer (RFC 7252 4): piggybacked responses, duplicate detection within
-//    EXCHANGE_LIFETIME (a duplicate CON gets the same response again), retransmission of the server's own
+//    EXCHANGE_LIFETIME for CON messages (a duplicate gets the same response again; NON duplicates, which
+//    RFC 7252 4.5 leaves optional, are not tracked: a notification's Observe sequence orders them anyway), retransmission of the server's own
 //    CON requests with exponential back-off and jitter from an Rng stream, RST for what it cannot place.
 
 #include <cstdint>
@@ -143,7 +144,7 @@ private:
   std::uint16_t message_id_;
   std::uint64_t next_location_ = 1;
   Registrations registrations_;
-  std::map<PeerId, std::string> by_peer_;
+  std::map<PeerId, Registration*> by_peer_;  ///< into registrations_ (map nodes do not move)
   std::map<std::string, std::string, std::less<>> by_endpoint_;
   std::map<std::uint64_t, Observation> observations_;  ///< by token
   std::map<std::uint16_t, Pending> pending_;           ///< by message id
