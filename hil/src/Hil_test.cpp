@@ -4,6 +4,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -12,6 +13,7 @@
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileStorage.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
+#include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
@@ -185,6 +187,40 @@ TEST(TcpTransport, ListeningOnABusyPortIsAClearError) {
     EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use");
   }
   EXPECT_THROW(b.listen("not-an-address", 0, h), std::runtime_error);
+}
+
+TEST(UdpTransport, DatagramsComeWithAPeerIdAndRepliesGoBackToThatAddress) {
+  EventLoop loop;
+  UdpTransport udp(loop);
+  struct Echo final : runtime::DatagramHandler {
+    UdpTransport* udp = nullptr;
+    std::vector<std::pair<runtime::PeerId, std::string>> got;
+    void on_datagram(runtime::PeerId from, std::span<const std::uint8_t> b) override {
+      got.emplace_back(from, std::string(b.begin(), b.end()));
+      udp->send_to(from, b);
+    }
+  } echo;
+  echo.udp = &udp;
+  const std::uint16_t port = udp.listen("127.0.0.1", 0, echo);
+  asio::io_context io;
+  const asio::ip::udp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
+  asio::ip::udp::socket a(io, asio::ip::udp::endpoint(asio::ip::udp::v4(), 0)), b(io, asio::ip::udp::endpoint(asio::ip::udp::v4(), 0));
+  a.send_to(asio::buffer(std::string("one")), server);
+  b.send_to(asio::buffer(std::string("two")), server);
+  a.send_to(asio::buffer(std::string("three")), server);
+  for (int i = 0; i < 100 && echo.got.size() < 3; ++i) loop.run_for_ms(10);
+  ASSERT_EQ(echo.got.size(), 3u);
+  EXPECT_EQ(echo.got[0].first, UdpTransport::kFirstPeer);
+  EXPECT_EQ(echo.got[1].first, UdpTransport::kFirstPeer + 1);
+  EXPECT_EQ(echo.got[2].first, UdpTransport::kFirstPeer);  // the same address, the same peer
+  EXPECT_EQ(udp.peers(), 2u);
+  EXPECT_EQ(udp.peer_address(UdpTransport::kFirstPeer), "127.0.0.1:" + std::to_string(a.local_endpoint().port()));
+  std::array<char, 16> buf{};
+  const std::size_t n = b.receive(asio::buffer(buf));  // the echo of "two" went back to b
+  EXPECT_EQ(std::string(buf.data(), n), "two");
+  EXPECT_EQ(udp.send_to(7, std::span<const std::uint8_t>()), runtime::SendStatus::closed);  // never heard from
+  UdpTransport other(loop);
+  EXPECT_THROW(other.listen("not-an-ip", 0, echo), std::runtime_error);
 }
 
 TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {

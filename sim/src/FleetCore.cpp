@@ -283,7 +283,10 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
       return;
     }
   }
+  transmit(device, flags, t_us, send_us, out, st);
+}
 
+void FleetCore::transmit(std::uint32_t device, std::uint8_t flags, TimeUs t_us, TimeUs send_us, WireBatch& out, WindowStats& st) {
   const double wire = static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message;
   ++st.messages;
   st.mqtt_bytes += packet_.size();

@@ -60,20 +60,6 @@ void FleetCore::lwm2m_register(std::uint32_t device, TimeUs t_us, TimeUs send_us
   retries_.insert({t_us + config_.connack_timeout_us, device, ++retry_gen_[device]});  // no 2.01 by then: again
 }
 
-void FleetCore::send_datagram(std::uint32_t device, TimeUs t_us, TimeUs send_us, WireBatch& out, WindowStats& st) {
-  const double wire = static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message;
-  ++st.messages;
-  st.mqtt_bytes += packet_.size();
-  st.wire_bytes += static_cast<std::uint64_t>(wire);
-  st.energy_nj += wire * 8 * config_.energy_nj_per_bit + config_.energy_nj_per_message;
-  if (config_.loss_probability > 0 && rng_[device].bernoulli(config_.loss_probability)) {
-    ++st.lost;
-    return;
-  }
-  out.add(device, WireFrame::datagram, packet_, static_cast<std::uint32_t>(t_us - send_us));
-  out.wire_bytes += static_cast<std::uint64_t>(wire);
-}
-
 void FleetCore::encode_lwm2m(std::uint32_t device, std::span<const float> values, TimeUs t_us, TimeUs send_us, WireBatch& out,
                              WindowStats& st) {
   if (connected_[device] == Link::never) lwm2m_register(device, t_us, send_us, out);  // the Send may follow at once
@@ -125,7 +111,7 @@ void FleetCore::encode_lwm2m(std::uint32_t device, std::span<const float> values
         .uint_option(coap::options::content_format, coap::formats::senml_json)
         .payload(pack);
   }
-  send_datagram(device, t_us, send_us, out, st);
+  transmit(device, WireFrame::datagram, t_us, send_us, out, st);
 }
 
 void FleetCore::registration_lost(std::uint32_t device, TimeUs now_us, AckStats& st) {

@@ -183,6 +183,8 @@ private:
 
   void encode_device(std::uint32_t device, std::size_t column, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
                      WindowStats& st);
+  /** A report in packet_ goes on the radio: counted, lost with the loss probability, or added to `out`. */
+  void transmit(std::uint32_t device, std::uint8_t flags, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out, WindowStats& st);
   /** The firmware's handling of one twin message from the gateway; appends its answers to `replies`. */
   void on_twin_message(std::uint32_t device, std::string_view topic, std::span<const std::uint8_t> payload, runtime::TimeUs now_us,
                        WireBatch& replies);
@@ -207,8 +209,6 @@ private:
   void lwm2m_register(std::uint32_t device, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out);
   void encode_lwm2m(std::uint32_t device, std::span<const float> values, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out,
                     WindowStats& st);
-  /** One datagram to the gateway (counted, and lost with the loss probability like any message). */
-  void send_datagram(std::uint32_t device, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out, WindowStats& st);
   void consume_lwm2m(std::uint32_t device, std::span<const std::uint8_t> bytes, runtime::TimeUs now_us, WireBatch& replies, AckStats& st);
   /** The gateway no longer knows the device's registration: register again after a backoff. */
   void registration_lost(std::uint32_t device, runtime::TimeUs now_us, AckStats& st);
