@@ -2,8 +2,9 @@
 // steps [op][length][bytes...]: op % 4 picks the peer, op / 4 % 4 what happens: the bytes arrive as a
 // datagram; time passes (bytes[0] seconds, timers fire, the sweep runs); the peer registers properly
 // (its endpoint name from the bytes); or the bytes are the SenML payload of a notification carrying the
-// token of the last observe sent to that peer (Observe sequence and type from the bytes). Nothing may
-// crash or hang, and the bookkeeping must hold (checked below).
+// token of the last observe sent to that peer (Observe sequence and type from the bytes). An input of odd
+// length runs a server that observes with one Observe-Composite (FETCH) instead of a GET per path.
+// Nothing may crash or hang, and the bookkeeping must hold (checked below).
 
 #include <cstddef>
 #include <cstdint>
@@ -20,11 +21,11 @@ namespace {
 using namespace twinbench::runtime;
 
 struct Wire final : Datagrams {
-  std::map<PeerId, std::vector<std::uint8_t>> last_get;  ///< the last observe request to each peer
+  std::map<PeerId, std::vector<std::uint8_t>> last_get;  ///< the last observe request (GET or FETCH) to each peer
   SendStatus send_to(PeerId to, std::span<const std::uint8_t> b) override {
     coap::Message m;
     if (coap::decode(b, m) != coap::DecodeStatus::ok) std::abort();  // the server only sends valid CoAP
-    if (m.code == coap::codes::get) last_get[to].assign(b.begin(), b.end());
+    if (m.code == coap::codes::get || m.code == coap::codes::fetch) last_get[to].assign(b.begin(), b.end());
     return SendStatus::ok;
   }
 };
@@ -54,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Hooks hooks;
   lwm2m::ServerConfig config;
   config.observe = {"/3303/0", "/3316"};
+  config.composite = size % 2 == 1;
   {
     lwm2m::Server server(config, clock, wire, hooks, twinbench::core::Rng(1).stream("fuzz"));
     std::uint16_t id = 0;
