@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 
+#include "twinbench/hil/Pacer.hpp"
 #include "twinbench/results/Assertions.hpp"
 #include "twinbench/results/Collector.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
@@ -39,6 +41,24 @@ options:
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
+constexpr const char* kHilHelp = R"(usage: twinbench hil <scenario> [--speed X] [--hard-limit MS] [--seed N] [--out DIR] [--junit FILE] [--quiet]
+
+Run the scenario as `twinbench run` does, paced to the wall clock: simulated time never runs ahead of
+the wall clock times the speed, as a hardware-in-the-loop lab needs. The scenario's "hil" object sets
+the pace (speed, policy "best-effort" or "hard-limit", max_lag_ms, tick_ms); the options override it.
+How far the simulation fell behind the wall clock (its lag at each pacing tick) goes into summary.json
+under "hil" (ticks, lag_ms p50/p99/max, missed deadlines: ticks reached more than one tick late, the
+speed achieved) and into the KPI table. Under the hard-limit policy a lag beyond max_lag_ms stops the
+run: exit 1 with the reason, and no results are written.
+
+options:
+  --speed X         simulated seconds per wall second (default: the scenario's hil.speed, else 1)
+  --hard-limit MS   stop when the simulation falls MS milliseconds behind (default: the scenario's policy)
+  --best-effort     never stop; report the lag
+  --seed, --out, --junit, --quiet   as for twinbench run
+exit codes: 0 ok, 1 an assertion failed or the hard limit was passed, 2 bad input or usage, 3 internal error.
+)";
+
 constexpr const char* kValidateHelp = R"(usage: twinbench validate <scenario>
 
 Load and check a scenario (keys, types, units, ranges, site names, assertion KPI paths) without
@@ -50,7 +70,24 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::optional<std::string> out, junit;
   bool quiet = false;
+  // twinbench hil
+  std::optional<double> speed, hard_limit_ms;
+  bool best_effort = false;
 };
+
+enum class Mode : std::uint8_t { validate, run, hil };
+
+double parse_positive(const std::string& option, const std::string& s) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (s.empty() || used != s.size() || !(v > 0) || !std::isfinite(v)) throw UsageError{option + ": expected a positive number, got '" + s + "'"};
+  return v;
+}
 
 std::uint64_t parse_seed(const std::string& s) {
   std::size_t used = 0;
@@ -65,7 +102,8 @@ std::uint64_t parse_seed(const std::string& s) {
 }
 
 /** Returns nullopt after printing help. */
-std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, const char* help, bool run_options) {
+std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, const char* help, Mode mode) {
+  const bool run_options = mode != Mode::validate;
   RunArgs r;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -84,6 +122,12 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
       r.junit = value();
     } else if (run_options && a == "--quiet") {
       r.quiet = true;
+    } else if (mode == Mode::hil && a == "--speed") {
+      r.speed = parse_positive(a, value());
+    } else if (mode == Mode::hil && a == "--hard-limit") {
+      r.hard_limit_ms = parse_positive(a, value());
+    } else if (mode == Mode::hil && a == "--best-effort") {
+      r.best_effort = true;
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "'"};
     } else if (r.scenario.empty()) {
@@ -93,6 +137,7 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
     }
   }
   if (r.scenario.empty()) throw UsageError{"missing <scenario> (a scenario JSON file or a folder with scenario.json)"};
+  if (r.best_effort && r.hard_limit_ms) throw UsageError{"--best-effort and --hard-limit exclude each other"};
   return r;
 }
 
@@ -119,10 +164,27 @@ std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc) {
   return specs;
 }
 
+/** A paced run's KPIs, in summary.json under "hil". */
+json hil_summary(const hil::PacerConfig& c, const hil::PacerReport& r) {
+  json h;
+  h["speed"] = c.speed;
+  h["policy"] = c.policy == hil::PacerConfig::Policy::hard_limit ? "hard-limit" : "best-effort";
+  h["max_lag_ms"] = c.max_lag_ms;
+  h["tick_ms"] = c.tick_ms;
+  h["ticks"] = r.ticks;
+  h["lag_ms"] = {{"p50", r.lag_p50_ms}, {"p99", r.lag_p99_ms}, {"max", r.lag_max_ms}};
+  h["missed_deadlines"] = r.missed;
+  h["wall_s"] = r.wall_s;
+  h["achieved_speed"] = r.achieved_speed;
+  return h;
+}
+
 /** Every assertion must name a numeric KPI; checked against the summary of an empty run, before running. */
-void check_assertion_paths(const sim::Scenario& sc) {
+void check_assertion_paths(const sim::Scenario& sc, bool paced = false) {
   results::Collector empty(run_meta(sc, sc.seed));
-  const auto kpis = results::numeric_kpis(empty.summary());
+  json summary = empty.summary();
+  if (paced) summary["hil"] = hil_summary({}, {});
+  const auto kpis = results::numeric_kpis(summary);
   for (std::size_t i = 0; i < sc.assertions.size(); ++i) {
     if (std::find(kpis.begin(), kpis.end(), sc.assertions[i].kpi) != kpis.end()) continue;
     throw sim::ScenarioError(sc.file + ": /assertions/" + std::to_string(i) + "/kpi: '" + sc.assertions[i].kpi +
@@ -169,11 +231,11 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-void print_kpi_table(const json& s) {
+void print_kpi_table(const json& s, const char* verb) {
   auto row = [](const std::string& k, const std::string& v) { std::cout << "  " << k << std::string(k.size() < 28 ? 28 - k.size() : 1, ' ') << v << '\n'; };
   const auto& m = s["messages"];
   const auto& l = s["latency_ms"];
-  std::cout << "twinbench run: " << s["scenario"].get<std::string>() << ", seed " << s["seed"].get<std::uint64_t>() << ", "
+  std::cout << "twinbench " << verb << ": " << s["scenario"].get<std::string>() << ", seed " << s["seed"].get<std::uint64_t>() << ", "
             << fmt("%.4g", s["duration_s"].get<double>() / 3600.0) << " h simulated, " << s["fleet"]["devices"].get<std::uint64_t>()
             << " devices behind " << s["fleet"]["gateways"].get<std::uint64_t>() << " gateways\n";
   row("KPI", "value");
@@ -227,7 +289,7 @@ std::uint64_t peak_rss_bytes() {
 }  // namespace
 
 int cmd_validate(const std::vector<std::string>& args) {
-  const auto a = parse_run_args(args, kValidateHelp, false);
+  const auto a = parse_run_args(args, kValidateHelp, Mode::validate);
   if (!a) return kOk;
   const sim::Scenario sc = sim::load_scenario(a->scenario);
   check_assertion_paths(sc);
@@ -237,11 +299,10 @@ int cmd_validate(const std::vector<std::string>& args) {
   return kOk;
 }
 
-int cmd_run(const std::vector<std::string>& args) {
-  const auto a = parse_run_args(args, kRunHelp, true);
-  if (!a) return kOk;
-  const sim::Scenario sc = sim::load_scenario(a->scenario);
-  check_assertion_paths(sc);
+namespace {
+
+/** `twinbench run`, and with a pacer `twinbench hil`. */
+int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const hil::PacerConfig& pace) {
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
   check_output_folder(out);
@@ -266,10 +327,23 @@ int cmd_run(const std::vector<std::string>& args) {
                    w > 0 ? sim_s / w : 0.0);
     };
   }
-  sim::run_simulation(sc, opt, collector);
+  if (pacer) {
+    opt.on_tick = [pacer](double sim_s) { return pacer->tick(sim_s); };
+    opt.tick_s = pacer->tick_s();
+  }
+  if (!sim::run_simulation(sc, opt, collector)) {
+    std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
+    return kAssertionFailed;
+  }
   const double wall = wall_s();
 
-  const json summary = collector.summary();
+  json summary = collector.summary();
+  if (pacer) {  // before trace_hash, which stays last
+    const json hash = summary["trace_hash"];
+    summary.erase("trace_hash");
+    summary["hil"] = hil_summary(pace, pacer->report());
+    summary["trace_hash"] = hash;
+  }
   const auto checks = results::check_assertions(summary, assertion_specs(sc));
   json run;
   run["format"] = "twinbench-run/1";
@@ -287,7 +361,14 @@ int cmd_run(const std::vector<std::string>& args) {
                 {"run.json", run.dump(2) + "\n"}});
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
-  print_kpi_table(summary);
+  print_kpi_table(summary, pacer ? "hil" : "run");
+  if (pacer) {
+    const auto& h = summary["hil"];
+    std::cout << "  paced at " << fmt("%.4g", h["speed"].get<double>()) << "x (" << h["policy"].get<std::string>() << "): lag p50 / p99 / max "
+              << fmt("%.2f", h["lag_ms"]["p50"].get<double>()) << " / " << fmt("%.2f", h["lag_ms"]["p99"].get<double>()) << " / "
+              << fmt("%.2f", h["lag_ms"]["max"].get<double>()) << " ms, " << h["missed_deadlines"].get<std::uint64_t>() << " of "
+              << h["ticks"].get<std::uint64_t>() << " ticks late, achieved " << fmt("%.4g", h["achieved_speed"].get<double>()) << "x\n";
+  }
   int failed = 0;
   for (const auto& c : checks) {
     if (c.passed) continue;
@@ -299,6 +380,31 @@ int cmd_run(const std::vector<std::string>& args) {
                                                                                   std::to_string(checks.size()) + " assertions passed")
               << '\n';
   return failed ? kAssertionFailed : kOk;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  const auto a = parse_run_args(args, kRunHelp, Mode::run);
+  if (!a) return kOk;
+  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  check_assertion_paths(sc);
+  return execute(&*a, sc, nullptr, {});
+}
+
+int cmd_hil(const std::vector<std::string>& args) {
+  const auto a = parse_run_args(args, kHilHelp, Mode::hil);
+  if (!a) return kOk;
+  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  check_assertion_paths(sc, /*paced=*/true);
+  hil::PacerConfig pace;
+  pace.speed = a->speed.value_or(sc.hil.speed);
+  pace.policy = (sc.hil.hard_limit && !a->best_effort) || a->hard_limit_ms ? hil::PacerConfig::Policy::hard_limit
+                                                                          : hil::PacerConfig::Policy::best_effort;
+  pace.max_lag_ms = a->hard_limit_ms.value_or(sc.hil.max_lag_ms);
+  pace.tick_ms = sc.hil.tick_ms;
+  hil::Pacer pacer(pace);
+  return execute(&*a, sc, &pacer, pace);
 }
 
 }  // namespace twinbench::app

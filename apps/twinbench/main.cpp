@@ -16,6 +16,7 @@ Simulate AIoT fleets (devices, gateways, links, cloud) with the real edge runtim
 
 commands:
   run <scenario>        run a scenario and write its results (twinbench run --help)
+  hil <scenario>        run it paced to the wall clock, for hardware-in-the-loop labs (twinbench hil --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (cmd == "run") return cmd_run(args);
+    if (cmd == "hil") return cmd_hil(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
     if (cmd == "train") return cmd_train(args);

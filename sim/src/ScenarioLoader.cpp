@@ -424,13 +424,24 @@ void read_models(Scenario& sc, const JsonObject& root) {
   sc.models = std::move(set);
 }
 
+void read_hil(HilSpec& hil, const JsonObject& h) {
+  h.allow({"speed", "policy", "max_lag_ms", "tick_ms"});
+  hil.speed = h.positive_or("speed", hil.speed);
+  const std::string policy = h.string_or("policy", "best-effort");
+  if (policy != "best-effort" && policy != "hard-limit") h.fail("policy", "expected \"best-effort\" or \"hard-limit\", got '" + policy + "'");
+  hil.hard_limit = policy == "hard-limit";
+  hil.max_lag_ms = h.positive_or("max_lag_ms", hil.max_lag_ms);
+  hil.tick_ms = h.positive_or("tick_ms", hil.tick_ms);
+  if (hil.tick_ms < 1) h.fail("tick_ms", "expected at least 1 ms between pacing ticks");
+}
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "economics", "assertions"});
+              "rule_changes", "economics", "assertions", "hil"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -458,6 +469,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
   if (auto e = root.optional_object("economics")) read_economics(sc, *e);
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
+  if (auto h = root.optional_object("hil")) read_hil(sc.hil, *h);
   return sc;
 }
 

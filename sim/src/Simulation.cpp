@@ -373,6 +373,7 @@ private:
       return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;
     });
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
+    if (opt_.on_tick) sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
     for (auto& n : nodes_) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
   }
@@ -382,6 +383,20 @@ private:
       if (e.t_us > end_us()) break;
       sg4::this_actor::sleep_until(to_s(e.t_us));
       e.fire();
+    }
+  }
+
+  /** Ticks for RunOptions::on_tick; a false answer ends the run now for every actor (see end_us()). */
+  void pacer_main() {
+    const double step = opt_.tick_s > 0 ? opt_.tick_s : 0.01;
+    for (std::uint64_t k = 1;; ++k) {
+      const double t = static_cast<double>(k) * step;
+      if (to_us(t) > end_us()) break;
+      sg4::this_actor::sleep_until(t);
+      if (!opt_.on_tick(t)) {
+        stop_us_ = now_us();
+        break;
+      }
     }
   }
 
@@ -422,7 +437,12 @@ private:
                   a.at(2).get<std::int64_t>(), a.at(4).get<std::int64_t>(), a.at(3).get<std::int64_t>()});
   }
 
-  TimeUs end_us() const { return to_us(sc_.duration_s); }
+  TimeUs end_us() const { return std::min(to_us(sc_.duration_s), stop_us_); }
+
+public:
+  bool stopped() const { return stop_us_ != std::numeric_limits<TimeUs>::max(); }
+
+private:
 
   void node_main(GatewayNode& n) {
     n.runtime->start();
@@ -541,11 +561,12 @@ private:
   sg4::Mailbox* cloud_mbox_ = nullptr;
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
+  TimeUs stop_us_ = std::numeric_limits<TimeUs>::max();  ///< set when on_tick stops the run
 };
 
 }  // namespace
 
-void run_simulation(const Scenario& scenario, const RunOptions& options, runtime::Sink& sink) {
+bool run_simulation(const Scenario& scenario, const RunOptions& options, runtime::Sink& sink) {
   // Logs off (results carry everything); CM02 = latency and bandwidth exactly as the scenario states
   // them, without the TCP correction factors of SimGrid's default LV08 model.
   std::vector<std::string> args = {"twinbench", "--log=root.thresh:critical", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
@@ -557,6 +578,7 @@ void run_simulation(const Scenario& scenario, const RunOptions& options, runtime
   World world(scenario, options, sink);
   world.build();
   engine.run();
+  return !world.stopped();
 }
 
 }  // namespace twinbench::sim

@@ -48,19 +48,19 @@ step deregister 'c:2.02' -m delete -p "$cport" "$server/rd/$loc"
 step deregister-again 'c:4.04' -m delete -p "$cport" "$server/rd/$loc"
 
 # --- 2. twinbench-lwm2m-device (libcoap) ---------------------------------------------------------------
-"$device" --server "$server" --endpoint observed --count 8 --period-ms 100 --send > "$work/device1.out" 2>&1 ||
+"$device" --server "$server" --endpoint observed --count 8 --period-ms 100 --wait-ms 5000 --send > "$work/device1.out" 2>&1 ||
   { echo "FAIL: device 1"; cat "$work/device1.out"; exit 1; }
-"$device" --server "$server" --endpoint confirmable --count 4 --period-ms 100 --con > "$work/device2.out" 2>&1 ||
+"$device" --server "$server" --endpoint confirmable --count 4 --period-ms 100 --wait-ms 5000 --con > "$work/device2.out" 2>&1 ||
   { echo "FAIL: device 2"; cat "$work/device2.out"; exit 1; }
 grep -q "de-registered" "$work/device1.out" && grep -q "de-registered" "$work/device2.out" ||
   { echo "FAIL: de-registration"; cat "$work/device1.out" "$work/device2.out"; exit 1; }
-sleep 0.3  # the last records go up within forward_interval_ms
+# Records: the coap-client Send (1); device 1: both observe answers (2), 8 x 2 notifications, 8 Sends;
+# device 2: 2 + 4 x 2. Each is 6 bytes of framing + a 16-byte header + 2 x 4. They go up every 100 ms.
+count() { awk '/^[0-9]+ [0-9a-f]+$/ { n += $1 / 30 } END { print n + 0 }' "$work/uplink.raw"; }
+for _ in $(seq 200); do [ "$(count)" -ge 37 ] && break; sleep 0.05; done
 kill -TERM "$edge_pid"
 wait "$edge_pid"
-
-# Records: the coap-client Send (1); device 1: both observe answers (2), 8 x 2 notifications, 8 Sends;
-# device 2: 2 + 4 x 2. Each is 6 bytes of framing + a 16-byte header + 2 x 4.
-records=$(awk '/^[0-9]+ [0-9a-f]+$/ { n += $1 / 30 } END { print n + 0 }' "$work/uplink.raw")
+records=$(count)
 [ "$records" = 37 ] || { echo "FAIL: $records records at the uplink, wanted 37"; cat "$work/uplink.raw" "$work/edge.err"; exit 1; }
 # Values, as little-endian floats: -12.5 (0xc1480000) from coap-client, 22.0 (0x41b00000, reading 8:
 # 20 + 8/4) and 232 (0x43680000: 230 + 8 mod 3) from device 1, 21.0 (0x41a80000, reading 4) from device 2.

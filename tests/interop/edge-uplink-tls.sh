@@ -60,12 +60,12 @@ printf '\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00
 delivered() {
   start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"$1\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 100,
     \"uplink\": {\"broker\": \"mqtts://127.0.0.1:$2\", \"tls\": $3}}"
-  stdbuf -oL mosquitto_sub -p "$plain" -t "tb/uplink/$1" -C 1 -W 10 -F '%t %l' > "$work/$1.cloud" 2> /dev/null &
+  stdbuf -oL mosquitto_sub -p "$plain" -t "tb/uplink/$1" -C 1 -W 10 -F '%t %l' -d > "$work/$1.cloud" 2>&1 &
   local sub=$!
-  sleep 0.3
+  for _ in $(seq 200); do grep -q "received SUBACK" "$work/$1.cloud" 2> /dev/null && break; sleep 0.025; done
   mosquitto_pub -p "$eport" -q 1 -t "tb/$1/0/telemetry" -f "$work/record.bin"
   wait "$sub" || true
-  [ "$(cat "$work/$1.cloud")" = "tb/uplink/$1 26" ] || { echo "FAIL: $1: nothing at the cloud"; cat "$work/edge.err" "$work/mosquitto.log"; exit 1; }
+  [ "$(grep '^tb/uplink/' "$work/$1.cloud")" = "tb/uplink/$1 26" ] || { echo "FAIL: $1: nothing at the cloud"; cat "$work/edge.err" "$work/mosquitto.log"; exit 1; }
   kill -TERM "$edge_pid" && wait "$edge_pid"
   grep -q "uplink: 1 connects, 1 acknowledged, 0 pending" "$work/edge.err" || { echo "FAIL: $1: uplink summary"; cat "$work/edge.err"; exit 1; }
 }

@@ -169,6 +169,14 @@ struct GatewayRef {
   std::string name;  ///< <site>-gw-<k>
 };
 
+/** How `twinbench hil` paces the scenario to the wall clock (hil/Pacer); `twinbench run` ignores it. */
+struct HilSpec {
+  double speed = 1.0;             ///< simulated seconds per wall second
+  bool hard_limit = false;        ///< false: best effort (lag reported); true: stop past max_lag_ms
+  double max_lag_ms = 100;
+  double tick_ms = 10;            ///< wall time between pacing ticks
+};
+
 struct Scenario {
   std::string file;  ///< where it was loaded from (for messages)
   std::string name;
@@ -185,6 +193,7 @@ struct Scenario {
   std::vector<RuleChange> rule_changes;
   std::optional<Economics> economics;
   std::vector<Assertion> assertions;
+  HilSpec hil;
   std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 
   /** @brief Every gateway of the plant, site by site. */
