@@ -20,6 +20,7 @@ commands:
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
+  audit verify <log>    check a tamper-evident audit log (twinbench audit --help)
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "hil") return cmd_hil(args);
+    if (cmd == "audit") return cmd_audit(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
     if (cmd == "train") return cmd_train(args);
