@@ -1,10 +1,10 @@
 #include "twinbench/runtime/audit/AuditLog.hpp"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
+
+#include "twinbench/runtime/ota/Crypto.hpp"
 
 namespace twinbench::runtime::audit {
 
@@ -20,21 +20,9 @@ std::string canonical(std::uint64_t seq, TimeUs t_us, const std::string& actor, 
   return json::array({seq, t_us, actor, action, details, prev}).dump();
 }
 
-}  // namespace
+std::string sha256_hex(std::string_view bytes) { return crypto::hex(crypto::sha256(bytes)); }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &n, EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+}  // namespace
 
 std::string Chain::append(TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) {
   const json details = json::parse(details_json, nullptr, false);

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "twinbench/runtime/ota/Crypto.hpp"
+
 namespace twinbench::runtime::audit {
 namespace {
 
@@ -21,8 +23,19 @@ std::string join(const std::vector<std::string>& lines) {
   return s;
 }
 
-TEST(AuditLog, SHA256MatchesTheStandardTestVector) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+TEST(Crypto, SHA256AndEd25519MatchTheStandardTestVectors) {
+  EXPECT_EQ(crypto::hex(crypto::sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+  // RFC 8032 7.1, test 1: the public key and signature of the empty message for this secret key.
+  const std::array<std::uint8_t, 32> seed = {0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+                                             0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+  const crypto::SigningKey key(seed);
+  EXPECT_EQ(crypto::hex(key.public_key()), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  const auto sig = key.sign({});
+  EXPECT_EQ(crypto::hex(sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  EXPECT_TRUE(crypto::verify(key.public_key(), {}, sig));
+  const std::uint8_t one[1] = {1};
+  EXPECT_FALSE(crypto::verify(key.public_key(), one, sig));
 }
 
 TEST(AuditLog, AChainVerifiesAndContinues) {

@@ -49,7 +49,4 @@ struct Verdict {
 /** @brief Check a whole log (JSON lines; an empty log is valid). With `expect_head`, its head must be that too. */
 Verdict verify(std::string_view log, std::string_view expect_head = {});
 
-/** @brief SHA-256 of `bytes`, as 64 lowercase hex digits. */
-std::string sha256_hex(std::string_view bytes);
-
 }  // namespace twinbench::runtime::audit

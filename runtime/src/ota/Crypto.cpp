@@ -1,0 +1,63 @@
+#include "twinbench/runtime/ota/Crypto.hpp"
+
+#include <openssl/evp.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace twinbench::runtime::crypto {
+
+namespace {
+
+using Pkey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+}  // namespace
+
+Sha256 sha256(std::span<const std::uint8_t> bytes) {
+  Sha256 out{};
+  unsigned int n = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, EVP_sha256(), nullptr) != 1 || n != out.size())
+    throw std::runtime_error("SHA-256 failed");
+  return out;
+}
+
+Sha256 sha256(std::string_view bytes) { return sha256(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())); }
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (std::uint8_t b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+SigningKey::SigningKey(const std::array<std::uint8_t, 32>& seed) : seed_(seed) {
+  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed_.data(), seed_.size()), EVP_PKEY_free);
+  std::size_t n = public_.size();
+  if (!key || EVP_PKEY_get_raw_public_key(key.get(), public_.data(), &n) != 1 || n != public_.size())
+    throw std::runtime_error("Ed25519 key generation failed");
+}
+
+Signature SigningKey::sign(std::span<const std::uint8_t> message) const {
+  Pkey key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed_.data(), seed_.size()), EVP_PKEY_free);
+  MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  Signature sig{};
+  std::size_t n = sig.size();
+  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), sig.data(), &n, message.data(), message.size()) != 1 || n != sig.size())
+    throw std::runtime_error("Ed25519 signing failed");
+  return sig;
+}
+
+bool verify(const PublicKey& key_bytes, std::span<const std::uint8_t> message, const Signature& signature) {
+  Pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key_bytes.data(), key_bytes.size()), EVP_PKEY_free);
+  MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
+         EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
+}
+
+}  // namespace twinbench::runtime::crypto
