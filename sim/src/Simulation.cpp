@@ -93,6 +93,8 @@ struct TimelineEntry {
 
 class World {
 public:
+  /** @brief True if RunOptions::on_tick ended the run early. */
+  bool stopped() const { return stop_us_ != std::numeric_limits<TimeUs>::max(); }
   World(const Scenario& sc, const RunOptions& opt, runtime::Sink& sink) : sc_(sc), opt_(opt), sink_(sink), rng_(opt.seed) {}
 
   void build() {
@@ -438,11 +440,6 @@ private:
   }
 
   TimeUs end_us() const { return std::min(to_us(sc_.duration_s), stop_us_); }
-
-public:
-  bool stopped() const { return stop_us_ != std::numeric_limits<TimeUs>::max(); }
-
-private:
 
   void node_main(GatewayNode& n) {
     n.runtime->start();
