@@ -1,0 +1,71 @@
+#include "twinbench/runtime/drift/Drift.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace twinbench::runtime::drift {
+
+PageHinkley::Alarm PageHinkley::update(double x) {
+  ++n_;
+  mean_ += (x - mean_) / static_cast<double>(n_);
+  up_ += x - mean_ - c_.delta;    // grows when values sit above the mean
+  down_ += x - mean_ + c_.delta;  // falls when they sit below it
+  up_min_ = std::min(up_min_, up_);
+  down_max_ = std::max(down_max_, down_);
+  const double rise = up_ - up_min_, fall = down_max_ - down_;
+  last_gap_ = std::max(rise, fall);
+  if (n_ < c_.min_samples || last_gap_ <= c_.lambda) return Alarm::none;
+  const Alarm a = rise >= fall ? Alarm::increase : Alarm::decrease;
+  *this = PageHinkley(c_);
+  return a;
+}
+
+double psi(std::span<const double> reference, std::span<const double> actual, std::size_t bins) {
+  if (reference.empty() || actual.empty() || bins < 2) return 0;
+  std::vector<double> ref(reference.begin(), reference.end());
+  std::sort(ref.begin(), ref.end());
+  std::vector<double> edges;  // bins - 1 inner edges at the reference's quantiles
+  for (std::size_t k = 1; k < bins; ++k) edges.push_back(ref[std::min(ref.size() - 1, k * ref.size() / bins)]);
+  const auto histogram = [&](std::span<const double> xs) {
+    std::vector<double> h(bins, 0);
+    for (double x : xs) h[static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin())] += 1;
+    for (double& c : h) c = std::max(c, 0.5) / static_cast<double>(xs.size());  // an empty bin counts as half a value
+    return h;
+  };
+  const auto e = histogram(reference), a = histogram(actual);
+  double sum = 0;
+  for (std::size_t k = 0; k < bins; ++k) sum += (a[k] - e[k]) * std::log(a[k] / e[k]);
+  return sum;
+}
+
+double kolmogorov_q(double lambda) {
+  if (lambda < 0.2) return 1.0;  // the series converges slowly there, and Q is 1 to within 1e-9
+  double sum = 0;
+  for (int k = 1; k <= 100; ++k) {
+    const double term = std::exp(-2.0 * k * k * lambda * lambda);
+    sum += (k % 2 ? term : -term);
+    if (term < 1e-12) break;
+  }
+  return std::clamp(2 * sum, 0.0, 1.0);
+}
+
+KsResult ks_two_sample(std::span<const double> a_in, std::span<const double> b_in) {
+  KsResult r;
+  if (a_in.empty() || b_in.empty()) return r;
+  std::vector<double> a(a_in.begin(), a_in.end()), b(b_in.begin(), b_in.end());
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const double x = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] <= x) ++i;  // ties advance both sides together
+    while (j < b.size() && b[j] <= x) ++j;
+    r.statistic = std::max(r.statistic, std::abs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
+  }
+  const double ne = na * nb / (na + nb);
+  r.p_value = kolmogorov_q((std::sqrt(ne) + 0.12 + 0.11 / std::sqrt(ne)) * r.statistic);
+  return r;
+}
+
+}  // namespace twinbench::runtime::drift
