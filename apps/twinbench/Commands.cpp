@@ -1,5 +1,7 @@
 #include "Commands.hpp"
 
+#include "Bridge.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <iostream>
 #include <optional>
 
+#include "twinbench/hil/EventLoop.hpp"
 #include "twinbench/hil/Pacer.hpp"
 #include "twinbench/results/Assertions.hpp"
 #include "twinbench/results/Collector.hpp"
@@ -302,7 +305,8 @@ int cmd_validate(const std::vector<std::string>& args) {
 namespace {
 
 /** `twinbench run`, and with a pacer `twinbench hil`. */
-int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const hil::PacerConfig& pace) {
+int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const hil::PacerConfig& pace,
+            decltype(sim::RunOptions::make_bridge) make_bridge = {}) {
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
   check_output_folder(out);
@@ -330,6 +334,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   if (pacer) {
     opt.on_tick = [pacer](double sim_s) { return pacer->tick(sim_s); };
     opt.tick_s = pacer->tick_s();
+    opt.make_bridge = std::move(make_bridge);
   }
   if (!sim::run_simulation(sc, opt, collector)) {
     std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
@@ -404,7 +409,10 @@ int cmd_hil(const std::vector<std::string>& args) {
   pace.max_lag_ms = a->hard_limit_ms.value_or(sc.hil.max_lag_ms);
   pace.tick_ms = sc.hil.tick_ms;
   hil::Pacer pacer(pace);
-  return execute(&*a, sc, &pacer, pace);
+  hil::EventLoop loop;  // the bridges' sockets, polled by the simulation
+  return execute(&*a, sc, &pacer, pace, [&loop](const std::string& gateway, const std::string& endpoint) {
+    return make_mqtt_bridge(loop, gateway, endpoint);
+  });
 }
 
 }  // namespace twinbench::app

@@ -35,6 +35,11 @@ void EventLoop::run_for_ms(long ms) {
   impl_->io.run_for(std::chrono::milliseconds(ms));
 }
 
+void EventLoop::poll() {
+  impl_->io.restart();
+  impl_->io.poll();
+}
+
 void EventLoop::stop() { impl_->io.stop(); }
 
 void EventLoop::on_shutdown_signal(std::function<void(int)> fn) {

@@ -424,8 +424,9 @@ void read_models(Scenario& sc, const JsonObject& root) {
   sc.models = std::move(set);
 }
 
-void read_hil(HilSpec& hil, const JsonObject& h) {
-  h.allow({"speed", "policy", "max_lag_ms", "tick_ms"});
+void read_hil(Scenario& sc, const JsonObject& h) {
+  HilSpec& hil = sc.hil;
+  h.allow({"speed", "policy", "max_lag_ms", "tick_ms", "gateways"});
   hil.speed = h.positive_or("speed", hil.speed);
   const std::string policy = h.string_or("policy", "best-effort");
   if (policy != "best-effort" && policy != "hard-limit") h.fail("policy", "expected \"best-effort\" or \"hard-limit\", got '" + policy + "'");
@@ -433,6 +434,21 @@ void read_hil(HilSpec& hil, const JsonObject& h) {
   hil.max_lag_ms = h.positive_or("max_lag_ms", hil.max_lag_ms);
   hil.tick_ms = h.positive_or("tick_ms", hil.tick_ms);
   if (hil.tick_ms < 1) h.fail("tick_ms", "expected at least 1 ms between pacing ticks");
+  if (auto g = h.optional_object("gateways")) {
+    const auto refs = sc.gateways();
+    for (const auto& [name, endpoint] : g->raw().items()) {
+      const std::string path = "gateways/" + name;
+      const auto ref = std::find_if(refs.begin(), refs.end(), [&](const GatewayRef& r) { return r.name == name; });
+      if (ref == refs.end()) h.fail(path, "no gateway of the scenario is named '" + name + "' (gateways are named <site>-gw-<k>)");
+      const std::string url = endpoint.is_string() ? endpoint.get<std::string>() : "";
+      const auto colon = url.rfind(':');
+      if (!url.starts_with("mqtt://") || colon <= 7 || colon + 1 == url.size())
+        h.fail(path, "expected \"mqtt://host:port\", got " + JsonObject::show(endpoint));
+      if (sc.sites[ref->site].device.protocol != DeviceSpec::Protocol::mqtt)
+        h.fail(path, "its devices speak LwM2M: only MQTT gateways can be bridged so far");
+      hil.gateways[name] = url;
+    }
+  }
 }
 
 }  // namespace
@@ -469,7 +485,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
   if (auto e = root.optional_object("economics")) read_economics(sc, *e);
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
-  if (auto h = root.optional_object("hil")) read_hil(sc.hil, *h);
+  if (auto h = root.optional_object("hil")) read_hil(sc, *h);
   return sc;
 }
 

@@ -82,6 +82,7 @@ struct GatewayNode {
   double asset_kwh = 0;  // the compressors' energy, from the true power
   std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
   std::size_t next_cloud_op = 0;
+  std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
 };
 
 /** A scheduled scenario event for the controller actor. */
@@ -215,7 +216,8 @@ private:
         ec.rules = ai->rules;
       }
       n->edge_config = std::move(ec);
-      start_runtime(*n);
+      if (const auto b = sc_.hil.gateways.find(name); opt_.make_bridge && b != sc_.hil.gateways.end()) n->bridge = opt_.make_bridge(name, b->second);
+      else start_runtime(*n);
     }
   }
 
@@ -441,7 +443,37 @@ private:
 
   TimeUs end_us() const { return std::min(to_us(sc_.duration_s), stop_us_); }
 
+  /**
+   * A gateway played by a real one: its devices report when they are due (no batch window) and their
+   * bytes go out at once; every bridge_poll_s the devices take what the gateway sent, and the records
+   * its uplink published become the run's "received" (latency: taken on the device -> on the uplink).
+   */
+  void bridge_main(GatewayNode& n) {
+    const TimeUs poll_us = std::max<TimeUs>(1, to_us(opt_.bridge_poll_s));
+    WireBatch down;
+    std::vector<UplinkRecord> records;
+    for (;;) {
+      const TimeUs now = now_us();
+      if (now >= end_us()) break;
+      while (n.fleet->next_due_us() <= now) send_window(n, 0);
+      down.clear();
+      records.clear();
+      n.bridge->receive(down, records);
+      if (!down.empty()) devices_receive(n, down);
+      std::int64_t bytes = 0;
+      for (const UplinkRecord& r : records) {
+        sink_.emit({now, EventKind::telemetry, n.index, runtime::kNoConn, r.bytes, now - r.taken_us, 0, 0});
+        bytes += r.bytes;
+      }
+      if (!records.empty()) sink_.emit({now, EventKind::cloud_received, n.index, runtime::kNoConn, bytes, static_cast<std::int64_t>(records.size()), 0, 0});
+      sg4::this_actor::sleep_until(to_s(std::min({end_us(), n.fleet->next_due_us(), now + poll_us})));
+    }
+    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, 0, 0, std::llround(n.asset_kwh * 1000),
+                static_cast<std::int64_t>(n.fleet->qos1_pending())});
+  }
+
   void node_main(GatewayNode& n) {
+    if (n.bridge) return bridge_main(n);
     n.runtime->start();
     const TimeUs window_us = to_us(sc_.batch_window_ms * 1e-3);
     // The gateway's clock may run ahead of SimGrid's while it works through a batch (frame arrival times,
@@ -509,8 +541,13 @@ private:
         return;
       case Hop::to_devices: break;
     }
+    devices_receive(n, *f.batch);
+  }
+
+  /** The devices take what their gateway sent; their answers go back at once. */
+  void devices_receive(GatewayNode& n, const WireBatch& batch) {
     auto replies = n.uplink_pool.take();
-    const AckStats a = n.fleet->consume(*f.batch, now_us(), *replies);
+    const AckStats a = n.fleet->consume(batch, now_us(), *replies);
     if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
     if (a.resent + a.flushed > 0) sink_.emit({now_us(), EventKind::devices_resent, n.index, runtime::kNoConn, a.resent, a.flushed, 0, 0});
     for (const FleetCore::Reconnect& r : n.fleet->take_reconnects())
@@ -543,8 +580,13 @@ private:
     else send(n, std::move(out), Hop::to_gateway);
   }
 
-  /** Start a batch across the access link. */
+  /** Start a batch across the access link (to a real gateway: out at once, over its network). */
   void send(GatewayNode& n, std::unique_ptr<WireBatch> batch, Hop hop) {
+    if (n.bridge && hop == Hop::to_gateway) {
+      n.bridge->send(*batch);
+      n.uplink_pool.give(std::move(batch));
+      return;
+    }
     const bool up = hop == Hop::to_gateway;
     sg4::CommPtr comm = sg4::Comm::sendto_async(up ? n.fleet_host : n.gateway_host, up ? n.gateway_host : n.fleet_host, batch->wire_bytes);
     n.in_flight.push_back({std::move(comm), std::move(batch), hop});

@@ -23,6 +23,8 @@ public:
   void run();
   /** @brief Run handlers for at most `ms` milliseconds of wall time (tests). */
   void run_for_ms(long ms);
+  /** @brief Run the handlers that are ready now, without waiting (a simulation that owns the thread). */
+  void poll();
   void stop();
   /** @brief Call `fn(signal)` on SIGINT or SIGTERM (once per signal received). */
   void on_shutdown_signal(std::function<void(int)> fn);

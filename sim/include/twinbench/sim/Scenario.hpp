@@ -3,6 +3,7 @@
 // Units are in every name. docs/scenario-format.md is the user-facing reference for the JSON form.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -175,6 +176,8 @@ struct HilSpec {
   bool hard_limit = false;        ///< false: best effort (lag reported); true: stop past max_lag_ms
   double max_lag_ms = 100;
   double tick_ms = 10;            ///< wall time between pacing ticks
+  /// Simulated gateways played by real ones: gateway name -> "mqtt://host:port" (its devices speak MQTT).
+  std::map<std::string, std::string> gateways;
 };
 
 struct Scenario {

@@ -3,11 +3,36 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/sim/Scenario.hpp"
+#include "twinbench/sim/Wire.hpp"
 
 namespace twinbench::sim {
+
+/** A record the bridged gateway published on its uplink: when the device took it (its timestamp). */
+struct UplinkRecord {
+  runtime::TimeUs taken_us = 0;
+  std::uint32_t bytes = 0;
+};
+
+/**
+ * A physical gateway standing in for a simulated one (`twinbench hil` with hil.gateways): its devices'
+ * frames go to it for real, at the simulated instant, and what it sends back comes to the devices at the
+ * simulated time it is picked up. Implemented outside sim/ (on real sockets).
+ */
+class GatewayBridge {
+public:
+  virtual ~GatewayBridge() = default;
+  /** @brief The devices' frames, now (open: a new connection; close: the device drops it). */
+  virtual void send(const WireBatch& frames) = 0;
+  /** @brief What the gateway sent each device since the last call, in whole packets (close: the connection
+   * ended), and the records its uplink published meanwhile. */
+  virtual void receive(WireBatch& to_devices, std::vector<UplinkRecord>& uplink) = 0;
+};
 
 struct RunOptions {
   std::uint64_t seed = 1;
@@ -20,6 +45,13 @@ struct RunOptions {
    */
   std::function<bool(double sim_s)> on_tick;
   double tick_s = 0.01;
+  /**
+   * @brief For each gateway in the scenario's hil.gateways, the bridge to the real one (gateway name,
+   * endpoint). Unset: every gateway is simulated. A bridged gateway's devices report when they are due
+   * (no batching), and it is polled every `bridge_poll_s` simulated seconds.
+   */
+  std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const std::string& endpoint)> make_bridge;
+  double bridge_poll_s = 0.01;
 };
 
 /**

@@ -1,0 +1,125 @@
+#include "Bridge.hpp"
+
+#include <map>
+#include <vector>
+
+#include "twinbench/hil/AsioClock.hpp"
+#include "twinbench/hil/TcpTransport.hpp"
+#include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/mqtt/Client.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
+
+namespace twinbench::app {
+
+namespace {
+
+using runtime::ConnId;
+
+class MqttBridge final : public sim::GatewayBridge, private runtime::TransportHandler, private runtime::mqtt::ClientHooks {
+public:
+  MqttBridge(hil::EventLoop& loop, const std::string& gateway, std::string endpoint)
+      : loop_(loop), clock_(loop), tcp_(loop), endpoint_(std::move(endpoint)) {
+    runtime::mqtt::ClientConfig c;
+    c.endpoint = endpoint_;
+    c.client_id = "twinbench-hil-" + gateway;
+    c.keepalive_s = 30;
+    c.backoff = {200'000, 5'000'000};
+    uplink_ = std::make_unique<runtime::mqtt::Client>(c, runtime::mqtt::ClientPorts{clock_, tcp_, core::RngStream(1)},
+                                                      static_cast<runtime::mqtt::ClientHooks&>(*this));
+    uplink_->subscribe("tb/uplink/" + gateway, 0);
+    uplink_->start();
+  }
+
+  void send(const sim::WireBatch& frames) override {
+    for (const sim::WireFrame& f : frames.frames) {
+      const std::uint32_t device = f.conn;
+      auto it = conns_.find(device);
+      if ((f.flags & sim::WireFrame::close) || (f.flags & sim::WireFrame::open)) {
+        if (it != conns_.end()) {
+          tcp_.close(it->second.conn);
+          devices_.erase(it->second.conn);
+          conns_.erase(it);
+          it = conns_.end();
+        }
+        if (f.flags & sim::WireFrame::close) continue;
+        const ConnId conn = tcp_.connect(endpoint_, *this);
+        it = conns_.emplace(device, Device{conn, {}}).first;
+        devices_[conn] = device;
+      }
+      if (it == conns_.end()) {  // bytes on a connection the gateway ended: the device learns it from a reset
+        inbound_.add(device, sim::WireFrame::close, {});
+        continue;
+      }
+      tcp_.send(it->second.conn, frames.bytes_of(f));  // queued until the connection is up
+    }
+  }
+
+  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink) override {
+    loop_.poll();
+    to_devices = std::move(inbound_);
+    inbound_.clear();
+    uplink.insert(uplink.end(), records_.begin(), records_.end());
+    records_.clear();
+  }
+
+private:
+  struct Device {
+    ConnId conn;
+    std::vector<std::uint8_t> rx;  ///< bytes of a packet not yet whole
+  };
+
+  void on_open(ConnId) override {}
+  void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) override {
+    const auto d = devices_.find(conn);
+    if (d == devices_.end()) return;
+    Device& dev = conns_.at(d->second);
+    dev.rx.insert(dev.rx.end(), bytes.begin(), bytes.end());
+    std::size_t whole = 0;  // the simulated devices take whole packets
+    for (;;) {
+      const auto r = runtime::mqtt::decode(std::span(dev.rx).subspan(whole));
+      if (r.status != runtime::mqtt::DecodeStatus::ok) break;
+      whole += r.consumed;
+    }
+    if (whole == 0) return;
+    inbound_.add(d->second, sim::WireFrame::none, std::span(dev.rx).first(whole));
+    dev.rx.erase(dev.rx.begin(), dev.rx.begin() + static_cast<std::ptrdiff_t>(whole));
+  }
+  void on_closed(ConnId conn) override {
+    const auto d = devices_.find(conn);
+    if (d == devices_.end()) return;
+    inbound_.add(d->second, sim::WireFrame::close, {});
+    conns_.erase(d->second);
+    devices_.erase(d);
+  }
+
+  // The uplink subscriber: each message is [u32 conn | u16 len | record]... (runtime/EdgeRuntime).
+  void on_connected(bool) override {}
+  void on_connection_lost() override {}
+  void on_message(const runtime::mqtt::Publish& p) override {
+    for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {
+      const std::size_t len = p.payload[pos + 4] | (p.payload[pos + 5] << 8);
+      if (pos + 6 + len > p.payload.size()) break;
+      runtime::RecordHeader h;
+      if (runtime::decode_record_header(p.payload.subspan(pos + 6, len), h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(len)});
+      pos += 6 + len;
+    }
+  }
+
+  hil::EventLoop& loop_;
+  hil::AsioClock clock_;
+  hil::TcpTransport tcp_;
+  std::string endpoint_;
+  std::unique_ptr<runtime::mqtt::Client> uplink_;
+  std::map<std::uint32_t, Device> conns_;   ///< by device
+  std::map<ConnId, std::uint32_t> devices_;  ///< by connection
+  sim::WireBatch inbound_;
+  std::vector<sim::UplinkRecord> records_;
+};
+
+}  // namespace
+
+std::unique_ptr<sim::GatewayBridge> make_mqtt_bridge(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) {
+  return std::make_unique<MqttBridge>(loop, gateway, endpoint);
+}
+
+}  // namespace twinbench::app
