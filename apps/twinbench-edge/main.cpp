@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "twinbench/ai/ModelPackage.hpp"
+#include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/core/Random.hpp"
 #include "twinbench/hil/AsioClock.hpp"
@@ -61,6 +64,10 @@ edge.json ("format": "twinbench-edge/1"):
   lwm2m.fields         resource paths ("/3303/0/5700"), in record order                  required
   lwm2m.observe        paths observed on registration ("/3303/0", "/3316")  each field's instance
   lwm2m.default_lifetime_s   lifetime of a registration without lt                      86400
+  edge_ai.model        a model package folder (twinbench train); records carry every physics channel
+  edge_ai.rules        an alert rules file (docs/edge-ai.md)                     the model's threshold
+  edge_ai.batch_max / edge_ai.batch_latency_ms   inference batching                    64 / 200
+  (paths are relative to edge.json; alerts go up on tb/alerts/<name>)
 
 options:
   --verbose   log sessions and protocol errors on stderr
@@ -94,10 +101,44 @@ bool lwm2m_path(std::string_view p, int levels) {
   return levels == 0 ? n >= 1 && n <= 3 : n == levels;
 }
 
+/** edge_ai: the model package and rules, as a simulated gateway's (sim/ScenarioLoader), for devices that send every physics channel. */
+void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::EdgeConfig& e) {
+  a.allow({"model", "rules", "batch_max", "batch_latency_ms"});
+  const auto relative = [&](const std::string& p) {
+    const std::filesystem::path path(p);
+    return path.is_absolute() ? p : (std::filesystem::path(file).parent_path() / path).string();
+  };
+  ai::ModelPackage pkg;
+  try {
+    pkg = ai::load_package(relative(a.string("model")));
+    e.scorer = ai::load_torch_scorer(pkg);
+  } catch (const core::InputError& err) {
+    a.fail("model", err.what());
+  }
+  runtime::DetectorConfig d;
+  d.model_id = pkg.manifest.model_id;
+  d.model_threshold = pkg.manifest.threshold;
+  d.layout = pkg.manifest.features;
+  for (twins::Channel ch : pkg.manifest.channels) d.positions.push_back(static_cast<std::uint16_t>(ch));
+  d.batch_max = static_cast<std::size_t>(a.integer_or("batch_max", 1, 65'536, 64));
+  d.batch_latency_us = static_cast<runtime::TimeUs>(a.non_negative_or("batch_latency_ms", 200) * 1000);
+  d.max_gap_us = static_cast<runtime::TimeUs>(2.5 * pkg.manifest.period_s * 1e6);
+  e.detector = d;
+  e.rules = runtime::default_rules();
+  if (a.has("rules")) {
+    const std::string rules = relative(a.string("rules"));
+    try {
+      e.rules = runtime::parse_rules(core::parse_json(core::read_text_file(rules, "rules"), rules), rules);
+    } catch (const core::InputError& err) {
+      a.fail("rules", err.what());
+    }
+  }
+}
+
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m"});
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m", "edge_ai"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -163,6 +204,7 @@ Options load_config(const std::string& file) {
     }
     e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }
+  if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e);
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
     u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});

@@ -1,5 +1,8 @@
 #include "Bridge.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <charconv>
 #include <map>
 #include <vector>
 
@@ -27,6 +30,7 @@ public:
     uplink_ = std::make_unique<runtime::mqtt::Client>(c, runtime::mqtt::ClientPorts{clock_, tcp_, core::RngStream(1)},
                                                       static_cast<runtime::mqtt::ClientHooks&>(*this));
     uplink_->subscribe("tb/uplink/" + gateway, 0);
+    uplink_->subscribe("tb/alerts/" + gateway, 0);
     uplink_->start();
   }
 
@@ -54,12 +58,14 @@ public:
     }
   }
 
-  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink) override {
+  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
     loop_.poll();
     to_devices = std::move(inbound_);
     inbound_.clear();
     uplink.insert(uplink.end(), records_.begin(), records_.end());
     records_.clear();
+    alerts.insert(alerts.end(), alerts_.begin(), alerts_.end());
+    alerts_.clear();
   }
 
 private:
@@ -96,12 +102,27 @@ private:
   void on_connected(bool) override {}
   void on_connection_lost() override {}
   void on_message(const runtime::mqtt::Publish& p) override {
+    if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
     for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {
       const std::size_t len = p.payload[pos + 4] | (p.payload[pos + 5] << 8);
       if (pos + 6 + len > p.payload.size()) break;
       runtime::RecordHeader h;
       if (runtime::decode_record_header(p.payload.subspan(pos + 6, len), h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(len)});
       pos += 6 + len;
+    }
+  }
+
+  /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6, client_id], ...]}: the client id names the device. */
+  void on_alerts(std::span<const std::uint8_t> payload) {
+    const auto doc = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+    if (!doc.is_object() || !doc.contains("alerts") || !doc["alerts"].is_array()) return;
+    for (const auto& a : doc["alerts"]) {
+      if (!a.is_array() || a.size() < 7 || !a[6].is_string() || !a[1].is_number_integer() || !a[2].is_number_integer() || !a[3].is_number_integer())
+        continue;
+      const std::string id = a[6].get<std::string>();
+      std::uint32_t device = 0;
+      if (id.size() < 2 || id[0] != 'd' || std::from_chars(id.data() + 1, id.data() + id.size(), device).ec != std::errc()) continue;
+      alerts_.push_back({device, a[1].get<std::int64_t>(), a[2].get<std::int64_t>(), a[3].get<std::int64_t>()});
     }
   }
 
@@ -114,6 +135,7 @@ private:
   std::map<ConnId, std::uint32_t> devices_;  ///< by connection
   sim::WireBatch inbound_;
   std::vector<sim::UplinkRecord> records_;
+  std::vector<sim::BridgedAlert> alerts_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -58,6 +59,7 @@ options:
   --speed X         simulated seconds per wall second (default: the scenario's hil.speed, else 1)
   --hard-limit MS   stop when the simulation falls MS milliseconds behind (default: the scenario's policy)
   --best-effort     never stop; report the lag
+  --gateway NAME=mqtt://HOST:PORT   a real gateway plays NAME (repeatable; adds to or replaces hil.gateways)
   --seed, --out, --junit, --quiet   as for twinbench run
 exit codes: 0 ok, 1 an assertion failed or the hard limit was passed, 2 bad input or usage, 3 internal error.
 )";
@@ -76,6 +78,7 @@ struct RunArgs {
   // twinbench hil
   std::optional<double> speed, hard_limit_ms;
   bool best_effort = false;
+  std::vector<std::pair<std::string, std::string>> gateways;  ///< --gateway NAME=URL
 };
 
 enum class Mode : std::uint8_t { validate, run, hil };
@@ -131,6 +134,13 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
       r.hard_limit_ms = parse_positive(a, value());
     } else if (mode == Mode::hil && a == "--best-effort") {
       r.best_effort = true;
+    } else if (mode == Mode::hil && a == "--gateway") {
+      const std::string& v = value();
+      const auto eq = v.find('=');
+      const auto colon = v.rfind(':');
+      if (eq == std::string::npos || eq == 0 || v.compare(eq + 1, 7, "mqtt://") != 0 || colon <= eq + 8 || colon + 1 == v.size())
+        throw UsageError{"--gateway: expected NAME=mqtt://HOST:PORT, got '" + v + "'"};
+      r.gateways.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "'"};
     } else if (r.scenario.empty()) {
@@ -400,7 +410,15 @@ int cmd_run(const std::vector<std::string>& args) {
 int cmd_hil(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kHilHelp, Mode::hil);
   if (!a) return kOk;
-  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  sim::Scenario sc = sim::load_scenario(a->scenario);
+  const auto refs = sc.gateways();
+  for (const auto& [name, url] : a->gateways) {
+    const auto ref = std::find_if(refs.begin(), refs.end(), [&](const sim::GatewayRef& r) { return r.name == name; });
+    if (ref == refs.end()) throw UsageError{"--gateway: the scenario has no gateway named '" + name + "' (gateways are named <site>-gw-<k>)"};
+    if (sc.sites[ref->site].device.protocol != sim::DeviceSpec::Protocol::mqtt)
+      throw UsageError{"--gateway: the devices of '" + name + "' speak LwM2M: only MQTT gateways can be bridged so far"};
+    sc.hil.gateways[name] = url;
+  }
   check_assertion_paths(sc, /*paced=*/true);
   hil::PacerConfig pace;
   pace.speed = a->speed.value_or(sc.hil.speed);

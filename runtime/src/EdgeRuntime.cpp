@@ -279,7 +279,7 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
     alerts_.pop_front();
     ++alerts_dropped_;
   }
-  alerts_.push_back({a, ports_.clock.now_us()});
+  alerts_.push_back({a, ports_.clock.now_us(), std::string(broker_.client_id(a.device))});
   control_ready();
 }
 
@@ -325,7 +325,7 @@ void EdgeRuntime::control_ready() {
 void EdgeRuntime::flush_control() {
   // Each kind is one PUBLISH, kept for the next forward tick if the uplink is down:
   //   tb/twin/<name>    {"results": [[op, device, status], ...]}
-  //   tb/alerts/<name>  {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]}
+  //   tb/alerts/<name>  {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6, client_id], ...]}
   auto publish_up = [&](const std::string& topic, const std::string& payload) {
     return send_up(topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
   };
@@ -348,7 +348,7 @@ void EdgeRuntime::flush_control() {
       if (payload.back() == ']') payload += ',';
       payload += '[' + std::to_string(a.change.device) + ',' + std::to_string(a.change.rule) + ',' + std::to_string(static_cast<int>(a.change.severity)) +
                  ',' + std::to_string(a.change.roles) + ',' + std::to_string(a.raised_us) + ',' +
-                 std::to_string(std::llround(static_cast<double>(a.change.score) * 1e6)) + ']';
+                 std::to_string(std::llround(static_cast<double>(a.change.score) * 1e6)) + ',' + nlohmann::json(a.client_id).dump() + ']';
     }
     payload += "]}";
     if (publish_up("tb/alerts/" + config_.name, payload)) alerts_.clear();

@@ -445,20 +445,23 @@ private:
 
   /**
    * A gateway played by a real one: its devices report when they are due (no batch window) and their
-   * bytes go out at once; every bridge_poll_s the devices take what the gateway sent, and the records
-   * its uplink published become the run's "received" (latency: taken on the device -> on the uplink).
+   * bytes go out at once; every bridge_poll_s the devices take what the gateway sent, the records its
+   * uplink published become the run's "received" (latency: taken on the device -> on the uplink), and
+   * its alerts are scored like a simulated gateway's.
    */
   void bridge_main(GatewayNode& n) {
     const TimeUs poll_us = std::max<TimeUs>(1, to_us(opt_.bridge_poll_s));
     WireBatch down;
     std::vector<UplinkRecord> records;
+    std::vector<BridgedAlert> alerts;
     for (;;) {
       const TimeUs now = now_us();
       if (now >= end_us()) break;
       while (n.fleet->next_due_us() <= now) send_window(n, 0);
       down.clear();
       records.clear();
-      n.bridge->receive(down, records);
+      alerts.clear();
+      n.bridge->receive(down, records, alerts);
       if (!down.empty()) devices_receive(n, down);
       std::int64_t bytes = 0;
       for (const UplinkRecord& r : records) {
@@ -466,6 +469,8 @@ private:
         bytes += r.bytes;
       }
       if (!records.empty()) sink_.emit({now, EventKind::cloud_received, n.index, runtime::kNoConn, bytes, static_cast<std::int64_t>(records.size()), 0, 0});
+      for (const BridgedAlert& a : alerts)  // raised, as far as the bench can tell, when it reached the uplink
+        if (a.device < n.fleet->size()) sink_.emit({now, EventKind::alert_received, n.index, a.device, a.rule, a.severity, now, a.roles});
       sg4::this_actor::sleep_until(to_s(std::min({end_us(), n.fleet->next_due_us(), now + poll_us})));
     }
     sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, 0, 0, std::llround(n.asset_kwh * 1000),

@@ -31,6 +31,11 @@ bool Broker::connected(ConnId conn) const {
   return conn < connections_.size() && connections_[conn].state == Connection::State::connected;
 }
 
+std::string_view Broker::client_id(ConnId conn) const {
+  if (conn >= connections_.size() || connections_[conn].session == kNoSession) return {};
+  return sessions_[connections_[conn].session].client_id;
+}
+
 void Broker::on_open(ConnId conn) {
   Connection& c = connection(conn);
   assert(c.state == Connection::State::closed);

@@ -189,6 +189,7 @@ private:
   struct PendingAlert {
     AlertChange change;
     TimeUs raised_us;
+    std::string client_id;  ///< the device's MQTT client id, for a cloud that does not know our connection ids
   };
   std::deque<PendingAlert> alerts_;          ///< raised, not yet accepted by the uplink (oldest first)
   std::size_t alerts_dropped_ = 0;           ///< since the last forward tick

@@ -19,6 +19,12 @@ struct UplinkRecord {
   std::uint32_t bytes = 0;
 };
 
+/** An alert the bridged gateway raised for one of its devices (found by its client id, d<index>). */
+struct BridgedAlert {
+  std::uint32_t device = 0;
+  std::int64_t rule = 0, severity = 0, roles = 0;
+};
+
 /**
  * A physical gateway standing in for a simulated one (`twinbench hil` with hil.gateways): its devices'
  * frames go to it for real, at the simulated instant, and what it sends back comes to the devices at the
@@ -30,8 +36,8 @@ public:
   /** @brief The devices' frames, now (open: a new connection; close: the device drops it). */
   virtual void send(const WireBatch& frames) = 0;
   /** @brief What the gateway sent each device since the last call, in whole packets (close: the connection
-   * ended), and the records its uplink published meanwhile. */
-  virtual void receive(WireBatch& to_devices, std::vector<UplinkRecord>& uplink) = 0;
+   * ended), and the records and alerts it published on its uplink meanwhile. */
+  virtual void receive(WireBatch& to_devices, std::vector<UplinkRecord>& uplink, std::vector<BridgedAlert>& alerts) = 0;
 };
 
 struct RunOptions {

@@ -108,6 +108,8 @@ public:
   bool send_to(ConnId conn, std::string_view topic, std::span<const std::uint8_t> payload);
 
   bool connected(ConnId conn) const;
+  /** @brief The client id of the session on `conn` ("" if none). */
+  std::string_view client_id(ConnId conn) const;
   std::size_t connections() const { return connected_; }
   /** @brief Sessions the broker holds, connected or not (persistent sessions outlive connections). */
   std::size_t sessions() const { return by_client_id_.size(); }
