@@ -29,3 +29,30 @@ start_edge() {
   eport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
   [ -n "$eport" ] || { echo "FAIL: twinbench-edge did not start"; cat "$work/edge.err"; exit 1; }
 }
+
+# start_lab_gateway <twinbench-edge> <config JSON, with HOST where the listen address goes> <source dir>:
+# the gateway under test in a lab in a box (scripts/lab-in-a-box: a network namespace behind a veth pair),
+# or on loopback where namespaces cannot be made (or TWINBENCH_NO_NETNS is set). Sets gw_host, eport,
+# edge_pid and where (a phrase for messages); the namespace goes when the script exits.
+start_lab_gateway() {
+  local run_in=() lab="tbl$$"
+  if [ -z "${TWINBENCH_NO_NETNS:-}" ] && "$3/scripts/lab-in-a-box" check > "$work/check.txt" 2>&1 &&
+     "$3/scripts/lab-in-a-box" up "$lab" > "$work/up.txt" 2>&1; then
+    gw_host=10.77.0.2
+    run_in=("$3/scripts/lab-in-a-box" exec "$lab")
+    where="in network namespace $lab (10.77.0.2, over a veth pair)"
+    lab_box=$lab lab_script="$3/scripts/lab-in-a-box"
+    cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; "$lab_script" down "$lab_box"; }
+  else
+    gw_host=127.0.0.1
+    where="on loopback (${TWINBENCH_NO_NETNS:+TWINBENCH_NO_NETNS is set}$(cat "$work/check.txt" "$work/up.txt" 2> /dev/null | tail -1 || true))"
+    echo "NOTE: no lab in a box here, the gateway runs $where"
+  fi
+  printf '%s\n' "${2//HOST/$gw_host}" > "$work/edge.json"
+  "${run_in[@]}" "$1" --config "$work/edge.json" > "$work/edge.out" 2> "$work/edge.err" &
+  edge_pid=$!
+  pids+=($edge_pid)
+  for _ in $(seq 200); do grep -q "listening on" "$work/edge.out" 2> /dev/null && break; sleep 0.05; done
+  eport=$(sed -n "s/.*listening on $gw_host:\([0-9]*\)$/\1/p" "$work/edge.out")
+  [ -n "$eport" ] || { echo "FAIL: the gateway did not start $where"; cat "$work/edge.err"; exit 1; }
+}
