@@ -98,9 +98,12 @@ private:
     devices_.erase(d);
   }
 
-  // The uplink subscriber: each message is [u32 conn | u16 len | record]... (runtime/EdgeRuntime).
-  void on_connected(bool) override {}
-  void on_connection_lost() override {}
+  bool gateway_up() const override { return up_; }
+
+  // The uplink subscriber, whose connection says whether the gateway is there. Each message on the
+  // uplink is [u32 conn | u16 len | record]... (runtime/EdgeRuntime).
+  void on_connected(bool) override { up_ = true; }
+  void on_connection_lost() override { up_ = false; }
   void on_message(const runtime::mqtt::Publish& p) override {
     if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
     for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {
@@ -136,6 +139,7 @@ private:
   sim::WireBatch inbound_;
   std::vector<sim::UplinkRecord> records_;
   std::vector<sim::BridgedAlert> alerts_;
+  bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
 };
 
 }  // namespace

@@ -454,6 +454,7 @@ private:
     WireBatch down;
     std::vector<UplinkRecord> records;
     std::vector<BridgedAlert> alerts;
+    bool bridged_up = true;
     for (;;) {
       const TimeUs now = now_us();
       if (now >= end_us()) break;
@@ -471,6 +472,10 @@ private:
       if (!records.empty()) sink_.emit({now, EventKind::cloud_received, n.index, runtime::kNoConn, bytes, static_cast<std::int64_t>(records.size()), 0, 0});
       for (const BridgedAlert& a : alerts)  // raised, as far as the bench can tell, when it reached the uplink
         if (a.device < n.fleet->size()) sink_.emit({now, EventKind::alert_received, n.index, a.device, a.rule, a.severity, now, a.roles});
+      if (const bool up = n.bridge->gateway_up(); up != bridged_up) {  // a gateway that died (or came back) is a gateway fault
+        sink_.emit({now, up ? EventKind::gateway_up : EventKind::gateway_down, n.index, runtime::kNoConn, 0, 0, 0, 0});
+        bridged_up = up;
+      }
       sg4::this_actor::sleep_until(to_s(std::min({end_us(), n.fleet->next_due_us(), now + poll_us})));
     }
     sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, 0, 0, std::llround(n.asset_kwh * 1000),

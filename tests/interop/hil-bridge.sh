@@ -48,7 +48,9 @@ start_edge "$edge" "${config/PORT/$port}"
 wait "$bench" || { echo "FAIL: twinbench hil exited $? when the gateway died"; cat "$work/outage.stderr"; exit 1; }
 kill -TERM "$edge_pid" && wait "$edge_pid"
 reconnects=$(kpi "$work/outage/summary.json" sessions/reconnects/count)
+faults=$(kpi "$work/outage/summary.json" faults/gateway_reboots)
+[ "$faults" = 1 ] || { echo "FAIL: the killed gateway shows as $faults gateway faults, expected 1"; exit 1; }
 [ "$reconnects" -ge 100 ] || { echo "FAIL: $reconnects reconnects after the gateway came back"; cat "$work/outage.stdout"; exit 1; }
 after=$(sed -n 's/.* \([0-9]*\) telemetry records.*/\1/p' "$work/edge.err")
 [ "${after:-0}" -ge 300 ] || { echo "FAIL: the restarted gateway got ${after:-0} records"; cat "$work/edge.err"; exit 1; }
-echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted, $reconnects reconnects and $after records after"
+echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The lab of issue 7: scenarios/hil-compressor-lab under twinbench hil for 2 minutes of wall time, with
-# 1,000 simulated compressors on a real gateway (twinbench-edge with the shipped anomaly model, from the
-# lab's edge.json) in the lab in a box (a network namespace; loopback where there can be none). The scenario's own assertions judge the gateway: every record
-# forwarded, the faulty compressors detected. Then the pacing figures must be there and small, and the
+# 1,000 simulated compressors on a real gateway: twinbench-edge with the shipped anomaly model, from the
+# lab's edge.json, in the lab in a box (a network namespace; loopback where there can be none). The
+# scenario's own assertions judge the gateway: every record forwarded, the faulty compressors detected.
+# Then the pacing figures must be there and small, and the
 # fidelity check: the same scenario fully simulated must agree with the lab within the tolerances of
 # docs/fidelity.md (faults detected equal, detection latency p50 within 5 min, records within 1 %).
 # usage: hil-lab.sh <twinbench> <twinbench-edge> <source dir> <work dir>
@@ -12,7 +13,7 @@ rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
 lab=$src/scenarios/hil-compressor-lab
 # The lab's gateway configuration, on a free port, its paths made absolute.
-config=$(sed "s/\"host\": \"127.0.0.1\"/\"host\": \"HOST\"/; s/\"port\": 1883/\"port\": 0/; s|\"\.\./\.\./models|\"$src/models|; s|\"rules-60x.json\"|\"$lab/rules-60x.json\"|" "$lab/edge.json")
+config=$(sed "s/\"host\": \"10.77.0.2\"/\"host\": \"HOST\"/; s/\"port\": 1883/\"port\": 0/; s|\"\.\./\.\./models|\"$src/models|; s|\"rules-60x.json\"|\"$lab/rules-60x.json\"|" "$lab/edge.json")
 start_lab_gateway "$edge" "$config" "$src"
 "$tb" hil "$lab" --gateway "lab-gw-0=mqtt://$gw_host:$eport" --out "$work/out" --junit "$work/lab.junit.xml" --quiet > "$work/hil.stdout" 2> "$work/hil.stderr" ||
   { echo "FAIL: twinbench hil exited $?"; cat "$work/hil.stdout" "$work/hil.stderr"; exit 1; }

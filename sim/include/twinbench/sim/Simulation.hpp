@@ -38,6 +38,8 @@ public:
   /** @brief What the gateway sent each device since the last call, in whole packets (close: the connection
    * ended), and the records and alerts it published on its uplink meanwhile. */
   virtual void receive(WireBatch& to_devices, std::vector<UplinkRecord>& uplink, std::vector<BridgedAlert>& alerts) = 0;
+  /** @brief Whether the gateway is reachable: false from when the bridge lost it (a crash, a reboot) until it is back. */
+  virtual bool gateway_up() const = 0;
 };
 
 struct RunOptions {
