@@ -8,6 +8,7 @@
 
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
+#include "twinbench/hil/UdpClients.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
@@ -18,21 +19,72 @@ namespace {
 
 using runtime::ConnId;
 
-class MqttBridge final : public sim::GatewayBridge, private runtime::TransportHandler, private runtime::mqtt::ClientHooks {
+/**
+ * What the gateway publishes, read by a client session of its own: the records it forwards on
+ * tb/uplink/<gateway>, its alerts on tb/alerts/<gateway>; and whether the gateway is there at all.
+ */
+class UplinkReader final : private runtime::mqtt::ClientHooks {
 public:
-  MqttBridge(hil::EventLoop& loop, const std::string& gateway, std::string endpoint)
-      : loop_(loop), clock_(loop), tcp_(loop), endpoint_(std::move(endpoint)) {
+  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : clock_(loop), tcp_(loop) {
     runtime::mqtt::ClientConfig c;
-    c.endpoint = endpoint_;
+    c.endpoint = endpoint;
     c.client_id = "twinbench-hil-" + gateway;
     c.keepalive_s = 30;
     c.backoff = {200'000, 5'000'000};
-    uplink_ = std::make_unique<runtime::mqtt::Client>(c, runtime::mqtt::ClientPorts{clock_, tcp_, core::RngStream(1)},
+    client_ = std::make_unique<runtime::mqtt::Client>(c, runtime::mqtt::ClientPorts{clock_, tcp_, core::RngStream(1)},
                                                       static_cast<runtime::mqtt::ClientHooks&>(*this));
-    uplink_->subscribe("tb/uplink/" + gateway, 0);
-    uplink_->subscribe("tb/alerts/" + gateway, 0);
-    uplink_->start();
+    client_->subscribe("tb/uplink/" + gateway, 0);
+    client_->subscribe("tb/alerts/" + gateway, 0);
+    client_->start();
   }
+  void take(std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) {
+    uplink.insert(uplink.end(), records_.begin(), records_.end());
+    records_.clear();
+    alerts.insert(alerts.end(), alerts_.begin(), alerts_.end());
+    alerts_.clear();
+  }
+  bool up() const { return up_; }
+
+private:
+  void on_connected(bool) override { up_ = true; }
+  void on_connection_lost() override { up_ = false; }
+  void on_message(const runtime::mqtt::Publish& p) override {
+    if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
+    for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {  // [u32 conn | u16 len | record]... (runtime/EdgeRuntime)
+      const std::size_t len = p.payload[pos + 4] | (p.payload[pos + 5] << 8);
+      if (pos + 6 + len > p.payload.size()) break;
+      runtime::RecordHeader h;
+      if (runtime::decode_record_header(p.payload.subspan(pos + 6, len), h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(len)});
+      pos += 6 + len;
+    }
+  }
+  /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6, client_id], ...]}: the client id (d<index>) names the device. */
+  void on_alerts(std::span<const std::uint8_t> payload) {
+    const auto doc = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+    if (!doc.is_object() || !doc.contains("alerts") || !doc["alerts"].is_array()) return;
+    for (const auto& a : doc["alerts"]) {
+      if (!a.is_array() || a.size() < 7 || !a[6].is_string() || !a[1].is_number_integer() || !a[2].is_number_integer() || !a[3].is_number_integer())
+        continue;
+      const std::string id = a[6].get<std::string>();
+      std::uint32_t device = 0;
+      if (id.size() < 2 || id[0] != 'd' || std::from_chars(id.data() + 1, id.data() + id.size(), device).ec != std::errc()) continue;
+      alerts_.push_back({device, a[1].get<std::int64_t>(), a[2].get<std::int64_t>(), a[3].get<std::int64_t>()});
+    }
+  }
+
+  hil::AsioClock clock_;
+  hil::TcpTransport tcp_;
+  std::unique_ptr<runtime::mqtt::Client> client_;
+  std::vector<sim::UplinkRecord> records_;
+  std::vector<sim::BridgedAlert> alerts_;
+  bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
+};
+
+/** MQTT devices: a TCP connection each. */
+class MqttBridge final : public sim::GatewayBridge, private runtime::TransportHandler {
+public:
+  MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at)
+      : loop_(loop), tcp_(loop), endpoint_(at.devices), uplink_(loop, gateway, at.uplink) {}
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames) {
@@ -62,11 +114,9 @@ public:
     loop_.poll();
     to_devices = std::move(inbound_);
     inbound_.clear();
-    uplink.insert(uplink.end(), records_.begin(), records_.end());
-    records_.clear();
-    alerts.insert(alerts.end(), alerts_.begin(), alerts_.end());
-    alerts_.clear();
+    uplink_.take(uplink, alerts);
   }
+  bool gateway_up() const override { return uplink_.up(); }
 
 private:
   struct Device {
@@ -98,54 +148,53 @@ private:
     devices_.erase(d);
   }
 
-  bool gateway_up() const override { return up_; }
-
-  // The uplink subscriber, whose connection says whether the gateway is there. Each message on the
-  // uplink is [u32 conn | u16 len | record]... (runtime/EdgeRuntime).
-  void on_connected(bool) override { up_ = true; }
-  void on_connection_lost() override { up_ = false; }
-  void on_message(const runtime::mqtt::Publish& p) override {
-    if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
-    for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {
-      const std::size_t len = p.payload[pos + 4] | (p.payload[pos + 5] << 8);
-      if (pos + 6 + len > p.payload.size()) break;
-      runtime::RecordHeader h;
-      if (runtime::decode_record_header(p.payload.subspan(pos + 6, len), h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(len)});
-      pos += 6 + len;
-    }
-  }
-
-  /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6, client_id], ...]}: the client id names the device. */
-  void on_alerts(std::span<const std::uint8_t> payload) {
-    const auto doc = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-    if (!doc.is_object() || !doc.contains("alerts") || !doc["alerts"].is_array()) return;
-    for (const auto& a : doc["alerts"]) {
-      if (!a.is_array() || a.size() < 7 || !a[6].is_string() || !a[1].is_number_integer() || !a[2].is_number_integer() || !a[3].is_number_integer())
-        continue;
-      const std::string id = a[6].get<std::string>();
-      std::uint32_t device = 0;
-      if (id.size() < 2 || id[0] != 'd' || std::from_chars(id.data() + 1, id.data() + id.size(), device).ec != std::errc()) continue;
-      alerts_.push_back({device, a[1].get<std::int64_t>(), a[2].get<std::int64_t>(), a[3].get<std::int64_t>()});
-    }
-  }
-
   hil::EventLoop& loop_;
-  hil::AsioClock clock_;
   hil::TcpTransport tcp_;
   std::string endpoint_;
-  std::unique_ptr<runtime::mqtt::Client> uplink_;
+  UplinkReader uplink_;
   std::map<std::uint32_t, Device> conns_;   ///< by device
   std::map<ConnId, std::uint32_t> devices_;  ///< by connection
   sim::WireBatch inbound_;
-  std::vector<sim::UplinkRecord> records_;
-  std::vector<sim::BridgedAlert> alerts_;
-  bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
+};
+
+/** LwM2M devices: a UDP socket each, so that the gateway registers each by an address of its own. */
+class CoapBridge final : public sim::GatewayBridge, private runtime::DatagramHandler {
+public:
+  CoapBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& host, std::uint16_t port)
+      : loop_(loop), udp_(loop, host, port, *this), uplink_(loop, gateway, at.uplink) {}
+
+  void send(const sim::WireBatch& frames) override {
+    for (const sim::WireFrame& f : frames.frames)
+      if (f.flags & sim::WireFrame::datagram) udp_.send(f.conn, frames.bytes_of(f));
+  }
+  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
+    loop_.poll();
+    to_devices = std::move(inbound_);
+    inbound_.clear();
+    uplink_.take(uplink, alerts);
+  }
+  bool gateway_up() const override { return uplink_.up(); }
+
+private:
+  void on_datagram(runtime::PeerId device, std::span<const std::uint8_t> bytes) override { inbound_.add(device, sim::WireFrame::datagram, bytes); }
+
+  hil::EventLoop& loop_;
+  hil::UdpClients udp_;
+  UplinkReader uplink_;
+  sim::WireBatch inbound_;
 };
 
 }  // namespace
 
-std::unique_ptr<sim::GatewayBridge> make_mqtt_bridge(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) {
-  return std::make_unique<MqttBridge>(loop, gateway, endpoint);
+std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at) {
+  if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at);
+  const std::string rest = at.devices.substr(7);
+  const auto colon = rest.rfind(':');
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), port);
+  if (ec != std::errc() || end != rest.data() + rest.size() || port == 0 || port > 65535)
+    throw std::runtime_error("'" + at.devices + "': expected coap://HOST:PORT");
+  return std::make_unique<CoapBridge>(loop, gateway, at, rest.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
 }  // namespace twinbench::app

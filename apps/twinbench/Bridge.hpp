@@ -1,7 +1,8 @@
 #pragma once
-// The bridge from simulated devices to a real MQTT gateway for `twinbench hil` (sim::GatewayBridge on
-// hil's real ports): each simulated device gets a TCP connection of its own to the gateway, and a client
-// session subscribed to the gateway's uplink topic sees what it forwards.
+// The bridges from simulated devices to a real gateway for `twinbench hil` (sim::GatewayBridge on hil's
+// real ports). MQTT devices each get a TCP connection of their own to the gateway; LwM2M devices each a
+// UDP socket of their own (an address the gateway registers them by). Either way a client session
+// subscribed to the gateway's uplink and alert topics sees what it forwards.
 
 #include <memory>
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace twinbench::app {
 
-/** @brief A bridge to the gateway at `endpoint` ("mqtt://host:port") standing in for `gateway`. */
-std::unique_ptr<sim::GatewayBridge> make_mqtt_bridge(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint);
+/** @brief A bridge to the real gateway at `at` standing in for `gateway`; std::runtime_error if an address is not usable. */
+std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at);
 
 }  // namespace twinbench::app

@@ -59,7 +59,9 @@ options:
   --speed X         simulated seconds per wall second (default: the scenario's hil.speed, else 1)
   --hard-limit MS   stop when the simulation falls MS milliseconds behind (default: the scenario's policy)
   --best-effort     never stop; report the lag
-  --gateway NAME=mqtt://HOST:PORT   a real gateway plays NAME (repeatable; adds to or replaces hil.gateways)
+  --gateway NAME=URL[,UPLINK]   a real gateway plays NAME (repeatable; adds to or replaces hil.gateways):
+                    its devices go to URL (mqtt://HOST:PORT, or coap://HOST:PORT for LwM2M devices), its
+                    uplink is read at UPLINK (mqtt://HOST:PORT; default URL)
   --seed, --out, --junit, --quiet   as for twinbench run
 exit codes: 0 ok, 1 an assertion failed or the hard limit was passed, 2 bad input or usage, 3 internal error.
 )";
@@ -78,7 +80,7 @@ struct RunArgs {
   // twinbench hil
   std::optional<double> speed, hard_limit_ms;
   bool best_effort = false;
-  std::vector<std::pair<std::string, std::string>> gateways;  ///< --gateway NAME=URL
+  std::vector<std::pair<std::string, sim::HilSpec::Bridge>> gateways;  ///< --gateway NAME=URL[,UPLINK]
 };
 
 enum class Mode : std::uint8_t { validate, run, hil };
@@ -137,10 +139,13 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
     } else if (mode == Mode::hil && a == "--gateway") {
       const std::string& v = value();
       const auto eq = v.find('=');
-      const auto colon = v.rfind(':');
-      if (eq == std::string::npos || eq == 0 || v.compare(eq + 1, 7, "mqtt://") != 0 || colon <= eq + 8 || colon + 1 == v.size())
-        throw UsageError{"--gateway: expected NAME=mqtt://HOST:PORT, got '" + v + "'"};
-      r.gateways.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      if (eq == std::string::npos || eq == 0) throw UsageError{"--gateway: expected NAME=URL[,UPLINK], got '" + v + "'"};
+      sim::HilSpec::Bridge b;
+      const std::string urls = v.substr(eq + 1);
+      const auto comma = urls.find(',');
+      b.devices = urls.substr(0, comma);
+      b.uplink = comma == std::string::npos ? b.devices : urls.substr(comma + 1);
+      r.gateways.emplace_back(v.substr(0, eq), b);
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "'"};
     } else if (r.scenario.empty()) {
@@ -411,13 +416,9 @@ int cmd_hil(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kHilHelp, Mode::hil);
   if (!a) return kOk;
   sim::Scenario sc = sim::load_scenario(a->scenario);
-  const auto refs = sc.gateways();
-  for (const auto& [name, url] : a->gateways) {
-    const auto ref = std::find_if(refs.begin(), refs.end(), [&](const sim::GatewayRef& r) { return r.name == name; });
-    if (ref == refs.end()) throw UsageError{"--gateway: the scenario has no gateway named '" + name + "' (gateways are named <site>-gw-<k>)"};
-    if (sc.sites[ref->site].device.protocol != sim::DeviceSpec::Protocol::mqtt)
-      throw UsageError{"--gateway: the devices of '" + name + "' speak LwM2M: only MQTT gateways can be bridged so far"};
-    sc.hil.gateways[name] = url;
+  for (const auto& [name, at] : a->gateways) {
+    if (const std::string why = sim::check_bridge(sc, name, at); !why.empty()) throw UsageError{"--gateway " + name + ": " + why};
+    sc.hil.gateways[name] = at;
   }
   check_assertion_paths(sc, /*paced=*/true);
   hil::PacerConfig pace;
@@ -428,8 +429,8 @@ int cmd_hil(const std::vector<std::string>& args) {
   pace.tick_ms = sc.hil.tick_ms;
   hil::Pacer pacer(pace);
   hil::EventLoop loop;  // the bridges' sockets, polled by the simulation
-  return execute(&*a, sc, &pacer, pace, [&loop](const std::string& gateway, const std::string& endpoint) {
-    return make_mqtt_bridge(loop, gateway, endpoint);
+  return execute(&*a, sc, &pacer, pace, [&loop](const std::string& gateway, const sim::HilSpec::Bridge& at) {
+    return make_bridge(loop, gateway, at);
   });
 }
 

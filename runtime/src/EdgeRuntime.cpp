@@ -279,7 +279,10 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
     alerts_.pop_front();
     ++alerts_dropped_;
   }
-  alerts_.push_back({a, ports_.clock.now_us(), std::string(broker_.client_id(a.device))});
+  std::string client_id(broker_.client_id(a.device));
+  if (client_id.empty() && lwm2m_)  // an LwM2M device: its endpoint name
+    if (const lwm2m::Registration* r = lwm2m_->find(a.device)) client_id = r->endpoint;
+  alerts_.push_back({a, ports_.clock.now_us(), std::move(client_id)});
   control_ready();
 }
 

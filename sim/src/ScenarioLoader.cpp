@@ -435,23 +435,42 @@ void read_hil(Scenario& sc, const JsonObject& h) {
   hil.tick_ms = h.positive_or("tick_ms", hil.tick_ms);
   if (hil.tick_ms < 1) h.fail("tick_ms", "expected at least 1 ms between pacing ticks");
   if (auto g = h.optional_object("gateways")) {
-    const auto refs = sc.gateways();
-    for (const auto& [name, endpoint] : g->raw().items()) {
-      const std::string path = "gateways/" + name;
-      const auto ref = std::find_if(refs.begin(), refs.end(), [&](const GatewayRef& r) { return r.name == name; });
-      if (ref == refs.end()) h.fail(path, "no gateway of the scenario is named '" + name + "' (gateways are named <site>-gw-<k>)");
-      const std::string url = endpoint.is_string() ? endpoint.get<std::string>() : "";
-      const auto colon = url.rfind(':');
-      if (!url.starts_with("mqtt://") || colon <= 7 || colon + 1 == url.size())
-        h.fail(path, "expected \"mqtt://host:port\", got " + JsonObject::show(endpoint));
-      if (sc.sites[ref->site].device.protocol != DeviceSpec::Protocol::mqtt)
-        h.fail(path, "its devices speak LwM2M: only MQTT gateways can be bridged so far");
-      hil.gateways[name] = url;
+    for (const auto& [name, value] : g->raw().items()) {
+      const std::string path = "/hil/gateways/" + name;
+      HilSpec::Bridge b;
+      if (value.is_string()) {
+        b.devices = b.uplink = value.get<std::string>();
+      } else if (value.is_object()) {
+        const JsonObject o(value, "/hil/gateways/" + name, sc.file);
+        o.allow({"devices", "uplink"});
+        b.devices = o.string("devices");
+        b.uplink = o.string("uplink");
+      } else {
+        JsonObject::fail_at(sc.file, path, "expected \"mqtt://host:port\", or {\"devices\": \"coap://host:port\", \"uplink\": \"mqtt://host:port\"}");
+      }
+      if (const std::string why = check_bridge(sc, name, b); !why.empty()) JsonObject::fail_at(sc.file, path, why);
+      hil.gateways[name] = b;
     }
   }
 }
 
 }  // namespace
+
+std::string check_bridge(const Scenario& sc, const std::string& name, const HilSpec::Bridge& b) {
+  const auto refs = sc.gateways();
+  const auto ref = std::find_if(refs.begin(), refs.end(), [&](const GatewayRef& r) { return r.name == name; });
+  if (ref == refs.end()) return "no gateway of the scenario is named '" + name + "' (gateways are named <site>-gw-<k>)";
+  const auto url_ok = [](const std::string& url, std::string_view scheme) {
+    const auto colon = url.rfind(':');
+    return url.starts_with(scheme) && colon > scheme.size() && colon + 1 < url.size();
+  };
+  const bool lwm2m = sc.sites[ref->site].device.protocol == DeviceSpec::Protocol::lwm2m;
+  if (!url_ok(b.devices, lwm2m ? "coap://" : "mqtt://"))
+    return std::string("its devices speak ") + (lwm2m ? "LwM2M: expected coap://host:port" : "MQTT: expected mqtt://host:port") +
+           " for them, got '" + b.devices + "'";
+  if (!url_ok(b.uplink, "mqtt://")) return "expected the gateway's uplink broker as mqtt://host:port, got '" + b.uplink + "'";
+  return "";
+}
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);

@@ -4,7 +4,8 @@
 #  1. 100 devices for 5 s at 2.5x: the gateway gets every record, the devices every PUBACK, and the
 #     bench sees the records the gateway forwarded (latency measured device -> uplink);
 #  2. the gateway process is killed mid-run and started again: the bench does not crash, the devices
-#     reconnect with backoff (the reconnects are in the KPIs) and the new gateway gets their records.
+#     reconnect with backoff (the reconnects are in the KPIs) and the new gateway gets their records;
+#  3. LwM2M devices instead, over UDP (a socket each): they register and Send, the gateway gets every reading.
 # usage: hil-bridge.sh <twinbench> <twinbench-edge> <work dir>
 set -euo pipefail
 tb=$1 edge=$2 work=$3
@@ -53,4 +54,17 @@ faults=$(kpi "$work/outage/summary.json" faults/gateway_reboots)
 [ "$reconnects" -ge 100 ] || { echo "FAIL: $reconnects reconnects after the gateway came back"; cat "$work/outage.stdout"; exit 1; }
 after=$(sed -n 's/.* \([0-9]*\) telemetry records.*/\1/p' "$work/edge.err")
 [ "${after:-0}" -ge 300 ] || { echo "FAIL: the restarted gateway got ${after:-0} records"; cat "$work/edge.err"; exit 1; }
-echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after"
+# 3. LwM2M devices (coap://), the uplink read on the gateway's broker.
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "lab-gw-0", "listen": {"port": 0}, "forward_interval_ms": 200,
+  "lwm2m": {"listen": {"port": 0}, "fields": ["/3317/0/5700", "/3323/0/5700", "/3303/0/5700", "/3300/0/5700", "/3305/0/5800", "/3320/0/5700"],
+  "observe": []}}'  # the devices report by Send (an observe request would get 4.04)
+lport=$(sed -n 's/.*lwm2m on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
+sed 's/"qos": 1, "reconnect"/"protocol": "lwm2m", "reconnect"/; s/, "gateways": {[^}]*}//' "$work/steady.json" > "$work/lwm2m.json"
+"$tb" hil "$work/lwm2m.json" --gateway "lab-gw-0=coap://127.0.0.1:$lport,mqtt://127.0.0.1:$eport" --out "$work/lwm2m" --quiet > "$work/lwm2m.stdout" ||
+  { echo "FAIL: twinbench hil with LwM2M devices exited $?"; cat "$work/lwm2m.stdout"; exit 1; }
+kill -TERM "$edge_pid" && wait "$edge_pid"
+grep -q "101 sessions opened, 500 telemetry records, 0 protocol errors.*lwm2m: 100 registered" "$work/edge.err" ||  # 100 devices + the uplink reader
+  { echo "FAIL: the gateway did not get 500 LwM2M readings from 100 registrations"; cat "$work/edge.err"; exit 1; }
+lwm2m_received=$(kpi "$work/lwm2m/summary.json" messages/received)
+[ "$lwm2m_received" -ge 400 ] || { echo "FAIL: only $lwm2m_received LwM2M records seen on the uplink"; exit 1; }
+echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after; 500 of 500 LwM2M readings over UDP"

@@ -176,8 +176,12 @@ struct HilSpec {
   bool hard_limit = false;        ///< false: best effort (lag reported); true: stop past max_lag_ms
   double max_lag_ms = 100;
   double tick_ms = 10;            ///< wall time between pacing ticks
-  /// Simulated gateways played by real ones: gateway name -> "mqtt://host:port" (its devices speak MQTT).
-  std::map<std::string, std::string> gateways;
+  /// Simulated gateways played by real ones, by gateway name: where its devices go ("mqtt://host:port" for
+  /// MQTT devices, "coap://host:port" for LwM2M ones), and the MQTT broker its uplink is published on.
+  struct Bridge {
+    std::string devices, uplink;
+  };
+  std::map<std::string, Bridge> gateways;
 };
 
 struct Scenario {

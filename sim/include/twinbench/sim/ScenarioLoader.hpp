@@ -14,6 +14,9 @@ using ScenarioError = core::InputError;
 /** @brief Load a scenario from a JSON file, or from a folder holding scenario.json. Throws ScenarioError. */
 Scenario load_scenario(const std::string& path);
 
+/** @brief "" if the scenario's gateway `name` can be played by a real one at `b` (hil.gateways), else why not. */
+std::string check_bridge(const Scenario& sc, const std::string& name, const HilSpec::Bridge& b);
+
 /** @brief Parse scenario JSON text; `file` is used in messages. Throws ScenarioError. */
 Scenario parse_scenario(const std::string& text, const std::string& file);
 

@@ -55,10 +55,10 @@ struct RunOptions {
   double tick_s = 0.01;
   /**
    * @brief For each gateway in the scenario's hil.gateways, the bridge to the real one (gateway name,
-   * endpoint). Unset: every gateway is simulated. A bridged gateway's devices report when they are due
+   * where its devices go and where its uplink is read). Unset: every gateway is simulated. A bridged gateway's devices report when they are due
    * (no batching), and it is polled every `bridge_poll_s` simulated seconds.
    */
-  std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const std::string& endpoint)> make_bridge;
+  std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const HilSpec::Bridge& at)> make_bridge;
   double bridge_poll_s = 0.01;
 };
 
