@@ -197,10 +197,7 @@ Options load_config(const std::string& file) {
         e.lwm2m.observe.push_back(j->get<std::string>());
       }
     } else {
-      for (const std::string& f : e.lwm2m_fields) {
-        const std::string instance = f.substr(0, f.rfind('/'));
-        if (std::find(e.lwm2m.observe.begin(), e.lwm2m.observe.end(), instance) == e.lwm2m.observe.end()) e.lwm2m.observe.push_back(instance);
-      }
+      e.lwm2m.observe = runtime::lwm2m::instances_of(e.lwm2m_fields);
     }
     e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }

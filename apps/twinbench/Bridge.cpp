@@ -80,11 +80,29 @@ private:
   bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
 };
 
+/** What both bridges share: the sockets' event loop, polled at each receive(), what the devices get, and the uplink. */
+class BridgeBase : public sim::GatewayBridge {
+public:
+  BridgeBase(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at) : loop_(loop), uplink_(loop, gateway, at.uplink) {}
+  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
+    loop_.poll();
+    to_devices = std::move(inbound_);
+    inbound_.clear();
+    uplink_.take(uplink, alerts);
+  }
+  bool gateway_up() const override { return uplink_.up(); }
+
+protected:
+  hil::EventLoop& loop_;
+  UplinkReader uplink_;
+  sim::WireBatch inbound_;  ///< for the devices, since the last receive()
+};
+
 /** MQTT devices: a TCP connection each. */
-class MqttBridge final : public sim::GatewayBridge, private runtime::TransportHandler {
+class MqttBridge final : public BridgeBase, private runtime::TransportHandler {
 public:
   MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at)
-      : loop_(loop), tcp_(loop), endpoint_(at.devices), uplink_(loop, gateway, at.uplink) {}
+      : BridgeBase(loop, gateway, at), tcp_(loop), endpoint_(at.devices) {}
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames) {
@@ -110,13 +128,6 @@ public:
     }
   }
 
-  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
-    loop_.poll();
-    to_devices = std::move(inbound_);
-    inbound_.clear();
-    uplink_.take(uplink, alerts);
-  }
-  bool gateway_up() const override { return uplink_.up(); }
 
 private:
   struct Device {
@@ -148,40 +159,27 @@ private:
     devices_.erase(d);
   }
 
-  hil::EventLoop& loop_;
   hil::TcpTransport tcp_;
   std::string endpoint_;
-  UplinkReader uplink_;
   std::map<std::uint32_t, Device> conns_;   ///< by device
   std::map<ConnId, std::uint32_t> devices_;  ///< by connection
-  sim::WireBatch inbound_;
 };
 
 /** LwM2M devices: a UDP socket each, so that the gateway registers each by an address of its own. */
-class CoapBridge final : public sim::GatewayBridge, private runtime::DatagramHandler {
+class CoapBridge final : public BridgeBase, private runtime::DatagramHandler {
 public:
   CoapBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& host, std::uint16_t port)
-      : loop_(loop), udp_(loop, host, port, *this), uplink_(loop, gateway, at.uplink) {}
+      : BridgeBase(loop, gateway, at), udp_(loop, host, port, *this) {}
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames)
       if (f.flags & sim::WireFrame::datagram) udp_.send(f.conn, frames.bytes_of(f));
   }
-  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
-    loop_.poll();
-    to_devices = std::move(inbound_);
-    inbound_.clear();
-    uplink_.take(uplink, alerts);
-  }
-  bool gateway_up() const override { return uplink_.up(); }
 
 private:
   void on_datagram(runtime::PeerId device, std::span<const std::uint8_t> bytes) override { inbound_.add(device, sim::WireFrame::datagram, bytes); }
 
-  hil::EventLoop& loop_;
   hil::UdpClients udp_;
-  UplinkReader uplink_;
-  sim::WireBatch inbound_;
 };
 
 }  // namespace

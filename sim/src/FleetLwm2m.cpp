@@ -7,6 +7,7 @@
 #include <string>
 
 #include "twinbench/runtime/coap/Message.hpp"
+#include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
 namespace twinbench::sim {
@@ -26,12 +27,7 @@ template <typename T> void append_number(std::string& s, T v) {
 
 void FleetCore::init_lwm2m() {
   lw_ = std::make_unique<Lwm2mState>();
-  for (const std::string& r : config_.lwm2m.resources) {
-    const std::string instance = r.substr(0, r.rfind('/'));
-    auto at = std::find(lw_->instances.begin(), lw_->instances.end(), instance);
-    if (at == lw_->instances.end()) at = lw_->instances.insert(at, instance);
-    lw_->instance_of.push_back(static_cast<std::uint8_t>(at - lw_->instances.begin()));
-  }
+  lw_->instances = runtime::lwm2m::instances_of(config_.lwm2m.resources);
   for (const std::string& i : lw_->instances) (lw_->links += lw_->links.empty() ? "<" : ",<") += i + ">";
   lw_->location.assign(config_.devices, 0);
   lw_->message_id.resize(config_.devices);

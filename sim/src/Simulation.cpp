@@ -10,12 +10,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
+#include "GatewayNode.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -30,67 +30,6 @@ namespace {
 
 /// UTC at simulated time 0 (2026-01-01T00:00:00Z), for protocols that carry absolute times (SenML).
 constexpr TimeUs kSimEpochUs = 1'767'225'600'000'000;
-
-enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud };
-
-/** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
-struct InFlight {
-  sg4::CommPtr comm;
-  std::unique_ptr<WireBatch> batch;
-  Hop hop;
-};
-
-/** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
-struct Arrived {
-  TimeUs at_us;
-  InFlight batch;
-};
-
-/** A twin operation or new alert rules the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/rules]. */
-struct CloudOperation {
-  TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
-  std::uint32_t op;
-  std::uint32_t targets;    ///< 0: not a twin operation (new alert rules)
-  bool announced = false;
-  std::vector<std::uint8_t> bytes;
-};
-
-
-/**
- * One gateway with the devices behind it: two hosts joined by the access link, and one actor that runs
- * the devices' timer queue, the gateway's edge runtime and its timers as one discrete-event loop.
- */
-struct GatewayNode {
-  std::uint32_t index = 0;
-  const SiteSpec* site = nullptr;
-  sg4::Host* gateway_host = nullptr;
-  sg4::Host* fleet_host = nullptr;
-  LinkFlags links;
-  int access_down_count = 0, wan_down_count = 0;  // overlapping outages nest
-  std::unique_ptr<FleetCore> fleet;
-  std::unique_ptr<SimClock> clock;
-  std::unique_ptr<SimTransport> transport;
-  std::unique_ptr<SimCompute> compute;
-  std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
-  runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
-  bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
-  std::vector<std::pair<TimeUs, TimeUs>> reboots;  ///< (down, up), in time order from next_reboot on
-  std::size_t next_reboot = 0;
-  WirePool uplink_pool;  // device->gateway batches are reused once handled
-  std::vector<InFlight> in_flight;
-  std::deque<Arrived> backlog;
-  double asset_kwh = 0;  // the compressors' energy, from the true power
-  std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
-  std::size_t next_cloud_op = 0;
-  std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
-};
-
-/** A scheduled scenario event for the controller actor. */
-struct TimelineEntry {
-  TimeUs t_us;
-  std::size_t order;  // ties keep scenario order
-  std::function<void()> fire;
-};
 
 class World {
 public:
@@ -187,10 +126,7 @@ private:
         ec.lwm2m_fields = site.device.lwm2m.resources;
         ec.utc_at_start_us = kSimEpochUs;
         if (site.device.lwm2m.observe) {
-          for (const std::string& r : ec.lwm2m_fields) {
-            const std::string instance = r.substr(0, r.rfind('/'));
-            if (std::find(ec.lwm2m.observe.begin(), ec.lwm2m.observe.end(), instance) == ec.lwm2m.observe.end()) ec.lwm2m.observe.push_back(instance);
-          }
+          ec.lwm2m.observe = runtime::lwm2m::instances_of(ec.lwm2m_fields);
           ec.lwm2m.composite = true;
         }
         n->lwm2m = true;

@@ -73,6 +73,15 @@ bool newer(std::uint32_t v1, TimeUs t1, std::uint32_t v2, TimeUs t2) {
 
 }  // namespace
 
+std::vector<std::string> instances_of(const std::vector<std::string>& resources) {
+  std::vector<std::string> out;
+  for (const std::string& r : resources) {
+    std::string instance = r.substr(0, r.rfind('/'));
+    if (std::find(out.begin(), out.end(), instance) == out.end()) out.push_back(std::move(instance));
+  }
+  return out;
+}
+
 std::optional<std::vector<std::string>> link_paths(std::string_view links) {
   std::vector<std::string> out;
   std::size_t i = 0;

@@ -197,7 +197,6 @@ private:
   // LwM2M devices (FleetLwm2m.cpp).
   struct Lwm2mState {
     std::vector<std::string> instances;        ///< object instances of the resources, "/3303/0", first use first
-    std::vector<std::uint8_t> instance_of;     ///< record position -> instance
     std::string links;                         ///< the Register payload: "</3303/0>,</3316/0>"
     std::vector<std::uint32_t> location;       ///< per device: its registration ("rd/<location>")
     std::vector<std::uint16_t> message_id;     ///< per device: the next one

@@ -154,6 +154,9 @@ private:
   Stats stats_;
 };
 
+/** @brief The object instances of resource paths ("/3303/0/5700" -> "/3303/0"), each once, in order of first use. */
+std::vector<std::string> instances_of(const std::vector<std::string>& resources);
+
 /** @brief The paths in a CoRE link-format payload ("</1/0>,</3303/0>;ver=1.1"); nullopt if malformed. */
 std::optional<std::vector<std::string>> link_paths(std::string_view links);
 

@@ -1,0 +1,86 @@
+#pragma once
+// The state of one simulated gateway and its devices, as World (Simulation.cpp) drives it: the hosts,
+// the fleet, the sim ports and the runtime, the batches in flight, the faults and cloud operations to
+// come. Private to sim/src (SimGrid types appear here).
+
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Host.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "SimPorts.hpp"
+#include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/sim/FleetCore.hpp"
+#include "twinbench/sim/Scenario.hpp"
+#include "twinbench/sim/Simulation.hpp"
+#include "twinbench/sim/Wire.hpp"
+
+namespace twinbench::sim {
+
+enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud };
+
+/** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
+struct InFlight {
+  simgrid::s4u::CommPtr comm;
+  std::unique_ptr<WireBatch> batch;
+  Hop hop;
+};
+
+/** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
+struct Arrived {
+  runtime::TimeUs at_us;
+  InFlight batch;
+};
+
+/** A twin operation or new alert rules the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/rules]. */
+struct CloudOperation {
+  runtime::TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
+  std::uint32_t op;
+  std::uint32_t targets;    ///< 0: not a twin operation (new alert rules)
+  bool announced = false;
+  std::vector<std::uint8_t> bytes;
+};
+
+
+/**
+ * One gateway with the devices behind it: two hosts joined by the access link, and one actor that runs
+ * the devices' timer queue, the gateway's edge runtime and its timers as one discrete-event loop.
+ */
+struct GatewayNode {
+  std::uint32_t index = 0;
+  const SiteSpec* site = nullptr;
+  simgrid::s4u::Host* gateway_host = nullptr;
+  simgrid::s4u::Host* fleet_host = nullptr;
+  LinkFlags links;
+  int access_down_count = 0, wan_down_count = 0;  // overlapping outages nest
+  std::unique_ptr<FleetCore> fleet;
+  std::unique_ptr<SimClock> clock;
+  std::unique_ptr<SimTransport> transport;
+  std::unique_ptr<SimCompute> compute;
+  std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
+  runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
+  bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
+  std::vector<std::pair<runtime::TimeUs, runtime::TimeUs>> reboots;  ///< (down, up), in time order from next_reboot on
+  std::size_t next_reboot = 0;
+  WirePool uplink_pool;  // device->gateway batches are reused once handled
+  std::vector<InFlight> in_flight;
+  std::deque<Arrived> backlog;
+  double asset_kwh = 0;  // the compressors' energy, from the true power
+  std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
+  std::size_t next_cloud_op = 0;
+  std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
+};
+
+/** A scheduled scenario event for the controller actor. */
+struct TimelineEntry {
+  runtime::TimeUs t_us;
+  std::size_t order;  // ties keep scenario order
+  std::function<void()> fire;
+};
+
+}  // namespace twinbench::sim
