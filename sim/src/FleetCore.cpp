@@ -182,6 +182,10 @@ bool FleetCore::acknowledge(std::uint32_t device, std::uint16_t id) {
   return false;
 }
 
+void FleetCore::add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s) {
+  creep_[device].push_back({channel, start_s, per_s});
+}
+
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
   WindowStats st;
   idx_.clear();
@@ -219,6 +223,11 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
   const auto m = static_cast<Eigen::Index>(idx_.size());
   physics_.step(idx_, t_s_, truth_.leftCols(m));
   sensors_.read(idx_, truth_.leftCols(m), rng_, readings_.leftCols(m));
+  if (!creep_.empty())
+    for (std::size_t j = 0; j < idx_.size(); ++j)
+      if (const auto c = creep_.find(idx_[j]); c != creep_.end())
+        for (const Creep& k : c->second)
+          if (t_s_[j] > k.start_s) readings_(k.channel, static_cast<Eigen::Index>(j)) += static_cast<float>(k.per_s * (t_s_[j] - k.start_s));
   for (std::size_t j = 0; j < idx_.size(); ++j) {
     const double kw = truth_(twins::power_kw, static_cast<Eigen::Index>(j));
     const double hours = static_cast<double>(period_us_[idx_[j]]) / 3.6e9;

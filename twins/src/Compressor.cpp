@@ -58,6 +58,9 @@ CompressorFleet::CompressorFleet(std::size_t n, const CompressorSpec& spec, Ambi
   const double ambient0 = ambient.mean_c + ambient.amplitude_c * std::sin(-kTwoPi * 0.375);
   temp_c_ = ambient0 + spec.unloaded_temp_rise_c + base_load_ * (spec.loaded_temp_rise_c - spec.unloaded_temp_rise_c);
   last_t_s_ = Eigen::ArrayXd::Zero(N);
+  variant_from_s_ = Eigen::ArrayXd::Constant(N, kInf);
+  variant_current_ = Eigen::ArrayXd::Ones(N);
+  variant_temp_c_ = Eigen::ArrayXd::Zero(N);
   for (int m = 0; m < kFaultModes; ++m) {
     onset_s_[m] = Eigen::ArrayXd::Constant(N, kInf);
     ramp_s_[m] = Eigen::ArrayXd::Ones(N);
@@ -68,6 +71,19 @@ void CompressorFleet::set_fault(std::size_t i, FaultMode mode, double onset_s, d
   assert(i < size() && ramp_s > 0);
   onset_s_[static_cast<int>(mode)][static_cast<Eigen::Index>(i)] = onset_s;
   ramp_s_[static_cast<int>(mode)][static_cast<Eigen::Index>(i)] = ramp_s;
+}
+
+void CompressorFleet::add_ambient_shift(double start_s, double ramp_s, double delta_c) {
+  assert(ramp_s >= 0);
+  shifts_.push_back({start_s, ramp_s, delta_c});
+}
+
+void CompressorFleet::set_variant(std::size_t i, double from_s, double current_scale, double temp_rise_c) {
+  assert(i < size() && current_scale > 0);
+  const auto k = static_cast<Eigen::Index>(i);
+  variant_from_s_[k] = from_s;
+  variant_current_[k] = current_scale;
+  variant_temp_c_[k] = temp_rise_c;
 }
 
 std::optional<double> CompressorFleet::first_onset_s(std::size_t i) const {
@@ -113,14 +129,18 @@ void CompressorFleet::step_chunk(std::span<const std::uint32_t> idx, std::span<c
   // Daily cycles in single precision: Eigen vectorises float sin (not double), and a daily sine needs
   // no more than 7 digits. The phase is reduced to [0, 1) in double first to keep that accuracy.
   const ColF day = (kTwoPi * (t / kDay_s - (t / kDay_s).floor())).cast<float>();
-  const Col ambient = ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
+  Col ambient = ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
+  for (const AmbientShift& sh : shifts_)
+    ambient += sh.delta_c * ((t - sh.start_s) / std::max(sh.ramp_s, 1e-9)).max(0.0).min(1.0);
+  const Col is_variant = (t >= variant_from_s_(I)).cast<double>();
+  const Col current_scale = 1.0 + is_variant * (variant_current_(I) - 1.0);
   const Col demand = base_load_(I) * (0.75 + 0.25 * (day - static_cast<float>(kTwoPi * 0.30)).sin().cast<double>());
   // A leaking valve delivers less air per loaded second, so the controller loads longer.
   const Col duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
   const Col cycle = (t + phase_s_(I)) / spec_.cycle_s;
   const Col loaded = ((cycle - cycle.floor()) < duty).cast<double>();
 
-  const Col current = rated_current_a_(I) * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
+  const Col current = rated_current_a_(I) * current_scale * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
                                              (1.0 - loaded) * spec_.unload_current_ratio);
   out.row(motor_current_a) = current.transpose();
   out.row(power_kw) = (std::sqrt(3.0) * spec_.voltage_v * spec_.power_factor / 1000.0 * current).transpose();
@@ -128,7 +148,7 @@ void CompressorFleet::step_chunk(std::span<const std::uint32_t> idx, std::span<c
 
   // Thermal mass averages the load cycle: first-order lag towards the duty-weighted target.
   const Col target = ambient + spec_.unloaded_temp_rise_c + duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) +
-                     45.0 * sev_cooling + 10.0 * sev_valve;
+                     45.0 * sev_cooling + 10.0 * sev_valve + is_variant * duty * variant_temp_c_(I);
   const Col dt = (t - last_t_s_(I)).max(0.0);
   const Col temp = target + (temp_c_(I) - target) * (-dt / spec_.thermal_tau_s).exp();
   temp_c_(I) = temp;

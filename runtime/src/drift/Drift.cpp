@@ -16,7 +16,9 @@ PageHinkley::Alarm PageHinkley::update(double x) {
   last_gap_ = std::max(rise, fall);
   if (n_ < c_.min_samples || last_gap_ <= c_.lambda) return Alarm::none;
   const Alarm a = rise >= fall ? Alarm::increase : Alarm::decrease;
+  const double gap = last_gap_;
   *this = PageHinkley(c_);
+  last_gap_ = gap;  // the evidence stays readable after the reset
   return a;
 }
 
@@ -36,6 +38,37 @@ double psi(std::span<const double> reference, std::span<const double> actual, st
   double sum = 0;
   for (std::size_t k = 0; k < bins; ++k) sum += (a[k] - e[k]) * std::log(a[k] / e[k]);
   return sum;
+}
+
+double psi_binned(std::span<const std::uint64_t> counts) {
+  if (counts.size() < 2) return 0;
+  std::uint64_t n = 0;
+  for (std::uint64_t c : counts) n += c;
+  if (n == 0) return 0;
+  const double e = 1.0 / static_cast<double>(counts.size());
+  double sum = 0;
+  for (std::uint64_t c : counts) {
+    const double a = std::max(static_cast<double>(c), 0.5) / static_cast<double>(n);
+    sum += (a - e) * std::log(a / e);
+  }
+  return sum;
+}
+
+KsResult ks_binned(std::span<const std::uint64_t> counts, std::uint64_t reference_n) {
+  KsResult r;
+  std::uint64_t n = 0;
+  for (std::uint64_t c : counts) n += c;
+  if (n == 0 || counts.empty()) return r;
+  std::uint64_t below = 0;
+  for (std::size_t k = 0; k + 1 < counts.size(); ++k) {
+    below += counts[k];
+    const double f_ref = static_cast<double>(k + 1) / static_cast<double>(counts.size());
+    r.statistic = std::max(r.statistic, std::abs(static_cast<double>(below) / static_cast<double>(n) - f_ref));
+  }
+  const double na = static_cast<double>(n), nb = reference_n ? static_cast<double>(reference_n) : 1e12;
+  const double ne = na * nb / (na + nb);
+  r.p_value = kolmogorov_q((std::sqrt(ne) + 0.12 + 0.11 / std::sqrt(ne)) * r.statistic);
+  return r;
 }
 
 double kolmogorov_q(double lambda) {

@@ -130,6 +130,8 @@ public:
   AckStats consume(const WireBatch& in, runtime::TimeUs now_us, WireBatch& replies);
   /** @brief Track the excess energy of a device whose fault begins at `onset_s` (hourly reports). */
   void track_fault_energy(std::uint32_t device, double onset_s);
+  /** @brief Sensor drift: from `start_s` device's `channel` reads `per_s` x (t - start_s) high (bias creep). */
+  void add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s);
   /** @brief Excess-energy reports since the last call. */
   std::vector<EnergyReport> take_energy_reports() { return std::exchange(energy_reports_, {}); }
   /** @brief Reconnections since the last call: device, microseconds from the lost connection to CONNACK, attempts that failed first. */
@@ -247,6 +249,11 @@ private:
   };
   std::map<std::uint32_t, FaultEnergy> fault_energy_;
   std::vector<std::uint8_t> tracked_;  ///< per device: 1 if in fault_energy_
+  struct Creep {
+    twins::Channel channel;
+    double start_s, per_s;
+  };
+  std::map<std::uint32_t, std::vector<Creep>> creep_;  ///< sensor bias creep by device
   std::vector<EnergyReport> energy_reports_;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;

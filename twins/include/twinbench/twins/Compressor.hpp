@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "twinbench/core/Random.hpp"
 
@@ -61,6 +62,16 @@ public:
 
   /** @brief Schedule a fault on device `i`: severity 0 before `onset_s`, 1 (failure) from onset_s + ramp_s. */
   void set_fault(std::size_t i, FaultMode mode, double onset_s, double ramp_s);
+  /**
+   * @brief Concept drift of the whole fleet's climate: from `start_s` the ambient temperature rises by
+   * `delta_c` x min(1, (t - start_s) / ramp_s) (a season changing). Shifts add up.
+   */
+  void add_ambient_shift(double start_s, double ramp_s, double delta_c);
+  /**
+   * @brief From `from_s` device `i` is a new compressor variant: its motor draws `current_scale` times
+   * the current (and power) and its discharge runs `temp_rise_c` hotter when loaded.
+   */
+  void set_variant(std::size_t i, double from_s, double current_scale, double temp_rise_c);
   /** @brief The earliest fault onset on device `i`, if it has a fault. */
   std::optional<double> first_onset_s(std::size_t i) const;
   /** @brief Severity in [0, 1] of `mode` on device `i` at time `t_s`. */
@@ -83,6 +94,11 @@ private:
   Eigen::ArrayXd base_load_, phase_s_, rated_current_a_, vibration_base_;  // per-device constants
   Eigen::ArrayXd temp_c_, last_t_s_;                                      // per-device state
   std::array<Eigen::ArrayXd, kFaultModes> onset_s_, ramp_s_;              // +inf onset = no fault
+  struct AmbientShift {
+    double start_s, ramp_s, delta_c;
+  };
+  std::vector<AmbientShift> shifts_;
+  Eigen::ArrayXd variant_from_s_, variant_current_, variant_temp_c_;     // +inf = the original variant
 };
 
 }  // namespace twinbench::twins
