@@ -61,7 +61,7 @@ ModelPackage load_package(const std::string& dir) {
   const std::string file = (fs::path(dir) / "manifest.json").string();
   const json doc = core::parse_json(core::read_text_file(file, "model manifest"), file);
   const JsonObject root(doc, "", file);
-  root.allow({"format", "model_id", "version", "output", "features", "threshold", "weights", "training", "validation"});
+  root.allow({"format", "model_id", "version", "output", "features", "threshold", "weights", "training", "validation", "reference"});
   if (root.string("format") != kManifestFormat)
     root.fail("format", "expected \"" + std::string(kManifestFormat) + "\", got '" + root.string("format") + "'");
   Manifest& m = p.manifest;
@@ -94,9 +94,47 @@ ModelPackage load_package(const std::string& dir) {
   if (actual != m.weights_hash)
     throw core::InputError(p.weights_path() + ": the file's hash is " + actual + " but " + file +
                            " says " + m.weights_hash + " (a corrupt or replaced weights file)");
+  if (auto r = root.optional_object("reference")) {
+    r->allow({"samples", "streams"});
+    m.reference.samples = r->integer("samples", 1, UINT64_MAX);
+    const auto streams = r->array("streams", true);
+    if (streams.size() != m.channels.size() + 1)
+      r->fail("streams", "expected " + std::to_string(m.channels.size() + 1) + " streams (one per channel, then the log score), got " +
+                             std::to_string(streams.size()));
+    for (const auto& [j, path] : streams) {
+      const JsonObject o(*j, path, file);
+      o.allow({"name", "mean", "sd", "cuts"});
+      runtime::drift::StreamReference sr;
+      sr.mean = o.number_or("mean", 0);
+      sr.sd = o.positive("sd");
+      for (const auto& [c, cpath] : o.array("cuts", true)) {
+        if (!c->is_number()) JsonObject::fail_at(file, cpath, "expected a number, got " + JsonObject::show(*c));
+        if (!sr.cuts.empty() && c->get<double>() < sr.cuts.back()) JsonObject::fail_at(file, cpath, "expected cut points in ascending order");
+        sr.cuts.push_back(c->get<double>());
+      }
+      m.reference.streams.push_back(std::move(sr));
+    }
+  }
   if (root.has("training")) m.training = nlohmann::ordered_json::parse(doc["training"].dump());
   if (root.has("validation")) m.validation = nlohmann::ordered_json::parse(doc["validation"].dump());
   return p;
+}
+
+runtime::drift::StreamReference stream_reference(std::vector<double> values, std::size_t bins) {
+  std::erase_if(values, [](double v) { return std::isnan(v); });
+  runtime::drift::StreamReference r;
+  if (values.empty()) return r;
+  std::sort(values.begin(), values.end());
+  double sum = 0, sq = 0;
+  for (double v : values) sum += v;
+  r.mean = sum / static_cast<double>(values.size());
+  for (double v : values) sq += (v - r.mean) * (v - r.mean);
+  r.sd = std::max(1e-6, std::sqrt(sq / static_cast<double>(values.size())));
+  auto round6 = [](double x) { return std::round(x * 1e6) / 1e6; };
+  r.mean = round6(r.mean);
+  r.sd = std::max(1e-6, round6(r.sd));
+  for (std::size_t k = 1; k < bins; ++k) r.cuts.push_back(round6(values[k * values.size() / bins]));
+  return r;
 }
 
 nlohmann::ordered_json to_json(const Manifest& m) {
@@ -111,6 +149,15 @@ nlohmann::ordered_json to_json(const Manifest& m) {
                    {"mean", m.features.mean}, {"scale", m.features.scale}};
   j["threshold"] = m.threshold;
   j["weights"] = {{"file", m.weights_file}, {"hash", m.weights_hash}};
+  if (!m.reference.streams.empty()) {
+    nlohmann::ordered_json streams = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < m.reference.streams.size(); ++i) {
+      const auto& sr = m.reference.streams[i];
+      const std::string name = i < m.channels.size() ? std::string(twins::kChannelNames[static_cast<std::size_t>(m.channels[i])]) : "log_score";
+      streams.push_back({{"name", name}, {"mean", sr.mean}, {"sd", sr.sd}, {"cuts", sr.cuts}});
+    }
+    j["reference"] = {{"samples", m.reference.samples}, {"streams", streams}};
+  }
   j["training"] = m.training;
   j["validation"] = m.validation;
   return j;

@@ -159,6 +159,20 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   const Windows faulty_w = make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/faulty", faults), m.features);
   const std::vector<float> faulty = scores_of(scorer, faulty_w);
 
+  // The drift reference: the normalised training values of each channel, and the log score of healthy windows.
+  for (std::uint32_t c = 0; c < train_raw.channels; ++c) {
+    std::vector<double> z;
+    z.reserve(train_raw.values.size() / train_raw.channels);
+    for (std::size_t i = c; i < train_raw.values.size(); i += train_raw.channels)
+      z.push_back((train_raw.values[i] - m.features.mean[c]) / m.features.scale[c]);
+    m.reference.streams.push_back(stream_reference(std::move(z)));
+  }
+  {
+    std::vector<double> log_score;
+    for (float s : healthy) log_score.push_back(std::log(std::max<double>(s, 1e-9)));
+    m.reference.streams.push_back(stream_reference(std::move(log_score)));
+    m.reference.samples = healthy.size();
+  }
   std::uint64_t fp = 0, healthy_windows = healthy.size(), pos = 0, tp = 0;
   for (float s : healthy) fp += s > m.threshold;
   struct ModeStats {

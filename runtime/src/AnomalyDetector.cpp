@@ -1,6 +1,7 @@
 #include "twinbench/runtime/AnomalyDetector.hpp"
 
 #include <cassert>
+#include <algorithm>
 #include <cmath>
 
 #include "twinbench/runtime/Telemetry.hpp"
@@ -8,15 +9,22 @@
 namespace twinbench::runtime {
 
 AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute,
-                                 Sink& sink, std::uint32_t gateway, AlertOut alerts)
+                                 Sink& sink, std::uint32_t gateway, AlertOut alerts, DriftOut drift)
     : config_(std::move(config)), scorer_(std::move(scorer)),
       rules_(std::move(rules), config_.model_id, config_.asset_class, config_.model_threshold), windows_(config_.layout), clock_(clock),
-      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)) {
+      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)), drift_(std::move(drift)) {
   assert(scorer_ && scorer_->input_dim() == windows_.input_dim() && config_.positions.size() == config_.layout.channels);
   assert(config_.batch_max > 0);
   sample_.resize(config_.layout.channels);
   batch_x_.reserve(config_.batch_max * windows_.input_dim());
   scores_.resize(config_.batch_max);
+  if (config_.drift && config_.drift_reference.streams.size() == config_.layout.channels + 1)
+    monitor_.emplace(config_.drift_reference, *config_.drift, clock_.now_us());
+}
+
+void AnomalyDetector::report_drift(TimeUs now) {
+  for (const drift::Finding& f : monitor_->poll(now))
+    if (drift_) drift_(f);
 }
 
 AnomalyDetector::~AnomalyDetector() {
@@ -31,6 +39,12 @@ void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> pay
   if (config_.max_gap_us > 0 && last >= 0 && h.t_us - last > config_.max_gap_us) windows_.reset(device);
   last = h.t_us;
   for (std::size_t c = 0; c < sample_.size(); ++c) sample_[c] = record_value(payload, config_.positions[c]);
+  if (monitor_) {  // each channel's value as the model sees it: normalised by the training data
+    const TimeUs now = clock_.now_us();
+    for (std::size_t c = 0; c < sample_.size(); ++c)
+      monitor_->add(c, (static_cast<double>(sample_[c]) - config_.layout.mean[c]) / config_.layout.scale[c], now);
+    report_drift(now);
+  }
   if (!windows_.push(device, sample_)) return;
   const std::size_t dim = windows_.input_dim();
   batch_x_.resize(batch_x_.size() + dim);
@@ -61,6 +75,9 @@ void AnomalyDetector::run_batch() {
     const float score = scores_[i];
     sink_.emit({now, EventKind::inference, gateway_, device, std::llround(static_cast<double>(score) * 1e6), now - batch_due_[i],
                 static_cast<std::int64_t>(n), 0});
+    if (monitor_) monitor_->add(sample_.size(), std::log(std::max(static_cast<double>(score), 1e-9)), now);
+    ++windows_scored_;
+    windows_over_ += score > config_.model_threshold;
     rules_.on_score(device, now, score, [&](const AlertChange& a) {
       sink_.emit({now, a.raised ? EventKind::alert_raised : EventKind::alert_cleared, gateway_, device, a.rule,
                   static_cast<std::int64_t>(a.severity), std::llround(static_cast<double>(a.score) * 1e6), 0});

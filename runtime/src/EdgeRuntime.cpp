@@ -23,9 +23,7 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
   if (config_.models && !config_.twin_dtmi.empty())
     twins_ = std::make_unique<TwinService>(config_.models, config_.twin_dtmi, "tb/" + config_.name, ports_.clock, static_cast<TwinHost&>(*this),
                                            config_.command_timeout_us);
-  if (config_.detector && config_.scorer)
-    detector_ = std::make_unique<AnomalyDetector>(*config_.detector, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink,
-                                                  config_.gateway_index, [this](const AlertChange& a) { on_alert(a); });
+  if (config_.detector && config_.scorer) make_detector();
   if (ports_.datagrams)
     lwm2m_ = std::make_unique<lwm2m::Server>(config_.lwm2m, ports_.clock, *ports_.datagrams, static_cast<lwm2m::ServerHooks&>(*this),
                                              core::Rng(config_.seed).stream("lwm2m-server", config_.gateway_index));
@@ -33,6 +31,19 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
 
 void EdgeRuntime::start() {
   using Uplink = EdgeConfig::Uplink;
+  {
+    nlohmann::json details = {{"forward_interval_us", config_.forward_interval_us}, {"telemetry_filter", config_.telemetry_filter},
+                              {"uplink_buffer_bytes", config_.uplink_buffer_bytes_max}};
+    if (detector_)
+      details["model"] = {{"id", config_.detector->model_id}, {"version", config_.detector->model_version},
+                          {"threshold", config_.detector->model_threshold}, {"rules", detector_->active_rules()},
+                          {"drift_monitor", detector_->monitor() != nullptr}};
+    audit("runtime_started", details.dump());
+  }
+  if (config_.ota && ports_.storage) {
+    model_slots_ = std::make_unique<ota::Device>(*ports_.storage, config_.ota->trusted, config_.ota->boot_limit);
+    boot_model();
+  }
   if (config_.uplink == Uplink::cloud_connection) uplink_ = ports_.transport.connect("cloud", *this);
   if (config_.uplink == Uplink::external_broker) {
     client_ = std::make_unique<mqtt::Client>(config_.uplink_client,
@@ -263,11 +274,18 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
     try {
       if (!detector_) throw core::InputError("no anomaly detector on this gateway");
       const auto doc = nlohmann::json::parse(p.payload.begin(), p.payload.end());
-      detector_->set_rules(parse_rules(doc, "rules from the cloud"));
+      config_.rules = parse_rules(doc, "rules from the cloud");  // kept for a model that comes later
+      detector_->set_rules(config_.rules);
       emit(EventKind::rules_changed, kNoConn, static_cast<std::int64_t>(detector_->active_rules()));
-    } catch (const std::exception&) {
+      audit("rules_changed", nlohmann::json{{"rules", detector_->active_rules()}, {"document", doc}}.dump());
+    } catch (const std::exception& e) {
       emit(EventKind::rules_refused, kNoConn);  // malformed JSON or rules: the old rules stay
+      audit("rules_refused", nlohmann::json{{"reason", e.what()}}.dump());
     }
+  } else if (p.topic.ends_with("/ota")) {
+    on_ota_command(p.payload);
+  } else if (p.topic.ends_with("/ota/chunk")) {
+    on_ota_chunk(p.payload);
   } else if (!twins_ || !twins_->on_cloud_operation(p.payload)) {
     ++twin_refused_;
   }
@@ -275,6 +293,7 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
 
 void EdgeRuntime::on_alert(const AlertChange& a) {
   if (!a.raised) return;  // the cloud hears of raised alerts; clears stay local events
+  ++alerts_since_model_;
   if (alerts_.size() >= config_.alert_queue_max) {
     alerts_.pop_front();
     ++alerts_dropped_;
@@ -283,6 +302,20 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
   if (client_id.empty() && lwm2m_)  // an LwM2M device: its endpoint name
     if (const lwm2m::Registration* r = lwm2m_->find(a.device)) client_id = r->endpoint;
   alerts_.push_back({a, ports_.clock.now_us(), std::move(client_id)});
+  control_ready();
+}
+
+void EdgeRuntime::on_drift(const drift::Finding& f) {
+  const DetectorConfig& d = *config_.detector;
+  const std::string stream = f.stream < d.layout.channels && f.stream < d.stream_names.size() ? d.stream_names[f.stream]
+                             : f.stream < d.layout.channels ? "channel" + std::to_string(f.stream) : "log_score";
+  emit(EventKind::drift_detected, kNoConn, static_cast<std::int64_t>(f.stream), static_cast<std::int64_t>(f.test),
+       std::llround(f.statistic * 1e6));
+  const nlohmann::json evidence = {{"t_us", f.t_us},     {"stream", stream},          {"test", drift::to_string(f.test)},
+                                   {"statistic", f.statistic}, {"p_value", f.p_value}, {"mean_sigma", f.mean},
+                                   {"samples", f.samples}, {"model", d.model_id},       {"version", d.model_version}};
+  audit("drift_detected", evidence.dump());
+  drift_reports_.push_back(evidence.dump());
   control_ready();
 }
 
@@ -304,7 +337,8 @@ void EdgeRuntime::forward() {
     emit(EventKind::alerts_dropped, kNoConn, static_cast<std::int64_t>(alerts_dropped_));
     alerts_dropped_ = 0;
   }
-  if (!twin_results_.empty() || !alerts_.empty()) flush_control();  // what an unreachable uplink held back
+  if (!twin_results_.empty() || !alerts_.empty() || !drift_reports_.empty() || !ota_reports_.empty() || !firmware_outcomes_.empty())
+    flush_control();  // what an unreachable uplink held back
   if (uplink_records_ == 0) return;
   const auto bytes = static_cast<std::int64_t>(mqtt::publish_size(uplink_topic_.size(), uplink_buffer_.size(), 0));
   if (send_up(uplink_topic_, uplink_buffer_)) {
@@ -356,6 +390,18 @@ void EdgeRuntime::flush_control() {
     payload += "]}";
     if (publish_up("tb/alerts/" + config_.name, payload)) alerts_.clear();
   }
+  //   tb/drift/<name>   {"drift": [evidence, ...]}
+  //   tb/ota/<name>     {"reports": [report, ...]}: the model's state and health, and devices' firmware outcomes
+  auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& i : items) (out += out.empty() ? "" : ",") += i;
+    return out;
+  };
+  if (!drift_reports_.empty() && publish_up("tb/drift/" + config_.name, "{\"drift\":[" + join(drift_reports_) + "]}")) drift_reports_.clear();
+  for (const auto& [rollout, list] : firmware_outcomes_)
+    ota_reports_.push_back("{\"rollout\":" + std::to_string(rollout) + ",\"artifact\":\"firmware\",\"devices\":[" + list + "]}");
+  firmware_outcomes_.clear();
+  if (!ota_reports_.empty() && publish_up("tb/ota/" + config_.name, "{\"reports\":[" + join(ota_reports_) + "]}")) ota_reports_.clear();
 }
 
 bool EdgeRuntime::send_up(std::string_view topic, std::span<const std::uint8_t> payload) {

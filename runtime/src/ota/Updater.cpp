@@ -287,4 +287,13 @@ Status Device::rollback() {
   return Status::ok;
 }
 
+Status Device::revert() {
+  if (!booted_ || booted_->trial || record_.pending) return Status::not_expected;
+  if (!valid(other(booted_->slot))) return Status::not_expected;
+  Record r = record_;
+  r.active = other(booted_->slot);
+  if (save(r) != Status::ok) return Status::storage_error;
+  return Status::ok;
+}
+
 }  // namespace twinbench::runtime::ota

@@ -135,6 +135,20 @@ TEST(Ota, ADownloadInstallRebootCommitEndsOnTheNewSlot) {
   EXPECT_EQ(d.image(Slot::a), f.v1);  // the old image stays in the other slot
 }
 
+TEST(Ota, ACommittedUpdateCanBeRevertedToTheImageItReplaced) {
+  Fixture f;
+  Device d(f.flash, f.key.public_key());
+  ASSERT_TRUE(d.boot());
+  EXPECT_EQ(d.revert(), Status::not_expected);  // nothing valid in the other slot yet
+  update_to_v2(d, f);
+  ASSERT_EQ(d.revert(), Status::ok);
+  const auto b = d.boot();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->version, "1.0.0");
+  EXPECT_EQ(b->slot, Slot::a);
+  EXPECT_FALSE(b->trial);
+}
+
 TEST(Ota, AFailedHealthCheckOrACrashingImageGoesBackToTheOldSlot) {
   for (bool crash : {false, true}) {
     Fixture f;

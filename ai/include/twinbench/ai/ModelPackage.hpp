@@ -10,6 +10,7 @@
 
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/runtime/FeatureWindows.hpp"
+#include "twinbench/runtime/drift/Monitor.hpp"
 #include "twinbench/twins/Compressor.hpp"
 
 namespace twinbench::ai {
@@ -32,6 +33,10 @@ struct Manifest {
   double threshold = 0;                  ///< default alert threshold on the score
   std::string weights_file = "model.pt";
   std::string weights_hash;              ///< 16 hex digits (FNV-1a 64 of the file)
+  /// What the training data looked like, for drift monitoring (runtime/drift/Monitor.hpp): one stream per
+  /// channel (normalised values), then the score's logarithm on healthy validation windows. Empty if the
+  /// package has none (older packages): the gateway then monitors nothing.
+  runtime::drift::Reference reference;
   nlohmann::ordered_json training = nlohmann::ordered_json::object();    ///< provenance: data hash, seed, spec
   nlohmann::ordered_json validation = nlohmann::ordered_json::object();  ///< metrics on held-out data
 
@@ -49,6 +54,8 @@ struct ModelPackage {
  * core::InputError naming the file, the JSON path and the rule.
  */
 ModelPackage load_package(const std::string& dir);
+/** @brief The drift reference of `values` (NaN skipped): mean, sd and the cuts of `bins` equally likely bins. */
+runtime::drift::StreamReference stream_reference(std::vector<double> values, std::size_t bins = 20);
 /** @brief The manifest as JSON (keys in a fixed order). */
 nlohmann::ordered_json to_json(const Manifest& m);
 /** @brief FNV-1a 64 of a file's bytes as 16 hex digits; InputError if it cannot be read. */

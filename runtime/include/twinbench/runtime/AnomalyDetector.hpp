@@ -14,6 +14,7 @@
 #include "twinbench/runtime/FeatureWindows.hpp"
 #include "twinbench/runtime/Rules.hpp"
 #include "twinbench/runtime/Scorer.hpp"
+#include "twinbench/runtime/drift/Monitor.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -22,6 +23,7 @@ namespace twinbench::runtime {
 
 struct DetectorConfig {
   std::string model_id;
+  std::string model_version;
   double model_threshold = 0;
   std::string asset_class = "compressor";
   FeatureLayout layout;
@@ -31,6 +33,11 @@ struct DetectorConfig {
   /// A device silent for longer than this (an outage, a reboot) starts a new window: a window across the
   /// gap would look like an anomaly. 0 = never.
   TimeUs max_gap_us = 0;
+  /// Drift monitoring against the model's reference (its streams: each channel's normalised values, then the
+  /// log score); none without a reference or a config.
+  std::optional<drift::MonitorConfig> drift;
+  std::vector<std::string> stream_names;  ///< of the drift streams, for reports (the model's channel names)
+  drift::Reference drift_reference;
   double cost_fixed_flops = 0;           ///< per model call
   double cost_per_window_flops = 0;
 };
@@ -39,9 +46,11 @@ class AnomalyDetector {
 public:
   /** Receives every alert raised or cleared, at the gateway's time. */
   using AlertOut = std::function<void(const AlertChange&)>;
+  /** Receives what the drift monitor found (each finding once). */
+  using DriftOut = std::function<void(const drift::Finding&)>;
 
   AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute, Sink& sink,
-                  std::uint32_t gateway, AlertOut alerts);
+                  std::uint32_t gateway, AlertOut alerts, DriftOut drift = {});
   ~AnomalyDetector();
   AnomalyDetector(const AnomalyDetector&) = delete;
   AnomalyDetector& operator=(const AnomalyDetector&) = delete;
@@ -52,11 +61,17 @@ public:
   void set_rules(RuleSet rules) { rules_.set_rules(std::move(rules)); }
   const DetectorConfig& config() const { return config_; }
   std::size_t windows_waiting() const { return batch_device_.size(); }
+  /** @brief Windows scored so far, and those scoring above the model's threshold (its inference error on healthy data). */
+  std::uint64_t windows_scored() const { return windows_scored_; }
+  std::uint64_t windows_over_threshold() const { return windows_over_; }
+  /** @brief The drift monitor; nullptr without one. */
+  const drift::Monitor* monitor() const { return monitor_ ? &*monitor_ : nullptr; }
   /** @brief Rules in force for this model and asset class. */
   std::size_t active_rules() const { return rules_.active_rules(); }
 
 private:
   void run_batch();
+  void report_drift(TimeUs now);
 
   DetectorConfig config_;
   std::shared_ptr<Scorer> scorer_;
@@ -72,6 +87,9 @@ private:
   std::vector<TimeUs> batch_due_;       ///< device timestamp of each window's newest sample
   std::vector<TimeUs> last_sample_us_;  ///< per device: device timestamp of its last sample (-1 = none)
   std::optional<TimerId> timer_;  ///< the pending batch's deadline (cancelled with the detector)
+  std::optional<drift::Monitor> monitor_;
+  std::uint64_t windows_scored_ = 0, windows_over_ = 0;
+  DriftOut drift_;
 };
 
 }  // namespace twinbench::runtime

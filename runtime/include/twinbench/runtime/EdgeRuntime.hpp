@@ -15,15 +15,18 @@
 #include <vector>
 
 #include "twinbench/runtime/AnomalyDetector.hpp"
+#include "twinbench/runtime/ModelUpdates.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
+#include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
+#include "twinbench/runtime/ports/Storage.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
 
 namespace twinbench::runtime {
@@ -82,6 +85,8 @@ struct EdgeConfig {
   std::shared_ptr<Scorer> scorer;
   RuleSet rules;
   std::size_t alert_queue_max = 10'000;     ///< alerts held while the uplink is down; the oldest go first (counted)
+  /// Over-the-air updates from the cloud (ModelUpdates.hpp); models need EdgePorts::storage for their slots.
+  std::optional<OtaConfig> ota;
 };
 
 struct EdgePorts {
@@ -90,6 +95,8 @@ struct EdgePorts {
   Compute& compute;
   Sink& sink;
   Datagrams* datagrams = nullptr;  ///< CoAP/LwM2M devices; none = no LwM2M server
+  Storage* storage = nullptr;      ///< the model slots (OTA); kept across reboots
+  AuditTrail* audit = nullptr;     ///< configuration, rules, drift, OTA and rollbacks are recorded here
 };
 
 class EdgeRuntime final : public TransportHandler, public DatagramHandler, private TwinHost, private mqtt::BrokerHooks,
@@ -122,6 +129,10 @@ public:
   const AnomalyDetector* detector() const { return detector_.get(); }
   /** @brief The LwM2M server; nullptr without a Datagrams port. */
   const lwm2m::Server* lwm2m() const { return lwm2m_.get(); }
+  /** @brief The version of the model the detector runs ("" without edge AI). */
+  const std::string& model_version() const;
+  /** @brief The host's report of one device's firmware update (a job from OtaConfig::firmware_job): goes to the cloud. */
+  void firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state);
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
@@ -154,6 +165,16 @@ private:
   /** Twin results or alerts are waiting: they go up within control_delay_us. */
   void control_ready();
   void on_alert(const AlertChange& a);
+  void on_drift(const drift::Finding& f);
+  void audit(std::string_view action, const std::string& details_json);
+  // Over-the-air updates (EdgeRuntimeOta.cpp).
+  void on_ota_command(std::span<const std::uint8_t> payload);
+  void on_ota_chunk(std::span<const std::uint8_t> payload);
+  /** Boot the model slots (at start, and after an install): a trial image is checked, then committed or dropped. */
+  void boot_model();
+  bool use_model(std::span<const std::uint8_t> image, std::string& why);
+  void make_detector();
+  void report_ota(std::uint32_t rollout, std::string_view state, std::string extra_json = {});
   void schedule_forward();
   /** Send what the uplink buffer holds (and report what was refused or dropped since the last time). */
   void forward();
@@ -195,6 +216,13 @@ private:
   std::size_t alerts_dropped_ = 0;           ///< since the last forward tick
   std::map<ConnId, DeltaDevice> delta_devices_;  ///< OPC UA publishers (MQTT connections) and LwM2M devices
   std::unique_ptr<lwm2m::Server> lwm2m_;
+  std::vector<std::string> drift_reports_;   ///< [t_us, stream, test, statistic, p, mean, samples, model, version] not yet sent
+  std::vector<std::string> ota_reports_;     ///< tb/ota reports not yet sent
+  std::unique_ptr<ota::Device> model_slots_;
+  std::uint32_t model_rollout_ = 0;          ///< the rollout of the model being downloaded
+  TimeUs model_since_us_ = 0;                ///< when the detector's model came into use
+  std::uint64_t alerts_since_model_ = 0;     ///< alerts raised since then
+  std::map<std::uint32_t, std::string> firmware_outcomes_;  ///< per rollout: "[device,state],..." not yet sent
 };
 
 }  // namespace twinbench::runtime

@@ -81,6 +81,15 @@ public:
   /** @brief After a trial boot whose health check failed: the next boot goes back to the old slot. */
   Status rollback();
 
+  /**
+   * @brief Go back to the other slot's image, after a committed update the fleet's operator rolls back:
+   * it becomes the active slot for the next boot (it must still verify).
+   */
+  Status revert();
+  /** @brief What booted (nullopt before boot() or if nothing could boot). */
+  const std::optional<BootResult>& booted() const { return booted_; }
+  /** @brief The manifest being downloaded, if any. */
+  const std::optional<Manifest>& downloading() const { return downloading_; }
   /** @brief Whether `slot` holds an image that verifies (manifest signature, chunks, hash). */
   bool valid(Slot slot, Manifest* manifest = nullptr) const;
   /** @brief The image in `slot`, reassembled (empty if a chunk is missing). */

@@ -26,6 +26,7 @@ enum class EventKind : std::uint16_t {
   alerts_dropped = 13,   ///< the alert queue to the cloud was full; a = alerts dropped (the oldest)
   rules_changed = 14,    ///< new alert rules from the cloud are in force; a = rules that apply to the model
   rules_refused = 15,    ///< alert rules from the cloud were malformed (or the gateway has no detector): the old ones stay
+  drift_detected = 16,   ///< the drift monitor found a change; a = stream (model channel, or channels = the score), b = drift::Test, c = statistic x 1e6
   // fleet (device side)
   devices_sent = 20,     ///< one batch window; a = messages, b = MQTT bytes, c = wire bytes, d = radio energy nJ
   devices_lost = 21,     ///< a = messages lost on the radio (loss probability)
