@@ -125,7 +125,10 @@ void EdgeRuntime::on_ota_command(std::span<const std::uint8_t> payload) {
     if (!model_slots_ || !detector_ || !config_.ota->load_model) return fail("this gateway takes no model updates");
     if (m->version == model_version()) return report_ota(rollout, "commit");  // done before (the cloud asks again)
     const auto& d = model_slots_->downloading();
-    if (d && d->version == m->version && d->sha256 == m->sha256) return report_ota(rollout, "download");  // resume where it stopped
+    if (d && d->version == m->version && d->sha256 == m->sha256) {  // resume where it stopped
+      model_rollout_ = rollout;
+      return report_ota(rollout, "download");
+    }
     const ota::Status st = model_slots_->begin(*m);
     if (st != ota::Status::ok) return fail(std::string(ota::to_string(st)));
     model_rollout_ = rollout;
