@@ -11,6 +11,7 @@
 #include <string>
 
 #include "twinbench/ai/ModelPackage.hpp"
+#include "twinbench/ai/Retraining.hpp"
 #include "twinbench/ai/Training.hpp"
 #include "twinbench/runtime/Scorer.hpp"
 
@@ -19,18 +20,23 @@ namespace twinbench::ai {
 /** @brief The training pipeline itself (Training.cpp); train() reaches it through the plugin. */
 Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress);
 
+/** @brief Retraining (Training.cpp); retrain() reaches it through the plugin. */
+Manifest retrain_with_torch(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir);
+
 struct PluginError {
   enum class Kind : std::uint8_t { none, input, internal } kind = Kind::none;
   std::string message;
 };
 
-inline constexpr std::uint32_t kTorchPluginAbi = 1;
+inline constexpr std::uint32_t kTorchPluginAbi = 2;
 
 struct TorchPluginApi {
   std::uint32_t abi;  ///< kTorchPluginAbi of the build that made the plugin
   std::shared_ptr<runtime::Scorer> (*make_scorer)(const ModelPackage& package, PluginError& error);
   bool (*train)(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress, Manifest& out,
                 PluginError& error);
+  bool (*retrain)(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir, Manifest& out,
+                  PluginError& error);
 };
 
 }  // namespace twinbench::ai

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "TorchImpl.hpp"
+#include "twinbench/ai/Retraining.hpp"
 #include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 
@@ -45,6 +46,13 @@ Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::
   PluginError error;
   Manifest m;
   if (!plugin().train(spec, out_dir, progress, m, error)) rethrow(error);
+  return m;
+}
+
+Manifest retrain(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir) {
+  PluginError error;
+  Manifest m;
+  if (!plugin().retrain(spec, parent_dir, data, out_dir, m, error)) rethrow(error);
   return m;
 }
 

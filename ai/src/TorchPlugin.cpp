@@ -30,7 +30,12 @@ bool train(const TrainingSpec& spec, const std::string& out_dir, const std::func
   return guarded(error, [&] { out = train_with_torch(spec, out_dir, progress); });
 }
 
-constexpr TorchPluginApi kApi{kTorchPluginAbi, &make_scorer, &train};
+bool retrain(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir, Manifest& out,
+             PluginError& error) {
+  return guarded(error, [&] { out = retrain_with_torch(spec, parent_dir, data, out_dir); });
+}
+
+constexpr TorchPluginApi kApi{kTorchPluginAbi, &make_scorer, &train, &retrain};
 
 }  // namespace
 }  // namespace twinbench::ai

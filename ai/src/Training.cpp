@@ -77,6 +77,79 @@ double quantile(std::vector<float> v, double q) {
   return v[std::min(k, v.size() - 1)];
 }
 
+/** Adam on shuffled minibatches of `w` (the shuffle from `rng`); the mean loss of the last epoch. */
+double fit(torch::jit::Module& model, const Windows& w, std::uint32_t epochs, std::uint32_t batch_size, double learning_rate,
+           const core::Rng& rng, const std::function<void(const std::string&)>& say) {
+  std::vector<torch::Tensor> params;
+  for (const auto& p : model.parameters()) params.push_back(p.set_requires_grad(true));
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(learning_rate));
+  const auto n = static_cast<std::int64_t>(w.size());
+  const torch::Tensor x = torch::from_blob(const_cast<float*>(w.x.data()), {n, static_cast<std::int64_t>(w.dim)}, torch::kFloat32);
+  core::RngStream shuffle = rng.stream("train/shuffle");
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  double loss_mean = 0;
+  for (std::uint32_t epoch = 0; epoch < epochs; ++epoch) {
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    double loss_sum = 0;
+    std::int64_t batches = 0;
+    for (std::int64_t b = 0; b < n; b += batch_size) {
+      const std::int64_t len = std::min<std::int64_t>(batch_size, n - b);
+      const torch::Tensor idx = torch::from_blob(order.data() + b, {len}, torch::kInt64);
+      const torch::Tensor batch = x.index_select(0, idx);
+      opt.zero_grad();
+      const torch::Tensor loss = torch::mse_loss(model.forward({batch}).toTensor(), batch);
+      loss.backward();
+      opt.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+    }
+    loss_mean = batches ? loss_sum / static_cast<double>(batches) : 0;
+    if (say) say("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) + ": loss " + fmt("%.6f", loss_mean));
+  }
+  for (auto& p : params) p.set_requires_grad(false);
+  return loss_mean;
+}
+
+/** The drift reference of a package: each channel's normalised values in `raw`, and the log of `healthy` scores. */
+runtime::drift::Reference drift_reference(const RawSamples& raw, const Manifest& m, const std::vector<float>& healthy) {
+  runtime::drift::Reference ref;
+  for (std::uint32_t c = 0; c < raw.channels; ++c) {
+    std::vector<double> z;
+    z.reserve(raw.values.size() / raw.channels);
+    for (std::size_t i = c; i < raw.values.size(); i += raw.channels) z.push_back((raw.values[i] - m.features.mean[c]) / m.features.scale[c]);
+    ref.streams.push_back(stream_reference(std::move(z)));
+  }
+  std::vector<double> log_score;
+  for (float s : healthy) log_score.push_back(std::log(std::max<double>(s, 1e-9)));
+  ref.streams.push_back(stream_reference(std::move(log_score)));
+  ref.samples = healthy.size();
+  return ref;
+}
+
+/** Write the manifest into `staging` (which holds the weights) and move the folder to `out`. */
+void finish_package(const Manifest& m, const fs::path& staging, const fs::path& out) {
+  {
+    std::ofstream o(staging / "manifest.json", std::ios::binary);
+    o << to_json(m).dump(2) << '\n';
+    if (!o) throw core::InputError((staging / "manifest.json").string() + ": cannot write the manifest");
+  }
+  std::error_code ec;
+  fs::remove_all(out, ec);
+  fs::rename(staging, out, ec);
+  if (ec) throw core::InputError(out.string() + ": cannot move the finished package into place: " + ec.message());
+}
+
+/** A fresh staging folder next to `out`. */
+fs::path make_staging(const fs::path& out) {
+  const fs::path staging = out.string() + ".partial";
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) throw core::InputError(staging.string() + ": cannot create the package folder: " + ec.message());
+  return staging;
+}
+
 }  // namespace
 
 Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress) {
@@ -107,42 +180,11 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
 
   // 2. Train the autoencoder: Adam on shuffled minibatches, the shuffle from the seed.
   torch::jit::Module model = build_autoencoder(train_w.dim, spec.hidden);
-  std::vector<torch::Tensor> params;
-  for (const auto& p : model.parameters()) params.push_back(p.set_requires_grad(true));
-  torch::optim::Adam opt(params, torch::optim::AdamOptions(spec.learning_rate));
-  const auto n = static_cast<std::int64_t>(train_w.size());
-  const torch::Tensor x = torch::from_blob(const_cast<float*>(train_w.x.data()), {n, static_cast<std::int64_t>(train_w.dim)}, torch::kFloat32);
-  core::RngStream shuffle = rng.stream("train/shuffle");
-  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-  double loss_mean = 0;
-  for (std::uint32_t epoch = 0; epoch < spec.epochs; ++epoch) {
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
-    double loss_sum = 0;
-    std::int64_t batches = 0;
-    for (std::int64_t b = 0; b < n; b += spec.batch_size) {
-      const std::int64_t len = std::min<std::int64_t>(spec.batch_size, n - b);
-      const torch::Tensor idx = torch::from_blob(order.data() + b, {len}, torch::kInt64);
-      const torch::Tensor batch = x.index_select(0, idx);
-      opt.zero_grad();
-      const torch::Tensor loss = torch::mse_loss(model.forward({batch}).toTensor(), batch);
-      loss.backward();
-      opt.step();
-      loss_sum += loss.item<double>();
-      ++batches;
-    }
-    loss_mean = loss_sum / static_cast<double>(batches);
-    say("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(spec.epochs) + ": loss " + fmt("%.6f", loss_mean));
-  }
-  for (auto& p : params) p.set_requires_grad(false);
+  const double loss_mean = fit(model, train_w, spec.epochs, spec.batch_size, spec.learning_rate, rng, say);
 
   // 3. Write the package into a staging folder; validate it through the serving path.
   const fs::path out(out_dir);
-  const fs::path staging = out.string() + ".partial";
-  std::error_code ec;
-  fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) throw core::InputError(staging.string() + ": cannot create the package folder: " + ec.message());
+  const fs::path staging = make_staging(out);
   model.save((staging / m.weights_file).string());
   m.weights_hash = file_hash((staging / m.weights_file).string());
   m.threshold = 0;
@@ -159,20 +201,7 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   const Windows faulty_w = make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/faulty", faults), m.features);
   const std::vector<float> faulty = scores_of(scorer, faulty_w);
 
-  // The drift reference: the normalised training values of each channel, and the log score of healthy windows.
-  for (std::uint32_t c = 0; c < train_raw.channels; ++c) {
-    std::vector<double> z;
-    z.reserve(train_raw.values.size() / train_raw.channels);
-    for (std::size_t i = c; i < train_raw.values.size(); i += train_raw.channels)
-      z.push_back((train_raw.values[i] - m.features.mean[c]) / m.features.scale[c]);
-    m.reference.streams.push_back(stream_reference(std::move(z)));
-  }
-  {
-    std::vector<double> log_score;
-    for (float s : healthy) log_score.push_back(std::log(std::max<double>(s, 1e-9)));
-    m.reference.streams.push_back(stream_reference(std::move(log_score)));
-    m.reference.samples = healthy.size();
-  }
+  m.reference = drift_reference(train_raw, m, healthy);  // for the gateways' drift monitors
   std::uint64_t fp = 0, healthy_windows = healthy.size(), pos = 0, tp = 0;
   for (float s : healthy) fp += s > m.threshold;
   struct ModeStats {
@@ -230,17 +259,88 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
                   {"faulty_devices", spec.validation.devices},
                   {"devices_detected", detected},
                   {"by_mode", by_mode}};
-  {
-    std::ofstream o(staging / "manifest.json", std::ios::binary);
-    o << to_json(m).dump(2) << '\n';
-    if (!o) throw core::InputError((staging / "manifest.json").string() + ": cannot write the manifest");
-  }
-  fs::remove_all(out, ec);
-  fs::rename(staging, out, ec);
-  if (ec) throw core::InputError(out.string() + ": cannot move the finished package into place: " + ec.message());
+  finish_package(m, staging, out);
   say("wrote " + out.string() + ": threshold " + fmt("%.6g", m.threshold) + ", false positives " +
       fmt("%.4f", m.validation["false_positive_rate"].get<double>()) + ", window recall " + fmt("%.4f", m.validation["window_recall"].get<double>()) +
       ", devices detected " + std::to_string(detected) + "/" + std::to_string(spec.validation.devices));
+  return m;
+}
+
+namespace {
+
+/** Devices [from, to) of `raw`. */
+RawSamples devices_of(const RawSamples& raw, std::uint32_t from, std::uint32_t to) {
+  RawSamples r = raw;
+  r.devices = to - from;
+  const std::size_t per = std::size_t{raw.steps} * raw.channels;
+  r.values.assign(raw.values.begin() + static_cast<std::ptrdiff_t>(from * per), raw.values.begin() + static_cast<std::ptrdiff_t>(to * per));
+  return r;
+}
+
+}  // namespace
+
+Manifest retrain_with_torch(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir) {
+  use_one_torch_thread();
+  torch::jit::setGraphExecutorOptimize(false);
+  torch::manual_seed(spec.seed);
+  const core::Rng rng(spec.seed);
+  const ModelPackage parent = load_package(parent_dir);
+  if (data.channels != parent.manifest.channels.size())
+    throw core::InputError("retraining data has " + std::to_string(data.channels) + " channels, the model reads " +
+                           std::to_string(parent.manifest.channels.size()));
+  const auto holdout = static_cast<std::uint32_t>(std::clamp(std::lround(spec.holdout_fraction * data.devices), 1L, static_cast<long>(data.devices) - 1));
+  if (data.devices < 2 || data.steps < parent.manifest.features.window * 2)
+    throw core::InputError("too little data to retrain on: " + std::to_string(data.devices) + " devices x " + std::to_string(data.steps) + " samples");
+  const RawSamples train_raw = devices_of(data, 0, data.devices - holdout);
+  const RawSamples held_raw = devices_of(data, data.devices - holdout, data.devices);
+
+  Manifest m = parent.manifest;
+  m.version = spec.version;
+  normalisation(train_raw, m.features.mean, m.features.scale);  // the data the model now stands for
+  const Windows train_w = make_windows(train_raw, m.features);
+  if (train_w.size() == 0) throw core::InputError("retraining data makes no complete window");
+  torch::jit::Module model = torch::jit::load(parent.weights_path());  // fine-tuned from the parent's weights
+  const double loss = fit(model, train_w, spec.epochs, spec.batch_size, spec.learning_rate, rng, {});
+  double params = 0;
+  for (const auto& p : model.parameters()) params += static_cast<double>(p.numel());
+
+  const fs::path out(out_dir);
+  const fs::path staging = make_staging(out);
+  model.save((staging / m.weights_file).string());
+  m.weights_hash = file_hash((staging / m.weights_file).string());
+  m.threshold = 0;
+  TorchScorer scorer(ModelPackage{staging.string(), m});
+  const std::vector<float> healthy = scores_of(scorer, make_windows(held_raw, m.features));
+  m.threshold = round6(quantile(healthy, spec.healthy_quantile) * spec.margin);
+  m.reference = drift_reference(train_raw, m, healthy);
+  const std::uint64_t data_hash =
+      core::fnv1a64(std::string_view(reinterpret_cast<const char*>(data.values.data()), data.values.size() * sizeof(float)));
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(data_hash));
+  std::uint64_t over = 0;
+  for (float s : healthy) over += s > m.threshold;
+  m.training = {{"parent", parent.manifest.version},
+                {"data", spec.data},
+                {"data_hash", hash},
+                {"seed", spec.seed},
+                {"devices", train_raw.devices},
+                {"samples_per_device", data.steps},
+                {"windows", train_w.size()},
+                {"epochs", spec.epochs},
+                {"batch_size", spec.batch_size},
+                {"learning_rate", spec.learning_rate},
+                {"final_loss", round6(loss)},
+                // forward 2 and backward 4 flops per weight and window, each epoch
+                {"flops", 6.0 * params * static_cast<double>(train_w.size()) * spec.epochs},
+                {"libtorch", TORCH_VERSION}};
+  m.validation = {{"holdout_devices", holdout},
+                  {"healthy_quantile", spec.healthy_quantile},
+                  {"margin", spec.margin},
+                  {"healthy_windows", healthy.size()},
+                  {"healthy_score_p50", round6(quantile(healthy, 0.5))},
+                  {"healthy_score_quantile", round6(quantile(healthy, spec.healthy_quantile))},
+                  {"false_positive_rate", healthy.empty() ? 0.0 : round6(static_cast<double>(over) / static_cast<double>(healthy.size()))}};
+  finish_package(m, staging, out);
   return m;
 }
 
