@@ -1,5 +1,6 @@
 #include "twinbench/sim/Scenario.hpp"
 
+#include <cctype>
 #include <map>
 
 namespace twinbench::sim {
@@ -49,6 +50,25 @@ std::uint64_t Scenario::device_count() const {
   std::uint64_t n = 0;
   for (const auto& s : sites) n += std::uint64_t{s.gateways} * s.devices_per_gateway;
   return n;
+}
+
+std::string_view to_string(DriftInjection::Kind k) {
+  switch (k) {
+    case DriftInjection::Kind::ambient_shift: return "ambient_shift";
+    case DriftInjection::Kind::sensor_bias_creep: return "sensor_bias_creep";
+    case DriftInjection::Kind::new_variant: return "new_variant";
+  }
+  return "?";
+}
+
+std::string next_version(const std::string& v) {
+  // The last run of digits goes up by one; a version without one gets ".1".
+  std::size_t end = v.size();
+  while (end > 0 && !std::isdigit(static_cast<unsigned char>(v[end - 1]))) --end;
+  std::size_t begin = end;
+  while (begin > 0 && std::isdigit(static_cast<unsigned char>(v[begin - 1]))) --begin;
+  if (begin == end || end - begin > 9) return v + ".1";
+  return v.substr(0, begin) + std::to_string(std::stoul(v.substr(begin, end - begin)) + 1) + v.substr(end);
 }
 
 }  // namespace twinbench::sim

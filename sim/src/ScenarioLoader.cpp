@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "LoaderParts.hpp"
 #include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
@@ -21,6 +22,25 @@ namespace twinbench::sim {
 using nlohmann::json;
 using core::JsonObject;
 
+namespace loader {
+
+std::string scenario_path(const Scenario& sc, const std::string& p) {
+  const std::filesystem::path path(p);
+  return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
+}
+
+std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view key) {
+  const std::string name = o.string(key);
+  for (std::size_t i = 0; i < sc.sites.size(); ++i)
+    if (sc.sites[i].name == name) return i;
+  o.fail(key, "no site named '" + name + "'");
+}
+
+}  // namespace loader
+
+using loader::scenario_path;
+using loader::site_index;
+
 namespace {
 
 constexpr std::string_view kFormat = "twinbench-scenario/1";
@@ -29,11 +49,6 @@ constexpr std::uint32_t kGatewaysPerSiteMax = 100'000;
 
 bool valid_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")); }
 
-/** A path in the scenario, relative to the scenario's folder. */
-std::string scenario_path(const Scenario& sc, const std::string& p) {
-  const std::filesystem::path path(p);
-  return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
-}
 
 LinkSpec read_link(const JsonObject& o) {
   o.allow({"preset", "bandwidth_bps", "latency_ms", "loss_probability", "overhead_bytes_per_message", "energy_nj_per_bit",
@@ -181,6 +196,7 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   try {
     const ai::ModelPackage pkg = ai::load_package(scenario_path(sc, o.string("model")));
     e.model = pkg.manifest;
+    e.model_dir = pkg.dir;
     e.scorer = ai::load_torch_scorer(pkg);
   } catch (const core::InputError& err) {
     o.fail("model", err.what());
@@ -269,13 +285,6 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
   return s;
 }
 
-std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view key) {
-  const std::string name = o.string(key);
-  for (std::size_t i = 0; i < sc.sites.size(); ++i)
-    if (sc.sites[i].name == name) return i;
-  o.fail(key, "no site named '" + name + "'");
-}
-
 void read_fault(Scenario& sc, const JsonObject& o) {
   const std::string kind = o.string("kind");
   if (kind == "asset") {
@@ -309,8 +318,9 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     f.site = site_index(sc, o, "site");
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
     sc.gateway_reboots.push_back(f);
-  } else {
-    o.fail("kind", "unknown fault kind '" + kind + "' (expected one of: asset, link_down, gateway_reboot)");
+  } else if (!loader::read_drift_fault(sc, o, kind)) {
+    o.fail("kind", "unknown fault kind '" + kind +
+                       "' (expected one of: asset, link_down, gateway_reboot, ambient_shift, sensor_bias_creep, new_variant)");
   }
 }
 
@@ -481,7 +491,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "economics", "assertions", "hil"});
+              "rule_changes", "economics", "assertions", "hil", "lifecycle"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -508,6 +518,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
   if (auto e = root.optional_object("economics")) read_economics(sc, *e);
+  if (auto l = root.optional_object("lifecycle")) loader::read_lifecycle(sc, *l);
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
   if (auto h = root.optional_object("hil")) read_hil(sc, *h);
   return sc;

@@ -13,6 +13,7 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Rules.hpp"
 #include "twinbench/runtime/Scorer.hpp"
+#include "twinbench/runtime/drift/Monitor.hpp"
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
@@ -76,6 +77,7 @@ struct ChannelBinding {
 /** Anomaly detection at the site's gateways: a model package, its alert rules, batching and cost. */
 struct EdgeAiSpec {
   ai::Manifest model;                      ///< the package's manifest, checked
+  std::string model_dir;                   ///< the package's folder
   std::shared_ptr<runtime::Scorer> scorer;  ///< the loaded model, shared by the site's gateways
   runtime::RuleSet rules;                  ///< from the site's rules file, or the default rule (the model's threshold)
   std::vector<std::uint16_t> positions;    ///< record channel of each model channel
@@ -145,6 +147,92 @@ struct RuleChange {
   std::string rules_json;  ///< the rules file's text, as sent
 };
 
+/** Scheduled drift of the data (ground truth: `drift_onset` events at each gateway in scope). */
+struct DriftInjection {
+  enum class Kind : std::uint8_t { ambient_shift = 0, sensor_bias_creep = 1, new_variant = 2 };
+  Kind kind = Kind::ambient_shift;
+  double at_s = 0;
+  double ramp_s = 0;            ///< ambient_shift: from at_s to the full shift
+  double delta_c = 0;           ///< ambient_shift: the site gets this much warmer
+  twins::Channel channel{};     ///< sensor_bias_creep: the drifting sensor
+  double per_day = 0;           ///< sensor_bias_creep: its reading's bias grows this much a day
+  double fraction = 1;          ///< sensor_bias_creep, new_variant: of the devices in scope
+  double current_scale = 1.25;  ///< new_variant: its motor's current (and power) against the old one's
+  double temp_rise_c = 8;       ///< new_variant: it runs this much hotter when loaded
+  std::optional<std::size_t> site;  ///< nullopt = every site
+};
+std::string_view to_string(DriftInjection::Kind k);
+
+/** How an OTA rollout proceeds: a canary wave, then batches, each one soaked and gated before the next. */
+struct WavePlan {
+  double canary_percent = 5;    ///< of the targets (at least one)
+  double batch_percent = 25;    ///< each later wave
+  double soak_s = 1800;         ///< after a wave's targets have all reported, before its gate
+  double retry_s = 600;         ///< targets silent this long get the job again (resumed where they stopped)
+  double wave_timeout_s = 7200; ///< targets still silent then count as failed
+};
+
+/** What the health gate after each wave requires of that wave (unset = not checked). */
+struct HealthGate {
+  double max_failure_rate = 0.05;                      ///< targets rolled back or failed / targets
+  std::optional<double> max_alert_rate_per_device_h;   ///< alerts from the wave's devices during the soak
+  std::optional<double> max_inference_error;           ///< models: windows over threshold / windows scored since install
+};
+
+/** An OTA rollout the cloud starts at `at_s` (firmware to devices, or a model package to gateways). */
+struct RolloutSpec {
+  enum class Artifact : std::uint8_t { firmware = 0, model = 1 };
+  Artifact artifact = Artifact::firmware;
+  double at_s = 0;
+  std::string version;
+  std::uint64_t size_bytes = 0;    ///< firmware image size
+  std::uint32_t chunk_bytes = 16384;
+  double crash_fraction = 0;       ///< firmware: of the devices, crash on boot (the bad firmware)
+  enum class Tamper : std::uint8_t { none, manifest, image };
+  Tamper tampered = Tamper::none;  ///< a forged manifest (gateways refuse it) or an image altered after signing (devices refuse it)
+  std::string model_dir;           ///< model: the package to roll out
+  std::optional<std::size_t> site;
+  WavePlan waves;
+  HealthGate gate;
+};
+
+/** When and how the cloud retrains a model after drift reports, and how it rolls the new version out. */
+struct RetrainPolicy {
+  std::uint32_t min_gateways = 1;   ///< distinct gateways reporting drift...
+  double within_s = 86'400;         ///< ... within this long
+  double cooldown_s = 172'800;      ///< between two retrainings
+  double data_window_s = 86'400;    ///< the most recent data the cloud received
+  std::uint32_t devices_per_gateway = 8;  ///< whose records the cloud keeps for training
+  std::uint32_t epochs = 4;
+  double learning_rate = 1e-3;
+  double cloud_flops = 1e10;        ///< the training's speed in the cloud (its flops are charged at this rate)
+  std::uint32_t chunk_bytes = 8192;
+  WavePlan waves;
+  HealthGate gate;
+};
+
+/** The devices' side of firmware updates (Mender-like states: docs/ota.md). */
+struct OtaDeviceSpec {
+  std::string firmware = "1.0.0";   ///< what the fleet runs at the start
+  std::uint8_t boot_limit = 3;      ///< trial boots before the bootloader goes back
+  double reboot_s = 45;
+  double install_s = 20;
+  std::uint32_t parallel_downloads = 8;  ///< per gateway
+};
+
+/** Lifecycle governance: drift monitoring, retraining, OTA rollouts (issue 6). */
+struct LifecycleSpec {
+  std::optional<runtime::drift::MonitorConfig> drift;  ///< at gateways with edge AI (and a model with a drift reference)
+  std::optional<RetrainPolicy> retraining;
+  std::vector<RolloutSpec> rollouts;
+  OtaDeviceSpec devices;
+  double versions_interval_s = 600;  ///< how often versions.csv samples the fleet
+  bool any() const { return drift || retraining || !rollouts.empty(); }
+};
+
+/** The version after `v` ("1" -> "2", "1.4" -> "1.5", "x" -> "x.1"). */
+std::string next_version(const std::string& v);
+
 /** What faults and alerts cost: the scenario's business case (see docs/edge-ai.md). */
 struct Economics {
   std::string currency = "EUR";
@@ -198,6 +286,8 @@ struct Scenario {
   std::vector<GatewayReboot> gateway_reboots;
   std::vector<TwinOperation> twin_operations;
   std::vector<RuleChange> rule_changes;
+  std::vector<DriftInjection> drift_injections;
+  LifecycleSpec lifecycle;
   std::optional<Economics> economics;
   std::vector<Assertion> assertions;
   HilSpec hil;

@@ -1,0 +1,182 @@
+// The scenario's lifecycle parts: drift faults, and the "lifecycle" object (docs/scenario-format.md).
+#include <cmath>
+
+#include "LoaderParts.hpp"
+#include "twinbench/ai/ModelPackage.hpp"
+
+namespace twinbench::sim::loader {
+
+using core::JsonObject;
+
+bool read_drift_fault(Scenario& sc, const JsonObject& o, const std::string& kind) {
+  DriftInjection d;
+  if (kind == "ambient_shift") {
+    o.allow({"kind", "at_s", "ramp_s", "delta_c", "site"});
+    d.kind = DriftInjection::Kind::ambient_shift;
+    d.ramp_s = o.non_negative_or("ramp_s", 0);
+    d.delta_c = o.number_or("delta_c", std::nan(""));
+    if (!std::isfinite(d.delta_c) || d.delta_c == 0) o.fail("delta_c", "expected the shift of the ambient temperature in °C (not 0)");
+  } else if (kind == "sensor_bias_creep") {
+    o.allow({"kind", "at_s", "channel", "per_day", "fraction", "site"});
+    d.kind = DriftInjection::Kind::sensor_bias_creep;
+    const std::string ch = o.string("channel");
+    const auto c = twins::channel_from_string(ch);
+    if (!c) o.fail("channel", "unknown physics channel '" + ch + "' (expected one of: " + twins::channel_names() + ")");
+    d.channel = *c;
+    d.per_day = o.number_or("per_day", std::nan(""));
+    if (!std::isfinite(d.per_day) || d.per_day == 0) o.fail("per_day", "expected the bias added per day, in the channel's unit (not 0)");
+    d.fraction = o.probability_or("fraction", 1);
+  } else if (kind == "new_variant") {
+    o.allow({"kind", "at_s", "fraction", "current_scale", "temp_rise_c", "site"});
+    d.kind = DriftInjection::Kind::new_variant;
+    d.fraction = o.probability_or("fraction", 1);
+    d.current_scale = o.positive_or("current_scale", d.current_scale);
+    d.temp_rise_c = o.number_or("temp_rise_c", d.temp_rise_c);
+  } else {
+    return false;
+  }
+  d.at_s = o.non_negative_or("at_s", 0);
+  if (o.has("site")) d.site = site_index(sc, o, "site");
+  sc.drift_injections.push_back(d);
+  return true;
+}
+
+namespace {
+
+WavePlan read_waves(const JsonObject& o, WavePlan w) {
+  o.allow({"canary_percent", "batch_percent", "soak_s", "retry_s", "wave_timeout_s"});
+  w.canary_percent = o.positive_or("canary_percent", w.canary_percent);
+  w.batch_percent = o.positive_or("batch_percent", w.batch_percent);
+  if (w.canary_percent > 100) o.fail("canary_percent", "expected a percentage in (0, 100]");
+  if (w.batch_percent > 100) o.fail("batch_percent", "expected a percentage in (0, 100]");
+  w.soak_s = o.non_negative_or("soak_s", w.soak_s);
+  w.retry_s = o.positive_or("retry_s", w.retry_s);
+  w.wave_timeout_s = o.positive_or("wave_timeout_s", w.wave_timeout_s);
+  if (w.wave_timeout_s < w.retry_s) o.fail("wave_timeout_s", "expected at least retry_s");
+  return w;
+}
+
+HealthGate read_gate(const JsonObject& o) {
+  o.allow({"max_failure_rate", "max_alert_rate_per_device_h", "max_inference_error"});
+  HealthGate g;
+  g.max_failure_rate = o.probability_or("max_failure_rate", g.max_failure_rate);
+  if (o.has("max_alert_rate_per_device_h")) g.max_alert_rate_per_device_h = o.non_negative_or("max_alert_rate_per_device_h", 0);
+  if (o.has("max_inference_error")) g.max_inference_error = o.probability("max_inference_error");
+  return g;
+}
+
+void read_rollout_plan(const JsonObject& o, WavePlan& waves, HealthGate& gate) {
+  if (auto w = o.optional_object("waves")) waves = read_waves(*w, waves);
+  if (auto g = o.optional_object("gate")) gate = read_gate(*g);
+}
+
+runtime::drift::MonitorConfig read_drift(const JsonObject& o) {
+  o.allow({"block_s", "window_blocks", "page_hinkley", "psi", "ks_alpha", "ks_min_statistic", "min_window_samples", "cooldown_s"});
+  runtime::drift::MonitorConfig c;
+  c.block_us = std::llround(o.positive_or("block_s", static_cast<double>(c.block_us) * 1e-6) * 1e6);
+  c.window_blocks = static_cast<std::uint32_t>(o.integer_or("window_blocks", 1, 10'000, c.window_blocks));
+  if (auto ph = o.optional_object("page_hinkley")) {
+    ph->allow({"delta", "lambda", "min_blocks"});
+    c.page_hinkley.delta = ph->non_negative_or("delta", c.page_hinkley.delta);
+    c.page_hinkley.lambda = ph->positive_or("lambda", c.page_hinkley.lambda);
+    c.page_hinkley.min_samples = ph->integer_or("min_blocks", 1, 1'000'000, c.page_hinkley.min_samples);
+  }
+  c.psi_threshold = o.positive_or("psi", c.psi_threshold);
+  c.ks_alpha = o.probability_or("ks_alpha", c.ks_alpha);
+  c.ks_min_statistic = o.probability_or("ks_min_statistic", c.ks_min_statistic);
+  c.min_window_samples = o.integer_or("min_window_samples", 1, UINT64_MAX, c.min_window_samples);
+  c.cooldown_us = std::llround(o.non_negative_or("cooldown_s", static_cast<double>(c.cooldown_us) * 1e-6) * 1e6);
+  return c;
+}
+
+/** The first site with edge AI in scope (nullopt: every site), or bad input if there is none. */
+const EdgeAiSpec& edge_ai_in_scope(const Scenario& sc, const JsonObject& o, std::optional<std::size_t> site, std::string_view key) {
+  for (std::size_t i = 0; i < sc.sites.size(); ++i)
+    if (sc.sites[i].edge_ai && (!site || *site == i)) return *sc.sites[i].edge_ai;
+  o.fail(key, "no site in scope has \"edge_ai\": there is no model to retrain or roll out");
+}
+
+void read_rollout(Scenario& sc, const JsonObject& o) {
+  o.allow({"at_s", "artifact", "version", "size_bytes", "chunk_bytes", "crash_fraction", "tampered", "model", "site", "waves", "gate"});
+  RolloutSpec r;
+  r.at_s = o.non_negative_or("at_s", 0);
+  if (o.has("site")) r.site = site_index(sc, o, "site");
+  const std::string artifact = o.string("artifact");
+  if (artifact == "firmware") {
+    r.artifact = RolloutSpec::Artifact::firmware;
+    r.version = o.string("version");
+    if (r.version.empty()) o.fail("version", "expected the firmware's version");
+    r.size_bytes = o.integer("size_bytes", 1, std::uint64_t{1} << 32);
+    r.crash_fraction = o.probability_or("crash_fraction", 0);
+    if (o.has("model")) o.fail("model", "a firmware rollout takes no model");
+  } else if (artifact == "model") {
+    r.artifact = RolloutSpec::Artifact::model;
+    const EdgeAiSpec& ai = edge_ai_in_scope(sc, o, r.site, "artifact");
+    try {
+      const ai::ModelPackage p = ai::load_package(scenario_path(sc, o.string("model")));
+      if (p.manifest.model_id != ai.model.model_id || p.manifest.channels != ai.model.channels)
+        o.fail("model", "expected a version of model '" + ai.model.model_id + "' reading the same channels, got '" + p.manifest.model_id + "'");
+      r.model_dir = p.dir;
+      r.version = p.manifest.version;
+    } catch (const core::InputError& e) {
+      o.fail("model", e.what());
+    }
+    if (o.has("size_bytes") || o.has("crash_fraction")) o.fail(o.has("size_bytes") ? "size_bytes" : "crash_fraction", "a model rollout takes neither (the package is the image)");
+  } else {
+    o.fail("artifact", "expected \"firmware\" or \"model\", got '" + artifact + "'");
+  }
+  r.chunk_bytes = static_cast<std::uint32_t>(o.integer_or("chunk_bytes", 256, 16u << 20, r.chunk_bytes));
+  const std::string t = o.string_or("tampered", "none");
+  if (t == "none") r.tampered = RolloutSpec::Tamper::none;
+  else if (t == "manifest") r.tampered = RolloutSpec::Tamper::manifest;
+  else if (t == "image") r.tampered = RolloutSpec::Tamper::image;
+  else o.fail("tampered", "expected \"none\", \"manifest\" (a forged signature) or \"image\" (altered after signing), got '" + t + "'");
+  read_rollout_plan(o, r.waves, r.gate);
+  sc.lifecycle.rollouts.push_back(std::move(r));
+}
+
+}  // namespace
+
+void read_lifecycle(Scenario& sc, const JsonObject& o) {
+  o.allow({"drift", "retraining", "rollouts", "devices", "versions_interval_s"});
+  LifecycleSpec& l = sc.lifecycle;
+  if (auto d = o.optional_object("drift")) {
+    l.drift = read_drift(*d);
+    bool any = false;
+    for (const SiteSpec& s : sc.sites) any = any || s.edge_ai;
+    if (!any) o.fail("drift", "no site has \"edge_ai\": there is no model whose inputs to watch");
+    for (const SiteSpec& s : sc.sites)
+      if (s.edge_ai && s.edge_ai->model.reference.streams.empty())
+        o.fail("drift", "model '" + s.edge_ai->model.model_id + "' of site '" + s.name +
+                            "' has no drift reference (\"reference\" in its manifest; `twinbench train` writes one)");
+  }
+  if (auto r = o.optional_object("retraining")) {
+    r->allow({"min_gateways", "within_s", "cooldown_s", "data_window_s", "devices_per_gateway", "epochs", "learning_rate", "cloud_flops",
+              "chunk_bytes", "waves", "gate"});
+    if (!l.drift) r->fail("min_gateways", "retraining is triggered by drift reports: \"lifecycle\" needs \"drift\" too");
+    RetrainPolicy p;
+    p.min_gateways = static_cast<std::uint32_t>(r->integer_or("min_gateways", 1, 1'000'000, p.min_gateways));
+    p.within_s = r->positive_or("within_s", p.within_s);
+    p.cooldown_s = r->non_negative_or("cooldown_s", p.cooldown_s);
+    p.data_window_s = r->positive_or("data_window_s", p.data_window_s);
+    p.devices_per_gateway = static_cast<std::uint32_t>(r->integer_or("devices_per_gateway", 1, 1'000'000, p.devices_per_gateway));
+    p.epochs = static_cast<std::uint32_t>(r->integer_or("epochs", 1, 1000, p.epochs));
+    p.learning_rate = r->positive_or("learning_rate", p.learning_rate);
+    p.cloud_flops = r->positive_or("cloud_flops", p.cloud_flops);
+    p.chunk_bytes = static_cast<std::uint32_t>(r->integer_or("chunk_bytes", 256, 16u << 20, p.chunk_bytes));
+    read_rollout_plan(*r, p.waves, p.gate);
+    l.retraining = p;
+  }
+  for (const auto& [j, path] : o.array("rollouts", false)) read_rollout(sc, JsonObject(*j, path, o.file()));
+  if (auto d = o.optional_object("devices")) {
+    d->allow({"firmware", "boot_limit", "reboot_s", "install_s", "parallel_downloads"});
+    l.devices.firmware = d->string_or("firmware", l.devices.firmware);
+    l.devices.boot_limit = static_cast<std::uint8_t>(d->integer_or("boot_limit", 1, 255, l.devices.boot_limit));
+    l.devices.reboot_s = d->positive_or("reboot_s", l.devices.reboot_s);
+    l.devices.install_s = d->non_negative_or("install_s", l.devices.install_s);
+    l.devices.parallel_downloads = static_cast<std::uint32_t>(d->integer_or("parallel_downloads", 1, 1'000'000, l.devices.parallel_downloads));
+  }
+  l.versions_interval_s = o.positive_or("versions_interval_s", l.versions_interval_s);
+}
+
+}  // namespace twinbench::sim::loader

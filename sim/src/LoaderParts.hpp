@@ -1,0 +1,21 @@
+#pragma once
+// Pieces of the scenario loader shared by its files (ScenarioLoader.cpp, LifecycleLoader.cpp).
+
+#include <string>
+#include <string_view>
+
+#include "twinbench/core/JsonReader.hpp"
+#include "twinbench/sim/Scenario.hpp"
+
+namespace twinbench::sim::loader {
+
+/** A path in the scenario, relative to the scenario's folder. */
+std::string scenario_path(const Scenario& sc, const std::string& p);
+/** The index of the site named by `key`; bad input if there is none. */
+std::size_t site_index(const Scenario& sc, const core::JsonObject& o, std::string_view key);
+/** A drift fault ("ambient_shift", "sensor_bias_creep", "new_variant"); false if `kind` is none of those. */
+bool read_drift_fault(Scenario& sc, const core::JsonObject& o, const std::string& kind);
+/** The "lifecycle" object: drift monitoring, retraining, rollouts, the devices' OTA. */
+void read_lifecycle(Scenario& sc, const core::JsonObject& o);
+
+}  // namespace twinbench::sim::loader
