@@ -34,7 +34,11 @@ Simulate the scenario and write, into the output folder:
   summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes
   messages.csv       per-gateway message, byte and session counts
   ground_truth.csv   every injected asset fault: device, mode, onset, failure time
-  run.json           wall time, simulated seconds per wall second, peak memory (varies run to run)
+  audit.jsonl        the audit log (hash-chained; check it with `twinbench audit verify`)
+  versions.csv       with a "lifecycle": the share of the fleet on each firmware and model version over time
+  registry/          with retraining or model rollouts: the cloud's model registry (content-addressed images,
+                     packages, index.json with each version's parent, data window and metrics)
+  run.json           wall time, simulated seconds per wall second, peak memory, the audit log's head (varies run to run)
 A KPI table goes to stdout, progress to stderr. Files appear only when the run completes.
 
 options:
@@ -173,6 +177,17 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
                                          e->edge_ai_fixed_cost, e->energy_price_per_kwh};
   for (const auto& op : sc.twin_operations)
     m.twin_operations.push_back({op.at_s, op.kind == sim::TwinOperation::Kind::set_property ? "set_property" : "command", op.name});
+  m.lifecycle.enabled = sc.lifecycle.any() || !sc.drift_injections.empty();
+  std::vector<const sim::RolloutSpec*> scheduled;
+  for (const auto& r : sc.lifecycle.rollouts) scheduled.push_back(&r);
+  std::stable_sort(scheduled.begin(), scheduled.end(), [](const auto* a, const auto* b) { return a->at_s < b->at_s; });
+  for (const auto* r : scheduled) m.lifecycle.scheduled.push_back({r->artifact == sim::RolloutSpec::Artifact::model ? "model" : "firmware", r->version});
+  for (const auto& s : sc.sites)
+    if (s.edge_ai) {
+      for (auto c : s.edge_ai->model.channels) m.lifecycle.drift_streams.emplace_back(twins::kChannelNames[static_cast<std::size_t>(c)]);
+      m.lifecycle.drift_streams.emplace_back("log_score");
+      break;
+    }
   return m;
 }
 
@@ -228,8 +243,10 @@ void check_output_folder(const fs::path& out) {
                    "results replace the whole folder, so choose an empty or new one"};
 }
 
-/** Write all result files into a staging folder, then swap it in: never a half-written output folder. */
-void publish(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files) {
+/** Write all result files (and move in the folders made during the run) into a staging folder, then swap it in:
+ * never a half-written output folder. */
+void publish(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files,
+             const std::vector<std::pair<std::string, fs::path>>& folders = {}) {
   std::error_code ec;
   fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
   if (ec) throw UsageError{"cannot create " + out.parent_path().string() + ": " + ec.message()};
@@ -238,6 +255,11 @@ void publish(const fs::path& out, const std::vector<std::pair<std::string, std::
   fs::create_directory(staging, ec);
   if (ec) throw UsageError{"cannot create " + staging.string() + ": " + ec.message()};
   for (const auto& [name, content] : files) write_file(staging / name, content);
+  for (const auto& [name, from] : folders) {
+    if (!fs::exists(from, ec)) continue;
+    fs::rename(from, staging / name, ec);
+    if (ec) throw UsageError{"cannot move " + from.string() + " into the results: " + ec.message()};
+  }
   fs::remove_all(out, ec);
   fs::rename(staging, out, ec);
   if (ec) throw UsageError{"cannot move results into " + out.string() + ": " + ec.message()};
@@ -336,6 +358,13 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   double last_print = 0;
   sim::RunOptions opt;
   opt.seed = seed;
+  sim::LifecycleOutput lifecycle;
+  opt.lifecycle = &lifecycle;
+  // The cloud's model registry is made during the run, next to the results, and moves in with them.
+  const fs::path registry = out.string() + ".registry-" + std::to_string(::getpid());
+  std::error_code registry_ec;
+  fs::remove_all(registry, registry_ec);
+  opt.registry_dir = registry.string();
   if (!a->quiet) {
     opt.on_progress = [&](double sim_s) {
       const double w = wall_s();
@@ -353,9 +382,11 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   }
   if (!sim::run_simulation(sc, opt, collector)) {
     std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
+    fs::remove_all(registry, registry_ec);
     return kAssertionFailed;
   }
   const double wall = wall_s();
+  collector.set_lifecycle_names({lifecycle.model_versions, lifecycle.firmware_versions});
 
   json summary = collector.summary();
   if (pacer) {  // before trace_hash, which stays last
@@ -375,10 +406,14 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   run["events"] = collector.events();
   run["peak_rss_bytes"] = peak_rss_bytes();
   run["version"] = TWINBENCH_VERSION;
-  publish(out, {{"summary.json", summary.dump(2) + "\n"},
-                {"messages.csv", collector.messages_csv()},
-                {"ground_truth.csv", collector.ground_truth_csv()},
-                {"run.json", run.dump(2) + "\n"}});
+  run["audit_head"] = lifecycle.audit_head;  // keep it elsewhere: `twinbench audit verify --expect-head` then finds a log cut short
+  std::vector<std::pair<std::string, std::string>> files = {{"summary.json", summary.dump(2) + "\n"},
+                                                            {"messages.csv", collector.messages_csv()},
+                                                            {"ground_truth.csv", collector.ground_truth_csv()},
+                                                            {"audit.jsonl", lifecycle.audit},
+                                                            {"run.json", run.dump(2) + "\n"}};
+  if (const std::string v = collector.versions_csv(); !v.empty()) files.emplace_back("versions.csv", v);
+  publish(out, files, {{"registry", registry}});
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
   print_kpi_table(summary, pacer ? "hil" : "run");

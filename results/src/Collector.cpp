@@ -21,7 +21,17 @@ double ms(std::int64_t us) { return round6(static_cast<double>(us) / 1000.0); }
 double ratio(double num, double den) { return den > 0 ? round6(num / den) : 0.0; }
 }  // namespace
 
-Collector::Collector(RunMeta meta) : meta_(std::move(meta)), gw_(meta_.gateways.size()), twin_ops_(meta_.twin_operations.size()) {
+namespace {
+std::vector<std::uint32_t> devices_of(const RunMeta& m) {
+  std::vector<std::uint32_t> d;
+  for (const GatewayMeta& g : m.gateways) d.push_back(g.devices);
+  return d;
+}
+}  // namespace
+
+Collector::Collector(RunMeta meta)
+    : meta_(std::move(meta)), gw_(meta_.gateways.size()), twin_ops_(meta_.twin_operations.size()),
+      lifecycle_(meta_.lifecycle, devices_of(meta_), meta_.duration_s) {
   for (std::size_t g = 0; g < gw_.size(); ++g) gw_[g].opened_at_us.assign(meta_.gateways[g].devices, -1);
 }
 
@@ -35,6 +45,7 @@ void Collector::emit(const Event& e) {
   }
   ++events_;
   last_t_us_ = std::max(last_t_us_, e.t_us);
+  if (lifecycle_.on(e)) return;
   if (e.kind == EventKind::fault_onset) {
     faults_.push_back({e.t_us, e.b, e.gateway, e.device, e.a});
     return;
@@ -139,6 +150,16 @@ void Collector::emit(const Event& e) {
     case EventKind::rules_changed: ++rules_changes_; break;
     case EventKind::rules_refused: ++rules_refused_; break;
     case EventKind::alert_received: alerts_.push_back({e.t_us, e.c, e.gateway, e.device, e.b, e.d}); break;
+    case EventKind::drift_detected:  // lifecycle events: lifecycle_ took them above
+    case EventKind::drift_onset:
+    case EventKind::model_trained:
+    case EventKind::rollout_started:
+    case EventKind::rollout_wave:
+    case EventKind::rollout_done:
+    case EventKind::ota_outcome:
+    case EventKind::ota_bytes:
+    case EventKind::version_share:
+    case EventKind::ota_ran: break;
   }
 }
 
@@ -273,6 +294,7 @@ json Collector::summary() const {
                                     {"max", ms(inference_latency_us_.max())}}}};
   s["detection"] = detection();
   s["economics"] = economics(s["detection"]);
+  if (lifecycle_.enabled()) s["lifecycle"] = lifecycle_.summary();
   s["events"] = events_;
   s["trace_hash"] = trace_hash();
   return s;

@@ -59,7 +59,7 @@ std::vector<DeviceOta::Transfer> DeviceOta::start_transfers() {
     const Job& j = jobs_[d.job];
     const std::uint64_t at = std::uint64_t{d.next_chunk} * j.chunk_bytes;
     d.in_flight = true;
-    out.push_back({c, d.next_chunk, static_cast<std::uint32_t>(std::min<std::uint64_t>(j.chunk_bytes, j.size - at))});
+    out.push_back({j.rollout, c, d.next_chunk, static_cast<std::uint32_t>(std::min<std::uint64_t>(j.chunk_bytes, j.size - at))});
   }
   return out;
 }

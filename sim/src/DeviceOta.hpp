@@ -34,6 +34,7 @@ public:
     std::vector<std::uint8_t> crashes;  ///< per device of the gateway: 1 if this firmware crashes it
   };
   struct Transfer {
+    std::uint32_t rollout;
     std::uint32_t device;
     std::uint32_t chunk;
     std::uint32_t bytes;

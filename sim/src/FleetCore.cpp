@@ -182,6 +182,17 @@ bool FleetCore::acknowledge(std::uint32_t device, std::uint16_t id) {
   return false;
 }
 
+void FleetCore::suspend(std::uint32_t device, TimeUs until_us) {
+  if (offline_until_.empty()) offline_until_.assign(config_.devices, 0);
+  offline_until_[device] = std::max(offline_until_[device], until_us);
+  connected_[device] = Link::never;
+  ++retry_gen_[device];  // a pending reconnect is void
+  lost_at_.erase(device);
+  attempt_[device] = 0;
+  unacked_[device].clear();
+  unacked_count_[device] = unacked_sent_[device] = 0;
+}
+
 void FleetCore::add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s) {
   creep_[device].push_back({channel, start_s, per_s});
 }
@@ -203,6 +214,7 @@ WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, 
     ring.due.pop_front();
     ring.due.push_back({d.t_us + ring.period_us, d.device, d.gen});
     repeat_us = std::min(repeat_us, d.t_us + ring.period_us);
+    if (!offline_until_.empty() && d.t_us < offline_until_[d.device]) continue;  // rebooting: no report
     ++seq_[d.device];
     ++st.generated;
     const Link state = connected_[d.device];

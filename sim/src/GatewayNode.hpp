@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "DeviceOta.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -22,13 +23,14 @@
 
 namespace twinbench::sim {
 
-enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud };
+enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud, ota_chunk };
 
 /** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
 struct InFlight {
   simgrid::s4u::CommPtr comm;
   std::unique_ptr<WireBatch> batch;
   Hop hop;
+  DeviceOta::Transfer chunk{};  ///< ota_chunk: which device's chunk
 };
 
 /** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
@@ -37,15 +39,15 @@ struct Arrived {
   InFlight batch;
 };
 
-/** A twin operation or new alert rules the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/rules]. */
+/** A message the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/...] (twin operations, alert rules, OTA). */
 struct CloudOperation {
   runtime::TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
   std::uint32_t op;
-  std::uint32_t targets;    ///< 0: not a twin operation (new alert rules)
+  std::uint32_t targets;    ///< 0: not a twin operation
   bool announced = false;
   std::vector<std::uint8_t> bytes;
+  std::uint64_t extra_wire_bytes = 0;  ///< a firmware image that crosses the WAN with it
 };
-
 
 /**
  * One gateway with the devices behind it: two hosts joined by the access link, and one actor that runs
@@ -74,6 +76,10 @@ struct GatewayNode {
   std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
   std::size_t next_cloud_op = 0;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
+  runtime::MemoryStorage storage;          ///< the gateway's flash (its model slots): survives reboots
+  std::unique_ptr<DeviceOta> ota;          ///< its devices' firmware updates (when the scenario rolls firmware out)
+  std::vector<DeviceOta::Outcome> outcomes_pending;  ///< for the runtime, held while it reboots
+  std::uint16_t model_version = 0;         ///< index of the model it last ran
 };
 
 /** A scheduled scenario event for the controller actor. */

@@ -126,6 +126,11 @@ void Rollout::on_outcome(const RolloutTarget& t, TargetState s, TimeUs now) {
     wave_reported(now);
 }
 
+void Rollout::fail_gateway(std::uint32_t gateway, TimeUs now) {
+  for (auto it = index_.lower_bound({gateway, 0}); it != index_.end() && it->first.gateway == gateway; ++it)
+    if (state_[it->second] == TargetState::dispatched) on_outcome(it->first, TargetState::failed, now);
+}
+
 void Rollout::on_health(std::uint32_t gateway, const ModelHealth& h) {
   if (stage_ == Stage::health) {
     health_[gateway] = h;

@@ -67,6 +67,8 @@ public:
 
   /** @brief A target's outcome (commit, rollback or failure; a rollback of a committed target is its revert). */
   void on_outcome(const RolloutTarget& t, TargetState s, runtime::TimeUs now);
+  /** @brief Every target on `gateway` waiting for its outcome has failed (the gateway refused the job). */
+  void fail_gateway(std::uint32_t gateway, runtime::TimeUs now);
   /** @brief A gateway's answer to a health query. */
   void on_health(std::uint32_t gateway, const ModelHealth& h);
   /** @brief An alert from a device of the fleet (counted against the wave's gate if it is one of its targets). */

@@ -9,11 +9,27 @@
 #include <vector>
 
 #include "twinbench/runtime/EdgeRuntime.hpp"
+#include "twinbench/runtime/audit/AuditLog.hpp"
+#include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/sim/Wire.hpp"
 
 namespace twinbench::sim {
+
+/** The run's audit log: one hash chain, in simulated time, kept in memory until the run's results are written. */
+class ChainAudit final : public runtime::AuditTrail {
+public:
+  void record(runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) override {
+    (text_ += chain_.append(t_us, actor, action, details_json)) += '\n';
+  }
+  const std::string& text() const { return text_; }
+  const std::string& head() const { return chain_.head(); }
+
+private:
+  runtime::audit::Chain chain_;
+  std::string text_;
+};
 
 /** Simulated seconds -> integer microseconds, the runtime's time unit. */
 runtime::TimeUs to_us(double seconds);

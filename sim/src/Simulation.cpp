@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "GatewayNode.hpp"
+#include "LifecycleDriver.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -33,13 +34,17 @@ constexpr TimeUs kSimEpochUs = 1'767'225'600'000'000;
 
 class World {
 public:
+  /** @brief After the run: what the lifecycle leaves (registry index, audit log). */
+  void finish() { life_->finish(); }
   /** @brief True if RunOptions::on_tick ended the run early. */
   bool stopped() const { return stop_us_ != std::numeric_limits<TimeUs>::max(); }
   World(const Scenario& sc, const RunOptions& opt, runtime::Sink& sink) : sc_(sc), opt_(opt), sink_(sink), rng_(opt.seed) {}
 
   void build() {
+    life_ = std::make_unique<LifecycleDriver>(sc_, opt_, sink_, nodes_, rng_);
     build_platform();
     build_nodes();
+    life_->schedule([this](double t_s, std::function<void()> fire) { at(t_s, std::move(fire)); });
     schedule_asset_faults();
     schedule_link_faults();
     schedule_reboots();
@@ -56,6 +61,7 @@ private:
     auto* world = sg4::create_star_zone("world");
     auto* cloud_zone = sg4::create_full_zone("cloud-zone")->set_parent(world);
     cloud_host_ = cloud_zone->create_host("cloud", 1e11);
+    life_->add_hosts(*cloud_zone);
     cloud_zone->seal();
     auto* cloud_nic = world->create_link("cloud-nic", 10e9 / 8)->set_latency(0)->seal();
     world->add_route(cloud_zone->get_netpoint(), nullptr, cloud_host_->get_netpoint(), nullptr, {sg4::LinkInRoute(cloud_nic)}, true);
@@ -139,6 +145,9 @@ private:
         // Costs are measured in microseconds on the reference CPU, whose speed is 1e9 in cpu_flops units.
         runtime::DetectorConfig dc;
         dc.model_id = ai->model.model_id;
+        dc.model_version = ai->model.version;
+        for (twins::Channel c : ai->model.channels) dc.stream_names.emplace_back(twins::kChannelNames[static_cast<std::size_t>(c)]);
+        dc.stream_names.emplace_back("log_score");
         dc.model_threshold = ai->model.threshold;
         dc.layout = ai->model.features;
         dc.positions = ai->positions;
@@ -151,6 +160,7 @@ private:
         ec.scorer = ai->scorer;
         ec.rules = ai->rules;
       }
+      life_->configure(*n, ec);
       n->edge_config = std::move(ec);
       if (const auto b = sc_.hil.gateways.find(name); opt_.make_bridge && b != sc_.hil.gateways.end()) n->bridge = opt_.make_bridge(name, b->second);
       else start_runtime(*n);
@@ -159,7 +169,8 @@ private:
 
   void start_runtime(GatewayNode& n) {
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
-                                                                                         n.lwm2m ? n.transport.get() : nullptr});
+                                                                                         n.lwm2m ? n.transport.get() : nullptr, &n.storage,
+                                                                                         &life_->audit()});
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */
@@ -290,7 +301,8 @@ private:
       }
       auto batch = std::make_unique<WireBatch>();
       batch->add(runtime::kNoConn, WireFrame::none, c.bytes);
-      const auto size = c.bytes.size() + 40 * ((c.bytes.size() + 1459) / 1460);  // TCP/IP headers, as on the uplink
+      const auto bytes = c.bytes.size() + c.extra_wire_bytes;
+      const auto size = bytes + 40 * ((bytes + 1459) / 1460);  // TCP/IP headers, as on the uplink
       n.in_flight.push_back({sg4::Comm::sendto_async(cloud_host_, n.gateway_host, static_cast<double>(size)), std::move(batch), Hop::from_cloud});
       ++n.next_cloud_op;
     }
@@ -315,6 +327,7 @@ private:
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
     if (opt_.on_tick) sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
+    life_->start(cloud_host_, [this] { return end_us(); });
     for (auto& n : nodes_) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
   }
 
@@ -347,7 +360,9 @@ private:
       const auto r = runtime::mqtt::decode(m->bytes);
       std::int64_t records = 0;
       const auto* pub = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
-      if (pub && pub->topic.starts_with("tb/twin/")) {
+      if (pub && life_->on_cloud_publish(m->gateway, pub->topic, pub->payload)) {
+        // lifecycle traffic: drift reports, OTA reports
+      } else if (pub && pub->topic.starts_with("tb/twin/")) {
         twin_results(m->gateway, pub->payload);
       } else if (pub && pub->topic.starts_with("tb/alerts/")) {
         alerts(m->gateway, pub->payload);
@@ -356,6 +371,7 @@ private:
         const auto payload = std::get<runtime::mqtt::Publish>(r.packet).payload;
         for (std::size_t pos = 0; pos + 6 <= payload.size(); ++records)
           pos += 6 + (payload[pos + 4] | (payload[pos + 5] << 8));
+        life_->on_records(m->gateway, payload);
       }
       sink_.emit({now_us(), EventKind::cloud_received, m->gateway, runtime::kNoConn, static_cast<std::int64_t>(m->bytes.size()), records, 0, 0});
     }
@@ -372,9 +388,11 @@ private:
   /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]} from a gateway: one event each. */
   void alerts(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
     const auto j = nlohmann::json::parse(payload.begin(), payload.end());
-    for (const auto& a : j.at("alerts"))
+    for (const auto& a : j.at("alerts")) {
       sink_.emit({now_us(), EventKind::alert_received, gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>(),
                   a.at(2).get<std::int64_t>(), a.at(4).get<std::int64_t>(), a.at(3).get<std::int64_t>()});
+      life_->on_alert(gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>());
+    }
   }
 
   TimeUs end_us() const { return std::min(to_us(sc_.duration_s), stop_us_); }
@@ -430,6 +448,7 @@ private:
       n.clock->advance_to(now_us());  // SimGrid's time moved only if we waited
       n.clock->timers().fire_due(n.clock->now_us());
       reboot_step(n);
+      life_->node_step(n);
       if (auto down = n.transport->flush()) send(n, std::move(down), Hop::to_devices);
       const TimeUs now = now_us();
       if (now >= end_us()) break;
@@ -448,7 +467,7 @@ private:
       TimeUs until = std::min(end_us(), n.fleet->next_due_us());
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
       if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
-      until = std::min(until, next_reboot_step(n));
+      until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
       if (behind) until = std::min(until, n.clock->now_us());
       if (until > now) {
         // ... unless a batch in flight arrives first.
@@ -459,7 +478,8 @@ private:
           InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
           n.in_flight.erase(n.in_flight.begin() + done);
           // Batches to the devices are theirs to handle; the gateway's own wait their turn.
-          if (f.hop != Hop::to_devices && (behind || !n.backlog.empty())) n.backlog.push_back({now_us(), std::move(f)});
+          const bool for_devices = f.hop == Hop::to_devices || f.hop == Hop::ota_chunk;
+          if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({now_us(), std::move(f)});
           else handle(n, std::move(f), now_us());
           continue;
         }
@@ -468,6 +488,7 @@ private:
       }
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
+    life_->node_end(n);
     sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, n.runtime ? static_cast<std::int64_t>(n.runtime->records_pending()) : 0,
                 static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), std::llround(n.asset_kwh * 1000),
                 static_cast<std::int64_t>(n.fleet->qos1_pending())});
@@ -485,6 +506,7 @@ private:
       case Hop::from_cloud:
         if (n.runtime) n.transport->deliver_from_cloud(f.batch->bytes, arrival_us);  // a rebooting gateway loses it
         return;
+      case Hop::ota_chunk: life_->chunk_arrived(n, f); return;
       case Hop::to_devices: break;
     }
     devices_receive(n, *f.batch);
@@ -546,6 +568,7 @@ private:
   sg4::Mailbox* cloud_mbox_ = nullptr;
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
+  std::unique_ptr<LifecycleDriver> life_;
   TimeUs stop_us_ = std::numeric_limits<TimeUs>::max();  ///< set when on_tick stops the run
 };
 
@@ -563,6 +586,7 @@ bool run_simulation(const Scenario& scenario, const RunOptions& options, runtime
   World world(scenario, options, sink);
   world.build();
   engine.run();
+  world.finish();
   return !world.stopped();
 }
 

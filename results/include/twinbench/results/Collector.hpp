@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "twinbench/results/Histogram.hpp"
+#include "twinbench/results/LifecycleKpis.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 
 namespace twinbench::results {
@@ -44,6 +45,7 @@ struct RunMeta {
   std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
   std::optional<EconomicsMeta> economics;
+  LifecycleMeta lifecycle;
 };
 
 class Collector final : public runtime::Sink {
@@ -58,6 +60,10 @@ public:
   /** @brief 16 hex digits identifying the ordered event stream. */
   std::string trace_hash() const;
   std::uint64_t events() const { return events_; }
+  /** @brief The names behind the lifecycle events' version indices (known after the run). */
+  void set_lifecycle_names(LifecycleNames n) { lifecycle_.set_names(std::move(n)); }
+  /** @brief versions.csv; empty when the run sampled no versions. */
+  std::string versions_csv() const { return lifecycle_.enabled() ? lifecycle_.versions_csv() : ""; }
 
 private:
   struct PerGateway {
@@ -109,6 +115,7 @@ private:
   /// Ground truth of faulty devices' excess energy: (gateway, device) -> (time, cumulative Wh), hourly.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<std::int64_t, double>>> excess_wh_;
   double excess_wh_at(std::uint32_t gateway, std::uint32_t device, std::int64_t t_us) const;
+  LifecycleKpis lifecycle_;
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t events_ = 0;
 };

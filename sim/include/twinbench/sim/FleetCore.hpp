@@ -130,6 +130,12 @@ public:
   AckStats consume(const WireBatch& in, runtime::TimeUs now_us, WireBatch& replies);
   /** @brief Track the excess energy of a device whose fault begins at `onset_s` (hourly reports). */
   void track_fault_energy(std::uint32_t device, double onset_s);
+  /**
+   * @brief The device reboots (a firmware update): it reports nothing until `until_us`, forgets its
+   * connection and what it held in RAM (unacknowledged QoS 1 messages), and connects afresh with its next
+   * report. (The gateway sees the new connection replace the old one, as after a device's reset.)
+   */
+  void suspend(std::uint32_t device, runtime::TimeUs until_us);
   /** @brief Sensor drift: from `start_s` device's `channel` reads `per_s` x (t - start_s) high (bias creep). */
   void add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s);
   /** @brief Excess-energy reports since the last call. */
@@ -254,6 +260,7 @@ private:
     double start_s, per_s;
   };
   std::map<std::uint32_t, std::vector<Creep>> creep_;  ///< sensor bias creep by device
+  std::vector<runtime::TimeUs> offline_until_;         ///< per device, once any device has rebooted
   std::vector<EnergyReport> energy_reports_;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;

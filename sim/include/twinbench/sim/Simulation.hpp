@@ -42,6 +42,14 @@ public:
   virtual bool gateway_up() const = 0;
 };
 
+/** What a run's lifecycle leaves besides its events: the names behind version indices, and the audit log. */
+struct LifecycleOutput {
+  std::vector<std::string> model_versions;     ///< index = the version index of model events
+  std::vector<std::string> firmware_versions;  ///< index = the version index of firmware events
+  std::string audit;                           ///< the audit log (hash-chained JSON lines)
+  std::string audit_head;                      ///< its last hash
+};
+
 struct RunOptions {
   std::uint64_t seed = 1;
   /** @brief Called at every 1 % of simulated time with the simulated seconds reached (no effect on results). */
@@ -60,6 +68,10 @@ struct RunOptions {
    */
   std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const HilSpec::Bridge& at)> make_bridge;
   double bridge_poll_s = 0.01;
+  /** @brief Where the cloud keeps its model registry (created; a temporary folder if empty and needed). */
+  std::string registry_dir;
+  /** @brief Filled at the end of the run, if set. */
+  LifecycleOutput* lifecycle = nullptr;
 };
 
 /**

@@ -42,6 +42,14 @@ enum class EventKind : std::uint16_t {
   cloud_received = 30,   ///< a = bytes, b = records
   twin_result = 31,      ///< device: the outcome of a twin operation reached the cloud; a = operation, b = status (200 = ok)
   alert_received = 32,   ///< device: an alert reached the cloud; a = rule, b = Severity, c = raised at (gateway time, us), d = roles mask
+  model_trained = 33,    ///< the cloud retrained its model; a = version index, b = training windows, c = simulated training time us, d = flops
+  rollout_started = 34,  ///< a = rollout, b = artifact (0 firmware, 1 model), c = version index, d = targets
+  rollout_wave = 35,     ///< a = rollout, b = wave, c = its targets, d = 0 started, 1 gate passed, 2 gate failed
+  rollout_done = 36,     ///< a = rollout, b = 1 completed, 2 halted, c = waves, d = targets committed
+  ota_outcome = 37,      ///< the cloud heard a target's outcome (device, or kNoConn: the gateway's model; kNoConn for firmware: the gateway refused the job);
+                         ///< a = rollout, b = runtime::OtaState, c = version index, d = 1 if a revert the cloud ordered
+  ota_bytes = 38,        ///< OTA bytes moved; a = rollout, b = over the WAN, c = over the access link (device: who received them)
+  version_share = 39,    ///< sampled every versions_interval_s; a = artifact (0 firmware, 1 model), b = version index, c = units on it, d = units
   // scenario
   fault_onset = 40,      ///< ground truth: device; a = FaultMode, b = ramp_s, c = site index
   link_down = 41,        ///< a = LinkKind (0 access, 1 wan)
@@ -50,6 +58,8 @@ enum class EventKind : std::uint16_t {
   twin_operation = 43,   ///< the cloud sends a twin operation to a gateway; a = operation, b = devices targeted
   gateway_down = 45,     ///< a gateway reboots: its runtime stops (uplink flushed, connections closed)
   gateway_up = 46,       ///< the rebooted gateway's runtime starts afresh
+  drift_onset = 47,      ///< ground truth: drift injected at this gateway; a = DriftInjection::Kind, b = devices affected
+  ota_ran = 48,          ///< at the end of a run: a = rollout, b = devices of the gateway that booted its firmware (on trial or for good)
   run_end = 50,          ///< a = records pending in the gateway's uplink buffer, b = gateway CPU busy time in us, c = asset energy in Wh,
                          ///< d = QoS 1 messages its devices still hold (unacknowledged or never sent)
 };

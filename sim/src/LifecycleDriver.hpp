@@ -1,0 +1,71 @@
+#pragma once
+// Lifecycle governance wired into the simulation (World, Simulation.cpp): drift injected into the
+// physics with its ground truth, the gateways' drift monitors and OTA ports configured, the cloud's
+// Lifecycle fed with what reaches the cloud and its messages carried over each gateway's WAN, the
+// devices' firmware chunks carried over the access link, retraining run on the cloud's trainer host,
+// and the fleet's versions sampled for versions.csv. SimGrid types stay in sim/src.
+
+#include <simgrid/s4u/Host.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "GatewayNode.hpp"
+#include "Lifecycle.hpp"
+#include "SimPorts.hpp"
+#include "twinbench/sim/Simulation.hpp"
+
+namespace twinbench::sim {
+
+class LifecycleDriver {
+public:
+  using At = std::function<void(double t_s, std::function<void()> fire)>;
+  LifecycleDriver(const Scenario& sc, const RunOptions& opt, runtime::Sink& sink, std::vector<std::unique_ptr<GatewayNode>>& nodes,
+                  const core::Rng& rng);
+  ~LifecycleDriver();
+
+  runtime::AuditTrail& audit() { return audit_; }
+  /** @brief The trainer's host, in the cloud's zone (only when the scenario retrains). */
+  void add_hosts(simgrid::s4u::NetZone& cloud_zone);
+  /** @brief A gateway's drift monitor and OTA: its runtime's configuration and flash. */
+  void configure(GatewayNode& n, runtime::EdgeConfig& ec);
+  /** @brief Drift injections (and their ground truth), and the version samples. */
+  void schedule(const At& at);
+  /** @brief The cloud's actor, on `cloud_host` (after every node exists). */
+  void start(simgrid::s4u::Host* cloud_host, std::function<runtime::TimeUs()> end_us);
+
+  // From the cloud's actor: what reached the cloud (returns true if it was lifecycle traffic, fully handled).
+  bool on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
+  void on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload);
+  void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule);
+
+  // From a node's actor: its devices' OTA.
+  void node_step(GatewayNode& n);
+  runtime::TimeUs node_next_us(const GatewayNode& n) const;
+  void chunk_arrived(GatewayNode& n, const InFlight& f);
+  /** @brief At the node's end: how many of its devices ran each rollout's firmware. */
+  void node_end(GatewayNode& n);
+
+  /** @brief After the run: the registry's index, and what RunOptions::lifecycle asks for. */
+  void finish();
+
+private:
+  void pump(runtime::TimeUs now);
+  void train(TrainingJob job);
+
+  const Scenario& sc_;
+  const RunOptions& opt_;
+  runtime::Sink& sink_;
+  std::vector<std::unique_ptr<GatewayNode>>& nodes_;
+  core::Rng rng_;
+  ChainAudit audit_;
+  std::string registry_dir_;
+  std::unique_ptr<Lifecycle> cloud_;
+  runtime::ModelLoader loader_;
+  simgrid::s4u::Host* trainer_host_ = nullptr;
+  std::vector<std::pair<runtime::ota::Manifest, std::vector<std::uint8_t>>> base_images_;  ///< per site (signed once)
+};
+
+}  // namespace twinbench::sim
