@@ -103,15 +103,21 @@ ModelPackage load_package(const std::string& dir) {
                              std::to_string(streams.size()));
     for (const auto& [j, path] : streams) {
       const JsonObject o(*j, path, file);
-      o.allow({"name", "mean", "sd", "cuts"});
+      o.allow({"name", "mean", "sd", "cuts", "shares"});
       runtime::drift::StreamReference sr;
       sr.mean = o.number_or("mean", 0);
       sr.sd = o.positive("sd");
       for (const auto& [c, cpath] : o.array("cuts", true)) {
         if (!c->is_number()) JsonObject::fail_at(file, cpath, "expected a number, got " + JsonObject::show(*c));
-        if (!sr.cuts.empty() && c->get<double>() < sr.cuts.back()) JsonObject::fail_at(file, cpath, "expected cut points in ascending order");
+        if (!sr.cuts.empty() && c->get<double>() <= sr.cuts.back()) JsonObject::fail_at(file, cpath, "expected cut points in strictly ascending order");
         sr.cuts.push_back(c->get<double>());
       }
+      for (const auto& [c, cpath] : o.array("shares", false)) {
+        if (!c->is_number() || c->get<double>() < 0 || c->get<double>() > 1) JsonObject::fail_at(file, cpath, "expected a share in [0, 1]");
+        sr.shares.push_back(c->get<double>());
+      }
+      if (!sr.shares.empty() && sr.shares.size() != sr.cuts.size() + 1)
+        o.fail("shares", "expected one share per bin: " + std::to_string(sr.cuts.size() + 1) + " for " + std::to_string(sr.cuts.size()) + " cuts");
       m.reference.streams.push_back(std::move(sr));
     }
   }
@@ -133,7 +139,20 @@ runtime::drift::StreamReference stream_reference(std::vector<double> values, std
   auto round6 = [](double x) { return std::round(x * 1e6) / 1e6; };
   r.mean = round6(r.mean);
   r.sd = std::max(1e-6, round6(r.sd));
-  for (std::size_t k = 1; k < bins; ++k) r.cuts.push_back(round6(values[k * values.size() / bins]));
+  // Cut at the quantiles, each cut once: a value many readings share (a quantised sensor, a load/unload
+  // level) makes a bin of its own rather than empty ones, and each bin's share is what the data says.
+  for (std::size_t k = 1; k < bins; ++k) {
+    const double c = values[k * values.size() / bins];  // exact: a cut is a value of the data, so no bin is empty
+    if (r.cuts.empty() || c > r.cuts.back()) r.cuts.push_back(c);
+  }
+  // Bin k holds cuts[k-1] <= v < cuts[k], as the monitor counts (a value equal to a cut goes to the bin above).
+  std::size_t below = 0;
+  for (std::size_t k = 0; k <= r.cuts.size(); ++k) {
+    const std::size_t at = k < r.cuts.size() ? static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), r.cuts[k]) - values.begin())
+                                             : values.size();
+    r.shares.push_back(round6(static_cast<double>(at - below) / static_cast<double>(values.size())));
+    below = at;
+  }
   return r;
 }
 
@@ -154,7 +173,7 @@ nlohmann::ordered_json to_json(const Manifest& m) {
     for (std::size_t i = 0; i < m.reference.streams.size(); ++i) {
       const auto& sr = m.reference.streams[i];
       const std::string name = i < m.channels.size() ? std::string(twins::kChannelNames[static_cast<std::size_t>(m.channels[i])]) : "log_score";
-      streams.push_back({{"name", name}, {"mean", sr.mean}, {"sd", sr.sd}, {"cuts", sr.cuts}});
+      streams.push_back({{"name", name}, {"mean", sr.mean}, {"sd", sr.sd}, {"cuts", sr.cuts}, {"shares", sr.shares}});
     }
     j["reference"] = {{"samples", m.reference.samples}, {"streams", streams}};
   }

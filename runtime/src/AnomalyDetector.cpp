@@ -39,10 +39,10 @@ void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> pay
   if (config_.max_gap_us > 0 && last >= 0 && h.t_us - last > config_.max_gap_us) windows_.reset(device);
   last = h.t_us;
   for (std::size_t c = 0; c < sample_.size(); ++c) sample_[c] = record_value(payload, config_.positions[c]);
-  if (monitor_) {  // each channel's value as the model sees it: normalised by the training data
+  if (monitor_) {  // each channel's value as the model sees it: normalised by the training data, in float as the trainer did
     const TimeUs now = clock_.now_us();
     for (std::size_t c = 0; c < sample_.size(); ++c)
-      monitor_->add(c, (static_cast<double>(sample_[c]) - config_.layout.mean[c]) / config_.layout.scale[c], now);
+      monitor_->add(c, static_cast<double>((sample_[c] - config_.layout.mean[c]) / config_.layout.scale[c]), now);
     report_drift(now);
   }
   if (!windows_.push(device, sample_)) return;

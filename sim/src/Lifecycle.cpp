@@ -147,7 +147,10 @@ void Lifecycle::send_json(std::uint32_t gateway, const std::string& suffix, cons
 
 void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t from, TimeUs now) {
   const Artifact& a = *artifacts_[k];
-  std::uint64_t bytes = 0;
+  // All the chunks in one message: parallel transfers would arrive out of order, and the gateway takes
+  // only the next chunk it needs.
+  CloudMessage batch{gateway, {}, 0};
+  const std::string topic = "tb/cloud/" + refs_[gateway].name + "/ota/chunk";
   for (std::uint32_t i = from; i < a.manifest.chunks(); ++i) {
     std::vector<std::uint8_t> p(8);
     for (int b = 0; b < 4; ++b) {
@@ -157,9 +160,10 @@ void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t 
     const std::size_t at = std::size_t{i} * a.manifest.chunk_size;
     p.insert(p.end(), a.image.begin() + static_cast<std::ptrdiff_t>(at),
              a.image.begin() + static_cast<std::ptrdiff_t>(std::min(a.image.size(), at + a.manifest.chunk_size)));
-    bytes += p.size();
-    send(gateway, "tb/cloud/" + refs_[gateway].name + "/ota/chunk", p);
+    runtime::mqtt::encode(runtime::mqtt::Publish{topic, p, 0, false, false, 0}, batch.bytes);
   }
+  const std::uint64_t bytes = batch.bytes.size();
+  if (bytes > 0) outbox_.push_back(std::move(batch));
   if (bytes > 0) emit(now, EventKind::ota_bytes, gateway, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(bytes), 0);
 }
 

@@ -71,7 +71,8 @@ void read_rollout_plan(const JsonObject& o, WavePlan& waves, HealthGate& gate) {
 }
 
 runtime::drift::MonitorConfig read_drift(const JsonObject& o) {
-  o.allow({"block_s", "window_blocks", "page_hinkley", "psi", "ks_alpha", "ks_min_statistic", "min_window_samples", "cooldown_s"});
+  o.allow({"block_s", "window_blocks", "page_hinkley", "psi", "ks_alpha", "ks_min_statistic", "min_window_samples", "cooldown_s", "reference",
+           "baseline_s"});
   runtime::drift::MonitorConfig c;
   c.block_us = std::llround(o.positive_or("block_s", static_cast<double>(c.block_us) * 1e-6) * 1e6);
   c.window_blocks = static_cast<std::uint32_t>(o.integer_or("window_blocks", 1, 10'000, c.window_blocks));
@@ -86,6 +87,15 @@ runtime::drift::MonitorConfig read_drift(const JsonObject& o) {
   c.ks_min_statistic = o.probability_or("ks_min_statistic", c.ks_min_statistic);
   c.min_window_samples = o.integer_or("min_window_samples", 1, UINT64_MAX, c.min_window_samples);
   c.cooldown_us = std::llround(o.non_negative_or("cooldown_s", static_cast<double>(c.cooldown_us) * 1e-6) * 1e6);
+  const std::string reference = o.string_or("reference", "package");
+  if (reference == "site_baseline") {
+    c.baseline_us = std::llround(o.positive_or("baseline_s", 86'400) * 1e6);
+  } else if (reference != "package") {
+    o.fail("reference", "expected \"package\" (the model's reference as it is) or \"site_baseline\" (each gateway's first baseline_s, in the "
+                        "model's bins), got '" + reference + "'");
+  } else if (o.has("baseline_s")) {
+    o.fail("baseline_s", "only with \"reference\": \"site_baseline\"");
+  }
   return c;
 }
 
@@ -125,7 +135,9 @@ void read_rollout(Scenario& sc, const JsonObject& o) {
   } else {
     o.fail("artifact", "expected \"firmware\" or \"model\", got '" + artifact + "'");
   }
-  r.chunk_bytes = static_cast<std::uint32_t>(o.integer_or("chunk_bytes", 256, 16u << 20, r.chunk_bytes));
+  // A model's chunks are MQTT packets to the gateway, whose runtime takes packets up to 64 KiB.
+  const std::uint64_t chunk_max = r.artifact == RolloutSpec::Artifact::model ? 60'000 : 16u << 20;
+  r.chunk_bytes = static_cast<std::uint32_t>(o.integer_or("chunk_bytes", 256, chunk_max, r.chunk_bytes));
   const std::string t = o.string_or("tampered", "none");
   if (t == "none") r.tampered = RolloutSpec::Tamper::none;
   else if (t == "manifest") r.tampered = RolloutSpec::Tamper::manifest;
@@ -163,7 +175,7 @@ void read_lifecycle(Scenario& sc, const JsonObject& o) {
     p.epochs = static_cast<std::uint32_t>(r->integer_or("epochs", 1, 1000, p.epochs));
     p.learning_rate = r->positive_or("learning_rate", p.learning_rate);
     p.cloud_flops = r->positive_or("cloud_flops", p.cloud_flops);
-    p.chunk_bytes = static_cast<std::uint32_t>(r->integer_or("chunk_bytes", 256, 16u << 20, p.chunk_bytes));
+    p.chunk_bytes = static_cast<std::uint32_t>(r->integer_or("chunk_bytes", 256, 60'000, p.chunk_bytes));  // MQTT packets to the gateway
     read_rollout_plan(*r, p.waves, p.gate);
     l.retraining = p;
   }

@@ -40,29 +40,30 @@ double psi(std::span<const double> reference, std::span<const double> actual, st
   return sum;
 }
 
-double psi_binned(std::span<const std::uint64_t> counts) {
+double psi_binned(std::span<const std::uint64_t> counts, std::span<const double> expected) {
   if (counts.size() < 2) return 0;
   std::uint64_t n = 0;
   for (std::uint64_t c : counts) n += c;
   if (n == 0) return 0;
-  const double e = 1.0 / static_cast<double>(counts.size());
   double sum = 0;
-  for (std::uint64_t c : counts) {
-    const double a = std::max(static_cast<double>(c), 0.5) / static_cast<double>(n);
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const double e = k < expected.size() ? std::max(expected[k], 1e-6) : 1.0 / static_cast<double>(counts.size());
+    const double a = std::max(static_cast<double>(counts[k]), 0.5) / static_cast<double>(n);
     sum += (a - e) * std::log(a / e);
   }
   return sum;
 }
 
-KsResult ks_binned(std::span<const std::uint64_t> counts, std::uint64_t reference_n) {
+KsResult ks_binned(std::span<const std::uint64_t> counts, std::uint64_t reference_n, std::span<const double> expected) {
   KsResult r;
   std::uint64_t n = 0;
   for (std::uint64_t c : counts) n += c;
   if (n == 0 || counts.empty()) return r;
   std::uint64_t below = 0;
+  double f_ref = 0;
   for (std::size_t k = 0; k + 1 < counts.size(); ++k) {
     below += counts[k];
-    const double f_ref = static_cast<double>(k + 1) / static_cast<double>(counts.size());
+    f_ref += k < expected.size() ? expected[k] : 1.0 / static_cast<double>(counts.size());
     r.statistic = std::max(r.statistic, std::abs(static_cast<double>(below) / static_cast<double>(n) - f_ref));
   }
   const double na = static_cast<double>(n), nb = reference_n ? static_cast<double>(reference_n) : 1e12;

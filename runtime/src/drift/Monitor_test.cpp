@@ -89,6 +89,22 @@ TEST(DriftMonitor, AWiderSpreadIsFoundByTheWindowTestsThatPageHinkleyCannotSee) 
   EXPECT_GT(found[0].statistic, c.psi_threshold * (found[0].test == drift::Test::psi));
 }
 
+TEST(DriftMonitor, ASiteNarrowerThanTheTrainingDataAlarmsAgainstThePackageButNotAgainstItsBaseline) {
+  // The package saw several climates (a wide reference); this site is one of them.
+  Reference wide = normal_reference(1);
+  for (double& c : wide.streams[0].cuts) c *= 3;
+  MonitorConfig c = config();
+  EXPECT_FALSE(feed(*std::make_unique<Monitor>(wide, c, 0), 24 * 5, 6, [](TimeUs) { return 0.0; }).empty());
+  c.baseline_us = 24 * kHour;
+  Monitor site(wide, c, 0);
+  EXPECT_TRUE(feed(site, 24 * 30, 6, [](TimeUs) { return 0.0; }).empty());
+  Monitor drifting(wide, c, 0);  // the same site, one sigma warmer from day 3
+  const auto found = feed(drifting, 24 * 6, 6, [](TimeUs t) { return t >= 72 * kHour ? 1.0 : 0.0; });
+  ASSERT_FALSE(found.empty());
+  EXPECT_GT(found[0].t_us, 72 * kHour);
+  EXPECT_LT(found[0].t_us, 84 * kHour);
+}
+
 TEST(DriftMonitor, BinnedTestsAgreeWithTheirDefinitions) {
   const std::uint64_t uniform[] = {100, 100, 100, 100};
   EXPECT_NEAR(psi_binned(uniform), 0.0, 1e-12);
@@ -97,6 +113,9 @@ TEST(DriftMonitor, BinnedTestsAgreeWithTheirDefinitions) {
   EXPECT_NEAR(ks_binned(skewed, 1000).statistic, 0.25, 1e-12);  // F = 0.5 against 0.25 at the first edge
   // (0.5-0.25) ln 2 + 0 + 0 + (0.00125-0.25) ln(0.00125/0.25): an empty bin counts as half a value.
   EXPECT_NEAR(psi_binned(skewed), 0.25 * std::log(2.0) + (0.5 / 400 - 0.25) * std::log(0.5 / 400 / 0.25), 1e-9);
+  const double shares[] = {0.5, 0.25, 0.25, 0.0};  // the reference's own shares: no drift at all
+  EXPECT_NEAR(ks_binned(skewed, 1000, shares).statistic, 0.0, 1e-12);
+  EXPECT_LT(psi_binned(skewed, shares), 0.01);
 }
 
 }  // namespace

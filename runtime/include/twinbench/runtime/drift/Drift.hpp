@@ -46,10 +46,10 @@ private:
 double psi(std::span<const double> reference, std::span<const double> actual, std::size_t bins = 10);
 
 /**
- * @brief PSI from counts in the reference's equally likely bins (the expected share of each is 1/bins);
- * an empty bin counts as half a value.
+ * @brief PSI from counts in the reference's bins, whose shares in the reference are `expected` (empty:
+ * equally likely bins); an empty bin counts as half a value.
  */
-double psi_binned(std::span<const std::uint64_t> counts);
+double psi_binned(std::span<const std::uint64_t> counts, std::span<const double> expected = {});
 
 struct KsResult {
   double statistic = 0;  ///< D = sup |F_ref - F_act|
@@ -58,10 +58,10 @@ struct KsResult {
 /** @brief Two-sample Kolmogorov-Smirnov test (inputs need not be sorted). */
 KsResult ks_two_sample(std::span<const double> a, std::span<const double> b);
 /**
- * @brief The KS statistic between the reference (`reference_n` values, whose bins are equally likely) and
- * `counts`, evaluated at the bins' edges (a lower bound on D, exact to within a bin's share), with its p-value.
+ * @brief The KS statistic between the reference (`reference_n` values in bins with shares `expected`,
+ * empty: equally likely) and `counts`, evaluated at the bins' edges (a lower bound on D), with its p-value.
  */
-KsResult ks_binned(std::span<const std::uint64_t> counts, std::uint64_t reference_n);
+KsResult ks_binned(std::span<const std::uint64_t> counts, std::uint64_t reference_n, std::span<const double> expected = {});
 /** @brief Q_KS(lambda) = 2 sum_k (-1)^(k-1) exp(-2 k^2 lambda^2): the Kolmogorov distribution's tail. */
 double kolmogorov_q(double lambda);
 

@@ -21,7 +21,8 @@ namespace twinbench::runtime::drift {
 
 /** What one stream looked like in the reference data. */
 struct StreamReference {
-  std::vector<double> cuts;  ///< the inner edges of equally likely bins (ascending): bins = cuts.size() + 1
+  std::vector<double> cuts;    ///< the inner edges of the bins (strictly ascending): bins = cuts.size() + 1
+  std::vector<double> shares;  ///< each bin's share of the reference (empty: equally likely bins)
   double mean = 0, sd = 1;   ///< for Page-Hinkley's standardisation
 };
 
@@ -43,6 +44,10 @@ struct MonitorConfig {
   double ks_alpha = 1e-3;                       ///< alarm when the KS p-value is below this...
   double ks_min_statistic = 0.15;               ///< ... and D is at least this (samples are autocorrelated: p alone overstates)
   TimeUs cooldown_us = 86'400'000'000;          ///< a stream that alarmed is quiet this long
+  /// 0: compare with the package's reference as it is. Else the first baseline_us of data at this gateway
+  /// sets each bin's expected share (in the package's bins) and the level Page-Hinkley starts from: a site
+  /// is one climate of the several a model was trained on, and its drift is its change from itself.
+  TimeUs baseline_us = 0;
 };
 
 struct Finding {
@@ -74,12 +79,16 @@ private:
     std::vector<double> window_sum;     ///< per closed block
     std::uint64_t window_filled = 0;    ///< closed blocks in the ring (up to window_blocks)
     TimeUs quiet_until_us = 0;
+    std::vector<std::uint64_t> baseline;  ///< bin counts while the baseline lasts
+    double baseline_sum = 0;              ///< of values (not standardised)
   };
   void close_block(TimeUs end_us);
+  void end_baseline();
   Reference reference_;
   MonitorConfig c_;
   std::vector<Stream> s_;
   TimeUs block_end_us_;
+  TimeUs baseline_end_us_;  ///< max when there is no (more) baseline to learn
   std::uint64_t blocks_ = 0;
   std::vector<Finding> found_;
   std::vector<std::uint64_t> counts_;  ///< scratch: a window's counts
