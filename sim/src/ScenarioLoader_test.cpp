@@ -92,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /sites/0/gateways: expected a positive integer, got 1.5"},
         BadCase{"unknown_root_key", [](json& j) { j["duraton_s"] = 5; },
                 "scenario.json: /duraton_s: unknown key 'duraton_s' (expected one of: format, name, description, seed, duration_s, "
-                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, hil)"},
+                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, hil, lifecycle)"},
         BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
                 "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
                 "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message)"},
@@ -123,7 +123,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"fault_missing_fraction", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "valve_leak"}, {"ramp_s", 1}}}; },
                 "scenario.json: /faults/0: missing required key 'fraction'"},
         BadCase{"fault_unknown_kind", [](json& j) { j["faults"] = {{{"kind", "meteor"}}}; },
-                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down, gateway_reboot)"},
+                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down, gateway_reboot, ambient_shift, "
+                "sensor_bias_creep, new_variant)"},
+        BadCase{"drift_shift_without_delta", [](json& j) { j["faults"] = {{{"kind", "ambient_shift"}, {"at_s", 10}}}; },
+                "scenario.json: /faults/0/delta_c: expected the shift of the ambient temperature in °C (not 0)"},
+        BadCase{"drift_creep_unknown_channel",
+                [](json& j) { j["faults"] = {{{"kind", "sensor_bias_creep"}, {"channel", "humidity"}, {"per_day", 1}}}; },
+                "scenario.json: /faults/0/channel: unknown physics channel 'humidity' (expected one of: motor_current_a, discharge_pressure_bar, "
+                "discharge_temp_c, vibration_rms_mm_s, power_kw, duty_cycle)"},
+        BadCase{"lifecycle_unknown_artifact",
+                [](json& j) { j["lifecycle"] = {{"rollouts", {{{"artifact", "os"}, {"version", "2"}}}}}; },
+                "scenario.json: /lifecycle/rollouts/0/artifact: expected \"firmware\" or \"model\", got 'os'"},
+        BadCase{"lifecycle_firmware_without_size",
+                [](json& j) { j["lifecycle"] = {{"rollouts", {{{"artifact", "firmware"}, {"version", "2"}}}}}; },
+                "scenario.json: /lifecycle/rollouts/0: missing required key 'size_bytes'"},
+        BadCase{"lifecycle_canary_over_100",
+                [](json& j) {
+                  j["lifecycle"] = {{"rollouts", {{{"artifact", "firmware"}, {"version", "2"}, {"size_bytes", 1000}, {"waves", {{"canary_percent", 150}}}}}}};
+                },
+                "scenario.json: /lifecycle/rollouts/0/waves/canary_percent: expected a percentage in (0, 100]"},
+        BadCase{"lifecycle_model_without_edge_ai",
+                [](json& j) { j["lifecycle"] = {{"rollouts", {{{"artifact", "model"}, {"model", "m"}}}}}; },
+                "scenario.json: /lifecycle/rollouts/0/artifact: no site in scope has \"edge_ai\": there is no model to retrain or roll out"},
+        BadCase{"lifecycle_drift_without_edge_ai", [](json& j) { j["lifecycle"] = {{"drift", json::object()}}; },
+                "scenario.json: /lifecycle/drift: no site has \"edge_ai\": there is no model whose inputs to watch"},
+        BadCase{"lifecycle_bad_reference", [](json& j) { j["lifecycle"] = {{"drift", {{"reference", "yesterday"}}}}; },
+                "scenario.json: /lifecycle/drift/reference: expected \"package\" (the model's reference as it is) or \"site_baseline\" (each "
+                "gateway's first baseline_s, in the model's bins), got 'yesterday'"},
+        BadCase{"lifecycle_retraining_without_drift", [](json& j) { j["lifecycle"] = {{"retraining", json::object()}}; },
+                "scenario.json: /lifecycle/retraining/min_gateways: retraining is triggered by drift reports: \"lifecycle\" needs \"drift\" too"},
         BadCase{"assertion_without_bounds", [](json& j) { j["assertions"] = {{{"kpi", "/messages/received"}}}; },
                 "scenario.json: /assertions/0/min: an assertion needs \"min\", \"max\" or both"},
         BadCase{"assertion_not_a_pointer", [](json& j) { j["assertions"] = {{{"kpi", "latency"}, {"max", 1}}}; },
