@@ -187,14 +187,15 @@ void EdgeRuntime::on_ota_chunk(std::span<const std::uint8_t> payload) {
   boot_model();  // the model service restarts into the new slot, on trial
 }
 
-void EdgeRuntime::firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state) {
+void EdgeRuntime::firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state, std::string_view reason) {
   std::string& list = firmware_outcomes_[rollout];
   if (!list.empty()) list += ',';
   list += '[' + std::to_string(device) + ",\"" + std::string(to_string(state)) + "\"]";
   if (state == OtaState::commit || state == OtaState::rollback || state == OtaState::failure) {
     std::string client_id(broker_.client_id(device));
-    audit(state == OtaState::commit ? "ota_committed" : state == OtaState::rollback ? "ota_rolled_back" : "ota_failed",
-          json{{"rollout", rollout}, {"artifact", "firmware"}, {"device", client_id.empty() ? std::to_string(device) : client_id}}.dump());
+    json details = {{"rollout", rollout}, {"artifact", "firmware"}, {"device", client_id.empty() ? std::to_string(device) : client_id}};
+    if (!reason.empty()) details["reason"] = reason;
+    audit(state == OtaState::commit ? "ota_committed" : state == OtaState::rollback ? "ota_rolled_back" : "ota_failed", details.dump());
   }
   control_ready();
 }

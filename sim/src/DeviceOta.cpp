@@ -73,7 +73,7 @@ void DeviceOta::chunk_done(std::uint32_t c, std::uint32_t chunk, bool ok, TimeUs
   if (std::uint64_t{++d.next_chunk} * j.chunk_bytes < j.size) return;
   downloading_.erase(std::find(downloading_.begin(), downloading_.end(), c));
   --active_;
-  if (j.image_tampered) return finish(c, OtaState::failure, now);  // the hash check at Install
+  if (j.image_tampered) return finish(c, OtaState::failure, "the image does not match the signed hash");  // the check at Install
   d.state = State::installing;
   at(now + us(spec_.install_s), c);
 }
@@ -101,24 +101,24 @@ void DeviceOta::step(TimeUs now) {
         ++d.tries;
         if (!j.crashes.empty() && j.crashes[c]) {
           if (d.tries < spec_.boot_limit) reboot(c, t);  // crashed before its health check: the watchdog reboots it
-          else finish(c, OtaState::rollback, t + us(spec_.reboot_s));  // the bootloader goes back to the old slot
+          else finish(c, OtaState::rollback, "it crashed on every trial boot: the bootloader went back to the old slot");
           if (d.tries >= spec_.boot_limit) reboots_.push_back({c, t + us(spec_.reboot_s)});
           break;
         }
-        finish(c, OtaState::commit, t);  // its health check passed
+        finish(c, OtaState::commit, "");  // its health check passed
         break;
       case State::reverting:
         version_[c] = previous_[c];
         committed_in_[c] = 0;
         d.state = State::idle;
-        outcomes_.push_back({c, j.rollout, OtaState::rollback, version_[c], true});
+        outcomes_.push_back({c, j.rollout, OtaState::rollback, version_[c], true, "reverted on the cloud's order"});
         break;
       default: break;
     }
   }
 }
 
-void DeviceOta::finish(std::uint32_t c, OtaState s, TimeUs) {
+void DeviceOta::finish(std::uint32_t c, OtaState s, const char* reason) {
   Device& d = dev_[c];
   const Job& j = jobs_[d.job];
   if (s == OtaState::commit) {
@@ -127,7 +127,7 @@ void DeviceOta::finish(std::uint32_t c, OtaState s, TimeUs) {
     committed_in_[c] = j.rollout + 1;
   }
   d.state = State::idle;
-  outcomes_.push_back({c, j.rollout, s, version_[c], false});
+  outcomes_.push_back({c, j.rollout, s, version_[c], false, reason});
 }
 
 std::uint32_t DeviceOta::ran(std::uint32_t rollout) const {

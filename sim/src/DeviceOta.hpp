@@ -45,6 +45,7 @@ public:
     runtime::OtaState state;  ///< commit, rollback or failure
     std::uint16_t version;    ///< what the device runs now
     bool reverted = false;    ///< a rollback the cloud ordered (after a commit)
+    const char* reason = "";  ///< why it did not commit
   };
   /** A device goes offline (a reboot) until `until_us`; `ran` = it booted `version` (first time for this rollout: `first`). */
   struct Reboot {
@@ -82,7 +83,7 @@ private:
     bool in_flight = false;
     std::uint8_t tries = 0;
   };
-  void finish(std::uint32_t d, runtime::OtaState s, runtime::TimeUs now);
+  void finish(std::uint32_t d, runtime::OtaState s, const char* reason);
   void at(runtime::TimeUs t, std::uint32_t d) { timers_.emplace(t, d); }
   void reboot(std::uint32_t d, runtime::TimeUs now);
 

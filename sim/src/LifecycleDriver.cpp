@@ -221,7 +221,7 @@ void LifecycleDriver::node_step(GatewayNode& n) {
   for (const DeviceOta::Reboot& r : n.ota->take_reboots()) n.fleet->suspend(r.device, r.until_us);
   for (const DeviceOta::Outcome& o : n.ota->take_outcomes()) n.outcomes_pending.push_back(o);
   if (!n.runtime) return;  // outcomes wait for the gateway, and so do downloads
-  for (const DeviceOta::Outcome& o : n.outcomes_pending) n.runtime->firmware_outcome(o.rollout, o.device, o.state);
+  for (const DeviceOta::Outcome& o : n.outcomes_pending) n.runtime->firmware_outcome(o.rollout, o.device, o.state, o.reason);
   n.outcomes_pending.clear();
   if (!n.links.access_up) return;
   for (const DeviceOta::Transfer& t : n.ota->start_transfers()) {

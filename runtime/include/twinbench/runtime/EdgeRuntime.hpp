@@ -132,7 +132,7 @@ public:
   /** @brief The version of the model the detector runs ("" without edge AI). */
   const std::string& model_version() const;
   /** @brief The host's report of one device's firmware update (a job from OtaConfig::firmware_job): goes to the cloud. */
-  void firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state);
+  void firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state, std::string_view reason = {});
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
