@@ -16,6 +16,7 @@
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/core/Random.hpp"
 #include "twinbench/hil/AsioClock.hpp"
+#include "twinbench/hil/FileAudit.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
@@ -67,6 +68,8 @@ edge.json ("format": "twinbench-edge/1"):
   edge_ai.model        a model package folder (twinbench train); records carry every physics channel
   edge_ai.rules        an alert rules file (docs/edge-ai.md)                     the model's threshold
   edge_ai.batch_max / edge_ai.batch_latency_ms   inference batching                    64 / 200
+  audit_log            an audit log (docs/audit.md): start, rule changes, drift, OTA  (none)
+                       steps, as a hash chain; an existing log is verified and continued
   (paths are relative to edge.json; alerts go up on tb/alerts/<name>)
 
 options:
@@ -83,6 +86,7 @@ struct Options {
   std::uint16_t lwm2m_port = 5683;
   std::string file;                   ///< the configuration file, for errors found after loading it
   std::optional<hil::TlsConfig> tls;  ///< for an mqtts:// uplink
+  std::string audit_log;              ///< empty: none
 };
 
 /** "/3303/0/5700" (levels == 3) or "/3303", "/3303/0", "/3303/0/5700" (levels == 0: any of those). */
@@ -101,13 +105,16 @@ bool lwm2m_path(std::string_view p, int levels) {
   return levels == 0 ? n >= 1 && n <= 3 : n == levels;
 }
 
+/** A path in the configuration, relative to its file. */
+std::string relative_to(const std::string& file, const std::string& p) {
+  const std::filesystem::path path(p);
+  return path.is_absolute() ? p : (std::filesystem::path(file).parent_path() / path).string();
+}
+
 /** edge_ai: the model package and rules, as a simulated gateway's (sim/ScenarioLoader), for devices that send every physics channel. */
 void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::EdgeConfig& e) {
   a.allow({"model", "rules", "batch_max", "batch_latency_ms"});
-  const auto relative = [&](const std::string& p) {
-    const std::filesystem::path path(p);
-    return path.is_absolute() ? p : (std::filesystem::path(file).parent_path() / path).string();
-  };
+  const auto relative = [&](const std::string& p) { return relative_to(file, p); };
   ai::ModelPackage pkg;
   try {
     pkg = ai::load_package(relative(a.string("model")));
@@ -138,7 +145,8 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m", "edge_ai"});
+  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m", "edge_ai",
+              "audit_log"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -202,6 +210,10 @@ Options load_config(const std::string& file) {
     e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }
   if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e);
+  if (root.has("audit_log")) {
+    o.audit_log = relative_to(file, root.string("audit_log"));
+    if (o.audit_log.empty() || std::filesystem::is_directory(o.audit_log)) root.fail("audit_log", "expected a file for the audit log");
+  }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
     u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
@@ -300,7 +312,15 @@ int run(const Options& o, bool verbose) {
   edge.utc_at_start_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() - clock.now_us();
   hil::UdpTransport udp(loop);
-  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr});
+  std::unique_ptr<hil::FileAudit> audit;
+  if (!o.audit_log.empty()) {
+    try {
+      audit = std::make_unique<hil::FileAudit>(o.audit_log, edge.utc_at_start_us);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(e.what());
+    }
+  }
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, nullptr, audit.get()});
   if (o.tls) {
     try {
       server.tls_client(*o.tls);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# twinbench-edge keeps an audit log in real time: each start is a record, a rule change from the cloud is
+# one (here refused: this gateway has no detector); a restart continues the same chain; `twinbench audit
+# verify` passes; a log someone altered is refused at the next start (exit 2, naming the record) and is
+# not extended.
+# usage: edge-audit.sh <twinbench-edge> <twinbench> <work dir>
+set -euo pipefail
+edge=$1 tb=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+cat > "$work/edge.json" <<'JSON'
+{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl"}
+JSON
+pid=
+stop() { [ -n "$pid" ] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; pid=; }
+trap stop EXIT
+start() {  # start the daemon and wait for its port
+  "$edge" --config "$work/edge.json" > "$work/out" 2> "$work/err" &
+  pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/out" && break; sleep 0.05; done
+  port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/out")
+  [ -n "$port" ] || { echo "FAIL: twinbench-edge did not start: $(cat "$work/err")"; exit 1; }
+}
+start
+records=1
+if command -v mosquitto_pub > /dev/null; then  # the cloud sends alert rules on the gateway's own broker
+  mosquitto_pub -p "$port" -t tb/cloud/g/rules -m '{"format": "twinbench-rules/1", "rules": []}'
+  for _ in $(seq 100); do grep -q rules_refused "$work/audit.jsonl" && break; sleep 0.05; done
+  grep -q '"action":"rules_refused","details":{"reason":"no anomaly detector on this gateway"}' "$work/audit.jsonl" ||
+    { echo "FAIL: the refused rule change is not in the audit log"; cat "$work/audit.jsonl"; exit 1; }
+  records=2
+fi
+stop
+start
+stop
+records=$((records + 1))
+"$tb" audit verify "$work/audit.jsonl" > "$work/verify.out" || { echo "FAIL: the daemon's audit log does not verify"; exit 1; }
+grep -q "^ok: .*: $records records, head " "$work/verify.out" || { echo "FAIL: expected $records records: $(cat "$work/verify.out")"; exit 1; }
+t=$(sed -n '1s/.*"t_us":\([0-9]*\),.*/\1/p' "$work/audit.jsonl")
+[ "$t" -gt 1700000000000000 ] || { echo "FAIL: record times are not UTC microseconds: $t"; exit 1; }
+# Someone edits the first record: the daemon will not extend that log.
+sed -i '1s/"name\|"forward_interval_us":10000000/"forward_interval_us":1/' "$work/audit.jsonl"
+before=$(wc -l < "$work/audit.jsonl")
+set +e
+timeout 10 "$edge" --config "$work/edge.json" > /dev/null 2> "$work/tampered.err"
+code=$?
+set -e
+grep -q "^error: .*audit.jsonl:1: record 0: modified: its content does not match its hash (the audit log is not intact: it is not extended)$" "$work/tampered.err" &&
+  [ "$code" -eq 2 ] || { echo "FAIL: a tampered log: exit $code, $(cat "$work/tampered.err")"; exit 1; }
+[ "$(wc -l < "$work/audit.jsonl")" -eq "$before" ] || { echo "FAIL: the tampered log was extended"; exit 1; }
+echo "ok: $records records over two runs verify; an altered record 0 stops the daemon (exit 2) and the log stays as it was"
