@@ -28,7 +28,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--out DIR] [--junit FILE] [--quiet]
+constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--quiet]
 
 Simulate the scenario and write, into the output folder:
   summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes
@@ -44,6 +44,9 @@ A KPI table goes to stdout, progress to stderr. Files appear only when the run c
 options:
   --seed N       seed for every random stream (default: the scenario's "seed", else 1)
   --out DIR      output folder (default: results/runs/<scenario name>/seed-<N>)
+  --set POINTER=VALUE   change the scenario before it is checked (repeatable): a JSON pointer into it
+                 and a JSON value (else a string), e.g. --set /lifecycle/rollouts/0/waves/batch_percent=50;
+                 run.json lists what was set
   --junit FILE   also write the scenario's assertions as JUnit XML
   --quiet        no progress on stderr
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
@@ -66,11 +69,11 @@ options:
   --gateway NAME=URL[,UPLINK]   a real gateway plays NAME (repeatable; adds to or replaces hil.gateways):
                     its devices go to URL (mqtt://HOST:PORT, or coap://HOST:PORT for LwM2M devices), its
                     uplink is read at UPLINK (mqtt://HOST:PORT; default URL)
-  --seed, --out, --junit, --quiet   as for twinbench run
+  --seed, --set, --out, --junit, --quiet   as for twinbench run
 exit codes: 0 ok, 1 an assertion failed or the hard limit was passed, 2 bad input or usage, 3 internal error.
 )";
 
-constexpr const char* kValidateHelp = R"(usage: twinbench validate <scenario>
+constexpr const char* kValidateHelp = R"(usage: twinbench validate <scenario> [--set POINTER=VALUE]...
 
 Load and check a scenario (keys, types, units, ranges, site names, assertion KPI paths) without
 running it. Prints a one-line description and exits 0, or the first error and exits 2.
@@ -85,6 +88,7 @@ struct RunArgs {
   std::optional<double> speed, hard_limit_ms;
   bool best_effort = false;
   std::vector<std::pair<std::string, sim::HilSpec::Bridge>> gateways;  ///< --gateway NAME=URL[,UPLINK]
+  std::vector<sim::Override> overrides;  ///< --set POINTER=VALUE
 };
 
 enum class Mode : std::uint8_t { validate, run, hil };
@@ -134,6 +138,11 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
       r.junit = value();
     } else if (run_options && a == "--quiet") {
       r.quiet = true;
+    } else if (a == "--set") {
+      const std::string& v = value();
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || v[0] != '/') throw UsageError{"--set: expected POINTER=VALUE such as /duration_s=3600, got '" + v + "'"};
+      r.overrides.push_back({v.substr(0, eq), v.substr(eq + 1)});
     } else if (mode == Mode::hil && a == "--speed") {
       r.speed = parse_positive(a, value());
     } else if (mode == Mode::hil && a == "--hard-limit") {
@@ -331,7 +340,7 @@ std::uint64_t peak_rss_bytes() {
 int cmd_validate(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kValidateHelp, Mode::validate);
   if (!a) return kOk;
-  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  const sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
   check_assertion_paths(sc);
   std::cout << sc.file << ": ok: scenario '" << sc.name << "', " << sc.sites.size() << " site(s), " << sc.gateways().size()
             << " gateway(s), " << sc.device_count() << " devices, " << sc.duration_s << " s, " << sc.asset_faults.size() + sc.link_faults.size()
@@ -406,7 +415,9 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   run["events"] = collector.events();
   run["peak_rss_bytes"] = peak_rss_bytes();
   run["version"] = TWINBENCH_VERSION;
-  run["audit_head"] = lifecycle.audit_head;  // keep it elsewhere: `twinbench audit verify --expect-head` then finds a log cut short
+  run["audit_head"] = lifecycle.audit_head;
+  run["set"] = json::object();
+  for (const sim::Override& o : a->overrides) run["set"][o.pointer] = o.value;  // keep it elsewhere: `twinbench audit verify --expect-head` then finds a log cut short
   std::vector<std::pair<std::string, std::string>> files = {{"summary.json", summary.dump(2) + "\n"},
                                                             {"messages.csv", collector.messages_csv()},
                                                             {"ground_truth.csv", collector.ground_truth_csv()},
@@ -442,7 +453,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
 int cmd_run(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kRunHelp, Mode::run);
   if (!a) return kOk;
-  const sim::Scenario sc = sim::load_scenario(a->scenario);
+  const sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
   check_assertion_paths(sc);
   return execute(&*a, sc, nullptr, {});
 }
@@ -450,7 +461,7 @@ int cmd_run(const std::vector<std::string>& args) {
 int cmd_hil(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kHilHelp, Mode::hil);
   if (!a) return kOk;
-  sim::Scenario sc = sim::load_scenario(a->scenario);
+  sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
   for (const auto& [name, at] : a->gateways) {
     if (const std::string why = sim::check_bridge(sc, name, at); !why.empty()) throw UsageError{"--gateway " + name + ": " + why};
     sc.hil.gateways[name] = at;

@@ -524,11 +524,31 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   return sc;
 }
 
-Scenario load_scenario(const std::string& path) {
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
   std::error_code ec;
   std::string file = path;
   if (std::filesystem::is_directory(path, ec)) file = (std::filesystem::path(path) / "scenario.json").string();
-  return parse_scenario(core::read_text_file(file, "scenario"), file);
+  std::string text = core::read_text_file(file, "scenario");
+  if (overrides.empty()) return parse_scenario(text, file);
+  json doc = core::parse_json(text, file);
+  for (const Override& o : overrides) {
+    const std::string where = "--set " + o.pointer + ": ";
+    json::json_pointer ptr;
+    try {
+      ptr = json::json_pointer(o.pointer);
+    } catch (const json::exception&) {
+      throw ScenarioError(where + "expected a JSON pointer such as /sites/0/devices_per_gateway");
+    }
+    if (ptr.empty()) throw ScenarioError(where + "expected a JSON pointer below the root, such as /duration_s");
+    const json::json_pointer parent = ptr.parent_pointer();
+    if (!doc.contains(parent) || !(doc.at(parent).is_object() || doc.at(parent).is_array()))
+      throw ScenarioError(where + "the scenario has no object or array at " + (parent.empty() ? std::string("/") : parent.to_string()));
+    if (doc.at(parent).is_array() && !doc.contains(ptr)) throw ScenarioError(where + "no such element of the array at " + parent.to_string());
+    json value = json::parse(o.value, nullptr, false);
+    if (value.is_discarded()) value = o.value;  // not JSON: a string
+    doc[ptr] = std::move(value);
+  }
+  return parse_scenario(doc.dump(2), file);
 }
 
 }  // namespace twinbench::sim
