@@ -370,6 +370,49 @@ TEST(FleetCore, AFaultsExcessEnergyIsMeasuredAgainstTheDevicesHealthyPower) {
   EXPECT_TRUE(f.take_energy_reports().empty());
 }
 
+TEST(FleetCore, ASensorsBiasCreepsFromItsStartAndOthersAreUntouched) {
+  FleetCore plain = make_fleet(4), creeping = make_fleet(4);
+  creeping.add_sensor_creep(2, twins::discharge_temp_c, 0, 0.1);  // 0.1 degree a second
+  for (int period = 0; period < 5; ++period) {
+    WireBatch a, b;
+    const TimeUs send = plain.next_due_us();
+    plain.produce(send, (period + 1) * kPeriod, false, true, a);
+    creeping.produce(creeping.next_due_us(), (period + 1) * kPeriod, false, true, b);
+    ASSERT_EQ(a.frames.size(), b.frames.size());
+    for (std::size_t i = 0; i < a.frames.size(); ++i) {
+      const auto pa = std::get<mqtt::Publish>(packets(a, a.frames[i]).back()), pb = std::get<mqtt::Publish>(packets(b, b.frames[i]).back());
+      runtime::RecordHeader h;
+      ASSERT_TRUE(runtime::decode_record_header(pb.payload, h));
+      const double diff = runtime::record_value(pb.payload, twins::discharge_temp_c) - runtime::record_value(pa.payload, twins::discharge_temp_c);
+      if (a.frames[i].conn == 2) {
+        EXPECT_NEAR(diff, 0.1 * static_cast<double>(h.t_us) * 1e-6, 1e-3);
+      } else {
+        EXPECT_EQ(diff, 0.0);
+      }
+    }
+  }
+}
+
+TEST(FleetCore, ARebootingDeviceIsSilentThenConnectsAfresh) {
+  FleetCore f = make_fleet(3);
+  WireBatch first;
+  f.produce(f.next_due_us(), kPeriod, false, true, first);  // everyone connects
+  f.suspend(1, 3 * kPeriod);
+  std::set<runtime::ConnId> heard;
+  std::map<runtime::ConnId, std::uint8_t> flags;
+  for (int period = 1; period < 5; ++period) {
+    WireBatch b;
+    f.produce(f.next_due_us(), (period + 1) * kPeriod, false, true, b);
+    for (const WireFrame& fr : b.frames) {
+      if (fr.conn == 1 && period < 3) ADD_FAILURE() << "a rebooting device reported in period " << period;
+      if (fr.conn == 1 && !heard.count(1)) flags[1] = fr.flags;
+      heard.insert(fr.conn);
+    }
+  }
+  EXPECT_TRUE(heard.count(1));
+  EXPECT_EQ(flags[1], WireFrame::open);  // after its reboot: a new connection, CONNECT first
+}
+
 TEST(FleetCore, StateFitsTheMemoryBudget) { EXPECT_LE(make_fleet(10).bytes_per_device(), 512u); }
 
 }  // namespace

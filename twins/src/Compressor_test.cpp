@@ -131,6 +131,21 @@ TEST(Compressor, WrongOutputSizeIsRejectedNotWrittenPast) {
   EXPECT_THROW(f.step(idx, ts, too_small), std::invalid_argument);
 }
 
+TEST(Compressor, AnAmbientShiftWarmsTheDischargeAfterItsRampAndANewVariantDrawsMoreCurrent) {
+  CompressorFleet base = make_fleet(), drifted = make_fleet();
+  drifted.add_ambient_shift(86'400, 43'200, 10);
+  drifted.set_variant(1, 86'400, 1.25, 8);
+  // Before the drift: identical to an undrifted fleet.
+  EXPECT_DOUBLE_EQ(mean_channel(drifted, 0, 0, 86'400, discharge_temp_c), mean_channel(base, 0, 0, 86'400, discharge_temp_c));
+  // A day after the ramp ended the whole 10 degrees show (the thermal lag has long settled).
+  const double hot = mean_channel(drifted, 0, 172'800, 259'200, discharge_temp_c), cool = mean_channel(base, 0, 172'800, 259'200, discharge_temp_c);
+  EXPECT_NEAR(hot - cool, 10.0, 0.2);
+  const double current = mean_channel(drifted, 1, 172'800, 259'200, motor_current_a);
+  const double old_current = mean_channel(base, 1, 172'800, 259'200, motor_current_a);
+  EXPECT_NEAR(current / old_current, 1.25, 0.01);
+  EXPECT_GT(mean_channel(drifted, 1, 172'800, 259'200, discharge_temp_c), hot);  // the variant runs hotter still
+}
+
 TEST(Compressor, FaultModeNamesRoundTrip) {
   for (int m = 0; m < kFaultModes; ++m) EXPECT_EQ(fault_mode_from_string(to_string(static_cast<FaultMode>(m))), static_cast<FaultMode>(m));
   EXPECT_FALSE(fault_mode_from_string("rust").has_value());
