@@ -11,19 +11,6 @@
 namespace twinbench::runtime {
 namespace {
 
-/** A transparent model for the test: the score of a window is its largest value. (The real libtorch
- * model is tested with the detector in ai/.) */
-struct MaxScorer final : Scorer {
-  std::size_t dim;
-  std::vector<std::size_t> calls;
-  explicit MaxScorer(std::size_t d) : dim(d) {}
-  std::size_t input_dim() const override { return dim; }
-  void score(std::span<const float> x, std::size_t batch, std::span<float> out) override {
-    calls.push_back(batch);
-    for (std::size_t b = 0; b < batch; ++b) out[b] = *std::max_element(x.begin() + b * dim, x.begin() + (b + 1) * dim);
-  }
-};
-
 class AnomalyDetectorTest : public ::testing::Test {
 protected:
   ManualClock clock;

@@ -15,16 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/** Scores a window by its largest value. */
-struct MaxScorer final : Scorer {
-  std::size_t dim;
-  explicit MaxScorer(std::size_t d) : dim(d) {}
-  std::size_t input_dim() const override { return dim; }
-  void score(std::span<const float> x, std::size_t batch, std::span<float> out) override {
-    for (std::size_t b = 0; b < batch; ++b) out[b] = *std::max_element(x.begin() + b * dim, x.begin() + (b + 1) * dim);
-  }
-};
-
 struct Audit final : AuditTrail {
   std::vector<std::pair<std::string, json>> records;
   void record(TimeUs, std::string_view, std::string_view action, std::string_view details) override {
@@ -126,6 +116,14 @@ protected:
       cloud_publish("tb/cloud/gw/ota/chunk", p);
     }
   }
+  /** The cloud sends model `version`: begin, then chunks [from, to) (all of them by default). */
+  ota::Manifest send_model(std::uint32_t rollout, const std::string& version, const Bytes& img, const crypto::SigningKey& signer,
+                           std::uint32_t from = 0, std::uint32_t to = UINT32_MAX) {
+    const auto m = ota::make_manifest("model", version, img, kChunk, signer);
+    command({{"op", "begin"}, {"rollout", rollout}, {"manifest", json::parse(m.to_json())}});
+    chunks(rollout, img, from, std::min(to, m.chunks()));
+    return m;
+  }
   /** The reports the gateway sent the cloud on tb/ota/gw so far (after letting its control timer fire). */
   std::vector<json> reports() {
     clock.advance_to(clock.now_us() + 10'000);
@@ -148,10 +146,7 @@ protected:
 TEST_F(EdgeOta, AModelIsDownloadedInstalledTriedAndCommittedThenSurvivesAReboot) {
   provision();
   boot();
-  const Bytes v2 = image("2", 7);
-  const auto m2 = ota::make_manifest("model", "2", v2, kChunk, cloud);
-  command({{"op", "begin"}, {"rollout", 1}, {"manifest", json::parse(m2.to_json())}});
-  chunks(1, v2, 0, m2.chunks());
+  send_model(1, "2", image("2", 7), cloud);
   EXPECT_EQ(rt->model_version(), "2");
   EXPECT_EQ(rt->detector()->config().model_threshold, 7);
   const auto r = reports();
@@ -170,9 +165,7 @@ TEST_F(EdgeOta, ADownloadCutByARebootResumesWhereItStopped) {
   provision();
   boot();
   const Bytes v2 = image("2", 7, 2000);
-  const auto m2 = ota::make_manifest("model", "2", v2, kChunk, cloud);
-  command({{"op", "begin"}, {"rollout", 3}, {"manifest", json::parse(m2.to_json())}});
-  chunks(3, v2, 0, 5);
+  const auto m2 = send_model(3, "2", v2, cloud, 0, 5);
   boot();
   command({{"op", "begin"}, {"rollout", 3}, {"manifest", json::parse(m2.to_json())}});
   const auto r = reports();
@@ -186,18 +179,13 @@ TEST_F(EdgeOta, ADownloadCutByARebootResumesWhereItStopped) {
 TEST_F(EdgeOta, AModelThatDoesNotLoadIsRolledBackAndAForgedOneIsRefused) {
   provision();
   boot();
-  const Bytes bad = image("broken", 1);
-  const auto mb = ota::make_manifest("model", "broken", bad, kChunk, cloud);
-  command({{"op", "begin"}, {"rollout", 1}, {"manifest", json::parse(mb.to_json())}});
-  chunks(1, bad, 0, mb.chunks());
+  send_model(1, "broken", image("broken", 1), cloud);
   EXPECT_EQ(rt->model_version(), "1");
   auto r = reports();
   ASSERT_FALSE(r.empty());
   EXPECT_EQ(r.back()["state"], "rollback");
 
-  const Bytes v3 = image("3", 1);
-  const auto forged = ota::make_manifest("model", "3", v3, kChunk, key(9));
-  command({{"op", "begin"}, {"rollout", 2}, {"manifest", json::parse(forged.to_json())}});
+  send_model(2, "3", image("3", 1), key(9));  // signed by someone else
   r = reports();
   EXPECT_EQ(r.back()["state"], "failure");
   EXPECT_EQ(audit.records.back().first, "ota_refused");
@@ -207,10 +195,7 @@ TEST_F(EdgeOta, AModelThatDoesNotLoadIsRolledBackAndAForgedOneIsRefused) {
 TEST_F(EdgeOta, TheCloudCanRevertACommittedModel) {
   provision();
   boot();
-  const Bytes v2 = image("2", 7);
-  const auto m2 = ota::make_manifest("model", "2", v2, kChunk, cloud);
-  command({{"op", "begin"}, {"rollout", 1}, {"manifest", json::parse(m2.to_json())}});
-  chunks(1, v2, 0, m2.chunks());
+  send_model(1, "2", image("2", 7), cloud);
   ASSERT_EQ(rt->model_version(), "2");
   command({{"op", "revert"}, {"rollout", 1}});
   EXPECT_EQ(rt->model_version(), "1");

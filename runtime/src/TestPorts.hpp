@@ -2,9 +2,11 @@
 // Test doubles for the runtime's ports: they record what the runtime did so that tests can assert on it.
 // Shared by the runtime's unit tests only.
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
+#include "twinbench/runtime/Scorer.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -41,6 +43,18 @@ struct RecordingSink final : Sink {
     for (const auto& e : events)
       if (e.kind == k) r.push_back(e);
     return r;
+  }
+};
+/** A transparent model for tests: the score of a window is its largest value. (The real libtorch model is
+ * tested in ai/.) */
+struct MaxScorer final : Scorer {
+  std::size_t dim;
+  std::vector<std::size_t> calls;  ///< batch size of each call
+  explicit MaxScorer(std::size_t d) : dim(d) {}
+  std::size_t input_dim() const override { return dim; }
+  void score(std::span<const float> x, std::size_t batch, std::span<float> out) override {
+    calls.push_back(batch);
+    for (std::size_t b = 0; b < batch; ++b) out[b] = *std::max_element(x.begin() + b * dim, x.begin() + (b + 1) * dim);
   }
 };
 struct CountingCompute final : Compute {
