@@ -181,6 +181,7 @@ private:
     if (n.runtime && now >= down_us) {
       n.runtime->shutdown();
       n.runtime.reset();
+      n.storage.power_cut();  // a reboot is a power cycle: what its flash had not synced is gone
       sink_.emit({now, EventKind::gateway_down, n.index, runtime::kNoConn, 0, 0, 0, 0});
     }
     if (!n.runtime && now >= up_us) {

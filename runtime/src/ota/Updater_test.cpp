@@ -21,79 +21,13 @@ Bytes image_of(std::uint8_t tag, std::size_t size) {
   return b;
 }
 
-struct PowerCut {};
-
-/**
- * Flash with power cuts. Writes land in order but are durable only at sync(). A cut at operation k
- * (writes and syncs counted from the last arm()) interrupts it, then either drops every write since the
- * last sync, or lands them all and tears the interrupted write (half of its bytes over what was there).
- */
-class Flash final : public Storage {
-public:
-  enum class Cut : std::uint8_t { drop_unsynced, land_and_tear };
-  std::map<std::string, Bytes, std::less<>> durable;
-  void arm(std::uint64_t at_op, Cut mode) {
-    ops_ = 0;
-    cut_at_ = at_op;
-    mode_ = mode;
-    unsynced_.clear();
-  }
-  void disarm() { cut_at_ = UINT64_MAX; }
-  std::uint64_t ops() const { return ops_; }
-
-  StorageStatus write(std::string_view key, std::span<const std::uint8_t> bytes) override {
-    if (ops_++ == cut_at_) {
-      if (mode_ == Cut::land_and_tear) {
-        land();
-        Bytes& b = durable[std::string(key)];
-        const std::size_t half = bytes.size() / 2;
-        if (b.size() < half) b.resize(half);
-        std::copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(half), b.begin());
-      }
-      unsynced_.clear();
-      throw PowerCut{};
-    }
-    unsynced_.emplace_back(std::string(key), Bytes(bytes.begin(), bytes.end()));
-    return StorageStatus::ok;
-  }
-  StorageStatus read(std::string_view key, std::vector<std::uint8_t>& out) const override {
-    for (auto it = unsynced_.rbegin(); it != unsynced_.rend(); ++it)
-      if (it->first == key) {
-        out = it->second;
-        return StorageStatus::ok;
-      }
-    auto it = durable.find(key);
-    if (it == durable.end()) return StorageStatus::not_found;
-    out = it->second;
-    return StorageStatus::ok;
-  }
-  StorageStatus sync() override {
-    if (ops_++ == cut_at_) {
-      if (mode_ == Cut::land_and_tear) land();
-      unsynced_.clear();
-      throw PowerCut{};
-    }
-    land();
-    return StorageStatus::ok;
-  }
-
-private:
-  void land() {
-    for (auto& [k, v] : unsynced_) durable[k] = std::move(v);
-    unsynced_.clear();
-  }
-  std::vector<std::pair<std::string, Bytes>> unsynced_;
-  std::uint64_t ops_ = 0, cut_at_ = UINT64_MAX;
-  Cut mode_ = Cut::drop_unsynced;
-};
-
 constexpr std::uint32_t kChunk = 1024;
 
 struct Fixture {
   crypto::SigningKey key = cloud_key();
   Bytes v1 = image_of(0x11, 5000), v2 = image_of(0x22, 4600);
   Manifest m1 = make_manifest("firmware", "1.0.0", v1, kChunk, key), m2 = make_manifest("firmware", "2.0.0", v2, kChunk, key);
-  Flash flash;
+  MemoryStorage flash;  ///< the simulation's Storage port, armed to cut the power
   Fixture() { Device(flash, key.public_key()).provision(m1, v1); }
 };
 
@@ -203,18 +137,18 @@ TEST(Ota, APowerCutAtEveryStepAlwaysLeavesAValidSignedImageAndNeverAMixedOne) {
   std::uint64_t total = 0;
   {
     Fixture f;
-    f.flash.arm(UINT64_MAX, Flash::Cut::drop_unsynced);
+    f.flash.arm_power_cut(UINT64_MAX, MemoryStorage::Cut::drop_unsynced);
     Device d(f.flash, f.key.public_key());
     update_to_v2(d, f);
     total = f.flash.ops();
   }
   ASSERT_GT(total, 20u);
   std::uint64_t cuts = 0;
-  for (const auto mode : {Flash::Cut::drop_unsynced, Flash::Cut::land_and_tear}) {
+  for (const auto mode : {MemoryStorage::Cut::drop_unsynced, MemoryStorage::Cut::land_and_tear}) {
     for (std::uint64_t k = 0; k < total; ++k) {
-      SCOPED_TRACE("cut at operation " + std::to_string(k) + (mode == Flash::Cut::land_and_tear ? " (torn)" : ""));
+      SCOPED_TRACE("cut at operation " + std::to_string(k) + (mode == MemoryStorage::Cut::land_and_tear ? " (torn)" : ""));
       Fixture f;
-      f.flash.arm(k, mode);
+      f.flash.arm_power_cut(k, mode);
       bool cut = false;
       try {
         Device d(f.flash, f.key.public_key());

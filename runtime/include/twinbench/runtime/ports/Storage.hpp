@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <cstdint>
 #include <vector>
 
 namespace twinbench::runtime {
@@ -23,7 +24,15 @@ public:
   virtual StorageStatus sync() = 0;
 };
 
-/** @brief In-memory Storage with a durable image: power_cut() drops what was written since the last sync(). */
+/** Thrown by an armed MemoryStorage when the power goes: the code that was writing stops there. */
+struct PowerCut {};
+
+/**
+ * @brief In-memory Storage with a durable image: power_cut() drops what was written since the last sync().
+ * Armed (arm_power_cut), it cuts the power in the middle of its k-th operation (a write or a sync) and
+ * throws PowerCut: either the writes since the last sync are lost, or they all land and the interrupted
+ * write is torn (the first half of its bytes over what the key held).
+ */
 class MemoryStorage final : public Storage {
 public:
   StorageStatus write(std::string_view key, std::span<const std::uint8_t> bytes) override;
@@ -32,10 +41,20 @@ public:
   /** @brief Lose everything not yet synced, as a power cut would. */
   void power_cut();
 
+  enum class Cut : std::uint8_t { drop_unsynced, land_and_tear };
+  /** @brief Count operations from now; cut the power at operation `at_op` (0-based) in `mode`. */
+  void arm_power_cut(std::uint64_t at_op, Cut mode);
+  void disarm() { cut_at_ = UINT64_MAX; }
+  /** @brief Writes and syncs since the last arm_power_cut. */
+  std::uint64_t ops() const { return ops_; }
+
 private:
   using Blobs = std::map<std::string, std::vector<std::uint8_t>, std::less<>>;
+  [[noreturn]] void cut(const std::string* key, std::span<const std::uint8_t> bytes);
   Blobs volatile_;
   Blobs durable_;
+  std::uint64_t ops_ = 0, cut_at_ = UINT64_MAX;
+  Cut mode_ = Cut::drop_unsynced;
 };
 
 }  // namespace twinbench::runtime
