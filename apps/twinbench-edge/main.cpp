@@ -3,20 +3,23 @@
 // and other clients connect to, and an LwM2M server on UDP for CoAP devices.
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/core/Random.hpp"
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileAudit.hpp"
+#include "twinbench/hil/FileStorage.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
@@ -68,6 +71,13 @@ edge.json ("format": "twinbench-edge/1"):
   edge_ai.model        a model package folder (twinbench train); records carry every physics channel
   edge_ai.rules        an alert rules file (docs/edge-ai.md)                     the model's threshold
   edge_ai.batch_max / edge_ai.batch_latency_ms   inference batching                    64 / 200
+  edge_ai.drift        drift monitoring against the model's reference, reported on tb/drift/<name>
+                       (keys as a scenario's lifecycle.drift: docs/scenario-format.md)     (none)
+  ota.storage          with edge_ai: a folder for the model's two slots; model updates from the cloud
+                       on tb/cloud/<name>/ota go there (docs/ota.md)                        (none)
+  ota.trusted_key      the cloud's Ed25519 public key, 64 hex digits (twinbench ota sign)  required
+  ota.factory_manifest the signed manifest of edge_ai.model's image, put into slot A the first time
+                       (twinbench ota sign <model> ...)                                    required
   audit_log            an audit log (docs/audit.md): start, rule changes, drift, OTA  (none)
                        steps, as a hash chain; an existing log is verified and continued
   (paths are relative to edge.json; alerts go up on tb/alerts/<name>)
@@ -87,6 +97,11 @@ struct Options {
   std::string file;                   ///< the configuration file, for errors found after loading it
   std::optional<hil::TlsConfig> tls;  ///< for an mqtts:// uplink
   std::string audit_log;              ///< empty: none
+  struct Ota {
+    std::string storage, factory_manifest, model_dir;
+    runtime::crypto::PublicKey trusted{};
+  };
+  std::optional<Ota> ota;  ///< model updates over the air
 };
 
 /** "/3303/0/5700" (levels == 3) or "/3303", "/3303/0", "/3303/0/5700" (levels == 0: any of those). */
@@ -113,7 +128,7 @@ std::string relative_to(const std::string& file, const std::string& p) {
 
 /** edge_ai: the model package and rules, as a simulated gateway's (sim/ScenarioLoader), for devices that send every physics channel. */
 void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::EdgeConfig& e) {
-  a.allow({"model", "rules", "batch_max", "batch_latency_ms"});
+  a.allow({"model", "rules", "batch_max", "batch_latency_ms", "drift"});
   const auto relative = [&](const std::string& p) { return relative_to(file, p); };
   ai::ModelPackage pkg;
   try {
@@ -124,7 +139,15 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
   }
   runtime::DetectorConfig d;
   d.model_id = pkg.manifest.model_id;
+  d.model_version = pkg.manifest.version;
   d.model_threshold = pkg.manifest.threshold;
+  for (twins::Channel ch : pkg.manifest.channels) d.stream_names.emplace_back(twins::kChannelNames[static_cast<std::size_t>(ch)]);
+  d.stream_names.emplace_back("log_score");
+  if (auto dr = a.optional_object("drift")) {
+    if (pkg.manifest.reference.streams.empty()) a.fail("drift", "the model has no drift reference (`twinbench train` writes one)");
+    d.drift = runtime::drift::read_monitor_config(*dr);
+    d.drift_reference = pkg.manifest.reference;
+  }
   d.layout = pkg.manifest.features;
   for (twins::Channel ch : pkg.manifest.channels) d.positions.push_back(static_cast<std::uint16_t>(ch));
   d.batch_max = static_cast<std::size_t>(a.integer_or("batch_max", 1, 65'536, 64));
@@ -146,7 +169,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m", "edge_ai",
-              "audit_log"});
+              "audit_log", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -210,6 +233,22 @@ Options load_config(const std::string& file) {
     e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }
   if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e);
+  if (auto u = root.optional_object("ota")) {
+    u->allow({"storage", "trusted_key", "factory_manifest"});
+    if (!root.has("edge_ai")) u->fail("storage", "model updates need \"edge_ai\": a model to start from");
+    Options::Ota ota;
+    ota.storage = relative_to(file, u->string("storage"));
+    ota.factory_manifest = relative_to(file, u->string("factory_manifest"));
+    ota.model_dir = relative_to(file, root.object("edge_ai").string("model"));
+    const std::string hex = u->string("trusted_key");
+    bool ok = hex.size() == 64;
+    for (std::size_t i = 0; ok && i < 32; ++i) {
+      const auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, ota.trusted[i], 16);
+      ok = ec == std::errc() && end == hex.data() + 2 * i + 2;
+    }
+    if (!ok) u->fail("trusted_key", "expected an Ed25519 public key as 64 hex digits");
+    o.ota = ota;
+  }
   if (root.has("audit_log")) {
     o.audit_log = relative_to(file, root.string("audit_log"));
     if (o.audit_log.empty() || std::filesystem::is_directory(o.audit_log)) root.fail("audit_log", "expected a file for the audit log");
@@ -300,6 +339,23 @@ private:
   std::uint64_t opened_ = 0, telemetry_ = 0, protocol_errors_ = 0;
 };
 
+/** The first time: the configured model goes into slot A, with the cloud's signed manifest for it. */
+void provision_factory_model(const Options::Ota& ota, runtime::Storage& flash, const std::string& file) {
+  runtime::ota::Device slots(flash, ota.trusted);
+  if (slots.boot()) return;  // provisioned before: the slots know which model runs
+  const auto manifest = runtime::ota::Manifest::from_json(core::read_text_file(ota.factory_manifest, "factory manifest"));
+  if (!manifest) throw core::InputError(ota.factory_manifest + ": not an OTA manifest (twinbench ota sign writes one)");
+  const auto image = ai::pack_model_image(ota.model_dir);
+  const std::string signed_text = manifest->signed_bytes();
+  if (manifest->artifact != "model" || manifest->sha256 != runtime::crypto::sha256(image) ||
+      !runtime::crypto::verify(ota.trusted, std::span(reinterpret_cast<const std::uint8_t*>(signed_text.data()), signed_text.size()),
+                               manifest->signature))
+    throw core::InputError(file + ": /ota/factory_manifest: " + ota.factory_manifest +
+                           " is not the trusted key's signature of edge_ai.model's image");
+  slots.provision(*manifest, image);
+  if (!runtime::ota::Device(flash, ota.trusted).boot()) throw core::InputError(ota.storage + ": cannot store the factory model");
+}
+
 int run(const Options& o, bool verbose) {
   hil::EventLoop loop;
   hil::AsioClock clock(loop);
@@ -320,7 +376,16 @@ int run(const Options& o, bool verbose) {
       throw core::InputError(e.what());
     }
   }
-  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, nullptr, audit.get()});
+  std::unique_ptr<hil::FileStorage> flash;
+  if (o.ota) {
+    flash = std::make_unique<hil::FileStorage>(o.ota->storage);
+    provision_factory_model(*o.ota, *flash, o.file);
+    runtime::OtaConfig oc;
+    oc.trusted = o.ota->trusted;
+    oc.load_model = ai::model_image_loader((std::filesystem::path(o.ota->storage) / "models").string());
+    edge.ota = oc;
+  }
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get()});
   if (o.tls) {
     try {
       server.tls_client(*o.tls);

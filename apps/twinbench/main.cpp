@@ -21,6 +21,7 @@ commands:
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
   audit verify <log>    check a tamper-evident audit log (twinbench audit --help)
+  ota sign <artifact>   sign a model package or a firmware image for OTA (twinbench ota --help)
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "hil") return cmd_hil(args);
     if (cmd == "audit") return cmd_audit(args);
+    if (cmd == "ota") return cmd_ota(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
     if (cmd == "train") return cmd_train(args);

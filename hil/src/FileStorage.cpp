@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -16,11 +17,26 @@ using runtime::StorageStatus;
 
 namespace {
 
+/** Keys are names of [A-Za-z0-9._-] joined by '/' (each not "." or ".."); not ending in .tmp (sync()'s staging files). */
 bool valid_key(std::string_view key) {
-  if (key.empty() || key == "." || key == ".." || key.ends_with(".tmp")) return false;  // .tmp: sync()'s staging files
-  for (char c : key)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
-  return true;
+  if (key.empty() || key.ends_with(".tmp")) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = std::min(key.find('/', start), key.size());
+    const std::string_view part = key.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    for (char c : part)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+    if (end == key.size()) return true;
+    start = end + 1;
+  }
+}
+
+/** The key's file, in the one folder: '/' becomes '~', which keys cannot hold. */
+std::string file_name(std::string_view key) {
+  std::string f(key);
+  std::replace(f.begin(), f.end(), '/', '~');
+  return f;
 }
 
 /** Write `bytes` to `path` and fsync it. */
@@ -68,7 +84,7 @@ StorageStatus FileStorage::read(std::string_view key, std::vector<std::uint8_t>&
     out = it->second;
     return StorageStatus::ok;
   }
-  std::ifstream in(dir_ + "/" + std::string(key), std::ios::binary);
+  std::ifstream in(dir_ + "/" + file_name(key), std::ios::binary);
   if (!in) return StorageStatus::not_found;
   out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return in.bad() ? StorageStatus::io_error : StorageStatus::ok;
@@ -76,7 +92,7 @@ StorageStatus FileStorage::read(std::string_view key, std::vector<std::uint8_t>&
 
 StorageStatus FileStorage::sync() {
   for (auto it = staged_.begin(); it != staged_.end();) {
-    const std::string final_path = dir_ + "/" + it->first, tmp = final_path + ".tmp";
+    const std::string final_path = dir_ + "/" + file_name(it->first), tmp = final_path + ".tmp";
     if (!write_synced(tmp, it->second) || std::rename(tmp.c_str(), final_path.c_str()) != 0) return StorageStatus::io_error;
     it = staged_.erase(it);
   }

@@ -237,6 +237,10 @@ TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {
     EXPECT_EQ(out, b);
     EXPECT_EQ(s.write("../escape", b), runtime::StorageStatus::io_error);
     EXPECT_EQ(s.write("x.tmp", b), runtime::StorageStatus::io_error);
+    EXPECT_EQ(s.write("slot/../x", b), runtime::StorageStatus::io_error);
+    EXPECT_EQ(s.write("slot//x", b), runtime::StorageStatus::io_error);
+    ASSERT_EQ(s.write("slot/A/chunk/0", b), runtime::StorageStatus::ok);  // the OTA updater's keys
+    ASSERT_EQ(s.sync(), runtime::StorageStatus::ok);
   }  // "power cut": slot-b was never synced
   FileStorage s(dir);
   Bytes out;
@@ -244,6 +248,8 @@ TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {
   EXPECT_EQ(out, a);
   EXPECT_EQ(s.read("slot-b", out), runtime::StorageStatus::not_found);
   EXPECT_FALSE(std::filesystem::exists(dir + "/slot-a.tmp"));
+  EXPECT_EQ(s.read("slot/A/chunk/0", out), runtime::StorageStatus::ok);
+  EXPECT_EQ(out, b);
 }
 
 }  // namespace

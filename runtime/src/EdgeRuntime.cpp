@@ -31,6 +31,10 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
 
 void EdgeRuntime::start() {
   using Uplink = EdgeConfig::Uplink;
+  if (config_.ota && ports_.storage) {
+    model_slots_ = std::make_unique<ota::Device>(*ports_.storage, config_.ota->trusted, config_.ota->boot_limit);
+    boot_model();
+  }
   {
     nlohmann::json details = {{"forward_interval_us", config_.forward_interval_us}, {"telemetry_filter", config_.telemetry_filter},
                               {"uplink_buffer_bytes", config_.uplink_buffer_bytes_max}};
@@ -39,10 +43,6 @@ void EdgeRuntime::start() {
                           {"threshold", config_.detector->model_threshold}, {"rules", detector_->active_rules()},
                           {"drift_monitor", detector_->monitor() != nullptr}};
     audit("runtime_started", details.dump());
-  }
-  if (config_.ota && ports_.storage) {
-    model_slots_ = std::make_unique<ota::Device>(*ports_.storage, config_.ota->trusted, config_.ota->boot_limit);
-    boot_model();
   }
   if (config_.uplink == Uplink::cloud_connection) uplink_ = ports_.transport.connect("cloud", *this);
   if (config_.uplink == Uplink::external_broker) {

@@ -37,6 +37,8 @@ check 2 "error: @F@: /lwm2m/port: unknown key 'port' (expected one of: listen, f
 check 1 "twinbench-edge: cannot listen on udp 0.0.0.1x:5683: '0.0.0.1x' is not an IP address" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "lwm2m": {"fields": ["/3303/0/5700"], "listen": {"host": "0.0.0.1x"}}}'
 check 2 "error: @F@: /uplink/tls: cannot load CA certificates '/nonexistent/ca.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "/nonexistent/ca.pem"}}}'
 check 2 "error: @F@: /uplink/tls: cannot load CA certificates '@F@': not PEM certificates" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "@F@"}}}'
+check 2 "error: @F@: /ota/storage: model updates need \"edge_ai\": a model to start from" '{"format": "twinbench-edge/1", "name": "g", "ota": {"storage": "s", "trusted_key": "00", "factory_manifest": "f"}}'
+check 2 "error: @F@: /audit_log: expected a file for the audit log" '{"format": "twinbench-edge/1", "name": "g", "audit_log": "."}'
 check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "tls": {}}}'
 check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'
 check 2 "error: @F@: /uplink/mqtt_version: expected \"3.1.1\" or \"5\", got '4'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "mqtt_version": "4"}}'

@@ -16,7 +16,7 @@ public:
   /** @brief Use (and create) `dir`. Throws std::runtime_error if it cannot be made. */
   explicit FileStorage(std::string dir);
 
-  /** @brief io_error for a key that is not [A-Za-z0-9._-]+ or ends in .tmp (keys are file names). */
+  /** @brief io_error for a key that is not names of [A-Za-z0-9._-] joined by '/', or ends in .tmp (a key is a file: '/' becomes '~'). */
   runtime::StorageStatus write(std::string_view key, std::span<const std::uint8_t> bytes) override;
   runtime::StorageStatus read(std::string_view key, std::vector<std::uint8_t>& out) const override;
   runtime::StorageStatus sync() override;

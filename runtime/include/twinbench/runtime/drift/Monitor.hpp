@@ -17,6 +17,10 @@
 #include "twinbench/runtime/drift/Drift.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 
+namespace twinbench::core {
+class JsonObject;
+}
+
 namespace twinbench::runtime::drift {
 
 /** What one stream looked like in the reference data. */
@@ -59,6 +63,12 @@ struct Finding {
   double mean = 0;           ///< the window's (or block's) mean, in the reference's sigmas from its mean
   std::uint64_t samples = 0; ///< values in the block or window
 };
+
+/**
+ * @brief Settings from JSON (docs/scenario-format.md, `lifecycle.drift`): every key optional, bad input
+ * (core::InputError naming the path) for a wrong one.
+ */
+MonitorConfig read_monitor_config(const core::JsonObject& o);
 
 class Monitor {
 public:
