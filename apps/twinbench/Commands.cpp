@@ -323,6 +323,24 @@ void print_kpi_table(const json& s, const char* verb) {
     row("avoided downtime / energy", fmt("%.1f", e["avoided_downtime_h"].get<double>()) + " h / " + fmt("%.1f", e["avoided_energy_kwh"].get<double>()) + " kWh");
     row("net savings", fmt("%.2f", e["net_savings"].get<double>()) + cur + " (ROI " + fmt("%.2f", e["roi"].get<double>()) + ")");
   }
+  if (s.contains("lifecycle")) {
+    const auto& l = s["lifecycle"];
+    const auto u = [](const json& j) { return std::to_string(j.get<std::uint64_t>()); };
+    if (const auto& d = l["drift"]; d["gateways_with_drift"].get<std::uint64_t>() + d["detections"].get<std::uint64_t>() > 0)
+      row("drift detected / delay p50", u(d["gateways_detected"]) + " of " + u(d["gateways_with_drift"]) + " gateways / " +
+                                            fmt("%.2f", d["detection_delay_h"]["p50"].get<double>()) + " h (" + u(d["false_alarms"]) +
+                                            " false alarms)");
+    if (const auto& r = l["retraining"]; r["models_trained"].get<std::uint64_t>() > 0)
+      row("models retrained", u(r["models_trained"]) + " (" + u(r["training_windows"]) + " windows, " +
+                                  fmt("%.2f", r["training_cpu_s"].get<double>()) + " s cloud CPU)");
+    if (const auto& o = l["ota"]; o["rollouts"].get<std::uint64_t>() > 0) {
+      row("rollouts done / halted", u(o["completed"]) + " / " + u(o["halted"]) + " of " + u(o["rollouts"]) + " (longest " +
+                                        fmt("%.2f", o["max_duration_h"].get<double>()) + " h)");
+      row("OTA commits / rollbacks", u(o["committed"]) + " / " + u(o["rollback_count"]) + " (" + u(o["failed"]) + " failed)");
+      row("OTA bytes WAN / access", fmt("%.1f", o["bytes"]["wan"].get<double>() / 1048576.0) + " / " +
+                                        fmt("%.1f", o["bytes"]["access"].get<double>() / 1048576.0) + " MiB");
+    }
+  }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", std::to_string(t["succeeded"].get<std::uint64_t>()) + " / " + std::to_string(t["failed"].get<std::uint64_t>()) +
                                               " / " + std::to_string(t["pending_at_end"].get<std::uint64_t>()));
