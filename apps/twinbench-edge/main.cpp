@@ -378,8 +378,15 @@ int run(const Options& o, bool verbose) {
   }
   std::unique_ptr<hil::FileStorage> flash;
   if (o.ota) {
+    const bool existed = std::filesystem::exists(o.ota->storage);
     flash = std::make_unique<hil::FileStorage>(o.ota->storage);
-    provision_factory_model(*o.ota, *flash, o.file);
+    try {
+      provision_factory_model(*o.ota, *flash, o.file);
+    } catch (const core::InputError&) {
+      std::error_code ec;
+      if (!existed) std::filesystem::remove_all(o.ota->storage, ec);  // bad input leaves nothing behind
+      throw;
+    }
     runtime::OtaConfig oc;
     oc.trusted = o.ota->trusted;
     oc.load_model = ai::model_image_loader((std::filesystem::path(o.ota->storage) / "models").string());

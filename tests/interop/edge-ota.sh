@@ -23,6 +23,14 @@ cat > edge.json <<JSON
  "edge_ai": {"model": "$src/models/compressor-ae"},
  "ota": {"storage": "flash", "trusted_key": "$key", "factory_manifest": "factory.json"}}
 JSON
+# A factory manifest that the trusted key did not sign: bad input, and no slots folder left behind.
+sed "s/\"trusted_key\": \"$key\"/\"trusted_key\": \"$(printf 'a%.0s' $(seq 64))\"/; s/\"storage\": \"flash\"/\"storage\": \"flash-bad\"/" edge.json > bad.json
+set +e
+timeout 10 "$edge" --config bad.json > /dev/null 2> bad.err
+code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "/ota/factory_manifest: factory.json is not the trusted key's signature of edge_ai.model's image" bad.err &&
+  [ ! -e flash-bad ] || { echo "FAIL: a factory manifest of another key: exit $code, $(cat bad.err)"; exit 1; }
 pid=
 stop() { [ -n "$pid" ] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; pid=; }
 trap stop EXIT
