@@ -261,6 +261,10 @@ void Lifecycle::drain_events(std::size_t k, TimeUs now) {
 }
 
 void Lifecycle::step(TimeUs now) {
+  if (retrain_at_us_ >= 0 && now >= retrain_at_us_) {
+    retrain_at_us_ = -1;
+    if (!training_running_) start_training(now);
+  }
   while (next_scheduled_ < schedule_.size() && us(sc_.lifecycle.rollouts[schedule_[next_scheduled_]].at_s) <= now) {
     const RolloutSpec& spec = sc_.lifecycle.rollouts[schedule_[next_scheduled_++]];
     std::vector<RolloutTarget> targets;
@@ -284,6 +288,7 @@ void Lifecycle::step(TimeUs now) {
 
 TimeUs Lifecycle::next_us() const {
   TimeUs t = next_scheduled_ < schedule_.size() ? us(sc_.lifecycle.rollouts[schedule_[next_scheduled_]].at_s) : kNever;
+  if (retrain_at_us_ >= 0) t = std::min(t, retrain_at_us_);
   for (const auto& r : rollouts_) t = std::min(t, r->next_us());
   return t;
 }
@@ -374,19 +379,32 @@ void Lifecycle::maybe_retrain(TimeUs now) {
     if (r->artifact() == RolloutSpec::Artifact::model && r->phase() == Rollout::Phase::running) return;
   std::uint32_t agreeing = 0;
   for (const auto& [g, t] : drift_at_) agreeing += t >= now - us(policy->within_s);
-  if (agreeing < policy->min_gateways) return;
+  if (agreeing < policy->min_gateways || retrain_at_us_ >= 0) return;
+  last_retrain_us_ = now;
+  trigger_gateways_ = agreeing;
+  if (policy->settle_s > 0) {
+    retrain_at_us_ = now + us(policy->settle_s);
+    audit(now, "retraining_scheduled", ojson{{"gateways_reporting_drift", agreeing}, {"at_s", static_cast<double>(retrain_at_us_) * 1e-6}}.dump());
+    return;
+  }
+  start_training(now);
+}
+
+void Lifecycle::start_training(TimeUs now) {
+  const RetrainPolicy& policy = *sc_.lifecycle.retraining;
+  const std::uint32_t agreeing = trigger_gateways_;
   const EdgeAiSpec* ai = nullptr;
   for (const SiteSpec& s : sc_.sites)
     if (s.edge_ai) ai = ai ? ai : &*s.edge_ai;
   const auto channels = static_cast<std::uint32_t>(ai->positions.size());
-  const auto steps = static_cast<std::uint32_t>(std::llround(policy->data_window_s / std::max(1e-9, ai->model.period_s > 0 ? ai->model.period_s : 10.0)));
+  const auto steps = static_cast<std::uint32_t>(std::llround(policy.data_window_s / std::max(1e-9, ai->model.period_s > 0 ? ai->model.period_s : 10.0)));
   TrainingJob job;
   job.model_id = ai->model.model_id;
   job.version = next_version(model_versions_.back());
   job.parent_dir = current_model_dir_;
   job.out_dir = (fs::path(registry_dir_) / "packages" / job.model_id / job.version).string();
   job.gateways = agreeing;
-  job.from_us = std::max<TimeUs>(0, now - us(policy->data_window_s));
+  job.from_us = std::max<TimeUs>(0, now - us(policy.data_window_s));
   job.to_us = now;
   job.data.channels = channels;
   job.data.steps = steps;
@@ -398,7 +416,6 @@ void Lifecycle::maybe_retrain(TimeUs now) {
     job.data.values.insert(job.data.values.end(), s.values.end() - static_cast<std::ptrdiff_t>(have * channels), s.values.end());
     ++job.data.devices;
   }
-  last_retrain_us_ = now;
   ojson details = {{"model", job.model_id}, {"version", job.version}, {"parent", model_versions_.back()}, {"gateways_reporting_drift", agreeing},
                    {"devices", job.data.devices}, {"samples_per_device", steps}, {"from_s", static_cast<double>(job.from_us) * 1e-6},
                    {"to_s", static_cast<double>(now) * 1e-6}};

@@ -93,6 +93,7 @@ private:
   void send_chunks(std::size_t rollout, std::uint32_t gateway, std::uint32_t from, runtime::TimeUs now);
   void drain_events(std::size_t rollout, runtime::TimeUs now);
   void maybe_retrain(runtime::TimeUs now);
+  void start_training(runtime::TimeUs now);
   std::string register_model(const std::string& dir, const std::string& parent, runtime::TimeUs now, const std::string& data_json);
   void audit(runtime::TimeUs t, std::string_view action, const std::string& details) { audit_.record(t, "cloud", action, details); }
   void emit(runtime::TimeUs t, runtime::EventKind k, std::uint32_t gateway, runtime::ConnId device, std::int64_t a = 0, std::int64_t b = 0,
@@ -119,7 +120,9 @@ private:
   std::map<std::uint32_t, runtime::TimeUs> drift_at_;                   ///< last drift report per gateway
   std::optional<TrainingJob> training_;
   bool training_running_ = false;
-  runtime::TimeUs last_retrain_us_ = -1;
+  runtime::TimeUs last_retrain_us_ = -1;  ///< the last trigger
+  runtime::TimeUs retrain_at_us_ = -1;    ///< a triggered retraining waits for the drift to settle until then
+  std::uint32_t trigger_gateways_ = 0;    ///< gateways that agreed at the trigger
   struct RegistryEntry {
     std::string model_id, version, parent, dir, image_sha256, created_json;
   };

@@ -134,13 +134,14 @@ void read_lifecycle(Scenario& sc, const JsonObject& o) {
                             "' has no drift reference (\"reference\" in its manifest; `twinbench train` writes one)");
   }
   if (auto r = o.optional_object("retraining")) {
-    r->allow({"min_gateways", "within_s", "cooldown_s", "data_window_s", "devices_per_gateway", "epochs", "learning_rate", "cloud_flops",
+    r->allow({"min_gateways", "within_s", "cooldown_s", "settle_s", "data_window_s", "devices_per_gateway", "epochs", "learning_rate", "cloud_flops",
               "chunk_bytes", "waves", "gate"});
     if (!l.drift) r->fail("min_gateways", "retraining is triggered by drift reports: \"lifecycle\" needs \"drift\" too");
     RetrainPolicy p;
     p.min_gateways = static_cast<std::uint32_t>(r->integer_or("min_gateways", 1, 1'000'000, p.min_gateways));
     p.within_s = r->positive_or("within_s", p.within_s);
     p.cooldown_s = r->non_negative_or("cooldown_s", p.cooldown_s);
+    p.settle_s = r->non_negative_or("settle_s", p.settle_s);
     p.data_window_s = r->positive_or("data_window_s", p.data_window_s);
     p.devices_per_gateway = static_cast<std::uint32_t>(r->integer_or("devices_per_gateway", 1, 1'000'000, p.devices_per_gateway));
     p.epochs = static_cast<std::uint32_t>(r->integer_or("epochs", 1, 1000, p.epochs));

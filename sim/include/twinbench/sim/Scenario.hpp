@@ -201,6 +201,7 @@ struct RetrainPolicy {
   std::uint32_t min_gateways = 1;   ///< distinct gateways reporting drift...
   double within_s = 86'400;         ///< ... within this long
   double cooldown_s = 172'800;      ///< between two retrainings
+  double settle_s = 0;              ///< from the trigger to the training: the data is then the drifted state, not the change
   double data_window_s = 86'400;    ///< the most recent data the cloud received
   std::uint32_t devices_per_gateway = 8;  ///< whose records the cloud keeps for training
   std::uint32_t epochs = 4;
