@@ -84,6 +84,7 @@ void CompressorFleet::set_variant(std::size_t i, double from_s, double current_s
   variant_from_s_[k] = from_s;
   variant_current_[k] = current_scale;
   variant_temp_c_[k] = temp_rise_c;
+  has_variant_ = true;
 }
 
 std::optional<double> CompressorFleet::first_onset_s(std::size_t i) const {
@@ -132,23 +133,26 @@ void CompressorFleet::step_chunk(std::span<const std::uint32_t> idx, std::span<c
   Col ambient = ambient_.mean_c + ambient_.amplitude_c * (day - static_cast<float>(kTwoPi * 0.375)).sin().cast<double>();
   for (const AmbientShift& sh : shifts_)
     ambient += sh.delta_c * ((t - sh.start_s) / std::max(sh.ramp_s, 1e-9)).max(0.0).min(1.0);
-  const Col is_variant = (t >= variant_from_s_(I)).cast<double>();
-  const Col current_scale = 1.0 + is_variant * (variant_current_(I) - 1.0);
   const Col demand = base_load_(I) * (0.75 + 0.25 * (day - static_cast<float>(kTwoPi * 0.30)).sin().cast<double>());
   // A leaking valve delivers less air per loaded second, so the controller loads longer.
   const Col duty = (demand / (1.0 - 0.35 * sev_valve)).max(0.05).min(1.0);
   const Col cycle = (t + phase_s_(I)) / spec_.cycle_s;
   const Col loaded = ((cycle - cycle.floor()) < duty).cast<double>();
 
-  const Col current = rated_current_a_(I) * current_scale * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
-                                             (1.0 - loaded) * spec_.unload_current_ratio);
+  Col current = rated_current_a_(I) * (loaded * (0.95 + 0.05 * demand) * (1.0 + 0.08 * sev_valve + 0.05 * sev_bearing) +
+                                       (1.0 - loaded) * spec_.unload_current_ratio);
+  Col target = ambient + spec_.unloaded_temp_rise_c + duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) +
+               45.0 * sev_cooling + 10.0 * sev_valve;
+  if (has_variant_) {  // only fleets with a new variant pay for it: this is the simulation's hottest loop
+    const Col is_variant = (t >= variant_from_s_(I)).cast<double>();
+    current *= 1.0 + is_variant * (variant_current_(I) - 1.0);
+    target += is_variant * duty * variant_temp_c_(I);
+  }
   out.row(motor_current_a) = current.transpose();
   out.row(power_kw) = (std::sqrt(3.0) * spec_.voltage_v * spec_.power_factor / 1000.0 * current).transpose();
   out.row(discharge_pressure_bar) = (spec_.setpoint_bar - loaded * 0.6 * sev_valve - (1.0 - loaded) * 0.5).transpose();
 
   // Thermal mass averages the load cycle: first-order lag towards the duty-weighted target.
-  const Col target = ambient + spec_.unloaded_temp_rise_c + duty * (spec_.loaded_temp_rise_c - spec_.unloaded_temp_rise_c) +
-                     45.0 * sev_cooling + 10.0 * sev_valve + is_variant * duty * variant_temp_c_(I);
   const Col dt = (t - last_t_s_(I)).max(0.0);
   const Col temp = target + (temp_c_(I) - target) * (-dt / spec_.thermal_tau_s).exp();
   temp_c_(I) = temp;

@@ -99,6 +99,7 @@ private:
   };
   std::vector<AmbientShift> shifts_;
   Eigen::ArrayXd variant_from_s_, variant_current_, variant_temp_c_;     // +inf = the original variant
+  bool has_variant_ = false;                                             // any device set_variant
 };
 
 }  // namespace twinbench::twins
