@@ -3,7 +3,6 @@
 // and other clients connect to, and an LwM2M server on UDP for CoAP devices.
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -240,13 +239,8 @@ Options load_config(const std::string& file) {
     ota.storage = relative_to(file, u->string("storage"));
     ota.factory_manifest = relative_to(file, u->string("factory_manifest"));
     ota.model_dir = relative_to(file, root.object("edge_ai").string("model"));
-    const std::string hex = u->string("trusted_key");
-    bool ok = hex.size() == 64;
-    for (std::size_t i = 0; ok && i < 32; ++i) {
-      const auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, ota.trusted[i], 16);
-      ok = ec == std::errc() && end == hex.data() + 2 * i + 2;
-    }
-    if (!ok) u->fail("trusted_key", "expected an Ed25519 public key as 64 hex digits");
+    if (!runtime::crypto::from_hex(u->string("trusted_key"), ota.trusted))
+      u->fail("trusted_key", "expected an Ed25519 public key as 64 hex digits");
     o.ota = ota;
   }
   if (root.has("audit_log")) {

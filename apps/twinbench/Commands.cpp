@@ -23,6 +23,14 @@
 
 namespace twinbench::app {
 
+void write_file(const std::filesystem::path& p, const std::string& content) {
+  std::ofstream o(p, std::ios::binary);
+  o << content;
+  o.close();
+  if (!o) throw UsageError{"cannot write " + p.string()};
+}
+
+
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
@@ -233,13 +241,6 @@ void check_assertion_paths(const sim::Scenario& sc, bool paced = false) {
                              "' is not a numeric KPI of summary.json (for example /messages/delivery_ratio, /latency_ms/p99; "
                              "docs/scenario-format.md lists them all)");
   }
-}
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream o(p, std::ios::binary);
-  o << content;
-  o.close();
-  if (!o) throw UsageError{"cannot write " + p.string()};
 }
 
 /** Results replace `out` only if it is absent, empty, or an earlier twinbench result: never a user's folder. */

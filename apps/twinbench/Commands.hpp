@@ -1,6 +1,7 @@
 #pragma once
 // The twinbench CLI's subcommands. Exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ enum ExitCode : int { kOk = 0, kAssertionFailed = 1, kBadInput = 2, kInternalErr
 struct UsageError {
   std::string message;
 };
+
+/** @brief Write `content` to `p` (UsageError if it cannot be written). */
+void write_file(const std::filesystem::path& p, const std::string& content);
 
 int cmd_run(const std::vector<std::string>& args);
 int cmd_hil(const std::vector<std::string>& args);

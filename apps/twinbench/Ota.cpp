@@ -3,7 +3,6 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "Commands.hpp"
@@ -31,18 +30,8 @@ exit codes: 0 ok, 2 bad input or usage.
 
 std::array<std::uint8_t, 32> parse_seed(const std::string& hex) {
   std::array<std::uint8_t, 32> seed{};
-  if (hex.size() != 64) throw UsageError{"--key-seed: expected 64 hex digits, got " + std::to_string(hex.size()) + " characters"};
-  for (std::size_t i = 0; i < 32; ++i) {
-    const auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, seed[i], 16);
-    if (ec != std::errc() || end != hex.data() + 2 * i + 2) throw UsageError{"--key-seed: expected hex digits, got '" + hex + "'"};
-  }
+  if (!runtime::crypto::from_hex(hex, seed)) throw UsageError{"--key-seed: expected 64 hex digits (32 bytes), got '" + hex + "'"};
   return seed;
-}
-
-void write_bytes(const std::string& path, std::string_view bytes) {
-  std::ofstream o(path, std::ios::binary);
-  o.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!o) throw core::InputError(path + ": cannot write");
 }
 
 }  // namespace
@@ -101,8 +90,8 @@ int cmd_ota(const std::vector<std::string>& args) {
     if (version.empty()) throw UsageError{"--version: required for a firmware file"};
   }
   const auto m = runtime::ota::make_manifest(model ? "model" : "firmware", version, image, chunk, key);
-  write_bytes(out, m.to_json() + "\n");
-  if (!image_out.empty()) write_bytes(image_out, std::string_view(reinterpret_cast<const char*>(image.data()), image.size()));
+  write_file(out, m.to_json() + "\n");
+  if (!image_out.empty()) write_file(image_out, std::string(image.begin(), image.end()));
   std::cout << "signed " << m.artifact << ' ' << m.version << ": " << m.size << " bytes in " << m.chunks() << " chunks of " << m.chunk_size
             << ", sha256 " << runtime::crypto::hex(m.sha256) << "\npublic key " << runtime::crypto::hex(key.public_key()) << '\n';
   return kOk;

@@ -307,8 +307,7 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
 
 void EdgeRuntime::on_drift(const drift::Finding& f) {
   const DetectorConfig& d = *config_.detector;
-  const std::string stream = f.stream < d.layout.channels && f.stream < d.stream_names.size() ? d.stream_names[f.stream]
-                             : f.stream < d.layout.channels ? "channel" + std::to_string(f.stream) : "log_score";
+  const std::string stream = f.stream < d.stream_names.size() ? d.stream_names[f.stream] : std::to_string(f.stream);
   emit(EventKind::drift_detected, kNoConn, static_cast<std::int64_t>(f.stream), static_cast<std::int64_t>(f.test),
        std::llround(f.statistic * 1e6));
   const nlohmann::json evidence = {{"t_us", f.t_us},     {"stream", stream},          {"test", drift::to_string(f.test)},

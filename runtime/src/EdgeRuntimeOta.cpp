@@ -82,16 +82,17 @@ void EdgeRuntime::boot_model() {
     }
     model_slots_->rollback();
     audit("ota_rolled_back", json{{"artifact", "model"}, {"version", version}, {"rollout", model_rollout_}, {"reason", why}}.dump());
-    report_ota(model_rollout_, "rollback", json{{"reason", why}}.dump());
+    report_ota(model_rollout_, "rollback", why);
     return boot_model();  // the old slot again
   }
   if (b->version != config_.detector->model_version && !use_model(model_slots_->image(b->slot), why))
     audit("model_refused", json{{"version", b->version}, {"reason", why}}.dump());
 }
 
-void EdgeRuntime::report_ota(std::uint32_t rollout, std::string_view state, std::string extra_json) {
-  json r = {{"rollout", rollout}, {"artifact", "model"}, {"state", state}, {"version", model_version()}};
-  if (!extra_json.empty()) r.update(json::parse(extra_json));
+void EdgeRuntime::report_ota(std::uint32_t rollout, std::string_view state, std::string_view reason, const ota::Manifest* about) {
+  json r = {{"rollout", rollout}, {"artifact", about ? about->artifact : "model"}, {"state", state},
+            {"version", about ? about->version : model_version()}};
+  if (!reason.empty()) r["reason"] = reason;
   if (model_slots_ && model_slots_->downloading()) {
     r["downloading"] = model_slots_->downloading()->version;
     r["next_chunk"] = model_slots_->next_chunk().value_or(0);
@@ -115,9 +116,7 @@ void EdgeRuntime::on_ota_command(std::span<const std::uint8_t> payload) {
   if (j.contains("manifest")) m = ota::Manifest::from_json(j["manifest"].dump());
   auto fail = [&](const std::string& why) {
     audit("ota_refused", json{{"rollout", rollout}, {"op", op}, {"version", m ? m->version : ""}, {"reason", why}}.dump());
-    json extra = {{"reason", why}};
-    if (m) extra["artifact"] = m->artifact, extra["version"] = m->version;
-    report_ota(rollout, "failure", extra.dump());
+    report_ota(rollout, "failure", why, m ? &*m : nullptr);
   };
   if (op == "status") return report_ota(rollout, "status");
   if (op == "begin") {  // a model for this gateway
@@ -180,7 +179,7 @@ void EdgeRuntime::on_ota_chunk(std::span<const std::uint8_t> payload) {
   const ota::Status st = model_slots_->install();
   if (st != ota::Status::ok) {
     audit("ota_refused", json{{"rollout", model_rollout_}, {"artifact", "model"}, {"version", m.version}, {"reason", ota::to_string(st)}}.dump());
-    report_ota(model_rollout_, "failure", json{{"reason", ota::to_string(st)}}.dump());
+    report_ota(model_rollout_, "failure", ota::to_string(st));
     return;
   }
   audit("ota_installed", json{{"rollout", model_rollout_}, {"artifact", "model"}, {"version", m.version}}.dump());

@@ -47,7 +47,7 @@ public:
     bool reverted = false;    ///< a rollback the cloud ordered (after a commit)
     const char* reason = "";  ///< why it did not commit
   };
-  /** A device goes offline (a reboot) until `until_us`; `ran` = it booted `version` (first time for this rollout: `first`). */
+  /** A device goes offline (a reboot) until `until_us`. */
   struct Reboot {
     std::uint32_t device;
     runtime::TimeUs until_us;

@@ -135,14 +135,10 @@ void Lifecycle::write_registry_index() const {
   write_file(fs::path(registry_dir_) / "index.json", std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
-void Lifecycle::send(std::uint32_t gateway, const std::string& topic, std::span<const std::uint8_t> payload, std::uint64_t extra) {
-  CloudMessage m{gateway, {}, extra};
-  runtime::mqtt::encode(runtime::mqtt::Publish{topic, payload, 0, false, false, 0}, m.bytes);
+void Lifecycle::command(std::uint32_t gateway, const std::string& json_text, std::uint64_t extra_wire_bytes) {
+  CloudMessage m{gateway, {}, extra_wire_bytes};
+  runtime::mqtt::encode_text_publish("tb/cloud/" + refs_[gateway].name + "/ota", json_text, m.bytes);
   outbox_.push_back(std::move(m));
-}
-
-void Lifecycle::send_json(std::uint32_t gateway, const std::string& suffix, const std::string& text) {
-  send(gateway, "tb/cloud/" + refs_[gateway].name + "/" + suffix, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t from, TimeUs now) {
@@ -198,7 +194,7 @@ void Lifecycle::start_rollout(const RolloutSpec& spec, std::vector<RolloutTarget
             .dump());
   emit(now, EventKind::rollout_started, 0, runtime::kNoConn, k, model ? 1 : 0, a->version, static_cast<std::int64_t>(targets.size()));
   artifacts_.push_back(std::move(a));
-  rollouts_.push_back(std::make_unique<Rollout>(k, spec.artifact, spec.waves, spec.gate, std::move(targets), now));
+  rollouts_.push_back(std::make_unique<Rollout>(spec.artifact, spec.waves, spec.gate, std::move(targets), now));
   act(k, rollouts_.back()->step(now), now);
   drain_events(k, now);
 }
@@ -216,8 +212,7 @@ void Lifecycle::act(std::size_t k, const std::vector<Rollout::Action>& actions, 
           j["devices"] = act.devices;
           const bool fetch = a.has_image.insert(act.gateway).second;  // the gateway fetches the image once
           const std::uint64_t extra = fetch ? a.manifest.size : 0;
-          send_json(act.gateway, "ota", j.dump());
-          outbox_.back().extra_wire_bytes = extra;
+          command(act.gateway, j.dump(), extra);
           if (extra) emit(now, EventKind::ota_bytes, act.gateway, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(extra), 0);
           continue;
         }
@@ -228,7 +223,7 @@ void Lifecycle::act(std::size_t k, const std::vector<Rollout::Action>& actions, 
         if (!model) j["devices"] = act.devices;
         break;
     }
-    send_json(act.gateway, "ota", j.dump());
+    command(act.gateway, j.dump());
   }
 }
 
@@ -420,7 +415,8 @@ void Lifecycle::start_training(TimeUs now) {
                    {"devices", job.data.devices}, {"samples_per_device", steps}, {"from_s", static_cast<double>(job.from_us) * 1e-6},
                    {"to_s", static_cast<double>(now) * 1e-6}};
   if (job.data.devices < 2) {
-    audit(now, "retraining_skipped", (details["reason"] = "too little data: fewer than two devices with a window's worth", details).dump());
+    details["reason"] = "too little data: fewer than two devices with a window's worth";
+    audit(now, "retraining_skipped", details.dump());
     return;
   }
   audit(now, "retraining_started", details.dump());

@@ -88,8 +88,8 @@ private:
   };
   void start_rollout(const RolloutSpec& spec, std::vector<RolloutTarget> targets, runtime::TimeUs now);
   void act(std::size_t rollout, const std::vector<Rollout::Action>& actions, runtime::TimeUs now);
-  void send(std::uint32_t gateway, const std::string& topic, std::span<const std::uint8_t> payload, std::uint64_t extra = 0);
-  void send_json(std::uint32_t gateway, const std::string& suffix, const std::string& json);
+  /** An OTA command (JSON on tb/cloud/<gateway>/ota), and the bytes of an image that cross the WAN with it. */
+  void command(std::uint32_t gateway, const std::string& json_text, std::uint64_t extra_wire_bytes = 0);
   void send_chunks(std::size_t rollout, std::uint32_t gateway, std::uint32_t from, runtime::TimeUs now);
   void drain_events(std::size_t rollout, runtime::TimeUs now);
   void maybe_retrain(runtime::TimeUs now);

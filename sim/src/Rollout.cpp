@@ -14,9 +14,9 @@ constexpr TimeUs kHealthWaitUs = 60'000'000;  ///< gateways that do not answer a
 TimeUs us(double s) { return std::llround(s * 1e6); }
 }  // namespace
 
-Rollout::Rollout(std::uint32_t id, RolloutSpec::Artifact artifact, WavePlan plan, HealthGate gate, std::vector<RolloutTarget> targets,
+Rollout::Rollout(RolloutSpec::Artifact artifact, WavePlan plan, HealthGate gate, std::vector<RolloutTarget> targets,
                  TimeUs start_us)
-    : id_(id), artifact_(artifact), plan_(plan), gate_(gate), targets_(std::move(targets)), state_(targets_.size(), TargetState::waiting),
+    : artifact_(artifact), plan_(plan), gate_(gate), targets_(std::move(targets)), state_(targets_.size(), TargetState::waiting),
       start_us_(start_us), next_us_(start_us) {
   for (std::size_t i = 0; i < targets_.size(); ++i) index_[targets_[i]] = i;
   const auto n = static_cast<double>(targets_.size());

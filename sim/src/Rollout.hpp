@@ -57,7 +57,7 @@ public:
   };
   enum class Phase : std::uint8_t { running, completed, halted };
 
-  Rollout(std::uint32_t id, RolloutSpec::Artifact artifact, WavePlan plan, HealthGate gate, std::vector<RolloutTarget> targets,
+  Rollout(RolloutSpec::Artifact artifact, WavePlan plan, HealthGate gate, std::vector<RolloutTarget> targets,
           runtime::TimeUs start_us);
 
   /** @brief What is due by `now`: a wave's dispatches, retries, health queries, a halt's reverts. */
@@ -75,13 +75,10 @@ public:
   void on_alert(std::uint32_t gateway, runtime::ConnId device, runtime::TimeUs now);
 
   std::vector<WaveEvent> take_wave_events() { return std::exchange(wave_events_, {}); }
-  std::uint32_t id() const { return id_; }
   Phase phase() const { return phase_; }
   RolloutSpec::Artifact artifact() const { return artifact_; }
-  std::size_t targets() const { return targets_.size(); }
   std::size_t waves() const { return wave_end_.size(); }
   std::size_t count(TargetState s) const;
-  runtime::TimeUs started_us() const { return start_us_; }
   runtime::TimeUs finished_us() const { return finished_us_; }
   /** @brief Whether a target belongs to this rollout, and its state. */
   const TargetState* state_of(const RolloutTarget& t) const;
@@ -94,7 +91,6 @@ private:
   void halt(runtime::TimeUs now, std::vector<Action>& out);
   bool terminal(TargetState s) const { return s != TargetState::waiting && s != TargetState::dispatched; }
 
-  std::uint32_t id_;
   RolloutSpec::Artifact artifact_;
   WavePlan plan_;
   HealthGate gate_;

@@ -32,7 +32,7 @@ WavePlan plan() {
 }
 
 TEST(Rollout, WavesOfCanaryThenBatchesEachSoakedBeforeTheNext) {
-  Rollout r(0, RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(100), 10 * kS);
+  Rollout r(RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(100), 10 * kS);
   EXPECT_EQ(r.waves(), 5u);  // 5, then 25, 25, 25, 20
   EXPECT_TRUE(r.step(0).empty());
   TimeUs t = 10 * kS;
@@ -60,7 +60,7 @@ TEST(Rollout, WavesOfCanaryThenBatchesEachSoakedBeforeTheNext) {
 }
 
 TEST(Rollout, AFailingCanaryHaltsAndRevertsWhatItUpdated) {
-  Rollout r(1, RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(100), 0);
+  Rollout r(RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(100), 0);
   const auto canary = r.step(0);
   ASSERT_EQ(targets_in(canary, Rollout::Action::Kind::dispatch), 5u);
   int k = 0;
@@ -80,7 +80,7 @@ TEST(Rollout, AFailingCanaryHaltsAndRevertsWhatItUpdated) {
 }
 
 TEST(Rollout, SilentTargetsGetTheJobAgainThenFail) {
-  Rollout r(2, RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(20), 0);
+  Rollout r(RolloutSpec::Artifact::firmware, plan(), HealthGate{}, devices(20), 0);
   const auto first = r.step(0);
   ASSERT_EQ(targets_in(first, Rollout::Action::Kind::dispatch), 1u);
   EXPECT_EQ(r.next_us(), 300 * kS);
@@ -99,7 +99,7 @@ TEST(Rollout, AModelsGateReadsTheCanaryGatewaysHealth) {
   for (std::uint32_t g = 0; g < 4; ++g) gws.push_back({g, runtime::kNoConn});
   WavePlan p = plan();
   p.canary_percent = 25;
-  Rollout r(3, RolloutSpec::Artifact::model, p, gate, gws, 0);
+  Rollout r(RolloutSpec::Artifact::model, p, gate, gws, 0);
   const auto canary = r.step(0);
   ASSERT_EQ(canary.size(), 1u);
   r.on_outcome({canary[0].gateway, runtime::kNoConn}, TargetState::committed, kS);

@@ -1,5 +1,7 @@
 #include "twinbench/runtime/ota/Crypto.hpp"
 
+#include <charconv>
+
 #include <openssl/evp.h>
 
 #include <memory>
@@ -23,6 +25,15 @@ Sha256 sha256(std::span<const std::uint8_t> bytes) {
 }
 
 Sha256 sha256(std::string_view bytes) { return sha256(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())); }
+
+bool from_hex(std::string_view hex, std::span<std::uint8_t> out) {
+  if (hex.size() != 2 * out.size()) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, out[i], 16);
+    if (ec != std::errc() || end != hex.data() + 2 * i + 2) return false;
+  }
+  return true;
+}
 
 std::string hex(std::span<const std::uint8_t> bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

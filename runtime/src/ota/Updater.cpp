@@ -13,16 +13,8 @@ using json = nlohmann::json;
 std::string slot_key(Slot s, std::string_view what) { return std::string("slot/") + static_cast<char>(s) + "/" + std::string(what); }
 std::string chunk_key(Slot s, std::uint32_t i) { return slot_key(s, "chunk/" + std::to_string(i)); }
 
-template <std::size_t N> bool from_hex(const json& j, std::array<std::uint8_t, N>& out) {
-  if (!j.is_string()) return false;
-  const std::string& s = j.get_ref<const std::string&>();
-  if (s.size() != 2 * N) return false;
-  for (std::size_t i = 0; i < N; ++i) {
-    const auto [end, ec] = std::from_chars(s.data() + 2 * i, s.data() + 2 * i + 2, out[i], 16);
-    if (ec != std::errc() || end != s.data() + 2 * i + 2) return false;
-  }
-  return true;
-}
+/** A JSON string of hex digits into `out`. */
+bool from_hex(const json& j, std::span<std::uint8_t> out) { return j.is_string() && crypto::from_hex(j.get_ref<const std::string&>(), out); }
 
 std::string text(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
 

@@ -174,7 +174,9 @@ private:
   void boot_model();
   bool use_model(std::span<const std::uint8_t> image, std::string& why);
   void make_detector();
-  void report_ota(std::uint32_t rollout, std::string_view state, std::string extra_json = {});
+  /** A report on tb/ota/<name>: the model's state and health; with a reason (a refusal, a rollback), and the
+   * artifact it is about when that is not the gateway's model. */
+  void report_ota(std::uint32_t rollout, std::string_view state, std::string_view reason = {}, const ota::Manifest* about = nullptr);
   void schedule_forward();
   /** Send what the uplink buffer holds (and report what was refused or dropped since the last time). */
   void forward();

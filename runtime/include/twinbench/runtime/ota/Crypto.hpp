@@ -17,6 +17,8 @@ using Signature = std::array<std::uint8_t, 64>;
 Sha256 sha256(std::span<const std::uint8_t> bytes);
 Sha256 sha256(std::string_view bytes);
 std::string hex(std::span<const std::uint8_t> bytes);
+/** @brief Exactly 2 x out.size() hex digits into `out`; false (and `out` unspecified) for anything else. */
+bool from_hex(std::string_view hex, std::span<std::uint8_t> out);
 
 /** An Ed25519 key pair from a 32-byte seed (the signer's secret: the cloud's, or a test's). */
 class SigningKey {
