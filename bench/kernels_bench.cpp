@@ -188,12 +188,14 @@ BENCHMARK(BM_EdgeRuntimeIngestLwm2m);
 /** Results: one telemetry event into KPIs, histogram and trace hash. */
 void BM_CollectorTelemetryEvent(benchmark::State& state) {
   results::RunMeta m;
+  m.duration_s = 86400;
+  m.sites = {"s"};
   m.gateways = {{"s", "g", 1000}};
   results::Collector c(m);
-  runtime::Event e{0, runtime::EventKind::telemetry, 0, 7, 60, 3000, 0, 0};
+  runtime::Event e = runtime::Event::of(0, 0, 7, runtime::ev::Telemetry{.mqtt_bytes = 60, .latency_us = 3000});
   for (auto _ : state) {
-    ++e.t_us;
-    e.b = 3000 + (e.t_us & 1023);
+    e.t_us += 100'000;
+    e.field[1] = 3000 + (e.t_us & 1023);  // latency_us
     c.emit(e);
   }
   state.SetItemsProcessed(state.iterations());

@@ -297,17 +297,14 @@ class EdgeLog final : public runtime::Sink {
 public:
   explicit EdgeLog(bool verbose) : verbose_(verbose) {}
   void emit(const runtime::Event& e) override {
-    using runtime::EventKind;
-    switch (e.kind) {
-      case EventKind::session_opened: ++opened_; break;
-      case EventKind::telemetry: ++telemetry_; break;
-      case EventKind::protocol_error: ++protocol_errors_; break;
-      default: break;
-    }
+    namespace ev = runtime::ev;
+    opened_ += e.is<ev::SessionOpened>();
+    telemetry_ += e.is<ev::Telemetry>();
+    protocol_errors_ += e.is<ev::ProtocolError>();
     if (!verbose_) return;
-    if (e.kind == EventKind::session_opened) log(e, "session opened, keepalive " + std::to_string(e.a) + " s");
-    if (e.kind == EventKind::session_closed) log(e, "session closed (" + close_reason(e.a) + ")");
-    if (e.kind == EventKind::protocol_error) log(e, "protocol error " + std::to_string(e.a));
+    if (e.is<ev::SessionOpened>()) log(e, "session opened, keepalive " + std::to_string(e.as<ev::SessionOpened>().keepalive_s) + " s");
+    if (e.is<ev::SessionClosed>()) log(e, "session closed (" + close_reason(e.as<ev::SessionClosed>().reason) + ")");
+    if (e.is<ev::ProtocolError>()) log(e, "protocol error " + std::to_string(e.as<ev::ProtocolError>().code));
   }
   std::string summary() const {
     return std::to_string(opened_) + " sessions opened, " + std::to_string(telemetry_) + " telemetry records, " + std::to_string(protocol_errors_) +

@@ -39,8 +39,13 @@ namespace {
 constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--quiet]
 
 Simulate the scenario and write, into the output folder:
-  summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes
-  messages.csv       per-gateway message, byte and session counts
+  summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes; null where
+                     there is nothing to measure; "worst" names the worst site and gateway per KPI family
+  sites.csv          every KPI per site (a column per KPI path)
+  gateways.csv       every KPI per gateway
+  timeseries.csv     per interval (results.interval_s, default 1 h) and site: messages, delivery, latency,
+                     alerts true/false, detections, gateway CPU, uplink backlog, version shares
+  latency.csv        latency histogram buckets (messages, inference), fleet-wide and per site, for CDFs
   ground_truth.csv   every injected asset fault: device, mode, onset, failure time
   audit.jsonl        the audit log (hash-chained; check it with `twinbench audit verify`)
   versions.csv       with a "lifecycle": the share of the fleet on each firmware and model version over time
@@ -185,7 +190,8 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   m.scenario = sc.name;
   m.seed = seed;
   m.duration_s = sc.duration_s;
-  m.sites = sc.sites.size();
+  for (const auto& s : sc.sites) m.sites.push_back(s.name);
+  m.interval_s = sc.results.interval_s;
   for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
   for (int k = 0; k < twins::kFaultModes; ++k) m.fault_modes.emplace_back(twins::to_string(static_cast<twins::FaultMode>(k)));
   if (const auto& e = sc.economics)
@@ -210,7 +216,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
 
 std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc) {
   std::vector<results::AssertionSpec> specs;
-  for (const auto& a : sc.assertions) specs.push_back({a.kpi, a.min, a.max});
+  for (const auto& a : sc.assertions) specs.push_back({a.kpi, a.min, a.max, a.over_seeds});
   return specs;
 }
 
@@ -229,17 +235,25 @@ json hil_summary(const hil::PacerConfig& c, const hil::PacerReport& r) {
   return h;
 }
 
-/** Every assertion must name a numeric KPI; checked against the summary of an empty run, before running. */
+/** Every assertion must name a KPI (a number, or null where there is nothing to measure) and a known statistic;
+ * checked against the summary of an empty run, before running. */
 void check_assertion_paths(const sim::Scenario& sc, bool paced = false) {
   results::Collector empty(run_meta(sc, sc.seed));
   json summary = empty.summary();
   if (paced) summary["hil"] = hil_summary({}, {});
-  const auto kpis = results::numeric_kpis(summary);
+  const auto kpis = results::kpi_paths(summary);
   for (std::size_t i = 0; i < sc.assertions.size(); ++i) {
-    if (std::find(kpis.begin(), kpis.end(), sc.assertions[i].kpi) != kpis.end()) continue;
-    throw sim::ScenarioError(sc.file + ": /assertions/" + std::to_string(i) + "/kpi: '" + sc.assertions[i].kpi +
-                             "' is not a numeric KPI of summary.json (for example /messages/delivery_ratio, /latency_ms/p99; "
-                             "docs/scenario-format.md lists them all)");
+    const sim::Assertion& a = sc.assertions[i];
+    const std::string at = sc.file + ": /assertions/" + std::to_string(i);
+    if (std::find(kpis.begin(), kpis.end(), a.kpi) == kpis.end())
+      throw sim::ScenarioError(at + "/kpi: '" + a.kpi +
+                               "' is not a numeric KPI of summary.json (for example /messages/delivery_ratio, /latency_ms/p99; "
+                               "docs/scenario-format.md lists them all)");
+    if (!a.over_seeds.empty() && !results::is_statistic(a.over_seeds)) {
+      std::string list;
+      for (const auto& s : results::statistics()) list += (list.empty() ? "" : ", ") + s;
+      throw sim::ScenarioError(at + "/over_seeds/statistic: expected one of " + list + ", got '" + a.over_seeds + "'");
+    }
   }
 }
 
@@ -275,76 +289,78 @@ void publish(const fs::path& out, const std::vector<std::pair<std::string, std::
   if (ec) throw UsageError{"cannot move results into " + out.string() + ": " + ec.message()};
 }
 
-std::string fmt(const char* f, double v) {
+/** A number as `f` formats it; "n/a" for a KPI with nothing to measure (null). */
+std::string fmt(const char* f, const json& v) {
+  if (v.is_null()) return "n/a";
   char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
+  std::snprintf(buf, sizeof buf, f, v.get<double>());
   return buf;
 }
+std::string fmt(const char* f, double v) { return fmt(f, json(v)); }
+std::string count(const json& v) { return v.is_null() ? "n/a" : std::to_string(v.get<std::uint64_t>()); }
 
 void print_kpi_table(const json& s, const char* verb) {
   auto row = [](const std::string& k, const std::string& v) { std::cout << "  " << k << std::string(k.size() < 28 ? 28 - k.size() : 1, ' ') << v << '\n'; };
   const auto& m = s["messages"];
   const auto& l = s["latency_ms"];
   std::cout << "twinbench " << verb << ": " << s["scenario"].get<std::string>() << ", seed " << s["seed"].get<std::uint64_t>() << ", "
-            << fmt("%.4g", s["duration_s"].get<double>() / 3600.0) << " h simulated, " << s["fleet"]["devices"].get<std::uint64_t>()
-            << " devices behind " << s["fleet"]["gateways"].get<std::uint64_t>() << " gateways\n";
+            << fmt("%.4g", s["duration_s"].get<double>() / 3600.0) << " h simulated, " << count(s["fleet"]["devices"])
+            << " devices behind " << count(s["fleet"]["gateways"]) << " gateways\n";
   row("KPI", "value");
-  row("messages generated", std::to_string(m["generated"].get<std::uint64_t>()));
-  row("messages received", std::to_string(m["received"].get<std::uint64_t>()));
-  row("lost / dropped / reset", std::to_string(m["lost_radio"].get<std::uint64_t>()) + " / " +
-                                    std::to_string(m["dropped_link_down"].get<std::uint64_t>()) + " / " +
-                                    std::to_string(m["rejected_reset"].get<std::uint64_t>()));
-  row("delivery ratio", fmt("%.4f", m["delivery_ratio"].get<double>()));
-  row("latency p50 / p99 / max", fmt("%.2f", l["p50"].get<double>()) + " / " + fmt("%.2f", l["p99"].get<double>()) + " / " +
-                                     fmt("%.2f", l["max"].get<double>()) + " ms");
-  row("sessions connected ratio", fmt("%.4f", s["sessions"]["connected_ratio"].get<double>()));
-  row("records at cloud", std::to_string(s["uplink"]["cloud_records"].get<std::uint64_t>()));
-  row("uplink bytes", std::to_string(s["bytes"]["uplink"].get<std::uint64_t>()));
-  row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"].get<double>()) + " J/device/day");
-  row("asset faults injected", std::to_string(s["faults"]["asset_faults_injected"].get<std::uint64_t>()));
-  row("link outages", std::to_string(s["faults"]["link_outages"].get<std::uint64_t>()));
+  row("messages generated", count(m["generated"]));
+  row("messages received", count(m["received"]));
+  row("lost / dropped / reset", count(m["lost_radio"]) + " / " + count(m["dropped_link_down"]) + " / " + count(m["rejected_reset"]));
+  row("delivery ratio", fmt("%.4f", m["delivery_ratio"]));
+  row("latency p50 / p99 / max", fmt("%.2f", l["p50"]) + " / " + fmt("%.2f", l["p99"]) + " / " + fmt("%.2f", l["max"]) + " ms");
+  row("sessions connected ratio", fmt("%.4f", s["sessions"]["connected_ratio"]));
+  row("records at cloud", count(s["uplink"]["cloud_records"]));
+  row("uplink bytes", count(s["bytes"]["uplink"]));
+  row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"]) + " J/device/day");
+  row("asset faults injected", count(s["faults"]["asset_faults_injected"]));
+  row("link outages", count(s["faults"]["link_outages"]));
   if (const auto& r = s["sessions"]["reconnects"]; r["count"].get<std::uint64_t>() > 0)
-    row("reconnects / p50 / p99", std::to_string(r["count"].get<std::uint64_t>()) + " / " + fmt("%.2f", r["p50_s"].get<double>()) + " / " +
-                                      fmt("%.2f", r["p99_s"].get<double>()) + " s (" + std::to_string(s["faults"]["gateway_reboots"].get<std::uint64_t>()) +
-                                      " gateway reboots)");
+    row("reconnects / p50 / p99", count(r["count"]) + " / " + fmt("%.2f", r["p50_s"]) + " / " + fmt("%.2f", r["p99_s"]) + " s (" +
+                                      count(s["faults"]["gateway_reboots"]) + " gateway reboots)");
   if (const auto& d = s["detection"]; s["inference"]["windows_scored"].get<std::uint64_t>() > 0) {
-    row("windows scored", std::to_string(s["inference"]["windows_scored"].get<std::uint64_t>()) + " (inference p99 " +
-                              fmt("%.1f", s["inference"]["latency_ms"]["p99"].get<double>()) + " ms)");
-    row("faults detected / missed", std::to_string(d["faults_detected"].get<std::uint64_t>()) + " / " +
-                                        std::to_string(d["faults_missed"].get<std::uint64_t>()) + " (recall " +
-                                        fmt("%.3f", d["recall"].get<double>()) + ")");
-    row("alerts true / false", std::to_string(d["true_alerts"].get<std::uint64_t>()) + " / " + std::to_string(d["false_alerts"].get<std::uint64_t>()) +
-                                   " (precision " + fmt("%.3f", d["precision"].get<double>()) + ")");
-    row("detection latency p50", fmt("%.2f", d["latency_s"]["p50"].get<double>() / 3600.0) + " h after onset");
-    row("lead time p50", fmt("%.2f", d["lead_time_s"]["p50"].get<double>() / 3600.0) + " h before failure");
+    const auto hours = [](const json& v) { return v.is_null() ? json(nullptr) : json(v.get<double>() / 3600.0); };
+    row("windows scored", count(s["inference"]["windows_scored"]) + " (inference p99 " + fmt("%.1f", s["inference"]["latency_ms"]["p99"]) + " ms)");
+    row("faults detected / missed", count(d["faults_detected"]) + " / " + count(d["faults_missed"]) + " (recall " + fmt("%.3f", d["recall"]) + ")");
+    row("alerts true / false", count(d["true_alerts"]) + " / " + count(d["false_alerts"]) + " (precision " + fmt("%.3f", d["precision"]) + ")");
+    row("detection latency p50", fmt("%.2f", hours(d["latency_s"]["p50"])) + " h after onset");
+    row("lead time p50", fmt("%.2f", hours(d["lead_time_s"]["p50"])) + " h before failure");
   }
   if (const auto& e = s["economics"]; e["enabled"].get<bool>()) {
     std::string cur = " ";  // built with += : GCC 12 warns falsely (-Wrestrict) on " " + string
     cur += e["currency"].get<std::string>();
-    row("avoided downtime / energy", fmt("%.1f", e["avoided_downtime_h"].get<double>()) + " h / " + fmt("%.1f", e["avoided_energy_kwh"].get<double>()) + " kWh");
-    row("net savings", fmt("%.2f", e["net_savings"].get<double>()) + cur + " (ROI " + fmt("%.2f", e["roi"].get<double>()) + ")");
+    row("avoided downtime / energy", fmt("%.1f", e["avoided_downtime_h"]) + " h / " + fmt("%.1f", e["avoided_energy_kwh"]) + " kWh");
+    row("net savings", fmt("%.2f", e["net_savings"]) + cur + " (ROI " + fmt("%.2f", e["roi"]) + ")");
   }
   if (s.contains("lifecycle")) {
     const auto& l = s["lifecycle"];
-    const auto u = [](const json& j) { return std::to_string(j.get<std::uint64_t>()); };
     if (const auto& d = l["drift"]; d["gateways_with_drift"].get<std::uint64_t>() + d["detections"].get<std::uint64_t>() > 0)
-      row("drift detected / delay p50", u(d["gateways_detected"]) + " of " + u(d["gateways_with_drift"]) + " gateways / " +
-                                            fmt("%.2f", d["detection_delay_h"]["p50"].get<double>()) + " h (" + u(d["false_alarms"]) +
-                                            " false alarms)");
+      row("drift detected / delay p50", count(d["gateways_detected"]) + " of " + count(d["gateways_with_drift"]) + " gateways / " +
+                                            fmt("%.2f", d["detection_delay_h"]["p50"]) + " h (" + count(d["false_alarms"]) + " false alarms)");
     if (const auto& r = l["retraining"]; r["models_trained"].get<std::uint64_t>() > 0)
-      row("models retrained", u(r["models_trained"]) + " (" + u(r["training_windows"]) + " windows, " +
-                                  fmt("%.2f", r["training_cpu_s"].get<double>()) + " s cloud CPU)");
+      row("models retrained", count(r["models_trained"]) + " (" + count(r["training_windows"]) + " windows, " + fmt("%.2f", r["training_cpu_s"]) +
+                                  " s cloud CPU)");
     if (const auto& o = l["ota"]; o["rollouts"].get<std::uint64_t>() > 0) {
-      row("rollouts done / halted", u(o["completed"]) + " / " + u(o["halted"]) + " of " + u(o["rollouts"]) + " (longest " +
-                                        fmt("%.2f", o["max_duration_h"].get<double>()) + " h)");
-      row("OTA commits / rollbacks", u(o["committed"]) + " / " + u(o["rollback_count"]) + " (" + u(o["failed"]) + " failed)");
+      row("rollouts done / halted", count(o["completed"]) + " / " + count(o["halted"]) + " of " + count(o["rollouts"]) + " (longest " +
+                                        fmt("%.2f", o["max_duration_h"]) + " h)");
+      row("OTA commits / rollbacks", count(o["committed"]) + " / " + count(o["rollback_count"]) + " (" + count(o["failed"]) + " failed)");
       row("OTA bytes WAN / access", fmt("%.1f", o["bytes"]["wan"].get<double>() / 1048576.0) + " / " +
                                         fmt("%.1f", o["bytes"]["access"].get<double>() / 1048576.0) + " MiB");
     }
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
-    row("twin ops ok / failed / pending", std::to_string(t["succeeded"].get<std::uint64_t>()) + " / " + std::to_string(t["failed"].get<std::uint64_t>()) +
-                                              " / " + std::to_string(t["pending_at_end"].get<std::uint64_t>()));
+    row("twin ops ok / failed / pending", count(t["succeeded"]) + " / " + count(t["failed"]) + " / " + count(t["pending_at_end"]));
+  if (s["fleet"]["gateways"].get<std::uint64_t>() > 1) {  // the worst gateway by delivery, and by false alerts where alerts are scored
+    const auto& w = s["worst"];
+    if (!w["delivery_ratio"]["gateway"].is_null())
+      row("worst delivery", w["delivery_ratio"]["gateway"].get<std::string>() + " (" + fmt("%.4f", w["delivery_ratio"]["gateway_value"]) + ")");
+    if (s["inference"]["windows_scored"].get<std::uint64_t>() > 0 && !w["false_alert_rate"]["gateway"].is_null())
+      row("worst false alert rate", w["false_alert_rate"]["gateway"].get<std::string>() + " (" + fmt("%.1f", w["false_alert_rate"]["gateway_value"]) +
+                                        " per 1000 device-days)");
+  }
   row("trace hash", s["trace_hash"].get<std::string>());
 }
 
@@ -438,7 +454,10 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   run["set"] = json::object();
   for (const sim::Override& o : a->overrides) run["set"][o.pointer] = o.value;  // keep it elsewhere: `twinbench audit verify --expect-head` then finds a log cut short
   std::vector<std::pair<std::string, std::string>> files = {{"summary.json", summary.dump(2) + "\n"},
-                                                            {"messages.csv", collector.messages_csv()},
+                                                            {"sites.csv", collector.sites_csv()},
+                                                            {"gateways.csv", collector.gateways_csv()},
+                                                            {"timeseries.csv", collector.timeseries_csv()},
+                                                            {"latency.csv", collector.latency_csv()},
                                                             {"ground_truth.csv", collector.ground_truth_csv()},
                                                             {"audit.jsonl", lifecycle.audit},
                                                             {"run.json", run.dump(2) + "\n"}};
@@ -454,16 +473,20 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
               << fmt("%.2f", h["lag_ms"]["max"].get<double>()) << " ms, " << h["missed_deadlines"].get<std::uint64_t>() << " of "
               << h["ticks"].get<std::uint64_t>() << " ticks late, achieved " << fmt("%.4g", h["achieved_speed"].get<double>()) << "x\n";
   }
-  int failed = 0;
+  int failed = 0, evaluated = 0;
   for (const auto& c : checks) {
+    evaluated += c.evaluated;
     if (c.passed) continue;
     ++failed;
     std::cerr << "ASSERTION FAILED: " << c.message << '\n';
   }
-  if (!a->quiet)
-    std::cerr << "[twinbench] results in " << out.string() << (checks.empty() ? "" : ", " + std::to_string(checks.size() - failed) + "/" +
-                                                                                  std::to_string(checks.size()) + " assertions passed")
+  if (!a->quiet) {
+    for (const auto& c : checks)
+      if (!c.evaluated) std::cerr << "[twinbench] " << c.message << '\n';
+    std::cerr << "[twinbench] results in " << out.string() << (evaluated == 0 ? "" : ", " + std::to_string(evaluated - failed) + "/" +
+                                                                                   std::to_string(evaluated) + " assertions passed")
               << '\n';
+  }
   return failed ? kAssertionFailed : kOk;
 }
 

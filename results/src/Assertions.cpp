@@ -1,5 +1,6 @@
 #include "twinbench/results/Assertions.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -13,12 +14,6 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-std::string bounds(const AssertionSpec& s) {
-  if (s.min && s.max) return "in [" + num(*s.min) + ", " + num(*s.max) + "]";
-  if (s.min) return ">= " + num(*s.min);
-  return "<= " + num(*s.max);
 }
 
 std::string xml_escape(const std::string& s) {
@@ -40,54 +35,91 @@ void collect(const json& j, const std::string& path, std::vector<std::string>& o
     for (const auto& [k, v] : j.items()) collect(v, path + "/" + k, out);
   } else if (j.is_array()) {
     for (std::size_t i = 0; i < j.size(); ++i) collect(j[i], path + "/" + std::to_string(i), out);
-  } else if (j.is_number()) {
+  } else if (j.is_number() || j.is_null()) {
     out.push_back(path);
   }
 }
 
 }  // namespace
 
-std::vector<std::string> numeric_kpis(const json& summary) {
+const std::vector<std::string>& statistics() {
+  static const std::vector<std::string> names = {"mean", "mean_ci_low", "mean_ci_high", "p90", "min", "max"};
+  return names;
+}
+
+bool is_statistic(const std::string& name) { return std::find(statistics().begin(), statistics().end(), name) != statistics().end(); }
+
+std::vector<std::string> kpi_paths(const json& summary) {
   std::vector<std::string> out;
   collect(summary, "", out);
   return out;
 }
 
+std::string bounds(const AssertionSpec& s) {
+  if (s.min && s.max) return "in [" + num(*s.min) + ", " + num(*s.max) + "]";
+  if (s.min) return ">= " + num(*s.min);
+  return "<= " + num(*s.max);
+}
+
+AssertionResult check_value(const AssertionSpec& s, std::optional<double> v, const std::string& what) {
+  AssertionResult r{s, v, false, true, ""};
+  if (!v) {
+    r.message = what + " is null: nothing to measure (expected " + bounds(s) + ")";
+    return r;
+  }
+  r.passed = (!s.min || *v >= *s.min) && (!s.max || *v <= *s.max);
+  r.message = what + " = " + num(*v) + ", expected " + bounds(s);
+  return r;
+}
+
 std::vector<AssertionResult> check_assertions(const json& summary, const std::vector<AssertionSpec>& specs) {
   std::vector<AssertionResult> results;
   for (const AssertionSpec& s : specs) {
-    AssertionResult r{s, std::nullopt, false, ""};
-    const json::json_pointer ptr(s.kpi);
-    if (summary.contains(ptr) && summary.at(ptr).is_number()) {
-      const double v = summary.at(ptr).get<double>();
-      r.value = v;
-      r.passed = (!s.min || v >= *s.min) && (!s.max || v <= *s.max);
-      r.message = s.kpi + " = " + num(v) + ", expected " + bounds(s);
-    } else {
-      r.message = s.kpi + " is not a numeric KPI of summary.json";
+    if (!s.over_seeds.empty()) {
+      results.push_back({s, std::nullopt, true, false, s.kpi + " " + s.over_seeds + " over seeds " + bounds(s) + ": not evaluated in one run (twinbench sweep checks it)"});
+      continue;
     }
-    results.push_back(std::move(r));
+    const json::json_pointer ptr(s.kpi);
+    if (!summary.contains(ptr) || !(summary.at(ptr).is_number() || summary.at(ptr).is_null())) {
+      results.push_back({s, std::nullopt, false, true, s.kpi + " is not a KPI of summary.json"});
+      continue;
+    }
+    const json& v = summary.at(ptr);
+    results.push_back(check_value(s, v.is_null() ? std::nullopt : std::optional<double>(v.get<double>()), s.kpi));
   }
   return results;
 }
 
-std::string junit_xml(const std::string& scenario, const std::vector<AssertionResult>& results, double wall_s) {
-  std::size_t failures = 0;
-  for (const auto& r : results) failures += r.passed ? 0 : 1;
+std::string junit_xml(const std::vector<JunitSuite>& suites) {
+  std::size_t tests = 0, failures = 0;
+  for (const auto& suite : suites)
+    for (const auto& r : suite.results) ++tests, failures += r.passed ? 0 : 1;
   std::ostringstream o;
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  o << "<testsuites tests=\"" << results.size() << "\" failures=\"" << failures << "\">\n";
-  o << "  <testsuite name=\"twinbench." << xml_escape(scenario) << "\" tests=\"" << results.size() << "\" failures=\"" << failures
-    << "\" errors=\"0\" time=\"" << num(wall_s) << "\">\n";
-  for (const auto& r : results) {
-    o << "    <testcase classname=\"" << xml_escape(scenario) << "\" name=\"" << xml_escape(r.spec.kpi + " " + bounds(r.spec)) << "\"";
-    if (r.passed) {
-      o << "/>\n";
-    } else {
-      o << ">\n      <failure message=\"" << xml_escape(r.message) << "\"/>\n    </testcase>\n";
+  o << "<testsuites tests=\"" << tests << "\" failures=\"" << failures << "\">\n";
+  for (const auto& suite : suites) {
+    std::size_t f = 0, skipped = 0;
+    for (const auto& r : suite.results) f += r.passed ? 0 : 1, skipped += r.evaluated ? 0 : 1;
+    o << "  <testsuite name=\"twinbench." << xml_escape(suite.name) << "\" tests=\"" << suite.results.size() << "\" failures=\"" << f
+      << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << num(suite.wall_s) << "\">\n";
+    for (const auto& r : suite.results) {
+      const std::string over = r.spec.over_seeds.empty() ? "" : " " + r.spec.over_seeds + " over seeds";
+      o << "    <testcase classname=\"" << xml_escape(suite.name) << "\" name=\"" << xml_escape(r.spec.kpi + over + " " + bounds(r.spec)) << "\">\n";
+      o << "      <properties>\n";
+      o << "        <property name=\"kpi\" value=\"" << xml_escape(r.spec.kpi) << "\"/>\n";
+      if (!r.spec.over_seeds.empty()) o << "        <property name=\"statistic\" value=\"" << xml_escape(r.spec.over_seeds) << "\"/>\n";
+      if (r.value) o << "        <property name=\"value\" value=\"" << num(*r.value) << "\"/>\n";
+      if (r.spec.min) o << "        <property name=\"min\" value=\"" << num(*r.spec.min) << "\"/>\n";
+      if (r.spec.max) o << "        <property name=\"max\" value=\"" << num(*r.spec.max) << "\"/>\n";
+      o << "      </properties>\n";
+      if (!r.evaluated) o << "      <skipped message=\"" << xml_escape(r.message) << "\"/>\n";
+      else if (!r.passed) o << "      <failure message=\"" << xml_escape(r.message) << "\"/>\n";
+      o << "      <system-out>" << xml_escape(r.message) << "</system-out>\n";
+      o << "    </testcase>\n";
     }
+    o << "  </testsuite>\n";
   }
-  o << "  </testsuite>\n</testsuites>\n";
+  o << "</testsuites>\n";
   return o.str();
 }
 

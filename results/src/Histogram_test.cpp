@@ -35,5 +35,33 @@ TEST(Histogram, EmptyAndSingleValue) {
   EXPECT_EQ(h.percentile(0.99), 42);
 }
 
+TEST(Histogram, MergingIsAddingTheSamples) {
+  Histogram a, b, both;
+  for (std::int64_t v = 0; v < 5000; v += 7) a.add(v), both.add(v);
+  for (std::int64_t v = 100000; v < 300000; v += 13) b.add(v), both.add(v);
+  a.merge(b);
+  EXPECT_EQ(a.count(), both.count());
+  EXPECT_EQ(a.max(), both.max());
+  EXPECT_DOUBLE_EQ(a.mean(), both.mean());
+  for (double q : {0.01, 0.3, 0.5, 0.9, 0.999}) EXPECT_EQ(a.percentile(q), both.percentile(q)) << q;
+  Histogram empty;
+  empty.merge(Histogram{});
+  EXPECT_TRUE(empty.empty());
+}
+
+TEST(Histogram, BucketsCoverEverySampleInOrder) {
+  Histogram h;
+  h.add(3, 2);
+  h.add(3000);
+  const auto b = h.buckets();
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].lowest, 3u);
+  EXPECT_EQ(b[0].highest, 3u);
+  EXPECT_EQ(b[0].count, 2u);
+  // 3000 = 187 x 16 + 8: the bucket of 16 values from 2992, capped at the maximum.
+  EXPECT_EQ(b[1].lowest, 2992u);
+  EXPECT_EQ(b[1].highest, 3000u);
+}
+
 }  // namespace
 }  // namespace twinbench::results

@@ -73,14 +73,16 @@ void AnomalyDetector::run_batch() {
   for (std::size_t i = 0; i < n; ++i) {
     const ConnId device = batch_device_[i];
     const float score = scores_[i];
-    sink_.emit({now, EventKind::inference, gateway_, device, std::llround(static_cast<double>(score) * 1e6), now - batch_due_[i],
-                static_cast<std::int64_t>(n), 0});
+    sink_.emit(now, gateway_, device,
+               ev::Inference{.score_x1e6 = std::llround(static_cast<double>(score) * 1e6), .latency_us = now - batch_due_[i],
+                             .batch_size = static_cast<std::int64_t>(n)});
     if (monitor_) monitor_->add(sample_.size(), std::log(std::max(static_cast<double>(score), 1e-9)), now);
     ++windows_scored_;
     windows_over_ += score > config_.model_threshold;
     rules_.on_score(device, now, score, [&](const AlertChange& a) {
-      sink_.emit({now, a.raised ? EventKind::alert_raised : EventKind::alert_cleared, gateway_, device, a.rule,
-                  static_cast<std::int64_t>(a.severity), std::llround(static_cast<double>(a.score) * 1e6), 0});
+      const std::int64_t severity = static_cast<std::int64_t>(a.severity), score_x1e6 = std::llround(static_cast<double>(a.score) * 1e6);
+      if (a.raised) sink_.emit(now, gateway_, device, ev::AlertRaised{.rule = a.rule, .severity = severity, .score_x1e6 = score_x1e6});
+      else sink_.emit(now, gateway_, device, ev::AlertCleared{.rule = a.rule, .severity = severity, .score_x1e6 = score_x1e6});
       alerts_(a);
     });
   }

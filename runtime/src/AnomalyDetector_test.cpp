@@ -50,11 +50,11 @@ TEST_F(AnomalyDetectorTest, FullBatchesRunAtOnceAndAreCharged) {
   record(1, 3);  // the batch of 2 is full
   EXPECT_EQ(scorer->calls, std::vector<std::size_t>{2});
   EXPECT_DOUBLE_EQ(compute.flops, 1000 + 2 * 10);
-  const auto ev = sink.of(EventKind::inference);
-  ASSERT_EQ(ev.size(), 2u);
-  EXPECT_EQ(ev[0].a, 2'000'000);  // max of window (1, 2)
-  EXPECT_EQ(ev[1].a, 3'000'000);
-  EXPECT_EQ(ev[1].c, 2);
+  const auto scored = sink.of<ev::Inference>();
+  ASSERT_EQ(scored.size(), 2u);
+  EXPECT_EQ(scored[0].score_x1e6, 2'000'000);  // max of window (1, 2)
+  EXPECT_EQ(scored[1].score_x1e6, 3'000'000);
+  EXPECT_EQ(scored[1].batch_size, 2);
 }
 
 TEST_F(AnomalyDetectorTest, APartialBatchWaitsAtMostTheLatencyBudget) {
@@ -66,12 +66,12 @@ TEST_F(AnomalyDetectorTest, APartialBatchWaitsAtMostTheLatencyBudget) {
   EXPECT_TRUE(scorer->calls.empty());
   clock.advance_to(250'000);
   EXPECT_EQ(scorer->calls, std::vector<std::size_t>{1});
-  const auto ev = sink.of(EventKind::inference);
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0].b, 200'000);  // waited 200 ms for its batch
+  const auto scored = sink.of<ev::Inference>();
+  ASSERT_EQ(scored.size(), 1u);
+  EXPECT_EQ(scored[0].latency_us, 200'000);  // waited 200 ms for its batch
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_TRUE(alerts[0].raised);
-  EXPECT_EQ(sink.of(EventKind::alert_raised).size(), 1u);
+  EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
 }
 
 TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {
@@ -85,7 +85,7 @@ TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {
   clock.advance_to(50'000'000);
   record(0, 8);
   EXPECT_EQ(scorer->calls.size(), 2u);
-  EXPECT_EQ(sink.of(EventKind::inference).back().a, 8'000'000);
+  EXPECT_EQ(sink.of<ev::Inference>().back().score_x1e6, 8'000'000);
 }
 
 TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
@@ -111,12 +111,12 @@ TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
     rt.on_bytes(1000, b);  // RecordingTransport's uplink
   };
   cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": 1}, {"name": "b", "model": "other", "raise_above": 1}]})");
-  ASSERT_EQ(sink.of(EventKind::rules_changed).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::rules_changed)[0].a, 1);  // one of the two applies to model m
+  ASSERT_EQ(sink.of<ev::RulesChanged>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::RulesChanged>()[0].rules, 1);  // one of the two applies to model m
   EXPECT_EQ(rt.detector()->active_rules(), 1u);
   cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": "high"}]})");
   cloud("not json");
-  EXPECT_EQ(sink.of(EventKind::rules_refused).size(), 2u);
+  EXPECT_EQ(sink.of<ev::RulesRefused>().size(), 2u);
   EXPECT_EQ(rt.detector()->active_rules(), 1u);  // the old rules stay
 }
 

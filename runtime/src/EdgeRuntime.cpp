@@ -75,9 +75,6 @@ EdgeRuntime::~EdgeRuntime() {
     if (t != 0) ports_.clock.cancel(t);
 }
 
-void EdgeRuntime::emit(EventKind k, ConnId conn, std::int64_t a, std::int64_t b, std::int64_t c) {
-  ports_.sink.emit({ports_.clock.now_us(), k, config_.gateway_index, conn, a, b, c, 0});
-}
 
 void EdgeRuntime::on_open(ConnId conn) { broker_.on_open(conn); }
 
@@ -109,7 +106,7 @@ EdgeRuntime::DeltaDevice& EdgeRuntime::delta_device(ConnId device, std::size_t f
 }
 
 void EdgeRuntime::on_registered(const lwm2m::Registration& r) {
-  emit(EventKind::session_opened, r.device, r.lifetime_s);
+  emit(r.device, ev::SessionOpened{.keepalive_s = r.lifetime_s});
 }
 
 void EdgeRuntime::on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why) {
@@ -118,11 +115,11 @@ void EdgeRuntime::on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why
                              : why == lwm2m::Ended::expired    ? CloseReason::keepalive_timeout
                              : why == lwm2m::Ended::shutdown   ? CloseReason::gateway_shutdown
                                                                : CloseReason::taken_over;
-  emit(EventKind::session_closed, r.device, static_cast<std::int64_t>(reason));
+  emit(r.device, ev::SessionClosed{.reason = static_cast<std::int64_t>(reason)});
 }
 
 void EdgeRuntime::on_problem(PeerId from, lwm2m::Problem p) {
-  emit(EventKind::protocol_error, from, 200 + static_cast<std::int64_t>(p));
+  emit(from, ev::ProtocolError{.code = 200 + static_cast<std::int64_t>(p)});
 }
 
 void EdgeRuntime::on_values(const lwm2m::Registration& r, std::span<const senml::Record> records, std::size_t datagram_bytes) {
@@ -183,11 +180,11 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
                                    std::uint8_t qos) {
   RecordHeader h;
   if (!decode_record_header(payload, h)) {
-    emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(mqtt::Violation::bad_record));
+    emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(mqtt::Violation::bad_record)});
     return;
   }
   const TimeUs now = ports_.clock.now_us();
-  emit(EventKind::telemetry, conn, static_cast<std::int64_t>(packet_bytes), now - h.t_us, qos);
+  emit(conn, ev::Telemetry{.mqtt_bytes = static_cast<std::int64_t>(packet_bytes), .latency_us = now - h.t_us, .qos = qos});
   if (!config_.telemetry_model.empty() && !fits_model(payload, h)) {
     ++refused_by_model_;
     return;
@@ -210,7 +207,7 @@ void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t 
   std::string error;
   const auto msg = opcua::parse(std::string_view(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()), error);
   if (!msg) {
-    emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(mqtt::Violation::bad_record));
+    emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(mqtt::Violation::bad_record)});
     return;
   }
   const std::size_t n = config_.opcua_fields.size();
@@ -276,10 +273,10 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
       const auto doc = nlohmann::json::parse(p.payload.begin(), p.payload.end());
       config_.rules = parse_rules(doc, "rules from the cloud");  // kept for a model that comes later
       detector_->set_rules(config_.rules);
-      emit(EventKind::rules_changed, kNoConn, static_cast<std::int64_t>(detector_->active_rules()));
+      emit(kNoConn, ev::RulesChanged{.rules = static_cast<std::int64_t>(detector_->active_rules())});
       audit("rules_changed", nlohmann::json{{"rules", detector_->active_rules()}, {"document", doc}}.dump());
     } catch (const std::exception& e) {
-      emit(EventKind::rules_refused, kNoConn);  // malformed JSON or rules: the old rules stay
+      emit(kNoConn, ev::RulesRefused{});  // malformed JSON or rules: the old rules stay
       audit("rules_refused", nlohmann::json{{"reason", e.what()}}.dump());
     }
   } else if (p.topic.ends_with("/ota")) {
@@ -308,8 +305,8 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
 void EdgeRuntime::on_drift(const drift::Finding& f) {
   const DetectorConfig& d = *config_.detector;
   const std::string stream = f.stream < d.stream_names.size() ? d.stream_names[f.stream] : std::to_string(f.stream);
-  emit(EventKind::drift_detected, kNoConn, static_cast<std::int64_t>(f.stream), static_cast<std::int64_t>(f.test),
-       std::llround(f.statistic * 1e6));
+  emit(kNoConn, ev::DriftDetected{.stream = static_cast<std::int64_t>(f.stream), .test = static_cast<std::int64_t>(f.test),
+                                  .statistic_x1e6 = std::llround(f.statistic * 1e6)});
   const nlohmann::json evidence = {{"t_us", f.t_us},     {"stream", stream},          {"test", drift::to_string(f.test)},
                                    {"statistic", f.statistic}, {"p_value", f.p_value}, {"mean_sigma", f.mean},
                                    {"samples", f.samples}, {"model", d.model_id},       {"version", d.model_version}};
@@ -320,20 +317,21 @@ void EdgeRuntime::on_drift(const drift::Finding& f) {
 
 void EdgeRuntime::forward() {
   if (uplink_dropped_ > 0) {
-    emit(EventKind::uplink_dropped, kNoConn, static_cast<std::int64_t>(uplink_dropped_));
+    emit(kNoConn, ev::UplinkDropped{.records = static_cast<std::int64_t>(uplink_dropped_)});
     uplink_dropped_ = 0;
   }
   if (refused_by_model_ + readings_missing_ > 0) {
-    emit(EventKind::telemetry_checked, kNoConn, static_cast<std::int64_t>(refused_by_model_), static_cast<std::int64_t>(readings_missing_));
+    emit(kNoConn, ev::TelemetryChecked{.records_refused = static_cast<std::int64_t>(refused_by_model_),
+                                       .readings_missing = static_cast<std::int64_t>(readings_missing_)});
     refused_by_model_ = readings_missing_ = 0;
   }
   if (twins_) twin_refused_ += twins_->take_refused();
   if (twin_refused_ > 0) {
-    emit(EventKind::twin_checked, kNoConn, static_cast<std::int64_t>(twin_refused_));
+    emit(kNoConn, ev::TwinChecked{.refused = static_cast<std::int64_t>(twin_refused_)});
     twin_refused_ = 0;
   }
   if (alerts_dropped_ > 0) {
-    emit(EventKind::alerts_dropped, kNoConn, static_cast<std::int64_t>(alerts_dropped_));
+    emit(kNoConn, ev::AlertsDropped{.alerts = static_cast<std::int64_t>(alerts_dropped_)});
     alerts_dropped_ = 0;
   }
   if (!twin_results_.empty() || !alerts_.empty() || !drift_reports_.empty() || !ota_reports_.empty() || !firmware_outcomes_.empty())
@@ -341,11 +339,11 @@ void EdgeRuntime::forward() {
   if (uplink_records_ == 0) return;
   const auto bytes = static_cast<std::int64_t>(mqtt::publish_size(uplink_topic_.size(), uplink_buffer_.size(), 0));
   if (send_up(uplink_topic_, uplink_buffer_)) {
-    emit(EventKind::uplink_sent, kNoConn, bytes, static_cast<std::int64_t>(uplink_records_));
+    emit(kNoConn, ev::UplinkSent{.bytes = bytes, .records = static_cast<std::int64_t>(uplink_records_)});
     uplink_buffer_.clear();
     uplink_records_ = 0;
   } else {
-    emit(EventKind::uplink_deferred, kNoConn, bytes, static_cast<std::int64_t>(uplink_records_));
+    emit(kNoConn, ev::UplinkDeferred{.bytes_kept = bytes, .records_kept = static_cast<std::int64_t>(uplink_records_)});
   }
 }
 

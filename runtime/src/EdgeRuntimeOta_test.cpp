@@ -267,9 +267,9 @@ TEST(EdgeDrift, AShiftedChannelRaisesOneDriftEventWithItsEvidenceToTheCloud) {
   }
   // The channel's stream: nothing before the shift, then a finding. (The score's stream has a reference that
   // does not fit this test's scorer, and may report too.)
-  std::vector<Event> found;
-  for (const Event& e : sink.of(EventKind::drift_detected))
-    if (e.a == 0) found.push_back(e);
+  std::vector<Recorded<ev::DriftDetected>> found;
+  for (const auto& e : sink.of<ev::DriftDetected>())
+    if (e.stream == 0) found.push_back(e);
   ASSERT_FALSE(found.empty());
   EXPECT_GE(found[0].t_us, 1800'000'000);
   EXPECT_LE(found[0].t_us, 2400'000'000);

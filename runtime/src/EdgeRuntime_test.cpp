@@ -63,8 +63,8 @@ protected:
 TEST_F(EdgeRuntimeTest, ConnectIsAcceptedWithConnack) {
   connect(0);
   EXPECT_EQ(transport.sent[0], Bytes({0x20, 2, 0, 0}));
-  ASSERT_EQ(sink.of(EventKind::session_opened).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::session_opened)[0].gateway, 3u);
+  ASSERT_EQ(sink.of<ev::SessionOpened>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::SessionOpened>()[0].gateway, 3u);
   EXPECT_EQ(rt->sessions_connected(), 1u);
 }
 
@@ -75,12 +75,12 @@ TEST_F(EdgeRuntimeTest, Qos1TelemetryIsAckedMeasuredAndCharged) {
   const Bytes pub = publish_bytes(1'000, 1, 77);
   rt->on_bytes(2, pub);
   EXPECT_EQ(transport.sent[2], Bytes({0x40, 2, 0, 77}));
-  const auto tel = sink.of(EventKind::telemetry);
+  const auto tel = sink.of<ev::Telemetry>();
   ASSERT_EQ(tel.size(), 1u);
   EXPECT_EQ(tel[0].device, 2u);
-  EXPECT_EQ(tel[0].a, static_cast<std::int64_t>(pub.size()));
-  EXPECT_EQ(tel[0].b, 4'000);  // arrival 5000 us - device timestamp 1000 us
-  EXPECT_EQ(tel[0].c, 1);
+  EXPECT_EQ(tel[0].mqtt_bytes, static_cast<std::int64_t>(pub.size()));
+  EXPECT_EQ(tel[0].latency_us, 4'000);  // arrival 5000 us - device timestamp 1000 us
+  EXPECT_EQ(tel[0].qos, 1);
   EXPECT_DOUBLE_EQ(compute.flops, 2 * config.ingest_cost_flops);
 }
 
@@ -88,20 +88,20 @@ TEST_F(EdgeRuntimeTest, PacketSplitAcrossReadsIsReassembled) {
   connect(0);
   const Bytes pub = publish_bytes(0, 0);
   rt->on_bytes(0, std::span(pub).first(5));
-  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+  EXPECT_TRUE(sink.of<ev::Telemetry>().empty());
   Bytes rest(pub.begin() + 5, pub.end());
   const Bytes second = publish_bytes(0, 0);
   rest.insert(rest.end(), second.begin(), second.end());
   rt->on_bytes(0, rest);
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 2u);
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 2u);
 }
 
 TEST_F(EdgeRuntimeTest, PublishBeforeConnectIsAProtocolErrorThatClosesTheConnection) {
   rt->on_open(4);
   rt->on_bytes(4, publish_bytes(0, 0));
-  ASSERT_EQ(sink.of(EventKind::protocol_error).size(), 1u);
+  ASSERT_EQ(sink.of<ev::ProtocolError>().size(), 1u);
   EXPECT_EQ(transport.closed, std::vector<ConnId>{4});
-  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+  EXPECT_TRUE(sink.of<ev::Telemetry>().empty());
 }
 
 TEST_F(EdgeRuntimeTest, SecondConnectAndMalformedBytesCloseTheSession) {
@@ -109,14 +109,14 @@ TEST_F(EdgeRuntimeTest, SecondConnectAndMalformedBytesCloseTheSession) {
   rt->on_bytes(0, connect_bytes());
   connect(1);
   rt->on_bytes(1, Bytes{0x36, 0x03, 0, 1, 't'});  // QoS 3
-  const auto errors = sink.of(EventKind::protocol_error);
+  const auto errors = sink.of<ev::ProtocolError>();
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[1].a, static_cast<std::int64_t>(mqtt::DecodeStatus::bad_qos));
-  EXPECT_EQ(sink.of(EventKind::session_closed).size(), 2u);
+  EXPECT_EQ(errors[1].code, static_cast<std::int64_t>(mqtt::DecodeStatus::bad_qos));
+  EXPECT_EQ(sink.of<ev::SessionClosed>().size(), 2u);
   EXPECT_EQ(rt->sessions_connected(), 0u);
   // A closed connection ignores late bytes instead of crashing or double-counting.
   rt->on_bytes(1, publish_bytes(0, 0));
-  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());
+  EXPECT_TRUE(sink.of<ev::Telemetry>().empty());
 }
 
 TEST_F(EdgeRuntimeTest, PingreqGetsPingrespAndDisconnectEndsTheSession) {
@@ -125,19 +125,19 @@ TEST_F(EdgeRuntimeTest, PingreqGetsPingrespAndDisconnectEndsTheSession) {
   rt->on_bytes(0, Bytes{0xC0, 0});
   EXPECT_EQ(transport.sent[0], Bytes({0xD0, 0}));
   rt->on_bytes(0, Bytes{0xE0, 0});
-  ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::client_disconnect));
+  ASSERT_EQ(sink.of<ev::SessionClosed>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::SessionClosed>()[0].reason, static_cast<std::int64_t>(CloseReason::client_disconnect));
 }
 
 TEST_F(EdgeRuntimeTest, SilentSessionExpiresAfterOneAndAHalfKeepalives) {
   rt->on_open(0);
   rt->on_bytes(0, connect_bytes(10));
   clock.advance_to(15'000'000);  // exactly 1.5 x keepalive: still alive
-  EXPECT_TRUE(sink.of(EventKind::session_closed).empty());
+  EXPECT_TRUE(sink.of<ev::SessionClosed>().empty());
   clock.advance_to(16'000'000);
-  const auto closed = sink.of(EventKind::session_closed);
+  const auto closed = sink.of<ev::SessionClosed>();
   ASSERT_EQ(closed.size(), 1u);
-  EXPECT_EQ(closed[0].a, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
+  EXPECT_EQ(closed[0].reason, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
   EXPECT_EQ(transport.closed, std::vector<ConnId>{0});
 }
 
@@ -147,9 +147,9 @@ TEST_F(EdgeRuntimeTest, TelemetryIsForwardedToTheCloudAsOneBatch) {
   rt->on_bytes(0, publish_bytes(0, 0));
   rt->on_bytes(1, publish_bytes(0, 0));
   clock.advance_to(10'000'000);
-  const auto sent = sink.of(EventKind::uplink_sent);
+  const auto sent = sink.of<ev::UplinkSent>();
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0].b, 2);
+  EXPECT_EQ(sent[0].records, 2);
   const Bytes& up = transport.sent[1000];
   const mqtt::DecodeResult r = mqtt::decode(up);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
@@ -164,12 +164,12 @@ TEST_F(EdgeRuntimeTest, UnreachableUplinkKeepsRecordsUntilItComesBack) {
   transport.uplink_up = false;
   rt->on_bytes(0, publish_bytes(0, 0));
   clock.advance_to(10'000'000);
-  EXPECT_EQ(sink.of(EventKind::uplink_deferred).size(), 1u);
+  EXPECT_EQ(sink.of<ev::UplinkDeferred>().size(), 1u);
   EXPECT_EQ(rt->records_pending(), 1u);
   transport.uplink_up = true;
   clock.advance_to(20'000'000);
-  ASSERT_EQ(sink.of(EventKind::uplink_sent).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::uplink_sent)[0].b, 1);
+  ASSERT_EQ(sink.of<ev::UplinkSent>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::UplinkSent>()[0].records, 1);
 }
 
 TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
@@ -180,9 +180,9 @@ TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
   for (int i = 0; i < 5; ++i) rt->on_bytes(0, publish_bytes(0, 0));
   EXPECT_EQ(rt->records_pending(), 2u);
   clock.advance_to(10'000'000);
-  ASSERT_EQ(sink.of(EventKind::uplink_dropped).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::uplink_dropped)[0].a, 3);
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);
+  ASSERT_EQ(sink.of<ev::UplinkDropped>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::UplinkDropped>()[0].records, 3);
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);
 }
 
 TEST_F(EdgeRuntimeTest, Qos2IsIngestedExactlyOnce) {
@@ -194,13 +194,13 @@ TEST_F(EdgeRuntimeTest, Qos2IsIngestedExactlyOnce) {
   pub[0] = 0x3C;  // retransmitted with DUP before the PUBREL: acknowledged again, not ingested again
   rt->on_bytes(0, pub);
   EXPECT_EQ(transport.sent[0], Bytes({0x50, 2, 0, 5, 0x50, 2, 0, 5}));
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 1u);
   transport.sent.clear();
   rt->on_bytes(0, Bytes{0x62, 2, 0, 5});  // PUBREL -> PUBCOMP; the id may be reused afterwards
   EXPECT_EQ(transport.sent[0], Bytes({0x70, 2, 0, 5}));
   pub[0] = 0x34;
   rt->on_bytes(0, pub);
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 2u);
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 2u);
 }
 
 TEST_F(EdgeRuntimeTest, ClientsOnTheGatewaySubscribeToWhatDevicesPublish) {
@@ -215,14 +215,14 @@ TEST_F(EdgeRuntimeTest, ClientsOnTheGatewaySubscribeToWhatDevicesPublish) {
   const Bytes pub = publish_bytes(0, 0);
   rt->on_bytes(0, pub);
   EXPECT_EQ(transport.sent[5], pub);  // QoS 0 in, QoS 0 out
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);  // and the runtime ingested it
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 1u);  // and the runtime ingested it
   b.clear();
   mqtt::encode(mqtt::Unsubscribe{4, {"tb/gw-a/+/telemetry"}}, b);
   rt->on_bytes(5, b);
   transport.sent.clear();
   rt->on_bytes(0, pub);
   EXPECT_TRUE(transport.sent[5].empty());
-  EXPECT_TRUE(sink.of(EventKind::protocol_error).empty());
+  EXPECT_TRUE(sink.of<ev::ProtocolError>().empty());
 }
 
 TEST_F(EdgeRuntimeTest, OnlyTopicsMatchingTheTelemetryFilterAreIngested) {
@@ -233,8 +233,8 @@ TEST_F(EdgeRuntimeTest, OnlyTopicsMatchingTheTelemetryFilterAreIngested) {
   Bytes other;
   mqtt::encode_text_publish("plant/hall-1/note", "not a record", other);
   rt->on_bytes(0, other);
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 1u);
-  EXPECT_TRUE(sink.of(EventKind::protocol_error).empty());  // not telemetry, so not a bad record
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 1u);
+  EXPECT_TRUE(sink.of<ev::ProtocolError>().empty());  // not telemetry, so not a bad record
 }
 
 TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) {
@@ -256,7 +256,7 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   b.clear();
   mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
   rt->on_bytes(7, b);
-  EXPECT_EQ(sink.of(EventKind::rules_refused).size(), 1u);
+  EXPECT_EQ(sink.of<ev::RulesRefused>().size(), 1u);
 }
 
 TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
@@ -273,10 +273,10 @@ TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
       {"DataSetWriterId": 1, "SequenceNumber": 11, "MessageType": "ua-deltaframe", "Payload": {"MotorCurrent": 42}},
       {"DataSetWriterId": 1, "SequenceNumber": 12, "MessageType": "ua-keepalive"}]})", b);
   rt->on_bytes(4, b);
-  const auto tel = sink.of(EventKind::telemetry);
+  const auto tel = sink.of<ev::Telemetry>();
   ASSERT_EQ(tel.size(), 2u);  // the keep-alive carries no record
-  EXPECT_EQ(tel[0].b, 500'000);  // arrived at 2 s, taken at 1.5 s
-  EXPECT_EQ(tel[1].b, 0);  // no Timestamp: stamped on arrival
+  EXPECT_EQ(tel[0].latency_us, 500'000);  // arrived at 2 s, taken at 1.5 s
+  EXPECT_EQ(tel[1].latency_us, 0);  // no Timestamp: stamped on arrival
   clock.advance_to(10'000'000);
   const auto r = mqtt::decode(transport.sent[1000]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
@@ -291,7 +291,7 @@ TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
   Bytes garbage;
   mqtt::encode_text_publish("opcua/plc-1", "{not json", garbage);
   rt->on_bytes(4, garbage);
-  EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);  // counted; the session stays
+  EXPECT_EQ(sink.of<ev::ProtocolError>().size(), 1u);  // counted; the session stays
   EXPECT_EQ(rt->sessions_connected(), 1u);
 }
 
@@ -313,8 +313,8 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
     rt->on_datagram(dev, d);
   };
   post(1, {"rd"}, "ep=chiller-1", coap::formats::link_format, "</3303/0>,</3316/0>");
-  ASSERT_EQ(sink.of(EventKind::session_opened).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::session_opened)[0].device, dev);
+  ASSERT_EQ(sink.of<ev::SessionOpened>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::SessionOpened>()[0].device, dev);
   ASSERT_EQ(datagrams.sent.size(), 2u);  // 2.01 Created, then the GET observing /3303/0
   clock.advance_to(3'000'000);
   // A Send at 3 s of readings taken at 2.5 s (absolute SenML time), then one with only the voltage.
@@ -323,11 +323,11 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   post(4, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3316/0/5701","vs":"V"}])");  // no reading: no record
   // Readings of /3303/0 without its mapped one: the temperature is missing (NaN), the voltage kept.
   post(5, {"dp"}, "", coap::formats::senml_json, R"([{"n":"/3303/0/5601","v":-3}])");
-  const auto tel = sink.of(EventKind::telemetry);
+  const auto tel = sink.of<ev::Telemetry>();
   ASSERT_EQ(tel.size(), 3u);
   EXPECT_EQ(tel[0].device, dev);
-  EXPECT_EQ(tel[0].b, 500'000);
-  EXPECT_EQ(tel[1].b, 0);
+  EXPECT_EQ(tel[0].latency_us, 500'000);
+  EXPECT_EQ(tel[1].latency_us, 0);
   clock.advance_to(10'000'000);
   const auto r = mqtt::decode(transport.sent[1000]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
@@ -341,12 +341,12 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   EXPECT_EQ(record_value(third, 1), 231.0f);
   // A Send that is not SenML is refused and counted.
   post(7, {"dp"}, "", coap::formats::senml_json, "[1]");
-  EXPECT_EQ(sink.of(EventKind::protocol_error).size(), 1u);
+  EXPECT_EQ(sink.of<ev::ProtocolError>().size(), 1u);
   Bytes del;
   coap::Writer(del, coap::Type::con, coap::codes::del, 8, {}).option(coap::options::uri_path, "rd").option(coap::options::uri_path, "1");
   rt->on_datagram(dev, del);
-  ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::client_disconnect));
+  ASSERT_EQ(sink.of<ev::SessionClosed>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::SessionClosed>()[0].reason, static_cast<std::int64_t>(CloseReason::client_disconnect));
   EXPECT_EQ(rt->lwm2m()->registrations(), 0u);
 }
 
@@ -371,11 +371,11 @@ TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {
   rt->on_bytes(0, record({nan, 2, 3, nan, 5, 6}));// fits, two readings missing
   EXPECT_EQ(rt->records_pending(), 2u);           // refused records are not forwarded
   clock.advance_to(10'000'000);
-  const auto checked = sink.of(EventKind::telemetry_checked);
+  const auto checked = sink.of<ev::TelemetryChecked>();
   ASSERT_EQ(checked.size(), 1u);
-  EXPECT_EQ(checked[0].a, 3);
-  EXPECT_EQ(checked[0].b, 2);
-  EXPECT_EQ(sink.of(EventKind::telemetry).size(), 5u);  // every record was received
+  EXPECT_EQ(checked[0].records_refused, 3);
+  EXPECT_EQ(checked[0].readings_missing, 2);
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);  // every record was received
 }
 
 }  // namespace

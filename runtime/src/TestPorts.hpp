@@ -35,13 +35,22 @@ struct RecordingDatagrams final : Datagrams {
     return SendStatus::ok;
   }
 };
+/** An event of kind P as recorded: its named fields, and where and when. */
+template <class P>
+struct Recorded : P {
+  TimeUs t_us;
+  std::uint32_t gateway;
+  ConnId device;
+};
 struct RecordingSink final : Sink {
   std::vector<Event> events;
   void emit(const Event& e) override { events.push_back(e); }
-  std::vector<Event> of(EventKind k) const {
-    std::vector<Event> r;
+  using Sink::emit;
+  template <class P>
+  std::vector<Recorded<P>> of() const {
+    std::vector<Recorded<P>> r;
     for (const auto& e : events)
-      if (e.kind == k) r.push_back(e);
+      if (e.is<P>()) r.push_back({e.as<P>(), e.t_us, e.gateway, e.device});
     return r;
   }
 };

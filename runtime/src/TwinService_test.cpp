@@ -104,7 +104,7 @@ protected:
   }
   std::int64_t refused() const {
     std::int64_t n = 0;
-    for (const auto& e : sink.of(EventKind::twin_checked)) n += e.a;
+    for (const auto& e : sink.of<ev::TwinChecked>()) n += e.refused;
     return n;
   }
 };
@@ -125,7 +125,7 @@ TEST_F(TwinServiceTest, DesiredPropertyReachesEveryTargetAndTheAcknowledgementCo
   EXPECT_EQ(rt->twins()->twin(0)->reported("", "alertThreshold")->first, 0.8);
   EXPECT_TRUE(rt->twins()->twin(0)->pending().empty());
   EXPECT_EQ(rt->twins()->twin(1)->pending(), std::vector<std::string>{"/alertThreshold"});
-  EXPECT_TRUE(sink.of(EventKind::telemetry).empty());  // twin answers are not telemetry
+  EXPECT_TRUE(sink.of<ev::Telemetry>().empty());  // twin answers are not telemetry
 }
 
 TEST_F(TwinServiceTest, AnOfflineDeviceGetsItsDesiredValuesWhenItConnects) {

@@ -18,7 +18,6 @@ namespace twinbench::sim {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
-using runtime::EventKind;
 using runtime::TimeUs;
 using runtime::crypto::SigningKey;
 
@@ -32,6 +31,10 @@ SigningKey key_from(std::string_view text) {
   std::array<std::uint8_t, 32> seed{};
   std::copy(h.begin(), h.end(), seed.begin());
   return SigningKey(seed);
+}
+
+ev::OtaOutcome outcome(std::size_t rollout, runtime::OtaState s, std::int64_t version, bool reverted) {
+  return {.rollout = static_cast<std::int64_t>(rollout), .state = static_cast<std::int64_t>(s), .version = version, .reverted = reverted};
 }
 
 runtime::OtaState state_of(const std::string& s) {
@@ -160,7 +163,7 @@ void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t 
   }
   const std::uint64_t bytes = batch.bytes.size();
   if (bytes > 0) outbox_.push_back(std::move(batch));
-  if (bytes > 0) emit(now, EventKind::ota_bytes, gateway, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(bytes), 0);
+  if (bytes > 0) emit(now, gateway, runtime::kNoConn, ev::OtaBytes{.rollout = static_cast<std::int64_t>(k), .wan = static_cast<std::int64_t>(bytes)});
 }
 
 void Lifecycle::start_rollout(const RolloutSpec& spec, std::vector<RolloutTarget> targets, TimeUs now) {
@@ -192,7 +195,8 @@ void Lifecycle::start_rollout(const RolloutSpec& spec, std::vector<RolloutTarget
               {"targets", targets.size()}, {"canary_percent", spec.waves.canary_percent}, {"batch_percent", spec.waves.batch_percent},
               {"soak_s", spec.waves.soak_s}, {"max_failure_rate", spec.gate.max_failure_rate}}
             .dump());
-  emit(now, EventKind::rollout_started, 0, runtime::kNoConn, k, model ? 1 : 0, a->version, static_cast<std::int64_t>(targets.size()));
+  emit(now, 0, runtime::kNoConn,
+       ev::RolloutStarted{.rollout = k, .artifact = model ? 1 : 0, .version = a->version, .targets = static_cast<std::int64_t>(targets.size())});
   artifacts_.push_back(std::move(a));
   rollouts_.push_back(std::make_unique<Rollout>(spec.artifact, spec.waves, spec.gate, std::move(targets), now));
   act(k, rollouts_.back()->step(now), now);
@@ -213,7 +217,7 @@ void Lifecycle::act(std::size_t k, const std::vector<Rollout::Action>& actions, 
           const bool fetch = a.has_image.insert(act.gateway).second;  // the gateway fetches the image once
           const std::uint64_t extra = fetch ? a.manifest.size : 0;
           command(act.gateway, j.dump(), extra);
-          if (extra) emit(now, EventKind::ota_bytes, act.gateway, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(extra), 0);
+          if (extra) emit(now, act.gateway, runtime::kNoConn, ev::OtaBytes{.rollout = static_cast<std::int64_t>(k), .wan = static_cast<std::int64_t>(extra)});
           continue;
         }
         break;
@@ -231,7 +235,8 @@ void Lifecycle::drain_events(std::size_t k, TimeUs now) {
   Rollout& r = *rollouts_[k];
   Artifact& a = *artifacts_[k];
   for (const Rollout::WaveEvent& e : r.take_wave_events()) {
-    emit(now, EventKind::rollout_wave, 0, runtime::kNoConn, static_cast<std::int64_t>(k), e.wave, e.targets, static_cast<std::int64_t>(e.what));
+    emit(now, 0, runtime::kNoConn,
+         ev::RolloutWave{.rollout = static_cast<std::int64_t>(k), .wave = e.wave, .targets = e.targets, .what = static_cast<std::int64_t>(e.what)});
     if (e.what == Rollout::WaveEvent::What::started) {
       audit(now, "wave_started", ojson{{"rollout", k}, {"wave", e.wave}, {"targets", e.targets}}.dump());
     } else {
@@ -245,8 +250,9 @@ void Lifecycle::drain_events(std::size_t k, TimeUs now) {
   if (r.phase() != Rollout::Phase::running && !a.done_reported) {
     a.done_reported = true;
     const bool halted = r.phase() == Rollout::Phase::halted;
-    emit(now, EventKind::rollout_done, 0, runtime::kNoConn, static_cast<std::int64_t>(k), halted ? 2 : 1, static_cast<std::int64_t>(r.waves()),
-         static_cast<std::int64_t>(r.count(TargetState::committed)));
+    emit(now, 0, runtime::kNoConn,
+         ev::RolloutDone{.rollout = static_cast<std::int64_t>(k), .state = halted ? 2 : 1, .waves = static_cast<std::int64_t>(r.waves()),
+                         .committed = static_cast<std::int64_t>(r.count(TargetState::committed))});
     audit(now, halted ? "rollout_halted" : "rollout_completed",
           ojson{{"rollout", k}, {"version", a.spec.version}, {"committed", r.count(TargetState::committed)},
                 {"rolled_back", r.count(TargetState::rolled_back)}, {"failed", r.count(TargetState::failed)},
@@ -303,14 +309,14 @@ void Lifecycle::on_ota(std::uint32_t g, std::span<const std::uint8_t> payload, T
         const TargetState* before = ro.state_of({g, device});
         const bool reverting = before && *before == TargetState::committed && s == runtime::OtaState::rollback;
         ro.on_outcome({g, device}, target_state(s), now);
-        emit(now, EventKind::ota_outcome, g, device, static_cast<std::int64_t>(k), static_cast<std::int64_t>(s), a.version, reverting);
+        emit(now, g, device, outcome(k, s, a.version, reverting));
       }
       continue;
     }
     const std::string state = r.value("state", "");
     if (state == "failure" && a.spec.artifact == RolloutSpec::Artifact::firmware) {  // the gateway refused the job
       ro.fail_gateway(g, now);
-      emit(now, EventKind::ota_outcome, g, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(runtime::OtaState::failure), a.version, 0);
+      emit(now, g, runtime::kNoConn, outcome(k, runtime::OtaState::failure, a.version, false));
       continue;
     }
     if (a.spec.artifact != RolloutSpec::Artifact::model) continue;
@@ -322,7 +328,7 @@ void Lifecycle::on_ota(std::uint32_t g, std::span<const std::uint8_t> payload, T
       const bool reverting = before && *before == TargetState::committed && s == runtime::OtaState::rollback;
       if (before && (*before == TargetState::dispatched || reverting)) {
         ro.on_outcome({g, runtime::kNoConn}, target_state(s), now);
-        emit(now, EventKind::ota_outcome, g, runtime::kNoConn, static_cast<std::int64_t>(k), static_cast<std::int64_t>(s), a.version, reverting);
+        emit(now, g, runtime::kNoConn, outcome(k, s, a.version, reverting));
       }
     }
     if (state == "status" && r.contains("health")) {
@@ -434,8 +440,10 @@ void Lifecycle::trained(const TrainingJob& job, double flops, TimeUs started_us,
   model_versions_.push_back(job.version);
   current_model_dir_ = job.out_dir;
   const ai::ModelPackage p = ai::load_package(job.out_dir);
-  emit(now, EventKind::model_trained, 0, runtime::kNoConn, model_version_index(job.version), p.manifest.training.value("windows", std::int64_t{0}),
-       now - started_us, static_cast<std::int64_t>(flops));
+  emit(now, 0, runtime::kNoConn,
+       ev::ModelTrained{.version = static_cast<std::int64_t>(model_version_index(job.version)),
+                        .windows = p.manifest.training.value("windows", std::int64_t{0}), .training_us = now - started_us,
+                        .flops = static_cast<std::int64_t>(flops)});
   audit(now, "model_registered",
         ojson{{"model", job.model_id}, {"version", job.version}, {"parent", parent}, {"image", "sha256:" + sha}, {"threshold", p.manifest.threshold},
               {"training_cpu_s", static_cast<double>(now - started_us) * 1e-6}, {"validation", p.manifest.validation}}

@@ -23,6 +23,7 @@
 #include "twinbench/runtime/ota/Updater.hpp"
 #include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
+#include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/Scenario.hpp"
 
 namespace twinbench::sim {
@@ -96,10 +97,8 @@ private:
   void start_training(runtime::TimeUs now);
   std::string register_model(const std::string& dir, const std::string& parent, runtime::TimeUs now, const std::string& data_json);
   void audit(runtime::TimeUs t, std::string_view action, const std::string& details) { audit_.record(t, "cloud", action, details); }
-  void emit(runtime::TimeUs t, runtime::EventKind k, std::uint32_t gateway, runtime::ConnId device, std::int64_t a = 0, std::int64_t b = 0,
-            std::int64_t c = 0, std::int64_t d = 0) {
-    sink_.emit({t, k, gateway, device, a, b, c, d});
-  }
+  template <class P>
+  void emit(runtime::TimeUs t, std::uint32_t gateway, runtime::ConnId device, const P& payload) { sink_.emit(t, gateway, device, payload); }
 
   const Scenario& sc_;
   std::vector<std::uint32_t> devices_;

@@ -14,12 +14,12 @@
 
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/Retraining.hpp"
+#include "twinbench/sim/Events.hpp"
 
 namespace twinbench::sim {
 
 namespace sg4 = simgrid::s4u;
 namespace fs = std::filesystem;
-using runtime::EventKind;
 using runtime::TimeUs;
 
 namespace {
@@ -110,7 +110,7 @@ void LifecycleDriver::schedule(const At& at) {
     }
     at(d.at_s, [this, affected, kind = d.kind] {
       for (const auto& [n, count] : affected)
-        sink_.emit({now_us(), EventKind::drift_onset, n->index, runtime::kNoConn, static_cast<std::int64_t>(kind), count, 0, 0});
+        sink_.emit(now_us(), n->index, runtime::kNoConn, ev::DriftOnset{.drift = static_cast<std::int64_t>(kind), .devices = count});
     });
   }
   if (!cloud_) return;
@@ -119,25 +119,24 @@ void LifecycleDriver::schedule(const At& at) {
   for (double t = 0; t <= sc_.duration_s + 1e-9; t += sc_.lifecycle.versions_interval_s)
     at(t, [this, firmware, models] {
       const TimeUs now = now_us();
-      if (firmware) {
-        std::vector<std::int64_t> count(cloud_->firmware_versions().size(), 0);
-        std::int64_t total = 0;
-        for (auto& n : nodes_)
-          for (std::uint32_t d = 0; d < n->fleet->size(); ++d, ++total) ++count[n->ota ? n->ota->version(d) : 0];
+      // Per gateway: its devices' firmware, and its own model.
+      const auto share = [&](const GatewayNode& n, std::int64_t artifact, const std::vector<std::int64_t>& count, std::int64_t total) {
         for (std::size_t v = 0; v < count.size(); ++v)
-          sink_.emit({now, EventKind::version_share, 0, runtime::kNoConn, 0, static_cast<std::int64_t>(v), count[v], total});
-      }
-      if (models) {
-        std::vector<std::int64_t> count(cloud_->model_versions().size(), 0);
-        std::int64_t total = 0;
-        for (auto& n : nodes_) {
-          if (!n->site->edge_ai) continue;
+          sink_.emit(now, n.index, runtime::kNoConn,
+                     ev::VersionShare{.artifact = artifact, .version = static_cast<std::int64_t>(v), .units = count[v], .total = total});
+      };
+      for (auto& n : nodes_) {
+        if (firmware) {
+          std::vector<std::int64_t> count(cloud_->firmware_versions().size(), 0);
+          for (std::uint32_t d = 0; d < n->fleet->size(); ++d) ++count[n->ota ? n->ota->version(d) : 0];
+          share(*n, 0, count, n->fleet->size());
+        }
+        if (models && n->site->edge_ai) {
+          std::vector<std::int64_t> count(cloud_->model_versions().size(), 0);
           if (n->runtime) n->model_version = cloud_->model_version_index(n->runtime->model_version());
           if (n->model_version < count.size()) ++count[n->model_version];
-          ++total;
+          share(*n, 1, count, 1);
         }
-        for (std::size_t v = 0; v < count.size(); ++v)
-          sink_.emit({now, EventKind::version_share, 0, runtime::kNoConn, 1, static_cast<std::int64_t>(v), count[v], total});
       }
     });
 }
@@ -238,13 +237,13 @@ TimeUs LifecycleDriver::node_next_us(const GatewayNode& n) const {
 void LifecycleDriver::chunk_arrived(GatewayNode& n, const InFlight& f) {
   const bool ok = n.links.access_up;  // the link went down on the way: the device asks for it again
   n.ota->chunk_done(f.chunk.device, f.chunk.chunk, ok, now_us());
-  if (ok) sink_.emit({now_us(), EventKind::ota_bytes, n.index, f.chunk.device, f.chunk.rollout, 0, f.chunk.bytes, 0});
+  if (ok) sink_.emit(now_us(), n.index, f.chunk.device, ev::OtaBytes{.rollout = f.chunk.rollout, .access = f.chunk.bytes});
 }
 
 void LifecycleDriver::node_end(GatewayNode& n) {
   if (!n.ota || !cloud_) return;
   for (std::uint32_t k = 0; k < cloud_->rollouts(); ++k)
-    if (const std::uint32_t ran = n.ota->ran(k)) sink_.emit({now_us(), EventKind::ota_ran, n.index, runtime::kNoConn, k, ran, 0, 0});
+    if (const std::uint32_t ran = n.ota->ran(k)) sink_.emit(now_us(), n.index, runtime::kNoConn, ev::OtaRan{.rollout = k, .devices = ran});
 }
 
 void LifecycleDriver::finish() {

@@ -407,7 +407,7 @@ void read_sensors(Scenario& sc, const JsonObject& o) {
 }
 
 void read_assertion(Scenario& sc, const JsonObject& o) {
-  o.allow({"kpi", "min", "max"});
+  o.allow({"kpi", "min", "max", "over_seeds"});
   Assertion a;
   a.kpi = o.string("kpi");
   if (a.kpi.empty() || a.kpi[0] != '/') o.fail("kpi", "expected a JSON pointer into summary.json such as \"/messages/delivery_ratio\", got '" + a.kpi + "'");
@@ -415,6 +415,10 @@ void read_assertion(Scenario& sc, const JsonObject& o) {
   a.max = o.optional_number("max");
   if (!a.min && !a.max) o.fail("min", "an assertion needs \"min\", \"max\" or both");
   if (a.min && a.max && *a.min > *a.max) o.fail("max", "expected max >= min");
+  if (auto over = o.optional_object("over_seeds")) {  // the statistic's name is checked with the KPI path (twinbench validate)
+    over->allow({"statistic"});
+    a.over_seeds = over->string("statistic");
+  }
   sc.assertions.push_back(a);
 }
 
@@ -491,7 +495,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "economics", "assertions", "hil", "lifecycle"});
+              "rule_changes", "economics", "assertions", "results", "hil", "lifecycle"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -520,6 +524,12 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   if (auto e = root.optional_object("economics")) read_economics(sc, *e);
   if (auto l = root.optional_object("lifecycle")) loader::read_lifecycle(sc, *l);
   for (const auto& [j, path] : root.array("assertions", false)) read_assertion(sc, JsonObject(*j, path, file));
+  if (auto r = root.optional_object("results")) {
+    r->allow({"interval_s"});
+    sc.results.interval_s = r->positive_or("interval_s", sc.results.interval_s);
+    if (sc.results.interval_s < 1) r->fail("interval_s", "expected at least 1 s between the time series' rows");
+    if (sc.duration_s / sc.results.interval_s > 100'000) r->fail("interval_s", "expected at most 100,000 intervals in the run");
+  }
   if (auto h = root.optional_object("hil")) read_hil(sc, *h);
   return sc;
 }

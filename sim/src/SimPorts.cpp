@@ -1,5 +1,7 @@
 #include "SimPorts.hpp"
 
+#include "twinbench/sim/Events.hpp"
+
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Actor.hpp>
@@ -11,7 +13,6 @@ namespace twinbench::sim {
 
 namespace sg4 = simgrid::s4u;
 using runtime::ConnId;
-using runtime::EventKind;
 
 runtime::TimeUs to_us(double seconds) {
   assert(seconds >= 0);  // simulated time starts at 0; a cast beats llround's libm call on this hot path
@@ -124,13 +125,12 @@ void SimTransport::deliver_from_cloud(std::span<const std::uint8_t> bytes, runti
 
 std::unique_ptr<WireBatch> SimTransport::flush() {
   if (resets_ > 0) {
-    sink_.emit({clock_.now_us(), EventKind::transport_reset, gateway_, runtime::kNoConn, resets_, 0, 0, 0});
+    sink_.emit(clock_.now_us(), gateway_, runtime::kNoConn, ev::TransportReset{.frames = resets_});
     resets_ = 0;
   }
   if (downlink_->empty()) return nullptr;
   if (!links_.access_up) {
-    sink_.emit({clock_.now_us(), EventKind::downlink_dropped, gateway_, runtime::kNoConn,
-                static_cast<std::int64_t>(downlink_->frames.size()), 0, 0, 0});
+    sink_.emit(clock_.now_us(), gateway_, runtime::kNoConn, ev::DownlinkDropped{.frames = static_cast<std::int64_t>(downlink_->frames.size())});
     downlink_->clear();
     return nullptr;
   }

@@ -63,8 +63,10 @@ class SimCompute final : public runtime::Compute {
 public:
   SimCompute(SimClock& clock, double flops_per_s) : clock_(clock), flops_per_s_(flops_per_s) {}
   void charge(double flops) override;
-  /** Simulated seconds the core has been busy. */
+  /** Simulated seconds the core has been busy (counting the work queued beyond now). */
   double busy_s() const { return busy_us_ * 1e-6; }
+  /** Simulated microseconds the core had been busy at `t_us`: the work queued beyond it has not run yet. */
+  double busy_us_at(runtime::TimeUs t_us) const { return busy_us_ - std::max(0.0, free_at_us_ - static_cast<double>(t_us)); }
 
 private:
   SimClock& clock_;

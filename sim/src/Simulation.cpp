@@ -19,12 +19,12 @@
 #include "LifecycleDriver.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
 namespace twinbench::sim {
 
 namespace sg4 = simgrid::s4u;
-using runtime::EventKind;
 using runtime::TimeUs;
 
 namespace {
@@ -50,6 +50,7 @@ public:
     schedule_reboots();
     schedule_cloud_operations();
     schedule_progress();
+    schedule_samples();
     spawn_actors();
   }
 
@@ -182,13 +183,13 @@ private:
       n.runtime->shutdown();
       n.runtime.reset();
       n.storage.power_cut();  // a reboot is a power cycle: what its flash had not synced is gone
-      sink_.emit({now, EventKind::gateway_down, n.index, runtime::kNoConn, 0, 0, 0, 0});
+      sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayDown{});
     }
     if (!n.runtime && now >= up_us) {
       start_runtime(n);
       n.runtime->start();
       ++n.next_reboot;
-      sink_.emit({now, EventKind::gateway_up, n.index, runtime::kNoConn, 0, 0, 0, 0});
+      sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayUp{});
     }
   }
 
@@ -219,8 +220,9 @@ private:
       }
       at(f.at_s, [this, scope = std::move(scope), f] {
         for (const auto& [node, device] : scope)
-          sink_.emit({now_us(), EventKind::fault_onset, node, device, static_cast<std::int64_t>(f.mode),
-                      static_cast<std::int64_t>(f.ramp_s + 0.5), static_cast<std::int64_t>(nodes_[node]->site - sc_.sites.data()), 0});
+          sink_.emit(now_us(), node, device,
+                     ev::FaultOnset{.mode = static_cast<std::int64_t>(f.mode), .ramp_s = static_cast<std::int64_t>(f.ramp_s + 0.5),
+                                    .site = static_cast<std::int64_t>(nodes_[node]->site - sc_.sites.data())});
       });
     }
   }
@@ -231,7 +233,8 @@ private:
     count += down ? 1 : -1;
     if (up == (count == 0)) return;  // still inside another outage
     up = count == 0;
-    sink_.emit({now_us(), up ? EventKind::link_up : EventKind::link_down, n.index, runtime::kNoConn, static_cast<std::int64_t>(kind), 0, 0, 0});
+    if (up) sink_.emit(now_us(), n.index, runtime::kNoConn, ev::LinkUp{.link = static_cast<std::int64_t>(kind)});
+    else sink_.emit(now_us(), n.index, runtime::kNoConn, ev::LinkDown{.link = static_cast<std::int64_t>(kind)});
   }
 
   void schedule_link_faults() {
@@ -291,7 +294,7 @@ private:
     const TimeUs now = now_us();
     while (n.next_cloud_op < n.cloud_ops.size() && n.cloud_ops[n.next_cloud_op].t_us <= now) {
       CloudOperation& c = n.cloud_ops[n.next_cloud_op];
-      if (!c.announced && c.targets > 0) sink_.emit({now, EventKind::twin_operation, n.index, runtime::kNoConn, c.op, c.targets, 0, 0});
+      if (!c.announced && c.targets > 0) sink_.emit(now, n.index, runtime::kNoConn, ev::TwinOperationSent{.operation = c.op, .devices = c.targets});
       c.announced = true;
       if (!n.links.wan_up) {
         c.t_us = now + kRetryUs;
@@ -317,6 +320,19 @@ private:
         if (opt_.on_progress) opt_.on_progress(t);
       });
     }
+  }
+
+  /** At the end of every results interval before the run's, each gateway's CPU and uplink backlog (the time series'). */
+  void schedule_samples() {
+    const double step = sc_.results.interval_s;
+    for (double t = step; t < sc_.duration_s; t += step)
+      at(t, [this] {
+        const TimeUs now = now_us();
+        for (auto& n : nodes_)
+          sink_.emit(now, n->index, runtime::kNoConn,
+                     ev::GatewaySample{.cpu_busy_us = std::llround(n->compute ? n->compute->busy_us_at(now) : 0.0),
+                                       .uplink_pending = n->runtime ? static_cast<std::int64_t>(n->runtime->records_pending()) : 0});
+      });
   }
 
   static TimeUs now_us() { return to_us(sg4::Engine::get_clock()); }
@@ -374,7 +390,7 @@ private:
           pos += 6 + (payload[pos + 4] | (payload[pos + 5] << 8));
         life_->on_records(m->gateway, payload);
       }
-      sink_.emit({now_us(), EventKind::cloud_received, m->gateway, runtime::kNoConn, static_cast<std::int64_t>(m->bytes.size()), records, 0, 0});
+      sink_.emit(now_us(), m->gateway, runtime::kNoConn, ev::CloudReceived{.bytes = static_cast<std::int64_t>(m->bytes.size()), .records = records});
     }
   }
 
@@ -382,16 +398,17 @@ private:
   void twin_results(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
     const auto j = nlohmann::json::parse(payload.begin(), payload.end());
     for (const auto& r : j.at("results"))
-      sink_.emit({now_us(), EventKind::twin_result, gateway, r.at(1).get<runtime::ConnId>(), r.at(0).get<std::int64_t>(),
-                  r.at(2).get<std::int64_t>(), 0, 0});
+      sink_.emit(now_us(), gateway, r.at(1).get<runtime::ConnId>(),
+                 ev::TwinResult{.operation = r.at(0).get<std::int64_t>(), .status = r.at(2).get<std::int64_t>()});
   }
 
   /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]} from a gateway: one event each. */
   void alerts(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
     const auto j = nlohmann::json::parse(payload.begin(), payload.end());
     for (const auto& a : j.at("alerts")) {
-      sink_.emit({now_us(), EventKind::alert_received, gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>(),
-                  a.at(2).get<std::int64_t>(), a.at(4).get<std::int64_t>(), a.at(3).get<std::int64_t>()});
+      sink_.emit(now_us(), gateway, a.at(0).get<runtime::ConnId>(),
+                 ev::AlertReceived{.rule = a.at(1).get<std::int64_t>(), .severity = a.at(2).get<std::int64_t>(),
+                                   .raised_us = a.at(4).get<std::int64_t>(), .roles = a.at(3).get<std::int64_t>()});
       life_->on_alert(gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>());
     }
   }
@@ -421,20 +438,23 @@ private:
       if (!down.empty()) devices_receive(n, down);
       std::int64_t bytes = 0;
       for (const UplinkRecord& r : records) {
-        sink_.emit({now, EventKind::telemetry, n.index, runtime::kNoConn, r.bytes, now - r.taken_us, 0, 0});
+        sink_.emit(now, n.index, runtime::kNoConn, runtime::ev::Telemetry{.mqtt_bytes = r.bytes, .latency_us = now - r.taken_us});
         bytes += r.bytes;
       }
-      if (!records.empty()) sink_.emit({now, EventKind::cloud_received, n.index, runtime::kNoConn, bytes, static_cast<std::int64_t>(records.size()), 0, 0});
+      if (!records.empty())
+        sink_.emit(now, n.index, runtime::kNoConn, ev::CloudReceived{.bytes = bytes, .records = static_cast<std::int64_t>(records.size())});
       for (const BridgedAlert& a : alerts)  // raised, as far as the bench can tell, when it reached the uplink
-        if (a.device < n.fleet->size()) sink_.emit({now, EventKind::alert_received, n.index, a.device, a.rule, a.severity, now, a.roles});
+        if (a.device < n.fleet->size())
+          sink_.emit(now, n.index, a.device, ev::AlertReceived{.rule = a.rule, .severity = a.severity, .raised_us = now, .roles = a.roles});
       if (const bool up = n.bridge->gateway_up(); up != bridged_up) {  // a gateway that died (or came back) is a gateway fault
-        sink_.emit({now, up ? EventKind::gateway_up : EventKind::gateway_down, n.index, runtime::kNoConn, 0, 0, 0, 0});
+        if (up) sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayUp{});
+        else sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayDown{});
         bridged_up = up;
       }
       sg4::this_actor::sleep_until(to_s(std::min({end_us(), n.fleet->next_due_us(), now + poll_us})));
     }
-    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, 0, 0, std::llround(n.asset_kwh * 1000),
-                static_cast<std::int64_t>(n.fleet->qos1_pending())});
+    sink_.emit(now_us(), n.index, runtime::kNoConn,
+               ev::RunEnd{.asset_wh = std::llround(n.asset_kwh * 1000), .qos1_held = static_cast<std::int64_t>(n.fleet->qos1_pending())});
   }
 
   void node_main(GatewayNode& n) {
@@ -490,9 +510,10 @@ private:
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
     }
     life_->node_end(n);
-    sink_.emit({now_us(), EventKind::run_end, n.index, runtime::kNoConn, n.runtime ? static_cast<std::int64_t>(n.runtime->records_pending()) : 0,
-                static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5), std::llround(n.asset_kwh * 1000),
-                static_cast<std::int64_t>(n.fleet->qos1_pending())});
+    sink_.emit(now_us(), n.index, runtime::kNoConn,
+               ev::RunEnd{.uplink_pending = n.runtime ? static_cast<std::int64_t>(n.runtime->records_pending()) : 0,
+                          .cpu_busy_us = static_cast<std::int64_t>(n.compute->busy_s() * 1e6 + 0.5),
+                          .asset_wh = std::llround(n.asset_kwh * 1000), .qos1_held = static_cast<std::int64_t>(n.fleet->qos1_pending())});
   }
 
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
@@ -501,7 +522,7 @@ private:
     switch (f.hop) {
       case Hop::to_gateway:
         if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime, *n.runtime);
-        else sink_.emit({now_us(), EventKind::gateway_refused, n.index, runtime::kNoConn, n.transport->refuse(*f.batch), 0, 0, 0});
+        else sink_.emit(now_us(), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud:
@@ -517,10 +538,11 @@ private:
   void devices_receive(GatewayNode& n, const WireBatch& batch) {
     auto replies = n.uplink_pool.take();
     const AckStats a = n.fleet->consume(batch, now_us(), *replies);
-    if (a.pubacks + a.connacks > 0) sink_.emit({now_us(), EventKind::acks_received, n.index, runtime::kNoConn, a.pubacks, a.connacks, a.resets, 0});
-    if (a.resent + a.flushed > 0) sink_.emit({now_us(), EventKind::devices_resent, n.index, runtime::kNoConn, a.resent, a.flushed, 0, 0});
+    if (a.pubacks + a.connacks > 0)
+      sink_.emit(now_us(), n.index, runtime::kNoConn, ev::AcksReceived{.pubacks = a.pubacks, .connacks = a.connacks, .resets = a.resets});
+    if (a.resent + a.flushed > 0) sink_.emit(now_us(), n.index, runtime::kNoConn, ev::DevicesResent{.resent = a.resent, .flushed = a.flushed});
     for (const FleetCore::Reconnect& r : n.fleet->take_reconnects())
-      sink_.emit({now_us(), EventKind::device_reconnected, n.index, r.device, r.took_us, r.failed_attempts, 0, 0});
+      sink_.emit(now_us(), n.index, r.device, ev::DeviceReconnected{.took_us = r.took_us, .failed_attempts = r.failed_attempts});
     // The devices answer twin messages at once; with the access link down the answers are lost (the
     // gateway sends the desired values again when the device reconnects).
     if (replies->empty() || !n.links.access_up) n.uplink_pool.give(std::move(replies));
@@ -536,15 +558,17 @@ private:
     const WindowStats st = n.fleet->produce(send_us, until_us, window_us == 0, n.links.access_up, *out);
     const TimeUs t = now_us();
     if (st.generated > 0)
-      sink_.emit({t, EventKind::devices_made, n.index, runtime::kNoConn, st.generated, st.buffered, st.dropped_offline, 0});
+      sink_.emit(t, n.index, runtime::kNoConn, ev::DevicesMade{.reports = st.generated, .kept_offline = st.buffered, .dropped_offline = st.dropped_offline});
     if (st.messages > 0)
-      sink_.emit({t, EventKind::devices_sent, n.index, runtime::kNoConn, st.messages, static_cast<std::int64_t>(st.mqtt_bytes),
-                  static_cast<std::int64_t>(st.wire_bytes), static_cast<std::int64_t>(st.energy_nj + 0.5)});
-    if (st.lost > 0) sink_.emit({t, EventKind::devices_lost, n.index, runtime::kNoConn, st.lost, 0, 0, 0});
+      sink_.emit(t, n.index, runtime::kNoConn,
+                 ev::DevicesSent{.messages = st.messages, .mqtt_bytes = static_cast<std::int64_t>(st.mqtt_bytes),
+                                 .wire_bytes = static_cast<std::int64_t>(st.wire_bytes),
+                                 .radio_energy_nj = static_cast<std::int64_t>(st.energy_nj + 0.5)});
+    if (st.lost > 0) sink_.emit(t, n.index, runtime::kNoConn, ev::DevicesLost{.messages = st.lost});
     n.asset_kwh += st.asset_kwh;
     for (const EnergyReport& r : n.fleet->take_energy_reports())
-      sink_.emit({r.t_us, EventKind::fault_energy, n.index, r.device, std::llround(r.excess_kwh * 1000), std::llround(r.healthy_kw * 1000), 0, 0});
-    if (st.dropped > 0) sink_.emit({t, EventKind::devices_dropped, n.index, runtime::kNoConn, st.dropped, 0, 0, 0});
+      sink_.emit(r.t_us, n.index, r.device, ev::FaultEnergy{.excess_wh = std::llround(r.excess_kwh * 1000), .healthy_w = std::llround(r.healthy_kw * 1000)});
+    if (st.dropped > 0) sink_.emit(t, n.index, runtime::kNoConn, ev::DevicesDropped{.messages = st.dropped});
     if (out->empty()) n.uplink_pool.give(std::move(out));
     else send(n, std::move(out), Hop::to_gateway);
   }

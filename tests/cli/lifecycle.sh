@@ -8,7 +8,7 @@ tb=$1 scenario=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 "$tb" run "$scenario" --out "$work/a" --junit "$work/a.junit.xml" --quiet > "$work/a.stdout"
 "$tb" run "$scenario" --out "$work/b" --quiet > "$work/b.stdout"
-for f in summary.json messages.csv versions.csv audit.jsonl; do
+for f in summary.json gateways.csv timeseries.csv versions.csv audit.jsonl; do
   [ -s "$work/a/$f" ] || { echo "FAIL: no $f"; exit 1; }
   cmp "$work/a/$f" "$work/b/$f" || { echo "FAIL: $f differs between two runs with the same seed"; exit 1; }
 done

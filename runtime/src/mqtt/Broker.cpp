@@ -18,10 +18,6 @@ Broker::~Broker() {
     if (s.will_timer != 0) ports_.clock.cancel(s.will_timer);
 }
 
-void Broker::emit(EventKind k, ConnId conn, std::int64_t a) {
-  ports_.sink.emit({ports_.clock.now_us(), k, config_.gateway_index, conn, a, 0, 0, 0});
-}
-
 Broker::Connection& Broker::connection(ConnId conn) {
   if (conn >= connections_.size()) connections_.resize(static_cast<std::size_t>(conn) + 1);
   return connections_[conn];
@@ -67,7 +63,7 @@ void Broker::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
 }
 
 void Broker::refuse(ConnId conn, Connection& c, std::int64_t why, std::uint8_t reason) {
-  emit(EventKind::protocol_error, conn, why);
+  emit(conn, ev::ProtocolError{.code = why});
   end_connection(conn, c, CloseReason::protocol_error, true, reason);
 }
 
@@ -195,7 +191,7 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
     ack.code = static_cast<ConnackCode>(kBadAuthMethod);  // no enhanced authentication here (MQTT 5 4.12)
     encode(ack, out_, c.version);
     send(conn);
-    emit(EventKind::protocol_error, conn, static_cast<std::int64_t>(Violation::unexpected));
+    emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(Violation::unexpected)});
     c.state = Connection::State::closed;
     ports_.transport.close(conn);
     return;
@@ -275,7 +271,7 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
   c.keepalive_s = p.keepalive_s;
   c.session = id;
   ++connected_;
-  emit(EventKind::session_opened, conn, p.keepalive_s);
+  emit(conn, ev::SessionOpened{.keepalive_s = p.keepalive_s});
   ack.session_present = session_present;
   if (v5) {
     Property shared;
@@ -378,7 +374,7 @@ void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool cl
   if (close_transport) ports_.transport.close(conn);
   if (!was_connected) return;
   --connected_;
-  emit(EventKind::session_closed, conn, static_cast<std::int64_t>(why));
+  emit(conn, ev::SessionClosed{.reason = static_cast<std::int64_t>(why)});
   Session& s = sessions_[id];
   s.conn = kNoConn;
   s.disconnected_us = ports_.clock.now_us();

@@ -297,8 +297,8 @@ TEST_F(BrokerTest, KeepaliveExpiryClosesTheConnectionAndPublishesTheWill) {
   EXPECT_FALSE(broker->connected(2));
   EXPECT_TRUE(broker->connected(1));
   EXPECT_EQ(got(1).size(), 1u);
-  ASSERT_EQ(sink.of(EventKind::session_closed).size(), 1u);
-  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
+  ASSERT_EQ(sink.of<ev::SessionClosed>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::SessionClosed>()[0].reason, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
 }
 
 TEST_F(BrokerTest, ASecondConnectionWithTheSameClientIdTakesTheSessionOver) {
@@ -308,7 +308,7 @@ TEST_F(BrokerTest, ASecondConnectionWithTheSameClientIdTakesTheSessionOver) {
   EXPECT_FALSE(broker->connected(1));
   EXPECT_EQ(transport.closed, std::vector<ConnId>{1});
   EXPECT_TRUE(got(2)[0].session_present);
-  EXPECT_EQ(sink.of(EventKind::session_closed)[0].a, static_cast<std::int64_t>(CloseReason::taken_over));
+  EXPECT_EQ(sink.of<ev::SessionClosed>()[0].reason, static_cast<std::int64_t>(CloseReason::taken_over));
   broker->publish("t", {}, 1, false);
   EXPECT_EQ(got(2).size(), 1u);
 }
@@ -348,12 +348,12 @@ TEST_F(BrokerTest, ProtocolViolationsCloseTheConnectionWithAReason) {
   in(3, Connack{});  // a server-to-client packet
   connect(4, "d");
   broker->on_bytes(4, Bytes{0x30, 0x02, 0x00, 0x00});  // PUBLISH with an empty topic
-  const auto errors = sink.of(EventKind::protocol_error);
+  const auto errors = sink.of<ev::ProtocolError>();
   ASSERT_EQ(errors.size(), 4u);
-  EXPECT_EQ(errors[0].a, static_cast<std::int64_t>(Violation::not_connected));
-  EXPECT_EQ(errors[1].a, static_cast<std::int64_t>(Violation::second_connect));
-  EXPECT_EQ(errors[2].a, static_cast<std::int64_t>(Violation::unexpected));
-  EXPECT_EQ(errors[3].a, static_cast<std::int64_t>(DecodeStatus::bad_topic));
+  EXPECT_EQ(errors[0].code, static_cast<std::int64_t>(Violation::not_connected));
+  EXPECT_EQ(errors[1].code, static_cast<std::int64_t>(Violation::second_connect));
+  EXPECT_EQ(errors[2].code, static_cast<std::int64_t>(Violation::unexpected));
+  EXPECT_EQ(errors[3].code, static_cast<std::int64_t>(DecodeStatus::bad_topic));
   EXPECT_EQ(broker->connections(), 0u);
   EXPECT_TRUE(host_saw.empty());
 }

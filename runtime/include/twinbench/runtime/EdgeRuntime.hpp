@@ -182,7 +182,8 @@ private:
   void forward();
   void flush_control();
   void sweep_sessions();
-  void emit(EventKind k, ConnId conn, std::int64_t a = 0, std::int64_t b = 0, std::int64_t c = 0);
+  template <class P>
+  void emit(ConnId conn, const P& payload) { ports_.sink.emit(ports_.clock.now_us(), config_.gateway_index, conn, payload); }
 
   EdgeConfig config_;
   EdgePorts ports_;

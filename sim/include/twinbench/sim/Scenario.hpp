@@ -247,9 +247,17 @@ struct Economics {
   double energy_price_per_kwh = 0;
 };
 
+/** How the results are cut (timeseries.csv). */
+struct ResultsSpec {
+  double interval_s = 3600;  ///< one row per site and interval
+};
+
 struct Assertion {
   std::string kpi;  ///< JSON pointer into summary.json
   std::optional<double> min, max;
+  /// A statistic of the KPI over a sweep's seeds ("mean", "p90"...: results::Statistic); empty: every run's
+  /// value. twinbench sweep checks such a gate, twinbench run lists it as not evaluated.
+  std::string over_seeds;
 };
 
 /** @brief One gateway of the expanded plant, in global gateway-index order. */
@@ -291,6 +299,7 @@ struct Scenario {
   LifecycleSpec lifecycle;
   std::optional<Economics> economics;
   std::vector<Assertion> assertions;
+  ResultsSpec results;
   HilSpec hil;
   std::shared_ptr<const twins::dtdl::ModelSet> models;  ///< the DTDL models named by "models", resolved
 

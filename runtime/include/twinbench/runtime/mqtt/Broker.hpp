@@ -162,7 +162,8 @@ private:
   void encode_publish(const Session& s, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
                       const std::vector<std::uint32_t>& subscription_ids);
   void send(ConnId conn);
-  void emit(EventKind k, ConnId conn, std::int64_t a = 0);
+  template <class P>
+  void emit(ConnId conn, const P& payload) { ports_.sink.emit(ports_.clock.now_us(), config_.gateway_index, conn, payload); }
 
   BrokerConfig config_;
   BrokerPorts ports_;

@@ -1,0 +1,63 @@
+#pragma once
+// What results/ knows of a run before it starts: the plant (sites, gateways, devices), the names behind
+// the events' indices (fault modes, twin operations, rollouts), the business case, and how the time
+// series is cut. The CLI fills it from the scenario.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace twinbench::results {
+
+struct GatewayMeta {
+  std::string site;
+  std::string name;
+  std::uint32_t devices = 0;
+};
+
+struct TwinOperationMeta {
+  double at_s = 0;
+  std::string kind;  ///< set_property or command
+  std::string name;
+};
+
+/** The scenario's business case, as results/ needs it (sim::Economics). */
+struct EconomicsMeta {
+  std::string currency;
+  double downtime_cost_per_hour = 0, unplanned_downtime_h = 0, planned_repair_h = 0;
+  double truck_roll_cost = 0, missed_failure_cost = 0, edge_ai_cost_per_device_per_year = 0, edge_ai_fixed_cost = 0;
+  double energy_price_per_kwh = 0;
+};
+
+struct RolloutMeta {
+  std::string artifact;  ///< "firmware" or "model"
+  std::string version;
+};
+
+/** What the scenario says about the lifecycle (known before the run). */
+struct LifecycleMeta {
+  bool enabled = false;                    ///< the scenario has a lifecycle or injects drift: the summary gets "lifecycle"
+  std::vector<RolloutMeta> scheduled;      ///< the scenario's rollouts, by start time
+  std::vector<std::string> drift_streams;  ///< names of the drift monitor's streams (model channels, then log_score)
+};
+
+/** What only the run knows (sim::LifecycleOutput). */
+struct LifecycleNames {
+  std::vector<std::string> model_versions, firmware_versions;
+};
+
+struct RunMeta {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  double duration_s = 0;
+  std::vector<std::string> sites;     ///< site names, in scenario order
+  std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
+  std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
+  std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
+  std::optional<EconomicsMeta> economics;
+  LifecycleMeta lifecycle;
+  double interval_s = 3600;  ///< the time series' interval
+};
+
+}  // namespace twinbench::results

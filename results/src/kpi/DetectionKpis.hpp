@@ -1,0 +1,90 @@
+#pragma once
+// Edge AI against the ground truth: the asset faults injected (and the link and gateway faults), the
+// windows the gateways scored, the alerts that reached the cloud, which faults they detected in time, and
+// what that is worth. Families: faults, inference, detection, economics.
+
+#include <map>
+#include <optional>
+
+#include "Kpi.hpp"
+
+namespace twinbench::results::kpi {
+
+class DetectionKpis {
+public:
+  explicit DetectionKpis(const RunMeta& m) : meta_(m), gw_(m.gateways.size()) {}
+
+  void on(const Event& e, const sev::FaultOnset& p) { faults_.push_back({e.t_us, p.ramp_s, e.gateway, e.device, p.mode}); }
+  void on(const Event& e, const sev::FaultEnergy& p) { excess_wh_[{e.gateway, e.device}].emplace_back(e.t_us, static_cast<double>(p.excess_wh)); }
+  void on(const Event& e, const sev::LinkDown&) { ++gw_[e.gateway].link_outages; }
+  void on(const Event& e, const sev::GatewayDown&) { ++gw_[e.gateway].reboots; }
+  void on(const Event& e, const rev::Inference& p) {
+    Gw& g = gw_[e.gateway];
+    ++g.windows_scored;
+    g.batch_size_sum += u64(p.batch_size);
+    g.inference_us.add(p.latency_us);
+  }
+  void on(const Event& e, const rev::AlertRaised&) { ++gw_[e.gateway].raised; }
+  void on(const Event& e, const rev::AlertCleared&) { ++gw_[e.gateway].cleared; }
+  void on(const Event& e, const rev::AlertsDropped& p) { gw_[e.gateway].alerts_dropped += u64(p.alerts); }
+  void on(const Event& e, const rev::RulesChanged&) { ++gw_[e.gateway].rule_changes; }
+  void on(const Event& e, const rev::RulesRefused&) { ++gw_[e.gateway].rules_refused; }
+  void on(const Event& e, const sev::AlertReceived& p) { alerts_.push_back({e.t_us, p.raised_us, e.gateway, e.device, p.severity, p.roles}); }
+
+  void write(const Scope& scope, json& s) const;
+  Histogram inference_us(const Scope& scope) const {
+    Histogram h;
+    for (std::uint32_t g : scope.gateways) h.merge(gw_[g].inference_us);
+    return h;
+  }
+
+  /** Each alert's verdict, and each detected fault's first alert, for the time series. */
+  enum class Verdict : std::uint8_t { true_alert, false_alert, late };
+  struct Outcomes {
+    std::vector<std::pair<std::size_t, Verdict>> alerts;        ///< index into the alerts, verdict
+    std::vector<std::pair<std::int64_t, std::uint32_t>> detections;  ///< (first alert at the cloud, gateway) of each fault detected in time
+  };
+  Outcomes outcomes() const;
+  struct Alert {
+    std::int64_t cloud_us, raised_us;
+    std::uint32_t gateway, device;
+    std::int64_t severity, roles;
+  };
+  const std::vector<Alert>& alerts() const { return alerts_; }
+  /** The ground truth: every injected asset fault. */
+  std::string ground_truth_csv() const;
+
+private:
+  struct Fault {
+    std::int64_t t_us, ramp_s;
+    std::uint32_t gateway, device;
+    std::int64_t mode;
+    std::int64_t failure_us() const { return t_us + ramp_s * 1'000'000; }
+  };
+  struct Gw {
+    std::uint64_t link_outages = 0, reboots = 0, windows_scored = 0, batch_size_sum = 0;
+    std::uint64_t raised = 0, cleared = 0, alerts_dropped = 0, rule_changes = 0, rules_refused = 0;
+    Histogram inference_us;
+  };
+  /** The first alert at the cloud for each fault raised between its onset and its failure (-1: none), and each alert's verdict. */
+  struct Scored {
+    std::size_t faults = 0, alerts = 0;  ///< what it was scored on
+    std::vector<std::int64_t> first_alert;
+    std::vector<Verdict> verdicts;
+  };
+  /** Scored once for all scopes, again only when events came since. */
+  const Scored& scored() const;
+  json detection(const Scope& scope, const Scored& scored) const;
+  json economics(const Scope& scope, const json& detection) const;
+  double excess_wh_at(std::uint32_t gateway, std::uint32_t device, std::int64_t t_us) const;
+
+  const RunMeta& meta_;
+  std::vector<Gw> gw_;
+  std::vector<Fault> faults_;
+  std::vector<Alert> alerts_;  ///< as received at the cloud
+  /// Ground truth of faulty devices' excess energy: (gateway, device) -> (time, cumulative Wh), hourly.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<std::int64_t, double>>> excess_wh_;
+  mutable std::optional<Scored> scored_;
+};
+
+}  // namespace twinbench::results::kpi

@@ -1,0 +1,78 @@
+#pragma once
+// Lifecycle KPIs (summary.json "lifecycle", versions.csv) from the lifecycle events of a run: drift
+// detection against its ground truth, retraining, OTA rollouts (waves, gates, rollbacks, bytes, duration)
+// and the share of the fleet on each version over time.
+
+#include <map>
+
+#include "Kpi.hpp"
+
+namespace twinbench::results::kpi {
+
+class LifecycleKpis {
+public:
+  explicit LifecycleKpis(const RunMeta& m) : meta_(m), gw_(m.gateways.size()) {}
+  void on(const Event& e, const sev::DriftOnset&) {
+    if (gw_[e.gateway].onset_us < 0) gw_[e.gateway].onset_us = e.t_us;  // the first one counts
+  }
+  void on(const Event& e, const rev::DriftDetected& p) { detections_.push_back({e.t_us, e.gateway, p.stream, p.test}); }
+  void on(const Event& e, const sev::ModelTrained& p);
+  void on(const Event& e, const sev::RolloutStarted& p);
+  void on(const Event& e, const sev::RolloutWave& p);
+  void on(const Event& e, const sev::RolloutDone& p);
+  void on(const Event& e, const sev::OtaOutcome& p);
+  void on(const Event& e, const sev::OtaBytes& p);
+  void on(const Event& e, const sev::OtaRan& p);
+  void on(const Event& e, const sev::VersionShare& p) { shares_.push_back({e.t_us, e.gateway, static_cast<int>(p.artifact), p.version, p.units, p.total}); }
+
+  void set_names(LifecycleNames n) { names_ = std::move(n); }
+  bool enabled() const { return meta_.lifecycle.enabled; }
+  void write(const Scope& scope, json& s) const;
+  /** @brief t_h,artifact,version,units,share: the fleet's versions at each sample. */
+  std::string versions_csv() const;
+  /** The version shares sampled in [from_us, to_us) at the gateways of `scope`, at the last sample: "<artifact>_<version>" -> share. */
+  std::map<std::string, double> shares(const Scope& scope, std::int64_t from_us, std::int64_t to_us) const;
+
+private:
+  /** Per rollout and gateway: what its targets did. */
+  struct Outcomes {
+    std::uint64_t committed = 0, rolled_back = 0, reverted = 0, failed = 0, refused_by_gateways = 0, ran = 0;
+    std::uint64_t bytes_wan = 0, bytes_access = 0;
+    void add(const Outcomes& o);
+  };
+  struct RolloutStats {
+    std::int64_t started_us = -1, finished_us = -1;
+    int artifact = 0, state = 0;  ///< state: 0 running, 1 completed, 2 halted
+    std::int64_t version = 0, targets = 0, waves = 0, waves_passed = 0, failed_wave = -1;
+    std::vector<Outcomes> by_gateway;
+  };
+  struct Detection {
+    std::int64_t t_us;
+    std::uint32_t gateway;
+    std::int64_t stream, test;
+  };
+  struct Gw {
+    std::int64_t onset_us = -1;  ///< first drift onset
+  };
+  struct Share {
+    std::int64_t t_us;
+    std::uint32_t gateway;
+    int artifact;
+    std::int64_t version, units, total;
+  };
+  RolloutStats& rollout(std::int64_t k);
+  std::string version_name(int artifact, std::int64_t v) const;
+  json drift(const Scope& scope) const;
+  json versions_final(const Scope& scope) const;
+
+  const RunMeta& meta_;
+  std::vector<Gw> gw_;
+  LifecycleNames names_;
+  std::vector<Detection> detections_;
+  std::vector<RolloutStats> rollouts_;  ///< by rollout id
+  std::uint64_t models_trained_ = 0, training_windows_ = 0;
+  double training_cpu_s_ = 0;
+  std::vector<Share> shares_;
+};
+
+}  // namespace twinbench::results::kpi
