@@ -1,5 +1,7 @@
 #include "twinbench/ai/ModelPackage.hpp"
 
+#include <unistd.h>  // getpid: scratch folders of their own when two builds test at once
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,7 +15,7 @@ const std::string kFixture = std::string(TWINBENCH_AI_TESTDATA) + "/torchscript-
 
 /** A copy of the fixture in a scratch folder, with `edit` applied to its manifest. */
 std::string edited_copy(const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
-  const fs::path dir = fs::temp_directory_path() / ("twinbench-ai-test-" + name);
+  const fs::path dir = fs::temp_directory_path() / ("twinbench-ai-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   fs::copy_file(kFixture + "/model.pt", dir / "model.pt");

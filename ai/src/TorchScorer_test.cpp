@@ -1,6 +1,8 @@
 #include "twinbench/ai/TorchScorer.hpp"
 #include "twinbench/ai/Torch.hpp"
 
+#include <unistd.h>  // getpid: scratch folders of their own when two builds test at once
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,7 +24,7 @@ float expected_score(std::span<const float> x) {
 
 /** A copy of the fixture with `edit` applied to its manifest; `weights` replaces model.pt (and its hash) when set. */
 std::string variant(const std::string& name, const std::function<void(nlohmann::json&)>& edit, const std::string& weights = "") {
-  const fs::path dir = fs::temp_directory_path() / ("twinbench-scorer-test-" + name);
+  const fs::path dir = fs::temp_directory_path() / ("twinbench-scorer-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   if (weights.empty()) fs::copy_file(kFixture + "/model.pt", dir / "model.pt");

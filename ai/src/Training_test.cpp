@@ -1,5 +1,7 @@
 #include "twinbench/ai/Training.hpp"
 
+#include <unistd.h>  // getpid: scratch folders of their own when two builds test at once
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path scratch(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("twinbench-train-test-" + name);
+  const fs::path p = fs::temp_directory_path() / ("twinbench-train-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(p);
   fs::create_directories(p);
   return p;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -25,7 +26,7 @@ using runtime::ConnId;
  */
 class UplinkReader final : private runtime::mqtt::ClientHooks {
 public:
-  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : clock_(loop), tcp_(loop) {
+  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : gateway_(gateway), clock_(loop), tcp_(loop) {
     runtime::mqtt::ClientConfig c;
     c.endpoint = endpoint;
     c.client_id = "twinbench-hil-" + gateway;
@@ -46,8 +47,15 @@ public:
   bool up() const { return up_; }
 
 private:
-  void on_connected(bool) override { up_ = true; }
-  void on_connection_lost() override { up_ = false; }
+  // A lab wants to know when its gateway goes away and comes back: a line on stderr each time.
+  void on_connected(bool) override {
+    if (!up_) std::fprintf(stderr, "[twinbench hil] gateway %s is back (its uplink connected again)\n", gateway_.c_str());
+    up_ = true;
+  }
+  void on_connection_lost() override {
+    if (up_) std::fprintf(stderr, "[twinbench hil] gateway %s went down (its uplink connection was lost)\n", gateway_.c_str());
+    up_ = false;
+  }
   void on_message(const runtime::mqtt::Publish& p) override {
     if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
     for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {  // [u32 conn | u16 len | record]... (runtime/EdgeRuntime)
@@ -72,6 +80,7 @@ private:
     }
   }
 
+  std::string gateway_;
   hil::AsioClock clock_;
   hil::TcpTransport tcp_;
   std::unique_ptr<runtime::mqtt::Client> client_;

@@ -8,6 +8,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "twinbench/hil/AsioClock.hpp"
@@ -54,9 +55,8 @@ public:
     mqtt::encode(p, b);
     asio::write(socket_, asio::buffer(b));
   }
-  /** Every whole packet received so far (the loop has run since). */
-  std::vector<Bytes> packets() {
-    std::vector<Bytes> out;
+  /** Every whole packet received so far, in order. */
+  const std::vector<Bytes>& packets() {
     socket_.non_blocking(true);
     boost::system::error_code ec;
     std::uint8_t buf[4096];
@@ -65,20 +65,24 @@ public:
       if (ec) break;
       rx_.insert(rx_.end(), buf, buf + n);
     }
-    closed_ = ec == asio::error::eof || ec == asio::error::connection_reset;
+    closed_ = closed_ || ec == asio::error::eof || ec == asio::error::connection_reset;
     for (;;) {
       const auto r = mqtt::decode(rx_);
       if (r.status != mqtt::DecodeStatus::ok) break;
-      out.emplace_back(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
+      packets_.emplace_back(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
       rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed));
     }
-    return out;
+    return packets_;
   }
-  bool closed() const { return closed_; }
+  bool closed() {
+    packets();
+    return closed_;
+  }
 
 private:
   tcp::socket socket_;
   Bytes rx_;
+  std::vector<Bytes> packets_;
   bool closed_ = false;
 };
 
@@ -103,7 +107,15 @@ protected:
     port = server.listen("127.0.0.1", 0, *rt);
     rt->start();
   }
-  void pump() { loop.run_for_ms(50); }
+  /** Runs the server's loop until `done` holds (at most 10 s): a condition, never a fixed wait. */
+  template <class Done>
+  bool pump_until(Done done) {
+    for (int i = 0; i < 2000 && !done(); ++i) loop.run_for_ms(5);
+    return done();
+  }
+  bool await(Client& c, std::size_t packets) {
+    return pump_until([&] { return c.packets().size() >= packets; });
+  }
   static mqtt::Connect connect(std::string_view id) {
     mqtt::Connect c;
     c.client_id = id;
@@ -117,18 +129,17 @@ TEST_F(EdgeOverTcp, APublishReachesASubscriberOverRealSockets) {
   Client sub(client_io, port), pub(client_io, port);
   sub.send(connect("sub"));
   sub.send(mqtt::Subscribe{1, {{"plant/#", 1}}});
-  pump();
-  ASSERT_EQ(sub.packets().size(), 2u);  // CONNACK, SUBACK
+  ASSERT_TRUE(await(sub, 2));  // CONNACK, SUBACK
   pub.send(connect("pub"));
   const std::uint8_t hello[] = {'h', 'i'};
   pub.send(mqtt::Publish{"plant/a", hello, 1, false, false, 5});
-  pump();
+  ASSERT_TRUE(await(pub, 2));
   const auto at_pub = pub.packets();
-  ASSERT_EQ(at_pub.size(), 2u);
   EXPECT_EQ(at_pub[1], Bytes({0x40, 2, 0, 5}));  // PUBACK
+  ASSERT_TRUE(await(sub, 3));
   const auto at_sub = sub.packets();
-  ASSERT_EQ(at_sub.size(), 1u);
-  const auto r = mqtt::decode(at_sub[0]);
+  ASSERT_EQ(at_sub.size(), 3u);  // CONNACK, SUBACK, the PUBLISH, once
+  const auto r = mqtt::decode(at_sub[2]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
   EXPECT_EQ(std::get<mqtt::Publish>(r.packet).topic, "plant/a");
   EXPECT_EQ(rt->sessions_connected(), 2u);
@@ -138,13 +149,11 @@ TEST_F(EdgeOverTcp, APublishReachesASubscriberOverRealSockets) {
 TEST_F(EdgeOverTcp, AProtocolErrorClosesTheSocketAndFreesItsId) {
   Client bad(client_io, port);
   bad.send(mqtt::Pingreq{});  // before CONNECT
-  pump();
-  bad.packets();
-  EXPECT_TRUE(bad.closed());
-  EXPECT_EQ(server.connections(), 0u);
+  ASSERT_TRUE(pump_until([&] { return bad.closed(); }));
+  ASSERT_TRUE(pump_until([&] { return server.connections() == 0; }));
   Client good(client_io, port);
   good.send(connect("good"));
-  pump();
+  ASSERT_TRUE(await(good, 1));
   EXPECT_EQ(good.packets().size(), 1u);
   ASSERT_FALSE(sink.events.empty());
   EXPECT_EQ(sink.events.back().device, 0u);  // the lowest free id again
@@ -154,6 +163,7 @@ TEST_F(EdgeOverTcp, APeerThatVanishesEndsItsSessionAndItsWillIsPublished) {
   Client watcher(client_io, port);
   watcher.send(connect("watcher"));
   watcher.send(mqtt::Subscribe{1, {{"status/+", 0}}});
+  ASSERT_TRUE(await(watcher, 2));  // subscribed before the other one dies
   {
     Client dying(client_io, port);
     auto c = connect("dying");
@@ -162,9 +172,9 @@ TEST_F(EdgeOverTcp, APeerThatVanishesEndsItsSessionAndItsWillIsPublished) {
     c.will_topic = "status/dying";
     c.will_message = gone;
     dying.send(c);
-    pump();
+    ASSERT_TRUE(await(dying, 1));  // CONNACK
   }  // the socket closes without DISCONNECT
-  pump();
+  ASSERT_TRUE(await(watcher, 3));
   const auto got = watcher.packets();
   ASSERT_EQ(got.size(), 3u);  // CONNACK, SUBACK, the will
   EXPECT_EQ(std::get<mqtt::Publish>(mqtt::decode(got[2]).packet).topic, "status/dying");
@@ -224,8 +234,8 @@ TEST(UdpTransport, DatagramsComeWithAPeerIdAndRepliesGoBackToThatAddress) {
 }
 
 TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {
-  const auto dir = (std::filesystem::temp_directory_path() / "twinbench-filestorage-test").string();
-  std::filesystem::remove_all(dir);
+  std::string dir = (std::filesystem::temp_directory_path() / "twinbench-filestorage-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);  // a folder of its own: two builds may test at once
   const Bytes a{1, 2, 3}, b{4};
   {
     FileStorage s(dir);
@@ -249,6 +259,7 @@ TEST(FileStorage, SyncedBlobsSurviveARestartAndUnsyncedOnesDoNot) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/slot-a.tmp"));
   EXPECT_EQ(s.read("slot/A/chunk/0", out), runtime::StorageStatus::ok);
   EXPECT_EQ(out, b);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "twinbench/sim/ScenarioLoader.hpp"
 
+#include <unistd.h>  // getpid: scratch folders of their own when two builds test at once
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -170,7 +172,7 @@ TEST(ScenarioLoader, MalformedJsonReportsLineAndColumn) {
 }
 
 TEST(ScenarioLoader, LoadsAFolderOrAFileAndReportsMissingOnes) {
-  const auto dir = std::filesystem::temp_directory_path() / "twinbench-loader-test";
+  const auto dir = std::filesystem::temp_directory_path() / ("twinbench-loader-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "scenario.json") << minimal().dump();
   EXPECT_EQ(load_scenario(dir.string()).name, "t");

@@ -32,27 +32,22 @@ cd - > /dev/null
 pki=$work/pki
 
 # --- mosquitto: a plain listener for the cloud, and three TLS listeners --------------------------------
-plain=$(free_port) tls=$(free_port) mutual=$(free_port) wrong_host=$(free_port)
-cat > "$work/mosquitto.conf" << CONF
-allow_anonymous true
-listener $plain 127.0.0.1
-listener $tls 127.0.0.1
+start_mosquitto "$mosquitto_bin" "allow_anonymous true
+listener PORT1 127.0.0.1
+listener PORT2 127.0.0.1
 cafile $pki/ca.pem
 certfile $pki/broker.pem
 keyfile $pki/broker.key
-listener $mutual 127.0.0.1
+listener PORT3 127.0.0.1
 cafile $pki/ca.pem
 certfile $pki/broker.pem
 keyfile $pki/broker.key
 require_certificate true
-listener $wrong_host 127.0.0.1
+listener PORT4 127.0.0.1
 cafile $pki/ca.pem
 certfile $pki/elsewhere.pem
-keyfile $pki/elsewhere.key
-CONF
-"$mosquitto_bin" -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
-pids+=($!)
-for p in $plain $tls $mutual $wrong_host; do wait_for_port "$p"; done
+keyfile $pki/elsewhere.key" 4
+plain=${mports[0]} tls=${mports[1]} mutual=${mports[2]} wrong_host=${mports[3]}
 
 printf '\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x80\x3f' > "$work/record.bin"  # 1 channel: 1.0
 
@@ -75,13 +70,14 @@ refused() {
     \"uplink\": {\"broker\": \"mqtts://127.0.0.1:$2\", \"tls\": $3}}"
   for _ in $(seq 100); do grep -q "uplink: " "$work/edge.err" && break; sleep 0.05; done
   kill -TERM "$edge_pid" && wait "$edge_pid"
-  grep -qF "twinbench-edge $1: uplink: $4" "$work/edge.err" || { echo "FAIL: $1: wanted '$4'"; cat "$work/edge.err"; exit 1; }
+  # Our wording exactly; OpenSSL's reason after it only as far as it is about the certificate (its text varies by version).
+  grep -F "twinbench-edge $1: uplink: $4" "$work/edge.err" | grep -qi "certificate" || { echo "FAIL: $1: wanted '$4...certificate...'"; cat "$work/edge.err"; exit 1; }
   grep -q "uplink: 0 connects" "$work/edge.err" || { echo "FAIL: $1: connected"; cat "$work/edge.err"; exit 1; }
 }
 
 delivered verified "$tls" "{\"ca_file\": \"$pki/ca.pem\"}"
 delivered mutual "$mutual" "{\"ca_file\": \"$pki/ca.pem\", \"cert_file\": \"$pki/client.pem\", \"key_file\": \"$pki/client.key\"}"
-refused other-ca "$tls" "{\"ca_file\": \"$pki/other-ca.pem\"}" "TLS handshake with 127.0.0.1:$tls failed: certificate verify failed"
-refused wrong-host "$wrong_host" "{\"ca_file\": \"$pki/ca.pem\"}" "TLS handshake with 127.0.0.1:$wrong_host failed: certificate verify failed"
-refused no-client-cert "$mutual" "{\"ca_file\": \"$pki/ca.pem\"}" "connection to 127.0.0.1:$mutual closed before it answered: tlsv13 alert certificate required"
+refused other-ca "$tls" "{\"ca_file\": \"$pki/other-ca.pem\"}" "TLS handshake with 127.0.0.1:$tls failed: "
+refused wrong-host "$wrong_host" "{\"ca_file\": \"$pki/ca.pem\"}" "TLS handshake with 127.0.0.1:$wrong_host failed: "
+refused no-client-cert "$mutual" "{\"ca_file\": \"$pki/ca.pem\"}" "connection to 127.0.0.1:$mutual closed before it answered: "
 echo "ok: TLS uplinks to mosquitto: verified and mutual delivered; another CA, another host name, no client certificate refused"

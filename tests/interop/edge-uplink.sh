@@ -17,15 +17,17 @@ rm -rf "$work" && mkdir -p "$work/db"
 source "$(dirname "$0")/lib.sh"
 
 # mosquitto keeps its sessions on disk across the restart below (the cloud's queued messages with them).
-mport=$(free_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location %s/\n' "$mport" "$work/db" > "$work/mosquitto.conf"
-start_mosquitto() {
+start_mosquitto "$mosquitto_bin" "listener PORT1 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $work/db/" 1
+mport=${mports[0]}
+restart_mosquitto() {  # on its port, which the gateway's uplink is configured with
   "$mosquitto_bin" -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
   mosq_pid=$!
   pids+=($mosq_pid)
   wait_for_port "$mport"
 }
-start_mosquitto
 mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -E  # the cloud's persistent session
 
 start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"gw\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 200,
@@ -47,8 +49,10 @@ mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -C 1 -W 10 -F '%t %l
 # 2. mosquitto goes away; three records arrive meanwhile; mosquitto comes back.
 kill -TERM "$mosq_pid" && wait "$mosq_pid" || true
 for seq in 2 3 4; do mosquitto_pub -p "$eport" -q 1 -t tb/gw/0/telemetry -f "$work/record-$seq.bin"; done
-sleep 1.5  # several forward ticks and reconnect attempts with nowhere to go
-start_mosquitto
+# Reconnect attempts with nowhere to go: wait until the gateway says its uplink failed.
+for _ in $(seq 200); do grep -q 'uplink: ' "$work/edge.err" && break; sleep 0.05; done
+grep -q 'uplink: ' "$work/edge.err" || { echo "FAIL: the gateway did not notice its uplink was gone"; cat "$work/edge.err"; exit 1; }
+restart_mosquitto
 mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -C 1 -W 15 -F '%t %l' > "$work/cloud-2"
 [ "$(cat "$work/cloud-2")" = "tb/uplink/gw 90" ] || { echo "FAIL: after the outage: '$(cat "$work/cloud-2")' (expected the 3 kept records)"; cat "$work/edge.err"; exit 1; }
 

@@ -3,8 +3,9 @@
 # gateway under test) over real TCP, one connection each, and the bench reads its uplink.
 #  1. 100 devices for 5 s at 2.5x: the gateway gets every record, the devices every PUBACK, and the
 #     bench sees the records the gateway forwarded (latency measured device -> uplink);
-#  2. the gateway process is killed mid-run and started again: the bench does not crash, the devices
-#     reconnect with backoff (the reconnects are in the KPIs) and the new gateway gets their records;
+#  2. the gateway process is killed mid-run (once every device is connected) and started again (once the
+#     bench reported it down): the bench does not crash, the devices reconnect with backoff (the reconnects
+#     are in the KPIs) and the new gateway gets their records;
 #  3. LwM2M devices instead, over UDP (a socket each): they register and Send, the gateway gets every reading.
 # usage: hil-bridge.sh <twinbench> <twinbench-edge> <work dir>
 set -euo pipefail
@@ -35,16 +36,18 @@ grep -q "101 sessions opened, 500 telemetry records, 0 protocol errors" "$work/e
 received=$(kpi "$work/steady/summary.json" messages/received)
 [ "$received" -ge 400 ] || { echo "FAIL: only $received records seen on the uplink"; exit 1; }
 
-# 2. The gateway dies 1.5 s (wall) into a 10 s run and comes back 1 s later, on the same port.
+# 2. The gateway dies once all 100 devices are connected, and comes back, on the same port, once the bench saw it go.
 cp "$work/edge.err" "$work/edge-steady.err"
 start_edge "$edge" "${config/PORT/$port}"
-scenario "$work/outage.json" 10
+scenario "$work/outage.json" 12
 "$tb" hil "$work/outage.json" --out "$work/outage" --quiet > "$work/outage.stdout" 2> "$work/outage.stderr" &
 bench=$!
-sleep 1.5
-kill -KILL "$edge_pid"
-wait "$edge_pid" 2> /dev/null || true  # killed, as a crash would
-sleep 1
+connections() { ss -Htn state established "( sport = :$port )" 2> /dev/null | wc -l; }
+for _ in $(seq 200); do [ "$(connections)" -ge 101 ] && break; sleep 0.05; done  # 100 devices + the uplink reader
+[ "$(connections)" -ge 101 ] || { echo "FAIL: the devices did not connect: $(connections) connections"; cat "$work/outage.stderr"; exit 1; }
+{ kill -KILL "$edge_pid" && wait "$edge_pid"; } 2> /dev/null || true  # killed, as a crash would
+for _ in $(seq 200); do grep -q "gateway lab-gw-0 went down" "$work/outage.stderr" && break; sleep 0.05; done
+grep -q "gateway lab-gw-0 went down" "$work/outage.stderr" || { echo "FAIL: the bench did not report the gateway down"; cat "$work/outage.stderr"; exit 1; }
 start_edge "$edge" "${config/PORT/$port}"
 wait "$bench" || { echo "FAIL: twinbench hil exited $? when the gateway died"; cat "$work/outage.stderr"; exit 1; }
 kill -TERM "$edge_pid" && wait "$edge_pid"
@@ -67,4 +70,5 @@ grep -q "101 sessions opened, 500 telemetry records, 0 protocol errors.*lwm2m: 1
   { echo "FAIL: the gateway did not get 500 LwM2M readings from 100 registrations"; cat "$work/edge.err"; exit 1; }
 lwm2m_received=$(kpi "$work/lwm2m/summary.json" messages/received)
 [ "$lwm2m_received" -ge 400 ] || { echo "FAIL: only $lwm2m_received LwM2M records seen on the uplink"; exit 1; }
+grep -q "gateway lab-gw-0 is back" "$work/outage.stderr" || { echo "FAIL: the bench did not report the gateway back"; cat "$work/outage.stderr"; exit 1; }
 echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after; 500 of 500 LwM2M readings over UDP"

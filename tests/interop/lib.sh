@@ -1,13 +1,37 @@
 # Shared by the interop tests and scripts/bench-broker (sourced): free ports, waiting for a listener,
-# starting twinbench-edge, and stopping whatever was started when the script exits.
+# starting mosquitto and twinbench-edge, and stopping whatever was started when the script exits.
 # The sourcing script sets `work` (its scratch folder) first.
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; }
 trap cleanup EXIT
 
-free_port() {  # a port the kernel just handed out and took back (the caller binds it right after)
+free_port() {  # a port the kernel just handed out and took back: whoever binds it must cope with losing it meanwhile
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_mosquitto <binary> <config> <n>: mosquitto with the config, whose PORT1..PORTn become free ports (in
+# mports). mosquitto cannot bind port 0 and report it; if a port was taken before it bound it, it exits,
+# and it is started again on other ports. Sets mosq_pid.
+start_mosquitto() {
+  local bin=$1 template=$2 n=$3 conf p alive
+  for _ in 1 2 3 4 5; do
+    mports=()
+    conf=$template
+    for i in $(seq "$n"); do p=$(free_port); mports+=("$p"); conf=${conf//PORT$i/$p}; done
+    printf '%s\n' "$conf" > "$work/mosquitto.conf"
+    "$bin" -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
+    mosq_pid=$!
+    for _ in $(seq 200); do
+      kill -0 "$mosq_pid" 2> /dev/null || break  # it exited: a port was taken
+      alive=1
+      for p in "${mports[@]}"; do (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null || alive=0; done
+      if [ "$alive" -eq 1 ] && kill -0 "$mosq_pid" 2> /dev/null; then pids+=("$mosq_pid"); return 0; fi
+      sleep 0.05
+    done
+    { kill "$mosq_pid" && wait "$mosq_pid"; } 2> /dev/null || true
+  done
+  echo "FAIL: mosquitto did not listen"; cat "$work/mosquitto.log"; exit 1
 }
 
 wait_for_port() {

@@ -88,16 +88,35 @@ TEST(MqttCodec, SmallControlPacketsRoundTrip) {
 }
 
 TEST(MqttCodec, RemainingLengthUsesOneToFourBytesAtTheSpecBoundaries) {
-  // Section 2.2.3: 127 fits one byte, 128 needs two, 16383/16384, 2097151/2097152.
-  for (std::size_t payload : {0u, 100u, 200u, 16000u, 20000u}) {
-    Bytes body(payload, 0x55);
-    Publish p{"t", body, 0, false, false, 0};
-    const Bytes b = enc(p);
-    const std::size_t remaining = 3 + payload;
-    const std::size_t len_bytes = remaining < 128 ? 1 : remaining < 16384 ? 2 : 3;
-    EXPECT_EQ(b.size(), 1 + len_bytes + remaining);
-    EXPECT_EQ(decode(b).status, DecodeStatus::ok);
+  // MQTT 3.1.1 section 2.2.3, Table 2.4: the largest length of each size and the smallest of the next, with
+  // their encodings. A PUBLISH to topic "t" at QoS 0 has 3 bytes of variable header before its payload.
+  const std::vector<std::pair<std::size_t, Bytes>> table = {
+      {0, {0x00}},
+      {127, {0x7F}},
+      {128, {0x80, 0x01}},
+      {16'383, {0xFF, 0x7F}},
+      {16'384, {0x80, 0x80, 0x01}},
+      {2'097'151, {0xFF, 0xFF, 0x7F}},
+      {2'097'152, {0x80, 0x80, 0x80, 0x01}},
+  };
+  for (const auto& [remaining, length_bytes] : table) {
+    if (remaining < 3) continue;
+    const Bytes body(remaining - 3, 0x55);
+    const Bytes b = enc(Publish{"t", body, 0, false, false, 0});
+    ASSERT_EQ(b.size(), 1 + length_bytes.size() + remaining) << remaining;
+    EXPECT_EQ(Bytes(b.begin() + 1, b.begin() + 1 + static_cast<std::ptrdiff_t>(length_bytes.size())), length_bytes) << remaining;
+    const auto r = decode(b);
+    ASSERT_EQ(r.status, DecodeStatus::ok) << remaining;
+    EXPECT_EQ(r.consumed, b.size());
+    EXPECT_EQ(std::get<Publish>(r.packet).payload.size(), remaining - 3);
   }
+  // The header of each size, decoded without its body: it needs more (not malformed), and says how much.
+  EXPECT_EQ(status_of({0x30, 0x7F}), DecodeStatus::need_more);
+  EXPECT_EQ(status_of({0x30, 0x80, 0x01}), DecodeStatus::need_more);
+  EXPECT_EQ(status_of({0x30, 0xFF, 0xFF, 0xFF, 0x7F}), DecodeStatus::need_more);  // 268,435,455: the largest there is
+  // Non-minimal encodings (0 in two bytes, 127 in two) and a fifth length byte are malformed.
+  EXPECT_EQ(status_of({0x30, 0x80, 0x00}), DecodeStatus::bad_remaining_length);
+  EXPECT_EQ(status_of({0x30, 0xFF, 0x00}), DecodeStatus::bad_remaining_length);
   EXPECT_EQ(status_of({0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}), DecodeStatus::bad_remaining_length);
 }
 
