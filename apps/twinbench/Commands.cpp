@@ -23,6 +23,18 @@
 
 namespace twinbench::app {
 
+std::uint64_t parse_seed(const std::string& s, const std::string& option) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(s, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (s.empty() || used != s.size() || s[0] == '-' || s[0] == '+') throw UsageError{option + ": expected a non-negative integer, got '" + s + "'"};
+  return v;
+}
+
 void write_file(const std::filesystem::path& p, const std::string& content) {
   std::ofstream o(p, std::ios::binary);
   o << content;
@@ -118,17 +130,6 @@ double parse_positive(const std::string& option, const std::string& s) {
   return v;
 }
 
-std::uint64_t parse_seed(const std::string& s) {
-  std::size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(s, &used, 10);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (s.empty() || used != s.size() || s[0] == '-' || s[0] == '+') throw UsageError{"--seed: expected a non-negative integer, got '" + s + "'"};
-  return v;
-}
 
 /** Returns nullopt after printing help. */
 std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, const char* help, Mode mode) {
@@ -214,11 +215,15 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   return m;
 }
 
+}  // namespace
+
 std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc) {
   std::vector<results::AssertionSpec> specs;
   for (const auto& a : sc.assertions) specs.push_back({a.kpi, a.min, a.max, a.over_seeds});
   return specs;
 }
+
+namespace {
 
 /** A paced run's KPIs, in summary.json under "hil". */
 json hil_summary(const hil::PacerConfig& c, const hil::PacerReport& r) {
@@ -235,9 +240,11 @@ json hil_summary(const hil::PacerConfig& c, const hil::PacerReport& r) {
   return h;
 }
 
+}  // namespace
+
 /** Every assertion must name a KPI (a number, or null where there is nothing to measure) and a known statistic;
  * checked against the summary of an empty run, before running. */
-void check_assertion_paths(const sim::Scenario& sc, bool paced = false) {
+void check_assertion_paths(const sim::Scenario& sc, bool paced) {
   results::Collector empty(run_meta(sc, sc.seed));
   json summary = empty.summary();
   if (paced) summary["hil"] = hil_summary({}, {});
@@ -256,6 +263,8 @@ void check_assertion_paths(const sim::Scenario& sc, bool paced = false) {
     }
   }
 }
+
+namespace {
 
 /** Results replace `out` only if it is absent, empty, or an earlier twinbench result: never a user's folder. */
 void check_output_folder(const fs::path& out) {
@@ -453,6 +462,14 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   run["audit_head"] = lifecycle.audit_head;
   run["set"] = json::object();
   for (const sim::Override& o : a->overrides) run["set"][o.pointer] = o.value;  // keep it elsewhere: `twinbench audit verify --expect-head` then finds a log cut short
+  run["assertions"] = json::array();  // the gates, as twinbench compare reads them
+  for (const auto& g : assertion_specs(sc)) {
+    json j = {{"kpi", g.kpi}};
+    if (g.min) j["min"] = *g.min;
+    if (g.max) j["max"] = *g.max;
+    if (!g.over_seeds.empty()) j["over_seeds"] = g.over_seeds;
+    run["assertions"].push_back(j);
+  }
   std::vector<std::pair<std::string, std::string>> files = {{"summary.json", summary.dump(2) + "\n"},
                                                             {"sites.csv", collector.sites_csv()},
                                                             {"gateways.csv", collector.gateways_csv()},

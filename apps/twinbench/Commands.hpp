@@ -1,9 +1,16 @@
 #pragma once
 // The twinbench CLI's subcommands. Exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "twinbench/results/Assertions.hpp"
+
+namespace twinbench::sim {
+struct Scenario;
+}
 
 namespace twinbench::app {
 
@@ -16,6 +23,11 @@ struct UsageError {
 
 /** @brief Write `content` to `p` (UsageError if it cannot be written). */
 void write_file(const std::filesystem::path& p, const std::string& content);
+/** @brief A seed: a non-negative integer (UsageError naming `option` otherwise). */
+std::uint64_t parse_seed(const std::string& s, const std::string& option = "--seed");
+/** @brief Every assertion names a KPI of summary.json and a known statistic (sim::ScenarioError otherwise). */
+void check_assertion_paths(const sim::Scenario& sc, bool paced = false);
+std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc);
 
 int cmd_run(const std::vector<std::string>& args);
 int cmd_hil(const std::vector<std::string>& args);
@@ -24,5 +36,7 @@ int cmd_ota(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_twins(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
 
 }  // namespace twinbench::app

@@ -28,7 +28,7 @@ key the devices must trust (twinbench-edge: ota.trusted_key).
 exit codes: 0 ok, 2 bad input or usage.
 )";
 
-std::array<std::uint8_t, 32> parse_seed(const std::string& hex) {
+std::array<std::uint8_t, 32> parse_key_seed(const std::string& hex) {
   std::array<std::uint8_t, 32> seed{};
   if (!runtime::crypto::from_hex(hex, seed)) throw UsageError{"--key-seed: expected 64 hex digits (32 bytes), got '" + hex + "'"};
   return seed;
@@ -77,7 +77,7 @@ int cmd_ota(const std::vector<std::string>& args) {
   }
   if (input.empty()) throw UsageError{"missing <package folder | firmware file>"};
   if (seed_hex.empty() || out.empty()) throw UsageError{"sign needs --key-seed and --out"};
-  const runtime::crypto::SigningKey key(parse_seed(seed_hex));
+  const runtime::crypto::SigningKey key(parse_key_seed(seed_hex));
   std::error_code ec;
   const bool model = std::filesystem::is_directory(input, ec);
   std::vector<std::uint8_t> image;

@@ -17,6 +17,8 @@ Simulate AIoT fleets (devices, gateways, links, cloud) with the real edge runtim
 commands:
   run <scenario>        run a scenario and write its results (twinbench run --help)
   hil <scenario>        run it paced to the wall clock, for hardware-in-the-loop labs (twinbench hil --help)
+  sweep <scenario>      run it over seeds and a parameter grid, with confidence intervals and gates (twinbench sweep --help)
+  compare <a> <b>       compare two runs or sweeps, with significance for sweeps (twinbench compare --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmd_run(args);
     if (cmd == "hil") return cmd_hil(args);
+    if (cmd == "sweep") return cmd_sweep(args);
+    if (cmd == "compare") return cmd_compare(args);
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "ota") return cmd_ota(args);
     if (cmd == "validate") return cmd_validate(args);

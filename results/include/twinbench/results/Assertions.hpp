@@ -22,6 +22,7 @@ struct AssertionResult {
   bool passed = false;
   bool evaluated = true;        ///< false: a gate over seeds in a single run (reported, not checked)
   std::string message;          ///< "/latency_ms/p99 = 412.3, expected <= 200"
+  std::string note = {};        ///< sweeps: how many runs held a per-run gate, the worst seed
 };
 
 /** @brief The statistics a gate may take over seeds: mean, mean_ci_low, mean_ci_high, p90, min, max. */
