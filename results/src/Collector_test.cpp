@@ -416,6 +416,14 @@ TEST(Collector, VersionSharesAddUpOverGateways) {
   EXPECT_EQ(c.versions_csv(), "t_h,artifact,version,units,share\n0.000000,firmware,a,1,0.250000\n0.000000,firmware,b,3,0.750000\n");
   EXPECT_DOUBLE_EQ(c.summary()["lifecycle"]["versions_final"]["firmware"]["newest_version_share"].get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(c.gateway_kpis(0)["lifecycle"]["versions_final"]["firmware"]["newest_version_share"].get<double>(), 1.0);
+  // The time series: the site's shares at the interval's last sample (a later one replaces an earlier one).
+  c.emit(at(50'000'000, 0, kNoConn, sev::VersionShare{.artifact = 0, .version = 0, .units = 2, .total = 2}));
+  c.emit(at(50'000'000, 0, kNoConn, sev::VersionShare{.artifact = 0, .version = 1, .units = 0, .total = 2}));
+  c.emit(at(50'000'000, 1, kNoConn, sev::VersionShare{.artifact = 0, .version = 0, .units = 1, .total = 2}));
+  c.emit(at(50'000'000, 1, kNoConn, sev::VersionShare{.artifact = 0, .version = 1, .units = 1, .total = 2}));
+  const std::string ts = c.timeseries_csv();
+  EXPECT_NE(ts.find(",share_firmware_a,share_firmware_b\n"), std::string::npos) << ts;
+  EXPECT_NE(ts.find(",0.75,0.25\n"), std::string::npos) << ts;  // 3 of 4 devices back on a
 }
 
 }  // namespace

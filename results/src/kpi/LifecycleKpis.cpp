@@ -71,6 +71,16 @@ void LifecycleKpis::on(const Event& e, const sev::OtaBytes& p) {
 
 void LifecycleKpis::on(const Event& e, const sev::OtaRan& p) { rollout(p.rollout).by_gateway[e.gateway].ran += u64(p.devices); }
 
+void LifecycleKpis::on(const Event& e, const sev::VersionShare& p) {
+  const int artifact = p.artifact ? 1 : 0;
+  shares_.push_back({e.t_us, e.gateway, artifact, p.version, p.units, p.total});
+  LastSample& last = gw_[e.gateway].last[artifact];
+  if (e.t_us < last.t_us) return;
+  if (e.t_us > last.t_us) last = LastSample{e.t_us, {}};
+  auto& [units, total] = last.by_version[p.version];
+  units += p.units, total += p.total;
+}
+
 std::string LifecycleKpis::version_name(int artifact, std::int64_t v) const {
   const auto& names = artifact ? names_.model_versions : names_.firmware_versions;
   if (v >= 0 && static_cast<std::size_t>(v) < names.size()) return names[static_cast<std::size_t>(v)];
@@ -208,17 +218,15 @@ void LifecycleKpis::write(const Scope& scope, json& s) const {
 }
 
 json LifecycleKpis::versions_final(const Scope& scope) const {
+  // The scope's gateways sampled at its last sample time: their units on each version.
   json final = json::object();
   for (int artifact : {0, 1}) {
     std::int64_t t_last = -1;
-    for (const Share& s : shares_)
-      if (s.artifact == artifact && scope.has(s.gateway)) t_last = std::max(t_last, s.t_us);
+    for (std::uint32_t g : scope.gateways) t_last = std::max(t_last, gw_[g].last[artifact].t_us);
     std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> units;  // version -> (units, total)
-    for (const Share& s : shares_)
-      if (s.artifact == artifact && s.t_us == t_last && scope.has(s.gateway)) {
-        auto& [u, n] = units[s.version];
-        u += s.units, n += s.total;
-      }
+    for (std::uint32_t g : scope.gateways)
+      if (const LastSample& last = gw_[g].last[artifact]; last.t_us == t_last && t_last >= 0)
+        for (const auto& [version, ut] : last.by_version) units[version].first += ut.first, units[version].second += ut.second;
     json v = json::object();
     json newest = nullptr;
     for (const auto& [version, un] : units) {
@@ -229,23 +237,6 @@ json LifecycleKpis::versions_final(const Scope& scope) const {
     final[artifact ? "model" : "firmware"] = {{"newest_version_share", newest}, {"by_version", v}};
   }
   return final;
-}
-
-std::map<std::string, double> LifecycleKpis::shares(const Scope& scope, std::int64_t from_us, std::int64_t to_us) const {
-  std::map<std::pair<int, std::int64_t>, std::pair<std::int64_t, std::int64_t>> units;
-  std::int64_t t_last[2] = {-1, -1};
-  for (const Share& s : shares_)
-    if (s.t_us >= from_us && s.t_us < to_us && scope.has(s.gateway)) t_last[s.artifact] = std::max(t_last[s.artifact], s.t_us);
-  for (const Share& s : shares_)
-    if (s.t_us == t_last[s.artifact] && scope.has(s.gateway)) {
-      auto& [u, n] = units[{s.artifact, s.version}];
-      u += s.units, n += s.total;
-    }
-  std::map<std::string, double> out;
-  for (const auto& [key, un] : units)
-    out[std::string(key.first ? "model_" : "firmware_") + version_name(key.first, key.second)] =
-        un.second ? static_cast<double>(un.first) / static_cast<double>(un.second) : 0.0;
-  return out;
 }
 
 std::string LifecycleKpis::versions_csv() const {

@@ -23,15 +23,17 @@ public:
   void on(const Event& e, const sev::OtaOutcome& p);
   void on(const Event& e, const sev::OtaBytes& p);
   void on(const Event& e, const sev::OtaRan& p);
-  void on(const Event& e, const sev::VersionShare& p) { shares_.push_back({e.t_us, e.gateway, static_cast<int>(p.artifact), p.version, p.units, p.total}); }
+  void on(const Event& e, const sev::VersionShare& p);
 
   void set_names(LifecycleNames n) { names_ = std::move(n); }
   bool enabled() const { return meta_.lifecycle.enabled; }
   void write(const Scope& scope, json& s) const;
   /** @brief t_h,artifact,version,units,share: the fleet's versions at each sample. */
   std::string versions_csv() const;
-  /** The version shares sampled in [from_us, to_us) at the gateways of `scope`, at the last sample: "<artifact>_<version>" -> share. */
-  std::map<std::string, double> shares(const Scope& scope, std::int64_t from_us, std::int64_t to_us) const;
+  /** "<artifact>_<version>": a version's name in timeseries.csv's share columns. */
+  std::string version_column(int artifact, std::int64_t version) const {
+    return std::string(artifact ? "model_" : "firmware_") + version_name(artifact, version);
+  }
 
 private:
   /** Per rollout and gateway: what its targets did. */
@@ -51,8 +53,14 @@ private:
     std::uint32_t gateway;
     std::int64_t stream, test;
   };
+  /** A gateway's units on each version at its last sample. */
+  struct LastSample {
+    std::int64_t t_us = -1;
+    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> by_version;  ///< version -> (units, total)
+  };
   struct Gw {
     std::int64_t onset_us = -1;  ///< first drift onset
+    LastSample last[2];          ///< firmware, model
   };
   struct Share {
     std::int64_t t_us;

@@ -57,16 +57,12 @@ std::string TimeSeries::csv(const DetectionKpis& detection, const LifecycleKpis&
   // Versions: every artifact and version sampled anywhere gets a column.
   std::vector<std::map<std::string, double>> shares(rows_.size());
   std::vector<std::string> versions;
-  if (lifecycle.enabled())
-    for (std::size_t k = 0; k < intervals_; ++k)
-      for (std::size_t s = 0; s < n_sites; ++s) {
-        Scope scope;
-        for (std::size_t g = 0; g < site_of_.size(); ++g)
-          if (site_of_[g] == s) scope.gateways.push_back(static_cast<std::uint32_t>(g));
-        shares[k * n_sites + s] = lifecycle.shares(scope, static_cast<std::int64_t>(k) * interval_us_,
-                                                   std::min(end_us_ + 1, static_cast<std::int64_t>(k + 1) * interval_us_));
-        for (const auto& [name, share] : shares[k * n_sites + s])
-          if (std::find(versions.begin(), versions.end(), name) == versions.end()) versions.push_back(name);
+  for (std::size_t i = 0; i < rows_.size(); ++i)
+    for (int artifact : {0, 1})
+      for (const auto& [version, ut] : rows_[i].versions[artifact].by_version) {
+        const std::string name = lifecycle.version_column(artifact, version);
+        shares[i][name] = ut.second ? static_cast<double>(ut.first) / static_cast<double>(ut.second) : 0.0;
+        if (std::find(versions.begin(), versions.end(), name) == versions.end()) versions.push_back(name);
       }
   std::sort(versions.begin(), versions.end());
 

@@ -25,13 +25,26 @@ public:
   }
   void on(const Event& e, const sev::GatewaySample& p) { samples_[e.gateway].push_back({e.t_us, p.cpu_busy_us, p.uplink_pending}); }
   void on(const Event& e, const sev::RunEnd& p) { samples_[e.gateway].push_back({e.t_us, p.cpu_busy_us, p.uplink_pending}); }
+  /** A row keeps the site's units on each version at its interval's last sample. */
+  void on(const Event& e, const sev::VersionShare& p) {
+    Versions& v = row(e.t_us, e.gateway).versions[p.artifact ? 1 : 0];
+    if (e.t_us < v.t_us) return;
+    if (e.t_us > v.t_us) v = Versions{e.t_us, {}};
+    auto& [units, total] = v.by_version[p.version];
+    units += p.units, total += p.total;
+  }
 
   std::string csv(const DetectionKpis& detection, const LifecycleKpis& lifecycle) const;
 
 private:
+  struct Versions {
+    std::int64_t t_us = -1;  ///< the last sample in the interval
+    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> by_version;  ///< version -> (units, total)
+  };
   struct Row {
     std::uint64_t generated = 0, received = 0, received_of_generated = 0;
     Histogram latency_us;
+    Versions versions[2];  ///< firmware, model
   };
   struct Sample {
     std::int64_t t_us, cpu_busy_us, uplink_pending;
