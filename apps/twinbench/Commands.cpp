@@ -498,8 +498,10 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
     std::cerr << "ASSERTION FAILED: " << c.message << '\n';
   }
   if (!a->quiet) {
+    std::string over_seeds;
     for (const auto& c : checks)
-      if (!c.evaluated) std::cerr << "[twinbench] " << c.message << '\n';
+      if (!c.evaluated) over_seeds += (over_seeds.empty() ? "" : "; ") + c.spec.kpi + " " + c.spec.over_seeds + " " + results::bounds(c.spec);
+    if (!over_seeds.empty()) std::cerr << "[twinbench] gates over seeds, for twinbench sweep: " << over_seeds << '\n';
     std::cerr << "[twinbench] results in " << out.string() << (evaluated == 0 ? "" : ", " + std::to_string(evaluated - failed) + "/" +
                                                                                    std::to_string(evaluated) + " assertions passed")
               << '\n';

@@ -256,6 +256,7 @@ public:
       : total_(total), done_(done), jobs_(jobs), quiet_(quiet), tty_(::isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
   void finished(const std::string& cell, bool ok, int code, double wall_s, const fs::path& log) {
     ++done_, ++ran_, run_s_ += wall_s;
+    last_finish_ = std::chrono::steady_clock::now();
     failed_ += !ok;
     if (quiet_) return;
     if (tty_) {
@@ -269,6 +270,12 @@ public:
   void start() {
     if (!quiet_ && tty_) bar();
   }
+  /** The bar again, at most once a second, while cells run. */
+  void tick() {
+    const auto now = std::chrono::steady_clock::now();
+    if (quiet_ || !tty_ || now - drawn_ < std::chrono::seconds(1)) return;
+    bar();
+  }
   void end() {
     if (!quiet_ && tty_) std::fputc('\n', stderr);
   }
@@ -279,11 +286,15 @@ private:
     return "exit " + std::to_string(code);
   }
   void bar() {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    drawn_ = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(drawn_ - start_).count();
     constexpr int width = 30;
     const int filled = total_ ? static_cast<int>(width * done_ / total_) : width;
     std::string eta = "--:--";
-    if (ran_ > 0) eta = clock_text(run_s_ / static_cast<double>(ran_) * static_cast<double>(total_ - done_) / jobs_);
+    if (ran_ > 0) {  // the mean cell's time for what is left, counting down since the last cell finished
+      const double since = std::chrono::duration<double>(drawn_ - last_finish_).count();
+      eta = clock_text(std::max(0.0, run_s_ / static_cast<double>(ran_) * static_cast<double>(total_ - done_) / jobs_ - since));
+    }
     std::fprintf(stderr, "\r\x1b[K[sweep] [%s%s] %zu/%zu cells%s, %s elapsed, ETA %s", std::string(filled, '#').c_str(),
                  std::string(width - filled, '.').c_str(), done_, total_, failed_ ? (", " + std::to_string(failed_) + " failed").c_str() : "",
                  clock_text(elapsed).c_str(), eta.c_str());
@@ -292,7 +303,7 @@ private:
   unsigned jobs_;
   bool quiet_, tty_;
   double run_s_ = 0;
-  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point start_, drawn_, last_finish_;
 };
 
 volatile sig_atomic_t g_interrupted = 0;
@@ -340,7 +351,14 @@ bool run_local(const Plan& plan, const fs::path& out, unsigned jobs, bool quiet)
     }
     if (running.empty()) break;
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid == 0) {  // all still running: keep the bar's clock going
+      progress.tick();
+      ::usleep(200'000);  // returns early on a signal
+      if (g_interrupted)
+        for (const auto& [p, c] : running) ::kill(p, SIGTERM);
+      continue;
+    }
     if (pid < 0) {
       if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
       if (g_interrupted)
