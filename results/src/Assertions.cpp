@@ -55,6 +55,12 @@ std::vector<std::string> kpi_paths(const json& summary) {
   return out;
 }
 
+std::vector<std::string> measured_kpis(const json& summary) {
+  std::vector<std::string> out = kpi_paths(summary);
+  std::erase_if(out, [](const std::string& p) { return p == "/seed" || p == "/events"; });
+  return out;
+}
+
 std::string bounds(const AssertionSpec& s) {
   if (s.min && s.max) return "in [" + num(*s.min) + ", " + num(*s.max) + "]";
   if (s.min) return ">= " + num(*s.min);

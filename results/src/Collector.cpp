@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "twinbench/results/Assertions.hpp"
+
 #include "kpi/DetectionKpis.hpp"
 #include "kpi/GatewayKpis.hpp"
 #include "kpi/LifecycleKpis.hpp"
@@ -115,26 +117,12 @@ constexpr Headline kHeadlines[] = {
     {"ota_failed", "/lifecycle/ota/failed", true},
 };
 
-/** The numeric (or null) leaves of `j` as (JSON pointer, value). */
-void leaves(const json& j, const std::string& path, std::vector<std::pair<std::string, const json*>>& out) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) leaves(v, path + "/" + k, out);
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) leaves(j[i], path + "/" + std::to_string(i), out);
-  } else if (j.is_number() || j.is_null()) {
-    out.emplace_back(path, &j);
-  }
-}
-
 /** A table with a row per scope: the label columns, then a column per numeric KPI path of the first row. */
 std::string table_csv(const std::vector<std::string>& label_names, const std::vector<std::vector<std::string>>& labels,
                       const std::vector<json>& rows) {
   std::string out;
   for (const auto& l : label_names) out += l + ',';
-  std::vector<std::pair<std::string, const json*>> first;
-  if (!rows.empty()) leaves(rows.front(), "", first);
-  std::vector<std::string> paths;
-  for (const auto& [p, v] : first) paths.push_back(p);
+  const std::vector<std::string> paths = rows.empty() ? std::vector<std::string>{} : kpi_paths(rows.front());
   for (std::size_t i = 0; i < paths.size(); ++i) out += paths[i] + (i + 1 < paths.size() ? "," : "");
   out += '\n';
   for (std::size_t r = 0; r < rows.size(); ++r) {

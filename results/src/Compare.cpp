@@ -14,16 +14,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-void leaves(const json& j, const std::string& path, std::vector<std::string>& out) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) leaves(v, path + "/" + k, out);
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) leaves(j[i], path + "/" + std::to_string(i), out);
-  } else if ((j.is_number() || j.is_null()) && path != "/seed" && path != "/events") {
-    out.push_back(path);
-  }
-}
-
 std::vector<double> values_of(const CompareSide& s, const std::string& kpi) {
   std::vector<double> v;
   const json::json_pointer p(kpi);
@@ -83,12 +73,9 @@ Comparison compare(const CompareSide& base, const CompareSide& cand, const std::
   std::vector<std::string> kpis;
   std::set<std::string> seen;
   for (const CompareSide* s : {&base, &cand})
-    for (const json& sum : s->summaries) {
-      std::vector<std::string> paths;
-      leaves(sum, "", paths);
-      for (auto& p : paths)
+    for (const json& sum : s->summaries)
+      for (auto& p : measured_kpis(sum))
         if (seen.insert(p).second) kpis.push_back(std::move(p));
-    }
   std::vector<KpiComparison> judged, others;
   for (const std::string& k : kpis) {
     KpiComparison r;

@@ -45,18 +45,6 @@ std::optional<std::pair<double, double>> proportion_counts(const std::string& kp
   return std::nullopt;
 }
 
-bool is_kpi(const std::string& path) { return path != "/seed" && path != "/events"; }
-
-void leaves(const json& j, const std::string& path, std::vector<std::string>& out) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) leaves(v, path + "/" + k, out);
-  } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) leaves(j[i], path + "/" + std::to_string(i), out);
-  } else if (j.is_number() || j.is_null()) {
-    if (is_kpi(path)) out.push_back(path);
-  }
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string o = "\"";
@@ -81,9 +69,7 @@ std::vector<std::string> sweep_kpis(const SweepPoint& p) {
   std::set<std::string> seen;
   for (const SweepCell& c : p.cells) {
     if (!c.summary) continue;
-    std::vector<std::string> paths;
-    leaves(*c.summary, "", paths);
-    for (auto& path : paths)
+    for (auto& path : measured_kpis(*c.summary))
       if (seen.insert(path).second) out.push_back(std::move(path));
   }
   return out;

@@ -31,6 +31,8 @@ bool is_statistic(const std::string& name);
 
 /** @brief The JSON pointers of every numeric or null leaf of `summary` (to check assertion paths before a run). */
 std::vector<std::string> kpi_paths(const nlohmann::ordered_json& summary);
+/** @brief kpi_paths() less what describes the run rather than measures it (/seed, /events): what sweeps and comparisons add up. */
+std::vector<std::string> measured_kpis(const nlohmann::ordered_json& summary);
 
 /** @brief "in [a, b]", ">= a" or "<= b". */
 std::string bounds(const AssertionSpec& s);
