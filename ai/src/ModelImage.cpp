@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/core/Random.hpp"
@@ -26,9 +27,8 @@ std::string fnv_hex(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::InputError(path + ": cannot read");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string bytes = core::read_text_file(path, "model file", kModelBytesMax);
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace

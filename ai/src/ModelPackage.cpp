@@ -17,7 +17,7 @@ std::string ModelPackage::weights_path() const { return (std::filesystem::path(d
 std::string to_string(ModelOutput o) { return o == ModelOutput::reconstruction ? "reconstruction" : "score"; }
 
 std::string file_hash(const std::string& path) {
-  const std::uint64_t h = core::fnv1a64(core::read_text_file(path, "model weights"));
+  const std::uint64_t h = core::fnv1a64(core::read_text_file(path, "model weights", kModelBytesMax));
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

@@ -1,6 +1,7 @@
 #include "Commands.hpp"
 
 #include "Bridge.hpp"
+#include "Output.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -31,7 +32,8 @@ std::uint64_t parse_seed(const std::string& s, const std::string& option) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (s.empty() || used != s.size() || s[0] == '-' || s[0] == '+') throw UsageError{option + ": expected a non-negative integer, got '" + s + "'"};
+  if (s.empty() || used != s.size() || s[0] == '-' || s[0] == '+')  // the range a scenario's "seed" has too
+    throw UsageError{option + ": expected an integer in [0, 18446744073709551615], got '" + s + "'"};
   return v;
 }
 
@@ -215,7 +217,40 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   return m;
 }
 
+/** MemAvailable of /proc/meminfo: what the kernel can give without swapping; nullopt where it does not say. */
+std::optional<std::uint64_t> available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return std::nullopt;
+}
+
+std::string bytes_text(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) b /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g %s", b, units[u]);
+  return buf;
+}
+
 }  // namespace
+
+void check_fits_in_memory(const sim::Scenario& sc, unsigned runs) {
+  const auto available = available_memory_bytes();
+  if (!available) return;
+  const double needed = static_cast<double>(sc.estimated_peak_bytes()) * runs;
+  if (needed <= static_cast<double>(*available)) return;
+  std::string what = sc.file + ": the run needs about " + bytes_text(needed / runs) + " of memory (" + std::to_string(sc.device_count()) +
+                     " devices)";
+  if (runs > 1) what += ", " + std::to_string(runs) + " at once " + bytes_text(needed);
+  what += ", and this machine has " + bytes_text(static_cast<double>(*available)) + " available: ";
+  what += runs > 1 ? "run fewer at once (--jobs) or shrink the fleet" : "shrink the fleet, or run it on a larger machine";
+  throw sim::ScenarioError(what);
+}
 
 std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc) {
   std::vector<results::AssertionSpec> specs;
@@ -265,38 +300,6 @@ void check_assertion_paths(const sim::Scenario& sc, bool paced) {
 }
 
 namespace {
-
-/** Results replace `out` only if it is absent, empty, or an earlier twinbench result: never a user's folder. */
-void check_output_folder(const fs::path& out) {
-  std::error_code ec;
-  if (!fs::exists(out, ec)) return;
-  if (!fs::is_directory(out, ec)) throw UsageError{"--out: " + out.string() + " exists and is not a folder"};
-  if (fs::is_empty(out, ec) || fs::exists(out / "run.json", ec)) return;
-  throw UsageError{"--out: " + out.string() + " is a folder that holds something other than twinbench results (no run.json); " +
-                   "results replace the whole folder, so choose an empty or new one"};
-}
-
-/** Write all result files (and move in the folders made during the run) into a staging folder, then swap it in:
- * never a half-written output folder. */
-void publish(const fs::path& out, const std::vector<std::pair<std::string, std::string>>& files,
-             const std::vector<std::pair<std::string, fs::path>>& folders = {}) {
-  std::error_code ec;
-  fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
-  if (ec) throw UsageError{"cannot create " + out.parent_path().string() + ": " + ec.message()};
-  const fs::path staging = out.string() + ".partial-" + std::to_string(::getpid());
-  fs::remove_all(staging, ec);
-  fs::create_directory(staging, ec);
-  if (ec) throw UsageError{"cannot create " + staging.string() + ": " + ec.message()};
-  for (const auto& [name, content] : files) write_file(staging / name, content);
-  for (const auto& [name, from] : folders) {
-    if (!fs::exists(from, ec)) continue;
-    fs::rename(from, staging / name, ec);
-    if (ec) throw UsageError{"cannot move " + from.string() + " into the results: " + ec.message()};
-  }
-  fs::remove_all(out, ec);
-  fs::rename(staging, out, ec);
-  if (ec) throw UsageError{"cannot move results into " + out.string() + ": " + ec.message()};
-}
 
 /** A number as `f` formats it; "n/a" for a KPI with nothing to measure (null). */
 std::string fmt(const char* f, const json& v) {
@@ -385,10 +388,12 @@ int cmd_validate(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kValidateHelp, Mode::validate);
   if (!a) return kOk;
   const sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
+  check_fits_in_memory(sc);  // first: the path check builds an (empty) collector as large as the fleet
   check_assertion_paths(sc);
   std::cout << sc.file << ": ok: scenario '" << sc.name << "', " << sc.sites.size() << " site(s), " << sc.gateways().size()
             << " gateway(s), " << sc.device_count() << " devices, " << sc.duration_s << " s, " << sc.asset_faults.size() + sc.link_faults.size()
-            << " fault(s), " << sc.assertions.size() << " assertion(s)\n";
+            << " fault(s), " << sc.assertions.size() << " assertion(s), about " << bytes_text(static_cast<double>(sc.estimated_peak_bytes()))
+            << " of memory\n";
   return kOk;
 }
 
@@ -400,10 +405,8 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
   check_output_folder(out);
-  if (a->junit) {
-    const fs::path parent = fs::path(*a->junit).parent_path();
-    if (!parent.empty() && !fs::is_directory(parent)) throw UsageError{"--junit: folder " + parent.string() + " does not exist"};
-  }
+  if (a->junit) check_output_file("--junit", *a->junit);
+  Staging staging(out);  // before the run: a place that cannot be written fails now, not after it
 
   results::Collector collector(run_meta(sc, seed));
   const auto wall_start = std::chrono::steady_clock::now();
@@ -413,11 +416,8 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   opt.seed = seed;
   sim::LifecycleOutput lifecycle;
   opt.lifecycle = &lifecycle;
-  // The cloud's model registry is made during the run, next to the results, and moves in with them.
-  const fs::path registry = out.string() + ".registry-" + std::to_string(::getpid());
-  std::error_code registry_ec;
-  fs::remove_all(registry, registry_ec);
-  opt.registry_dir = registry.string();
+  // The cloud's model registry is made during the run, in the staging folder: it moves in with the results.
+  opt.registry_dir = (staging.path() / "registry").string();
   if (!a->quiet) {
     opt.on_progress = [&](double sim_s) {
       const double w = wall_s();
@@ -435,8 +435,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   }
   if (!sim::run_simulation(sc, opt, collector)) {
     std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
-    fs::remove_all(registry, registry_ec);
-    return kAssertionFailed;
+    return kAssertionFailed;  // the staging folder goes with `staging`
   }
   const double wall = wall_s();
   collector.set_lifecycle_names({lifecycle.model_versions, lifecycle.firmware_versions});
@@ -479,7 +478,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
                                                             {"audit.jsonl", lifecycle.audit},
                                                             {"run.json", run.dump(2) + "\n"}};
   if (const std::string v = collector.versions_csv(); !v.empty()) files.emplace_back("versions.csv", v);
-  publish(out, files, {{"registry", registry}});
+  staging.publish(files, sc.name, seed);
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
   print_kpi_table(summary, pacer ? "hil" : "run");
@@ -515,6 +514,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto a = parse_run_args(args, kRunHelp, Mode::run);
   if (!a) return kOk;
   const sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
+  check_fits_in_memory(sc);  // first: the path check builds an (empty) collector as large as the fleet
   check_assertion_paths(sc);
   return execute(&*a, sc, nullptr, {});
 }
@@ -527,6 +527,7 @@ int cmd_hil(const std::vector<std::string>& args) {
     if (const std::string why = sim::check_bridge(sc, name, at); !why.empty()) throw UsageError{"--gateway " + name + ": " + why};
     sc.hil.gateways[name] = at;
   }
+  check_fits_in_memory(sc);
   check_assertion_paths(sc, /*paced=*/true);
   hil::PacerConfig pace;
   pace.speed = a->speed.value_or(sc.hil.speed);

@@ -28,6 +28,9 @@ std::uint64_t parse_seed(const std::string& s, const std::string& option = "--se
 /** @brief Every assertion names a KPI of summary.json and a known statistic (sim::ScenarioError otherwise). */
 void check_assertion_paths(const sim::Scenario& sc, bool paced = false);
 std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc);
+/** @brief `runs` runs of the scenario at once fit in the memory this machine has available (sim::ScenarioError
+ * saying how much they need otherwise). */
+void check_fits_in_memory(const sim::Scenario& sc, unsigned runs = 1);
 
 int cmd_run(const std::vector<std::string>& args);
 int cmd_hil(const std::vector<std::string>& args);

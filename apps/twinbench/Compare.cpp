@@ -1,6 +1,7 @@
 // twinbench compare: a baseline against a candidate, two runs or two sweeps (results/Compare).
 
 #include "Commands.hpp"
+#include "Output.hpp"
 
 #include <iostream>
 #include <map>
@@ -148,12 +149,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     }
   }
   if (dirs.size() != 2) throw UsageError{"expected a baseline and a candidate (run or sweep folders), got " + std::to_string(dirs.size())};
-  for (const auto& f : {markdown_file, json_file})
-    if (f) {
-      const fs::path parent = fs::path(*f).parent_path();
-      if (!parent.empty() && !fs::is_directory(parent)) throw UsageError{"folder " + parent.string() + " does not exist (for " + *f + ")"};
-      if (fs::is_directory(*f)) throw UsageError{*f + " is a folder; expected a file"};
-    }
+  if (markdown_file) check_output_file("--markdown", *markdown_file);
+  if (json_file) check_output_file("--json", *json_file);
   const auto base = load(dirs[0]), cand = load(dirs[1]);
   if (base.begin()->second.sweep != cand.begin()->second.sweep) throw UsageError{"compare a run with a run, or a sweep with a sweep"};
   std::map<std::string, results::Tolerance> extra;

@@ -26,6 +26,7 @@
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/results/Sweep.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
+#include "Output.hpp"
 #include "SweepPlan.hpp"
 
 extern char** environ;
@@ -321,9 +322,10 @@ int cmd_sweep(const std::vector<std::string>& args) {
     } else if (a == "--set") {
       sets.push_back(parse_set(a, value()));
     } else if (a == "--jobs") {
-      const std::uint64_t j = parse_seed(value(), "--jobs");
-      if (j < 1 || j > 1024) throw UsageError{"--jobs: expected 1 to 1024 workers"};
-      e.jobs = static_cast<unsigned>(j);
+      const std::string v = value();
+      const bool digits = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(v) < 1 || std::stoul(v) > 1024) throw UsageError{"--jobs: expected 1 to 1024 workers, got '" + v + "'"};
+      e.jobs = static_cast<unsigned>(std::stoul(v));
       jobs_given = true;
     } else if (a == "--out") {
       out_arg = value();
@@ -356,11 +358,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       throw UsageError{"one scenario at a time (got '" + scenario + "' and '" + a + "')"};
     }
   }
-  if (junit) {
-    const fs::path parent = fs::path(*junit).parent_path();
-    if (!parent.empty() && !fs::is_directory(parent)) throw UsageError{"--junit: folder " + parent.string() + " does not exist"};
-    if (fs::is_directory(*junit)) throw UsageError{"--junit: " + *junit + " is a folder; expected a file"};
-  }
+  if (junit) check_output_file("--junit", *junit);
   if (cell_index) return run_cell(*cell_index, *collect_dir);
   if (collect_dir) {
     if (!scenario.empty() || seeds_arg || !grid_args.empty() || !sets.empty())
@@ -392,6 +390,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   for (const Plan::Point& p : plan.points) {
     try {
       const sim::Scenario sc = sim::load_scenario(plan.scenario, plan.overrides(p));
+      check_fits_in_memory(sc, e.engine == "local" ? static_cast<unsigned>(std::min<std::size_t>(e.jobs, plan.cells())) : 1);
       check_assertion_paths(sc);
       plan.name = sc.name;
     } catch (const core::InputError& e) {
@@ -410,7 +409,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) throw UsageError{"another twinbench sweep is using " + out.string()};
   write_file(out / "sweep.json", plan.to_json().dump(2) + "\n");
   for (const Plan::Point& p : plan.points) fs::create_directories(out / "cells" / p.id, ec);
-  remove_leftovers(out);
+  remove_leftovers(plan, out);
 
   if (e.engine == "k8s") {
     write_k8s(plan, out, e);

@@ -19,6 +19,7 @@
 #include <map>
 
 #include "Commands.hpp"
+#include "Output.hpp"
 
 extern char** environ;
 
@@ -38,16 +39,8 @@ bool complete(const fs::path& cell) {
   return fs::exists(cell / "run.json", ec) && fs::exists(cell / "summary.json", ec);
 }
 
-/** What killed or interrupted runs left beside their cell folders (their staging and registry folders): the sweep's own. */
-void remove_leftovers(const fs::path& out) {
-  std::error_code ec;
-  if (!fs::is_directory(out / "cells", ec)) return;
-  for (const auto& point : fs::directory_iterator(out / "cells", ec))
-    for (const auto& entry : fs::directory_iterator(point.path(), ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.starts_with("seed-") && (name.find(".partial-") != std::string::npos || name.find(".registry-") != std::string::npos))
-        fs::remove_all(entry.path(), ec);
-    }
+void remove_leftovers(const Plan& plan, const fs::path& out) {
+  for (std::size_t k = 0; k < plan.cells(); ++k) remove_stale_staging(plan.cell_dir(out, k));
 }
 
 namespace {
@@ -191,7 +184,7 @@ bool run_local(const Plan& plan, const fs::path& out, unsigned jobs, bool quiet)
   progress.end();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
-  if (g_interrupted) remove_leftovers(out);
+  if (g_interrupted) remove_leftovers(plan, out);
   return !g_interrupted;
 }
 

@@ -68,8 +68,8 @@ struct Plan {
 
 /** @brief The cell's results are complete (a run publishes its folder whole or not at all). */
 bool complete(const std::filesystem::path& cell);
-/** @brief Remove what killed or interrupted runs left beside their cell folders (the sweep's own folders). */
-void remove_leftovers(const std::filesystem::path& out);
+/** @brief Remove what killed or interrupted runs left beside their cell folders (their staging folders). */
+void remove_leftovers(const Plan& plan, const std::filesystem::path& out);
 /** @brief This executable's path, for the cells' processes and job scripts. */
 std::string self_exe();
 

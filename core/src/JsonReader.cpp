@@ -1,9 +1,13 @@
 #include "twinbench/core/JsonReader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <cstring>
+#include <set>
 
 namespace twinbench::core {
 
@@ -23,9 +27,67 @@ std::string line_col(const std::string& text, std::size_t byte) {
 
 }  // namespace
 
+namespace {
+
+/** Follows the parse to know where it is: for the depth limit, and to name a duplicate key by its JSON path. */
+class Tracker {
+public:
+  explicit Tracker(const std::string& file) : file_(file) {}
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kJsonDepthMax)
+          throw InputError(file_ + ": " + path() + ": nesting deeper than " + std::to_string(kJsonDepthMax) + " levels");
+        frames_.push_back({event == json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) throw InputError(file_ + ": " + path() + ": duplicate key '" + f.key + "' (each key once)");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        next();
+        break;
+      case json::parse_event_t::value: next(); break;
+    }
+    return true;
+  }
+
+private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+  void next() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string path() const {
+    std::string p;
+    for (const Frame& f : frames_) {
+      p += '/';
+      if (f.array) {
+        p += std::to_string(f.index);
+        continue;
+      }
+      for (char c : f.key) p += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+    }
+    return p.empty() ? "/" : p;
+  }
+  const std::string& file_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 json parse_json(const std::string& text, const std::string& file) {
   try {
-    return json::parse(text);
+    return json::parse(text, Tracker(file));
   } catch (const json::parse_error& e) {
     // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 20: <what>"; keep <what>.
     std::string what = e.what();
@@ -41,16 +103,40 @@ json parse_json(const std::string& text, const std::string& file) {
   }
 }
 
-std::string read_text_file(const std::string& file, const std::string& what) {
-  std::error_code ec;
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file, ec)) {
-    const bool exists = std::filesystem::exists(file, ec);
-    throw InputError(file + ": cannot read " + what + ": " + (exists ? "permission denied or not a regular file" : "no such file"));
+std::optional<std::string> read_regular_file(const std::string& file, std::uint64_t max_bytes, std::string& why) {
+  // Opened first, then checked: what is read is what was checked. O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    why = errno == ENOENT ? "no such file" : std::strerror(errno);
+    return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  struct stat st {};
+  std::string out;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    why = S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file (a device, a FIFO or a socket)";
+  } else if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    why = "larger than " + std::to_string(max_bytes >> 20) + " MiB";
+  } else {
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out.size()) {
+      const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);  // a file that shrank meanwhile: what there was
+  }
+  ::close(fd);
+  if (!why.empty()) return std::nullopt;
+  return out;
+}
+
+std::string read_text_file(const std::string& file, const std::string& what, std::uint64_t max_bytes) {
+  std::string why;
+  std::optional<std::string> text = read_regular_file(file, max_bytes, why);
+  if (!text) throw InputError(file + ": cannot read " + what + ": " + why);
+  return std::move(*text);
 }
 
 JsonObject::JsonObject(const json& j, std::string path, const std::string& file) : j_(j), path_(std::move(path)), file_(file) {
@@ -130,14 +216,17 @@ std::optional<double> JsonObject::optional_number(std::string_view key) const {
 
 std::uint64_t JsonObject::integer(std::string_view key, std::uint64_t min, std::uint64_t max) const {
   const json& v = at(key);
-  const bool integral = v.is_number_integer() || (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+  // A float counts if it is a whole number below 2^64 (2^64 itself would round to UINT64_MAX as a double).
+  const bool integral = v.is_number_integer() ||
+                        (v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>() && v.get<double>() < 18446744073709551616.0);
   bool in_range = false;
   if (integral && v.is_number_unsigned()) in_range = v.get<std::uint64_t>() >= min && v.get<std::uint64_t>() <= max;
   else if (integral) in_range = v.get<double>() >= static_cast<double>(min) && v.get<double>() <= static_cast<double>(max);
   if (!in_range) {
     // Name the bound that was broken: below the minimum (or not an integer) reads as the kind of number
     // wanted; above the maximum gives the whole range.
-    const bool above_max = integral && v.get<double>() > static_cast<double>(max);
+    const bool above_max = v.is_number() && (v.get<double>() > static_cast<double>(max) || v.get<double>() >= 18446744073709551616.0 ||
+                                             (v.is_number_unsigned() && v.get<std::uint64_t>() > max));
     const std::string expected = above_max ? "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]"
                                  : min == 1 ? "a positive integer"
                                             : "an integer >= " + std::to_string(min);

@@ -35,7 +35,7 @@ bool read_drift_fault(Scenario& sc, const JsonObject& o, const std::string& kind
   } else {
     return false;
   }
-  d.at_s = o.non_negative_or("at_s", 0);
+  d.at_s = scheduled_at(sc, o);
   if (o.has("site")) d.site = site_index(sc, o, "site");
   sc.drift_injections.push_back(d);
   return true;
@@ -80,7 +80,7 @@ const EdgeAiSpec& edge_ai_in_scope(const Scenario& sc, const JsonObject& o, std:
 void read_rollout(Scenario& sc, const JsonObject& o) {
   o.allow({"at_s", "artifact", "version", "size_bytes", "chunk_bytes", "crash_fraction", "tampered", "model", "site", "waves", "gate"});
   RolloutSpec r;
-  r.at_s = o.non_negative_or("at_s", 0);
+  r.at_s = scheduled_at(sc, o);
   if (o.has("site")) r.site = site_index(sc, o, "site");
   const std::string artifact = o.string("artifact");
   if (artifact == "firmware") {

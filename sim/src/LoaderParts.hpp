@@ -13,6 +13,8 @@ namespace twinbench::sim::loader {
 std::string scenario_path(const Scenario& sc, const std::string& p);
 /** The index of the site named by `key`; bad input if there is none. */
 std::size_t site_index(const Scenario& sc, const core::JsonObject& o, std::string_view key);
+/** "at_s" of something scheduled: at or after 0 and before the end of the run (else it would never happen: bad input). */
+double scheduled_at(const Scenario& sc, const core::JsonObject& o);
 /** A drift fault ("ambient_shift", "sensor_bias_creep", "new_variant"); false if `kind` is none of those. */
 bool read_drift_fault(Scenario& sc, const core::JsonObject& o, const std::string& kind);
 /** The "lifecycle" object: drift monitoring, retraining, rollouts, the devices' OTA. */

@@ -29,6 +29,16 @@ std::string scenario_path(const Scenario& sc, const std::string& p) {
   return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
 }
 
+double scheduled_at(const Scenario& sc, const JsonObject& o) {
+  const double at_s = o.non_negative_or("at_s", 0);
+  if (at_s >= sc.duration_s) {
+    char what[160];
+    std::snprintf(what, sizeof what, "expected a time before the end of the run (duration_s %g), got %g: it would never happen", sc.duration_s, at_s);
+    o.fail("at_s", what);
+  }
+  return at_s;
+}
+
 std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view key) {
   const std::string name = o.string(key);
   for (std::size_t i = 0; i < sc.sites.size(); ++i)
@@ -39,6 +49,7 @@ std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view
 }  // namespace loader
 
 using loader::scenario_path;
+using loader::scheduled_at;
 using loader::site_index;
 
 namespace {
@@ -290,7 +301,7 @@ void read_fault(Scenario& sc, const JsonObject& o) {
   if (kind == "asset") {
     o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site"});
     AssetFault f;
-    f.at_s = o.non_negative_or("at_s", 0);
+    f.at_s = scheduled_at(sc, o);
     const std::string mode = o.string("mode");
     const auto m = twins::fault_mode_from_string(mode);
     if (!m) o.fail("mode", "unknown fault mode '" + mode + "' (expected one of: bearing_wear, valve_leak, cooling_fault)");
@@ -302,7 +313,7 @@ void read_fault(Scenario& sc, const JsonObject& o) {
   } else if (kind == "link_down") {
     o.allow({"kind", "at_s", "duration_s", "link", "site", "gateway"});
     LinkFault f;
-    f.at_s = o.non_negative_or("at_s", 0);
+    f.at_s = scheduled_at(sc, o);
     f.duration_s = o.positive("duration_s");
     const std::string link = o.string_or("link", "access");
     if (link != "access" && link != "wan") o.fail("link", "expected \"access\" or \"wan\", got '" + link + "'");
@@ -313,7 +324,7 @@ void read_fault(Scenario& sc, const JsonObject& o) {
   } else if (kind == "gateway_reboot") {
     o.allow({"kind", "at_s", "duration_s", "site", "gateway"});
     GatewayReboot f;
-    f.at_s = o.non_negative_or("at_s", 0);
+    f.at_s = scheduled_at(sc, o);
     f.duration_s = o.positive("duration_s");
     f.site = site_index(sc, o, "site");
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
@@ -328,7 +339,7 @@ void read_fault(Scenario& sc, const JsonObject& o) {
 void read_twin_operation(Scenario& sc, const JsonObject& o) {
   o.allow({"at_s", "site", "gateway", "set_property", "command"});
   TwinOperation op;
-  op.at_s = o.non_negative_or("at_s", 0);
+  op.at_s = scheduled_at(sc, o);
   op.site = site_index(sc, o, "site");
   const SiteSpec& site = sc.sites[op.site];
   if (o.has("gateway")) op.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, site.gateways - 1));
@@ -370,7 +381,7 @@ void read_twin_operation(Scenario& sc, const JsonObject& o) {
 void read_rule_change(Scenario& sc, const JsonObject& o) {
   o.allow({"at_s", "site", "set_rules"});
   RuleChange c;
-  c.at_s = o.non_negative_or("at_s", 0);
+  c.at_s = scheduled_at(sc, o);
   if (o.has("site")) c.site = site_index(sc, o, "site");
   bool any = false;
   for (std::size_t i = 0; i < sc.sites.size(); ++i)
@@ -554,11 +565,10 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
     if (!doc.contains(parent) || !(doc.at(parent).is_object() || doc.at(parent).is_array()))
       throw ScenarioError(where + "the scenario has no object or array at " + (parent.empty() ? std::string("/") : parent.to_string()));
     if (doc.at(parent).is_array() && !doc.contains(ptr)) throw ScenarioError(where + "no such element of the array at " + parent.to_string());
-    json value = json::parse(o.value, nullptr, false);
-    if (value.is_discarded()) value = o.value;  // not JSON: a string
-    doc[ptr] = std::move(value);
+    // JSON (with a file's limits: depth, duplicate keys), else a string.
+    doc[ptr] = json::accept(o.value) ? core::parse_json(o.value, where + "the value") : json(o.value);
   }
-  return parse_scenario(doc.dump(2), file);
+  return parse_scenario(doc.dump(), file);
 }
 
 }  // namespace twinbench::sim

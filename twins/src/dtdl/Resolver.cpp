@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 #include "twinbench/twins/dtdl/Terms.hpp"
 
@@ -35,14 +36,13 @@ void ModelSet::add_path(const std::string& path) {
     files.emplace_back(path);
   }
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      report(f.string(), "/", "", fs::exists(f, ec) ? "cannot read the file" : "no such file");
+    std::string why;
+    const auto text = core::read_regular_file(f.string(), core::kInputBytesMax, why);  // never a FIFO or a device
+    if (!text) {
+      report(f.string(), "/", "", why == "no such file" ? why : "cannot read the file: " + why);
       continue;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    add_document(text.str(), f.string());
+    add_document(*text, f.string());
   }
 }
 

@@ -3,6 +3,7 @@
 // and the weights as a TorchScript archive. Packages come from `twinbench train` or from users who
 // export TorchScript from Python; docs/edge-ai.md describes the manifest.
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -14,6 +15,9 @@
 #include "twinbench/twins/Compressor.hpp"
 
 namespace twinbench::ai {
+
+/// A model file (weights, an OTA image) larger than this is refused before it is read.
+constexpr std::uint64_t kModelBytesMax = 1ull << 30;
 
 inline constexpr const char* kManifestFormat = "twinbench-model/1";
 

@@ -20,13 +20,23 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Input files (scenarios, rules, manifests, models) are read only if they are regular files of at most
+/// this size: a FIFO, a device such as /dev/zero or a runaway file is refused, never read forever.
+constexpr std::uint64_t kInputBytesMax = 64ull << 20;
+/// JSON deeper than this is refused (a scenario nests about 6 levels, a DTDL model about 12).
+constexpr int kJsonDepthMax = 64;
+
 /**
  * @brief Parse JSON text; a syntax error becomes an InputError "<file>:<line>:<column>: malformed JSON:
- * <what>", and so does a number beyond double's range.
+ * <what>", and so does a number beyond double's range, nesting deeper than kJsonDepthMax, and a key that
+ * appears twice in an object ("<file>: <JSON path>: duplicate key ...": no silent last-one-wins).
  */
 nlohmann::json parse_json(const std::string& text, const std::string& file);
-/** @brief The bytes of a file; an unreadable one is an InputError "<file>: cannot read <what>: no such file". */
-std::string read_text_file(const std::string& file, const std::string& what);
+
+/** @brief The bytes of a regular file of at most `max_bytes`; nullopt, with the reason in `why`, otherwise. */
+std::optional<std::string> read_regular_file(const std::string& file, std::uint64_t max_bytes, std::string& why);
+/** @brief The bytes of a regular file; anything else is an InputError "<file>: cannot read <what>: <why>". */
+std::string read_text_file(const std::string& file, const std::string& what, std::uint64_t max_bytes = kInputBytesMax);
 
 
 class JsonObject {

@@ -306,6 +306,10 @@ struct Scenario {
   /** @brief Every gateway of the plant, site by site. */
   std::vector<GatewayRef> gateways() const;
   std::uint64_t device_count() const;
+  /** @brief The memory a run needs at its peak, estimated from the plant's size with figures measured on
+   * whole runs (docs/performance.md): a base, libtorch when a site has a model, and bytes per device and
+   * per gateway. Within a factor of 2; meant to refuse runs that cannot fit, not to plan capacity. */
+  std::uint64_t estimated_peak_bytes() const;
 };
 
 }  // namespace twinbench::sim
