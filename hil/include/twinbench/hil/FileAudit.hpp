@@ -2,6 +2,12 @@
 // The Audit port on a file, for a real gateway: each record is appended as one line of the hash chain
 // (runtime/audit) and synced to disk before record() returns. An existing log is verified first and
 // continued; a log that does not verify is not extended. Times become UTC: the runtime's clock starts at 0.
+//
+// Cutting records off the end leaves a valid shorter chain, so the head is also kept in a second place:
+// <log>.checkpoint, rewritten (synced, renamed) after every record. A log that holds fewer records than
+// its checkpoint says, or whose first ones no longer end at the checkpointed head (cut short, emptied,
+// deleted, rewritten), is refused at start. A torn last line (a power cut during an append: no newline,
+// and everything before it verifies) is cut off instead; recovered_bytes() says so, for the caller to audit.
 
 #include <string>
 
@@ -24,12 +30,17 @@ public:
   void record(runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) override;
   std::uint64_t records() const { return chain_.records(); }
   const std::string& head() const { return chain_.head(); }
+  /** @brief Bytes of a torn last record cut off at start (0: none). */
+  std::size_t recovered_bytes() const { return recovered_bytes_; }
 
 private:
-  std::string path_;
+  void write_checkpoint();
+
+  std::string path_, checkpoint_path_;
   runtime::TimeUs utc_at_start_us_;
   runtime::audit::Chain chain_;
   int fd_ = -1;
+  std::size_t recovered_bytes_ = 0;
 };
 
 }  // namespace twinbench::hil
