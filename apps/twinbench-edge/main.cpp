@@ -50,6 +50,11 @@ edge.json ("format": "twinbench-edge/1"):
   mqtt.max_packet_bytes      larger packets close the connection                         65536
   mqtt.max_inflight          unacknowledged QoS 1/2 messages per subscriber              32
   mqtt.max_queued            further QoS 1/2 messages kept per session (oldest dropped)  1000
+  mqtt.max_connections       open connections; one more is closed at once                100000
+  mqtt.connect_timeout_ms    a connection without CONNECT by then is closed              10000
+  mqtt.receive_maximum       MQTT 5: QoS 2 messages a client may have awaiting PUBREL    256
+  mqtt.max_keepalive_s       MQTT 5: the keepalive imposed on clients asking for none
+                             or for more (Server Keep Alive); 0 = theirs                 0
   uplink.broker        external broker, "mqtt://host:port" or with TLS "mqtts://host:port"
                        (absent: the embedded broker)
   uplink.client_id     client id there                                   "twinbench-edge-<name>"
@@ -188,10 +193,15 @@ Options load_config(const std::string& file) {
     root.fail("telemetry_filter", "expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got '" + e.telemetry_filter + "'");
   e.uplink_buffer_bytes_max = root.integer_or("uplink_buffer_bytes", 1024, 1ull << 32, e.uplink_buffer_bytes_max);
   if (auto m = root.optional_object("mqtt")) {
-    m->allow({"max_packet_bytes", "max_inflight", "max_queued"});
-    e.max_packet_bytes = m->integer_or("max_packet_bytes", 64, runtime::mqtt::kMaxRemainingLength + 5, e.max_packet_bytes);
-    e.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, e.max_inflight));
-    e.max_queued = m->integer_or("max_queued", 0, 10'000'000, e.max_queued);
+    m->allow({"max_packet_bytes", "max_inflight", "max_queued", "max_connections", "connect_timeout_ms", "receive_maximum", "max_keepalive_s"});
+    auto& b = e.broker;
+    b.max_packet_bytes = m->integer_or("max_packet_bytes", 64, runtime::mqtt::kMaxRemainingLength + 5, b.max_packet_bytes);
+    b.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, b.max_inflight));
+    b.max_queued = m->integer_or("max_queued", 0, 10'000'000, b.max_queued);
+    b.max_connections = m->integer_or("max_connections", 1, 1'000'000, b.max_connections);
+    b.connect_timeout_us = static_cast<runtime::TimeUs>(m->integer_or("connect_timeout_ms", 100, 3'600'000, b.connect_timeout_us / 1000)) * 1000;
+    b.receive_maximum = static_cast<std::uint16_t>(m->integer_or("receive_maximum", 1, 65535, b.receive_maximum));
+    b.max_keepalive_s = static_cast<std::uint16_t>(m->integer_or("max_keepalive_s", 0, 65535, b.max_keepalive_s));
   }
   if (auto u = root.optional_object("opcua")) {
     u->allow({"topic_filter", "fields"});
@@ -418,7 +428,9 @@ int run(const Options& o, bool verbose) {
   loop.run();
   const auto& st = rt.broker().stats();
   std::cerr << "twinbench-edge " << o.edge.name << ": stopped after " << clock.now_us() / 1'000'000 << " s: " << log.summary() << ", "
-            << st.received << " messages received, " << st.delivered << " delivered, " << st.queue_dropped << " dropped from full queues";
+            << st.received << " messages received, " << st.delivered << " delivered, not delivered: " << st.queue_dropped << " from full queues, "
+            << st.expired << " expired, " << st.too_large << " too large; connections refused: " << st.connections_refused
+            << " over the limit, " << st.connect_timeouts << " without CONNECT, " << st.receive_maximum_exceeded << " over Receive Maximum";
   if (const auto* c = rt.uplink_client())
     std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
   if (const auto* l = rt.lwm2m())

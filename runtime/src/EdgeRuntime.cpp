@@ -11,12 +11,21 @@
 #include "twinbench/runtime/opcua/PubSubJson.hpp"
 
 namespace twinbench::runtime {
+namespace {
+
+mqtt::BrokerConfig broker_config(const EdgeConfig& c) {
+  mqtt::BrokerConfig b = c.broker;
+  b.gateway_index = c.gateway_index;
+  b.packet_cost_flops = c.ingest_cost_flops;
+  return b;
+}
+
+}  // namespace
 
 EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
     : config_(std::move(config)),
       ports_(ports),
-      broker_(mqtt::BrokerConfig{config_.gateway_index, config_.max_packet_bytes, config_.max_inflight, config_.max_queued, config_.ingest_cost_flops},
-              mqtt::BrokerPorts{ports.clock, ports.transport, ports.compute, ports.sink}, static_cast<mqtt::BrokerHooks&>(*this)),
+      broker_(broker_config(config_), mqtt::BrokerPorts{ports.clock, ports.transport, ports.compute, ports.sink}, static_cast<mqtt::BrokerHooks&>(*this)),
       uplink_topic_("tb/uplink/" + config_.name),
       cloud_topic_("tb/cloud/" + config_.name) {
   assert(config_.forward_interval_us > 0 && config_.session_sweep_us > 0);
@@ -253,7 +262,7 @@ void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
   // The cloud connection carries whole PUBLISH packets (the transport frames them); anything else is
   // refused and counted.
   while (!bytes.empty()) {
-    const mqtt::DecodeResult r = mqtt::decode(bytes, config_.max_packet_bytes);
+    const mqtt::DecodeResult r = mqtt::decode(bytes, config_.broker.max_packet_bytes);
     const auto* p = r.status == mqtt::DecodeStatus::ok ? std::get_if<mqtt::Publish>(&r.packet) : nullptr;
     if (!p) {
       ++twin_refused_;

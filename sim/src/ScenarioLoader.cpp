@@ -286,11 +286,22 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     s.wan.latency_ms = w->non_negative_or("latency_ms", s.wan.latency_ms);
   }
   if (auto g = o.optional_object("gateway")) {
-    g->allow({"cpu_flops", "forward_interval_s", "uplink_buffer_bytes_max", "ingest_cost_flops"});
+    g->allow({"cpu_flops", "forward_interval_s", "uplink_buffer_bytes_max", "ingest_cost_flops", "mqtt"});
     s.gateway.cpu_flops = g->positive_or("cpu_flops", s.gateway.cpu_flops);
     s.gateway.forward_interval_s = g->positive_or("forward_interval_s", s.gateway.forward_interval_s);
     s.gateway.uplink_buffer_bytes_max = g->integer_or("uplink_buffer_bytes_max", 1024, UINT32_MAX, s.gateway.uplink_buffer_bytes_max);
     s.gateway.ingest_cost_flops = g->non_negative_or("ingest_cost_flops", s.gateway.ingest_cost_flops);
+    if (auto m = g->optional_object("mqtt")) {  // the keys and ranges of twinbench-edge's "mqtt"
+      m->allow({"max_packet_bytes", "max_inflight", "max_queued", "max_connections", "connect_timeout_ms", "receive_maximum", "max_keepalive_s"});
+      auto& b = s.gateway.mqtt;
+      b.max_packet_bytes = m->integer_or("max_packet_bytes", 64, runtime::mqtt::kMaxRemainingLength + 5, b.max_packet_bytes);
+      b.max_inflight = static_cast<std::uint16_t>(m->integer_or("max_inflight", 1, 65535, b.max_inflight));
+      b.max_queued = m->integer_or("max_queued", 0, 10'000'000, b.max_queued);
+      b.max_connections = m->integer_or("max_connections", 1, 1'000'000, b.max_connections);
+      b.connect_timeout_us = static_cast<runtime::TimeUs>(m->integer_or("connect_timeout_ms", 100, 3'600'000, b.connect_timeout_us / 1000)) * 1000;
+      b.receive_maximum = static_cast<std::uint16_t>(m->integer_or("receive_maximum", 1, 65535, b.receive_maximum));
+      b.max_keepalive_s = static_cast<std::uint16_t>(m->integer_or("max_keepalive_s", 0, 65535, b.max_keepalive_s));
+    }
   }
   if (auto e = o.optional_object("edge_ai")) read_edge_ai(sc, *e, s);
   return s;

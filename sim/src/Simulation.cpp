@@ -128,6 +128,7 @@ private:
       ec.forward_interval_us = std::max<TimeUs>(1, to_us(site.gateway.forward_interval_s));
       ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
       ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
+      ec.broker = site.gateway.mqtt;
       for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
       if (lwm2m) {  // the gateway's LwM2M server, on the same simulated access link
         ec.lwm2m_fields = site.device.lwm2m.resources;

@@ -3,13 +3,14 @@
 namespace twinbench::results::kpi {
 
 void SessionKpis::write(const Scope& scope, json& s) const {
-  std::uint64_t opened = 0, by_reason[kReasons] = {};
+  std::uint64_t opened = 0, by_reason[kReasons] = {}, bounded[kBounds] = {};
   std::int64_t connected_us = 0, attempts_max = 0;
   Histogram reconnect_us;
   for (std::uint32_t i : scope.gateways) {
     const Gw& g = gw_[i];
     opened += g.opened;
     for (int r = 0; r < kReasons; ++r) by_reason[r] += g.closed_by_reason[r];
+    for (int b = 0; b < kBounds; ++b) bounded[b] += g.bounded[b];
     connected_us += g.connected_us;
     for (std::int64_t at : g.opened_at_us)
       if (at >= 0) connected_us += end_us_ - at;  // still connected at the end
@@ -26,6 +27,7 @@ void SessionKpis::write(const Scope& scope, json& s) const {
       {"closed_peer", closed(CloseReason::peer_closed)},
       {"closed_taken_over", closed(CloseReason::taken_over)},
       {"closed_gateway_shutdown", closed(CloseReason::gateway_shutdown)},
+      {"refused", {{"over_connection_limit", bounded[1]}, {"connect_timeout", bounded[0]}, {"receive_maximum_exceeded", bounded[2]}}},
       {"connected_ratio", ratio(static_cast<double>(connected_us), static_cast<double>(scope.devices) * static_cast<double>(end_us_))},
       {"reconnects", {{"count", reconnect_us.count()},
                       {"p50_s", percentile(reconnect_us, 0.50, 1e6)},

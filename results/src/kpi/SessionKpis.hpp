@@ -3,6 +3,7 @@
 // Family: sessions.
 
 #include "Kpi.hpp"
+#include "twinbench/runtime/mqtt/Broker.hpp"
 
 namespace twinbench::results::kpi {
 
@@ -25,6 +26,10 @@ public:
       g.opened_at_us[e.device] = -1;
     }
   }
+  /** Connections the broker's bounds refused or closed (runtime/mqtt/Broker.hpp Violation 104-106). */
+  void on(const Event& e, const rev::ProtocolError& p) {
+    if (p.code >= kFirstBound && p.code < kFirstBound + kBounds) ++gw_[e.gateway].bounded[p.code - kFirstBound];
+  }
   void on(const Event& e, const sev::DeviceReconnected& p) {
     Gw& g = gw_[e.gateway];
     g.reconnect_us.add(p.took_us);
@@ -34,8 +39,12 @@ public:
 
 private:
   static constexpr int kReasons = 7;  ///< CloseReason values, 1-6
+  static constexpr std::int64_t kFirstBound = static_cast<std::int64_t>(runtime::mqtt::Violation::connect_timeout), kBounds = 3;
+  static_assert(static_cast<std::int64_t>(runtime::mqtt::Violation::too_many_connections) == kFirstBound + 1 &&
+                static_cast<std::int64_t>(runtime::mqtt::Violation::receive_maximum_exceeded) == kFirstBound + 2);
   struct Gw {
     std::uint64_t opened = 0, closed = 0, closed_by_reason[kReasons] = {};
+    std::uint64_t bounded[kBounds] = {};  ///< connect_timeout, too_many_connections, receive_maximum_exceeded
     std::int64_t connected_us = 0;     ///< device-microseconds connected, closed sessions only
     std::vector<std::int64_t> opened_at_us;  ///< per device: -1 when not connected
     Histogram reconnect_us;            ///< lost connection -> CONNACK, per reconnect

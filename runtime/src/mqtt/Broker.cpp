@@ -35,9 +35,16 @@ std::string_view Broker::client_id(ConnId conn) const {
 void Broker::on_open(ConnId conn) {
   Connection& c = connection(conn);
   assert(c.state == Connection::State::closed);
+  if (open_ >= config_.max_connections) {  // refused before it can hold anything: no state, no CONNACK
+    ++stats_.connections_refused;
+    emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(Violation::too_many_connections)});
+    ports_.transport.close(conn);
+    return;
+  }
+  ++open_;
   c.state = Connection::State::awaiting_connect;
   c.version = Version::v311;
-  c.last_rx_us = ports_.clock.now_us();
+  c.last_rx_us = c.opened_us = ports_.clock.now_us();
   c.partial.clear();
 }
 
@@ -124,6 +131,7 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
         return false;
       }
       handle_publish(conn, s, *pub, packet_bytes);
+      return connected(conn);  // refused (Receive Maximum), or closed by the host
     } else if (const auto* ack = std::get_if<Puback>(&packet)) {
       if (auto* m = inflight(s, ack->packet_id); m && m->qos == 1) complete(s, *m);
     } else if (const auto* rec = std::get_if<Pubrec>(&packet)) {
@@ -192,8 +200,7 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
     encode(ack, out_, c.version);
     send(conn);
     emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(Violation::unexpected)});
-    c.state = Connection::State::closed;
-    ports_.transport.close(conn);
+    end_connection(conn, c, CloseReason::protocol_error, true);
     return;
   }
   std::string client_id(p.client_id);
@@ -203,8 +210,7 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
       ack.code = ConnackCode::identifier_rejected;
       encode(ack, out_);
       send(conn);
-      c.state = Connection::State::closed;
-      ports_.transport.close(conn);
+      end_connection(conn, c, CloseReason::protocol_error, true);
       return;
     }
     client_id = "tb-auto-" + std::to_string(++generated_ids_);  // MQTT-3.1.3-6; MQTT 5 says which (3.2.2.3.7)
@@ -269,14 +275,25 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
   }
   c.state = Connection::State::connected;
   c.keepalive_s = p.keepalive_s;
+  // MQTT 5: a client asking for no keepalive, or for more than we keep a silent connection, gets ours
+  // (Server Keep Alive, which it must use). A 3.1.1 client cannot be told: its keepalive stands.
+  const bool server_keepalive = v5 && config_.max_keepalive_s != 0 && (p.keepalive_s == 0 || p.keepalive_s > config_.max_keepalive_s);
+  if (server_keepalive) c.keepalive_s = config_.max_keepalive_s;
   c.session = id;
   ++connected_;
-  emit(conn, ev::SessionOpened{.keepalive_s = p.keepalive_s});
+  emit(conn, ev::SessionOpened{.keepalive_s = c.keepalive_s});
   ack.session_present = session_present;
   if (v5) {
-    Property shared;
-    shared.id = PropertyId::shared_subscription_available;  // 0: $share/ filters are refused (0x9E)
-    ack.properties.push_back(shared);
+    const auto announce = [&](PropertyId id, std::uint32_t number) {
+      Property q;
+      q.id = id;
+      q.number = number;
+      ack.properties.push_back(q);
+    };
+    announce(PropertyId::shared_subscription_available, 0);  // $share/ filters are refused (0x9E)
+    announce(PropertyId::receive_maximum, config_.receive_maximum);
+    announce(PropertyId::maximum_packet_size, static_cast<std::uint32_t>(config_.max_packet_bytes));
+    if (server_keepalive) announce(PropertyId::server_keep_alive, c.keepalive_s);
     if (assigned) {
       Property a;
       a.id = PropertyId::assigned_client_identifier;
@@ -304,6 +321,11 @@ void Broker::handle_publish(ConnId conn, Session& s, const Publish& p, std::size
     // Exactly once (4.3.3, method B): route on the first PUBLISH of an id, until its PUBREL.
     auto& pending = s.qos2_received;
     fresh = std::find(pending.begin(), pending.end(), p.packet_id) == pending.end();
+    if (fresh && connections_[conn].version == Version::v5 && pending.size() >= config_.receive_maximum) {
+      ++stats_.receive_maximum_exceeded;  // MQTT-3.3.4-9: more than it was told it may have in flight
+      refuse(conn, connections_[conn], static_cast<std::int64_t>(Violation::receive_maximum_exceeded), kReceiveMaximumExceeded);
+      return;
+    }
     if (fresh) pending.push_back(p.packet_id);
   }
   if (fresh) {
@@ -363,6 +385,7 @@ void Broker::handle_subscribe(ConnId conn, const Subscribe& p) {
 
 void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport, std::uint8_t v5_reason) {
   const bool was_connected = c.state == Connection::State::connected;
+  if (c.state != Connection::State::closed) --open_;
   const SessionId id = c.session;
   if (close_transport && v5_reason != 0 && c.version == Version::v5 && c.state != Connection::State::closed) {
     encode(Disconnect{v5_reason}, out_, Version::v5);  // MQTT 5: the server says why before it closes
@@ -425,6 +448,11 @@ void Broker::sweep() {
   const TimeUs now = ports_.clock.now_us();
   for (ConnId conn = 0; conn < connections_.size(); ++conn) {
     Connection& c = connections_[conn];
+    if (c.state == Connection::State::awaiting_connect && now - c.opened_us >= config_.connect_timeout_us) {  // a socket that never spoke MQTT
+      ++stats_.connect_timeouts;
+      refuse(conn, c, static_cast<std::int64_t>(Violation::connect_timeout), 0);
+      continue;
+    }
     // MQTT-3.1.2-24: no packet within 1.5 x keepalive means the client is gone.
     if (c.state == Connection::State::connected && c.keepalive_s > 0 && (now - c.last_rx_us) * 2 > TimeUs{c.keepalive_s} * 3'000'000)
       end_connection(conn, c, CloseReason::keepalive_timeout, true, kKeepAliveTimeout);

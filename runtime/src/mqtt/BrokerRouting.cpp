@@ -55,7 +55,10 @@ void Broker::deliver(SessionId id, const std::shared_ptr<const Message>& m, std:
   if (qos == 0) {
     if (s.conn == kNoConn) return;  // QoS 0 is not kept for an offline session
     encode_publish(s, *m, 0, retain_flag, false, 0, subscription_ids);
-    if (out_.empty()) return;
+    if (out_.empty()) {
+      ++stats_.too_large;
+      return;
+    }
     ++stats_.delivered;
     send(s.conn);
     return;
@@ -76,11 +79,17 @@ void Broker::pump(Session& s) {
   while (s.conn != kNoConn && !o.queued.empty() && o.inflight.size() < window) {
     Outbox::Queued q = std::move(o.queued.front());
     o.queued.pop_front();
-    if (expired(*q.message)) continue;  // MQTT 5 3.3.2.3.3: an expired message is not sent
+    if (expired(*q.message)) {  // MQTT 5 3.3.2.3.3: an expired message is not sent
+      ++stats_.expired;
+      continue;
+    }
     std::uint16_t id = s.next_id;
     while (std::any_of(o.inflight.begin(), o.inflight.end(), [&](const auto& m) { return m.id == id; }) || id == 0) ++id;
     encode_publish(s, *q.message, q.qos, q.retain, false, id, q.subscription_ids);
-    if (out_.empty()) continue;  // too large for this client: dropped
+    if (out_.empty()) {  // too large for this client: dropped
+      ++stats_.too_large;
+      continue;
+    }
     s.next_id = static_cast<std::uint16_t>(id + 1);
     ++stats_.delivered;
     send(s.conn);

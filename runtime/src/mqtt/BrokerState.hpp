@@ -19,7 +19,7 @@ inline constexpr std::uint32_t kNeverExpires = 0xFFFFFFFFu;
 // MQTT 5 reason codes the broker sends.
 inline constexpr std::uint8_t kMalformed = 0x81, kProtocolError = 0x82, kBadAuthMethod = 0x8C, kServerShuttingDown = 0x8B,
                        kSessionTakenOver = 0x8E, kKeepAliveTimeout = 0x8D, kTopicAliasInvalid = 0x94, kSharedNotSupported = 0x9E,
-                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95;
+                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95, kReceiveMaximumExceeded = 0x93;
 
 /** Properties with their own copy of every string and byte they refer to. */
 struct OwnedProperties {
@@ -109,6 +109,7 @@ struct Broker::Connection {
   Version version = Version::v311;
   std::uint16_t keepalive_s = 0;
   TimeUs last_rx_us = 0;
+  TimeUs opened_us = 0;  ///< for the CONNECT timeout
   SessionId session = kNoSession;
   std::vector<std::uint8_t> partial;  ///< bytes of an incomplete packet (empty in the common case)
 };

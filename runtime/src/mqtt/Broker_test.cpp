@@ -78,7 +78,9 @@ protected:
         g.qos = p->qos, g.retain = p->retain, g.dup = p->dup, g.id = p->packet_id;
       } else if (const auto* c = std::get_if<Connack>(&r.packet)) {
         g.session_present = c->session_present, g.code = static_cast<std::uint8_t>(c->code);
-        if (const auto* a = find_property(c->properties, PropertyId::assigned_client_identifier)) g.topic = a->text;
+        for (const Property& q : c->properties)
+          if (q.id == PropertyId::assigned_client_identifier) g.topic = q.text;
+          else g.props += std::to_string(static_cast<int>(q.id)) + ":" + std::to_string(q.number) + ";";
       } else if (const auto* d = std::get_if<Disconnect>(&r.packet)) {
         g.code = d->reason;
       } else if (const auto* s = std::get_if<Suback>(&r.packet)) {
@@ -468,6 +470,108 @@ TEST_F(Broker5Test, ExpiredMessagesAreNotDeliveredAndTheClientsReceiveMaximumIsT
   for (const auto& g : got(1, v5))
     if (g.type == PacketType::publish) payloads.push_back(g.payload);
   EXPECT_EQ(payloads, (std::vector<std::string>{"", "", "", "", "", "long"}));  // 2 resent, 3 queued, "short" expired
+  EXPECT_EQ(broker->stats().expired, 1u);
+}
+
+TEST_F(BrokerTest, ConnectionsBeyondTheLimitAreClosedAtOnceAndSilentSocketsTimeOut) {
+  config.max_connections = 2;
+  config.connect_timeout_us = 10'000'000;
+  SetUp();
+  connect(1, "a");
+  broker->on_open(2);  // a socket that never speaks MQTT
+  EXPECT_EQ(broker->open_connections(), 2u);
+  broker->on_open(3);  // one too many: closed before it can hold anything
+  EXPECT_EQ(transport.closed, std::vector<ConnId>{3});
+  EXPECT_EQ(broker->stats().connections_refused, 1u);
+  EXPECT_EQ(broker->open_connections(), 2u);
+  Connect c;
+  c.client_id = "late";
+  in(3, c);  // bytes of the refused connection are ignored
+  EXPECT_TRUE(transport.sent[3].empty());
+  clock.advance_to(9'999'999);
+  broker->sweep();
+  EXPECT_EQ(transport.closed.size(), 1u);  // not yet
+  clock.advance_to(10'000'000);
+  broker->sweep();
+  EXPECT_EQ(transport.closed, (std::vector<ConnId>{3, 2}));  // the silent one; "a" has a 60 s keepalive
+  EXPECT_EQ(broker->stats().connect_timeouts, 1u);
+  EXPECT_TRUE(broker->connected(1));
+  EXPECT_EQ(broker->open_connections(), 1u);
+  connect(4, "b");  // room again
+  EXPECT_TRUE(broker->connected(4));
+  broker->on_closed(1);
+  broker->on_closed(4);
+  EXPECT_EQ(broker->open_connections(), 0u);
+  std::vector<std::int64_t> codes;
+  for (const auto& e : sink.of<ev::ProtocolError>()) codes.push_back(e.code);
+  EXPECT_EQ(codes, (std::vector<std::int64_t>{105, 104}));
+}
+
+TEST_F(Broker5Test, TheConnackAnnouncesOurLimitsAndAServerKeepAliveToClientsAskingForNone) {
+  config.receive_maximum = 2;
+  config.max_packet_bytes = 4096;
+  config.max_keepalive_s = 30;
+  SetUp();
+  Connect c;
+  c.protocol_level = 5;
+  c.client_id = "forever";
+  c.keepalive_s = 0;  // "never time me out"
+  broker->on_open(1);
+  in(1, c);
+  auto g = got(1, v5);
+  ASSERT_EQ(g.size(), 1u);
+  // Shared Subscription Available (0x2A) 0, Receive Maximum (0x21) 2, Maximum Packet Size (0x27) 4096, Server Keep Alive (0x13) 30
+  EXPECT_EQ(g[0].props, "42:0;33:2;39:4096;19:30;");
+  clock.advance_to(45'000'000);  // 1.5 x 30 s
+  broker->sweep();
+  EXPECT_TRUE(broker->connected(1));
+  clock.advance_to(45'000'001);
+  broker->sweep();
+  EXPECT_FALSE(broker->connected(1));  // held to our keepalive, not its "none"
+  connect5(2, "modest");  // asks for 60 s, more than our 30: told 30 too
+  EXPECT_EQ(got(2, v5)[0].props, "42:0;33:2;39:4096;19:30;");
+  connect(3, "old");  // MQTT 3.1.1 cannot be told: its keepalive stands
+  EXPECT_EQ(got(3).size(), 1u);
+  clock.advance_to(clock.now_us() + 80'000'000);
+  broker->sweep();
+  EXPECT_TRUE(broker->connected(3));
+}
+
+TEST_F(Broker5Test, MoreQos2PublishesAwaitingPubrelThanTheReceiveMaximumEndTheConnectionWith0x93) {
+  config.receive_maximum = 2;
+  SetUp();
+  connect5(1, "flood");
+  got(1, v5);
+  publish5(1, "t", "1", 2, 1, {});
+  publish5(1, "t", "2", 2, 2, {});
+  Publish again{"t", {}, 2, false, /*dup=*/true, 2};
+  in(1, again, v5);  // a resend of one in flight is not a new one
+  EXPECT_TRUE(broker->connected(1));
+  EXPECT_EQ(host_saw.size(), 2u);
+  in(1, Pubrel{1}, v5);  // one completes: room for one more
+  publish5(1, "t", "3", 2, 3, {});
+  EXPECT_TRUE(broker->connected(1));
+  publish5(1, "t", "4", 2, 4, {});  // the third awaiting PUBREL
+  const auto g = got(1, v5);
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(g.back().type, PacketType::disconnect);
+  EXPECT_EQ(g.back().code, 0x93);
+  EXPECT_FALSE(broker->connected(1));
+  EXPECT_EQ(host_saw.size(), 3u);  // "4" was not routed
+  EXPECT_EQ(broker->stats().receive_maximum_exceeded, 1u);
+}
+
+TEST_F(Broker5Test, MessagesLargerThanASubscribersMaximumPacketSizeAreCountedNotSent) {
+  connect5(1, "tiny", true, {prop(PropertyId::maximum_packet_size, 64)});
+  in(1, Subscribe{1, {{"big", 0}, {"big1", 1}}}, v5);
+  connect5(2, "pub");
+  got(1, v5), got(2, v5);
+  const std::string large(200, 'x');
+  publish5(2, "big", large, 0, 0, {});
+  publish5(2, "big1", large, 1, 5, {});
+  publish5(2, "big", "fits", 0, 0, {});
+  EXPECT_EQ(payloads(got(1, v5)), std::vector<std::string>{"fits"});
+  EXPECT_EQ(broker->stats().too_large, 2u);
 }
 
 TEST_F(Broker5Test, SubscriptionOptionsNoLocalRetainAsPublishedAndRetainHandling) {

@@ -46,9 +46,8 @@ struct EdgeConfig {
   std::size_t uplink_buffer_bytes_max = 1u << 20;  ///< store-and-forward bound; newer records are dropped (counted)
   double ingest_cost_flops = 5000;          ///< simulated CPU cost of decoding one packet
   TimeUs session_sweep_us = 5'000'000;      ///< how often keepalive expiry is checked
-  std::size_t max_packet_bytes = 65536;     ///< larger packets are protocol errors
-  std::uint16_t max_inflight = 32;          ///< broker: unacknowledged QoS 1/2 messages per subscriber session
-  std::size_t max_queued = 1000;            ///< broker: further QoS 1/2 messages held per session (oldest dropped)
+  /// The embedded broker's limits (its gateway_index and packet_cost_flops are taken from the fields above).
+  mqtt::BrokerConfig broker;
   /// Topics whose PUBLISHes are telemetry records (a topic filter); every message is also routed to subscribers.
   std::string telemetry_filter = "#";
   /// OPC UA PubSub JSON (opcua/PubSubJson.hpp) on topics matching this filter ("" = none): each DataSetMessage

@@ -46,6 +46,7 @@ struct GatewaySpec {
   double forward_interval_s = 10;
   std::uint64_t uplink_buffer_bytes_max = 4u << 20;
   double ingest_cost_flops = 5000;               ///< per decoded packet
+  runtime::mqtt::BrokerConfig mqtt;              ///< the embedded broker's limits, as twinbench-edge's "mqtt" keys
 };
 
 struct DeviceSpec {

@@ -13,7 +13,10 @@
 //  - QoS 0, 1 and 2 both ways: the received QoS 2 message is routed once (method B, 4.3.3); outbound
 //    messages go out at min(published QoS, granted QoS), at most `max_inflight` unacknowledged per
 //    session, the rest queued (bounded: the oldest are dropped and counted);
-//  - keepalive: a session silent for 1.5 x its keepalive is closed by sweep() and its will published.
+//  - keepalive: a session silent for 1.5 x its keepalive is closed by sweep() and its will published;
+//  - bounds: at most max_connections open, CONNECT within connect_timeout_us, session queues bounded,
+//    MQTT 5 Receive Maximum announced and enforced (0x93), Maximum Packet Size and Server Keep Alive
+//    announced; what is not delivered is counted by cause (Stats).
 // MQTT 5 (docs/protocols.md): Session Expiry Interval instead of Clean Session, Receive Maximum and
 // Maximum Packet Size of the client respected, message properties forwarded (Message Expiry counted
 // down, expired messages not sent), subscription options (No Local, Retain As Published, Retain
@@ -43,10 +46,15 @@ namespace twinbench::runtime::mqtt {
 
 struct BrokerConfig {
   std::uint32_t gateway_index = 0;       ///< stamped on Sink events
-  std::size_t max_packet_bytes = 65536;  ///< larger packets are protocol errors
+  std::size_t max_packet_bytes = 65536;  ///< larger packets are protocol errors; MQTT 5: announced (Maximum Packet Size)
   std::uint16_t max_inflight = 32;       ///< unacknowledged outbound QoS 1/2 messages per session
   std::size_t max_queued = 1000;         ///< further QoS 1/2 messages held per session; beyond it the oldest go (counted)
   double packet_cost_flops = 5000;       ///< simulated CPU cost of decoding one packet
+  // Bounds on what clients can make the broker hold (docs/protocols.md):
+  std::size_t max_connections = 100'000;    ///< open connections; one beyond is closed at once (counted)
+  TimeUs connect_timeout_us = 10'000'000;   ///< a connection that has not sent CONNECT by then is closed (counted)
+  std::uint16_t receive_maximum = 256;      ///< MQTT 5: announced; more QoS 2 PUBLISHes of a client awaiting PUBREL: DISCONNECT 0x93
+  std::uint16_t max_keepalive_s = 0;        ///< MQTT 5: announced as Server Keep Alive to a client asking for none or for more (0: theirs)
 };
 
 /** The broker's host: it sees every message clients publish (the edge runtime ingests telemetry from it). */
@@ -75,6 +83,9 @@ enum class Violation : std::int64_t {
   second_connect = 101,  ///< CONNECT on a connected session (MQTT-3.1.0-2)
   unexpected = 102,      ///< a packet a client must not send to a server
   bad_record = 103,      ///< telemetry payload is not a valid record (the session is kept; reported by the runtime)
+  connect_timeout = 104,          ///< no CONNECT within BrokerConfig::connect_timeout_us
+  too_many_connections = 105,     ///< a connection beyond BrokerConfig::max_connections
+  receive_maximum_exceeded = 106, ///< MQTT 5: more QoS 2 PUBLISHes awaiting PUBREL than the Receive Maximum announced
 };
 
 class Broker {
@@ -82,8 +93,15 @@ public:
   struct Stats {
     std::uint64_t received = 0;       ///< PUBLISHes from clients (QoS 2 counted once)
     std::uint64_t delivered = 0;      ///< PUBLISHes sent to subscribers (redeliveries not counted)
-    std::uint64_t queue_dropped = 0;  ///< QoS 1/2 messages dropped from full session queues
     std::uint64_t wills = 0;          ///< wills published
+    // Deliveries not made, by cause:
+    std::uint64_t queue_dropped = 0;  ///< QoS 1/2 messages dropped from full session queues (a slow or absent consumer)
+    std::uint64_t expired = 0;        ///< MQTT 5: messages whose Message Expiry passed before they could be sent
+    std::uint64_t too_large = 0;      ///< MQTT 5: messages larger than the subscriber's Maximum Packet Size
+    // Connections refused or closed by the bounds:
+    std::uint64_t connections_refused = 0;  ///< beyond max_connections
+    std::uint64_t connect_timeouts = 0;     ///< no CONNECT within connect_timeout_us
+    std::uint64_t receive_maximum_exceeded = 0;  ///< MQTT 5 clients disconnected with 0x93
   };
 
   Broker(BrokerConfig config, BrokerPorts ports, BrokerHooks& hooks);
@@ -111,6 +129,8 @@ public:
   /** @brief The client id of the session on `conn` ("" if none). */
   std::string_view client_id(ConnId conn) const;
   std::size_t connections() const { return connected_; }
+  /** @brief Open connections, connected or still awaiting their CONNECT. */
+  std::size_t open_connections() const { return open_; }
   /** @brief Sessions the broker holds, connected or not (persistent sessions outlive connections). */
   std::size_t sessions() const { return by_client_id_.size(); }
   std::size_t subscriptions() const { return subscriptions_.size(); }
@@ -175,7 +195,7 @@ private:
   std::map<std::string, SessionId, std::less<>> by_client_id_;
   SubscriptionTree subscriptions_;       ///< keyed by SessionId
   std::map<std::string, Retained, std::less<>> retained_;  ///< by topic (MQTT 3.3.1.3)
-  std::size_t connected_ = 0;
+  std::size_t connected_ = 0, open_ = 0;
   std::uint64_t generated_ids_ = 0;
   Stats stats_;
   std::vector<std::uint8_t> out_;
