@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/ai/Torch.hpp"
@@ -298,7 +300,9 @@ Options load_config(const std::string& file) {
     e.uplink = runtime::EdgeConfig::Uplink::external_broker;
     e.seed = core::fnv1a64(e.name);  // gateways rebooting together must not reconnect in step
   }
-  e.session_sweep_us = 1'000'000;
+  // Keepalives and CONNECT timeouts are checked 10 times a second: a burst of connections that time out
+  // together is closed in several small steps rather than one long one.
+  e.session_sweep_us = 100'000;
   return o;
 }
 
@@ -357,6 +361,27 @@ void provision_factory_model(const Options::Ota& ota, runtime::Storage& flash, c
   if (!runtime::ota::Device(flash, ota.trusted).boot()) throw core::InputError(ota.storage + ": cannot store the factory model");
 }
 
+/**
+ * Room for the connections asked for, within this process's file descriptors: the soft limit is raised
+ * to the hard one, and max_connections is lowered to fit under it (with 64 kept for files, the uplink
+ * and one accept beyond the limit, which is then closed at once) rather than accepts failing later.
+ */
+void fit_connections_to_file_limit(runtime::EdgeConfig& edge) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  constexpr rlim_t kReserved = 64;
+  const rlim_t room = rl.rlim_cur > 2 * kReserved ? rl.rlim_cur - kReserved : kReserved;
+  if (rl.rlim_cur != RLIM_INFINITY && edge.broker.max_connections > room) {
+    std::cerr << "twinbench-edge " << edge.name << ": mqtt.max_connections " << edge.broker.max_connections << " lowered to " << room
+              << ": this process may open " << rl.rlim_cur << " files (ulimit -n)\n";
+    edge.broker.max_connections = room;
+  }
+}
+
 int run(const Options& o, bool verbose) {
   hil::EventLoop loop;
   hil::AsioClock clock(loop);
@@ -364,6 +389,7 @@ int run(const Options& o, bool verbose) {
   runtime::NoCompute compute;
   EdgeLog log(verbose);
   runtime::EdgeConfig edge = o.edge;
+  fit_connections_to_file_limit(edge);
   // OPC UA timestamps are absolute: tell the runtime what UTC its time 0 was. (The daemon reads the wall
   // clock; the runtime never does.)
   edge.utc_at_start_us =

@@ -199,6 +199,85 @@ TEST(TcpTransport, ListeningOnABusyPortIsAClearError) {
   EXPECT_THROW(b.listen("not-an-address", 0, h), std::runtime_error);
 }
 
+/** Records what a TcpTransport tells its handler. */
+struct Recorder final : runtime::TransportHandler {
+  std::vector<runtime::ConnId> opened, closed;
+  Bytes got;
+  void on_open(runtime::ConnId c) override { opened.push_back(c); }
+  void on_bytes(runtime::ConnId, std::span<const std::uint8_t> b) override { got.insert(got.end(), b.begin(), b.end()); }
+  void on_closed(runtime::ConnId c) override { closed.push_back(c); }
+};
+
+template <class Done>
+bool run_until(EventLoop& loop, Done done) {
+  for (int i = 0; i < 2000 && !done(); ++i) loop.run_for_ms(5);
+  return done();
+}
+
+TEST(TcpTransport, BytesArriveWholeAndInOrderThroughTheSharedReadBuffer) {
+  EventLoop loop;
+  TcpTransport t(loop);
+  Recorder h;
+  const auto port = t.listen("127.0.0.1", 0, h);
+  asio::io_context io;
+  tcp::socket peer(io);
+  peer.connect({asio::ip::make_address("127.0.0.1"), port});
+  Bytes sent(300'000);
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
+  asio::write(peer, asio::buffer(sent));  // several times the 64 KiB buffer, and the kernel's segments
+  ASSERT_TRUE(run_until(loop, [&] { return h.got.size() == sent.size(); }));
+  EXPECT_EQ(h.got, sent);
+}
+
+/** A peer that connects and never reads (its receive buffer as small as the kernel allows). */
+struct Deaf {
+  asio::io_context io;
+  tcp::socket s{io};
+  explicit Deaf(std::uint16_t port) {
+    s.open(tcp::v4());
+    s.set_option(asio::socket_base::receive_buffer_size(4096));
+    s.connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+};
+
+TEST(TcpTransport, APeerThatReadsNothingIsDroppedAtTheQueueBoundAndItsBytesAreGivenBack) {
+  EventLoop loop;
+  TcpTransport t(loop);
+  Recorder h;
+  Deaf deaf(t.listen("127.0.0.1", 0, h));
+  ASSERT_TRUE(run_until(loop, [&] { return h.opened.size() == 1; }));
+  const Bytes chunk(1u << 20, 'x');
+  int accepted = 0;
+  while (accepted < 64 && t.send(h.opened[0], chunk) == runtime::SendStatus::ok) {
+    ++accepted;
+    loop.run_for_ms(1);  // the kernel takes what it will
+  }
+  // 16 MiB queued, plus what the socket buffers on both sides took (a few MiB at most)
+  EXPECT_GE(accepted, 16);
+  EXPECT_LT(accepted, 40);
+  ASSERT_TRUE(run_until(loop, [&] { return h.closed.size() == 1; }));
+  EXPECT_EQ(h.closed[0], h.opened[0]);
+  ASSERT_TRUE(run_until(loop, [&] { return t.queued_bytes() == 0; }));
+  EXPECT_EQ(t.connections(), 0u);
+}
+
+TEST(TcpTransport, AConnectionClosedWithBytesPendingIsCutWhenItsLingerEnds) {
+  EventLoop loop;
+  TcpTransport t(loop);
+  t.linger_for(std::chrono::milliseconds(300));
+  Recorder h;
+  Deaf deaf(t.listen("127.0.0.1", 0, h));
+  ASSERT_TRUE(run_until(loop, [&] { return h.opened.size() == 1; }));
+  ASSERT_EQ(t.send(h.opened[0], Bytes(8u << 20, 'y')), runtime::SendStatus::ok);
+  loop.run_for_ms(20);
+  t.close(h.opened[0]);  // more than the peer's buffers can take: it waits to be sent
+  EXPECT_GT(t.queued_bytes(), 0u);
+  loop.run_for_ms(100);
+  EXPECT_GT(t.queued_bytes(), 0u);  // still lingering
+  ASSERT_TRUE(run_until(loop, [&] { return t.queued_bytes() == 0; }));  // cut, and its bytes given back
+  EXPECT_TRUE(h.closed.empty());  // the runtime closed it: no on_closed
+}
+
 TEST(UdpTransport, DatagramsComeWithAPeerIdAndRepliesGoBackToThatAddress) {
   EventLoop loop;
   UdpTransport udp(loop);

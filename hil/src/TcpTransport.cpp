@@ -4,11 +4,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -21,8 +23,9 @@ using asio::ip::tcp;
 using runtime::ConnId;
 
 struct TcpTransport::Acceptor {
-  explicit Acceptor(asio::io_context& io) : a(io) {}
+  explicit Acceptor(asio::io_context& io) : a(io), pause(io) {}
   tcp::acceptor a;
+  asio::steady_timer pause;  ///< after a failed accept (out of file descriptors): try again shortly, not in a busy loop
 };
 
 struct TcpTransport::Resolver {
@@ -48,7 +51,7 @@ struct TcpTransport::Conn {
   bool writing = false;
   bool close_after_write = false;
   std::vector<std::uint8_t> queued, in_flight;
-  std::array<std::uint8_t, 16384> rx;
+  std::unique_ptr<std::array<std::uint8_t, 16384>> tls_rx;  ///< TLS reads need a buffer of their own; plain ones share rx_
 };
 
 TcpTransport::TcpTransport(EventLoop& loop) : loop_(loop) {}
@@ -87,12 +90,18 @@ ConnId TcpTransport::allocate_id() {
 void TcpTransport::accept(runtime::TransportHandler& handler) {
   acceptor_->a.async_accept([this, &handler](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      auto c = std::make_shared<Conn>(std::move(socket), handler);
-      c->id = allocate_id();
-      conns_.emplace(c->id, c);
-      opened(c);
+    if (ec) {  // EMFILE, ENFILE, ENOBUFS...: the connection waits in the kernel's backlog meanwhile
+      ++accept_failures_;
+      acceptor_->pause.expires_after(std::chrono::milliseconds(100));
+      acceptor_->pause.async_wait([this, &handler](const boost::system::error_code& e) {
+        if (!e) accept(handler);
+      });
+      return;
     }
+    auto c = std::make_shared<Conn>(std::move(socket), handler);
+    c->id = allocate_id();
+    conns_.emplace(c->id, c);
+    opened(c);
     accept(handler);
   });
 }
@@ -100,6 +109,7 @@ void TcpTransport::accept(runtime::TransportHandler& handler) {
 void TcpTransport::opened(const std::shared_ptr<Conn>& c) {
   boost::system::error_code ignored;
   c->socket.set_option(tcp::no_delay(true), ignored);  // MQTT acks are small and latency-bound
+  c->socket.non_blocking(true, ignored);                // read() reads what is there once it is readable
   c->open = true;
   c->handler->on_open(c->id);
   if (!c->closed) {
@@ -188,7 +198,9 @@ ConnId TcpTransport::connect(std::string_view endpoint, runtime::TransportHandle
 }
 
 void TcpTransport::read(const std::shared_ptr<Conn>& c) {
-  auto done = [this, c](const boost::system::error_code& ec, std::size_t n) {
+  // A plain connection waits until it is readable and then reads into the buffer all of them share: an
+  // idle connection holds no buffer (thousands of them cost little). TLS reads through OpenSSL, with one.
+  const auto done = [this, c](const boost::system::error_code& ec, std::span<const std::uint8_t> bytes) {
     if (c->closed) return;
     if (ec) {
       // A TLS 1.3 server checks the client's certificate after the handshake: its refusal comes here.
@@ -197,11 +209,24 @@ void TcpTransport::read(const std::shared_ptr<Conn>& c) {
       return;
     }
     c->heard = true;
-    c->handler->on_bytes(c->id, std::span<const std::uint8_t>(c->rx.data(), n));
+    c->handler->on_bytes(c->id, bytes);
     if (!c->closed) read(c);
   };
-  if (c->tls) c->tls->async_read_some(asio::buffer(c->rx), std::move(done));
-  else c->socket.async_read_some(asio::buffer(c->rx), std::move(done));
+  if (c->tls) {
+    if (!c->tls_rx) c->tls_rx = std::make_unique<std::array<std::uint8_t, 16384>>();
+    c->tls->async_read_some(asio::buffer(*c->tls_rx), [c, done](const boost::system::error_code& ec, std::size_t n) {
+      done(ec, std::span<const std::uint8_t>(c->tls_rx->data(), n));
+    });
+    return;
+  }
+  c->socket.async_wait(tcp::socket::wait_read, [this, c, done](const boost::system::error_code& ec) {
+    if (c->closed) return;
+    if (ec) return done(ec, {});
+    boost::system::error_code rec;
+    const std::size_t n = c->socket.read_some(asio::buffer(rx_), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) return read(c);  // woken for nothing
+    done(rec, std::span<const std::uint8_t>(rx_.data(), n));
+  });
 }
 
 void TcpTransport::lost(const std::shared_ptr<Conn>& c) {
@@ -209,6 +234,8 @@ void TcpTransport::lost(const std::shared_ptr<Conn>& c) {
   c->closed = true;
   conns_.erase(c->id);
   free_ids_.insert(c->id);
+  queued_bytes_ -= c->queued.size();  // what is in flight is given back when its write ends (aborted now)
+  c->queued.clear();
   boost::system::error_code ignored;
   c->socket.close(ignored);
   c->handler->on_closed(c->id);
@@ -218,13 +245,14 @@ runtime::SendStatus TcpTransport::send(ConnId conn, std::span<const std::uint8_t
   auto it = conns_.find(conn);
   if (it == conns_.end()) return runtime::SendStatus::closed;
   const std::shared_ptr<Conn> c = it->second;
-  if (c->queued.size() + bytes.size() > kMaxQueuedBytes) {
+  if (c->queued.size() + bytes.size() > kMaxQueuedBytes || queued_bytes_ + bytes.size() > kMaxQueuedBytesTotal) {
     // A peer that does not read: drop it rather than grow without bound. The handler hears of it from
     // the event loop, not from inside its own send().
     asio::post(loop_.context(), [this, c] { lost(c); });
     return runtime::SendStatus::closed;
   }
   c->queued.insert(c->queued.end(), bytes.begin(), bytes.end());
+  queued_bytes_ += bytes.size();
   if (c->open && !c->writing) write(c);  // an outgoing connection still opening sends once it is up
   return runtime::SendStatus::ok;
 }
@@ -235,8 +263,11 @@ void TcpTransport::write(const std::shared_ptr<Conn>& c) {
   c->queued.clear();
   auto done = [this, c](const boost::system::error_code& ec, std::size_t) {
     c->writing = false;
+    queued_bytes_ -= c->in_flight.size();
     c->in_flight.clear();
     if (ec) {
+      queued_bytes_ -= c->queued.size();
+      c->queued.clear();
       lost(c);  // the read side reports it too; lost() happens once
       return;
     }
@@ -262,11 +293,16 @@ void TcpTransport::close(ConnId conn) {
   if (c->open && (c->writing || !c->queued.empty())) {
     c->close_after_write = true;
     if (!c->writing) write(c);
+    // A peer that reads nothing would keep the socket for ever: it gets linger_ to take the rest.
+    auto linger = std::make_shared<asio::steady_timer>(loop_.context(), linger_);
+    linger->async_wait([c, linger](const boost::system::error_code& ec) {
+      boost::system::error_code ignored;
+      if (!ec) c->socket.close(ignored);  // the write ends (aborted) and gives its bytes back
+    });
     return;
   }
   boost::system::error_code ignored;
-  c->socket.shutdown(tcp::socket::shutdown_both, ignored);
-  c->socket.close(ignored);
+  c->socket.close(ignored);  // nothing left to send: the close sends the FIN (no shutdown() first, a syscall saved)
 }
 
 }  // namespace twinbench::hil

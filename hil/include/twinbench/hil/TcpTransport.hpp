@@ -5,6 +5,8 @@
 // arrive, sends queue behind the socket. Outgoing "mqtts://" connections use TLS (OpenSSL via Asio),
 // with the broker's certificate chain and host name verified.
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,6 +30,8 @@ class TcpTransport final : public runtime::Transport {
 public:
   /** Bytes queued for one connection beyond which it is closed as a consumer too slow to keep. */
   static constexpr std::size_t kMaxQueuedBytes = 16u << 20;
+  /** Bytes queued for all connections together: the connection that would pass it is closed. */
+  static constexpr std::size_t kMaxQueuedBytesTotal = 256u << 20;
 
   explicit TcpTransport(EventLoop& loop);
   ~TcpTransport() override;
@@ -56,6 +60,12 @@ public:
   void close(runtime::ConnId conn) override;
 
   std::size_t connections() const { return conns_.size(); }
+  /** @brief How long a connection closed with bytes still to send has to take them before it is cut (10 s). */
+  void linger_for(std::chrono::milliseconds t) { linger_ = t; }
+  /** @brief Bytes waiting to be sent, all connections together (at most kMaxQueuedBytesTotal). */
+  std::size_t queued_bytes() const { return queued_bytes_; }
+  /** @brief Accepts that failed (out of file descriptors, most often); each pauses accepting for 100 ms. */
+  std::uint64_t accept_failures() const { return accept_failures_; }
 
 private:
   struct Conn;
@@ -79,6 +89,10 @@ private:
   std::map<runtime::ConnId, std::shared_ptr<Conn>> conns_;
   std::set<runtime::ConnId> free_ids_;
   runtime::ConnId next_id_ = 0;
+  std::array<std::uint8_t, 65536> rx_;  ///< what plain connections read goes here, one at a time
+  std::uint64_t accept_failures_ = 0;
+  std::size_t queued_bytes_ = 0;  ///< queued and in flight, all connections
+  std::chrono::milliseconds linger_{10'000};
 };
 
 }  // namespace twinbench::hil
