@@ -13,6 +13,7 @@
 
 #include <sys/resource.h>
 
+#include "Auth.hpp"
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/ai/Torch.hpp"
@@ -21,6 +22,7 @@
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileAudit.hpp"
 #include "twinbench/hil/FileStorage.hpp"
+#include "twinbench/hil/PasswordWorker.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
@@ -32,6 +34,7 @@ namespace {
 using namespace twinbench;
 
 constexpr const char* kUsage = R"(usage: twinbench-edge --config <edge.json> [--verbose]
+       twinbench-edge passwd <password-file> <username> [--delete] [--cost <log2 N>]   (passwd --help)
 
 Run the twinbench edge runtime as a gateway daemon: an MQTT 3.1.1 and 5 broker for devices and other
 clients (sessions, QoS 0/1/2, retained messages, wills, + and # subscriptions), telemetry ingest and
@@ -46,6 +49,13 @@ edge.json ("format": "twinbench-edge/1"):
   name                 gateway name (topics tb/uplink/<name>, tb/cloud/<name>)          required
   listen.host          IP address to listen on                                          "127.0.0.1"
   listen.port          TCP port, 0 = any free port                                       1883
+  auth                 who may connect and what they may do (docs/security.md)           required
+  auth.password_file   usernames and scrypt hashes (twinbench-edge passwd; chmod 600)
+  auth.acl             [{"identity": user | "*" (anyone authenticated) | "anonymous",
+                         "publish": [filters], "subscribe": [filters]}]: all else is refused;
+                       %c, %u, %g in a filter: the client id, the username, the gateway name
+  auth.control_identities  who may publish tb/cloud/<name>/# (rules, OTA)                 none
+  auth.allow_anonymous clients without credentials may connect (warned at start)          false
   forward_interval_ms  how often buffered telemetry goes up                              10000
   telemetry_filter     topics whose messages are telemetry records                       "tb/+/+/telemetry"
   uplink_buffer_bytes  store-and-forward bound                                           1048576
@@ -60,7 +70,8 @@ edge.json ("format": "twinbench-edge/1"):
   uplink.broker        external broker, "mqtt://host:port" or with TLS "mqtts://host:port"
                        (absent: the embedded broker)
   uplink.client_id     client id there                                   "twinbench-edge-<name>"
-  uplink.username / uplink.password   credentials (absent: none)
+  uplink.username      username there (absent: none)
+  uplink.password_file a file holding the password alone (chmod 600; never in edge.json)
   uplink.keepalive_s   keepalive there                                                   30
   uplink.clean_session false keeps the session (and in-flight messages) across reconnects false
   uplink.mqtt_version  "3.1.1" or "5"                                                    "3.1.1"
@@ -174,8 +185,8 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m", "edge_ai",
-              "audit_log", "ota"});
+  root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m",
+              "edge_ai", "audit_log", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -261,7 +272,7 @@ Options load_config(const std::string& file) {
   }
   e.uplink = runtime::EdgeConfig::Uplink::own_broker;
   if (auto u = root.optional_object("uplink")) {
-    u->allow({"broker", "client_id", "username", "password", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
+    u->allow({"broker", "client_id", "username", "password", "password_file", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
     runtime::mqtt::ClientConfig& c = e.uplink_client;
     c.endpoint = u->string("broker");
     const bool secure = c.endpoint.starts_with("mqtts://");
@@ -283,8 +294,11 @@ Options load_config(const std::string& file) {
     if (c.client_id.empty() || c.client_id.size() > 65535 || !runtime::mqtt::valid_mqtt_utf8(c.client_id))
       u->fail("client_id", "expected a non-empty MQTT string");
     if (u->has("username")) c.username = u->string("username");
-    if (u->has("password")) c.password = u->string("password");
-    if (c.password && !c.username) u->fail("password", "a password needs a username (MQTT 3.1.1 section 3.1.2.9)");
+    if (u->has("password"))
+      u->fail("password", "secrets are not kept in edge.json: put the password alone in a file only the daemon's user can read (chmod 600) "
+                          "and name it in \"password_file\"");
+    if (u->has("password_file")) c.password = edge::read_secret_file(relative_to(file, u->string("password_file")), *u, "password_file");
+    if (c.password && !c.username) u->fail("password_file", "a password needs a username (MQTT 3.1.1 section 3.1.2.9)");
     c.keepalive_s = static_cast<std::uint16_t>(u->integer_or("keepalive_s", 0, 65535, 30));
     const auto& clean = u->raw().contains("clean_session") ? u->raw()["clean_session"] : nlohmann::json(false);
     if (!clean.is_boolean()) u->fail("clean_session", "expected true or false, got " + core::JsonObject::show(clean));
@@ -303,6 +317,10 @@ Options load_config(const std::string& file) {
   // Keepalives and CONNECT timeouts are checked 10 times a second: a burst of connections that time out
   // together is closed in several small steps rather than one long one.
   e.session_sweep_us = 100'000;
+  if (!root.has("auth"))
+    root.fail("auth", "expected who may connect and what they may do (a password file and ACL rules, or explicitly \"allow_anonymous\": true; "
+                      "docs/security.md)");
+  e.access = edge::read_auth(root.object("auth"), [&](const std::string& p) { return relative_to(file, p); });
   return o;
 }
 
@@ -424,7 +442,8 @@ int run(const Options& o, bool verbose) {
     oc.load_model = ai::model_image_loader((std::filesystem::path(o.ota->storage) / "models").string());
     edge.ota = oc;
   }
-  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get()});
+  hil::PasswordWorker passwords(loop);
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get(), &passwords});
   if (o.tls) {
     try {
       server.tls_client(*o.tls);
@@ -446,6 +465,8 @@ int run(const Options& o, bool verbose) {
     return 1;
   }
   rt.start();
+  if (edge.access->allow_anonymous)
+    std::cerr << "twinbench-edge " << o.edge.name << ": warning: anonymous clients may connect (auth.allow_anonymous), with the rules for \"anonymous\"\n";
   if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
     std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
   if (o.lwm2m) std::cout << "twinbench-edge " << o.edge.name << ": lwm2m on udp " << (o.lwm2m_host.empty() ? o.host : o.lwm2m_host) << ':' << lwm2m_port << '\n';
@@ -456,7 +477,8 @@ int run(const Options& o, bool verbose) {
   std::cerr << "twinbench-edge " << o.edge.name << ": stopped after " << clock.now_us() / 1'000'000 << " s: " << log.summary() << ", "
             << st.received << " messages received, " << st.delivered << " delivered, not delivered: " << st.queue_dropped << " from full queues, "
             << st.expired << " expired, " << st.too_large << " too large; connections refused: " << st.connections_refused
-            << " over the limit, " << st.connect_timeouts << " without CONNECT, " << st.receive_maximum_exceeded << " over Receive Maximum";
+            << " over the limit, " << st.connect_timeouts << " without CONNECT, " << st.receive_maximum_exceeded << " over Receive Maximum; refused by access rules: "
+            << st.connects_refused << " connects, " << st.publishes_refused << " publishes, " << st.subscriptions_refused << " subscriptions";
   if (const auto* c = rt.uplink_client())
     std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
   if (const auto* l = rt.lwm2m())
@@ -476,6 +498,8 @@ int main(int argc, char** argv) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kUsage;
       return 0;
+    } else if (i == 0 && args[i] == "passwd") {
+      return edge::passwd({args.begin() + 1, args.end()});
     } else if (args[i] == "--config" && i + 1 < args.size()) {
       config = args[++i];
     } else if (args[i] == "--verbose") {

@@ -26,7 +26,7 @@ using runtime::ConnId;
  */
 class UplinkReader final : private runtime::mqtt::ClientHooks {
 public:
-  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : gateway_(gateway), clock_(loop), tcp_(loop) {
+  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : gateway_(gateway), endpoint_(endpoint), clock_(loop), tcp_(loop) {
     runtime::mqtt::ClientConfig c;
     c.endpoint = endpoint;
     c.client_id = "twinbench-hil-" + gateway;
@@ -39,6 +39,7 @@ public:
     client_->start();
   }
   void take(std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) {
+    note_attempt_failed();
     uplink.insert(uplink.end(), records_.begin(), records_.end());
     records_.clear();
     alerts.insert(alerts.end(), alerts_.begin(), alerts_.end());
@@ -50,7 +51,16 @@ private:
   // A lab wants to know when its gateway goes away and comes back: a line on stderr each time.
   void on_connected(bool) override {
     if (!up_) std::fprintf(stderr, "[twinbench hil] gateway %s is back (its uplink connected again)\n", gateway_.c_str());
+    else if (unreachable_said_) std::fprintf(stderr, "[twinbench hil] gateway %s reached at last\n", gateway_.c_str());
     up_ = true;
+    connected_once_ = true;
+  }
+  /** The client counts a refused or failed attempt as a loss; before the first connection the lab is told once. */
+  void note_attempt_failed() {
+    if (connected_once_ || unreachable_said_ || client_->stats().losses == 0) return;
+    std::fprintf(stderr, "[twinbench hil] gateway %s: nothing accepts connections at %s yet (still trying)\n", gateway_.c_str(),
+                 endpoint_.c_str());
+    unreachable_said_ = true;
   }
   void on_connection_lost() override {
     if (up_) std::fprintf(stderr, "[twinbench hil] gateway %s went down (its uplink connection was lost)\n", gateway_.c_str());
@@ -81,12 +91,15 @@ private:
   }
 
   std::string gateway_;
+  std::string endpoint_;
   hil::AsioClock clock_;
   hil::TcpTransport tcp_;
   std::unique_ptr<runtime::mqtt::Client> client_;
   std::vector<sim::UplinkRecord> records_;
   std::vector<sim::BridgedAlert> alerts_;
   bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
+  bool connected_once_ = false;
+  bool unreachable_said_ = false;
 };
 
 /** What both bridges share: the sockets' event loop, polled at each receive(), what the devices get, and the uplink. */

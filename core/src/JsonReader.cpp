@@ -189,6 +189,13 @@ std::string JsonObject::string(std::string_view key) const {
 
 std::string JsonObject::string_or(std::string_view key, std::string fallback) const { return has(key) ? string(key) : fallback; }
 
+bool JsonObject::boolean_or(std::string_view key, bool fallback) const {
+  if (!has(key)) return fallback;
+  const json& v = at(key);
+  if (!v.is_boolean()) fail(key, "expected true or false, got " + show(v));
+  return v.get<bool>();
+}
+
 double JsonObject::number_at(std::string_view key, bool (*ok)(double), const char* expected) const {
   const json& v = at(key);
   if (!v.is_number() || !ok(v.get<double>())) fail(key, std::string("expected ") + expected + ", got " + show(v));

@@ -13,10 +13,12 @@
 
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileStorage.hpp"
+#include "twinbench/hil/PasswordWorker.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/runtime/mqtt/Passwords.hpp"
 
 namespace twinbench::hil {
 namespace {
@@ -276,6 +278,32 @@ TEST(TcpTransport, AConnectionClosedWithBytesPendingIsCutWhenItsLingerEnds) {
   EXPECT_GT(t.queued_bytes(), 0u);  // still lingering
   ASSERT_TRUE(run_until(loop, [&] { return t.queued_bytes() == 0; }));  // cut, and its bytes given back
   EXPECT_TRUE(h.closed.empty());  // the runtime closed it: no on_closed
+}
+
+TEST(PasswordWorker, AnswersOnTheLoopAndRefusesWhatCannotWait) {
+  EventLoop loop;
+  PasswordWorker worker(loop, 2);
+  const std::array<std::uint8_t, 16> salt{1, 2, 3};
+  // ln=14: about 40 ms a check here, so the worker is busy with the first while the rest are asked.
+  const std::string hash = mqtt::hash_password("right", salt, {14, 8, 1});
+  std::vector<runtime::PasswordVerdict> answers;
+  const auto answer = [&](runtime::PasswordVerdict v) { answers.push_back(v); };
+  worker.check("right", hash, answer);
+  worker.check("wrong", hash, answer);
+  for (int i = 0; i < 8; ++i) worker.check("right", hash, answer);
+  EXPECT_TRUE(answers.empty()) << "no answer inside check(): the caller's state may not be ready for it";
+  ASSERT_TRUE(run_until(loop, [&] { return answers.size() == 10; }));
+  const auto count = [&](runtime::PasswordVerdict v) { return std::count(answers.begin(), answers.end(), v); };
+  // At most 2 wait, and the worker takes them one at a time: of 10 asked at once, at most 3 are checked.
+  EXPECT_GE(count(runtime::PasswordVerdict::busy), 7);
+  EXPECT_LE(count(runtime::PasswordVerdict::mismatch), 1);
+  EXPECT_EQ(count(runtime::PasswordVerdict::match) + count(runtime::PasswordVerdict::mismatch), 10 - count(runtime::PasswordVerdict::busy));
+  // Once the queue has drained, checks are taken again, and a right password matches.
+  answers.clear();
+  worker.check("right", hash, answer);
+  worker.check("wrong", hash, answer);
+  ASSERT_TRUE(run_until(loop, [&] { return answers.size() == 2; }));
+  EXPECT_EQ(answers, (std::vector{runtime::PasswordVerdict::match, runtime::PasswordVerdict::mismatch}));
 }
 
 TEST(UdpTransport, DatagramsComeWithAPeerIdAndRepliesGoBackToThatAddress) {

@@ -20,12 +20,24 @@ mqtt::BrokerConfig broker_config(const EdgeConfig& c) {
   return b;
 }
 
+std::unique_ptr<const mqtt::Access> make_access(const EdgeConfig& c) {
+  if (!c.access) return nullptr;
+  mqtt::AccessConfig a = *c.access;
+  a.gateway = c.name;
+  a.control_topics.push_back("tb/cloud/" + c.name + "/#");  // '#' takes in tb/cloud/<name> itself
+  for (const char* out : {"uplink", "alerts", "twin", "drift", "ota"}) a.reserved_topics.push_back("tb/" + std::string(out) + "/" + c.name + "/#");
+  return std::make_unique<const mqtt::Access>(std::move(a));
+}
+
 }  // namespace
 
 EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
     : config_(std::move(config)),
       ports_(ports),
-      broker_(broker_config(config_), mqtt::BrokerPorts{ports.clock, ports.transport, ports.compute, ports.sink}, static_cast<mqtt::BrokerHooks&>(*this)),
+      access_(make_access(config_)),
+      broker_(broker_config(config_),
+              mqtt::BrokerPorts{ports.clock, ports.transport, ports.compute, ports.sink, access_.get(), ports.passwords ? ports.passwords : &inline_passwords_},
+              static_cast<mqtt::BrokerHooks&>(*this)),
       uplink_topic_("tb/uplink/" + config_.name),
       cloud_topic_("tb/cloud/" + config_.name) {
   assert(config_.forward_interval_us > 0 && config_.session_sweep_us > 0);
@@ -171,6 +183,16 @@ void EdgeRuntime::on_values(const lwm2m::Registration& r, std::span<const senml:
 
 void EdgeRuntime::on_connected(ConnId conn) {
   if (twins_) twins_->on_device_online(conn);
+}
+
+void EdgeRuntime::on_refused(ConnId, const mqtt::Refusal& r) {
+  static constexpr const char* kWhat[] = {"", "connect", "publish", "subscribe"};
+  nlohmann::json details = {{"refused", kWhat[static_cast<int>(r.what)]},
+                            {"identity", r.identity.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.identity)},
+                            {"client_id", r.client_id},
+                            {"reason_code", r.code}};
+  if (!r.topic.empty()) details[r.what == mqtt::Refusal::What::subscribe ? "filter" : "topic"] = r.topic;
+  audit("access_refused", details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void EdgeRuntime::on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) {

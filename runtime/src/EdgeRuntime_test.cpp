@@ -259,6 +259,63 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   EXPECT_EQ(sink.of<ev::RulesRefused>().size(), 1u);
 }
 
+TEST_F(EdgeRuntimeTest, WithAccessControlOnlyTheCloudIdentityChangesRulesAndEveryRefusalIsAudited) {
+  struct Audit final : AuditTrail {
+    std::vector<std::string> records;  ///< "<actor> <action> <details>"
+    void record(TimeUs, std::string_view actor, std::string_view action, std::string_view details) override {
+      records.push_back(std::string(actor) + " " + std::string(action) + " " + std::string(details));
+    }
+  } audit;
+  config.uplink = EdgeConfig::Uplink::own_broker;
+  mqtt::AccessConfig a;
+  const std::array<std::uint8_t, 16> salt{1, 2, 3};
+  a.passwords.hashes["cloud"] = mqtt::hash_password("c", salt, mqtt::kLeastPasswordCost);
+  a.passwords.hashes["device"] = mqtt::hash_password("d", salt, mqtt::kLeastPasswordCost);
+  a.acl = {{"*", {"tb/%g/%c/#", "tb/cloud/%g/rules", "tb/alerts/%g"}, {"tb/%g/%c/#"}}, {"cloud", {}, {"tb/uplink/%g"}}};
+  a.control_identities = {"cloud"};
+  config.access = a;
+  rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, &audit});
+  rt->start();
+  const auto login = [&](ConnId conn, std::string_view id, std::string_view user, std::string_view password) {
+    mqtt::Connect c;
+    c.client_id = id;
+    c.has_username = c.has_password = true;
+    c.username = user;
+    c.password = std::span(reinterpret_cast<const std::uint8_t*>(password.data()), password.size());
+    Bytes b;
+    mqtt::encode(c, b);
+    rt->on_open(conn);
+    rt->on_bytes(conn, b);
+  };
+  login(0, "0", "device", "d");
+  login(7, "cloud-1", "cloud", "c");
+  rt->on_open(9);
+  rt->on_bytes(9, connect_bytes(60, 9));  // anonymous
+  EXPECT_EQ(rt->sessions_connected(), 2u);
+  Bytes b;
+  mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
+  rt->on_bytes(0, b);  // a device: refused above its own ACL (which names the topic): control identities only
+  b.clear();
+  mqtt::encode_text_publish("tb/alerts/gw-a", "{}", b);
+  rt->on_bytes(0, b);  // speaking for the gateway: no client may
+  EXPECT_TRUE(sink.of<ev::RulesRefused>().empty());  // the rules never reached the runtime
+  b.clear();
+  mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
+  rt->on_bytes(7, b);
+  EXPECT_EQ(sink.of<ev::RulesRefused>().size(), 1u);  // the cloud's did (and were refused as malformed)
+  b.clear();
+  mqtt::encode(mqtt::Subscribe{1, {{"#", 0}}}, b);
+  rt->on_bytes(0, b);
+  ASSERT_EQ(audit.records.size(), 6u);
+  EXPECT_EQ(audit.records[0].substr(0, 29), "gateway/gw-a runtime_started ");
+  EXPECT_EQ(audit.records[1], R"(gateway/gw-a access_refused {"client_id":"dev9","identity":null,"reason_code":5,"refused":"connect"})");
+  EXPECT_EQ(audit.records[2], R"(gateway/gw-a access_refused {"client_id":"0","identity":"device","reason_code":0,"refused":"publish","topic":"tb/cloud/gw-a/rules"})");
+  EXPECT_EQ(audit.records[3], R"(gateway/gw-a access_refused {"client_id":"0","identity":"device","reason_code":0,"refused":"publish","topic":"tb/alerts/gw-a"})");
+  EXPECT_EQ(audit.records[4].substr(0, 27), "gateway/gw-a rules_refused ");
+  EXPECT_EQ(audit.records[5], R"(gateway/gw-a access_refused {"client_id":"0","filter":"#","identity":"device","reason_code":128,"refused":"subscribe"})");
+  EXPECT_EQ(sink.of<ev::AccessRefused>().size(), 4u);
+}
+
 TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
   config.opcua_filter = "opcua/#";
   config.opcua_fields = {"DischargePressure", "MotorCurrent"};

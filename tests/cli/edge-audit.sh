@@ -9,8 +9,10 @@ set -euo pipefail
 edge=$1 tb=$2 work=$3
 command -v mosquitto_pub > /dev/null || { echo "SKIP: mosquitto_pub is not installed (apt-get install mosquitto-clients): the rule change is sent with it"; exit 77; }
 rm -rf "$work" && mkdir -p "$work"
+printf 'cloud-secret\n' | "$edge" passwd "$work/passwords" cloud --cost 4 2> /dev/null
 cat > "$work/edge.json" <<'JSON'
-{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl"}
+{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl",
+ "auth": {"password_file": "passwords", "control_identities": ["cloud"]}}
 JSON
 pid=
 stop() { [ -n "$pid" ] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; pid=; }
@@ -24,7 +26,7 @@ start() {  # start the daemon and wait for its port
 }
 start
 # The cloud sends alert rules on the gateway's own broker.
-mosquitto_pub -p "$port" -t tb/cloud/g/rules -m '{"format": "twinbench-rules/1", "rules": []}'
+mosquitto_pub -p "$port" -u cloud -P cloud-secret -t tb/cloud/g/rules -m '{"format": "twinbench-rules/1", "rules": []}'
 for _ in $(seq 100); do grep -q rules_refused "$work/audit.jsonl" && break; sleep 0.05; done
 grep -q '"action":"rules_refused","details":{"reason":"no anomaly detector on this gateway"}' "$work/audit.jsonl" ||
   { echo "FAIL: the refused rule change is not in the audit log"; cat "$work/audit.jsonl"; exit 1; }

@@ -13,7 +13,7 @@ coap=$(command -v coap-client-notls || command -v coap-client || true)
 command -v mosquitto_sub > /dev/null || { echo "SKIP: mosquitto_sub is not installed (apt-get install mosquitto-clients)"; exit 77; }
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
-start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw", "listen": {"port": 0}, "forward_interval_ms": 100,
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"port": 0}, "forward_interval_ms": 100,
   "lwm2m": {"listen": {"port": 0}, "fields": ["/3303/0/5700", "/3316/0/5700"]}}'
 lport=$(sed -n 's/.*lwm2m on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")
 [ -n "$lport" ] || { echo "FAIL: no LwM2M port"; cat "$work/edge.out"; exit 1; }

@@ -10,7 +10,7 @@ for tool in mosquitto_pub mosquitto_sub; do
 done
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
-start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw", "listen": {"port": 0}, "forward_interval_ms": 200,
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"port": 0}, "forward_interval_ms": 200,
   "opcua": {"topic_filter": "opcua/#", "fields": ["DischargePressure", "DischargeTemperature", "MotorCurrent"]}}'
 port=$eport
 

@@ -18,8 +18,11 @@ cp -r "$src/models/compressor-ae" v2
 sed -i 's/"version": "1"/"version": "2"/' v2/manifest.json
 "$tb" ota sign v2 --key-seed "$seed" --chunk-size 8192 --out m2.json --image-out v2.img > /dev/null
 "$tb" ota sign v2 --key-seed "$other" --version 3 --out forged.json > /dev/null
+# The cloud logs in as "cloud", the one identity that may publish on tb/cloud/g/...
+printf 'cloud-secret\n' | "$edge" passwd passwords cloud --cost 4 2> /dev/null
 cat > edge.json <<JSON
 {"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl",
+ "auth": {"password_file": "passwords", "control_identities": ["cloud"]},
  "edge_ai": {"model": "$src/models/compressor-ae"},
  "ota": {"storage": "flash", "trusted_key": "$key", "factory_manifest": "factory.json"}}
 JSON
@@ -46,16 +49,16 @@ wait_for() {  # wait_for <pattern in audit.jsonl>
   echo "FAIL: no '$1' in the audit log:"; cat audit.jsonl; exit 1
 }
 start
-mosquitto_pub -p "$port" -t tb/cloud/g/ota -m "{\"op\": \"begin\", \"rollout\": 0, \"manifest\": $(cat m2.json)}"
+mosquitto_pub -p "$port" -u cloud -P cloud-secret -t tb/cloud/g/ota -m "{\"op\": \"begin\", \"rollout\": 0, \"manifest\": $(cat m2.json)}"
 wait_for '"action":"ota_download"'
 size=$(stat -c %s v2.img) chunks=$(( (size + 8191) / 8192 ))
 for ((i = 0; i < chunks; i++)); do
   { printf '\x00\x00\x00\x00'; printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((i & 255)) $((i >> 8 & 255)) 0 0)";
     dd if=v2.img bs=8192 skip=$i count=1 status=none; } > chunk
-  mosquitto_pub -p "$port" -t tb/cloud/g/ota/chunk -f chunk
+  mosquitto_pub -p "$port" -u cloud -P cloud-secret -t tb/cloud/g/ota/chunk -f chunk
 done
 wait_for '"action":"ota_committed","details":{"artifact":"model","rollout":0,"version":"2"}'
-mosquitto_pub -p "$port" -t tb/cloud/g/ota -m "{\"op\": \"begin\", \"rollout\": 1, \"manifest\": $(cat forged.json)}"
+mosquitto_pub -p "$port" -u cloud -P cloud-secret -t tb/cloud/g/ota -m "{\"op\": \"begin\", \"rollout\": 1, \"manifest\": $(cat forged.json)}"
 wait_for '"action":"ota_refused"'
 grep -q '"reason":"the manifest is not signed by the trusted key"' audit.jsonl || { echo "FAIL: the forged manifest's refusal has no reason"; exit 1; }
 stop

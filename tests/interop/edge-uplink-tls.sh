@@ -53,7 +53,7 @@ printf '\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00
 
 # delivered <name> <port> <tls JSON>: a record published to the gateway reaches the cloud through it.
 delivered() {
-  start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"$1\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 100,
+  start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"$1\", \"auth\": {\"allow_anonymous\": true, \"acl\": [{\"identity\": \"anonymous\", \"publish\": [\"#\"], \"subscribe\": [\"#\"]}]}, \"listen\": {\"port\": 0}, \"forward_interval_ms\": 100,
     \"uplink\": {\"broker\": \"mqtts://127.0.0.1:$2\", \"tls\": $3}}"
   stdbuf -oL mosquitto_sub -p "$plain" -t "tb/uplink/$1" -C 1 -W 10 -F '%t %l' -d > "$work/$1.cloud" 2>&1 &
   local sub=$!
@@ -66,7 +66,7 @@ delivered() {
 }
 # refused <name> <port> <tls JSON> <reason>: the gateway does not get through, and says why.
 refused() {
-  start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"$1\", \"listen\": {\"port\": 0},
+  start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"$1\", \"auth\": {\"allow_anonymous\": true, \"acl\": [{\"identity\": \"anonymous\", \"publish\": [\"#\"], \"subscribe\": [\"#\"]}]}, \"listen\": {\"port\": 0},
     \"uplink\": {\"broker\": \"mqtts://127.0.0.1:$2\", \"tls\": $3}}"
   for _ in $(seq 100); do grep -q "uplink: " "$work/edge.err" && break; sleep 0.05; done
   kill -TERM "$edge_pid" && wait "$edge_pid"

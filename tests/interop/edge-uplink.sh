@@ -30,7 +30,7 @@ restart_mosquitto() {  # on its port, which the gateway's uplink is configured w
 }
 mosquitto_sub -p "$mport" -i cloud -c -q 1 -t 'tb/uplink/#' -E  # the cloud's persistent session
 
-start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"gw\", \"listen\": {\"port\": 0}, \"forward_interval_ms\": 200,
+start_edge "$edge" "{\"format\": \"twinbench-edge/1\", \"name\": \"gw\", \"auth\": {\"allow_anonymous\": true, \"acl\": [{\"identity\": \"anonymous\", \"publish\": [\"#\"], \"subscribe\": [\"#\"]}]}, \"listen\": {\"port\": 0}, \"forward_interval_ms\": 200,
   \"uplink\": {\"broker\": \"mqtt://127.0.0.1:$mport\", \"keepalive_s\": 5, \"mqtt_version\": \"$version\"}}"
 grep -q "uplink to mqtt://127.0.0.1:$mport" "$work/edge.out" || { echo "FAIL: no uplink line"; cat "$work/edge.out"; exit 1; }
 

@@ -12,7 +12,7 @@ set -euo pipefail
 tb=$1 edge=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
-config='{"format": "twinbench-edge/1", "name": "lab-gw-0", "listen": {"port": PORT}, "forward_interval_ms": 200}'
+config='{"format": "twinbench-edge/1", "name": "lab-gw-0", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"port": PORT}, "forward_interval_ms": 200}'
 start_edge "$edge" "${config/PORT/0}"
 port=$eport
 scenario() {  # scenario <file> <duration_s>
@@ -58,7 +58,7 @@ faults=$(kpi "$work/outage/summary.json" faults/gateway_reboots)
 after=$(sed -n 's/.* \([0-9]*\) telemetry records.*/\1/p' "$work/edge.err")
 [ "${after:-0}" -ge 300 ] || { echo "FAIL: the restarted gateway got ${after:-0} records"; cat "$work/edge.err"; exit 1; }
 # 3. LwM2M devices (coap://), the uplink read on the gateway's broker.
-start_edge "$edge" '{"format": "twinbench-edge/1", "name": "lab-gw-0", "listen": {"port": 0}, "forward_interval_ms": 200,
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "lab-gw-0", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"port": 0}, "forward_interval_ms": 200,
   "lwm2m": {"listen": {"port": 0}, "fields": ["/3317/0/5700", "/3323/0/5700", "/3303/0/5700", "/3300/0/5700", "/3305/0/5800", "/3320/0/5700"],
   "observe": []}}'  # the devices report by Send (an observe request would get 4.04)
 lport=$(sed -n 's/.*lwm2m on udp 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/edge.out")

@@ -8,7 +8,7 @@ set -euo pipefail
 tb=$1 edge=$2 src=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
-start_lab_gateway "$edge" '{"format": "twinbench-edge/1", "name": "lab-gw-0", "listen": {"host": "HOST", "port": 0}, "forward_interval_ms": 200}' "$src"
+start_lab_gateway "$edge" '{"format": "twinbench-edge/1", "name": "lab-gw-0", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"host": "HOST", "port": 0}, "forward_interval_ms": 200}' "$src"
 cat > "$work/scenario.json" << JSON
 {"format": "twinbench-scenario/1", "name": "lab-in-a-box", "duration_s": 5, "hil": {"speed": 2.5},
  "sites": [{"name": "lab", "gateways": 1, "devices_per_gateway": 100, "device": {"period_s": 1, "qos": 1}, "link": {"preset": "ethernet"}}]}

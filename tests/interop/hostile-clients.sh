@@ -9,7 +9,7 @@ rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/lib.sh"
 ulimit -n "$(ulimit -Hn)"  # 5,000 idle sockets held at once, on both ends
 [ "$(ulimit -n)" -ge 12000 ] || { echo "SKIP: at most $(ulimit -n) open files here; the test holds 10,000"; exit 77; }
-start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw-hostile", "listen": {"host": "127.0.0.1", "port": 0},
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw-hostile", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"host": "127.0.0.1", "port": 0},
   "mqtt": {"connect_timeout_ms": 3000}}'
 python3 "$(dirname "$0")/hostile-clients.py" "$eport" "$edge_pid" 3 1 || { echo "--- twinbench-edge stderr:"; tail -5 "$work/edge.err"; exit 1; }
 kill -TERM "$edge_pid"

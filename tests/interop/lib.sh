@@ -62,9 +62,9 @@ start_lab_gateway() {
   local run_in=() lab="tbl$$"
   if [ -z "${TWINBENCH_NO_NETNS:-}" ] && "$3/scripts/lab-in-a-box" check > "$work/check.txt" 2>&1 &&
      "$3/scripts/lab-in-a-box" up "$lab" > "$work/up.txt" 2>&1; then
-    gw_host=10.77.0.2
+    gw_host=$("$3/scripts/lab-in-a-box" address "$lab")
     run_in=("$3/scripts/lab-in-a-box" exec "$lab")
-    where="in network namespace $lab (10.77.0.2, over a veth pair)"
+    where="in network namespace $lab ($gw_host, over a veth pair)"
     lab_box=$lab lab_script="$3/scripts/lab-in-a-box"
     cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; "$lab_script" down "$lab_box"; }
   else

@@ -22,7 +22,7 @@ start_mosquitto "$mosquitto_bin" $'listener PORT1 127.0.0.1\nallow_anonymous tru
 mport=${mports[0]}
 
 # twinbench-edge: any free port, which it prints.
-start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw-interop", "listen": {"host": "127.0.0.1", "port": 0}}'
+start_edge "$edge" '{"format": "twinbench-edge/1", "name": "gw-interop", "auth": {"allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["#"], "subscribe": ["#"]}]}, "listen": {"host": "127.0.0.1", "port": 0}}'
 
 fail() { echo "FAIL: $*"; exit 1; }
 # A subscriber in the background whose deliveries go to $out as "MSG topic qos retain payload"; it runs until

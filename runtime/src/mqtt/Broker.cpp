@@ -42,6 +42,7 @@ void Broker::on_open(ConnId conn) {
     return;
   }
   ++open_;
+  ++c.generation;
   c.state = Connection::State::awaiting_connect;
   c.version = Version::v311;
   c.last_rx_us = c.opened_us = ports_.clock.now_us();
@@ -57,12 +58,22 @@ void Broker::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
   Connection& c = connection(conn);
   if (c.state == Connection::State::closed) return;  // late bytes of a connection we already closed
   c.last_rx_us = ports_.clock.now_us();
-  if (c.partial.empty()) {
+  if (c.partial.empty() && c.state != Connection::State::authenticating) {
     const std::ptrdiff_t used = consume(conn, c, bytes);
     if (used >= 0) connections_[conn].partial.assign(bytes.begin() + used, bytes.end());
     return;
   }
   c.partial.insert(c.partial.end(), bytes.begin(), bytes.end());
+  if (c.state == Connection::State::authenticating) {  // they wait for the answer, within one packet's room
+    if (c.partial.size() > config_.max_packet_bytes)
+      refuse(conn, c, static_cast<std::int64_t>(DecodeStatus::packet_too_large), kPacketTooLarge);
+    return;
+  }
+  drain(conn);
+}
+
+void Broker::drain(ConnId conn) {
+  Connection& c = connections_[conn];
   std::vector<std::uint8_t> buffered;
   buffered.swap(c.partial);
   const std::ptrdiff_t used = consume(conn, c, buffered);
@@ -92,8 +103,10 @@ std::ptrdiff_t Broker::consume(ConnId conn, Connection& c, std::span<const std::
                                                                                                        : kProtocolError);
       return -1;
     }
+    const auto packet = bytes.subspan(pos, r.consumed);
     pos += r.consumed;
-    if (!handle(conn, c, r.packet, r.consumed)) return -1;
+    if (!handle(conn, c, r.packet, packet)) return -1;
+    if (connections_[conn].state == Connection::State::authenticating) break;  // the rest waits for the password check
   }
   return static_cast<std::ptrdiff_t>(pos);
 }
@@ -111,14 +124,16 @@ void Broker::complete(Session& s, const Inflight& m) {
   pump(s);  // the window has room again
 }
 
-bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t packet_bytes) {
+bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::span<const std::uint8_t> raw) {
+  const std::size_t packet_bytes = raw.size();
   Violation violation{};
   if (const auto* p = std::get_if<Connect>(&packet)) {
     if (c.state == Connection::State::connected) {
       violation = Violation::second_connect;
     } else {
-      handle_connect(conn, c, *p);
-      return connections_[conn].state == Connection::State::connected;
+      handle_connect(conn, c, *p, raw);
+      const auto state = connections_[conn].state;
+      return state == Connection::State::connected || state == Connection::State::authenticating;
     }
   } else if (c.state != Connection::State::connected) {
     violation = Violation::not_connected;
@@ -191,7 +206,7 @@ bool Broker::handle(ConnId conn, Connection& c, Packet& packet, std::size_t pack
   return false;
 }
 
-void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
+void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p, std::span<const std::uint8_t> raw) {
   const bool v5 = p.protocol_level == static_cast<std::uint8_t>(Version::v5);
   c.version = v5 ? Version::v5 : Version::v311;
   Connack ack;
@@ -203,6 +218,65 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
     end_connection(conn, c, CloseReason::protocol_error, true);
     return;
   }
+  if (!ports_.access) return admit(conn, c, p, {});
+  const auto a = ports_.access->admit(p.has_username ? std::optional(p.username) : std::nullopt, p.has_password,
+                                      ports_.transport.peer_certificate_name(conn));
+  using K = Access::Admission::Kind;
+  switch (a.kind) {
+    case K::admit: return admit(conn, c, p, a.identity.name);
+    case K::refuse_credentials: return refuse_connect(conn, c, p, ConnectRefusal::credentials);
+    case K::refuse_not_authorized: return refuse_connect(conn, c, p, ConnectRefusal::not_authorized);
+    case K::verify_password: break;
+  }
+  c.state = Connection::State::authenticating;
+  c.connect_packet.assign(raw.begin(), raw.end());
+  assert(ports_.passwords);
+  ports_.passwords->check(std::string(reinterpret_cast<const char*>(p.password.data()), p.password.size()), std::string(a.hash),
+                          [this, conn, generation = c.generation, identity = a.identity.name](PasswordVerdict v) {
+                            on_password_checked(conn, generation, identity, v);
+                          });
+}
+
+void Broker::on_password_checked(ConnId conn, std::uint32_t generation, const std::string& identity, PasswordVerdict verdict) {
+  if (conn >= connections_.size()) return;
+  Connection& c = connections_[conn];
+  if (c.state != Connection::State::authenticating || c.generation != generation) return;  // closed meanwhile
+  std::vector<std::uint8_t> raw;
+  raw.swap(c.connect_packet);
+  const DecodeResult r = decode(raw, config_.max_packet_bytes, c.version);
+  const Connect& p = std::get<Connect>(r.packet);  // it decoded before
+  if (verdict != PasswordVerdict::match)
+    return refuse_connect(conn, c, p, verdict == PasswordVerdict::busy ? ConnectRefusal::busy : ConnectRefusal::credentials);
+  admit(conn, c, p, identity);
+  if (connected(conn) && !connections_[conn].partial.empty()) drain(conn);
+}
+
+void Broker::refuse_connect(ConnId conn, Connection& c, const Connect& p, ConnectRefusal why, std::string_view topic) {
+  const bool v5 = c.version == Version::v5;
+  std::uint8_t code = 0;
+  switch (why) {
+    case ConnectRefusal::credentials: code = v5 ? kBadUserNameOrPassword : static_cast<std::uint8_t>(ConnackCode::bad_username_or_password); break;
+    case ConnectRefusal::not_authorized: code = v5 ? kNotAuthorized : static_cast<std::uint8_t>(ConnackCode::not_authorized); break;
+    case ConnectRefusal::busy: code = v5 ? kServerBusy : static_cast<std::uint8_t>(ConnackCode::server_unavailable); break;
+  }
+  Connack ack;
+  ack.code = static_cast<ConnackCode>(code);
+  encode(ack, out_, c.version);
+  send(conn);
+  ++stats_.connects_refused;
+  c.identity.assign(p.has_username ? p.username : std::string_view{});
+  refused(conn, c, Refusal::What::connect, code, p.client_id, topic);
+  end_connection(conn, c, CloseReason::protocol_error, true);
+}
+
+void Broker::refused(ConnId conn, const Connection& c, Refusal::What what, std::uint8_t code, std::string_view client_id, std::string_view topic) {
+  emit(conn, ev::AccessRefused{.what = static_cast<std::int64_t>(what), .code = code});
+  hooks_.on_refused(conn, Refusal{what, code, c.identity, client_id, topic});
+}
+
+void Broker::admit(ConnId conn, Connection& c, const Connect& p, std::string identity) {
+  const bool v5 = c.version == Version::v5;
+  Connack ack;
   std::string client_id(p.client_id);
   bool assigned = false;
   if (client_id.empty()) {
@@ -216,6 +290,9 @@ void Broker::handle_connect(ConnId conn, Connection& c, const Connect& p) {
     client_id = "tb-auto-" + std::to_string(++generated_ids_);  // MQTT-3.1.3-6; MQTT 5 says which (3.2.2.3.7)
     assigned = true;
   }
+  c.identity = std::move(identity);
+  if (p.will && ports_.access && !ports_.access->may_publish({c.identity}, client_id, p.will_topic))
+    return refuse_connect(conn, c, p, ConnectRefusal::not_authorized, p.will_topic);  // its will could not be published
   // clean_session is 3.1.1's Clean Session and MQTT 5's Clean Start; a 3.1.1 session without it lasts forever.
   std::uint32_t expiry = p.clean_session ? 0 : kNeverExpires;
   if (v5) {
@@ -328,6 +405,19 @@ void Broker::handle_publish(ConnId conn, Session& s, const Publish& p, std::size
     }
     if (fresh) pending.push_back(p.packet_id);
   }
+  const Version v = connections_[conn].version;
+  if (fresh && ports_.access && !ports_.access->may_publish({connections_[conn].identity}, s.client_id, p.topic)) {
+    // Not routed, not seen by the host. MQTT 5 says so in the acknowledgement (which ends a QoS 2 exchange);
+    // a 3.1.1 client cannot be told, and is acknowledged as usual so that it does not send it again.
+    ++stats_.publishes_refused;
+    const std::uint8_t code = v == Version::v5 && p.qos > 0 ? kNotAuthorized : 0;
+    refused(conn, connections_[conn], Refusal::What::publish, code, s.client_id, p.topic);
+    if (p.qos == 2 && v == Version::v5) s.qos2_received.pop_back();
+    if (p.qos == 1) encode(Puback{p.packet_id, code}, out_, v);
+    if (p.qos == 2) encode(Pubrec{p.packet_id, code}, out_, v);
+    if (!out_.empty()) send(conn);
+    return;
+  }
   if (fresh) {
     ++stats_.received;
     hooks_.on_publish(conn, p, packet_bytes);
@@ -346,7 +436,6 @@ void Broker::handle_publish(ConnId conn, Session& s, const Publish& p, std::size
     }
   }
   if (!connected(conn)) return;  // the host may have closed the connection
-  const Version v = connections_[conn].version;
   if (p.qos == 1) encode(Puback{p.packet_id}, out_, v);
   if (p.qos == 2) encode(Pubrec{p.packet_id}, out_, v);
   if (!out_.empty()) send(conn);
@@ -362,6 +451,13 @@ void Broker::handle_subscribe(ConnId conn, const Subscribe& p) {
   for (const auto& sub : p.subscriptions) {
     if (v == Version::v5 && sub.filter.starts_with("$share/")) {
       ack.return_codes.push_back(kSharedNotSupported);  // as the CONNACK said
+      continue;
+    }
+    if (ports_.access && !ports_.access->may_subscribe({connections_[conn].identity}, sessions_[id].client_id, sub.filter)) {
+      const std::uint8_t code = v == Version::v5 ? kNotAuthorized : kSubackFailure;
+      ack.return_codes.push_back(code);
+      ++stats_.subscriptions_refused;
+      refused(conn, connections_[conn], Refusal::What::subscribe, code, sessions_[id].client_id, sub.filter);
       continue;
     }
     const SubscriptionOptions o{sub.qos, sub.no_local, sub.retain_as_published, sub_id ? sub_id->number : 0u};
@@ -394,6 +490,8 @@ void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool cl
   c.state = Connection::State::closed;
   c.session = kNoSession;
   c.partial.clear();
+  c.connect_packet.clear();
+  c.identity.clear();
   if (close_transport) ports_.transport.close(conn);
   if (!was_connected) return;
   --connected_;
@@ -448,7 +546,8 @@ void Broker::sweep() {
   const TimeUs now = ports_.clock.now_us();
   for (ConnId conn = 0; conn < connections_.size(); ++conn) {
     Connection& c = connections_[conn];
-    if (c.state == Connection::State::awaiting_connect && now - c.opened_us >= config_.connect_timeout_us) {  // a socket that never spoke MQTT
+    const bool connecting = c.state == Connection::State::awaiting_connect || c.state == Connection::State::authenticating;
+    if (connecting && now - c.opened_us >= config_.connect_timeout_us) {  // a socket that never spoke MQTT, or a check that never answered
       ++stats_.connect_timeouts;
       refuse(conn, c, static_cast<std::int64_t>(Violation::connect_timeout), 0);
       continue;

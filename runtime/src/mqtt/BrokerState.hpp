@@ -19,7 +19,8 @@ inline constexpr std::uint32_t kNeverExpires = 0xFFFFFFFFu;
 // MQTT 5 reason codes the broker sends.
 inline constexpr std::uint8_t kMalformed = 0x81, kProtocolError = 0x82, kBadAuthMethod = 0x8C, kServerShuttingDown = 0x8B,
                        kSessionTakenOver = 0x8E, kKeepAliveTimeout = 0x8D, kTopicAliasInvalid = 0x94, kSharedNotSupported = 0x9E,
-                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95, kReceiveMaximumExceeded = 0x93;
+                       kNoSubscriptionExisted = 0x11, kPacketTooLarge = 0x95, kReceiveMaximumExceeded = 0x93, kNotAuthorized = 0x87,
+                       kBadUserNameOrPassword = 0x86, kServerBusy = 0x89;
 
 /** Properties with their own copy of every string and byte they refer to. */
 struct OwnedProperties {
@@ -104,8 +105,12 @@ struct Broker::Session {
 };
 
 struct Broker::Connection {
-  enum class State : std::uint8_t { closed, awaiting_connect, connected };
+  /// authenticating: its CONNECT waits for the password check (bytes that come meanwhile wait in `partial`)
+  enum class State : std::uint8_t { closed, awaiting_connect, authenticating, connected };
   State state = State::closed;
+  std::uint32_t generation = 0;  ///< counts on_open: a password check's answer for an earlier connection on this id is ignored
+  std::string identity;          ///< who it is, once connected ("" anonymous)
+  std::vector<std::uint8_t> connect_packet;  ///< authenticating: the CONNECT, decoded again when the check answers
   Version version = Version::v311;
   std::uint16_t keepalive_s = 0;
   TimeUs last_rx_us = 0;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -69,6 +70,22 @@ bool verify(const PublicKey& key_bytes, std::span<const std::uint8_t> message, c
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   return key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
+}
+
+std::vector<std::uint8_t> scrypt(std::string_view password, std::span<const std::uint8_t> salt, unsigned log2_n, std::uint32_t r,
+                                 std::uint32_t p, std::size_t out_bytes) {
+  constexpr std::uint64_t kMaxMemory = 256u << 20;
+  if (log2_n < 1 || log2_n > 30 || r == 0 || p == 0 || out_bytes == 0) return {};
+  const std::uint64_t n = std::uint64_t{1} << log2_n;
+  if (128 * std::uint64_t{r} * n > kMaxMemory) return {};  // scrypt's working memory is 128 r N bytes
+  std::vector<std::uint8_t> out(out_bytes);
+  if (EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p, kMaxMemory + (1u << 20), out.data(), out.size()) != 1)
+    return {};
+  return out;
+}
+
+bool equal_in_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace twinbench::runtime::crypto

@@ -50,6 +50,7 @@ public:
 
   std::string string(std::string_view key) const;
   std::string string_or(std::string_view key, std::string fallback) const;
+  bool boolean_or(std::string_view key, bool fallback) const;
   double positive(std::string_view key) const;
   double positive_or(std::string_view key, double fallback) const;
   double non_negative_or(std::string_view key, double fallback) const;

@@ -11,6 +11,7 @@
 #include <map>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ struct EdgeConfig {
   /// registered device becomes a record of it (resources it leaves out keep their last value).
   std::vector<std::string> lwm2m_fields;
   lwm2m::ServerConfig lwm2m;
+  /// Who may connect to the broker and what they may do (docs/security.md); none: anyone may do anything
+  /// (a simulation without "security"). The runtime adds its own topics: tb/cloud/<name>/# (rules, OTA,
+  /// cloud messages) writable by access->control_identities only, and what it publishes itself
+  /// (tb/uplink, alerts, twin, drift, ota /<name>) by no client. Refusals are audited.
+  std::optional<mqtt::AccessConfig> access;
   /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/rules]):
   ///  - cloud_connection: a connection to the "cloud" endpoint carrying PUBLISH packets (simulation);
   ///  - own_broker: published on this gateway's broker, for clients of it to take;
@@ -95,7 +101,8 @@ struct EdgePorts {
   Sink& sink;
   Datagrams* datagrams = nullptr;  ///< CoAP/LwM2M devices; none = no LwM2M server
   Storage* storage = nullptr;      ///< the model slots (OTA); kept across reboots
-  AuditTrail* audit = nullptr;     ///< configuration, rules, drift, OTA and rollbacks are recorded here
+  AuditTrail* audit = nullptr;     ///< configuration, rules, drift, OTA, rollbacks and refusals are recorded here
+  PasswordCheck* passwords = nullptr;  ///< with EdgeConfig::access; none: checked inline
 };
 
 class EdgeRuntime final : public TransportHandler, public DatagramHandler, private TwinHost, private mqtt::BrokerHooks,
@@ -138,6 +145,7 @@ public:
 private:
   void on_connected(ConnId conn) override;
   void on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) override;
+  void on_refused(ConnId conn, const mqtt::Refusal& r) override;
   void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
   /** OPC UA PubSub JSON: each DataSetMessage becomes a record for ingest_telemetry. */
   void ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes);
@@ -186,6 +194,8 @@ private:
 
   EdgeConfig config_;
   EdgePorts ports_;
+  std::unique_ptr<const mqtt::Access> access_;  ///< from config_.access
+  InlinePasswordCheck inline_passwords_;
   mqtt::Broker broker_;
   struct UplinkHooks final : mqtt::ClientHooks {
     explicit UplinkHooks(EdgeRuntime& r) : rt(r) {}

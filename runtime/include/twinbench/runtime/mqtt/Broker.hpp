@@ -16,7 +16,12 @@
 //  - keepalive: a session silent for 1.5 x its keepalive is closed by sweep() and its will published;
 //  - bounds: at most max_connections open, CONNECT within connect_timeout_us, session queues bounded,
 //    MQTT 5 Receive Maximum announced and enforced (0x93), Maximum Packet Size and Server Keep Alive
-//    announced; what is not delivered is counted by cause (Stats).
+//    announced; what is not delivered is counted by cause (Stats);
+//  - access (BrokerPorts::access, Access.hpp): CONNECTs authenticated (passwords checked through the
+//    PasswordCheck port, which may answer later: the connection waits, its further bytes buffered),
+//    CONNACK 0x04/0x05 (MQTT 5: 0x86/0x87, 0x89 when the checks are too many); a will, publish or
+//    subscription the ACL does not allow is refused (SUBACK 0x80 / 0x87; MQTT 5 PUBACK/PUBREC 0x87; a
+//    3.1.1 publish is acknowledged and dropped); every refusal is counted, emitted and given to the host.
 // MQTT 5 (docs/protocols.md): Session Expiry Interval instead of Clean Session, Receive Maximum and
 // Maximum Packet Size of the client respected, message properties forwarded (Message Expiry counted
 // down, expired messages not sent), subscription options (No Local, Retain As Published, Retain
@@ -35,10 +40,12 @@
 #include <string_view>
 #include <vector>
 
+#include "twinbench/runtime/mqtt/Access.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/runtime/mqtt/Subscriptions.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/PasswordCheck.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
 
@@ -57,10 +64,22 @@ struct BrokerConfig {
   std::uint16_t max_keepalive_s = 0;        ///< MQTT 5: announced as Server Keep Alive to a client asking for none or for more (0: theirs)
 };
 
+/** What the broker refused a client (with BrokerPorts::access): for the host's audit log. */
+struct Refusal {
+  enum class What : std::uint8_t { connect = 1, publish = 2, subscribe = 3 };
+  What what;
+  std::uint8_t code;           ///< the reason code answered (CONNACK, PUBACK/PUBREC or SUBACK); 0 if none could be
+  std::string_view identity;   ///< who asked ("" anonymous; for a connect, the username given, if any)
+  std::string_view client_id;
+  std::string_view topic;      ///< the topic or filter (a will's topic for a connect refused for it)
+};
+
 /** The broker's host: it sees every message clients publish (the edge runtime ingests telemetry from it). */
 class BrokerHooks {
 public:
   virtual ~BrokerHooks() = default;
+  /** @brief The broker refused a client something; every refusal comes here once. */
+  virtual void on_refused(ConnId, const Refusal&) {}
   /** @brief A client's session is open and its CONNACK sent. */
   virtual void on_connected(ConnId conn) = 0;
   /**
@@ -75,6 +94,10 @@ struct BrokerPorts {
   Transport& transport;
   Compute& compute;
   Sink& sink;
+  /// Authentication and authorisation (docs/security.md); null: every client may do everything (tests,
+  /// and simulations without a "security" section). With it, `passwords` checks passwords.
+  const Access* access = nullptr;
+  PasswordCheck* passwords = nullptr;
 };
 
 /** Protocol errors that are about the order of packets, not their encoding (Event::a of protocol_error). */
@@ -102,6 +125,10 @@ public:
     std::uint64_t connections_refused = 0;  ///< beyond max_connections
     std::uint64_t connect_timeouts = 0;     ///< no CONNECT within connect_timeout_us
     std::uint64_t receive_maximum_exceeded = 0;  ///< MQTT 5 clients disconnected with 0x93
+    // Refused by BrokerPorts::access:
+    std::uint64_t connects_refused = 0;       ///< bad credentials, not authorised, or busy checking passwords
+    std::uint64_t publishes_refused = 0;      ///< not routed (MQTT 5: PUBACK/PUBREC 0x87)
+    std::uint64_t subscriptions_refused = 0;  ///< SUBACK 0x80 (MQTT 5: 0x87)
   };
 
   Broker(BrokerConfig config, BrokerPorts ports, BrokerHooks& hooks);
@@ -156,8 +183,19 @@ private:
   void refuse(ConnId conn, Connection& c, std::int64_t why, std::uint8_t reason);
   std::ptrdiff_t consume(ConnId conn, Connection& c, std::span<const std::uint8_t> bytes);
   /** False if the connection was closed. */
-  bool handle(ConnId conn, Connection& c, Packet& packet, std::size_t packet_bytes);
-  void handle_connect(ConnId conn, Connection& c, const Connect& p);
+  bool handle(ConnId conn, Connection& c, Packet& packet, std::span<const std::uint8_t> raw);
+  /** A CONNECT: its credentials checked (`raw`: its bytes, kept while the password check runs). */
+  void handle_connect(ConnId conn, Connection& c, const Connect& p, std::span<const std::uint8_t> raw);
+  void on_password_checked(ConnId conn, std::uint32_t generation, const std::string& identity, PasswordVerdict verdict);
+  /** The session opens: the CONNECT of `identity` ("" anonymous) is accepted. */
+  void admit(ConnId conn, Connection& c, const Connect& p, std::string identity);
+  /** CONNACK with a refusal for `why` (0x04/0x86 credentials, 0x05/0x87 not authorised, 0x03/0x89 busy), audited, and close. */
+  enum class ConnectRefusal : std::uint8_t { credentials, not_authorized, busy };
+  void refuse_connect(ConnId conn, Connection& c, const Connect& p, ConnectRefusal why, std::string_view topic = {});
+  /** Audit and count a refusal. */
+  void refused(ConnId conn, const Connection& c, Refusal::What what, std::uint8_t code, std::string_view client_id, std::string_view topic);
+  /** Bytes that arrived while the connection waited: handle them now. */
+  void drain(ConnId conn);
   void handle_publish(ConnId conn, Session& s, const Publish& p, std::size_t packet_bytes);
   void handle_subscribe(ConnId conn, const Subscribe& p);
   /**

@@ -1,12 +1,13 @@
 #pragma once
-// Hashes and signatures for the audit log and OTA images: SHA-256 and Ed25519 (OpenSSL, behind this
-// header: no OpenSSL type leaks out).
+// Hashes and signatures for the audit log and OTA images: SHA-256 and Ed25519; scrypt for passwords
+// (OpenSSL, behind this header: no OpenSSL type leaks out).
 
 #include <array>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace twinbench::runtime::crypto {
 
@@ -31,6 +32,15 @@ private:
   std::array<std::uint8_t, 32> seed_;
   PublicKey public_;
 };
+
+/**
+ * @brief scrypt (RFC 7914): `out_bytes` bytes derived from `password` and `salt` at cost N = 2^log2_n,
+ * r, p. Empty if the parameters are out of what OpenSSL accepts (or would need more than 256 MiB).
+ */
+std::vector<std::uint8_t> scrypt(std::string_view password, std::span<const std::uint8_t> salt, unsigned log2_n, std::uint32_t r,
+                                 std::uint32_t p, std::size_t out_bytes);
+/** @brief a == b in time that depends on their length only (for secrets). */
+bool equal_in_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 
 /** @brief True if `signature` is `key`'s Ed25519 signature of `message`. */
 bool verify(const PublicKey& key, std::span<const std::uint8_t> message, const Signature& signature);

@@ -127,9 +127,11 @@ TWINBENCH_EVENT(RulesChanged, 14, "rules_changed", rules);
 TWINBENCH_EVENT0(RulesRefused, 15, "rules_refused");
 /// The drift monitor found a change; stream: a model channel, or the channel count = the score; test: a drift::Test.
 TWINBENCH_EVENT(DriftDetected, 16, "drift_detected", stream, test, statistic_x1e6);
+/// The broker refused a client: what: an mqtt::Refusal::What (connect, publish, subscribe); code: the reason code it answered.
+TWINBENCH_EVENT(AccessRefused, 17, "access_refused", what, code);
 
 using All = EventKinds<SessionOpened, SessionClosed, Telemetry, ProtocolError, UplinkSent, UplinkDeferred, UplinkDropped, TelemetryChecked,
-                       TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected>;
+                       TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused>;
 }  // namespace ev
 
 }  // namespace twinbench::runtime

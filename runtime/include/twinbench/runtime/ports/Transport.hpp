@@ -43,6 +43,8 @@ public:
   virtual SendStatus send(ConnId conn, std::span<const std::uint8_t> bytes) = 0;
   /** @brief Close `conn` from our side; the peer learns it like a TCP reset. */
   virtual void close(ConnId conn) = 0;
+  /** @brief The name in `conn`'s verified client certificate (TLS): "" if it has none. */
+  virtual std::string_view peer_certificate_name(ConnId) const { return {}; }
 };
 
 }  // namespace twinbench::runtime
