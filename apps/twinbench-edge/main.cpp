@@ -58,7 +58,11 @@ edge.json ("format": "twinbench-edge/1"):
   auth.allow_anonymous clients without credentials may connect (warned at start)          false
   forward_interval_ms  how often buffered telemetry goes up                              10000
   telemetry_filter     topics whose messages are telemetry records                       "tb/+/+/telemetry"
-  uplink_buffer_bytes  store-and-forward bound                                           1048576
+  uplink_buffer_bytes  store-and-forward bound: past it the oldest records go (counted)    1048576
+  store_forward.storage        a folder where the uplink buffer survives restarts and
+                               power cuts (docs/store-and-forward.md)        (none: in memory)
+  store_forward.sync_interval_ms   records are stored (fsync) at least this often            200
+  store_forward.sync_records       and whenever this many wait                               1000
   mqtt.max_packet_bytes      larger packets close the connection                         65536
   mqtt.max_inflight          unacknowledged QoS 1/2 messages per subscriber              32
   mqtt.max_queued            further QoS 1/2 messages kept per session (oldest dropped)  1000
@@ -114,6 +118,7 @@ struct Options {
   std::string file;                   ///< the configuration file, for errors found after loading it
   std::optional<hil::TlsConfig> tls;  ///< for an mqtts:// uplink
   std::string audit_log;              ///< empty: none
+  std::string store;                  ///< store_forward.storage; empty: the uplink buffer is in memory
   struct Ota {
     std::string storage, factory_manifest, model_dir;
     runtime::crypto::PublicKey trusted{};
@@ -185,8 +190,8 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
 Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
-  root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "mqtt", "uplink", "opcua", "lwm2m",
-              "edge_ai", "audit_log", "ota"});
+  root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
+              "opcua", "lwm2m", "edge_ai", "audit_log", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -205,6 +210,16 @@ Options load_config(const std::string& file) {
   if (!runtime::mqtt::valid_topic_filter(e.telemetry_filter) || !runtime::mqtt::valid_mqtt_utf8(e.telemetry_filter))
     root.fail("telemetry_filter", "expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got '" + e.telemetry_filter + "'");
   e.uplink_buffer_bytes_max = root.integer_or("uplink_buffer_bytes", 1024, 1ull << 32, e.uplink_buffer_bytes_max);
+  e.uplink_sync_interval_us = 200'000;
+  e.uplink_sync_records = 1000;
+  if (auto sf = root.optional_object("store_forward")) {
+    sf->allow({"storage", "sync_interval_ms", "sync_records"});
+    o.store = relative_to(file, sf->string("storage"));
+    if (o.store.empty() || (std::filesystem::exists(o.store) && !std::filesystem::is_directory(o.store)))
+      sf->fail("storage", "expected a folder for the uplink buffer, got '" + o.store + "'");
+    e.uplink_sync_interval_us = static_cast<runtime::TimeUs>(sf->integer_or("sync_interval_ms", 1, 60'000, 200)) * 1000;
+    e.uplink_sync_records = sf->integer_or("sync_records", 1, 1'000'000, 1000);
+  }
   if (auto m = root.optional_object("mqtt")) {
     m->allow({"max_packet_bytes", "max_inflight", "max_queued", "max_connections", "connect_timeout_ms", "receive_maximum", "max_keepalive_s"});
     auto& b = e.broker;
@@ -442,8 +457,17 @@ int run(const Options& o, bool verbose) {
     oc.load_model = ai::model_image_loader((std::filesystem::path(o.ota->storage) / "models").string());
     edge.ota = oc;
   }
+  std::unique_ptr<hil::FileStorage> store;
+  if (!o.store.empty()) {
+    try {
+      store = std::make_unique<hil::FileStorage>(o.store);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /store_forward/storage: " + e.what());
+    }
+  }
   hil::PasswordWorker passwords(loop);
-  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get(), &passwords});
+  runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get(), &passwords,
+                                                   store.get()});
   if (o.tls) {
     try {
       server.tls_client(*o.tls);
@@ -465,13 +489,26 @@ int run(const Options& o, bool verbose) {
     return 1;
   }
   rt.start();
+  if (const auto& r = rt.uplink_recovery(); r.status != runtime::StorageStatus::ok)
+    std::cerr << "twinbench-edge " << o.edge.name << ": warning: cannot read the uplink buffer in " << o.store << " (what it held is not sent)\n";
+  else if (r.records > 0 || r.torn > 0)
+    std::cerr << "twinbench-edge " << o.edge.name << ": uplink buffer: " << r.records << " records from the last run to send" << (r.torn ? " (" : "")
+              << (r.torn ? std::to_string(r.torn) + " torn segments skipped: never synced)" : "") << '\n';
+  if (!store)
+    std::cerr << "twinbench-edge " << o.edge.name << ": warning: the uplink buffer is in memory (no store_forward.storage): records not yet "
+                 "forwarded are lost when the gateway stops\n";
   if (edge.access->allow_anonymous)
     std::cerr << "twinbench-edge " << o.edge.name << ": warning: anonymous clients may connect (auth.allow_anonymous), with the rules for \"anonymous\"\n";
   if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
     std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
   if (o.lwm2m) std::cout << "twinbench-edge " << o.edge.name << ": lwm2m on udp " << (o.lwm2m_host.empty() ? o.host : o.lwm2m_host) << ':' << lwm2m_port << '\n';
   std::cout << "twinbench-edge " << o.edge.name << ": listening on " << o.host << ':' << port << std::endl;
-  loop.on_shutdown_signal([&](int) { loop.stop(); });
+  std::size_t registered_at_stop = 0;
+  loop.on_shutdown_signal([&](int) {
+    if (const auto* l = rt.lwm2m()) registered_at_stop = l->registrations();
+    rt.shutdown();  // stores what is buffered (and hands it to the uplink) before the loop stops
+    loop.stop();
+  });
   loop.run();
   const auto& st = rt.broker().stats();
   std::cerr << "twinbench-edge " << o.edge.name << ": stopped after " << clock.now_us() / 1'000'000 << " s: " << log.summary() << ", "
@@ -481,8 +518,9 @@ int run(const Options& o, bool verbose) {
             << st.connects_refused << " connects, " << st.publishes_refused << " publishes, " << st.subscriptions_refused << " subscriptions";
   if (const auto* c = rt.uplink_client())
     std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
+  std::cerr << "; " << rt.records_pending() << " records not yet acknowledged by the uplink" << (store ? " (stored: sent at the next start)" : " (lost)");
   if (const auto* l = rt.lwm2m())
-    std::cerr << "; lwm2m: " << l->registrations() << " registered, " << l->stats().requests << " requests, " << l->stats().notifications
+    std::cerr << "; lwm2m: " << registered_at_stop << " registered, " << l->stats().requests << " requests, " << l->stats().notifications
               << " notifications";
   std::cerr << '\n';
   return 0;

@@ -12,6 +12,7 @@
 #include "twinbench/hil/UdpClients.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
+#include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::app {
@@ -68,13 +69,11 @@ private:
   }
   void on_message(const runtime::mqtt::Publish& p) override {
     if (p.topic.starts_with("tb/alerts/")) return on_alerts(p.payload);
-    for (std::size_t pos = 0; pos + 6 <= p.payload.size();) {  // [u32 conn | u16 len | record]... (runtime/EdgeRuntime)
-      const std::size_t len = p.payload[pos + 4] | (p.payload[pos + 5] << 8);
-      if (pos + 6 + len > p.payload.size()) break;
+    // Records with ids (runtime/UplinkLog.hpp): those sent again after the gateway restarted are counted once.
+    runtime::for_each_uplink_record(p.payload, [&](std::uint64_t id, std::uint32_t, std::span<const std::uint8_t> rec) {
       runtime::RecordHeader h;
-      if (runtime::decode_record_header(p.payload.subspan(pos + 6, len), h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(len)});
-      pos += 6 + len;
-    }
+      if (seen_.first_time(id) && runtime::decode_record_header(rec, h)) records_.push_back({h.t_us, static_cast<std::uint32_t>(rec.size())});
+    });
   }
   /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6, client_id], ...]}: the client id (d<index>) names the device. */
   void on_alerts(std::span<const std::uint8_t> payload) {
@@ -96,6 +95,7 @@ private:
   hil::TcpTransport tcp_;
   std::unique_ptr<runtime::mqtt::Client> client_;
   std::vector<sim::UplinkRecord> records_;
+  runtime::RecordIds seen_;
   std::vector<sim::BridgedAlert> alerts_;
   bool up_ = true;  ///< until the first connection is lost (the first attempt may still be on its way)
   bool connected_once_ = false;

@@ -58,7 +58,7 @@ std::vector<Event> script() {
       at(60, 1, kNoConn, sev::DevicesDropped{.messages = 2}),
       at(50'000'000, 0, 1, rev::SessionClosed{.reason = static_cast<std::int64_t>(runtime::CloseReason::keepalive_timeout)}),
       at(60'000'000, 0, kNoConn, rev::UplinkSent{.bytes = 500, .records = 3}),
-      at(60'000'100, 0, kNoConn, sev::CloudReceived{.bytes = 500, .records = 3}),
+      at(60'000'100, 0, kNoConn, sev::CloudReceived{.bytes = 500, .records = 3, .duplicates = 1}),
       at(70'000'000, 1, kNoConn, sev::LinkDown{.link = 0}),
       at(100'000'000, 0, kNoConn, sev::RunEnd{.cpu_busy_us = 30'000'000}),
       at(100'000'000, 1, kNoConn, sev::RunEnd{.cpu_busy_us = 10'000'000}),
@@ -81,6 +81,7 @@ TEST(Collector, SummaryAddsUpTheEventStream) {
   // Device 0 connected for the whole 100 s, device 1 for 50 s, devices of gateway 1 never: 150 / 400.
   EXPECT_DOUBLE_EQ(s["sessions"]["connected_ratio"].get<double>(), 0.375);
   EXPECT_EQ(s["uplink"]["cloud_records"], 3);
+  EXPECT_EQ(s["uplink"]["cloud_duplicates"], 1);
   EXPECT_EQ(s["faults"]["asset_faults_injected"], 1);
   EXPECT_EQ(s["faults"]["by_mode"]["bearing_wear"], 1);
   EXPECT_EQ(s["faults"]["link_outages"], 1);

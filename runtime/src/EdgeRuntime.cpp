@@ -39,7 +39,8 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
               mqtt::BrokerPorts{ports.clock, ports.transport, ports.compute, ports.sink, access_.get(), ports.passwords ? ports.passwords : &inline_passwords_},
               static_cast<mqtt::BrokerHooks&>(*this)),
       uplink_topic_("tb/uplink/" + config_.name),
-      cloud_topic_("tb/cloud/" + config_.name) {
+      cloud_topic_("tb/cloud/" + config_.name),
+      log_(UplinkLogConfig{config_.uplink_buffer_bytes_max, config_.uplink_sync_records}, ports.uplink_storage) {
   assert(config_.forward_interval_us > 0 && config_.session_sweep_us > 0);
   if (config_.models && !config_.twin_dtmi.empty())
     twins_ = std::make_unique<TwinService>(config_.models, config_.twin_dtmi, "tb/" + config_.name, ports_.clock, static_cast<TwinHost&>(*this),
@@ -52,6 +53,14 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
 
 void EdgeRuntime::start() {
   using Uplink = EdgeConfig::Uplink;
+  recovery_ = log_.recover();
+  log_.start_ids_at(static_cast<std::uint64_t>(std::max<TimeUs>(0, config_.utc_at_start_us + ports_.clock.now_us())));
+  if (recovery_.status != StorageStatus::ok) {
+    audit("uplink_store_failed", R"({"during":"recovery"})");
+  } else if (recovery_.records > 0 || recovery_.torn > 0) {
+    audit("uplink_recovered", nlohmann::json{{"records", recovery_.records}, {"segments", recovery_.segments}, {"torn_segments", recovery_.torn},
+                                             {"next_record_id", log_.next_id()}}.dump());
+  }
   if (config_.ota && ports_.storage) {
     model_slots_ = std::make_unique<ota::Device>(*ports_.storage, config_.ota->trusted, config_.ota->boot_limit);
     boot_model();
@@ -74,6 +83,16 @@ void EdgeRuntime::start() {
     client_->start();
   }
   schedule_forward();
+  if (config_.uplink_sync_interval_us > 0) {
+    struct Tick {
+      EdgeRuntime* rt;
+      void operator()() const {
+        rt->sync_timer_ = rt->ports_.clock.schedule(rt->config_.uplink_sync_interval_us, Tick{rt});
+        rt->commit_log();
+      }
+    };
+    sync_timer_ = ports_.clock.schedule(config_.uplink_sync_interval_us, Tick{this});
+  }
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
 }
 
@@ -92,7 +111,7 @@ void EdgeRuntime::shutdown() {
 }
 
 EdgeRuntime::~EdgeRuntime() {
-  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_})
+  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_, sync_timer_})
     if (t != 0) ports_.clock.cancel(t);
 }
 
@@ -221,17 +240,23 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
     return;
   }
   if (detector_) detector_->on_record(conn, payload);
-  const std::size_t entry = 6 + payload.size();
-  if (uplink_buffer_.size() + entry > config_.uplink_buffer_bytes_max) {
-    ++uplink_dropped_;
-    return;
-  }
-  const std::uint8_t framing[6] = {static_cast<std::uint8_t>(conn), static_cast<std::uint8_t>(conn >> 8),
-                                   static_cast<std::uint8_t>(conn >> 16), static_cast<std::uint8_t>(conn >> 24),
-                                   static_cast<std::uint8_t>(payload.size()), static_cast<std::uint8_t>(payload.size() >> 8)};
-  uplink_buffer_.insert(uplink_buffer_.end(), framing, framing + 6);
-  uplink_buffer_.insert(uplink_buffer_.end(), payload.begin(), payload.end());
-  ++uplink_records_;
+  log_.append(conn, payload);
+  if (log_.commit_due()) commit_log();
+}
+
+void EdgeRuntime::commit_log() {
+  const StorageStatus st = log_.commit();
+  if (st != StorageStatus::ok && !store_failing_) audit("uplink_store_failed", R"({"during":"commit"})");
+  if (st == StorageStatus::ok && store_failing_) audit("uplink_store_recovered", "{}");
+  store_failing_ = st != StorageStatus::ok;
+}
+
+void EdgeRuntime::on_uplink_completed(std::uint64_t publication, bool accepted) {
+  const auto it = uplink_in_flight_.find(publication);
+  if (it == uplink_in_flight_.end()) return;  // not telemetry (alerts, twin results, reports)
+  log_.delivered(it->second.segments);
+  if (!accepted) uplink_refused_ += it->second.records;  // the broker will not take them: sending again cannot help
+  uplink_in_flight_.erase(it);
 }
 
 void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) {
@@ -347,9 +372,9 @@ void EdgeRuntime::on_drift(const drift::Finding& f) {
 }
 
 void EdgeRuntime::forward() {
-  if (uplink_dropped_ > 0) {
-    emit(kNoConn, ev::UplinkDropped{.records = static_cast<std::int64_t>(uplink_dropped_)});
-    uplink_dropped_ = 0;
+  if (const std::uint64_t dropped = log_.take_dropped() + uplink_refused_; dropped > 0) {
+    emit(kNoConn, ev::UplinkDropped{.records = static_cast<std::int64_t>(dropped)});
+    uplink_refused_ = 0;
   }
   if (refused_by_model_ + readings_missing_ > 0) {
     emit(kNoConn, ev::TelemetryChecked{.records_refused = static_cast<std::int64_t>(refused_by_model_),
@@ -367,14 +392,21 @@ void EdgeRuntime::forward() {
   }
   if (!twin_results_.empty() || !alerts_.empty() || !drift_reports_.empty() || !ota_reports_.empty() || !firmware_outcomes_.empty())
     flush_control();  // what an unreachable uplink held back
-  if (uplink_records_ == 0) return;
-  const auto bytes = static_cast<std::int64_t>(mqtt::publish_size(uplink_topic_.size(), uplink_buffer_.size(), 0));
-  if (send_up(uplink_topic_, uplink_buffer_)) {
-    emit(kNoConn, ev::UplinkSent{.bytes = bytes, .records = static_cast<std::int64_t>(uplink_records_)});
-    uplink_buffer_.clear();
-    uplink_records_ = 0;
-  } else {
-    emit(kNoConn, ev::UplinkDeferred{.bytes_kept = bytes, .records_kept = static_cast<std::int64_t>(uplink_records_)});
+  commit_log();  // only what is stored goes up: what the cloud has, a restart cannot lose
+  UplinkLog::Batch batch;
+  while (log_.next_batch(batch, config_.uplink_buffer_bytes_max)) {
+    const auto bytes = static_cast<std::int64_t>(mqtt::publish_size(uplink_topic_.size(), batch.payload.size(), 0));
+    // The client may finish a publication inside publish() (too large to send): its number is known before.
+    const std::uint64_t publication = client_ ? client_->last_publication() + 1 : 0;
+    if (client_) uplink_in_flight_[publication] = {batch.segments, batch.records};
+    if (!send_up(uplink_topic_, batch.payload)) {
+      if (client_) uplink_in_flight_.erase(publication);
+      log_.undelivered(batch.segments);
+      emit(kNoConn, ev::UplinkDeferred{.bytes_kept = bytes, .records_kept = static_cast<std::int64_t>(log_.records())});
+      return;
+    }
+    if (!client_) log_.delivered(batch.segments);  // handed over: there is no acknowledgement to wait for
+    emit(kNoConn, ev::UplinkSent{.bytes = bytes, .records = static_cast<std::int64_t>(batch.records)});
   }
 }
 

@@ -15,6 +15,20 @@
 namespace twinbench::runtime {
 namespace {
 
+struct UpRecord {
+  std::uint64_t id;
+  ConnId conn;
+  Bytes record;
+};
+/** The records of an uplink payload (UplinkLog.hpp's format), in order. */
+std::vector<UpRecord> uplink_records(std::span<const std::uint8_t> payload) {
+  std::vector<UpRecord> out;
+  EXPECT_TRUE(for_each_uplink_record(payload, [&](std::uint64_t id, std::uint32_t conn, std::span<const std::uint8_t> r) {
+    out.push_back({id, conn, Bytes(r.begin(), r.end())});
+  }));
+  return out;
+}
+
 class EdgeRuntimeTest : public ::testing::Test {
 protected:
   ManualClock clock;
@@ -155,7 +169,13 @@ TEST_F(EdgeRuntimeTest, TelemetryIsForwardedToTheCloudAsOneBatch) {
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
   const auto& p = std::get<mqtt::Publish>(r.packet);
   EXPECT_EQ(p.topic, "tb/uplink/gw-a");
-  EXPECT_EQ(p.payload.size(), 2 * (6 + record_bytes(6)));
+  EXPECT_EQ(p.payload.size(), 12 + 2 * (6 + record_bytes(6)));  // one run: first id, count, two records
+  const auto recs = uplink_records(p.payload);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].id, 0u);
+  EXPECT_EQ(recs[1].id, 1u);
+  EXPECT_EQ(recs[0].conn, 0u);
+  EXPECT_EQ(recs[1].conn, 1u);
   EXPECT_EQ(rt->records_pending(), 0u);
 }
 
@@ -172,17 +192,26 @@ TEST_F(EdgeRuntimeTest, UnreachableUplinkKeepsRecordsUntilItComesBack) {
   EXPECT_EQ(sink.of<ev::UplinkSent>()[0].records, 1);
 }
 
-TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsNewRecords) {
+TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsTheOldestRecords) {
   config.uplink_buffer_bytes_max = 2 * (6 + record_bytes(6));
   SetUp();
   connect(0);
   transport.uplink_up = false;
-  for (int i = 0; i < 5; ++i) rt->on_bytes(0, publish_bytes(0, 0));
+  for (int i = 0; i < 5; ++i) rt->on_bytes(0, publish_bytes(i, 0));
   EXPECT_EQ(rt->records_pending(), 2u);
   clock.advance_to(10'000'000);
   ASSERT_EQ(sink.of<ev::UplinkDropped>().size(), 1u);
   EXPECT_EQ(sink.of<ev::UplinkDropped>()[0].records, 3);
   EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);
+  transport.uplink_up = true;
+  clock.advance_to(20'000'000);
+  const auto recs = uplink_records(std::get<mqtt::Publish>(mqtt::decode(transport.sent[1000]).packet).payload);
+  ASSERT_EQ(recs.size(), 2u);  // the newest two, taken at 3 and 4
+  EXPECT_EQ(recs[0].id, 3u);
+  EXPECT_EQ(recs[1].id, 4u);
+  RecordHeader h;
+  ASSERT_TRUE(decode_record_header(recs[1].record, h));
+  EXPECT_EQ(h.t_us, 4);
 }
 
 TEST_F(EdgeRuntimeTest, Qos2IsIngestedExactlyOnce) {
@@ -251,7 +280,7 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   const auto r = mqtt::decode(transport.sent[7]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
   EXPECT_EQ(std::get<mqtt::Publish>(r.packet).topic, "tb/uplink/gw-a");
-  EXPECT_EQ(std::get<mqtt::Publish>(r.packet).payload.size(), 6 + record_bytes(6));
+  EXPECT_EQ(uplink_records(std::get<mqtt::Publish>(r.packet).payload).size(), 1u);
   EXPECT_TRUE(transport.sent[1000].empty());  // no cloud connection in this mode
   b.clear();
   mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
@@ -337,9 +366,10 @@ TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
   clock.advance_to(10'000'000);
   const auto r = mqtt::decode(transport.sent[1000]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-  const auto payload = std::get<mqtt::Publish>(r.packet).payload;
-  ASSERT_EQ(payload.size(), 2 * (6 + record_bytes(2)));
-  const auto second = payload.subspan(6 + record_bytes(2) + 6, record_bytes(2));
+  const auto recs = uplink_records(std::get<mqtt::Publish>(r.packet).payload);
+  ASSERT_EQ(recs.size(), 2u);
+  ASSERT_EQ(recs[1].record.size(), record_bytes(2));
+  const std::span<const std::uint8_t> second = recs[1].record;
   RecordHeader h;
   ASSERT_TRUE(decode_record_header(second, h));
   EXPECT_EQ(h.seq, 11u);
@@ -388,12 +418,12 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   clock.advance_to(10'000'000);
   const auto r = mqtt::decode(transport.sent[1000]);
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-  const auto payload = std::get<mqtt::Publish>(r.packet).payload;
-  ASSERT_EQ(payload.size(), 3 * (6 + record_bytes(2)));
-  const auto second = payload.subspan(6 + record_bytes(2) + 6, record_bytes(2));
+  const auto recs = uplink_records(std::get<mqtt::Publish>(r.packet).payload);
+  ASSERT_EQ(recs.size(), 3u);
+  for (const UpRecord& rec : recs) ASSERT_EQ(rec.record.size(), record_bytes(2));
+  const std::span<const std::uint8_t> second = recs[1].record, third = recs[2].record;
   EXPECT_EQ(record_value(second, 0), 7.25f);  // kept
   EXPECT_EQ(record_value(second, 1), 231.0f);
-  const auto third = payload.subspan(2 * (6 + record_bytes(2)) + 6, record_bytes(2));
   EXPECT_TRUE(std::isnan(record_value(third, 0)));
   EXPECT_EQ(record_value(third, 1), 231.0f);
   // A Send that is not SenML is refused and counted.

@@ -67,7 +67,12 @@ struct GatewayNode {
   std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
   runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
   bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
-  std::vector<std::pair<runtime::TimeUs, runtime::TimeUs>> reboots;  ///< (down, up), in time order from next_reboot on
+  struct Reboot {
+    runtime::TimeUs down_us, up_us;
+    bool power_cut;
+    bool operator<(const Reboot& o) const { return down_us < o.down_us; }
+  };
+  std::vector<Reboot> reboots;  ///< in time order from next_reboot on
   std::size_t next_reboot = 0;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
   std::vector<InFlight> in_flight;
@@ -76,7 +81,7 @@ struct GatewayNode {
   std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
   std::size_t next_cloud_op = 0;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
-  runtime::MemoryStorage storage;          ///< the gateway's flash (its model slots): survives reboots
+  runtime::MemoryStorage storage;          ///< the gateway's flash (its model slots, its uplink buffer): survives reboots
   std::unique_ptr<DeviceOta> ota;          ///< its devices' firmware updates (when the scenario rolls firmware out)
   std::vector<DeviceOta::Outcome> outcomes_pending;  ///< for the runtime, held while it reboots
   std::uint16_t model_version = 0;         ///< index of the model it last ran

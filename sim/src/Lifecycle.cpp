@@ -11,6 +11,7 @@
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::sim {
@@ -349,14 +350,9 @@ void Lifecycle::on_records(std::uint32_t g, std::span<const std::uint8_t> payloa
   const SiteSpec& site = sc_.sites[refs_[g].site];
   if (!policy || !site.edge_ai) return;
   const auto& positions = site.edge_ai->positions;
-  // Payload: [u32 conn | u16 len | record]...
-  for (std::size_t pos = 0; pos + 6 <= payload.size();) {
-    const std::uint32_t conn = payload[pos] | payload[pos + 1] << 8 | payload[pos + 2] << 16 | static_cast<std::uint32_t>(payload[pos + 3]) << 24;
-    const std::size_t len = payload[pos + 4] | (payload[pos + 5] << 8);
-    const auto rec = payload.subspan(pos + 6, std::min(len, payload.size() - pos - 6));
-    pos += 6 + len;
+  runtime::for_each_uplink_record(payload, [&](std::uint64_t, std::uint32_t conn, std::span<const std::uint8_t> rec) {
     runtime::RecordHeader h;
-    if (conn >= policy->devices_per_gateway || !runtime::decode_record_header(rec, h)) continue;
+    if (conn >= policy->devices_per_gateway || !runtime::decode_record_header(rec, h)) return;
     Samples& s = data_[{g, conn}];
     s.t.push_back(h.t_us);
     for (std::uint16_t p : positions) s.values.push_back(p < h.channels ? runtime::record_value(rec, p) : std::nanf(""));
@@ -364,7 +360,7 @@ void Lifecycle::on_records(std::uint32_t g, std::span<const std::uint8_t> payloa
       s.t.pop_front();
       s.values.erase(s.values.begin(), s.values.begin() + static_cast<std::ptrdiff_t>(positions.size()));
     }
-  }
+  });
 }
 
 void Lifecycle::on_drift(std::uint32_t g, std::span<const std::uint8_t>, TimeUs now) {

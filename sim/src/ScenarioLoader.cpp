@@ -286,10 +286,12 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     s.wan.latency_ms = w->non_negative_or("latency_ms", s.wan.latency_ms);
   }
   if (auto g = o.optional_object("gateway")) {
-    g->allow({"cpu_flops", "forward_interval_s", "uplink_buffer_bytes_max", "ingest_cost_flops", "mqtt"});
+    g->allow({"cpu_flops", "forward_interval_s", "uplink_buffer_bytes_max", "sync_interval_s", "sync_records", "ingest_cost_flops", "mqtt"});
     s.gateway.cpu_flops = g->positive_or("cpu_flops", s.gateway.cpu_flops);
     s.gateway.forward_interval_s = g->positive_or("forward_interval_s", s.gateway.forward_interval_s);
     s.gateway.uplink_buffer_bytes_max = g->integer_or("uplink_buffer_bytes_max", 1024, UINT32_MAX, s.gateway.uplink_buffer_bytes_max);
+    s.gateway.sync_interval_s = g->non_negative_or("sync_interval_s", s.gateway.sync_interval_s);
+    s.gateway.sync_records = g->integer_or("sync_records", 0, 1'000'000, s.gateway.sync_records);
     s.gateway.ingest_cost_flops = g->non_negative_or("ingest_cost_flops", s.gateway.ingest_cost_flops);
     if (auto m = g->optional_object("mqtt")) {  // the keys and ranges of twinbench-edge's "mqtt"
       m->allow({"max_packet_bytes", "max_inflight", "max_queued", "max_connections", "connect_timeout_ms", "receive_maximum", "max_keepalive_s"});
@@ -333,10 +335,11 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
     sc.link_faults.push_back(f);
   } else if (kind == "gateway_reboot") {
-    o.allow({"kind", "at_s", "duration_s", "site", "gateway"});
+    o.allow({"kind", "at_s", "duration_s", "site", "gateway", "power_cut"});
     GatewayReboot f;
     f.at_s = scheduled_at(sc, o);
     f.duration_s = o.positive("duration_s");
+    f.power_cut = o.boolean_or("power_cut", false);
     f.site = site_index(sc, o, "site");
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
     sc.gateway_reboots.push_back(f);

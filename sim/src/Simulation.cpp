@@ -18,6 +18,7 @@
 #include "GatewayNode.hpp"
 #include "LifecycleDriver.hpp"
 #include "SimPorts.hpp"
+#include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -127,6 +128,8 @@ private:
       ec.name = name;
       ec.forward_interval_us = std::max<TimeUs>(1, to_us(site.gateway.forward_interval_s));
       ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
+      ec.uplink_sync_interval_us = to_us(site.gateway.sync_interval_s);
+      ec.uplink_sync_records = site.gateway.sync_records;
       ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
       ec.broker = site.gateway.mqtt;
       for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
@@ -172,19 +175,23 @@ private:
   void start_runtime(GatewayNode& n) {
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
                                                                                          n.lwm2m ? n.transport.get() : nullptr, &n.storage,
-                                                                                         &life_->audit()});
+                                                                                         &life_->audit(), nullptr, &n.storage});
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */
   void reboot_step(GatewayNode& n) {
     if (n.next_reboot >= n.reboots.size()) return;
-    const auto [down_us, up_us] = n.reboots[n.next_reboot];
+    const auto [down_us, up_us, power_cut] = n.reboots[n.next_reboot];
     const TimeUs now = n.clock->now_us();
     if (n.runtime && now >= down_us) {
-      n.runtime->shutdown();
+      // A clean reboot stores and sends what it holds first; a power cut does not, and what the runtime
+      // had taken but not yet stored is lost (counted). Either way what its flash had not synced is gone.
+      std::int64_t lost = 0;
+      if (power_cut) lost = static_cast<std::int64_t>(n.runtime->records_unstored());
+      else n.runtime->shutdown();
       n.runtime.reset();
-      n.storage.power_cut();  // a reboot is a power cycle: what its flash had not synced is gone
-      sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayDown{});
+      n.storage.power_cut();
+      sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayDown{.power_cut = power_cut ? 1 : 0, .records_lost = lost});
     }
     if (!n.runtime && now >= up_us) {
       start_runtime(n);
@@ -196,7 +203,7 @@ private:
 
   TimeUs next_reboot_step(const GatewayNode& n) const {
     if (n.next_reboot >= n.reboots.size()) return std::numeric_limits<TimeUs>::max();
-    return n.runtime ? n.reboots[n.next_reboot].first : n.reboots[n.next_reboot].second;
+    return n.runtime ? n.reboots[n.next_reboot].down_us : n.reboots[n.next_reboot].up_us;
   }
 
   void at(double t_s, std::function<void()> fire) { timeline_.push_back({to_us(t_s), timeline_.size(), std::move(fire)}); }
@@ -254,7 +261,7 @@ private:
     for (const GatewayReboot& r : sc_.gateway_reboots)
       for (auto& n : nodes_)
         if (n->site == &sc_.sites[r.site] && (!r.gateway || refs[n->index].index_in_site == *r.gateway))
-          n->reboots.emplace_back(to_us(r.at_s), to_us(r.at_s + r.duration_s));
+          n->reboots.push_back({to_us(r.at_s), to_us(r.at_s + r.duration_s), r.power_cut});
     for (auto& n : nodes_) std::sort(n->reboots.begin(), n->reboots.end());
   }
 
@@ -376,7 +383,7 @@ private:
     for (;;) {
       std::unique_ptr<UplinkMessage> m(cloud_mbox_->get<UplinkMessage>());
       const auto r = runtime::mqtt::decode(m->bytes);
-      std::int64_t records = 0;
+      std::int64_t records = 0, duplicates = 0;
       const auto* pub = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
       if (pub && life_->on_cloud_publish(m->gateway, pub->topic, pub->payload)) {
         // lifecycle traffic: drift reports, OTA reports
@@ -384,14 +391,18 @@ private:
         twin_results(m->gateway, pub->payload);
       } else if (pub && pub->topic.starts_with("tb/alerts/")) {
         alerts(m->gateway, pub->payload);
-      } else if (r.status == runtime::mqtt::DecodeStatus::ok) {
-        // Payload: [u32 conn | u16 len | record]...
-        const auto payload = std::get<runtime::mqtt::Publish>(r.packet).payload;
-        for (std::size_t pos = 0; pos + 6 <= payload.size(); ++records)
-          pos += 6 + (payload[pos + 4] | (payload[pos + 5] << 8));
-        life_->on_records(m->gateway, payload);
+      } else if (pub) {
+        // Records with ids (runtime/UplinkLog.hpp): one the cloud has already (sent again after a gateway's
+        // restart) is counted as a duplicate, not as a record.
+        runtime::RecordIds& seen = cloud_seen_[m->gateway];
+        runtime::for_each_uplink_record(pub->payload, [&](std::uint64_t id, std::uint32_t, std::span<const std::uint8_t>) {
+          if (seen.first_time(id)) ++records;
+          else ++duplicates;
+        });
+        life_->on_records(m->gateway, pub->payload);
       }
-      sink_.emit(now_us(), m->gateway, runtime::kNoConn, ev::CloudReceived{.bytes = static_cast<std::int64_t>(m->bytes.size()), .records = records});
+      sink_.emit(now_us(), m->gateway, runtime::kNoConn,
+                 ev::CloudReceived{.bytes = static_cast<std::int64_t>(m->bytes.size()), .records = records, .duplicates = duplicates});
     }
   }
 
@@ -592,6 +603,7 @@ private:
   core::Rng rng_;
   sg4::Host* cloud_host_ = nullptr;
   sg4::Mailbox* cloud_mbox_ = nullptr;
+  std::map<std::uint32_t, runtime::RecordIds> cloud_seen_;  ///< by gateway
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
   std::unique_ptr<LifecycleDriver> life_;

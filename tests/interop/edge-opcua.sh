@@ -22,7 +22,7 @@ wait "$sub" || true
 # Three DataSetMessages with a Payload (a key frame, a delta frame, an event), a keep-alive: 3 records of
 # 3 channels, each 6 bytes of framing + 16 + 3 x 4.
 got=$(grep '^tb/uplink/' "$work/uplink.raw" || true)
-[ "$got" = "tb/uplink/gw $((3 * (6 + 16 + 12)))" ] || { echo "FAIL: uplink '$got'"; cat "$work/uplink.raw" "$work/edge.err"; exit 1; }
+[ "$got" = "tb/uplink/gw $((12 + 3 * (6 + 16 + 12)))" ] || { echo "FAIL: uplink '$got'"; cat "$work/uplink.raw" "$work/edge.err"; exit 1; }
 kill -TERM "$edge_pid"
 wait "$edge_pid"
 grep -q "3 telemetry records, 0 protocol errors" "$work/edge.err" || { echo "FAIL: summary"; cat "$work/edge.err"; exit 1; }

@@ -162,15 +162,19 @@ void Client::handle(const Packet& packet) {
   } else if (const auto* ack = std::get_if<Puback>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == ack->packet_id && m.qos == 1; });
     if (it != inflight_.end()) {
+      const std::uint64_t n = it->publication;
       inflight_.erase(it);
       ++(ack->reason >= 0x80 ? stats_.rejected : stats_.acked);
+      hooks_.on_completed(n, ack->reason < 0x80);
     }
   } else if (const auto* rec = std::get_if<Pubrec>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == rec->packet_id && m.qos == 2; });
     if (rec->reason >= 0x80) {  // MQTT 5: refused; the exchange ends here (MQTT-4.3.3-?), no PUBREL
       if (it != inflight_.end() && !it->released) {
+        const std::uint64_t n = it->publication;
         inflight_.erase(it);
         ++stats_.rejected;
+        hooks_.on_completed(n, false);
       }
     } else {
       if (it != inflight_.end()) {
@@ -183,8 +187,10 @@ void Client::handle(const Packet& packet) {
   } else if (const auto* comp = std::get_if<Pubcomp>(&packet)) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const Outgoing& m) { return m.id == comp->packet_id && m.released; });
     if (it != inflight_.end()) {
+      const std::uint64_t n = it->publication;
       inflight_.erase(it);
       ++stats_.acked;
+      hooks_.on_completed(n, true);
     }
   }
   // SUBACK, UNSUBACK, PINGRESP: nothing to do beyond the liveness already noted.
@@ -232,7 +238,11 @@ void Client::on_connack(const Connack& c) {
     }
   }
   if (!resumed) {  // a released QoS 2 message was delivered already; a new session has nothing to complete
+    std::vector<std::uint64_t> done;
+    for (const Outgoing& m : inflight_)
+      if (m.released) done.push_back(m.publication);
     inflight_.erase(std::remove_if(inflight_.begin(), inflight_.end(), [](const Outgoing& m) { return m.released; }), inflight_.end());
+    for (std::uint64_t n : done) hooks_.on_completed(n, true);
   }
   pump();
   flush();
@@ -278,7 +288,7 @@ bool Client::publish(std::string_view topic, std::span<const std::uint8_t> paylo
     ++stats_.refused;
     return false;
   }
-  queued_.push_back({std::string(topic), {payload.begin(), payload.end()}, qos, retain, 0, false, std::move(properties)});
+  queued_.push_back({std::string(topic), {payload.begin(), payload.end()}, qos, retain, 0, false, std::move(properties), ++publications_});
   if (state_ == State::connected) {
     pump();
     flush();
@@ -322,9 +332,11 @@ void Client::pump() {
     m.id = m.qos > 0 ? next_id() : 0;
     if (!send_publish(m, false)) {
       ++stats_.too_large;
+      hooks_.on_completed(m.publication, false);
       continue;
     }
     if (m.qos > 0) inflight_.push_back(std::move(m));
+    else hooks_.on_completed(m.publication, true);  // sent at QoS 0, as the server allows: nothing more will be heard
   }
 }
 

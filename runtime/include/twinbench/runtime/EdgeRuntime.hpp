@@ -19,6 +19,7 @@
 #include "twinbench/runtime/ModelUpdates.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
+#include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
@@ -44,7 +45,12 @@ struct EdgeConfig {
   std::uint32_t gateway_index = 0;          ///< stamped on every Sink event
   std::string name = "gateway";             ///< uplink topic is tb/uplink/<name>
   TimeUs forward_interval_us = 10'000'000;  ///< how often buffered records go to the cloud
-  std::size_t uplink_buffer_bytes_max = 1u << 20;  ///< store-and-forward bound; newer records are dropped (counted)
+  /// Store-and-forward (UplinkLog.hpp, on EdgePorts::uplink_storage): the records held are bounded in bytes
+  /// (the oldest go, counted); the open batch is committed (stored and synced) every uplink_sync_interval_us
+  /// (0: at each forward), and when it holds uplink_sync_records (0: no count).
+  std::size_t uplink_buffer_bytes_max = 1u << 20;
+  TimeUs uplink_sync_interval_us = 0;
+  std::size_t uplink_sync_records = 0;
   double ingest_cost_flops = 5000;          ///< simulated CPU cost of decoding one packet
   TimeUs session_sweep_us = 5'000'000;      ///< how often keepalive expiry is checked
   /// The embedded broker's limits (its gateway_index and packet_cost_flops are taken from the fields above).
@@ -103,6 +109,7 @@ struct EdgePorts {
   Storage* storage = nullptr;      ///< the model slots (OTA); kept across reboots
   AuditTrail* audit = nullptr;     ///< configuration, rules, drift, OTA, rollbacks and refusals are recorded here
   PasswordCheck* passwords = nullptr;  ///< with EdgeConfig::access; none: checked inline
+  Storage* uplink_storage = nullptr;   ///< the store-and-forward log; none: it is in memory (a restart loses it)
 };
 
 class EdgeRuntime final : public TransportHandler, public DatagramHandler, private TwinHost, private mqtt::BrokerHooks,
@@ -124,8 +131,12 @@ public:
   void on_closed(ConnId conn) override;
   void on_datagram(PeerId from, std::span<const std::uint8_t> bytes) override;
 
-  /** @brief Records received but not yet accepted by the uplink. */
-  std::size_t records_pending() const { return uplink_records_; }
+  /** @brief Records held for the uplink: not yet acknowledged by it (stored ones are sent again after a restart). */
+  std::uint64_t records_pending() const { return log_.records(); }
+  /** @brief Records taken but not yet stored: what a power cut now would lose. */
+  std::uint64_t records_unstored() const { return log_.durable() ? log_.open_records() : log_.records(); }
+  /** @brief What start() found in the uplink log of a previous run. */
+  const UplinkLog::Recovery& uplink_recovery() const { return recovery_; }
   /** @brief Number of device sessions currently connected. */
   std::size_t sessions_connected() const { return broker_.connections(); }
   const mqtt::Broker& broker() const { return broker_; }
@@ -185,6 +196,9 @@ private:
    * artifact it is about when that is not the gateway's model. */
   void report_ota(std::uint32_t rollout, std::string_view state, std::string_view reason = {}, const ota::Manifest* about = nullptr);
   void schedule_forward();
+  /** Store the uplink log's open batch (audited if the storage fails). */
+  void commit_log();
+  void on_uplink_completed(std::uint64_t publication, bool accepted);
   /** Send what the uplink buffer holds (and report what was refused or dropped since the last time). */
   void forward();
   void flush_control();
@@ -202,22 +216,29 @@ private:
     void on_connected(bool) override {}
     void on_connection_lost() override {}
     void on_message(const mqtt::Publish& p) override { rt.on_cloud_publish(p); }
+    void on_completed(std::uint64_t publication, bool accepted) override { rt.on_uplink_completed(publication, accepted); }
     EdgeRuntime& rt;
   } uplink_hooks_{*this};
   std::unique_ptr<mqtt::Client> client_;
   ConnId uplink_ = kNoConn;
   std::string uplink_topic_;
   std::string cloud_topic_;
-  std::vector<std::uint8_t> uplink_buffer_;  ///< [u32 conn | u16 len | record] ...
-  std::size_t uplink_records_ = 0;
-  std::size_t uplink_dropped_ = 0;           ///< since the last forward tick
+  UplinkLog log_;
+  UplinkLog::Recovery recovery_;
+  struct InFlight {
+    std::vector<std::uint64_t> segments;
+    std::uint64_t records = 0;
+  };
+  std::map<std::uint64_t, InFlight> uplink_in_flight_;  ///< by the uplink client's publication number
+  std::uint64_t uplink_refused_ = 0;         ///< records the uplink broker refused, since the last forward tick
+  bool store_failing_ = false;               ///< the last commit failed (audited once per episode)
   std::size_t refused_by_model_ = 0;         ///< since the last forward tick
   std::size_t readings_missing_ = 0;         ///< since the last forward tick
   std::vector<std::uint8_t> out_;            ///< scratch for encoding one uplink packet
   std::unique_ptr<TwinService> twins_;
   std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
   std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)
-  TimerId forward_timer_ = 0, sweep_timer_ = 0, control_timer_ = 0;  ///< 0 = none pending
+  TimerId forward_timer_ = 0, sweep_timer_ = 0, control_timer_ = 0, sync_timer_ = 0;  ///< 0 = none pending
   std::unique_ptr<AnomalyDetector> detector_;
   struct PendingAlert {
     AlertChange change;

@@ -30,7 +30,7 @@ TWINBENCH_EVENT(GatewayRefused, 29, "gateway_refused", publishes);
 
 // The cloud.
 /// An uplink message reached the cloud.
-TWINBENCH_EVENT(CloudReceived, 30, "cloud_received", bytes, records);
+TWINBENCH_EVENT(CloudReceived, 30, "cloud_received", bytes, records, duplicates);
 /// The outcome of a twin operation reached the cloud; status 200 = ok.
 TWINBENCH_EVENT(TwinResult, 31, "twin_result", operation, status);
 /// An alert reached the cloud; raised_us: when the gateway raised it (its clock); roles: a mask of runtime::role_*.
@@ -61,8 +61,9 @@ TWINBENCH_EVENT(LinkUp, 42, "link_up", link);
 TWINBENCH_EVENT(TwinOperationSent, 43, "twin_operation", operation, devices);
 /// Ground truth, hourly: a faulty device's excess energy since its fault's onset, and its healthy power.
 TWINBENCH_EVENT(FaultEnergy, 44, "fault_energy", excess_wh, healthy_w);
-/// A gateway reboots: its runtime stops (uplink flushed, connections closed).
-TWINBENCH_EVENT0(GatewayDown, 45, "gateway_down");
+/// A gateway reboots: its runtime stops, cleanly (uplink flushed, connections closed) or, with power_cut = 1,
+/// at once, losing the records it had taken but not yet stored (records_lost).
+TWINBENCH_EVENT(GatewayDown, 45, "gateway_down", power_cut, records_lost);
 /// The rebooted gateway's runtime starts afresh.
 TWINBENCH_EVENT0(GatewayUp, 46, "gateway_up");
 /// Ground truth: drift injected at this gateway; drift: a DriftInjection::Kind.

@@ -45,6 +45,10 @@ struct GatewaySpec {
   double cpu_flops = 1e9;                        ///< simulated gateway CPU speed
   double forward_interval_s = 10;
   std::uint64_t uplink_buffer_bytes_max = 4u << 20;
+  /// Store-and-forward group commits (docs/store-and-forward.md): every sync_interval_s (0: at each
+  /// forward) and whenever sync_records wait (0: no count); a power cut loses what is not yet stored.
+  double sync_interval_s = 0;
+  std::uint64_t sync_records = 0;
   double ingest_cost_flops = 5000;               ///< per decoded packet
   runtime::mqtt::BrokerConfig mqtt;              ///< the embedded broker's limits, as twinbench-edge's "mqtt" keys
 };
@@ -128,6 +132,7 @@ struct GatewayReboot {
   double duration_s = 0;
   std::size_t site = 0;
   std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
+  bool power_cut = false;  ///< the power goes: no clean stop, and what the gateway had not stored is lost
 };
 
 /** A desired property or a command the cloud sends to the devices of a site (or of one of its gateways). */

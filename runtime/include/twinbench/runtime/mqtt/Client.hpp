@@ -87,6 +87,11 @@ public:
   virtual void on_connection_lost() = 0;
   /** @brief A message for one of our subscriptions (QoS 2: once). */
   virtual void on_message(const Publish& p) = 0;
+  /**
+   * @brief A QoS 1/2 publication (publish() numbered it: last_publication()) is done: the server took it
+   * (`accepted`), or refused it (MQTT 5 reason code >= 0x80), or it was too large to send.
+   */
+  virtual void on_completed(std::uint64_t /*publication*/, bool /*accepted*/) {}
 };
 
 struct ClientPorts {
@@ -132,6 +137,8 @@ public:
 
   State state() const { return state_; }
   bool connected() const { return state_ == State::connected; }
+  /** @brief The number of the last QoS 1/2 publication publish() took (from 1; on_completed names it). */
+  std::uint64_t last_publication() const { return publications_; }
   /** @brief QoS 1/2 publications not yet acknowledged (in flight and queued). */
   std::size_t pending() const { return inflight_.size() + queued_.size(); }
   const Stats& stats() const { return stats_; }
@@ -153,6 +160,7 @@ private:
     std::uint16_t id = 0;
     bool released = false;  ///< QoS 2: PUBREC received, PUBREL sent
     PublishProperties properties{};
+    std::uint64_t publication = 0;  ///< QoS 1/2: its number, for on_completed
   };
   /** What an MQTT 5 server's CONNACK allows (MQTT 3.1.1: everything). */
   struct ServerLimits {
@@ -195,6 +203,7 @@ private:
   std::string client_id_;
   ServerLimits limits_;
   std::uint16_t keepalive_s_ = 0;  ///< in force: ours, or the server's (MQTT 5 Server Keep Alive)
+  std::uint64_t publications_ = 0;  ///< QoS 1/2 publications taken so far
   std::vector<Outgoing> inflight_;  ///< sent, unacknowledged, in sending order
   std::deque<Outgoing> queued_;
   std::vector<std::pair<std::string, std::uint8_t>> subscriptions_;

@@ -1,0 +1,208 @@
+#include "twinbench/runtime/UplinkLog.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "twinbench/core/Crc32.hpp"
+
+namespace twinbench::runtime {
+
+namespace {
+
+constexpr std::uint32_t kMagic = 0x4C554254;  // "TBUL"
+constexpr const char* kWatermarkKey = "uplink/watermark";
+
+std::string slot_key(std::uint32_t slot) { return "uplink/" + std::to_string(slot); }
+
+void put(std::uint8_t* at, std::uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) at[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint64_t get(const std::uint8_t* at, int n) {
+  std::uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | at[i];
+  return v;
+}
+
+/** [u64 watermark | u32 CRC-32 of it] */
+std::vector<std::uint8_t> watermark_blob(std::uint64_t w) {
+  std::vector<std::uint8_t> b(12);
+  put(b.data(), w, 8);
+  put(b.data() + 8, core::crc32(std::span(b).first(8)), 4);
+  return b;
+}
+
+}  // namespace
+
+UplinkLog::UplinkLog(UplinkLogConfig config, Storage* storage) : config_(config), storage_(storage) { start_open(); }
+
+void UplinkLog::start_open() {
+  open_.assign(kOpenHeader, 0);
+  open_first_ = next_id_;
+  open_count_ = 0;
+}
+
+std::uint64_t UplinkLog::watermark() const { return segments_.empty() ? open_first_ : segments_.front().first; }
+
+UplinkLog::Recovery UplinkLog::recover() {
+  Recovery r;
+  if (!storage_) return r;
+  std::vector<std::uint8_t> b;
+  std::uint64_t w = 0;
+  if (const StorageStatus st = storage_->read(kWatermarkKey, b); st == StorageStatus::ok) {
+    if (b.size() == 12 && get(b.data() + 8, 4) == core::crc32(std::span(b).first(8))) w = get(b.data(), 8);
+    // A torn watermark: everything stored is sent again (the cloud drops what it has).
+  } else if (st != StorageStatus::not_found) {
+    r.status = st;
+    return r;
+  }
+  std::uint64_t end = w;
+  for (std::uint32_t slot = 0;; ++slot) {
+    const StorageStatus st = storage_->read(slot_key(slot), b);
+    if (st == StorageStatus::not_found) break;
+    if (st != StorageStatus::ok) {
+      r.status = st;
+      return r;
+    }
+    ++slots_;
+    const bool whole = b.size() >= kOpenHeader && get(b.data(), 4) == kMagic &&
+                       get(b.data() + 4, 4) == core::crc32(std::span(b).subspan(kBlobHeader)) &&
+                       for_each_uplink_record(std::span(b).subspan(kBlobHeader), [](auto, auto, auto) {});
+    if (!whole) {
+      ++r.torn;
+      free_slots_.push_back(slot);
+      continue;
+    }
+    Segment s{get(b.data() + 8, 8), get(b.data() + 16, 4), b, slot, false};
+    end = std::max(end, s.first + s.count);
+    if (s.first < w || s.count == 0) {  // delivered (or dropped) before the restart
+      free_slots_.push_back(slot);
+      continue;
+    }
+    ++r.segments;
+    r.records += s.count;
+    committed_records_ += s.count;
+    committed_bytes_ += s.blob.size() - kOpenHeader;
+    segments_.push_back(std::move(s));
+  }
+  std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.first < b.first; });
+  std::sort(free_slots_.begin(), free_slots_.end(), std::greater<>());  // the smallest last: taken first
+  next_id_ = end;
+  stored_watermark_ = w;
+  start_open();
+  while (bytes() > config_.max_bytes && !segments_.empty()) drop_oldest();  // a smaller bound than last time
+  return r;
+}
+
+void UplinkLog::append(std::uint32_t conn, std::span<const std::uint8_t> record) {
+  assert(record.size() <= 0xFFFF);
+  const std::size_t entry = 6 + record.size();
+  if (entry > config_.max_bytes) {
+    ++dropped_;
+    return;
+  }
+  while (bytes() + entry > config_.max_bytes) drop_oldest();
+  const std::size_t at = open_.size();
+  open_.resize(at + entry);
+  put(open_.data() + at, conn, 4);
+  put(open_.data() + at + 4, record.size(), 2);
+  std::copy(record.begin(), record.end(), open_.begin() + static_cast<std::ptrdiff_t>(at + 6));
+  ++open_count_;
+  ++next_id_;
+}
+
+void UplinkLog::drop_oldest() {
+  if (!segments_.empty()) {
+    Segment& s = segments_.front();
+    if (!s.in_flight) dropped_ += s.count;  // one in flight is the uplink client's to deliver
+    committed_records_ -= s.count;
+    committed_bytes_ -= s.blob.size() - kOpenHeader;
+    free_slot(s.slot);
+    segments_.pop_front();
+    return;
+  }
+  assert(open_count_ > 0);
+  const std::size_t len = get(open_.data() + kOpenHeader + 4, 2);
+  open_.erase(open_.begin() + kOpenHeader, open_.begin() + static_cast<std::ptrdiff_t>(kOpenHeader + 6 + len));
+  ++open_first_;
+  --open_count_;
+  ++dropped_;
+}
+
+void UplinkLog::free_slot(std::uint32_t slot) {
+  free_slots_.insert(std::upper_bound(free_slots_.begin(), free_slots_.end(), slot, std::greater<>()), slot);
+}
+
+StorageStatus UplinkLog::commit() {
+  if (open_count_ == 0) {
+    const std::uint64_t w = watermark();
+    if (!storage_ || w == stored_watermark_) return StorageStatus::ok;
+    StorageStatus st = storage_->write(kWatermarkKey, watermark_blob(w));
+    if (st == StorageStatus::ok) st = storage_->sync();
+    if (st == StorageStatus::ok) stored_watermark_ = w;
+    return st;
+  }
+  put(open_.data(), kMagic, 4);
+  put(open_.data() + 8, open_first_, 8);
+  put(open_.data() + 16, open_count_, 4);
+  put(open_.data() + 4, core::crc32(std::span(open_).subspan(kBlobHeader)), 4);
+  std::uint32_t slot = slots_;
+  if (!free_slots_.empty()) slot = free_slots_.back();
+  if (storage_) {
+    // The watermark with it: the oldest live segment's first id (this one's if it is the only one).
+    const std::uint64_t w = segments_.empty() ? open_first_ : segments_.front().first;
+    StorageStatus st = storage_->write(slot_key(slot), open_);
+    if (st == StorageStatus::ok && w != stored_watermark_) st = storage_->write(kWatermarkKey, watermark_blob(w));
+    if (st == StorageStatus::ok) st = storage_->sync();
+    if (st != StorageStatus::ok) return st;  // still open: the next commit tries again
+    stored_watermark_ = w;
+  }
+  if (slot == slots_) ++slots_;
+  else free_slots_.pop_back();
+  committed_records_ += open_count_;
+  committed_bytes_ += open_.size() - kOpenHeader;
+  segments_.push_back({open_first_, open_count_, std::move(open_), slot, false});
+  start_open();
+  return StorageStatus::ok;
+}
+
+bool UplinkLog::next_batch(Batch& out, std::size_t max_payload) {
+  out.payload.clear();
+  out.segments.clear();
+  out.records = 0;
+  for (Segment& s : segments_) {
+    if (s.in_flight) continue;
+    const std::size_t run = s.blob.size() - kBlobHeader;
+    if (!out.segments.empty() && out.payload.size() + run > max_payload) break;
+    out.payload.insert(out.payload.end(), s.blob.begin() + kBlobHeader, s.blob.end());
+    out.records += s.count;
+    out.segments.push_back(s.first);
+    s.in_flight = true;
+  }
+  return !out.segments.empty();
+}
+
+void UplinkLog::delivered(std::span<const std::uint64_t> segments) {
+  for (std::uint64_t first : segments) {
+    const auto it = std::find_if(segments_.begin(), segments_.end(), [&](const Segment& s) { return s.first == first; });
+    if (it == segments_.end()) continue;  // dropped meanwhile (the oldest, past the bound)
+    committed_records_ -= it->count;
+    committed_bytes_ -= it->blob.size() - kOpenHeader;
+    free_slot(it->slot);
+    segments_.erase(it);
+  }
+}
+
+void UplinkLog::undelivered(std::span<const std::uint64_t> segments) {
+  for (std::uint64_t first : segments)
+    for (Segment& s : segments_)
+      if (s.first == first) s.in_flight = false;
+}
+
+std::uint64_t UplinkLog::take_dropped() {
+  const std::uint64_t d = dropped_;
+  dropped_ = 0;
+  return d;
+}
+
+}  // namespace twinbench::runtime
