@@ -2,14 +2,18 @@
 // The input is a script of steps: [op][length][bytes...]. op % 4 picks one of four broker connections;
 // op / 4 % 4 says what happens on it: bytes, open, close by the peer, or time passing (keepalive
 // sweep). After the script, the same bytes go to a client session in one piece. Neither side may crash,
-// hang or break its own bookkeeping (checked below), whatever arrives.
+// hang or break its own bookkeeping (checked below), whatever arrives. Inputs of odd length meet a broker
+// with authentication and ACLs (runtime/mqtt/Access): user "device" with password "device-pass", its own
+// topics only, anonymous refused, tb/cloud/# for "cloud" alone.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <span>
 
 #include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/mqtt/Access.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 
@@ -50,8 +54,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   mqtt::BrokerConfig bc;
   bc.max_inflight = 4;
   bc.max_queued = 8;
+  static const std::unique_ptr<const mqtt::Access> access = [] {
+    mqtt::AccessConfig a;
+    const std::uint8_t salt[16] = {7};
+    a.passwords.hashes["device"] = mqtt::hash_password("device-pass", salt, mqtt::kLeastPasswordCost);
+    a.passwords.hashes["cloud"] = a.passwords.hashes["device"];
+    a.acl.push_back({"*", {"tb/g/%u/#"}, {"tb/g/%u/#"}});
+    a.control_identities = {"cloud"};
+    a.control_topics = {"tb/cloud/g/#"};
+    a.reserved_topics = {"tb/uplink/g/#"};
+    a.gateway.assign(1, 'g');  // (not = "g": GCC 12 warns falsely of overlapping copies, bug 105329)
+    return std::make_unique<const mqtt::Access>(std::move(a));
+  }();
+  InlinePasswordCheck passwords;
   {
-    mqtt::Broker broker(bc, {clock, wire, compute, sink}, hooks);
+    mqtt::Broker broker(bc, {clock, wire, compute, sink, size % 2 ? access.get() : nullptr, &passwords}, hooks);
     bool open[4] = {};
     std::span<const std::uint8_t> rest(data, size);
     while (rest.size() >= 2) {

@@ -24,11 +24,12 @@ std::uint64_t get(const std::uint8_t* at, int n) {
   return v;
 }
 
-/** [u64 watermark | u32 CRC-32 of it] */
-std::vector<std::uint8_t> watermark_blob(std::uint64_t w) {
-  std::vector<std::uint8_t> b(12);
+/** [u64 watermark | u64 next id | u32 CRC-32 of both] */
+std::vector<std::uint8_t> watermark_blob(std::uint64_t w, std::uint64_t next) {
+  std::vector<std::uint8_t> b(20);
   put(b.data(), w, 8);
-  put(b.data() + 8, core::crc32(std::span(b).first(8)), 4);
+  put(b.data() + 8, next, 8);
+  put(b.data() + 16, core::crc32(std::span(b).first(16)), 4);
   return b;
 }
 
@@ -48,15 +49,17 @@ UplinkLog::Recovery UplinkLog::recover() {
   Recovery r;
   if (!storage_) return r;
   std::vector<std::uint8_t> b;
-  std::uint64_t w = 0;
+  std::uint64_t w = 0, stored_next = 0;
   if (const StorageStatus st = storage_->read(kWatermarkKey, b); st == StorageStatus::ok) {
-    if (b.size() == 12 && get(b.data() + 8, 4) == core::crc32(std::span(b).first(8))) w = get(b.data(), 8);
+    if (b.size() == 20 && get(b.data() + 16, 4) == core::crc32(std::span(b).first(16))) w = get(b.data(), 8), stored_next = get(b.data() + 8, 8);
     // A torn watermark: everything stored is sent again (the cloud drops what it has).
   } else if (st != StorageStatus::not_found) {
     r.status = st;
     return r;
   }
-  std::uint64_t end = w;
+  // Ids go on from past every id ever committed, even one whose segment is now unreadable (it may have
+  // reached the cloud before it rotted: giving its ids again would have new records dropped as duplicates).
+  std::uint64_t end = std::max(w, stored_next);
   for (std::uint32_t slot = 0;; ++slot) {
     const StorageStatus st = storage_->read(slot_key(slot), b);
     if (st == StorageStatus::not_found) break;
@@ -89,6 +92,7 @@ UplinkLog::Recovery UplinkLog::recover() {
   std::sort(free_slots_.begin(), free_slots_.end(), std::greater<>());  // the smallest last: taken first
   next_id_ = end;
   stored_watermark_ = w;
+  stored_next_ = stored_next;
   start_open();
   while (bytes() > config_.max_bytes && !segments_.empty()) drop_oldest();  // a smaller bound than last time
   return r;
@@ -137,7 +141,7 @@ StorageStatus UplinkLog::commit() {
   if (open_count_ == 0) {
     const std::uint64_t w = watermark();
     if (!storage_ || w == stored_watermark_) return StorageStatus::ok;
-    StorageStatus st = storage_->write(kWatermarkKey, watermark_blob(w));
+    StorageStatus st = storage_->write(kWatermarkKey, watermark_blob(w, stored_next_));
     if (st == StorageStatus::ok) st = storage_->sync();
     if (st == StorageStatus::ok) stored_watermark_ = w;
     return st;
@@ -151,11 +155,13 @@ StorageStatus UplinkLog::commit() {
   if (storage_) {
     // The watermark with it: the oldest live segment's first id (this one's if it is the only one).
     const std::uint64_t w = segments_.empty() ? open_first_ : segments_.front().first;
+    // The watermark, and the next id, with it (every commit: the next id always moves).
     StorageStatus st = storage_->write(slot_key(slot), open_);
-    if (st == StorageStatus::ok && w != stored_watermark_) st = storage_->write(kWatermarkKey, watermark_blob(w));
+    if (st == StorageStatus::ok) st = storage_->write(kWatermarkKey, watermark_blob(w, next_id_));
     if (st == StorageStatus::ok) st = storage_->sync();
     if (st != StorageStatus::ok) return st;  // still open: the next commit tries again
     stored_watermark_ = w;
+    stored_next_ = next_id_;
   }
   if (slot == slots_) ++slots_;
   else free_slots_.pop_back();

@@ -104,7 +104,7 @@ def live_records(folder):
     watermark = 0
     if "uplink~watermark" in names:
         w = open(os.path.join(folder, "uplink~watermark"), "rb").read()
-        if len(w) == 12 and struct.unpack("<I", w[8:])[0] == zlib.crc32(w[:8]):
+        if len(w) == 20 and struct.unpack("<I", w[16:])[0] == zlib.crc32(w[:16]):
             watermark = struct.unpack("<Q", w[:8])[0]
     total = 0
     for name in names:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/runtime/mqtt/Subscriptions.hpp"
 
 namespace twinbench::runtime::mqtt {
@@ -18,6 +19,9 @@ std::string_view level(std::string_view s, std::size_t& at) {
 }  // namespace
 
 bool filter_within(std::string_view filter, std::string_view pattern) {
+  // A wildcard first level does not match a topic that begins with '$' (MQTT-4.7.2-1): "#" does not
+  // take in "$SYS/#".
+  if (filter.starts_with('$') && (pattern.starts_with('#') || pattern.starts_with('+'))) return false;
   std::size_t f = 0, p = 0;
   for (;;) {
     const bool f_done = f > filter.size(), p_done = p > pattern.size();
@@ -81,6 +85,7 @@ std::optional<std::string> Access::expand(std::string_view pattern, const Identi
     if (value.empty() || value.find_first_of("/+#") != std::string_view::npos) return std::nullopt;  // no level or wildcard injection
     out += value;
   }
+  if (!valid_topic_filter(out)) return std::nullopt;  // a rule that is no filter allows nothing
   return out;
 }
 

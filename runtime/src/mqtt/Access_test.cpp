@@ -1,6 +1,7 @@
 // Who may connect, publish and subscribe: the cases worked out from the rules' definitions
 // (docs/security.md), including the ones an attacker would try.
 #include "twinbench/runtime/mqtt/Access.hpp"
+#include "twinbench/runtime/mqtt/Subscriptions.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,12 @@ TEST(FilterWithin, ASubscriptionMustFallWithinThePattern) {
   EXPECT_FALSE(filter_within("a/b", "a/b/c"));
   EXPECT_FALSE(filter_within("a", "a/+"));     // a/+ needs a second level
   EXPECT_TRUE(filter_within("a/", "a/+"));     // an empty level is a level
+  // Wildcards at the first level do not match topics that begin with '$' (MQTT-4.7.2-1), so neither
+  // does a pattern: "#" does not take in "$SYS/#" (found by fuzz/access_fuzz.cpp).
+  EXPECT_FALSE(filter_within("$SYS/#", "#"));
+  EXPECT_FALSE(filter_within("$SYS/x", "+/x"));
+  EXPECT_TRUE(filter_within("$SYS/x", "$SYS/+"));
+  EXPECT_FALSE(topic_matches("#", "$SYS/x"));  // the publish side agrees
 }
 
 AccessConfig fleet() {

@@ -152,7 +152,7 @@ private:
   std::uint64_t dropped_ = 0;
   std::vector<std::uint32_t> free_slots_;  ///< storage keys uplink/<slot> that hold nothing live
   std::uint32_t slots_ = 0;                ///< slots 0..slots_-1 exist
-  std::uint64_t stored_watermark_ = 0;
+  std::uint64_t stored_watermark_ = 0, stored_next_ = 0;
 };
 
 }  // namespace twinbench::runtime
