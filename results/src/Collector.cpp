@@ -9,6 +9,7 @@
 
 #include "kpi/DetectionKpis.hpp"
 #include "kpi/GatewayKpis.hpp"
+#include "kpi/SecurityKpis.hpp"
 #include "kpi/LifecycleKpis.hpp"
 #include "kpi/MessageKpis.hpp"
 #include "kpi/SessionKpis.hpp"
@@ -44,8 +45,9 @@ struct Collector::Domains {
   kpi::TwinKpis twin{meta};
   kpi::DetectionKpis detection{meta};
   kpi::LifecycleKpis lifecycle{meta};
+  kpi::SecurityKpis security{meta};
   kpi::TimeSeries series{meta};
-  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, series); }
+  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, series); }
 
   Scope of_gateway(std::uint32_t g) const { return {false, {g}, meta.gateways[g].devices}; }
   /** The families of a scope, in summary.json's order. */
@@ -54,7 +56,7 @@ struct Collector::Domains {
     s["fleet"] = scope.fleet ? json{{"sites", meta.sites.size()}, {"gateways", scope.gateways.size()}, {"devices", scope.devices}}
                              : json{{"gateways", scope.gateways.size()}, {"devices", scope.devices}};
     for (const char* family : {"messages", "latency_ms", "sessions", "bytes", "uplink", "gateway_cpu", "energy", "faults", "twin", "inference",
-                               "detection", "economics"})
+                               "detection", "economics", "security"})
       s[family] = nullptr;
     messages.write(scope, s);
     sessions.write(scope, s);
@@ -62,6 +64,7 @@ struct Collector::Domains {
     twin.write(scope, s);
     detection.write(scope, s);
     lifecycle.write(scope, s);
+    security.write(scope, s);
     return s;
   }
 };

@@ -141,6 +141,7 @@ void FleetCore::run_retries(TimeUs send_us, TimeUs until_us, bool inclusive, boo
     runtime::mqtt::Connect c;
     c.client_id = std::string_view(id, static_cast<std::size_t>(end - id));
     c.keepalive_s = config_.keepalive_s;
+    log_in(c, r.device);
     runtime::mqtt::encode(c, packet_);
     out.add(r.device, WireFrame::open, packet_, static_cast<std::uint32_t>(r.t_us - send_us));
     out.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(packet_.size()) + config_.overhead_bytes_per_message);
@@ -284,6 +285,7 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
     runtime::mqtt::Connect c;
     c.client_id = std::string_view(id, static_cast<std::size_t>(end - id));
     c.keepalive_s = config_.keepalive_s;
+    log_in(c, device);
     runtime::mqtt::encode(c, packet_);
     flags = WireFrame::open;
     connected_[device] = Link::up;
@@ -319,6 +321,14 @@ void FleetCore::transmit(std::uint32_t device, std::uint8_t flags, TimeUs t_us, 
   }
   out.add(device, flags, packet_, static_cast<std::uint32_t>(t_us - send_us));
   out.wire_bytes += static_cast<std::uint64_t>(wire);
+}
+
+void FleetCore::log_in(runtime::mqtt::Connect& c, std::uint32_t device) const {
+  if (config_.passwords.empty()) return;
+  c.has_username = c.has_password = true;
+  c.username = c.client_id.substr(1);  // "d17" logs in as "17"
+  const std::string& pw = config_.passwords[device];
+  c.password = std::span(reinterpret_cast<const std::uint8_t*>(pw.data()), pw.size());
 }
 
 AckStats FleetCore::consume(const WireBatch& in, TimeUs now_us, WireBatch& replies) {

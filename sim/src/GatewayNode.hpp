@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "DeviceOta.hpp"
+#include "RogueClients.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -66,6 +67,8 @@ struct GatewayNode {
   std::unique_ptr<SimCompute> compute;
   std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
   runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
+  std::unique_ptr<SimPasswordCheck> passwords;     ///< with a scenario's "security"
+  std::unique_ptr<RogueClients> rogue;             ///< rogue clients at this gateway, if any
   bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
   struct Reboot {
     runtime::TimeUs down_us, up_us;

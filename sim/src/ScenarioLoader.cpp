@@ -495,6 +495,33 @@ void read_hil(Scenario& sc, const JsonObject& h) {
   }
 }
 
+void read_security(Scenario& sc, const JsonObject& o) {
+  o.allow({"password_cost_log2", "rogue_clients"});
+  SecuritySpec sec;
+  sec.password_cost_log2 = static_cast<unsigned>(o.integer_or("password_cost_log2", 4, 20, sec.password_cost_log2));
+  for (const auto& [j, path] : o.array("rogue_clients", false)) {
+    const JsonObject r(*j, path, o.file());
+    r.allow({"attack", "site", "gateway", "at_s", "every_s", "attempts"});
+    SecuritySpec::Rogue g;
+    using A = SecuritySpec::Rogue::Attack;
+    const std::string attack = r.string("attack");
+    if (attack == "wrong_password") g.attack = A::wrong_password;
+    else if (attack == "anonymous") g.attack = A::anonymous;
+    else if (attack == "fake_rules") g.attack = A::fake_rules;
+    else if (attack == "read_all") g.attack = A::read_all;
+    else r.fail("attack", "expected one of wrong_password, anonymous, fake_rules, read_all, got '" + attack + "'");
+    g.site = site_index(sc, r, "site");
+    if (r.has("gateway")) g.gateway = static_cast<std::uint32_t>(r.integer("gateway", 0, sc.sites[g.site].gateways - 1));
+    g.at_s = r.non_negative_or("at_s", 0);
+    g.every_s = r.positive_or("every_s", g.every_s);
+    g.attempts = static_cast<std::uint32_t>(r.integer_or("attempts", 1, 1'000'000, 1));
+    if (g.at_s + g.every_s * (g.attempts - 1) >= sc.duration_s)
+      r.fail("attempts", "expected the last attempt before the end of the run (" + std::to_string(sc.duration_s) + " s)");
+    sec.rogues.push_back(g);
+  }
+  sc.security = std::move(sec);
+}
+
 }  // namespace
 
 std::string check_bridge(const Scenario& sc, const std::string& name, const HilSpec::Bridge& b) {
@@ -520,7 +547,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "economics", "assertions", "results", "hil", "lifecycle"});
+              "rule_changes", "economics", "assertions", "results", "hil", "lifecycle", "security"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -544,6 +571,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
       if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
   }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
+  if (auto s = root.optional_object("security")) read_security(sc, *s);
   for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));
   for (const auto& [j, path] : root.array("rule_changes", false)) read_rule_change(sc, JsonObject(*j, path, file));
   if (auto e = root.optional_object("economics")) read_economics(sc, *e);

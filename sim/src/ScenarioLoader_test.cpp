@@ -94,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /sites/0/gateways: expected a positive integer, got 1.5"},
         BadCase{"unknown_root_key", [](json& j) { j["duraton_s"] = 5; },
                 "scenario.json: /duraton_s: unknown key 'duraton_s' (expected one of: format, name, description, seed, duration_s, "
-                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle)"},
+                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security)"},
         BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
                 "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
                 "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message)"},
@@ -158,6 +158,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /assertions/0/min: an assertion needs \"min\", \"max\" or both"},
         BadCase{"assertion_not_a_pointer", [](json& j) { j["assertions"] = {{{"kpi", "latency"}, {"max", 1}}}; },
                 "scenario.json: /assertions/0/kpi: expected a JSON pointer into summary.json such as \"/messages/delivery_ratio\", got 'latency'"},
+        BadCase{"security_unknown_attack", [](json& j) { j["security"] = {{"rogue_clients", {{{"attack", "ddos"}, {"site", "s"}}}}}; },
+                "scenario.json: /security/rogue_clients/0/attack: expected one of wrong_password, anonymous, fake_rules, read_all, got 'ddos'"},
         BadCase{"wrong_format", [](json& j) { j["format"] = "twinbench-scenario/9"; },
                 "scenario.json: /format: expected \"twinbench-scenario/1\", got 'twinbench-scenario/9'"}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -1,5 +1,7 @@
 #include "SimPorts.hpp"
 
+#include "twinbench/runtime/mqtt/Passwords.hpp"
+
 #include "twinbench/sim/Events.hpp"
 
 #include <simgrid/s4u/Comm.hpp>
@@ -22,6 +24,11 @@ double to_s(runtime::TimeUs us) { return static_cast<double>(us) * 1e-6; }
 
 runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void()> fn) {
   return timers_.add(now_us() + delay_us, std::move(fn));
+}
+
+void SimPasswordCheck::check(std::string password, std::string hash, std::function<void(runtime::PasswordVerdict)> done) {
+  compute_.charge(flops_);
+  done(runtime::mqtt::verify_password(password, hash) ? runtime::PasswordVerdict::match : runtime::PasswordVerdict::mismatch);
 }
 
 void SimCompute::charge(double flops) {
@@ -100,6 +107,13 @@ void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, r
     clock_.timers().fire_due(clock_.now_us());
     if (f.flags & WireFrame::datagram) {
       datagrams.on_datagram(f.conn, batch.bytes_of(f));
+      continue;
+    }
+    if (f.flags & WireFrame::close) {  // the device hung up
+      if (is_open(f.conn)) {
+        set_open(f.conn, false);
+        handler.on_closed(f.conn);
+      }
       continue;
     }
     if (f.flags & WireFrame::open) {

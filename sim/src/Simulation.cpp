@@ -9,6 +9,8 @@
 #include <simgrid/s4u/NetZone.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -20,6 +22,7 @@
 #include "SimPorts.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/runtime/mqtt/Passwords.hpp"
 #include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
@@ -116,6 +119,15 @@ private:
         fc.lwm2m.lifetime_s = site.device.lwm2m.lifetime_s;
         fc.lwm2m.utc_at_start_us = kSimEpochUs;
       }
+      if (sc_.security && !lwm2m) {  // every device logs in with a password of its own (16 hex digits)
+        core::RngStream draw = rng_.stream(name + "/passwords");
+        fc.passwords.reserve(fc.devices);
+        for (std::uint32_t d = 0; d < fc.devices; ++d) {
+          char pw[17];
+          std::snprintf(pw, sizeof pw, "%016llx", static_cast<unsigned long long>(draw.next_u64()));
+          fc.passwords.emplace_back(pw);
+        }
+      }
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
@@ -165,6 +177,7 @@ private:
         ec.scorer = ai->scorer;
         ec.rules = ai->rules;
       }
+      if (sc_.security) configure_security(*n, name, ec, fc.passwords);
       life_->configure(*n, ec);
       n->edge_config = std::move(ec);
       if (const auto b = sc_.hil.gateways.find(name); opt_.make_bridge && b != sc_.hil.gateways.end()) n->bridge = opt_.make_bridge(name, b->second);
@@ -172,10 +185,39 @@ private:
     }
   }
 
+  /**
+   * Broker authentication at a gateway (a scenario's "security"): its devices' passwords, hashed at the
+   * least cost (the CPU is charged the production cost by SimPasswordCheck), each device kept to its own
+   * topics (tb/<gateway>/<username>/#); and its rogue clients, on connections above its devices'.
+   */
+  void configure_security(GatewayNode& n, const std::string& name, runtime::EdgeConfig& ec, const std::vector<std::string>& passwords) {
+    const SecuritySpec& sec = *sc_.security;
+    runtime::mqtt::AccessConfig a;
+    core::RngStream salts = rng_.stream(name + "/salts");
+    for (std::size_t d = 0; d < passwords.size(); ++d) {
+      std::array<std::uint8_t, 16> salt{};
+      for (std::size_t k = 0; k < salt.size(); k += 8) {
+        const std::uint64_t v = salts.next_u64();
+        for (std::size_t b = 0; b < 8; ++b) salt[k + b] = static_cast<std::uint8_t>(v >> (8 * b));
+      }
+      a.passwords.hashes.emplace(std::to_string(d), runtime::mqtt::hash_password(passwords[d], salt, runtime::mqtt::kLeastPasswordCost));
+    }
+    a.acl.push_back({"*", {"tb/%g/%u/#"}, {"tb/%g/%u/#"}});
+    ec.access = std::move(a);
+    n.passwords = std::make_unique<SimPasswordCheck>(*n.compute, sec.password_cost_log2);
+    const auto refs = sc_.gateways();
+    std::vector<SecuritySpec::Rogue> here;
+    for (const auto& r : sec.rogues)
+      if (n.site == &sc_.sites[r.site] && (!r.gateway || refs[n.index].index_in_site == *r.gateway)) here.push_back(r);
+    if (!here.empty())
+      n.rogue = std::make_unique<RogueClients>(here, name, n.index, static_cast<runtime::ConnId>(passwords.size()) + 1000,
+                                               passwords.empty() ? std::string("none") : passwords[0]);
+  }
+
   void start_runtime(GatewayNode& n) {
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
                                                                                          n.lwm2m ? n.transport.get() : nullptr, &n.storage,
-                                                                                         &life_->audit(), nullptr, &n.storage});
+                                                                                         &life_->audit(), n.passwords.get(), &n.storage});
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */
@@ -501,6 +543,7 @@ private:
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
       if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
       until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
+      if (n.rogue) until = std::min(until, n.rogue->next_due_us());
       if (behind) until = std::min(until, n.clock->now_us());
       if (until > now) {
         // ... unless a batch in flight arrives first.
@@ -520,6 +563,12 @@ private:
         n.clock->advance_to(now_us());
       }
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
+      if (n.rogue && n.rogue->next_due_us() <= now_us()) {  // (with the access link down, its attempts go nowhere)
+        auto out = n.uplink_pool.take();
+        n.rogue->produce(now_us(), *out);
+        if (n.links.access_up) send(n, std::move(out), Hop::to_gateway);
+        else n.uplink_pool.give(std::move(out));
+      }
     }
     life_->node_end(n);
     sink_.emit(now_us(), n.index, runtime::kNoConn,
@@ -550,6 +599,7 @@ private:
   void devices_receive(GatewayNode& n, const WireBatch& batch) {
     auto replies = n.uplink_pool.take();
     const AckStats a = n.fleet->consume(batch, now_us(), *replies);
+    if (n.rogue) n.rogue->consume(batch, now_us(), sink_, *replies);
     if (a.pubacks + a.connacks > 0)
       sink_.emit(now_us(), n.index, runtime::kNoConn, ev::AcksReceived{.pubacks = a.pubacks, .connacks = a.connacks, .resets = a.resets});
     if (a.resent + a.flushed > 0) sink_.emit(now_us(), n.index, runtime::kNoConn, ev::DevicesResent{.resent = a.resent, .flushed = a.flushed});

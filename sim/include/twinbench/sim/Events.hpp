@@ -76,9 +76,13 @@ TWINBENCH_EVENT(GatewaySample, 49, "gateway_sample", cpu_busy_us, uplink_pending
 /// energy, and QoS 1 messages its devices still hold (unacknowledged or never sent).
 TWINBENCH_EVENT(RunEnd, 50, "run_end", uplink_pending, cpu_busy_us, asset_wh, qos1_held);
 
+/// A rogue client's attempt (a scenario's security.rogue_clients) ended: attack (SecuritySpec::Rogue::Attack);
+/// outcome 0 refused (every step got a refusal), 1 succeeded (something it should not do was allowed).
+TWINBENCH_EVENT(RogueAttempt, 51, "rogue_attempt", attack, outcome);
+
 using All = runtime::EventKinds<DevicesSent, DevicesLost, DevicesDropped, AcksReceived, DownlinkDropped, TransportReset, DevicesMade,
                                 DevicesResent, DeviceReconnected, GatewayRefused, CloudReceived, TwinResult, AlertReceived, ModelTrained,
                                 RolloutStarted, RolloutWave, RolloutDone, OtaOutcome, OtaBytes, VersionShare, FaultOnset, LinkDown, LinkUp,
-                                TwinOperationSent, FaultEnergy, GatewayDown, GatewayUp, DriftOnset, OtaRan, GatewaySample, RunEnd>;
+                                TwinOperationSent, FaultEnergy, GatewayDown, GatewayUp, DriftOnset, OtaRan, GatewaySample, RunEnd, RogueAttempt>;
 
 }  // namespace twinbench::sim::ev

@@ -44,6 +44,8 @@ namespace twinbench::sim {
 
 struct FleetConfig {
   std::string topic_prefix;  ///< devices publish to <prefix>/<device>/telemetry, and use <prefix>/<device>/... for twin messages
+  /// With broker authentication (a scenario's "security"): device i logs in as username "i" with passwords[i].
+  std::vector<std::string> passwords;
   /// The twin Interface's telemetryTopic (DTDL Mqtt extension), if it has one: devices publish telemetry
   /// there instead, with {senderId} = their client id and the other tokens from `topic_tokens`.
   std::string telemetry_topic;
@@ -158,6 +160,8 @@ public:
   std::size_t bytes_per_device() const;
 
 private:
+  /** The device's username and password in its CONNECT, with authentication. */
+  void log_in(runtime::mqtt::Connect& c, std::uint32_t device) const;
   struct Due {
     runtime::TimeUs t_us;
     std::uint32_t device;

@@ -287,6 +287,25 @@ struct HilSpec {
   std::map<std::string, Bridge> gateways;
 };
 
+/**
+ * Broker authentication in a simulation (docs/security.md): the gateways run the runtime's access rules
+ * and every device logs in with a password of its own (username: its index; its own topics only). A
+ * password check costs the gateway's CPU what scrypt at 2^password_cost_log2 costs (the checks themselves
+ * run at the least cost, to keep runs fast). Rogue clients try to connect or act without the right.
+ */
+struct SecuritySpec {
+  unsigned password_cost_log2 = 15;
+  struct Rogue {
+    enum class Attack : std::uint8_t { wrong_password, anonymous, fake_rules, read_all };
+    Attack attack = Attack::wrong_password;
+    std::size_t site = 0;
+    std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
+    double at_s = 0, every_s = 10;
+    std::uint32_t attempts = 1;
+  };
+  std::vector<Rogue> rogues;
+};
+
 struct Scenario {
   std::string file;  ///< where it was loaded from (for messages)
   std::string name;
@@ -299,6 +318,7 @@ struct Scenario {
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
   std::vector<GatewayReboot> gateway_reboots;
+  std::optional<SecuritySpec> security;
   std::vector<TwinOperation> twin_operations;
   std::vector<RuleChange> rule_changes;
   std::vector<DriftInjection> drift_injections;
