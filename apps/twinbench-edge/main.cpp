@@ -49,6 +49,9 @@ edge.json ("format": "twinbench-edge/1"):
   name                 gateway name (topics tb/uplink/<name>, tb/cloud/<name>)          required
   listen.host          IP address to listen on                                          "127.0.0.1"
   listen.port          TCP port, 0 = any free port                                       1883
+  listen.tls.cert_file / key_file   devices connect over TLS, with this certificate and key (PEM)
+  listen.tls.client_ca_file          CAs whose client certificates are taken (verified)   (none)
+  listen.tls.require_client_certificate   refuse clients without one                    false
   auth                 who may connect and what they may do (docs/security.md)           required
   auth.password_file   usernames and scrypt hashes (twinbench-edge passwd; chmod 600)
   auth.acl             [{"identity": user | "*" (anyone authenticated) | "anonymous",
@@ -56,6 +59,8 @@ edge.json ("format": "twinbench-edge/1"):
                        %c, %u, %g in a filter: the client id, the username, the gateway name
   auth.control_identities  who may publish tb/cloud/<name>/# (rules, OTA)                 none
   auth.allow_anonymous clients without credentials may connect (warned at start)          false
+  auth.certificate_identity  a verified client certificate's CN (or DNS name) is the identity:
+                       no password needed (needs listen.tls.client_ca_file)                false
   forward_interval_ms  how often buffered telemetry goes up                              10000
   telemetry_filter     topics whose messages are telemetry records                       "tb/+/+/telemetry"
   uplink_buffer_bytes  store-and-forward bound: past it the oldest records go (counted)    1048576
@@ -117,6 +122,7 @@ struct Options {
   std::uint16_t lwm2m_port = 5683;
   std::string file;                   ///< the configuration file, for errors found after loading it
   std::optional<hil::TlsConfig> tls;  ///< for an mqtts:// uplink
+  std::optional<hil::TlsServerConfig> listen_tls;  ///< devices connect over TLS
   std::string audit_log;              ///< empty: none
   std::string store;                  ///< store_forward.storage; empty: the uplink buffer is in memory
   struct Ota {
@@ -201,9 +207,19 @@ Options load_config(const std::string& file) {
   if (e.name.empty() || e.name.find_first_of("/+#") != std::string::npos)
     root.fail("name", "expected a name usable as one MQTT topic level (no '/', '+' or '#'), got '" + e.name + "'");
   if (auto l = root.optional_object("listen")) {
-    l->allow({"host", "port"});
+    l->allow({"host", "port", "tls"});
     o.host = l->string_or("host", o.host);
     o.port = static_cast<std::uint16_t>(l->integer_or("port", 0, 65535, o.port));
+    if (auto t = l->optional_object("tls")) {
+      t->allow({"cert_file", "key_file", "client_ca_file", "require_client_certificate"});
+      hil::TlsServerConfig& tls = o.listen_tls.emplace();
+      tls.cert_file = relative_to(file, t->string("cert_file"));
+      tls.key_file = relative_to(file, t->string("key_file"));
+      if (t->has("client_ca_file")) tls.client_ca_file = relative_to(file, t->string("client_ca_file"));
+      tls.require_client_cert = t->boolean_or("require_client_certificate", false);
+      if (tls.require_client_cert && tls.client_ca_file.empty())
+        t->fail("require_client_certificate", "client certificates are checked against client_ca_file: expected one");
+    }
   }
   e.forward_interval_us = static_cast<runtime::TimeUs>(root.integer_or("forward_interval_ms", 1, 86'400'000, 10'000)) * 1000;
   e.telemetry_filter = root.string_or("telemetry_filter", "tb/+/+/telemetry");
@@ -336,6 +352,9 @@ Options load_config(const std::string& file) {
     root.fail("auth", "expected who may connect and what they may do (a password file and ACL rules, or explicitly \"allow_anonymous\": true; "
                       "docs/security.md)");
   e.access = edge::read_auth(root.object("auth"), [&](const std::string& p) { return relative_to(file, p); });
+  if (e.access->certificate_identity && (!o.listen_tls || o.listen_tls->client_ca_file.empty()))
+    core::JsonObject(root.raw().at("auth"), "/auth", file)
+        .fail("certificate_identity", "client certificates are identities only on a TLS listener that checks them: expected listen.tls.client_ca_file");
   return o;
 }
 
@@ -419,6 +438,21 @@ int run(const Options& o, bool verbose) {
   hil::EventLoop loop;
   hil::AsioClock clock(loop);
   hil::TcpTransport server(loop);
+  // Certificates and keys load first: a file that does not leaves nothing behind (no audit log, no folders).
+  if (o.listen_tls) {
+    try {
+      server.tls_server(*o.listen_tls);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /listen/tls: " + e.what());
+    }
+  }
+  if (o.tls) {
+    try {
+      server.tls_client(*o.tls);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /uplink/tls: " + e.what());
+    }
+  }
   runtime::NoCompute compute;
   EdgeLog log(verbose);
   runtime::EdgeConfig edge = o.edge;
@@ -468,13 +502,6 @@ int run(const Options& o, bool verbose) {
   hil::PasswordWorker passwords(loop);
   runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get(), &passwords,
                                                    store.get()});
-  if (o.tls) {
-    try {
-      server.tls_client(*o.tls);
-    } catch (const std::runtime_error& e) {
-      throw core::InputError(o.file + ": /uplink/tls: " + e.what());
-    }
-  }
   std::string last_failure;  // said once, not at every reconnect attempt
   server.on_connect_failure([&](runtime::ConnId, const std::string& why) {
     if (why != last_failure) std::cerr << "twinbench-edge " << o.edge.name << ": uplink: " << why << '\n';
@@ -518,6 +545,7 @@ int run(const Options& o, bool verbose) {
             << st.connects_refused << " connects, " << st.publishes_refused << " publishes, " << st.subscriptions_refused << " subscriptions";
   if (const auto* c = rt.uplink_client())
     std::cerr << "; uplink: " << c->stats().connects << " connects, " << c->stats().acked << " acknowledged, " << c->pending() << " pending";
+  if (o.listen_tls) std::cerr << "; TLS handshakes failed: " << server.tls_failures();
   std::cerr << "; " << rt.records_pending() << " records not yet acknowledged by the uplink" << (store ? " (stored: sent at the next start)" : " (lost)");
   if (const auto* l = rt.lwm2m())
     std::cerr << "; lwm2m: " << registered_at_stop << " registered, " << l->stats().requests << " requests, " << l->stats().notifications

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <openssl/x509v3.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -34,7 +35,8 @@ struct TcpTransport::Resolver {
 };
 
 struct TcpTransport::Tls {
-  asio::ssl::context context{asio::ssl::context::tls_client};
+  explicit Tls(asio::ssl::context::method m = asio::ssl::context::tls_client) : context(m) {}
+  asio::ssl::context context;
   bool verify = true;
 };
 
@@ -52,6 +54,7 @@ struct TcpTransport::Conn {
   bool close_after_write = false;
   std::vector<std::uint8_t> queued, in_flight;
   std::unique_ptr<std::array<std::uint8_t, 16384>> tls_rx;  ///< TLS reads need a buffer of their own; plain ones share rx_
+  std::string peer_name;  ///< accepted over TLS: the name in the client's verified certificate
 };
 
 TcpTransport::TcpTransport(EventLoop& loop) : loop_(loop) {}
@@ -101,7 +104,8 @@ void TcpTransport::accept(runtime::TransportHandler& handler) {
     auto c = std::make_shared<Conn>(std::move(socket), handler);
     c->id = allocate_id();
     conns_.emplace(c->id, c);
-    opened(c);
+    if (tls_server_) handshake(c);
+    else opened(c);
     accept(handler);
   });
 }
@@ -146,6 +150,74 @@ void TcpTransport::tls_client(const TlsConfig& config) {
   }
   tls->context.set_verify_mode(config.verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
   tls_ = std::move(tls);
+}
+
+void TcpTransport::tls_server(const TlsServerConfig& config) {
+  auto tls = std::make_unique<Tls>(asio::ssl::context::tls_server);
+  boost::system::error_code ec;
+  const auto load = [&](const std::string& what, const std::string& file, const char* expected) {
+    if (!ec) return;
+    std::ifstream in(file);
+    const std::string why = in ? expected : std::strerror(errno);
+    throw std::runtime_error("cannot load " + what + " '" + file + "': " + why);
+  };
+  tls->context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                           asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  tls->context.use_certificate_chain_file(config.cert_file, ec);
+  load("certificate", config.cert_file, "not a PEM certificate chain");
+  tls->context.use_private_key_file(config.key_file, asio::ssl::context::pem, ec);
+  load("key", config.key_file, "not a PEM private key");
+  if (!config.client_ca_file.empty()) {
+    tls->context.load_verify_file(config.client_ca_file, ec);
+    load("client CA certificates", config.client_ca_file, "not PEM certificates");
+    tls->context.set_verify_mode(asio::ssl::verify_peer | (config.require_client_cert ? asio::ssl::verify_fail_if_no_peer_cert : 0));
+  } else {
+    tls->context.set_verify_mode(asio::ssl::verify_none);
+  }
+  tls_server_ = std::move(tls);
+}
+
+void TcpTransport::handshake(const std::shared_ptr<Conn>& c) {
+  c->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(c->socket, tls_server_->context);
+  // Unheard of until the handshake is done: a client that stalls it is closed when the timer runs out.
+  auto timer = std::make_shared<asio::steady_timer>(loop_.context(), kHandshakeTimeout);
+  const auto drop = [this, c] {
+    if (c->closed) return;
+    ++tls_failures_;
+    c->closed = true;
+    conns_.erase(c->id);
+    free_ids_.insert(c->id);
+    boost::system::error_code ignored;
+    c->socket.close(ignored);
+  };
+  timer->async_wait([c, drop](const boost::system::error_code& ec) {
+    if (!ec && !c->open) drop();
+  });
+  c->tls->async_handshake(asio::ssl::stream_base::server, [this, c, timer, drop](const boost::system::error_code& ec) {
+    timer->cancel();
+    if (c->closed) return;
+    if (ec) return drop();
+    if (X509* cert = SSL_get1_peer_certificate(c->tls->native_handle())) {  // verified, or the handshake had failed
+      char cn[256] = {};
+      if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0) c->peer_name = cn;
+      if (c->peer_name.empty())
+        if (auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
+          for (int i = 0; i < sk_GENERAL_NAME_num(names) && c->peer_name.empty(); ++i) {
+            const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+            if (n->type == GEN_DNS)
+              c->peer_name.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)), static_cast<std::size_t>(ASN1_STRING_length(n->d.dNSName)));
+          }
+          GENERAL_NAMES_free(names);
+        }
+      X509_free(cert);
+    }
+    opened(c);
+  });
+}
+
+std::string_view TcpTransport::peer_certificate_name(ConnId conn) const {
+  const auto it = conns_.find(conn);
+  return it == conns_.end() ? std::string_view{} : std::string_view(it->second->peer_name);
 }
 
 void TcpTransport::failed(const std::shared_ptr<Conn>& c, const std::string& why) {

@@ -56,10 +56,13 @@ check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"f
 check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'
 check 2 "error: @F@: /uplink/mqtt_version: expected \"3.1.1\" or \"5\", got '4'" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "mqtt_version": "4"}}'
 check 2 "error: @F@: /uplink/session_expiry_s: a session expiry needs \"mqtt_version\": \"5\"" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "session_expiry_s": 60}}'
+check 2 "error: @F@: /auth/certificate_identity: client certificates are identities only on a TLS listener that checks them: expected listen.tls.client_ca_file" '{"format": "twinbench-edge/1", "name": "g", "auth": {"certificate_identity": true}}'
+check 2 "error: @F@: /listen/tls/require_client_certificate: client certificates are checked against client_ca_file: expected one" '{"format": "twinbench-edge/1", "name": "g", "listen": {"tls": {"cert_file": "c", "key_file": "k", "require_client_certificate": true}}, "auth": {"allow_anonymous": true}}'
+check 2 "error: @F@: /listen/tls: cannot load certificate '/nonexistent/gw.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0, "tls": {"cert_file": "/nonexistent/gw.pem", "key_file": "k"}}, "auth": {"allow_anonymous": true}}'
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
 code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 24 bad configurations and usages refused with the right exit code and message"
+echo "ok: 27 bad configurations and usages refused with the right exit code and message"

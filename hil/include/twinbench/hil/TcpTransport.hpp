@@ -26,6 +26,14 @@ struct TlsConfig {
   bool verify = true;     ///< check the broker's chain and that its certificate names the host connected to
 };
 
+/** A TLS listener for devices: the gateway's certificate, and optionally its clients' (docs/security.md). */
+struct TlsServerConfig {
+  std::string cert_file;       ///< PEM certificate chain of the gateway
+  std::string key_file;        ///< its private key (PEM)
+  std::string client_ca_file;  ///< PEM CAs whose client certificates are taken; empty = none asked for
+  bool require_client_cert = false;  ///< a client without a certificate (from those CAs) is refused
+};
+
 class TcpTransport final : public runtime::Transport {
 public:
   /** Bytes queued for one connection beyond which it is closed as a consumer too slow to keep. */
@@ -41,6 +49,17 @@ public:
    * Returns the port bound. Throws std::runtime_error with the address and the reason if it cannot.
    */
   std::uint16_t listen(const std::string& host, std::uint16_t port, runtime::TransportHandler& handler);
+  /**
+   * @brief Make the listener TLS: every accepted connection does a TLS handshake (TLS 1.2 or newer, at
+   * most kHandshakeTimeout) before the handler hears of it; one that fails or stalls is closed and counted
+   * (tls_failures). Throws std::runtime_error naming the file and the reason if a file does not load.
+   */
+  void tls_server(const TlsServerConfig& tls);
+  static constexpr std::chrono::seconds kHandshakeTimeout{10};
+  /** @brief The name in a connection's verified client certificate: its CN, else its first DNS name ("" if none). */
+  std::string_view peer_certificate_name(runtime::ConnId conn) const override;
+  /** @brief TLS handshakes that failed or timed out on the listener. */
+  std::uint64_t tls_failures() const { return tls_failures_; }
 
   /**
    * @brief Connect to "host:port" or "mqtt://host:port" (host: a name or an IP address). Returns at
@@ -82,6 +101,10 @@ private:
   struct Resolver;
   struct Tls;
   std::unique_ptr<Tls> tls_;
+  std::unique_ptr<Tls> tls_server_;
+  std::uint64_t tls_failures_ = 0;
+  /** A TLS connection accepted on the listener: handshake first, then opened (or dropped, unheard of). */
+  void handshake(const std::shared_ptr<Conn>& c);
   std::function<void(runtime::ConnId, const std::string&)> on_failure_;
   EventLoop& loop_;
   std::unique_ptr<Acceptor> acceptor_;
