@@ -131,9 +131,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const std::string key = "uplink/" + std::to_string(arg % 4);
           if (life.flash.read(key, blob) == StorageStatus::ok && !blob.empty()) {
             blob[arg % blob.size()] ^= 0x5A;
+            life.corrupted = true;  // first: the write below may be where an armed power cut strikes
             life.flash.write(key, blob);
             life.flash.sync();
-            life.corrupted = true;
           }
           break;
         }

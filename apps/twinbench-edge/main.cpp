@@ -104,6 +104,7 @@ edge.json ("format": "twinbench-edge/1"):
   ota.trusted_key      the cloud's Ed25519 public key, 64 hex digits (twinbench ota sign)  required
   ota.factory_manifest the signed manifest of edge_ai.model's image, put into slot A the first time
                        (twinbench ota sign <model> ...)                                    required
+  audit_head_interval_s  the audit log's head goes to the cloud on tb/audit/<name> this often    300
   audit_log            an audit log (docs/audit.md): start, rule changes, drift, OTA  (none)
                        steps, as a hash chain; an existing log is verified and continued
   (paths are relative to edge.json; alerts go up on tb/alerts/<name>)
@@ -197,7 +198,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
-              "opcua", "lwm2m", "edge_ai", "audit_log", "ota"});
+              "opcua", "lwm2m", "edge_ai", "audit_log", "audit_head_interval_s", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -297,6 +298,8 @@ Options load_config(const std::string& file) {
       u->fail("trusted_key", "expected an Ed25519 public key as 64 hex digits");
     o.ota = ota;
   }
+  if (root.has("audit_head_interval_s") && !root.has("audit_log")) root.fail("audit_head_interval_s", "the audit head is an audit log's: expected \"audit_log\" too");
+  e.audit_head_interval_us = static_cast<runtime::TimeUs>(root.integer_or("audit_head_interval_s", 1, 86'400, 300)) * 1'000'000;
   if (root.has("audit_log")) {
     o.audit_log = relative_to(file, root.string("audit_log"));
     if (o.audit_log.empty() || std::filesystem::is_directory(o.audit_log)) root.fail("audit_log", "expected a file for the audit log");

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -17,7 +18,7 @@ namespace twinbench::app {
 
 namespace {
 
-constexpr const char* kAuditHelp = R"(usage: twinbench audit verify <log> [--expect-head HASH]
+constexpr const char* kAuditHelp = R"(usage: twinbench audit verify <log> [--expect-head [N:]HASH]
        twinbench audit append <log> --actor WHO --action WHAT [--details JSON] [--t-us N]
 
 An audit log is append-only JSON lines in a SHA-256 hash chain (docs/audit.md): each record says who did
@@ -26,7 +27,8 @@ what and when, with details, and carries the hash of its content and of the reco
 verify   checks every record. A modified record, a dropped one, records out of order, or one replaced
          and re-hashed is reported as the first bad record ("FAIL: <log>:<line>: record <n>: ...", exit 1).
          Records cut off the end leave a valid shorter log: --expect-head compares the head (the last
-         hash, printed on success) with one kept elsewhere.
+         hash, printed on success) with one kept elsewhere; N:HASH, the head after the first N records
+         (what twinbench-edge sends on tb/audit/<name>: the log must still hold them, unchanged).
 append   verifies the log (a broken one is not extended: exit 1), then appends a record and syncs it to
          disk. --details is a JSON object (default {}); --t-us the time in microseconds since 1970
          (default: now). Prints the new head.
@@ -57,6 +59,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   const std::string sub = args[0];
   if (sub != "verify" && sub != "append") throw UsageError{"unknown subcommand '" + sub + "' (expected verify or append)"};
   std::string file, expect_head, actor, action, details = "{}";
+  std::optional<std::uint64_t> expect_at;
   std::optional<runtime::TimeUs> t_us;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -69,8 +72,17 @@ int cmd_audit(const std::vector<std::string>& args) {
       return kOk;
     } else if (sub == "verify" && a == "--expect-head") {
       expect_head = value();
+      if (const auto colon = expect_head.find(':'); colon != std::string::npos) {
+        const std::string n = expect_head.substr(0, colon);
+        std::uint64_t at = 0;
+        const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), at);
+        if (n.empty() || ec != std::errc{} || end != n.data() + n.size())
+          throw UsageError{"--expect-head: expected [N:]HASH with N a number of records, got '" + expect_head + "'"};
+        expect_at = at;
+        expect_head = expect_head.substr(colon + 1);
+      }
       if (expect_head.size() != 64 || expect_head.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw UsageError{"--expect-head: expected 64 lowercase hex digits, got '" + expect_head + "'"};
+        throw UsageError{"--expect-head: expected [N:] and 64 lowercase hex digits, got '" + expect_head + "'"};
     } else if (sub == "append" && a == "--actor") {
       actor = value();
     } else if (sub == "append" && a == "--action") {
@@ -98,7 +110,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (sub == "verify") {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) throw core::InputError(file + ": cannot read audit log: no such file");
-    const auto v = runtime::audit::verify(read_log(file), expect_head);
+    const auto v = runtime::audit::verify(read_log(file), expect_head, expect_at);
     if (!v.ok) return fail(file, v);
     std::cout << "ok: " << file << ": " << v.records << " records, head " << v.head << '\n';
     return kOk;

@@ -25,7 +25,7 @@ std::unique_ptr<const mqtt::Access> make_access(const EdgeConfig& c) {
   mqtt::AccessConfig a = *c.access;
   a.gateway = c.name;
   a.control_topics.push_back("tb/cloud/" + c.name + "/#");  // '#' takes in tb/cloud/<name> itself
-  for (const char* out : {"uplink", "alerts", "twin", "drift", "ota"}) a.reserved_topics.push_back("tb/" + std::string(out) + "/" + c.name + "/#");
+  for (const char* out : {"uplink", "alerts", "twin", "drift", "ota", "audit"}) a.reserved_topics.push_back("tb/" + std::string(out) + "/" + c.name + "/#");
   return std::make_unique<const mqtt::Access>(std::move(a));
 }
 
@@ -94,6 +94,16 @@ void EdgeRuntime::start() {
     sync_timer_ = ports_.clock.schedule(config_.uplink_sync_interval_us, Tick{this});
   }
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
+  if (config_.audit_head_interval_us > 0 && ports_.audit && ports_.audit->head()) {
+    struct Tick {
+      EdgeRuntime* rt;
+      void operator()() const {
+        rt->audit_timer_ = rt->ports_.clock.schedule(rt->config_.audit_head_interval_us, Tick{rt});
+        rt->send_audit_head();
+      }
+    };
+    audit_timer_ = ports_.clock.schedule(config_.audit_head_interval_us, Tick{this});
+  }
 }
 
 void EdgeRuntime::schedule_forward() {
@@ -106,12 +116,13 @@ void EdgeRuntime::schedule_forward() {
 void EdgeRuntime::shutdown() {
   forward();
   flush_control();
+  if (audit_timer_ != 0) send_audit_head();  // the last head, for the cloud to check the log against
   broker_.close_all();
   if (lwm2m_) lwm2m_->shutdown();
 }
 
 EdgeRuntime::~EdgeRuntime() {
-  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_, sync_timer_})
+  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_, sync_timer_, audit_timer_})
     if (t != 0) ports_.clock.cancel(t);
 }
 
@@ -242,6 +253,15 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
   if (detector_) detector_->on_record(conn, payload);
   log_.append(conn, payload);
   if (log_.commit_due()) commit_log();
+}
+
+void EdgeRuntime::send_audit_head() {
+  const auto h = ports_.audit->head();
+  if (h && h->records != audit_head_sent_)  //   tb/audit/<name>  {"records": n, "head": hex}: only when it moved
+    audit_head_pending_ = nlohmann::json{{"records", h->records}, {"head", h->hash}}.dump(), audit_head_sent_ = h->records;
+  if (audit_head_pending_.empty()) return;
+  const std::string_view p = audit_head_pending_;
+  if (send_up("tb/audit/" + config_.name, std::span(reinterpret_cast<const std::uint8_t*>(p.data()), p.size()))) audit_head_pending_.clear();
 }
 
 void EdgeRuntime::commit_log() {
@@ -392,6 +412,7 @@ void EdgeRuntime::forward() {
   }
   if (!twin_results_.empty() || !alerts_.empty() || !drift_reports_.empty() || !ota_reports_.empty() || !firmware_outcomes_.empty())
     flush_control();  // what an unreachable uplink held back
+  if (!audit_head_pending_.empty()) send_audit_head();
   commit_log();  // only what is stored goes up: what the cloud has, a restart cannot lose
   UplinkLog::Batch batch;
   while (log_.next_batch(batch, config_.uplink_buffer_bytes_max)) {

@@ -288,6 +288,39 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   EXPECT_EQ(sink.of<ev::RulesRefused>().size(), 1u);
 }
 
+TEST_F(EdgeRuntimeTest, TheAuditHeadGoesToTheCloudWhenItMovesAndIsKeptWhileTheUplinkIsDown) {
+  struct Audit final : AuditTrail {
+    std::uint64_t n = 0;
+    void record(TimeUs, std::string_view, std::string_view, std::string_view) override { ++n; }
+    std::optional<Head> head() const override { return Head{n, std::string(64, static_cast<char>('a' + n % 6))}; }
+  } audit;
+  config.audit_head_interval_us = 60'000'000;
+  rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, &audit});
+  rt->start();  // records runtime_started: 1 record
+  const auto heads = [&] {
+    std::vector<std::string> out;
+    for (std::span<const std::uint8_t> rest = transport.sent[1000]; !rest.empty();) {
+      const auto r = mqtt::decode(rest);
+      if (r.status != mqtt::DecodeStatus::ok) break;
+      if (const auto& p = std::get<mqtt::Publish>(r.packet); p.topic == "tb/audit/gw-a") out.emplace_back(p.payload.begin(), p.payload.end());
+      rest = rest.subspan(r.consumed);
+    }
+    return out;
+  };
+  clock.advance_to(60'000'000);
+  ASSERT_EQ(heads(), std::vector<std::string>{R"({"head":")" + std::string(64, 'b') + R"(","records":1})"});
+  clock.advance_to(120'000'000);
+  EXPECT_EQ(heads().size(), 1u) << "the head did not move: nothing new to send";
+  transport.uplink_up = false;
+  audit.record(0, "x", "y", "{}");
+  clock.advance_to(180'000'000);  // the head moved, the uplink is down: kept
+  EXPECT_EQ(heads().size(), 1u);
+  transport.uplink_up = true;
+  clock.advance_to(190'000'000);  // the next forward takes it
+  ASSERT_EQ(heads().size(), 2u);
+  EXPECT_EQ(heads()[1], R"({"head":")" + std::string(64, 'c') + R"(","records":2})");
+}
+
 TEST_F(EdgeRuntimeTest, WithAccessControlOnlyTheCloudIdentityChangesRulesAndEveryRefusalIsAudited) {
   struct Audit final : AuditTrail {
     std::vector<std::string> records;  ///< "<actor> <action> <details>"

@@ -254,7 +254,7 @@ void LifecycleDriver::finish() {
       opt_.lifecycle->firmware_versions = cloud_->firmware_versions();
     }
     opt_.lifecycle->audit = audit_.text();
-    opt_.lifecycle->audit_head = audit_.head();
+    opt_.lifecycle->audit_head = audit_.run_head();
   }
   std::error_code ec;
   fs::remove_all(fs::temp_directory_path() / ("twinbench-models-" + std::to_string(::getpid())), ec);

@@ -27,7 +27,8 @@ public:
     (text_ += chain_.append(t_us, actor, action, details_json)) += '\n';
   }
   const std::string& text() const { return text_; }
-  const std::string& head() const { return chain_.head(); }
+  /** The run's head (shared by every gateway: none of them sends it to the cloud, so AuditTrail::head() stays none). */
+  const std::string& run_head() const { return chain_.head(); }
 
 private:
   runtime::audit::Chain chain_;

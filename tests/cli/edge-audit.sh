@@ -3,7 +3,8 @@
 # one (here refused: this gateway has no detector); a restart continues the same chain; `twinbench audit
 # verify` passes; a torn last record is cut off at the next start and that is audited; a log cut short,
 # emptied or deleted is refused (its checkpoint kept the head), and so is one someone altered (exit 2,
-# naming the record); none is extended.
+# naming the record); none is extended. The head also goes to the cloud (tb/audit/g): a log rewritten from
+# scratch, checkpoint and all, fails `audit verify --expect-head N:HASH` against the head the cloud kept.
 # usage: edge-audit.sh <twinbench-edge> <twinbench> <work dir>
 set -euo pipefail
 edge=$1 tb=$2 work=$3
@@ -11,8 +12,8 @@ command -v mosquitto_pub > /dev/null || { echo "SKIP: mosquitto_pub is not insta
 rm -rf "$work" && mkdir -p "$work"
 printf 'cloud-secret\n' | "$edge" passwd "$work/passwords" cloud --cost 4 2> /dev/null
 cat > "$work/edge.json" <<'JSON'
-{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl",
- "auth": {"password_file": "passwords", "control_identities": ["cloud"]}}
+{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0}, "audit_log": "audit.jsonl", "audit_head_interval_s": 1,
+ "auth": {"password_file": "passwords", "control_identities": ["cloud"], "acl": [{"identity": "cloud", "subscribe": ["tb/audit/g"]}]}}
 JSON
 pid=
 stop() { [ -n "$pid" ] && kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; pid=; }
@@ -25,6 +26,11 @@ start() {  # start the daemon and wait for its port
   [ -n "$port" ] || { echo "FAIL: twinbench-edge did not start: $(cat "$work/err")"; exit 1; }
 }
 start
+# The cloud keeps the head the gateway sends (within a second: one record so far, its start).
+mosquitto_sub -p "$port" -u cloud -P cloud-secret -t tb/audit/g -C 1 -W 10 > "$work/head.json" ||
+  { echo "FAIL: no audit head reached the cloud: $(cat "$work/err")"; exit 1; }
+kept=$(python3 -c 'import json, sys; h = json.load(open(sys.argv[1])); print(str(h["records"]) + ":" + h["head"])' "$work/head.json")
+[ "${kept%%:*}" -ge 1 ] || { echo "FAIL: the head sent: $(cat "$work/head.json")"; exit 1; }
 # The cloud sends alert rules on the gateway's own broker.
 mosquitto_pub -p "$port" -u cloud -P cloud-secret -t tb/cloud/g/rules -m '{"format": "twinbench-rules/1", "rules": []}'
 for _ in $(seq 100); do grep -q rules_refused "$work/audit.jsonl" && break; sleep 0.05; done
@@ -73,4 +79,17 @@ set -e
 grep -q "^error: .*audit.jsonl:1: record 0: modified: its content does not match its hash (the audit log is not intact: it is not extended)$" "$work/tampered.err" &&
   [ "$code" -eq 2 ] || { echo "FAIL: a tampered log: exit $code, $(cat "$work/tampered.err")"; exit 1; }
 [ "$(wc -l < "$work/audit.jsonl")" -eq "$before" ] || { echo "FAIL: the tampered log was extended"; exit 1; }
-echo "ok: $records records over two runs verify; a torn last record is cut off and audited; a log cut short, emptied or deleted (the checkpoint knows) and an altered record 0 stop the daemon (exit 2) and the log stays as it was"
+# The log as the cloud saw it is still there (the intact copy); a log rewritten from scratch (checkpoint
+# and all) is caught.
+cp "$work/audit.intact" "$work/audit.jsonl"
+"$tb" audit verify "$work/audit.jsonl" --expect-head "$kept" > /dev/null || { echo "FAIL: the log does not hold the head the cloud kept ($kept)"; exit 1; }
+rm "$work/audit.jsonl" "$work/audit.jsonl.checkpoint"
+start
+stop
+set +e
+"$tb" audit verify "$work/audit.jsonl" --expect-head "$kept" > "$work/rewritten.out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 1 ] && grep -q "not the head kept elsewhere" "$work/rewritten.out" ||
+  { echo "FAIL: a rewritten log against the cloud's head: exit $code, $(cat "$work/rewritten.out")"; exit 1; }
+echo "ok: $records records over two runs verify; a torn last record is cut off and audited; a log cut short, emptied or deleted (the checkpoint knows) and an altered record 0 stop the daemon (exit 2) and the log stays as it was; the head kept by the cloud catches a log rewritten from scratch"

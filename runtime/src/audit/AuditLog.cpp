@@ -41,7 +41,7 @@ std::string Chain::append(TimeUs t_us, std::string_view actor, std::string_view 
   return line.dump();
 }
 
-Verdict verify(std::string_view log, std::string_view expect_head) {
+Verdict verify(std::string_view log, std::string_view expect_head, std::optional<std::uint64_t> expect_at) {
   Verdict v;
   std::size_t line_no = 0;
   const auto bad = [&](const std::string& why) {
@@ -80,8 +80,18 @@ Verdict verify(std::string_view log, std::string_view expect_head) {
     }
     ++v.records;
     v.head = hash;
+    if (expect_at && v.records == *expect_at && !expect_head.empty() && v.head != expect_head)
+      return bad(record + ": not the head kept elsewhere: after " + std::to_string(*expect_at) + " records the log has " + v.head + ", not " +
+                 std::string(expect_head) + " (the log was rewritten)");
   }
   line_no = 0;
+  if (expect_at) {
+    if (v.records < *expect_at)
+      return bad("the log holds " + std::to_string(v.records) + " records, fewer than the " + std::to_string(*expect_at) +
+                 " whose head was kept elsewhere (records were cut off the end)");
+    if (*expect_at == 0 && !expect_head.empty() && expect_head != kGenesis) return bad("the head of 0 records is the genesis hash");
+    return v;
+  }
   if (!expect_head.empty() && v.head != expect_head)
     return bad("the log ends at head " + v.head + ", not at the expected " + std::string(expect_head) + " (records were cut off the end)");
   return v;

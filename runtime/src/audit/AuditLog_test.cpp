@@ -54,6 +54,22 @@ TEST(AuditLog, AChainVerifiesAndContinues) {
   EXPECT_THROW(Chain().append(0, "a", "b", "[1]"), std::invalid_argument);
 }
 
+TEST(AuditLog, AHeadKeptElsewhereAfterNRecordsMustStillBeInTheLog) {
+  const auto lines = sample_lines();
+  const std::string after2 = verify(join({lines[0], lines[1]})).head;  // what the gateway sent when it had 2
+  EXPECT_TRUE(verify(join(lines), after2, 2).ok) << "records since then do not matter";
+  const Verdict cut = verify(join({lines[0]}), after2, 2);
+  EXPECT_FALSE(cut.ok);
+  EXPECT_EQ(cut.reason, "the log holds 1 records, fewer than the 2 whose head was kept elsewhere (records were cut off the end)");
+  Chain other;  // rewritten from scratch: a valid chain, but not the one the cloud saw
+  const std::vector<std::string> rewritten = {other.append(1'000'000, "cloud", "rules_changed", R"({"rules": 0})"),
+                                              other.append(2'000'000, "cloud", "rules_changed", R"({"rules": 0})")};
+  const Verdict v = verify(join(rewritten), after2, 2);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.line, 2u);
+  EXPECT_EQ(v.reason.rfind("record 1: not the head kept elsewhere: after 2 records the log has ", 0), 0u) << v.reason;
+}
+
 TEST(AuditLog, EveryKindOfTamperingIsFoundAtTheFirstBadRecord) {
   const auto lines = sample_lines();
   auto modified = lines;  // an edited detail, hash left as it was

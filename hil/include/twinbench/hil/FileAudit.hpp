@@ -29,7 +29,7 @@ public:
 
   void record(runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) override;
   std::uint64_t records() const { return chain_.records(); }
-  const std::string& head() const { return chain_.head(); }
+  std::optional<Head> head() const override { return Head{chain_.records(), chain_.head()}; }
   /** @brief Bytes of a torn last record cut off at start (0: none). */
   std::size_t recovered_bytes() const { return recovered_bytes_; }
 

@@ -98,6 +98,10 @@ struct EdgeConfig {
   std::size_t alert_queue_max = 10'000;     ///< alerts held while the uplink is down; the oldest go first (counted)
   /// Over-the-air updates from the cloud (ModelUpdates.hpp); models need EdgePorts::storage for their slots.
   std::optional<OtaConfig> ota;
+  /// The audit trail's head goes to the cloud this often, on tb/audit/<name> {"records": n, "head": hex}
+  /// (docs/audit.md): a second place, out of the gateway's reach, that a log cut short or rewritten is
+  /// checked against. 0: never (and never for a trail without a head of its own, as a simulation's).
+  TimeUs audit_head_interval_us = 0;
 };
 
 struct EdgePorts {
@@ -238,7 +242,10 @@ private:
   std::unique_ptr<TwinService> twins_;
   std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
   std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)
-  TimerId forward_timer_ = 0, sweep_timer_ = 0, control_timer_ = 0, sync_timer_ = 0;  ///< 0 = none pending
+  TimerId forward_timer_ = 0, sweep_timer_ = 0, control_timer_ = 0, sync_timer_ = 0, audit_timer_ = 0;  ///< 0 = none pending
+  std::string audit_head_pending_;  ///< the latest head not yet taken by the uplink ("" = none)
+  std::uint64_t audit_head_sent_ = UINT64_MAX;  ///< records of the last head sent
+  void send_audit_head();
   std::unique_ptr<AnomalyDetector> detector_;
   struct PendingAlert {
     AlertChange change;

@@ -8,6 +8,7 @@
 // Sans-IO: the caller keeps the lines (a file, the Storage port) and gives the time (simulated or real).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,7 +47,11 @@ struct Verdict {
   std::string reason;         ///< "record 2: modified: its content does not match its hash" (when !ok)
 };
 
-/** @brief Check a whole log (JSON lines; an empty log is valid). With `expect_head`, its head must be that too. */
-Verdict verify(std::string_view log, std::string_view expect_head = {});
+/**
+ * @brief Check a whole log (JSON lines; an empty log is valid). With `expect_head`, its head must be that
+ * too; with `expect_at` as well, the head after its first `expect_at` records must be that (a head the
+ * gateway sent to the cloud earlier: the log must still hold what it had then).
+ */
+Verdict verify(std::string_view log, std::string_view expect_head = {}, std::optional<std::uint64_t> expect_at = std::nullopt);
 
 }  // namespace twinbench::runtime::audit
