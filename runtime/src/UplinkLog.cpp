@@ -11,7 +11,8 @@ namespace twinbench::runtime {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x4C554254;  // "TBUL"
-constexpr const char* kWatermarkKey = "uplink/watermark";
+/** The log's state, kept twice and written alternately, so that a write torn by a power cut leaves the other. */
+constexpr const char* kMetaKeys[2] = {"uplink/meta-a", "uplink/meta-b"};
 
 std::string slot_key(std::uint32_t slot) { return "uplink/" + std::to_string(slot); }
 
@@ -24,12 +25,13 @@ std::uint64_t get(const std::uint8_t* at, int n) {
   return v;
 }
 
-/** [u64 watermark | u64 next id | u32 CRC-32 of both] */
-std::vector<std::uint8_t> watermark_blob(std::uint64_t w, std::uint64_t next) {
-  std::vector<std::uint8_t> b(20);
-  put(b.data(), w, 8);
-  put(b.data() + 8, next, 8);
-  put(b.data() + 16, core::crc32(std::span(b).first(16)), 4);
+/** [u64 sequence | u64 watermark | u64 next id | u32 CRC-32 of the rest] */
+std::vector<std::uint8_t> meta_blob(std::uint64_t seq, std::uint64_t w, std::uint64_t next) {
+  std::vector<std::uint8_t> b(28);
+  put(b.data(), seq, 8);
+  put(b.data() + 8, w, 8);
+  put(b.data() + 16, next, 8);
+  put(b.data() + 24, core::crc32(std::span(b).first(24)), 4);
   return b;
 }
 
@@ -50,13 +52,22 @@ UplinkLog::Recovery UplinkLog::recover() {
   if (!storage_) return r;
   std::vector<std::uint8_t> b;
   std::uint64_t w = 0, stored_next = 0;
-  if (const StorageStatus st = storage_->read(kWatermarkKey, b); st == StorageStatus::ok) {
-    if (b.size() == 20 && get(b.data() + 16, 4) == core::crc32(std::span(b).first(16))) w = get(b.data(), 8), stored_next = get(b.data() + 8, 8);
-    // A torn watermark: everything stored is sent again (the cloud drops what it has).
-  } else if (st != StorageStatus::not_found) {
-    r.status = st;
-    return r;
+  bool have_meta = false;
+  for (int k = 0; k < 2; ++k) {  // the newer of the two copies that are whole
+    const StorageStatus st = storage_->read(kMetaKeys[k], b);
+    if (st == StorageStatus::not_found) continue;
+    if (st != StorageStatus::ok) {
+      r.status = st;
+      return r;
+    }
+    if (b.size() != 28 || get(b.data() + 24, 4) != core::crc32(std::span(b).first(24))) continue;  // torn
+    const std::uint64_t seq = get(b.data(), 8);
+    if (have_meta && seq <= meta_seq_) continue;
+    have_meta = true;
+    meta_seq_ = seq;
+    w = get(b.data() + 8, 8), stored_next = get(b.data() + 16, 8);
   }
+  // Neither whole: everything stored is sent again (the cloud drops what it has).
   // Ids go on from past every id ever committed, even one whose segment is now unreadable (it may have
   // reached the cloud before it rotted: giving its ids again would have new records dropped as duplicates).
   std::uint64_t end = std::max(w, stored_next);
@@ -94,7 +105,10 @@ UplinkLog::Recovery UplinkLog::recover() {
   stored_watermark_ = w;
   stored_next_ = stored_next;
   start_open();
-  while (bytes() > config_.max_bytes && !segments_.empty()) drop_oldest();  // a smaller bound than last time
+  while (bytes() > config_.max_bytes && drop_oldest()) {}  // a smaller bound than last time
+  // A torn or missing watermark is written again at once: until it is, a segment that rotted would let
+  // its ids be given again.
+  if (stored_next_ != next_id_) r.status = commit();
   return r;
 }
 
@@ -105,7 +119,11 @@ void UplinkLog::append(std::uint32_t conn, std::span<const std::uint8_t> record)
     ++dropped_;
     return;
   }
-  while (bytes() + entry > config_.max_bytes) drop_oldest();
+  while (bytes() + entry > config_.max_bytes)
+    if (!drop_oldest()) {  // all that is held is in flight: the new record goes
+      ++dropped_;
+      return;
+    }
   const std::size_t at = open_.size();
   open_.resize(at + entry);
   put(open_.data() + at, conn, 4);
@@ -115,22 +133,30 @@ void UplinkLog::append(std::uint32_t conn, std::span<const std::uint8_t> record)
   ++next_id_;
 }
 
-void UplinkLog::drop_oldest() {
-  if (!segments_.empty()) {
-    Segment& s = segments_.front();
-    if (!s.in_flight) dropped_ += s.count;  // one in flight is the uplink client's to deliver
-    committed_records_ -= s.count;
-    committed_bytes_ -= s.blob.size() - kOpenHeader;
-    free_slot(s.slot);
-    segments_.pop_front();
-    return;
+bool UplinkLog::drop_oldest() {
+  // Never one in flight: the uplink has it until it answers, and a restart before the answer would lose
+  // it uncounted (found by fuzz/uplink_log_fuzz.cpp). The oldest of the others, else the oldest open record.
+  const auto it = std::find_if(segments_.begin(), segments_.end(), [](const Segment& s) { return !s.in_flight; });
+  if (it != segments_.end()) {
+    dropped_ += it->count;
+    committed_records_ -= it->count;
+    committed_bytes_ -= it->blob.size() - kOpenHeader;
+    free_slot(it->slot);
+    segments_.erase(it);
+    return true;
   }
-  assert(open_count_ > 0);
+  if (open_count_ == 0) return false;
   const std::size_t len = get(open_.data() + kOpenHeader + 4, 2);
   open_.erase(open_.begin() + kOpenHeader, open_.begin() + static_cast<std::ptrdiff_t>(kOpenHeader + 6 + len));
   ++open_first_;
   --open_count_;
   ++dropped_;
+  return true;
+}
+
+StorageStatus UplinkLog::write_meta(std::uint64_t w) {
+  ++meta_seq_;  // into the copy that does not hold the newest state
+  return storage_->write(kMetaKeys[meta_seq_ % 2], meta_blob(meta_seq_, w, next_id_));
 }
 
 void UplinkLog::free_slot(std::uint32_t slot) {
@@ -140,10 +166,11 @@ void UplinkLog::free_slot(std::uint32_t slot) {
 StorageStatus UplinkLog::commit() {
   if (open_count_ == 0) {
     const std::uint64_t w = watermark();
-    if (!storage_ || w == stored_watermark_) return StorageStatus::ok;
-    StorageStatus st = storage_->write(kWatermarkKey, watermark_blob(w, stored_next_));
+    if (!storage_ || (w == stored_watermark_ && next_id_ == stored_next_)) return StorageStatus::ok;
+    // With the next id as it is now (not as last stored: a torn watermark was read as 0).
+    StorageStatus st = write_meta(w);
     if (st == StorageStatus::ok) st = storage_->sync();
-    if (st == StorageStatus::ok) stored_watermark_ = w;
+    if (st == StorageStatus::ok) stored_watermark_ = w, stored_next_ = next_id_;
     return st;
   }
   put(open_.data(), kMagic, 4);
@@ -157,7 +184,7 @@ StorageStatus UplinkLog::commit() {
     const std::uint64_t w = segments_.empty() ? open_first_ : segments_.front().first;
     // The watermark, and the next id, with it (every commit: the next id always moves).
     StorageStatus st = storage_->write(slot_key(slot), open_);
-    if (st == StorageStatus::ok) st = storage_->write(kWatermarkKey, watermark_blob(w, next_id_));
+    if (st == StorageStatus::ok) st = write_meta(w);
     if (st == StorageStatus::ok) st = storage_->sync();
     if (st != StorageStatus::ok) return st;  // still open: the next commit tries again
     stored_watermark_ = w;

@@ -83,6 +83,25 @@ TEST(UplinkLog, PastTheBoundTheOldestGoAndAreCounted) {
   EXPECT_EQ(log.take_dropped(), 1u);
 }
 
+TEST(UplinkLog, ASegmentInFlightIsNeverDroppedForTheBound) {
+  UplinkLog log({.max_bytes = 3 * 14}, nullptr);  // 3 records of 8 bytes
+  for (std::uint64_t i = 0; i < 2; ++i) log.append(0, record(i));
+  ASSERT_EQ(log.commit(), StorageStatus::ok);
+  UplinkLog::Batch b;
+  ASSERT_TRUE(log.next_batch(b, 1 << 20));  // {0, 1} in flight
+  log.append(0, record(2));
+  log.append(0, record(3));  // no room: not {0, 1}, which the uplink has; the open record 2 goes
+  EXPECT_EQ(log.take_dropped(), 1u);
+  log.append(0, record(4));  // again: record 3 goes
+  EXPECT_EQ(log.take_dropped(), 1u);
+  log.delivered(b.segments);
+  ASSERT_EQ(log.commit(), StorageStatus::ok);
+  ASSERT_TRUE(log.next_batch(b, 1 << 20));
+  const auto seen = records_of(b);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].id, 4u);
+}
+
 TEST(UplinkLog, WhatWasStoredAndNotDeliveredIsSentAgainAfterARestartAndIdsAreNeverReused) {
   MemoryStorage flash;
   {
@@ -153,7 +172,8 @@ TEST(UplinkLog, APowerCutAtEveryStepLosesNothingThatWasCommitted) {
     workload(log, ids, appended);
     total = flash.ops();
   }
-  // By hand: 6 commits, each a segment, the watermark (with the next id) and a sync: 18 operations.
+  // By hand: 6 commits, each a segment, the state (watermark and next id, in one of its two copies) and a
+  // sync: 18 operations.
   ASSERT_EQ(total, 18u);
   for (const auto mode : {MemoryStorage::Cut::drop_unsynced, MemoryStorage::Cut::land_and_tear}) {
     for (std::uint64_t k = 0; k < total; ++k) {
@@ -225,6 +245,29 @@ TEST(UplinkLog, IdsOfASegmentThatBecameUnreadableAreNotGivenAgain) {
   UplinkLog log({}, &flash);
   EXPECT_EQ(log.recover().torn, 1u);
   EXPECT_EQ(log.next_id(), 3u) << "ids 0..2 may be at the cloud: new records given them would be dropped as duplicates";
+}
+
+TEST(UplinkLog, ATornStateIsWrittenAgainAtStartSoARottenSegmentCannotGiveItsIdsAgain) {
+  MemoryStorage flash;
+  {
+    UplinkLog log({}, &flash);
+    log.recover();
+    for (int i = 0; i < 3; ++i) log.append(0, record(i));
+    ASSERT_EQ(log.commit(), StorageStatus::ok);
+  }
+  // The one commit wrote its state into the second copy (meta-b; meta-a was never written): torn now.
+  ASSERT_EQ(flash.write("uplink/meta-b", Bytes{1, 2, 3}), StorageStatus::ok);
+  {
+    UplinkLog log({}, &flash);
+    EXPECT_EQ(log.recover().records, 3u);  // sent again: the cloud drops what it has
+  }
+  Bytes blob;
+  ASSERT_EQ(flash.read("uplink/0", blob), StorageStatus::ok);
+  blob[30] ^= 0x40;  // and then the segment rots
+  ASSERT_EQ(flash.write("uplink/0", blob), StorageStatus::ok);
+  UplinkLog log({}, &flash);
+  log.recover();
+  EXPECT_EQ(log.next_id(), 3u) << "found by fuzz/uplink_log_fuzz.cpp: the rewritten watermark keeps the next id";
 }
 
 TEST(UplinkLog, ACorruptSegmentIsSkippedAndCounted) {

@@ -101,11 +101,14 @@ def publish(port, user, password, first, n):
 def live_records(folder):
     """Records in the uplink buffer's segment files not yet delivered (at or above the watermark)."""
     names = os.listdir(folder)
-    watermark = 0
-    if "uplink~watermark" in names:
-        w = open(os.path.join(folder, "uplink~watermark"), "rb").read()
-        if len(w) == 20 and struct.unpack("<I", w[16:])[0] == zlib.crc32(w[:16]):
-            watermark = struct.unpack("<Q", w[:8])[0]
+    watermark, newest = 0, -1
+    for meta in ("uplink~meta-a", "uplink~meta-b"):  # the newer whole copy of the log's state
+        if meta in names:
+            m = open(os.path.join(folder, meta), "rb").read()
+            if len(m) == 28 and struct.unpack("<I", m[24:])[0] == zlib.crc32(m[:24]):
+                seq, w = struct.unpack("<QQ", m[:16])
+                if seq > newest:
+                    newest, watermark = seq, w
     total = 0
     for name in names:
         if not name.startswith("uplink~") or not name[7:].isdigit():

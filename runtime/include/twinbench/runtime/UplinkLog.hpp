@@ -5,11 +5,12 @@
 // Records get ids, consecutive per gateway and never reused across restarts, so the cloud can drop a
 // record it already has (delivery is at least once). Appended records wait in an open batch; commit()
 // writes the batch as one segment (a blob of its own, checksummed), with the watermark (every id below
-// it is delivered or dropped), then syncs: a group commit. Only committed segments are sent, and a
+// it is delivered or dropped) and the next id, in one of two copies written alternately, then syncs: a
+// group commit. Only committed segments are sent, and a
 // segment is freed when the uplink acknowledges it. After a restart, recover() reads back every segment
 // at or above the watermark (a torn one, from a power cut during its write, is skipped: it was never
 // synced) and they are sent again. The bytes held, committed or not, are bounded: past the bound the
-// oldest records go, counted.
+// oldest records not in flight go, counted (none in flight are left to the uplink: the new one goes).
 //
 // Without a Storage the same log runs in memory (a restart loses it, as it says), and its ids start where
 // the owner says (start_ids_at), so that they are not given again after a restart.
@@ -138,7 +139,8 @@ private:
     bool in_flight = false;
   };
   void start_open();
-  void drop_oldest();
+  /** The oldest record(s) not in flight go, counted; false if there are none. */
+  bool drop_oldest();
   void free_slot(std::uint32_t slot);
   std::uint64_t watermark() const;
 
@@ -153,6 +155,8 @@ private:
   std::vector<std::uint32_t> free_slots_;  ///< storage keys uplink/<slot> that hold nothing live
   std::uint32_t slots_ = 0;                ///< slots 0..slots_-1 exist
   std::uint64_t stored_watermark_ = 0, stored_next_ = 0;
+  std::uint64_t meta_seq_ = 0;  ///< of the newest copy of the state (meta-a holds even ones, meta-b odd)
+  StorageStatus write_meta(std::uint64_t watermark);
 };
 
 }  // namespace twinbench::runtime
