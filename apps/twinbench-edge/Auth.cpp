@@ -108,10 +108,12 @@ std::string read_secret_file(const std::string& path, const core::JsonObject& o,
 namespace {
 
 constexpr const char* kPasswdUsage = R"(usage: twinbench-edge passwd <password-file> <username> [--delete] [--cost <log2 N>]
+       twinbench-edge passwd <password-file> --batch [--cost <log2 N>]
 
 Add a user to twinbench-edge's password file, change their password, or (--delete) remove them. The
 password is read from standard input: from a terminal, typed twice without echo; otherwise its first
-line. The file keeps salted scrypt hashes only (docs/security.md); it is created with mode 0600 and
+line. With --batch, standard input holds "<username> <password>" lines, one user each (a lab's devices:
+twinbench credentials <scenario> --gateway NAME | twinbench-edge passwd passwords --batch). The file keeps salted scrypt hashes only (docs/security.md); it is created with mode 0600 and
 replaced atomically. --cost: scrypt's N = 2^cost, 4 to 20 (default 15: 32 MiB, about 0.1 s a check).
 exit codes: 0 done, 2 bad usage or a file that is not a password file.
 )";
@@ -144,9 +146,29 @@ std::string read_password() {
 
 }  // namespace
 
+namespace {
+
+bool valid_username(const std::string& user) {
+  return !user.empty() && user.front() != '#' && user.find(':') == std::string::npos && mqtt::valid_mqtt_utf8(user) &&
+         user.find_first_of("\r\n \t") == std::string::npos;
+}
+
+/** Hash `password` for `user` into `f` with a fresh salt; false (said) if no random bytes. */
+bool set_password(mqtt::PasswordFile& f, const std::string& user, const std::string& password, unsigned cost) {
+  std::array<std::uint8_t, 16> salt{};
+  if (::getrandom(salt.data(), salt.size(), 0) != static_cast<ssize_t>(salt.size())) {
+    std::cerr << "twinbench-edge passwd: no random bytes for the salt: " << std::strerror(errno) << '\n';
+    return false;
+  }
+  f.hashes[user] = mqtt::hash_password(password, salt, {cost, 8, 1});
+  return true;
+}
+
+}  // namespace
+
 int passwd(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
-  bool remove = false;
+  bool remove = false, batch = false;
   unsigned cost = mqtt::kPasswordCost.log2_n;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
@@ -154,6 +176,8 @@ int passwd(const std::vector<std::string>& args) {
       return 0;
     } else if (args[i] == "--delete") {
       remove = true;
+    } else if (args[i] == "--batch") {
+      batch = true;
     } else if (args[i] == "--cost" && i + 1 < args.size()) {
       const std::string& v = args[++i];
       if (v.size() > 2 || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) < 4 || std::stoul(v) > 20) {
@@ -168,19 +192,16 @@ int passwd(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (pos.size() != 2) {
+  if (pos.size() != (batch ? 1u : 2u) || (batch && remove)) {
     std::cerr << kPasswdUsage;
     return 2;
   }
   const std::string& file = pos[0];
-  const std::string& user = pos[1];
-  if (user.empty() || user.front() == '#' || user.find(':') != std::string::npos || !mqtt::valid_mqtt_utf8(user) ||
-      user.find_first_of("\r\n") != std::string::npos) {
-    std::cerr << "twinbench-edge passwd: expected a username without ':' or line breaks, not starting with '#', got '" << user << "'\n";
+  if (!batch && !valid_username(pos[1])) {
+    std::cerr << "twinbench-edge passwd: expected a username without ':', spaces or line breaks, not starting with '#', got '" << pos[1] << "'\n";
     return 2;
   }
   mqtt::PasswordFile f;
-  bool changed = false;
   std::error_code ec;
   const bool exists = std::filesystem::exists(file, ec);
   try {
@@ -192,11 +213,30 @@ int passwd(const std::vector<std::string>& args) {
     std::cerr << "error: " << e.what() << '\n';
     return 2;
   }
-  if (remove) {
-    if (f.hashes.erase(user) == 0) {
-      std::cerr << "error: " << file << ": no user '" << user << "'\n";
+  std::string what;
+  if (batch) {  // "<username> <password>" lines on standard input (twinbench credentials makes them)
+    std::string line;
+    std::size_t n = 0, line_no = 0;
+    while (std::getline(std::cin, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      const auto space = line.find(' ');
+      const std::string user = line.substr(0, space), password = space == std::string::npos ? "" : line.substr(space + 1);
+      if (!valid_username(user) || password.empty()) {
+        std::cerr << "twinbench-edge passwd: standard input, line " << line_no << ": expected \"<username> <password>\"; nothing changed\n";
+        return 2;
+      }
+      if (!set_password(f, user, password, cost)) return 3;
+      ++n;
+    }
+    what = "set " + std::to_string(n) + " passwords";
+  } else if (remove) {
+    if (f.hashes.erase(pos[1]) == 0) {
+      std::cerr << "error: " << file << ": no user '" << pos[1] << "'\n";
       return 2;
     }
+    what = "removed '" + pos[1] + "'";
   } else {
     std::string password;
     try {
@@ -205,13 +245,8 @@ int passwd(const std::vector<std::string>& args) {
       std::cerr << "twinbench-edge passwd: " << e.what() << "; nothing changed\n";
       return 2;
     }
-    std::array<std::uint8_t, 16> salt{};
-    if (::getrandom(salt.data(), salt.size(), 0) != static_cast<ssize_t>(salt.size())) {
-      std::cerr << "twinbench-edge passwd: no random bytes for the salt: " << std::strerror(errno) << '\n';
-      return 3;
-    }
-    changed = f.hashes.contains(user);
-    f.hashes[user] = mqtt::hash_password(password, salt, {cost, 8, 1});
+    what = (f.hashes.contains(pos[1]) ? "changed the password of '" : "added '") + pos[1] + "'";
+    if (!set_password(f, pos[1], password, cost)) return 3;
   }
   // Written beside it, synced, renamed over it: the file is the old one or the new one, never half of each.
   const std::string tmp = file + ".tmp-" + std::to_string(::getpid());
@@ -228,8 +263,7 @@ int passwd(const std::vector<std::string>& args) {
     ::unlink(tmp.c_str());
     return 2;
   }
-  std::cerr << "twinbench-edge passwd: " << (remove ? "removed '" : changed ? "changed the password of '" : "added '") << user << "' in " << file
-            << '\n';
+  std::cerr << "twinbench-edge passwd: " << what << " in " << file << '\n';
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
+#include "twinbench/sim/Credentials.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 
 namespace twinbench::app {
@@ -27,10 +28,15 @@ using runtime::ConnId;
  */
 class UplinkReader final : private runtime::mqtt::ClientHooks {
 public:
-  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint) : gateway_(gateway), endpoint_(endpoint), clock_(loop), tcp_(loop) {
+  UplinkReader(hil::EventLoop& loop, const std::string& gateway, const std::string& endpoint, const std::string& password)
+      : gateway_(gateway), endpoint_(endpoint), clock_(loop), tcp_(loop) {
     runtime::mqtt::ClientConfig c;
     c.endpoint = endpoint;
     c.client_id = "twinbench-hil-" + gateway;
+    if (!password.empty()) {
+      c.username = std::string(sim::kBenchUser);
+      c.password = password;
+    }
     c.keepalive_s = 30;
     c.backoff = {200'000, 5'000'000};
     client_ = std::make_unique<runtime::mqtt::Client>(c, runtime::mqtt::ClientPorts{clock_, tcp_, core::RngStream(1)},
@@ -105,7 +111,8 @@ private:
 /** What both bridges share: the sockets' event loop, polled at each receive(), what the devices get, and the uplink. */
 class BridgeBase : public sim::GatewayBridge {
 public:
-  BridgeBase(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at) : loop_(loop), uplink_(loop, gateway, at.uplink) {}
+  BridgeBase(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& password)
+      : loop_(loop), uplink_(loop, gateway, at.uplink, password) {}
   void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
     loop_.poll();
     to_devices = std::move(inbound_);
@@ -123,8 +130,8 @@ protected:
 /** MQTT devices: a TCP connection each. */
 class MqttBridge final : public BridgeBase, private runtime::TransportHandler {
 public:
-  MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at)
-      : BridgeBase(loop, gateway, at), tcp_(loop), endpoint_(at.devices) {}
+  MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& password)
+      : BridgeBase(loop, gateway, at, password), tcp_(loop), endpoint_(at.devices) {}
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames) {
@@ -190,8 +197,9 @@ private:
 /** LwM2M devices: a UDP socket each, so that the gateway registers each by an address of its own. */
 class CoapBridge final : public BridgeBase, private runtime::DatagramHandler {
 public:
-  CoapBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& host, std::uint16_t port)
-      : BridgeBase(loop, gateway, at), udp_(loop, host, port, *this) {}
+  CoapBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& password, const std::string& host,
+             std::uint16_t port)
+      : BridgeBase(loop, gateway, at, password), udp_(loop, host, port, *this) {}
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames)
@@ -206,15 +214,16 @@ private:
 
 }  // namespace
 
-std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at) {
-  if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at);
+std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at,
+                                                const std::string& bench_password) {
+  if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at, bench_password);
   const std::string rest = at.devices.substr(7);
   const auto colon = rest.rfind(':');
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), port);
   if (ec != std::errc() || end != rest.data() + rest.size() || port == 0 || port > 65535)
     throw std::runtime_error("'" + at.devices + "': expected coap://HOST:PORT");
-  return std::make_unique<CoapBridge>(loop, gateway, at, rest.substr(0, colon), static_cast<std::uint16_t>(port));
+  return std::make_unique<CoapBridge>(loop, gateway, at, bench_password, rest.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
 }  // namespace twinbench::app

@@ -12,7 +12,12 @@
 
 namespace twinbench::app {
 
-/** @brief A bridge to the real gateway at `at` standing in for `gateway`; std::runtime_error if an address is not usable. */
-std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at);
+/**
+ * @brief A bridge to the real gateway at `at` standing in for `gateway`; std::runtime_error if an address
+ * is not usable. With `bench_password` (a scenario with "security"), the uplink reader logs in as
+ * sim::kBenchUser with it.
+ */
+std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at,
+                                                const std::string& bench_password = {});
 
 }  // namespace twinbench::app

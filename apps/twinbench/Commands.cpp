@@ -17,6 +17,7 @@
 
 #include "twinbench/hil/EventLoop.hpp"
 #include "twinbench/hil/Pacer.hpp"
+#include "twinbench/sim/Credentials.hpp"
 #include "twinbench/results/Assertions.hpp"
 #include "twinbench/results/Collector.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
@@ -537,8 +538,10 @@ int cmd_hil(const std::vector<std::string>& args) {
   pace.tick_ms = sc.hil.tick_ms;
   hil::Pacer pacer(pace);
   hil::EventLoop loop;  // the bridges' sockets, polled by the simulation
-  return execute(&*a, sc, &pacer, pace, [&loop](const std::string& gateway, const sim::HilSpec::Bridge& at) {
-    return make_bridge(loop, gateway, at);
+  const std::uint64_t seed = a->seed.value_or(sc.seed);
+  const bool secure = sc.security.has_value();
+  return execute(&*a, sc, &pacer, pace, [&loop, seed, secure](const std::string& gateway, const sim::HilSpec::Bridge& at) {
+    return make_bridge(loop, gateway, at, secure ? sim::bench_password(seed, gateway) : std::string());
   });
 }
 

@@ -24,6 +24,7 @@ commands:
   train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
   audit verify <log>    check a tamper-evident audit log (twinbench audit --help)
   ota sign <artifact>   sign a model package or a firmware image for OTA (twinbench ota --help)
+  credentials <scenario> --gateway NAME   a lab gateway's device logins, for twinbench-edge passwd --batch
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (cmd == "compare") return cmd_compare(args);
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "ota") return cmd_ota(args);
+    if (cmd == "credentials") return cmd_credentials(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
     if (cmd == "train") return cmd_train(args);

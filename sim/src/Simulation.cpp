@@ -23,6 +23,7 @@
 #include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/runtime/mqtt/Passwords.hpp"
+#include "twinbench/sim/Credentials.hpp"
 #include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
@@ -119,15 +120,7 @@ private:
         fc.lwm2m.lifetime_s = site.device.lwm2m.lifetime_s;
         fc.lwm2m.utc_at_start_us = kSimEpochUs;
       }
-      if (sc_.security && !lwm2m) {  // every device logs in with a password of its own (16 hex digits)
-        core::RngStream draw = rng_.stream(name + "/passwords");
-        fc.passwords.reserve(fc.devices);
-        for (std::uint32_t d = 0; d < fc.devices; ++d) {
-          char pw[17];
-          std::snprintf(pw, sizeof pw, "%016llx", static_cast<unsigned long long>(draw.next_u64()));
-          fc.passwords.emplace_back(pw);
-        }
-      }
+      if (sc_.security && !lwm2m) fc.passwords = device_passwords(rng_.seed(), name, fc.devices);  // each its own
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");

@@ -14,6 +14,8 @@ source "$(dirname "$0")/lib.sh"
 lab=$src/scenarios/hil-compressor-lab
 # The lab's gateway configuration, on a free port, its paths made absolute.
 config=$(sed "s/\"host\": \"10.77.0.2\"/\"host\": \"HOST\"/; s/\"port\": 1883/\"port\": 0/; s|\"\.\./\.\./models|\"$src/models|; s|\"rules-60x.json\"|\"$lab/rules-60x.json\"|" "$lab/edge.json")
+# The devices' logins (the scenario's "security": drawn from its seed), hashed at the scenario's cost (4).
+"$tb" credentials "$lab" --gateway lab-gw-0 | "$edge" passwd "$work/passwords" --batch --cost 4 2> /dev/null
 start_lab_gateway "$edge" "$config" "$src"
 "$tb" hil "$lab" --gateway "lab-gw-0=mqtt://$gw_host:$eport" --out "$work/out" --junit "$work/lab.junit.xml" --quiet > "$work/hil.stdout" 2> "$work/hil.stderr" ||
   { echo "FAIL: twinbench hil exited $?"; cat "$work/hil.stdout" "$work/hil.stderr"; exit 1; }
