@@ -200,14 +200,21 @@ StorageStatus UplinkLog::commit() {
 }
 
 bool UplinkLog::next_batch(Batch& out, std::size_t max_payload) {
-  out.payload.clear();
+  out.payload = {};
+  out.joined.clear();
   out.segments.clear();
   out.records = 0;
   for (Segment& s : segments_) {
     if (s.in_flight) continue;
-    const std::size_t run = s.blob.size() - kBlobHeader;
-    if (!out.segments.empty() && out.payload.size() + run > max_payload) break;
-    out.payload.insert(out.payload.end(), s.blob.begin() + kBlobHeader, s.blob.end());
+    const auto run = std::span<const std::uint8_t>(s.blob).subspan(kBlobHeader);
+    if (!out.segments.empty() && out.payload.size() + run.size() > max_payload) break;
+    if (out.segments.empty()) {
+      out.payload = run;  // one segment, the common case: sent from where it is
+    } else {
+      if (out.joined.empty()) out.joined.assign(out.payload.begin(), out.payload.end());
+      out.joined.insert(out.joined.end(), run.begin(), run.end());
+      out.payload = out.joined;
+    }
     out.records += s.count;
     out.segments.push_back(s.first);
     s.in_flight = true;

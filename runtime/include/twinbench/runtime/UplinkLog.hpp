@@ -109,7 +109,10 @@ public:
   StorageStatus commit();
 
   struct Batch {
-    std::vector<std::uint8_t> payload;    ///< runs (for_each_uplink_record)
+    /// The runs to send (for_each_uplink_record): into the one segment's blob when there is one (valid
+    /// until the log changes), else into `joined`.
+    std::span<const std::uint8_t> payload;
+    std::vector<std::uint8_t> joined;
     std::uint64_t records = 0;
     std::vector<std::uint64_t> segments;  ///< their first ids: what delivered() or undelivered() is told
   };

@@ -3,10 +3,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <cstdint>
 #include <vector>
 
 namespace twinbench::runtime {
@@ -49,10 +49,13 @@ public:
   std::uint64_t ops() const { return ops_; }
 
 private:
-  using Blobs = std::map<std::string, std::vector<std::uint8_t>, std::less<>>;
+  /// A blob is immutable once written: the durable image shares it with the volatile one (a sync copies no bytes).
+  using Blob = std::shared_ptr<const std::vector<std::uint8_t>>;
+  using Blobs = std::map<std::string, Blob, std::less<>>;
   [[noreturn]] void cut(const std::string* key, std::span<const std::uint8_t> bytes);
   Blobs volatile_;
   Blobs durable_;
+  std::vector<std::string> dirty_;  ///< keys written since the last sync (a few: a linear search is fine)
   std::uint64_t ops_ = 0, cut_at_ = UINT64_MAX;
   Cut mode_ = Cut::drop_unsynced;
 };
