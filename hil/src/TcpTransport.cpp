@@ -122,17 +122,23 @@ void TcpTransport::opened(const std::shared_ptr<Conn>& c) {
   }
 }
 
+namespace {
+
+/** After loading `file` into an SSL context: OpenSSL's own reasons read "asio.ssl error" through Asio, so say what the file is not, or why it cannot be read. */
+void loaded(const boost::system::error_code& ec, const std::string& what, const std::string& file, const char* expected) {
+  if (!ec) return;
+  std::ifstream in(file);
+  const std::string why = in ? expected : std::strerror(errno);
+  throw std::runtime_error("cannot load " + what + " '" + file + "': " + why);
+}
+
+}  // namespace
+
 void TcpTransport::tls_client(const TlsConfig& config) {
   auto tls = std::make_unique<Tls>();
   tls->verify = config.verify;
   boost::system::error_code ec;
-  // OpenSSL's own reasons read "asio.ssl error" through Asio: say what the file is not, or why it cannot be read.
-  const auto load = [&](const std::string& what, const std::string& file, const char* expected) {
-    if (!ec) return;
-    std::ifstream in(file);
-    const std::string why = in ? expected : std::strerror(errno);
-    throw std::runtime_error("cannot load " + what + " '" + file + "': " + why);
-  };
+  const auto load = [&](const std::string& what, const std::string& file, const char* expected) { loaded(ec, what, file, expected); };
   tls->context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
   if (config.ca_file.empty()) {
@@ -155,12 +161,7 @@ void TcpTransport::tls_client(const TlsConfig& config) {
 void TcpTransport::tls_server(const TlsServerConfig& config) {
   auto tls = std::make_unique<Tls>(asio::ssl::context::tls_server);
   boost::system::error_code ec;
-  const auto load = [&](const std::string& what, const std::string& file, const char* expected) {
-    if (!ec) return;
-    std::ifstream in(file);
-    const std::string why = in ? expected : std::strerror(errno);
-    throw std::runtime_error("cannot load " + what + " '" + file + "': " + why);
-  };
+  const auto load = [&](const std::string& what, const std::string& file, const char* expected) { loaded(ec, what, file, expected); };
   tls->context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
   tls->context.use_certificate_chain_file(config.cert_file, ec);

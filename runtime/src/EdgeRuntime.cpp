@@ -83,27 +83,16 @@ void EdgeRuntime::start() {
     client_->start();
   }
   schedule_forward();
-  if (config_.uplink_sync_interval_us > 0) {
-    struct Tick {
-      EdgeRuntime* rt;
-      void operator()() const {
-        rt->sync_timer_ = rt->ports_.clock.schedule(rt->config_.uplink_sync_interval_us, Tick{rt});
-        rt->commit_log();
-      }
-    };
-    sync_timer_ = ports_.clock.schedule(config_.uplink_sync_interval_us, Tick{this});
-  }
+  if (config_.uplink_sync_interval_us > 0) every(config_.uplink_sync_interval_us, sync_timer_, &EdgeRuntime::commit_log);
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
-  if (config_.audit_head_interval_us > 0 && ports_.audit && ports_.audit->head()) {
-    struct Tick {
-      EdgeRuntime* rt;
-      void operator()() const {
-        rt->audit_timer_ = rt->ports_.clock.schedule(rt->config_.audit_head_interval_us, Tick{rt});
-        rt->send_audit_head();
-      }
-    };
-    audit_timer_ = ports_.clock.schedule(config_.audit_head_interval_us, Tick{this});
-  }
+  if (config_.audit_head_interval_us > 0 && ports_.audit && ports_.audit->head()) every(config_.audit_head_interval_us, audit_timer_, &EdgeRuntime::send_audit_head);
+}
+
+void EdgeRuntime::every(TimeUs interval_us, TimerId& timer, void (EdgeRuntime::*fn)()) {
+  timer = ports_.clock.schedule(interval_us, [this, interval_us, &timer, fn] {
+    every(interval_us, timer, fn);
+    (this->*fn)();
+  });
 }
 
 void EdgeRuntime::schedule_forward() {

@@ -200,6 +200,8 @@ private:
    * artifact it is about when that is not the gateway's model. */
   void report_ota(std::uint32_t rollout, std::string_view state, std::string_view reason = {}, const ota::Manifest* about = nullptr);
   void schedule_forward();
+  /** Call `fn` every `interval_us` from now; `timer` holds the pending timer (cancelled with the runtime). */
+  void every(TimeUs interval_us, TimerId& timer, void (EdgeRuntime::*fn)());
   /** Store the uplink log's open batch (audited if the storage fails). */
   void commit_log();
   void on_uplink_completed(std::uint64_t publication, bool accepted);
