@@ -40,7 +40,8 @@ std::vector<std::uint8_t> meta_blob(std::uint64_t seq, std::uint64_t w, std::uin
 UplinkLog::UplinkLog(UplinkLogConfig config, Storage* storage) : config_(config), storage_(storage) { start_open(); }
 
 void UplinkLog::start_open() {
-  open_.assign(kOpenHeader, 0);
+  open_.resize(kOpenHeader);  // (keeps its capacity)
+  std::fill(open_.begin(), open_.end(), 0);
   open_first_ = next_id_;
   open_count_ = 0;
 }
@@ -194,7 +195,9 @@ StorageStatus UplinkLog::commit() {
   else free_slots_.pop_back();
   committed_records_ += open_count_;
   committed_bytes_ += open_.size() - kOpenHeader;
-  segments_.push_back({open_first_, open_count_, std::move(open_), slot, false});
+  // Copied, not moved: the open batch keeps its capacity, and does not grow again from nothing (a
+  // reallocation at every doubling, and page faults with them) in every interval.
+  segments_.push_back({open_first_, open_count_, std::vector<std::uint8_t>(open_.begin(), open_.end()), slot, false});
   start_open();
   return StorageStatus::ok;
 }
