@@ -1,5 +1,5 @@
 #pragma once
-// Pieces of the scenario loader shared by its files (ScenarioLoader.cpp, LifecycleLoader.cpp).
+// Pieces of the scenario loader shared by its files (ScenarioLoader.cpp, FaultsLoader.cpp, LifecycleLoader.cpp).
 
 #include <string>
 #include <string_view>
@@ -19,5 +19,9 @@ double scheduled_at(const Scenario& sc, const core::JsonObject& o);
 bool read_drift_fault(Scenario& sc, const core::JsonObject& o, const std::string& kind);
 /** The "lifecycle" object: drift monitoring, retraining, rollouts, the devices' OTA. */
 void read_lifecycle(Scenario& sc, const core::JsonObject& o);
+/** One entry of "faults" (FaultsLoader.cpp). */
+void read_fault(Scenario& sc, const core::JsonObject& o);
+/** The "security" object (FaultsLoader.cpp). */
+void read_security(Scenario& sc, const core::JsonObject& o);
 
 }  // namespace twinbench::sim::loader

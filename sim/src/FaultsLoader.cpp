@@ -1,0 +1,79 @@
+// The scenario's adversity: scheduled faults (asset, link, gateway reboots; drift in LifecycleLoader.cpp)
+// and the security section's rogue clients (docs/scenario-format.md).
+#include <string>
+
+#include "LoaderParts.hpp"
+
+namespace twinbench::sim::loader {
+
+using core::JsonObject;
+
+void read_fault(Scenario& sc, const JsonObject& o) {
+  const std::string kind = o.string("kind");
+  if (kind == "asset") {
+    o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site"});
+    AssetFault f;
+    f.at_s = scheduled_at(sc, o);
+    const std::string mode = o.string("mode");
+    const auto m = twins::fault_mode_from_string(mode);
+    if (!m) o.fail("mode", "unknown fault mode '" + mode + "' (expected one of: bearing_wear, valve_leak, cooling_fault)");
+    f.mode = *m;
+    f.fraction = o.probability("fraction");
+    f.ramp_s = o.positive("ramp_s");
+    if (o.has("site")) f.site = site_index(sc, o, "site");
+    sc.asset_faults.push_back(f);
+  } else if (kind == "link_down") {
+    o.allow({"kind", "at_s", "duration_s", "link", "site", "gateway"});
+    LinkFault f;
+    f.at_s = scheduled_at(sc, o);
+    f.duration_s = o.positive("duration_s");
+    const std::string link = o.string_or("link", "access");
+    if (link != "access" && link != "wan") o.fail("link", "expected \"access\" or \"wan\", got '" + link + "'");
+    f.link = link == "wan" ? LinkKind::wan : LinkKind::access;
+    f.site = site_index(sc, o, "site");
+    if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
+    sc.link_faults.push_back(f);
+  } else if (kind == "gateway_reboot") {
+    o.allow({"kind", "at_s", "duration_s", "site", "gateway", "power_cut"});
+    GatewayReboot f;
+    f.at_s = scheduled_at(sc, o);
+    f.duration_s = o.positive("duration_s");
+    f.power_cut = o.boolean_or("power_cut", false);
+    f.site = site_index(sc, o, "site");
+    if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
+    sc.gateway_reboots.push_back(f);
+  } else if (!loader::read_drift_fault(sc, o, kind)) {
+    o.fail("kind", "unknown fault kind '" + kind +
+                       "' (expected one of: asset, link_down, gateway_reboot, ambient_shift, sensor_bias_creep, new_variant)");
+  }
+}
+
+/** A twin operation, checked against the site's DTDL Interface as the gateway will check it. */
+void read_security(Scenario& sc, const JsonObject& o) {
+  o.allow({"password_cost_log2", "rogue_clients"});
+  SecuritySpec sec;
+  sec.password_cost_log2 = static_cast<unsigned>(o.integer_or("password_cost_log2", 4, 20, sec.password_cost_log2));
+  for (const auto& [j, path] : o.array("rogue_clients", false)) {
+    const JsonObject r(*j, path, o.file());
+    r.allow({"attack", "site", "gateway", "at_s", "every_s", "attempts"});
+    SecuritySpec::Rogue g;
+    using A = SecuritySpec::Rogue::Attack;
+    const std::string attack = r.string("attack");
+    if (attack == "wrong_password") g.attack = A::wrong_password;
+    else if (attack == "anonymous") g.attack = A::anonymous;
+    else if (attack == "fake_rules") g.attack = A::fake_rules;
+    else if (attack == "read_all") g.attack = A::read_all;
+    else r.fail("attack", "expected one of wrong_password, anonymous, fake_rules, read_all, got '" + attack + "'");
+    g.site = site_index(sc, r, "site");
+    if (r.has("gateway")) g.gateway = static_cast<std::uint32_t>(r.integer("gateway", 0, sc.sites[g.site].gateways - 1));
+    g.at_s = r.non_negative_or("at_s", 0);
+    g.every_s = r.positive_or("every_s", g.every_s);
+    g.attempts = static_cast<std::uint32_t>(r.integer_or("attempts", 1, 1'000'000, 1));
+    if (g.at_s + g.every_s * (g.attempts - 1) >= sc.duration_s)
+      r.fail("attempts", "expected the last attempt before the end of the run (" + std::to_string(sc.duration_s) + " s)");
+    sec.rogues.push_back(g);
+  }
+  sc.security = std::move(sec);
+}
+
+}  // namespace twinbench::sim::loader
