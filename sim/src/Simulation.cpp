@@ -9,8 +9,6 @@
 #include <simgrid/s4u/NetZone.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -19,11 +17,10 @@
 
 #include "GatewayNode.hpp"
 #include "LifecycleDriver.hpp"
+#include "NodeConfig.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
-#include "twinbench/runtime/mqtt/Passwords.hpp"
-#include "twinbench/sim/Credentials.hpp"
 #include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
@@ -34,8 +31,6 @@ using runtime::TimeUs;
 
 namespace {
 
-/// UTC at simulated time 0 (2026-01-01T00:00:00Z), for protocols that carry absolute times (SenML).
-constexpr TimeUs kSimEpochUs = 1'767'225'600'000'000;
 
 class World {
 public:
@@ -97,30 +92,7 @@ private:
     for (auto& n : nodes_) {
       const SiteSpec& site = *n->site;
       const std::string& name = refs[n->index].name;
-      FleetConfig fc;
-      fc.topic_prefix = "tb/" + name;
-      fc.telemetry_topic = site.telemetry_topic;
-      fc.topic_tokens = {{"modelId", site.twin}};
-      fc.devices = site.devices_per_gateway;
-      fc.period_us = std::max<TimeUs>(1, to_us(site.device.period_s));
-      fc.qos = site.device.qos;
-      fc.keepalive_s = site.device.keepalive_s;
-      if (fc.keepalive_s > 0) fc.period_max_us = TimeUs{fc.keepalive_s} * 1'000'000;
-      fc.loss_probability = site.link.loss_probability;
-      fc.overhead_bytes_per_message = site.link.overhead_bytes_per_message;
-      fc.energy_nj_per_bit = site.link.energy_nj_per_bit;
-      fc.energy_nj_per_message = site.link.energy_nj_per_message;
-      fc.reconnect = {std::max<TimeUs>(1, to_us(site.device.reconnect_initial_s)), std::max<TimeUs>(1, to_us(site.device.reconnect_max_s))};
-      fc.buffer_messages = site.device.buffer_messages;
-      for (const ChannelBinding& b : site.telemetry) fc.record_channels.push_back(b.physics);
-      const bool lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
-      if (lwm2m) {
-        fc.lwm2m.resources = site.device.lwm2m.resources;
-        fc.lwm2m.observe = site.device.lwm2m.observe;
-        fc.lwm2m.lifetime_s = site.device.lwm2m.lifetime_s;
-        fc.lwm2m.utc_at_start_us = kSimEpochUs;
-      }
-      if (sc_.security && !lwm2m) fc.passwords = device_passwords(rng_.seed(), name, fc.devices);  // each its own
+      const FleetConfig fc = fleet_config(sc_, site, name, rng_.seed());
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
@@ -128,48 +100,8 @@ private:
       n->clock = std::make_unique<SimClock>();
       n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
       n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
-      runtime::EdgeConfig ec;
-      ec.gateway_index = n->index;
-      ec.name = name;
-      ec.forward_interval_us = std::max<TimeUs>(1, to_us(site.gateway.forward_interval_s));
-      ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
-      ec.uplink_sync_interval_us = to_us(site.gateway.sync_interval_s);
-      ec.uplink_sync_records = site.gateway.sync_records;
-      ec.ingest_cost_flops = site.gateway.ingest_cost_flops;
-      ec.broker = site.gateway.mqtt;
-      for (const ChannelBinding& b : site.telemetry) ec.telemetry_model.push_back(b.rule);
-      if (lwm2m) {  // the gateway's LwM2M server, on the same simulated access link
-        ec.lwm2m_fields = site.device.lwm2m.resources;
-        ec.utc_at_start_us = kSimEpochUs;
-        if (site.device.lwm2m.observe) {
-          ec.lwm2m.observe = runtime::lwm2m::instances_of(ec.lwm2m_fields);
-          ec.lwm2m.composite = true;
-        }
-        n->lwm2m = true;
-      }
-      if (!site.twin.empty()) {
-        ec.models = sc_.models;
-        ec.twin_dtmi = site.twin;
-      }
-      if (const auto& ai = site.edge_ai) {
-        // Costs are measured in microseconds on the reference CPU, whose speed is 1e9 in cpu_flops units.
-        runtime::DetectorConfig dc;
-        dc.model_id = ai->model.model_id;
-        dc.model_version = ai->model.version;
-        for (twins::Channel c : ai->model.channels) dc.stream_names.emplace_back(twins::kChannelNames[static_cast<std::size_t>(c)]);
-        dc.stream_names.emplace_back("log_score");
-        dc.model_threshold = ai->model.threshold;
-        dc.layout = ai->model.features;
-        dc.positions = ai->positions;
-        dc.batch_max = ai->batch_max;
-        dc.batch_latency_us = to_us(ai->batch_latency_ms * 1e-3);
-        dc.max_gap_us = to_us(2.5 * ai->model.period_s);
-        dc.cost_fixed_flops = ai->cost_fixed_us * 1e3;
-        dc.cost_per_window_flops = ai->cost_per_window_us * 1e3;
-        ec.detector = dc;
-        ec.scorer = ai->scorer;
-        ec.rules = ai->rules;
-      }
+      runtime::EdgeConfig ec = edge_config(sc_, site, n->index, name);
+      n->lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
       if (sc_.security) configure_security(*n, name, ec, fc.passwords);
       life_->configure(*n, ec);
       n->edge_config = std::move(ec);
@@ -185,18 +117,7 @@ private:
    */
   void configure_security(GatewayNode& n, const std::string& name, runtime::EdgeConfig& ec, const std::vector<std::string>& passwords) {
     const SecuritySpec& sec = *sc_.security;
-    runtime::mqtt::AccessConfig a;
-    core::RngStream salts = rng_.stream(name + "/salts");
-    for (std::size_t d = 0; d < passwords.size(); ++d) {
-      std::array<std::uint8_t, 16> salt{};
-      for (std::size_t k = 0; k < salt.size(); k += 8) {
-        const std::uint64_t v = salts.next_u64();
-        for (std::size_t b = 0; b < 8; ++b) salt[k + b] = static_cast<std::uint8_t>(v >> (8 * b));
-      }
-      a.passwords.hashes.emplace(std::to_string(d), runtime::mqtt::hash_password(passwords[d], salt, runtime::mqtt::kLeastPasswordCost));
-    }
-    a.acl.push_back({"*", {"tb/%g/%u/#"}, {"tb/%g/%u/#"}});
-    ec.access = std::move(a);
+    ec.access = device_access(rng_, name, passwords);
     n.passwords = std::make_unique<SimPasswordCheck>(*n.compute, sec.password_cost_log2);
     const auto refs = sc_.gateways();
     std::vector<SecuritySpec::Rogue> here;
