@@ -308,7 +308,7 @@ Options load_config(const std::string& file) {
   if (auto u = root.optional_object("uplink")) {
     u->allow({"broker", "client_id", "username", "password", "password_file", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
     runtime::mqtt::ClientConfig& c = e.uplink_client;
-    c.endpoint = u->string("broker");
+    c = runtime::gateway_uplink_client(e.name, u->string("broker"));
     const bool secure = c.endpoint.starts_with("mqtts://");
     if ((!secure && !c.endpoint.starts_with("mqtt://")) || c.endpoint.rfind(':') <= (secure ? 7u : 6u))
       u->fail("broker", "expected \"mqtt://host:port\" or \"mqtts://host:port\", got '" + c.endpoint + "'");
@@ -324,7 +324,7 @@ Options load_config(const std::string& file) {
       if (!verify.is_boolean()) t->fail("verify", "expected true or false, got " + core::JsonObject::show(verify));
       o.tls->verify = verify.get<bool>();
     }
-    c.client_id = u->string_or("client_id", "twinbench-edge-" + e.name);
+    c.client_id = u->string_or("client_id", c.client_id);
     if (c.client_id.empty() || c.client_id.size() > 65535 || !runtime::mqtt::valid_mqtt_utf8(c.client_id))
       u->fail("client_id", "expected a non-empty MQTT string");
     if (u->has("username")) c.username = u->string("username");
@@ -333,8 +333,8 @@ Options load_config(const std::string& file) {
                           "and name it in \"password_file\"");
     if (u->has("password_file")) c.password = edge::read_secret_file(relative_to(file, u->string("password_file")), *u, "password_file");
     if (c.password && !c.username) u->fail("password_file", "a password needs a username (MQTT 3.1.1 section 3.1.2.9)");
-    c.keepalive_s = static_cast<std::uint16_t>(u->integer_or("keepalive_s", 0, 65535, 30));
-    const auto& clean = u->raw().contains("clean_session") ? u->raw()["clean_session"] : nlohmann::json(false);
+    c.keepalive_s = static_cast<std::uint16_t>(u->integer_or("keepalive_s", 0, 65535, c.keepalive_s));
+    const auto& clean = u->raw().contains("clean_session") ? u->raw()["clean_session"] : nlohmann::json(c.clean_session);
     if (!clean.is_boolean()) u->fail("clean_session", "expected true or false, got " + core::JsonObject::show(clean));
     c.clean_session = clean.get<bool>();
     const std::string version = u->string_or("mqtt_version", "3.1.1");
@@ -344,7 +344,6 @@ Options load_config(const std::string& file) {
       if (c.version != runtime::mqtt::Version::v5) u->fail("session_expiry_s", "a session expiry needs \"mqtt_version\": \"5\"");
       c.session_expiry_s = static_cast<std::uint32_t>(u->integer_or("session_expiry_s", 0, 0xFFFFFFFFll, 0));
     }
-    c.backoff = {500'000, 30'000'000};
     e.uplink = runtime::EdgeConfig::Uplink::external_broker;
     e.seed = core::fnv1a64(e.name);  // gateways rebooting together must not reconnect in step
   }

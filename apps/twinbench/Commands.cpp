@@ -328,6 +328,9 @@ void print_kpi_table(const json& s, const char* verb) {
   row("sessions connected ratio", fmt("%.4f", s["sessions"]["connected_ratio"]));
   row("records at cloud", count(s["uplink"]["cloud_records"]));
   row("uplink bytes", count(s["bytes"]["uplink"]));
+  if (const auto& u = s["uplink"]; u["client_losses"].get<std::uint64_t>() + u["records_recovered"].get<std::uint64_t>() > 0)
+    row("uplink client", "connections lost " + count(u["client_losses"]) + ", publications resent " + count(u["publications_resent"]) +
+                             ", records recovered " + count(u["records_recovered"]));
   row("device radio energy", fmt("%.2f", s["energy"]["per_device_per_day_j"]) + " J/device/day");
   row("asset faults injected", count(s["faults"]["asset_faults_injected"]));
   row("link outages", count(s["faults"]["link_outages"]));

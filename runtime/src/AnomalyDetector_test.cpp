@@ -90,11 +90,13 @@ TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {
 
 TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
   ManualClock clock;
-  RecordingTransport transport;
+  TestCloud uplink{clock};
+  RecordingTransport transport{&uplink};
   CountingCompute compute;
   RecordingSink sink;
   EdgeConfig ec;
   ec.name = "gw";
+  ec.uplink_client = gateway_uplink_client(ec.name, "cloud");
   DetectorConfig dc;
   dc.model_id = "m";
   dc.model_threshold = 5;
@@ -105,11 +107,7 @@ TEST(EdgeRuntimeRules, RulesFromTheCloudReplaceTheOldOnesAndBadOnesAreRefused) {
   ec.rules = default_rules();
   EdgeRuntime rt(ec, {clock, transport, compute, sink});
   rt.start();
-  auto cloud = [&](const std::string& payload) {
-    Bytes b;
-    mqtt::encode_text_publish("tb/cloud/gw/rules", payload, b);
-    rt.on_bytes(1000, b);  // RecordingTransport's uplink
-  };
+  auto cloud = [&](const std::string& payload) { uplink.publish("tb/cloud/gw/rules", payload); };
   cloud(R"({"format": "twinbench-rules/1", "rules": [{"name": "a", "raise_above": 1}, {"name": "b", "model": "other", "raise_above": 1}]})");
   ASSERT_EQ(sink.of<ev::RulesChanged>().size(), 1u);
   EXPECT_EQ(sink.of<ev::RulesChanged>()[0].rules, 1);  // one of the two applies to model m

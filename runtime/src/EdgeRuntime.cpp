@@ -31,6 +31,16 @@ std::unique_ptr<const mqtt::Access> make_access(const EdgeConfig& c) {
 
 }  // namespace
 
+mqtt::ClientConfig gateway_uplink_client(std::string_view name, std::string endpoint) {
+  mqtt::ClientConfig c;
+  c.endpoint = std::move(endpoint);
+  c.client_id = "twinbench-edge-" + std::string(name);
+  c.clean_session = false;
+  c.keepalive_s = 30;
+  c.backoff = {500'000, 30'000'000};
+  return c;
+}
+
 EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
     : config_(std::move(config)),
       ports_(ports),
@@ -58,6 +68,7 @@ void EdgeRuntime::start() {
   if (recovery_.status != StorageStatus::ok) {
     audit("uplink_store_failed", R"({"during":"recovery"})");
   } else if (recovery_.records > 0 || recovery_.torn > 0) {
+    emit(kNoConn, ev::UplinkRecovered{.records = static_cast<std::int64_t>(recovery_.records), .torn_segments = static_cast<std::int64_t>(recovery_.torn)});
     audit("uplink_recovered", nlohmann::json{{"records", recovery_.records}, {"segments", recovery_.segments}, {"torn_segments", recovery_.torn},
                                              {"next_record_id", log_.next_id()}}.dump());
   }
@@ -74,7 +85,6 @@ void EdgeRuntime::start() {
                           {"drift_monitor", detector_->monitor() != nullptr}};
     audit("runtime_started", details.dump());
   }
-  if (config_.uplink == Uplink::cloud_connection) uplink_ = ports_.transport.connect("cloud", *this);
   if (config_.uplink == Uplink::external_broker) {
     client_ = std::make_unique<mqtt::Client>(config_.uplink_client,
                                              mqtt::ClientPorts{ports_.clock, ports_.transport, core::Rng(config_.seed).stream("uplink-client", config_.gateway_index)},
@@ -117,22 +127,8 @@ EdgeRuntime::~EdgeRuntime() {
 
 
 void EdgeRuntime::on_open(ConnId conn) { broker_.on_open(conn); }
-
-void EdgeRuntime::on_closed(ConnId conn) {
-  if (conn == uplink_) {
-    uplink_ = kNoConn;
-    return;
-  }
-  broker_.on_closed(conn);
-}
-
-void EdgeRuntime::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
-  if (conn == uplink_) {
-    on_cloud_bytes(bytes);
-    return;
-  }
-  broker_.on_bytes(conn, bytes);
-}
+void EdgeRuntime::on_closed(ConnId conn) { broker_.on_closed(conn); }
+void EdgeRuntime::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) { broker_.on_bytes(conn, bytes); }
 
 void EdgeRuntime::on_datagram(PeerId from, std::span<const std::uint8_t> bytes) {
   ports_.compute.charge(config_.ingest_cost_flops);
@@ -268,6 +264,12 @@ void EdgeRuntime::on_uplink_completed(std::uint64_t publication, bool accepted) 
   uplink_in_flight_.erase(it);
 }
 
+void EdgeRuntime::on_uplink_connected(bool session_present) {
+  const std::uint64_t resent = client_->stats().resent;
+  emit(kNoConn, ev::UplinkConnected{.session_present = session_present ? 1 : 0, .resent = static_cast<std::int64_t>(resent - client_resent_)});
+  client_resent_ = resent;
+}
+
 void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) {
   std::string error;
   const auto msg = opcua::parse(std::string_view(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()), error);
@@ -312,22 +314,6 @@ bool EdgeRuntime::online(ConnId device) const { return broker_.connected(device)
 
 void EdgeRuntime::publish(ConnId device, std::string_view topic, std::string_view payload) {
   broker_.send_to(device, topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
-}
-
-void EdgeRuntime::on_cloud_bytes(std::span<const std::uint8_t> bytes) {
-  // The cloud connection carries whole PUBLISH packets (the transport frames them); anything else is
-  // refused and counted.
-  while (!bytes.empty()) {
-    const mqtt::DecodeResult r = mqtt::decode(bytes, config_.broker.max_packet_bytes);
-    const auto* p = r.status == mqtt::DecodeStatus::ok ? std::get_if<mqtt::Publish>(&r.packet) : nullptr;
-    if (!p) {
-      ++twin_refused_;
-      return;
-    }
-    ports_.compute.charge(config_.ingest_cost_flops);
-    on_cloud_publish(*p);
-    bytes = bytes.subspan(r.consumed);
-  }
 }
 
 void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
@@ -403,6 +389,11 @@ void EdgeRuntime::forward() {
     flush_control();  // what an unreachable uplink held back
   if (!audit_head_pending_.empty()) send_audit_head();
   commit_log();  // only what is stored goes up: what the cloud has, a restart cannot lose
+  if (client_ && !client_->connected()) {  // offline: nothing to build a batch for
+    if (log_.records() > 0)
+      emit(kNoConn, ev::UplinkDeferred{.bytes_kept = static_cast<std::int64_t>(log_.bytes()), .records_kept = static_cast<std::int64_t>(log_.records())});
+    return;
+  }
   UplinkLog::Batch batch;
   while (log_.next_batch(batch, config_.uplink_buffer_bytes_max)) {
     const auto bytes = static_cast<std::int64_t>(mqtt::publish_size(uplink_topic_.size(), batch.payload.size(), 0));
@@ -415,7 +406,7 @@ void EdgeRuntime::forward() {
       emit(kNoConn, ev::UplinkDeferred{.bytes_kept = bytes, .records_kept = static_cast<std::int64_t>(log_.records())});
       return;
     }
-    if (!client_) log_.delivered(batch.segments);  // handed over: there is no acknowledgement to wait for
+    if (!client_) log_.delivered(batch.segments);  // own broker: handed over, there is no acknowledgement to wait for
     emit(kNoConn, ev::UplinkSent{.bytes = bytes, .records = static_cast<std::int64_t>(batch.records)});
   }
 }
@@ -479,12 +470,7 @@ bool EdgeRuntime::send_up(std::string_view topic, std::span<const std::uint8_t> 
     broker_.publish(topic, payload, 0, false);
     return true;
   }
-  if (client_) return client_->connected() && client_->publish(topic, payload, 1);  // offline: the caller keeps it
-  if (uplink_ == kNoConn) return false;
-  mqtt::encode(mqtt::Publish{topic, payload, 0, false, false, 0}, out_);
-  const SendStatus st = ports_.transport.send(uplink_, out_);
-  out_.clear();
-  return st == SendStatus::ok;
+  return client_ && client_->connected() && client_->publish(topic, payload, 1);  // offline: the caller keeps it
 }
 
 void EdgeRuntime::sweep_sessions() {

@@ -60,7 +60,8 @@ std::optional<LoadedModel> load(std::span<const std::uint8_t> img, std::string& 
 class EdgeOta : public ::testing::Test {
 protected:
   ManualClock clock;
-  RecordingTransport transport;
+  TestCloud uplink{clock};  ///< the cloud's broker
+  RecordingTransport transport{&uplink};
   CountingCompute compute;
   RecordingSink sink;
   MemoryStorage storage;
@@ -71,10 +72,14 @@ protected:
   static constexpr std::uint32_t kChunk = 256;
 
   void boot() {
+    uplink.cut();  // the gateway goes down: its connection with it
+    uplink.restore();
+    uplink.published.clear();
     rt.reset();
     transport.sent.clear();
     EdgeConfig ec;
     ec.name = "gw";
+    ec.uplink_client = gateway_uplink_client(ec.name, "cloud");
     DetectorConfig dc;
     dc.model_id = "m";
     dc.model_version = "1";
@@ -98,11 +103,7 @@ protected:
     const Bytes v1 = image("1", 5);
     d.provision(ota::make_manifest("model", "1", v1, kChunk, cloud), v1);
   }
-  void cloud_publish(const std::string& topic, std::span<const std::uint8_t> payload) {
-    Bytes b;
-    mqtt::encode(mqtt::Publish{topic, payload, 0, false, false, 0}, b);
-    rt->on_bytes(1000, b);
-  }
+  void cloud_publish(const std::string& topic, std::span<const std::uint8_t> payload) { uplink.publish(topic, payload); }
   void command(const json& j) {
     const std::string t = j.dump();
     cloud_publish("tb/cloud/gw/ota", std::span(reinterpret_cast<const std::uint8_t*>(t.data()), t.size()));
@@ -128,16 +129,9 @@ protected:
   std::vector<json> reports() {
     clock.advance_to(clock.now_us() + 10'000);
     std::vector<json> out;
-    const Bytes& up = transport.sent[1000];
-    std::span<const std::uint8_t> rest(up);
-    while (!rest.empty()) {
-      const auto r = mqtt::decode(rest);
-      if (r.status != mqtt::DecodeStatus::ok) break;
-      if (const auto* p = std::get_if<mqtt::Publish>(&r.packet); p && p->topic == "tb/ota/gw") {
-        const json doc = json::parse(p->payload.begin(), p->payload.end());
-        for (const auto& x : doc["reports"]) out.push_back(x);
-      }
-      rest = rest.subspan(r.consumed);
+    for (const Bytes& p : uplink.on("tb/ota/gw")) {
+      const json doc = json::parse(p.begin(), p.end());
+      for (const auto& x : doc["reports"]) out.push_back(x);
     }
     return out;
   }
@@ -224,12 +218,14 @@ TEST_F(EdgeOta, FirmwareJobsGoToTheHostOnlyWithASignedManifestAndOutcomesGoUp) {
 
 TEST(EdgeDrift, AShiftedChannelRaisesOneDriftEventWithItsEvidenceToTheCloud) {
   ManualClock clock;
-  RecordingTransport transport;
+  TestCloud uplink{clock};
+  RecordingTransport transport{&uplink};
   CountingCompute compute;
   RecordingSink sink;
   Audit audit;
   EdgeConfig ec;
   ec.name = "gw";
+  ec.uplink_client = gateway_uplink_client(ec.name, "cloud");
   ec.control_delay_us = 1000;
   DetectorConfig dc;
   dc.model_id = "m";
@@ -274,21 +270,15 @@ TEST(EdgeDrift, AShiftedChannelRaisesOneDriftEventWithItsEvidenceToTheCloud) {
   EXPECT_GE(found[0].t_us, 1800'000'000);
   EXPECT_LE(found[0].t_us, 2400'000'000);
   bool reported = false;
-  std::span<const std::uint8_t> rest(transport.sent[1000]);
-  while (!rest.empty()) {
-    const auto r = mqtt::decode(rest);
-    ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-    if (const auto* p = std::get_if<mqtt::Publish>(&r.packet); p && p->topic == "tb/drift/gw") {
-      const json doc = json::parse(p->payload.begin(), p->payload.end());
-      for (const json& d : doc["drift"]) {
-        if (d["stream"] != "temp") continue;
-        EXPECT_EQ(d["version"], "1");
-        EXPECT_GT(d["samples"].get<int>(), 0);
-        EXPECT_GT(d["mean_sigma"].get<double>(), 0.3);  // the window it was found in straddles the shift
-        reported = true;
-      }
+  for (const Bytes& p : uplink.on("tb/drift/gw")) {
+    const json doc = json::parse(p.begin(), p.end());
+    for (const json& d : doc["drift"]) {
+      if (d["stream"] != "temp") continue;
+      EXPECT_EQ(d["version"], "1");
+      EXPECT_GT(d["samples"].get<int>(), 0);
+      EXPECT_GT(d["mean_sigma"].get<double>(), 0.3);  // the window it was found in straddles the shift
+      reported = true;
     }
-    rest = rest.subspan(r.consumed);
   }
   EXPECT_TRUE(reported);
   EXPECT_EQ(audit.records.back().first, "drift_detected");

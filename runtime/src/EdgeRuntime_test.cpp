@@ -32,7 +32,8 @@ std::vector<UpRecord> uplink_records(std::span<const std::uint8_t> payload) {
 class EdgeRuntimeTest : public ::testing::Test {
 protected:
   ManualClock clock;
-  RecordingTransport transport;
+  TestCloud cloud{clock};
+  RecordingTransport transport{&cloud};
   CountingCompute compute;
   RecordingSink sink;
   EdgeConfig config = [] {
@@ -41,6 +42,7 @@ protected:
     c.name = "gw-a";
     c.forward_interval_us = 10'000'000;
     c.session_sweep_us = 1'000'000;
+    c.uplink_client = gateway_uplink_client(c.name, "cloud");
     return c;
   }();
   RecordingDatagrams datagrams;
@@ -48,8 +50,14 @@ protected:
   std::unique_ptr<EdgeRuntime> rt;
 
   void SetUp() override {
+    restart_cloud();
     rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, with_lwm2m ? &datagrams : nullptr});
     rt->start();
+  }
+  /** A runtime about to be replaced loses its uplink connection first (its process ends, and the socket with it). */
+  void restart_cloud() {
+    cloud.cut();
+    cloud.restore();
   }
   static Bytes connect_bytes(std::uint16_t keepalive_s = 60, ConnId conn = 0) {
     const std::string id = "dev" + std::to_string(conn);
@@ -164,48 +172,99 @@ TEST_F(EdgeRuntimeTest, TelemetryIsForwardedToTheCloudAsOneBatch) {
   const auto sent = sink.of<ev::UplinkSent>();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].records, 2);
-  const Bytes& up = transport.sent[1000];
-  const mqtt::DecodeResult r = mqtt::decode(up);
-  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-  const auto& p = std::get<mqtt::Publish>(r.packet);
-  EXPECT_EQ(p.topic, "tb/uplink/gw-a");
-  EXPECT_EQ(p.payload.size(), 12 + 2 * (6 + record_bytes(6)));  // one run: first id, count, two records
-  const auto recs = uplink_records(p.payload);
+  const auto up = cloud.on("tb/uplink/gw-a");
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].size(), 12 + 2 * (6 + record_bytes(6)));  // one run: first id, count, two records
+  const auto recs = uplink_records(up[0]);
   ASSERT_EQ(recs.size(), 2u);
   EXPECT_EQ(recs[0].id, 0u);
   EXPECT_EQ(recs[1].id, 1u);
   EXPECT_EQ(recs[0].conn, 0u);
   EXPECT_EQ(recs[1].conn, 1u);
-  EXPECT_EQ(rt->records_pending(), 0u);
+  EXPECT_EQ(rt->records_pending(), 0u);  // the cloud's broker acknowledged them
 }
 
 TEST_F(EdgeRuntimeTest, UnreachableUplinkKeepsRecordsUntilItComesBack) {
   connect(0);
-  transport.uplink_up = false;
+  clock.advance_to(1);  // the uplink connects
+  ASSERT_EQ(sink.of<ev::UplinkConnected>().size(), 1u);
+  cloud.cut();
+  EXPECT_EQ(sink.of<ev::UplinkLost>().size(), 1u);
   rt->on_bytes(0, publish_bytes(0, 0));
   clock.advance_to(10'000'000);
   EXPECT_EQ(sink.of<ev::UplinkDeferred>().size(), 1u);
   EXPECT_EQ(rt->records_pending(), 1u);
-  transport.uplink_up = true;
-  clock.advance_to(20'000'000);
+  cloud.restore();
+  clock.advance_to(40'000'000);  // the client reconnected within its backoff (30 s at most)
   ASSERT_EQ(sink.of<ev::UplinkSent>().size(), 1u);
   EXPECT_EQ(sink.of<ev::UplinkSent>()[0].records, 1);
+  EXPECT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);
+  EXPECT_EQ(rt->records_pending(), 0u);
+}
+
+TEST_F(EdgeRuntimeTest, APublicationLostWithItsConnectionIsResentInTheKeptSession) {
+  connect(0);
+  clock.advance_to(1);
+  ASSERT_EQ(sink.of<ev::UplinkConnected>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::UplinkConnected>()[0].session_present, 0);  // the cloud's broker did not know us yet
+  rt->on_bytes(0, publish_bytes(0, 0));
+  cloud.blackhole = true;  // the batch leaves at 10 s and never arrives
+  clock.advance_to(10'000'000);
+  EXPECT_EQ(sink.of<ev::UplinkSent>().size(), 1u);
+  EXPECT_EQ(rt->records_pending(), 1u);  // unacknowledged: still held
+  cloud.blackhole = false;
+  cloud.cut();
+  cloud.restore();
+  clock.advance_to(40'000'000);
+  const auto c = sink.of<ev::UplinkConnected>();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].session_present, 1);  // a persistent session (gateway_uplink_client)
+  EXPECT_EQ(c[1].resent, 1);
+  EXPECT_EQ(sink.of<ev::UplinkLost>().size(), 1u);
+  ASSERT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);  // once: the first copy was lost
+  EXPECT_EQ(uplink_records(cloud.on("tb/uplink/gw-a")[0]).size(), 1u);
+  EXPECT_EQ(rt->records_pending(), 0u);
+}
+
+TEST_F(EdgeRuntimeTest, RecordsStoredBeforeARestartAreRecoveredAndSent) {
+  MemoryStorage flash;
+  config.uplink_sync_records = 1;  // each record stored as it comes
+  restart_cloud();
+  cloud.cut();  // the cloud stays out of reach for the first run
+  rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, nullptr, nullptr, &flash});
+  rt->start();
+  connect(0);
+  rt->on_bytes(0, publish_bytes(0, 0));
+  rt->on_bytes(0, publish_bytes(1, 0));
+  EXPECT_EQ(rt->records_unstored(), 0u);
+  rt.reset();  // killed
+  cloud.restore();
+  rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, nullptr, nullptr, &flash});
+  rt->start();
+  const auto r = sink.of<ev::UplinkRecovered>();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].records, 2);
+  EXPECT_EQ(r[0].torn_segments, 0);
+  clock.advance_to(10'000'000);
+  ASSERT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);
+  EXPECT_EQ(uplink_records(cloud.on("tb/uplink/gw-a")[0]).size(), 2u);
 }
 
 TEST_F(EdgeRuntimeTest, FullUplinkBufferDropsAndCountsTheOldestRecords) {
   config.uplink_buffer_bytes_max = 2 * (6 + record_bytes(6));
   SetUp();
   connect(0);
-  transport.uplink_up = false;
+  cloud.cut();
   for (int i = 0; i < 5; ++i) rt->on_bytes(0, publish_bytes(i, 0));
   EXPECT_EQ(rt->records_pending(), 2u);
   clock.advance_to(10'000'000);
   ASSERT_EQ(sink.of<ev::UplinkDropped>().size(), 1u);
   EXPECT_EQ(sink.of<ev::UplinkDropped>()[0].records, 3);
   EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);
-  transport.uplink_up = true;
-  clock.advance_to(20'000'000);
-  const auto recs = uplink_records(std::get<mqtt::Publish>(mqtt::decode(transport.sent[1000]).packet).payload);
+  cloud.restore();
+  clock.advance_to(40'000'000);
+  ASSERT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);
+  const auto recs = uplink_records(cloud.on("tb/uplink/gw-a")[0]);
   ASSERT_EQ(recs.size(), 2u);  // the newest two, taken at 3 and 4
   EXPECT_EQ(recs[0].id, 3u);
   EXPECT_EQ(recs[1].id, 4u);
@@ -281,7 +340,7 @@ TEST_F(EdgeRuntimeTest, WithTheUplinkOnItsOwnBrokerTheCloudIsJustAnotherClient) 
   ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
   EXPECT_EQ(std::get<mqtt::Publish>(r.packet).topic, "tb/uplink/gw-a");
   EXPECT_EQ(uplink_records(std::get<mqtt::Publish>(r.packet).payload).size(), 1u);
-  EXPECT_TRUE(transport.sent[1000].empty());  // no cloud connection in this mode
+  EXPECT_TRUE(cloud.published.empty());  // no uplink client in this mode
   b.clear();
   mqtt::encode_text_publish("tb/cloud/gw-a/rules", "{not json", b);
   rt->on_bytes(7, b);
@@ -295,28 +354,24 @@ TEST_F(EdgeRuntimeTest, TheAuditHeadGoesToTheCloudWhenItMovesAndIsKeptWhileTheUp
     std::optional<Head> head() const override { return Head{n, std::string(64, static_cast<char>('a' + n % 6))}; }
   } audit;
   config.audit_head_interval_us = 60'000'000;
+  restart_cloud();
   rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, &audit});
   rt->start();  // records runtime_started: 1 record
   const auto heads = [&] {
     std::vector<std::string> out;
-    for (std::span<const std::uint8_t> rest = transport.sent[1000]; !rest.empty();) {
-      const auto r = mqtt::decode(rest);
-      if (r.status != mqtt::DecodeStatus::ok) break;
-      if (const auto& p = std::get<mqtt::Publish>(r.packet); p.topic == "tb/audit/gw-a") out.emplace_back(p.payload.begin(), p.payload.end());
-      rest = rest.subspan(r.consumed);
-    }
+    for (const Bytes& p : cloud.on("tb/audit/gw-a")) out.emplace_back(p.begin(), p.end());
     return out;
   };
   clock.advance_to(60'000'000);
   ASSERT_EQ(heads(), std::vector<std::string>{R"({"head":")" + std::string(64, 'b') + R"(","records":1})"});
   clock.advance_to(120'000'000);
   EXPECT_EQ(heads().size(), 1u) << "the head did not move: nothing new to send";
-  transport.uplink_up = false;
+  cloud.cut();
   audit.record(0, "x", "y", "{}");
   clock.advance_to(180'000'000);  // the head moved, the uplink is down: kept
   EXPECT_EQ(heads().size(), 1u);
-  transport.uplink_up = true;
-  clock.advance_to(190'000'000);  // the next forward takes it
+  cloud.restore();
+  clock.advance_to(220'000'000);  // the client is back within its backoff (30 s at most), and the next forward takes it
   ASSERT_EQ(heads().size(), 2u);
   EXPECT_EQ(heads()[1], R"({"head":")" + std::string(64, 'c') + R"(","records":2})");
 }
@@ -336,6 +391,7 @@ TEST_F(EdgeRuntimeTest, WithAccessControlOnlyTheCloudIdentityChangesRulesAndEver
   a.acl = {{"*", {"tb/%g/%c/#", "tb/cloud/%g/rules", "tb/alerts/%g"}, {"tb/%g/%c/#"}}, {"cloud", {}, {"tb/uplink/%g"}}};
   a.control_identities = {"cloud"};
   config.access = a;
+  restart_cloud();
   rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, nullptr, nullptr, &audit});
   rt->start();
   const auto login = [&](ConnId conn, std::string_view id, std::string_view user, std::string_view password) {
@@ -397,9 +453,8 @@ TEST_F(EdgeRuntimeTest, OpcUaPubSubJsonBecomesTelemetryRecords) {
   EXPECT_EQ(tel[0].latency_us, 500'000);  // arrived at 2 s, taken at 1.5 s
   EXPECT_EQ(tel[1].latency_us, 0);  // no Timestamp: stamped on arrival
   clock.advance_to(10'000'000);
-  const auto r = mqtt::decode(transport.sent[1000]);
-  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-  const auto recs = uplink_records(std::get<mqtt::Publish>(r.packet).payload);
+  ASSERT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);
+  const auto recs = uplink_records(cloud.on("tb/uplink/gw-a")[0]);
   ASSERT_EQ(recs.size(), 2u);
   ASSERT_EQ(recs[1].record.size(), record_bytes(2));
   const std::span<const std::uint8_t> second = recs[1].record;
@@ -449,9 +504,8 @@ TEST_F(EdgeRuntimeTest, Lwm2mDevicesRegisterAndTheirSenMLReadingsBecomeRecords) 
   EXPECT_EQ(tel[0].latency_us, 500'000);
   EXPECT_EQ(tel[1].latency_us, 0);
   clock.advance_to(10'000'000);
-  const auto r = mqtt::decode(transport.sent[1000]);
-  ASSERT_EQ(r.status, mqtt::DecodeStatus::ok);
-  const auto recs = uplink_records(std::get<mqtt::Publish>(r.packet).payload);
+  ASSERT_EQ(cloud.on("tb/uplink/gw-a").size(), 1u);
+  const auto recs = uplink_records(cloud.on("tb/uplink/gw-a")[0]);
   ASSERT_EQ(recs.size(), 3u);
   for (const UpRecord& rec : recs) ASSERT_EQ(rec.record.size(), record_bytes(2));
   const std::span<const std::uint8_t> second = recs[1].record, third = recs[2].record;

@@ -1,10 +1,11 @@
 #pragma once
 // The state of one simulated gateway and its devices, as World (Simulation.cpp) drives it: the hosts,
-// the fleet, the sim ports and the runtime, the batches in flight, the faults and cloud operations to
-// come. Private to sim/src (SimGrid types appear here).
+// the fleet, the sim ports and the runtime, the batches in flight, the faults to come. Private to
+// sim/src (SimGrid types appear here).
 
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -26,28 +27,19 @@ namespace twinbench::sim {
 
 enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud, ota_chunk };
 
-/** A batch crossing the access link, or a cloud message crossing the WAN (a SimGrid communication). */
+/** A batch crossing the access link (a SimGrid communication), or a cloud message that crossed the WAN. */
 struct InFlight {
   simgrid::s4u::CommPtr comm;
   std::unique_ptr<WireBatch> batch;
   Hop hop;
   DeviceOta::Transfer chunk{};  ///< ota_chunk: which device's chunk
+  std::unique_ptr<WanMessage> wan{};  ///< from_cloud
 };
 
 /** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */
 struct Arrived {
   runtime::TimeUs at_us;
   InFlight batch;
-};
-
-/** A message the cloud sends to one gateway: an MQTT PUBLISH on tb/cloud/<gateway>[/...] (twin operations, alert rules, OTA). */
-struct CloudOperation {
-  runtime::TimeUs t_us;  ///< next attempt (the cloud holds it while the WAN is down)
-  std::uint32_t op;
-  std::uint32_t targets;    ///< 0: not a twin operation
-  bool announced = false;
-  std::vector<std::uint8_t> bytes;
-  std::uint64_t extra_wire_bytes = 0;  ///< a firmware image that crosses the WAN with it
 };
 
 /**
@@ -81,8 +73,9 @@ struct GatewayNode {
   std::vector<InFlight> in_flight;
   std::deque<Arrived> backlog;
   double asset_kwh = 0;  // the compressors' energy, from the true power
-  std::vector<CloudOperation> cloud_ops;  // in time order from next_cloud_op on
-  std::size_t next_cloud_op = 0;
+  simgrid::s4u::Mailbox* from_cloud = nullptr;  ///< what the cloud sends this gateway arrives here
+  simgrid::s4u::CommPtr from_cloud_get;         ///< always waiting on it
+  WanMessage* from_cloud_got = nullptr;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
   runtime::MemoryStorage storage;          ///< the gateway's flash (its model slots, its uplink buffer): survives reboots
   std::unique_ptr<DeviceOta> ota;          ///< its devices' firmware updates (when the scenario rolls firmware out)

@@ -14,6 +14,8 @@
 
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/Retraining.hpp"
+#include "Cloud.hpp"
+#include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/Events.hpp"
 
 namespace twinbench::sim {
@@ -141,29 +143,31 @@ void LifecycleDriver::schedule(const At& at) {
     });
 }
 
-void LifecycleDriver::start(sg4::Host* cloud_host, std::function<TimeUs()> end_us) {
+void LifecycleDriver::cloud_step(TimeUs now) {
   if (!cloud_) return;
-  // The rollouts' timers (waves, retries, soaks): checked at least every 10 simulated seconds, and at once
-  // when the cloud hears something (on_cloud_publish).
-  sg4::Actor::create("lifecycle", cloud_host, [this, end_us] {
-    for (;;) {
-      const TimeUs now = now_us();
-      if (now >= end_us()) break;
-      cloud_->step(now);
-      pump(now);
-      const TimeUs next = std::max(now + 1, std::min({cloud_->next_us(), now + 10'000'000, end_us()}));
-      sg4::this_actor::sleep_until(to_s(next));
-    }
-  })->daemonize();
+  cloud_->step(now);
+  pump(now);
+}
+
+TimeUs LifecycleDriver::cloud_next_us(TimeUs now) const {
+  // The rollouts' timers (waves, retries, soaks): checked at least every 10 simulated seconds (a retraining
+  // that finished is taken then), and at once when the cloud hears something (on_cloud_publish).
+  if (!cloud_) return std::numeric_limits<TimeUs>::max();
+  return std::max(now + 1, std::min(cloud_->next_us(), now + 10'000'000));
 }
 
 void LifecycleDriver::pump(TimeUs now) {
-  for (CloudMessage& m : cloud_->take_outbox()) {
-    GatewayNode& n = *nodes_[m.gateway];
-    CloudOperation c{now, 0, 0, true, std::move(m.bytes), m.extra_wire_bytes};
-    const auto at = std::upper_bound(n.cloud_ops.begin() + static_cast<std::ptrdiff_t>(n.next_cloud_op), n.cloud_ops.end(), now,
-                                     [](TimeUs t, const CloudOperation& o) { return t < o.t_us; });
-    n.cloud_ops.insert(at, std::move(c));
+  // What the lifecycle sends a gateway goes through the cloud's broker, one PUBLISH at a time.
+  publisher_->clock().advance_to(now);
+  for (const CloudMessage& m : cloud_->take_outbox()) {
+    std::uint64_t padding = m.extra_wire_bytes;
+    for (std::span<const std::uint8_t> rest = m.bytes; !rest.empty();) {
+      const auto r = runtime::mqtt::decode(rest);
+      const auto* p = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
+      if (!p) break;  // (the lifecycle encoded them)
+      publisher_->publish(m.gateway, p->topic, p->payload, std::exchange(padding, 0));
+      rest = rest.subspan(r.consumed);
+    }
   }
   if (auto job = cloud_->take_training()) train(std::move(*job));
 }
@@ -187,7 +191,7 @@ void LifecycleDriver::train(TrainingJob job) {
     } catch (const std::exception& e) {
       cloud_->training_failed(job, e.what(), now_us());
     }
-    pump(now_us());
+    // Its rollout goes out at the cloud's next step (within 10 s): only the cloud's actor sends.
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Lifecycle governance wired into the simulation (World, Simulation.cpp): drift injected into the
 // physics with its ground truth, the gateways' drift monitors and OTA ports configured, the cloud's
-// Lifecycle fed with what reaches the cloud and its messages carried over each gateway's WAN, the
+// Lifecycle fed with what reaches the cloud and its messages published on the cloud's broker, the
 // devices' firmware chunks carried over the access link, retraining run on the cloud's trainer host,
 // and the fleet's versions sampled for versions.csv. SimGrid types stay in sim/src.
 
@@ -19,6 +19,8 @@
 
 namespace twinbench::sim {
 
+class SimCloud;
+
 class LifecycleDriver {
 public:
   using At = std::function<void(double t_s, std::function<void()> fire)>;
@@ -33,10 +35,13 @@ public:
   void configure(GatewayNode& n, runtime::EdgeConfig& ec);
   /** @brief Drift injections (and their ground truth), and the version samples. */
   void schedule(const At& at);
-  /** @brief The cloud's actor, on `cloud_host` (after every node exists). */
-  void start(simgrid::s4u::Host* cloud_host, std::function<runtime::TimeUs()> end_us);
+  /** @brief What the lifecycle sends gateways goes through `cloud` (before the run starts). */
+  void set_publisher(SimCloud& cloud) { publisher_ = &cloud; }
 
-  // From the cloud's actor: what reached the cloud (returns true if it was lifecycle traffic, fully handled).
+  // From the cloud's actor: its turn (rollouts' timers; what it has to send), when it wants the next one,
+  // and what reached the cloud (returns true if it was lifecycle traffic, fully handled).
+  void cloud_step(runtime::TimeUs now);
+  runtime::TimeUs cloud_next_us(runtime::TimeUs now) const;
   bool on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
   void on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload);
   void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule);
@@ -63,6 +68,7 @@ private:
   ChainAudit audit_;
   std::string registry_dir_;
   std::unique_ptr<Lifecycle> cloud_;
+  SimCloud* publisher_ = nullptr;
   runtime::ModelLoader loader_;
   simgrid::s4u::Host* trainer_host_ = nullptr;
   std::vector<std::pair<runtime::ota::Manifest, std::vector<std::uint8_t>>> base_images_;  ///< per site (signed once)

@@ -39,11 +39,13 @@ FleetConfig fleet_config(const Scenario& sc, const SiteSpec& site, const std::st
   return fc;
 }
 
-runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::uint32_t index, const std::string& name) {
+runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::uint32_t index, const std::string& name, std::uint64_t seed) {
   const bool lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
   runtime::EdgeConfig ec;
   ec.gateway_index = index;
   ec.name = name;
+  ec.seed = seed;  // the uplink client's reconnect jitter, the LwM2M server's tokens
+  ec.uplink_client = runtime::gateway_uplink_client(name, "cloud");  // twinbench-edge's, to the simulated cloud's broker
   ec.forward_interval_us = std::max<TimeUs>(1, to_us(site.gateway.forward_interval_s));
   ec.uplink_buffer_bytes_max = site.gateway.uplink_buffer_bytes_max;
   ec.uplink_sync_interval_us = to_us(site.gateway.sync_interval_s);

@@ -20,7 +20,7 @@ inline constexpr runtime::TimeUs kSimEpochUs = 1'767'225'600'000'000;
 /** @brief The devices of gateway `name` of `site` (their passwords, with "security", drawn from `seed`). */
 FleetConfig fleet_config(const Scenario& sc, const SiteSpec& site, const std::string& name, std::uint64_t seed);
 /** @brief Gateway `name`'s runtime (number `index`), before the lifecycle and security add to it. */
-runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::uint32_t index, const std::string& name);
+runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::uint32_t index, const std::string& name, std::uint64_t seed);
 /**
  * @brief The access rules of gateway `name` with "security": its devices' passwords hashed at the least
  * cost (the CPU is charged the production cost by SimPasswordCheck), each device kept to its own topics.

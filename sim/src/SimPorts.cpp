@@ -5,6 +5,7 @@
 #include "twinbench/sim/Events.hpp"
 
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Actor.hpp>
 
@@ -40,12 +41,52 @@ void SimCompute::charge(double flops) {
 }
 
 SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock)
-    : gateway_(gateway), cloud_(cloud), links_(links), sink_(sink), clock_(clock), downlink_(std::make_unique<WireBatch>()) {}
+    : gateway_(gateway),
+      links_(links),
+      sink_(sink),
+      clock_(clock),
+      wan_(gateway, clock, links.wan_up,
+           [cloud](std::unique_ptr<WanMessage> m) {
+             const double size = m->wire_bytes();
+             cloud->put_init(m.release(), size)->detach([](void* p) { delete static_cast<WanMessage*>(p); });
+           }),
+      downlink_(std::make_unique<WireBatch>()) {}
 
 ConnId SimTransport::connect(std::string_view endpoint, runtime::TransportHandler& handler) {
-  if (endpoint != "cloud") return runtime::kNoConn;
-  cloud_handler_ = &handler;
-  return kCloud;
+  if (endpoint != "cloud" || !links_.wan_up) return runtime::kNoConn;
+  const ConnId c = next_cloud_++;
+  cloud_conns_[c] = &handler;
+  wan_.send(c, WanMessage::Kind::open);
+  return c;
+}
+
+void SimTransport::deliver_from_cloud(std::unique_ptr<WanMessage> m, runtime::TimeUs arrival_us) {
+  clock_.advance_to(arrival_us);
+  clock_.timers().fire_due(clock_.now_us());
+  using Kind = WanMessage::Kind;
+  wan_.receive(std::move(m), [this](WanMessage& w) {
+    const auto it = cloud_conns_.find(w.conn);
+    if (it == cloud_conns_.end()) {  // a connection this gateway no longer has (it rebooted, or closed it)
+      if (w.kind != Kind::close && w.kind != Kind::reset) wan_.send(w.conn, Kind::reset);
+      return;
+    }
+    runtime::TransportHandler& h = *it->second;
+    if (w.kind == Kind::opened) return h.on_open(w.conn);
+    if (w.kind == Kind::data) return h.on_bytes(w.conn, w.bytes);
+    cloud_conns_.erase(it);  // close or reset: the cloud ended it
+    wan_.forget(w.conn);
+    h.on_closed(w.conn);
+  });
+}
+
+void SimTransport::abandon_cloud(bool power_cut) {
+  for (const auto& [c, h] : cloud_conns_) {
+    if (power_cut) wan_.drop(c);
+    else wan_.send(c, WanMessage::Kind::close);
+    wan_.forget(c);
+  }
+  cloud_conns_.clear();
+  wan_.flush();
 }
 
 void SimTransport::set_open(ConnId c, bool v) {
@@ -54,12 +95,9 @@ void SimTransport::set_open(ConnId c, bool v) {
 }
 
 runtime::SendStatus SimTransport::send(ConnId conn, std::span<const std::uint8_t> bytes) {
-  if (conn == kCloud) {
-    if (!links_.wan_up) return runtime::SendStatus::unreachable;
-    auto* m = new UplinkMessage{gateway_, std::vector<std::uint8_t>(bytes.begin(), bytes.end())};
-    // TCP/IP headers: 40 bytes per 1460-byte segment.
-    const auto size = bytes.size() + 40 * ((bytes.size() + 1459) / 1460);
-    cloud_->put_init(m, size)->detach([](void* p) { delete static_cast<UplinkMessage*>(p); });
+  if (conn >= kCloudBase) {  // TCP takes the bytes; the WAN carries them when it can
+    if (!cloud_conns_.contains(conn)) return runtime::SendStatus::closed;
+    wan_.send(conn, WanMessage::Kind::data, bytes);
     return runtime::SendStatus::ok;
   }
   if (!is_open(conn)) return runtime::SendStatus::closed;
@@ -75,6 +113,12 @@ runtime::SendStatus SimTransport::send_to(runtime::PeerId to, std::span<const st
 }
 
 void SimTransport::close(ConnId conn) {
+  if (conn >= kCloudBase) {
+    if (cloud_conns_.erase(conn) == 0) return;
+    wan_.send(conn, WanMessage::Kind::close);
+    wan_.forget(conn);
+    return;
+  }
   if (!is_open(conn)) return;
   set_open(conn, false);
   downlink_->add(conn, WireFrame::close, {});
@@ -131,13 +175,8 @@ void SimTransport::deliver(const WireBatch& batch, runtime::TimeUs arrival_us, r
   }
 }
 
-void SimTransport::deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us) {
-  clock_.advance_to(arrival_us);
-  clock_.timers().fire_due(clock_.now_us());
-  if (cloud_handler_) cloud_handler_->on_bytes(kCloud, bytes);
-}
-
 std::unique_ptr<WireBatch> SimTransport::flush() {
+  wan_.flush();
   if (resets_ > 0) {
     sink_.emit(clock_.now_us(), gateway_, runtime::kNoConn, ev::TransportReset{.frames = resets_});
     resets_ = 0;

@@ -2,11 +2,10 @@
 // The runtime's ports implemented on SimGrid: simulated clock, transport over simulated links, and
 // compute charged as simulated CPU time. Private to sim/.
 
-#include <simgrid/s4u/Mailbox.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -17,6 +16,11 @@
 #include "twinbench/runtime/ports/PasswordCheck.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/sim/Wire.hpp"
+#include "Wan.hpp"
+
+namespace simgrid::s4u {
+class Mailbox;
+}
 
 namespace twinbench::sim {
 
@@ -97,12 +101,6 @@ private:
   double flops_;
 };
 
-/** A message on the WAN uplink: the bytes of one MQTT packet from a gateway to the cloud. */
-struct UplinkMessage {
-  std::uint32_t gateway = 0;
-  std::vector<std::uint8_t> bytes;
-};
-
 struct LinkFlags {
   bool access_up = true;
   bool wan_up = true;
@@ -111,12 +109,14 @@ struct LinkFlags {
 /**
  * The gateway side of the transport. Device connections arrive as frames in batches from the devices;
  * replies and resets are collected into one downlink batch per turn of the gateway's loop (flush()).
+ * connect("cloud") opens a TCP connection over the gateway's WAN to the simulated cloud (Wan.hpp): none
+ * while the WAN is down (no route), open one round trip later otherwise.
  */
 class SimTransport final : public runtime::Transport, public runtime::Datagrams {
 public:
   SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
 
-  /** @brief "cloud": the gateway's WAN connection, open at once; what the cloud sends goes to `handler`. */
+  /** @brief "cloud": a connection over the WAN (kNoConn while it is down); what the cloud sends goes to `handler`. */
   runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;
   runtime::SendStatus send(runtime::ConnId conn, std::span<const std::uint8_t> bytes) override;
   void close(runtime::ConnId conn) override;
@@ -126,26 +126,30 @@ public:
   /** Hand every frame of a batch that arrived at `arrival_us` to `handler` (datagrams to `datagrams`), each at its own time,
    * firing due timers first. */
   void deliver(const WireBatch& batch, runtime::TimeUs arrival_us, runtime::TransportHandler& handler, runtime::DatagramHandler& datagrams);
-  /** Hand a message from the cloud (whole MQTT packets) that arrived at `arrival_us` to the cloud connection's handler, firing due timers first. */
-  void deliver_from_cloud(std::span<const std::uint8_t> bytes, runtime::TimeUs arrival_us);
+  /** Hand a message from the cloud that arrived at `arrival_us` to its connection's handler (in order), firing due timers first. */
+  void deliver_from_cloud(std::unique_ptr<WanMessage> m, runtime::TimeUs arrival_us);
+  /** The gateway stops (a reboot): its connections to the cloud end, with a FIN each unless the power was cut. */
+  void abandon_cloud(bool power_cut);
   /** A gateway that is down answers every frame of a batch with a reset (a datagram with silence); returns the
    * PUBLISH packets and datagrams they held. */
   std::uint32_t refuse(const WireBatch& batch);
-  /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down. */
+  /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down.
+   * What it sent the cloud leaves now. */
   std::unique_ptr<WireBatch> flush();
 
 private:
-  static constexpr runtime::ConnId kCloud = runtime::kNoConn - 1;
+  static constexpr runtime::ConnId kCloudBase = 0xC0000000u;  ///< connections to the cloud are numbered from here
   bool is_open(runtime::ConnId c) const { return c < open_.size() && open_[c]; }
   void set_open(runtime::ConnId c, bool v);
 
   std::uint32_t gateway_;
-  simgrid::s4u::Mailbox* cloud_;
   const LinkFlags& links_;
   runtime::Sink& sink_;
   SimClock& clock_;
   std::vector<std::uint8_t> open_;  ///< per device connection
-  runtime::TransportHandler* cloud_handler_ = nullptr;
+  WanEndpoint wan_;
+  std::map<runtime::ConnId, runtime::TransportHandler*> cloud_conns_;  ///< open, or opening
+  runtime::ConnId next_cloud_ = kCloudBase;
   std::unique_ptr<WireBatch> downlink_;
   std::uint32_t resets_ = 0;        ///< frames refused on closed connections since the last flush
 };

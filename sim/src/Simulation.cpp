@@ -15,12 +15,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Cloud.hpp"
 #include "GatewayNode.hpp"
 #include "LifecycleDriver.hpp"
 #include "NodeConfig.hpp"
 #include "SimPorts.hpp"
-#include "twinbench/runtime/UplinkLog.hpp"
-#include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/Events.hpp"
 #include "twinbench/sim/FleetCore.hpp"
 
@@ -44,6 +43,7 @@ public:
     life_ = std::make_unique<LifecycleDriver>(sc_, opt_, sink_, nodes_, rng_);
     build_platform();
     build_nodes();
+    build_cloud();
     life_->schedule([this](double t_s, std::function<void()> fire) { at(t_s, std::move(fire)); });
     schedule_asset_faults();
     schedule_link_faults();
@@ -81,6 +81,7 @@ private:
       zone->seal();
       auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps / 8)->set_latency(site.wan.latency_ms * 1e-3)->seal();
       world->add_route(zone->get_netpoint(), nullptr, node->gateway_host->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
+      node->from_cloud = sg4::Mailbox::by_name(std::string("cloud->").append(g.name));
       nodes_.push_back(std::move(node));
     }
     world->seal();
@@ -100,7 +101,7 @@ private:
       n->clock = std::make_unique<SimClock>();
       n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
       n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
-      runtime::EdgeConfig ec = edge_config(sc_, site, n->index, name);
+      runtime::EdgeConfig ec = edge_config(sc_, site, n->index, name, rng_.seed());
       n->lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
       if (sc_.security) configure_security(*n, name, ec, fc.passwords);
       life_->configure(*n, ec);
@@ -108,6 +109,17 @@ private:
       if (const auto b = sc_.hil.gateways.find(name); opt_.make_bridge && b != sc_.hil.gateways.end()) n->bridge = opt_.make_bridge(name, b->second);
       else start_runtime(*n);
     }
+  }
+
+  /** The cloud's broker and services; what it sends a gateway crosses that gateway's WAN from the cloud's host. */
+  void build_cloud() {
+    std::vector<const bool*> wan_up;
+    for (auto& n : nodes_) wan_up.push_back(&n->links.wan_up);
+    cloud_ = std::make_unique<SimCloud>(sink_, *life_, std::move(wan_up), [this](std::unique_ptr<WanMessage> m) {
+      const double size = m->wire_bytes();
+      nodes_[m->gateway]->from_cloud->put_init(m.release(), size)->detach([](void* p) { delete static_cast<WanMessage*>(p); });
+    });
+    life_->set_publisher(*cloud_);
   }
 
   /**
@@ -145,6 +157,7 @@ private:
       std::int64_t lost = 0;
       if (power_cut) lost = static_cast<std::int64_t>(n.runtime->records_unstored());
       else n.runtime->shutdown();
+      n.transport->abandon_cloud(power_cut);  // its connections go with it: closed, or simply gone
       n.runtime.reset();
       n.storage.power_cut();
       sink_.emit(now, n.index, runtime::kNoConn, ev::GatewayDown{.power_cut = power_cut ? 1 : 0, .records_lost = lost});
@@ -221,7 +234,7 @@ private:
     for (auto& n : nodes_) std::sort(n->reboots.begin(), n->reboots.end());
   }
 
-  /** Each gateway in scope gets a twin operation for all its devices, or new alert rules, as one message from the cloud. */
+  /** Each gateway in scope gets a twin operation for all its devices, or new alert rules, as one message the cloud publishes. */
   void schedule_cloud_operations() {
     const auto refs = sc_.gateways();
     for (std::size_t k = 0; k < sc_.twin_operations.size(); ++k) {
@@ -234,46 +247,14 @@ private:
         payload += nlohmann::json(op.name).dump();
         payload += property ? ",\"value\":" : ",\"request\":";
         payload += op.value_json + "}";
-        CloudOperation c{to_us(op.at_s), static_cast<std::uint32_t>(k), n->fleet->size(), false, {}};
-        const std::string topic = "tb/cloud/" + refs[n->index].name;
-        runtime::mqtt::encode_text_publish(topic, payload, c.bytes);
-        n->cloud_ops.push_back(std::move(c));
+        cloud_->publish_at(to_us(op.at_s), n->index, "tb/cloud/" + refs[n->index].name, std::move(payload), static_cast<std::uint32_t>(k),
+                           n->fleet->size());
       }
     }
     for (const RuleChange& rc : sc_.rule_changes)
-      for (auto& n : nodes_) {
-        if (!n->site->edge_ai || (rc.site && n->site != &sc_.sites[*rc.site])) continue;
-        CloudOperation c{to_us(rc.at_s), 0, 0, false, {}};
-        const std::string topic = "tb/cloud/" + refs[n->index].name + "/rules";
-        runtime::mqtt::encode_text_publish(topic, rc.rules_json, c.bytes);
-        n->cloud_ops.push_back(std::move(c));
-      }
-    for (auto& n : nodes_)
-      std::stable_sort(n->cloud_ops.begin(), n->cloud_ops.end(), [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
-  }
-
-  /** Send the node's cloud operations that are due; while its WAN is down the cloud holds them and retries. */
-  void send_cloud_operations(GatewayNode& n) {
-    constexpr TimeUs kRetryUs = 5'000'000;
-    const TimeUs now = now_us();
-    while (n.next_cloud_op < n.cloud_ops.size() && n.cloud_ops[n.next_cloud_op].t_us <= now) {
-      CloudOperation& c = n.cloud_ops[n.next_cloud_op];
-      if (!c.announced && c.targets > 0) sink_.emit(now, n.index, runtime::kNoConn, ev::TwinOperationSent{.operation = c.op, .devices = c.targets});
-      c.announced = true;
-      if (!n.links.wan_up) {
-        c.t_us = now + kRetryUs;
-        std::stable_sort(n.cloud_ops.begin() + static_cast<std::ptrdiff_t>(n.next_cloud_op), n.cloud_ops.end(),
-                         [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
-        if (n.cloud_ops[n.next_cloud_op].t_us > now) break;
-        continue;
-      }
-      auto batch = std::make_unique<WireBatch>();
-      batch->add(runtime::kNoConn, WireFrame::none, c.bytes);
-      const auto bytes = c.bytes.size() + c.extra_wire_bytes;
-      const auto size = bytes + 40 * ((bytes + 1459) / 1460);  // TCP/IP headers, as on the uplink
-      n.in_flight.push_back({sg4::Comm::sendto_async(cloud_host_, n.gateway_host, static_cast<double>(size)), std::move(batch), Hop::from_cloud});
-      ++n.next_cloud_op;
-    }
+      for (auto& n : nodes_)
+        if (n->site->edge_ai && (!rc.site || n->site == &sc_.sites[*rc.site]))
+          cloud_->publish_at(to_us(rc.at_s), n->index, "tb/cloud/" + refs[n->index].name + "/rules", rc.rules_json);
   }
 
   /** Progress ticks exist whether or not anyone listens, so showing progress cannot change a run. */
@@ -308,7 +289,6 @@ private:
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
     if (opt_.on_tick) sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
-    life_->start(cloud_host_, [this] { return end_us(); });
     for (auto& n : nodes_) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
   }
 
@@ -334,50 +314,28 @@ private:
     }
   }
 
+  /** The cloud: its broker's timers, the lifecycle's turn, and what arrives from the gateways; what it sends leaves at the end of each turn. */
   void cloud_main() {
     cloud_mbox_->set_receiver(sg4::Actor::self());
+    WanMessage* got = nullptr;
+    sg4::CommPtr get = cloud_mbox_->get_async<WanMessage>(&got);
+    std::vector<sg4::CommPtr> comms;
     for (;;) {
-      std::unique_ptr<UplinkMessage> m(cloud_mbox_->get<UplinkMessage>());
-      const auto r = runtime::mqtt::decode(m->bytes);
-      std::int64_t records = 0, duplicates = 0;
-      const auto* pub = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
-      if (pub && life_->on_cloud_publish(m->gateway, pub->topic, pub->payload)) {
-        // lifecycle traffic: drift reports, OTA reports
-      } else if (pub && pub->topic.starts_with("tb/twin/")) {
-        twin_results(m->gateway, pub->payload);
-      } else if (pub && pub->topic.starts_with("tb/alerts/")) {
-        alerts(m->gateway, pub->payload);
-      } else if (pub) {
-        // Records with ids (runtime/UplinkLog.hpp): one the cloud has already (sent again after a gateway's
-        // restart) is counted as a duplicate, not as a record.
-        runtime::RecordIds& seen = cloud_seen_[m->gateway];
-        runtime::for_each_uplink_record(pub->payload, [&](std::uint64_t id, std::uint32_t, std::span<const std::uint8_t>) {
-          if (seen.first_time(id)) ++records;
-          else ++duplicates;
-        });
-        life_->on_records(m->gateway, pub->payload);
+      const TimeUs now = now_us();
+      SimClock& clock = cloud_->clock();
+      clock.advance_to(now);
+      clock.timers().fire_due(now);
+      life_->cloud_step(now);
+      cloud_->flush();
+      if (now >= end_us()) break;
+      TimeUs until = std::min(end_us(), life_->cloud_next_us(now));
+      if (auto t = clock.timers().next_deadline_us()) until = std::min(until, *t);
+      comms.assign(1, get);
+      if (sg4::Comm::wait_any_for(comms, to_s(std::max(until, now)) - sg4::Engine::get_clock()) == 0) {
+        clock.advance_to(now_us());
+        cloud_->receive(std::unique_ptr<WanMessage>(got));
+        get = cloud_mbox_->get_async<WanMessage>(&got);
       }
-      sink_.emit(now_us(), m->gateway, runtime::kNoConn,
-                 ev::CloudReceived{.bytes = static_cast<std::int64_t>(m->bytes.size()), .records = records, .duplicates = duplicates});
-    }
-  }
-
-  /** {"results": [[op, device, status], ...]} from a gateway: one event each. Our own gateway wrote it. */
-  void twin_results(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
-    const auto j = nlohmann::json::parse(payload.begin(), payload.end());
-    for (const auto& r : j.at("results"))
-      sink_.emit(now_us(), gateway, r.at(1).get<runtime::ConnId>(),
-                 ev::TwinResult{.operation = r.at(0).get<std::int64_t>(), .status = r.at(2).get<std::int64_t>()});
-  }
-
-  /** {"alerts": [[device, rule, severity, roles, raised_at_us, score_x1e6], ...]} from a gateway: one event each. */
-  void alerts(std::uint32_t gateway, std::span<const std::uint8_t> payload) {
-    const auto j = nlohmann::json::parse(payload.begin(), payload.end());
-    for (const auto& a : j.at("alerts")) {
-      sink_.emit(now_us(), gateway, a.at(0).get<runtime::ConnId>(),
-                 ev::AlertReceived{.rule = a.at(1).get<std::int64_t>(), .severity = a.at(2).get<std::int64_t>(),
-                                   .raised_us = a.at(4).get<std::int64_t>(), .roles = a.at(3).get<std::int64_t>()});
-      life_->on_alert(gateway, a.at(0).get<runtime::ConnId>(), a.at(1).get<std::int64_t>());
     }
   }
 
@@ -428,6 +386,8 @@ private:
   void node_main(GatewayNode& n) {
     if (n.bridge) return bridge_main(n);
     n.runtime->start();
+    n.from_cloud->set_receiver(sg4::Actor::self());
+    n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
     const TimeUs window_us = to_us(sc_.batch_window_ms * 1e-3);
     // The gateway's clock may run ahead of SimGrid's while it works through a batch (frame arrival times,
     // CPU queueing); what it sends leaves at SimGrid's time. Past this lead the loop lets SimGrid catch up.
@@ -451,11 +411,9 @@ private:
         handle(n, std::move(a.batch), a.at_us);
         continue;
       }
-      send_cloud_operations(n);
       // The next thing this node does on its own: its devices' next window, a gateway timer, a cloud message...
       TimeUs until = std::min(end_us(), n.fleet->next_due_us());
       if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
-      if (n.next_cloud_op < n.cloud_ops.size()) until = std::min(until, n.cloud_ops[n.next_cloud_op].t_us);
       until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
       if (n.rogue) until = std::min(until, n.rogue->next_due_us());
       if (behind) until = std::min(until, n.clock->now_us());
@@ -463,7 +421,15 @@ private:
         // ... unless a batch in flight arrives first.
         comms.clear();
         for (const auto& f : n.in_flight) comms.push_back(f.comm);
-        const ssize_t done = comms.empty() ? -1 : sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
+        comms.push_back(n.from_cloud_get);  // last
+        const ssize_t done = sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
+        if (done == static_cast<ssize_t>(comms.size()) - 1) {  // from the cloud, over the WAN
+          InFlight f{nullptr, nullptr, Hop::from_cloud, {}, std::unique_ptr<WanMessage>(n.from_cloud_got)};
+          n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
+          if (behind || !n.backlog.empty()) n.backlog.push_back({now_us(), std::move(f)});
+          else handle(n, std::move(f), now_us());
+          continue;
+        }
         if (done >= 0) {
           InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
           n.in_flight.erase(n.in_flight.begin() + done);
@@ -473,7 +439,6 @@ private:
           else handle(n, std::move(f), now_us());
           continue;
         }
-        if (comms.empty()) sg4::this_actor::sleep_until(to_s(until));
         n.clock->advance_to(now_us());
       }
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
@@ -500,9 +465,7 @@ private:
         else sink_.emit(now_us(), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
         n.uplink_pool.give(std::move(f.batch));
         return;
-      case Hop::from_cloud:
-        if (n.runtime) n.transport->deliver_from_cloud(f.batch->bytes, arrival_us);  // a rebooting gateway loses it
-        return;
+      case Hop::from_cloud: n.transport->deliver_from_cloud(std::move(f.wan), arrival_us); return;
       case Hop::ota_chunk: life_->chunk_arrived(n, f); return;
       case Hop::to_devices: break;
     }
@@ -567,7 +530,7 @@ private:
   core::Rng rng_;
   sg4::Host* cloud_host_ = nullptr;
   sg4::Mailbox* cloud_mbox_ = nullptr;
-  std::map<std::uint32_t, runtime::RecordIds> cloud_seen_;  ///< by gateway
+  std::unique_ptr<SimCloud> cloud_;
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
   std::unique_ptr<LifecycleDriver> life_;

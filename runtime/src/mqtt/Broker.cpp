@@ -477,6 +477,7 @@ void Broker::handle_subscribe(ConnId conn, const Subscribe& p) {
       deliver(id, r.message, std::min(r.qos, sub->qos), true, ids);
     }
   }
+  for (const auto& [sub, fresh] : accepted) hooks_.on_subscribed(conn, sub->filter);
 }
 
 void Broker::end_connection(ConnId conn, Connection& c, CloseReason why, bool close_transport, std::uint8_t v5_reason) {

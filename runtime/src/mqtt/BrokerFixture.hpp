@@ -34,6 +34,8 @@ protected:
 
   void on_connected(ConnId) override {}
   void on_publish(ConnId conn, const Publish& p, std::size_t) override { host_saw.emplace_back(conn, std::string(p.topic)); }
+  std::vector<std::pair<ConnId, std::string>> subscribed;  ///< every on_subscribed
+  void on_subscribed(ConnId conn, std::string_view filter) override { subscribed.emplace_back(conn, std::string(filter)); }
   std::vector<std::string> refusals;  ///< "<what> <code> <identity>/<client id> <topic>"
   void on_refused(ConnId, const Refusal& r) override {
     refusals.push_back(std::to_string(static_cast<int>(r.what)) + " " + std::to_string(r.code) + " " + std::string(r.identity) + "/" +

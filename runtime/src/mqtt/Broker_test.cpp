@@ -27,6 +27,14 @@ TEST_F(BrokerTest, DeliversToMatchingSubscribersAtTheLowerQosAndShowsTheHostEver
   EXPECT_EQ(broker->stats().received, 2u);
 }
 
+TEST_F(BrokerTest, TheHostHearsOfEachSubscriptionOnceItsSubackIsSent) {
+  connect(1, "a");
+  got(1);
+  in(1, Subscribe{9, {{"x/#", 1}, {"y", 0}}});
+  ASSERT_EQ(got(1).size(), 1u);  // the SUBACK
+  EXPECT_EQ(subscribed, (std::vector<std::pair<ConnId, std::string>>{{1, "x/#"}, {1, "y"}}));
+}
+
 TEST_F(BrokerTest, OverlappingSubscriptionsDeliverOnceAtTheHighestQos) {
   connect(1, "sub");
   subscribe(1, "a/#", 0);

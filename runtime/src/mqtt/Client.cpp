@@ -124,6 +124,7 @@ void Client::on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) {
     }
     pos += r.consumed;
     ping_outstanding_ = false;  // the broker is alive
+    last_rx_us_ = clock_.now_us();
     handle(r.packet);
   }
   if (conn_ == conn) rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(pos));
@@ -252,15 +253,17 @@ void Client::on_connack(const Connack& c) {
 
 void Client::arm_keepalive() {
   if (keepalive_s_ == 0 || state_ != State::connected) return;
+  // A PINGREQ when we have sent nothing, or heard nothing, for a keepalive (as Paho does): a client that
+  // keeps publishing into a dead connection would otherwise never ask, and wait for TCP to give up.
   const TimeUs keepalive = TimeUs{keepalive_s_} * 1'000'000;
-  const TimeUs idle = clock_.now_us() - last_tx_us_;
-  set_timer(ping_outstanding_ ? keepalive : std::max<TimeUs>(keepalive - idle, 1), [this, keepalive] {
+  const TimeUs quiet = clock_.now_us() - std::min(last_tx_us_, last_rx_us_);
+  set_timer(ping_outstanding_ ? keepalive : std::max<TimeUs>(keepalive - quiet, 1), [this, keepalive] {
     if (ping_outstanding_) {  // no answer within a keepalive: the connection is dead
       transport_.close(conn_);
       lost();
       return;
     }
-    if (clock_.now_us() - last_tx_us_ >= keepalive) {
+    if (clock_.now_us() - std::min(last_tx_us_, last_rx_us_) >= keepalive) {
       encode(Pingreq{}, tx_, config_.version);
       flush();
       ping_outstanding_ = true;

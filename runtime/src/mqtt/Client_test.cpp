@@ -273,6 +273,24 @@ TEST_F(ClientTest, KeepalivePingsWhenIdleAndDropsAConnectionThatDoesNotAnswer) {
   EXPECT_EQ(client->state(), Client::State::backing_off);
 }
 
+TEST_F(ClientTest, AClientThatKeepsPublishingIntoASilentConnectionPingsAndDropsIt) {
+  client->start();
+  establish();  // the CONNACK at 0; keepalive 10 s
+  sent();
+  const std::uint8_t one[] = {'1'};
+  std::size_t pings = 0;
+  for (TimeUs t = 1'000'000; t <= 19'000'000; t += 3'000'000) {  // always sending, never acknowledged
+    clock.advance_to(t);
+    ASSERT_TRUE(client->publish("up", one, 1));
+    for (const auto& p : sent()) pings += p.type == PacketType::pingreq;
+  }
+  EXPECT_EQ(pings, 1u);  // at 10 s: nothing heard for a keepalive, however recent our last send
+  EXPECT_TRUE(client->connected());
+  clock.advance_to(20'000'001);  // no answer within a keepalive more
+  EXPECT_EQ(client->state(), Client::State::backing_off);
+  EXPECT_EQ(transport.closed.back(), conn());
+}
+
 TEST_F(ClientTest, ALateConnackIsALostAttempt) {
   client->start();
   client->on_open(conn());

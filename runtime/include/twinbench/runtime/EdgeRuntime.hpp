@@ -73,13 +73,13 @@ struct EdgeConfig {
   /// cloud messages) writable by access->control_identities only, and what it publishes itself
   /// (tb/uplink, alerts, twin, drift, ota /<name>) by no client. Refusals are audited.
   std::optional<mqtt::AccessConfig> access;
-  /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/rules]):
-  ///  - cloud_connection: a connection to the "cloud" endpoint carrying PUBLISH packets (simulation);
-  ///  - own_broker: published on this gateway's broker, for clients of it to take;
-  ///  - external_broker: QoS 1 through an MQTT client session (`uplink_client`) with another broker.
-  enum class Uplink : std::uint8_t { cloud_connection, own_broker, external_broker };
-  Uplink uplink = Uplink::cloud_connection;
-  mqtt::ClientConfig uplink_client;  ///< for external_broker
+  /// Where the uplink goes (cloud messages come back the same way, on tb/cloud/<name>[/...]):
+  ///  - external_broker: QoS 1 through an MQTT client session (`uplink_client`) with the cloud's broker, a
+  ///    real one or the simulated cloud's (endpoint "cloud"): the same code either way;
+  ///  - own_broker: published on this gateway's broker, for clients of it to take.
+  enum class Uplink : std::uint8_t { external_broker, own_broker };
+  Uplink uplink = Uplink::external_broker;
+  mqtt::ClientConfig uplink_client;  ///< for external_broker (gateway_uplink_client() gives the defaults)
   std::uint64_t seed = 1;            ///< the uplink client's reconnect jitter comes from it
   /// The device model's telemetry, one rule per record channel; empty = records are not checked.
   /// A record that breaks a rule is refused (counted, not forwarded); a NaN reading is a missing one.
@@ -103,6 +103,13 @@ struct EdgeConfig {
   /// checked against. 0: never (and never for a trail without a head of its own, as a simulation's).
   TimeUs audit_head_interval_us = 0;
 };
+
+/**
+ * @brief The uplink client session a gateway named `name` uses by default, in twinbench-edge and in the
+ * simulation alike: client id "twinbench-edge-<name>", a persistent session (the cloud's broker queues
+ * what it sends while the gateway is away), keepalive 30 s, reconnects after 0.5 s doubling to 30 s.
+ */
+mqtt::ClientConfig gateway_uplink_client(std::string_view name, std::string endpoint);
 
 struct EdgePorts {
   Clock& clock;
@@ -144,7 +151,7 @@ public:
   /** @brief Number of device sessions currently connected. */
   std::size_t sessions_connected() const { return broker_.connections(); }
   const mqtt::Broker& broker() const { return broker_; }
-  /** @brief The uplink's client session; nullptr unless the uplink is an external broker. */
+  /** @brief The uplink's client session; nullptr unless the uplink is an external broker (or before start()). */
   const mqtt::Client* uplink_client() const { return client_.get(); }
   /** @brief The anomaly detector; nullptr without edge AI. */
   const AnomalyDetector* detector() const { return detector_.get(); }
@@ -177,7 +184,6 @@ private:
   void on_problem(PeerId from, lwm2m::Problem p) override;
   /** False if the record breaks the twin model (counts missing readings on the way). */
   bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
-  void on_cloud_bytes(std::span<const std::uint8_t> bytes);
   void on_cloud_publish(const mqtt::Publish& p);
   /** Publish on the uplink; false if it is unreachable (the caller keeps the data). */
   bool send_up(std::string_view topic, std::span<const std::uint8_t> payload);
@@ -205,6 +211,7 @@ private:
   /** Store the uplink log's open batch (audited if the storage fails). */
   void commit_log();
   void on_uplink_completed(std::uint64_t publication, bool accepted);
+  void on_uplink_connected(bool session_present);
   /** Send what the uplink buffer holds (and report what was refused or dropped since the last time). */
   void forward();
   void flush_control();
@@ -219,14 +226,17 @@ private:
   mqtt::Broker broker_;
   struct UplinkHooks final : mqtt::ClientHooks {
     explicit UplinkHooks(EdgeRuntime& r) : rt(r) {}
-    void on_connected(bool) override {}
-    void on_connection_lost() override {}
-    void on_message(const mqtt::Publish& p) override { rt.on_cloud_publish(p); }
+    void on_connected(bool session_present) override { rt.on_uplink_connected(session_present); }
+    void on_connection_lost() override { rt.emit(kNoConn, ev::UplinkLost{}); }
+    void on_message(const mqtt::Publish& p) override {
+      rt.ports_.compute.charge(rt.config_.ingest_cost_flops);  // decoding it (the broker charges its own clients' packets)
+      rt.on_cloud_publish(p);
+    }
     void on_completed(std::uint64_t publication, bool accepted) override { rt.on_uplink_completed(publication, accepted); }
     EdgeRuntime& rt;
   } uplink_hooks_{*this};
   std::unique_ptr<mqtt::Client> client_;
-  ConnId uplink_ = kNoConn;
+  std::uint64_t client_resent_ = 0;          ///< the client's resent publications as of its last connection
   std::string uplink_topic_;
   std::string cloud_topic_;
   UplinkLog log_;
@@ -240,7 +250,6 @@ private:
   bool store_failing_ = false;               ///< the last commit failed (audited once per episode)
   std::size_t refused_by_model_ = 0;         ///< since the last forward tick
   std::size_t readings_missing_ = 0;         ///< since the last forward tick
-  std::vector<std::uint8_t> out_;            ///< scratch for encoding one uplink packet
   std::unique_ptr<TwinService> twins_;
   std::vector<TwinResult> twin_results_;     ///< decided, not yet accepted by the uplink
   std::size_t twin_refused_ = 0;             ///< since the last forward tick (cloud messages and device answers)

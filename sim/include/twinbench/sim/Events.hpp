@@ -1,5 +1,5 @@
 #pragma once
-// The simulation's event kinds (ids from 20 up), beside the edge runtime's (runtime/ports/Sink.hpp): what
+// The simulation's event kinds (ids 20 to 59), beside the edge runtime's (runtime/ports/Sink.hpp): what
 // the simulated devices did, what reached the simulated cloud, what the cloud's lifecycle did, and the
 // ground truth of the scenario. Only a simulation emits them; results/ turns them into KPIs.
 

@@ -87,6 +87,8 @@ public:
    * before the broker routes it to subscribers.
    */
   virtual void on_publish(ConnId conn, const Publish& p, std::size_t packet_bytes) = 0;
+  /** @brief A client's subscription to `filter` is in place (its SUBACK sent): what is published from now on reaches it. */
+  virtual void on_subscribed(ConnId /*conn*/, std::string_view /*filter*/) {}
 };
 
 struct BrokerPorts {

@@ -6,8 +6,9 @@
 // What it does:
 //  - connects, and after any loss (transport closed, CONNACK refused or late, keepalive unanswered)
 //    reconnects after an exponential backoff with jitter (Backoff);
-//  - keepalive: PINGREQ when nothing was sent for keepalive_s, the connection is dropped when no answer
-//    comes within keepalive_s more (MQTT-3.1.2-24 from the client's side);
+//  - keepalive: PINGREQ when nothing was sent, or nothing received, for keepalive_s (so a client publishing
+//    into a dead connection finds out), the connection is dropped when no answer comes within keepalive_s
+//    more (MQTT-3.1.2-24 from the client's side);
 //  - QoS 0/1/2 publishing with at most `max_inflight` unacknowledged messages, further ones queued (bounded);
 //    messages in flight at a loss are sent again after reconnecting: with the same packet ids and DUP set
 //    when the broker kept the session (clean session 0 and session present, MQTT-4.4.0-1), otherwise as
@@ -198,6 +199,7 @@ private:
   std::uint32_t attempt_ = 0;
   TimerId timer_ = 0;  ///< backoff, CONNACK wait or keepalive: one at a time
   TimeUs last_tx_us_ = 0;
+  TimeUs last_rx_us_ = 0;
   bool ping_outstanding_ = false;
   std::uint16_t next_id_ = 1;
   std::string client_id_;

@@ -9,7 +9,7 @@
 //   sink.emit(now, gateway, device, ev::Telemetry{.mqtt_bytes = n, .latency_us = l, .qos = 1});
 //   const auto t = e.as<ev::Telemetry>();  // t.latency_us
 //
-// The kinds below are the edge runtime's (ids 1-19). The host adds its own from 20 up: the simulation's
+// The kinds below are the edge runtime's (ids 1-19 and 60-79). The host adds its own from 20 to 59: the simulation's
 // (devices, cloud, ground truth) are in sim/Events.hpp, never here.
 
 #include <cassert>
@@ -129,9 +129,17 @@ TWINBENCH_EVENT0(RulesRefused, 15, "rules_refused");
 TWINBENCH_EVENT(DriftDetected, 16, "drift_detected", stream, test, statistic_x1e6);
 /// The broker refused a client: what: an mqtt::Refusal::What (connect, publish, subscribe); code: the reason code it answered.
 TWINBENCH_EVENT(AccessRefused, 17, "access_refused", what, code);
+/// The uplink's client session reached its broker; session_present: the broker kept our session (CONNACK);
+/// resent: publications sent again on this connection (unacknowledged when the last one was lost).
+TWINBENCH_EVENT(UplinkConnected, 18, "uplink_connected", session_present, resent);
+/// The uplink's client session lost its connection (closed, refused, or keepalive unanswered).
+TWINBENCH_EVENT0(UplinkLost, 19, "uplink_lost");
+/// At start, the store-and-forward log of a previous run held records (they go up again) and torn segments (lost, counted).
+TWINBENCH_EVENT(UplinkRecovered, 60, "uplink_recovered", records, torn_segments);
 
 using All = EventKinds<SessionOpened, SessionClosed, Telemetry, ProtocolError, UplinkSent, UplinkDeferred, UplinkDropped, TelemetryChecked,
-                       TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused>;
+                       TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused,
+                       UplinkConnected, UplinkLost, UplinkRecovered>;
 }  // namespace ev
 
 }  // namespace twinbench::runtime
