@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -130,6 +132,29 @@ TEST(Backoff, DoublesUpToItsCapWithJitterInTheUpperHalf) {
   EXPECT_GT(distinct.size(), 250u);  // jittered, not a fixed ladder
   core::RngStream a1(5), a2(5);
   EXPECT_EQ(b.delay_us(3, a1), b.delay_us(3, a2));  // same stream, same delays
+}
+
+TEST(Backoff, EachAttemptsDelayIsUniformOnTheUpperHalfOfItsCap) {
+  // The definition: attempt n waits U[d/2, d], d = min(max, initial x 2^n). Against it, a one-sample
+  // Kolmogorov-Smirnov test per attempt: 20,000 draws, critical D at alpha = 0.001 is 1.949 / sqrt(n).
+  const Backoff b{500'000, 30'000'000};
+  core::RngStream rng(42);
+  constexpr std::size_t n = 20'000;
+  for (std::uint32_t attempt : {0u, 3u, 6u, 9u}) {
+    const double d = std::min(30e6, 500e3 * std::ldexp(1.0, static_cast<int>(attempt)));
+    std::vector<double> x(n);
+    for (double& v : x) v = static_cast<double>(b.delay_us(attempt, rng));
+    std::sort(x.begin(), x.end());
+    double ks = 0, mean = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double cdf = std::clamp((x[i] - d / 2) / (d / 2), 0.0, 1.0);
+      ks = std::max({ks, cdf - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - cdf});
+      mean += x[i] / n;
+    }
+    EXPECT_LT(ks, 1.949 / std::sqrt(static_cast<double>(n))) << "attempt " << attempt;
+    // Mean 3d/4, sd of a uniform of width d/2 is d/(2 sqrt 12): within 4 standard errors.
+    EXPECT_NEAR(mean, 0.75 * d, 4 * d / (2 * std::sqrt(12.0)) / std::sqrt(static_cast<double>(n))) << "attempt " << attempt;
+  }
 }
 
 TEST_F(ClientTest, ConnectsAndSubscribes) {
