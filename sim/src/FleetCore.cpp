@@ -29,6 +29,7 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::never);
+  if (config_.burst_loss) channel_bad_.assign(config_.devices, false);
   attempt_.assign(config_.devices, 0);
   retry_gen_.assign(config_.devices, 0);
   unacked_.resize(config_.devices);
@@ -199,6 +200,16 @@ void FleetCore::add_sensor_creep(std::uint32_t device, twins::Channel channel, d
 }
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
+  const std::size_t first = out.frames.size();
+  WindowStats st = produce_frames(send_us, until_us, inclusive, link_up, out);
+  // With jitter, frames arrive in the order of their delays (each device's own stay in order: one a window).
+  if (config_.jitter.any())
+    std::stable_sort(out.frames.begin() + static_cast<std::ptrdiff_t>(first), out.frames.end(),
+                     [](const WireFrame& a, const WireFrame& b) { return a.delay_us < b.delay_us; });
+  return st;
+}
+
+WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
   WindowStats st;
   idx_.clear();
   t_s_.clear();
@@ -315,11 +326,21 @@ void FleetCore::transmit(std::uint32_t device, std::uint8_t flags, TimeUs t_us, 
   st.mqtt_bytes += packet_.size();
   st.wire_bytes += static_cast<std::uint64_t>(wire);
   st.energy_nj += wire * 8 * config_.energy_nj_per_bit + config_.energy_nj_per_message;
-  if (config_.loss_probability > 0 && rng_[device].bernoulli(config_.loss_probability)) {
+  core::RngStream& rng = rng_[device];
+  bool lost = false;
+  if (config_.burst_loss) {
+    bool bad = channel_bad_[device];
+    lost = config_.burst_loss->lose(bad, rng);
+    channel_bad_[device] = bad;
+  } else {
+    lost = config_.loss_probability > 0 && rng.bernoulli(config_.loss_probability);
+  }
+  if (lost) {
     ++st.lost;
     return;
   }
-  out.add(device, flags, packet_, static_cast<std::uint32_t>(t_us - send_us));
+  const double extra_us = config_.jitter.any() ? std::min(config_.jitter.draw_us(rng), 1e9) : 0.0;  // a tail cut at 1000 s
+  out.add(device, flags, packet_, static_cast<std::uint32_t>(t_us - send_us + static_cast<TimeUs>(extra_us + 0.5)));
   out.wire_bytes += static_cast<std::uint64_t>(wire);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -103,6 +105,42 @@ TEST(FleetCore, LossProbabilityLosesThatShare) {
   }
   EXPECT_EQ(sent, 4000u);
   EXPECT_NEAR(lost / 4000.0, 0.25, 0.03);
+}
+
+TEST(FleetCore, JitterDelaysEachMessageAndFramesArriveInTheirOrder) {
+  FleetConfig c;
+  c.topic_prefix = "tb/gw";
+  c.devices = 50;
+  c.period_us = kPeriod;
+  c.qos = 0;
+  c.jitter = {3000, 1.0};
+  c.burst_loss = BurstLoss{0.05, 0.5, 0, 1};
+  const core::Rng rng(5);
+  FleetCore f(c, twins::CompressorFleet(50, {}, {}, rng.stream("physics")), twins::SensorBank(50, twins::default_compressor_sensors(), rng.stream("cal")), rng,
+              "dev");
+  std::uint32_t sent = 0, lost = 0;
+  std::vector<double> extra;
+  for (int p = 0; p < 200; ++p) {
+    WireBatch b;
+    const TimeUs send = f.next_due_us();
+    const WindowStats st = f.produce(send, (p + 1) * kPeriod, false, true, b);
+    sent += st.messages, lost += st.lost;
+    ASSERT_TRUE(std::is_sorted(b.frames.begin(), b.frames.end(), [](const WireFrame& x, const WireFrame& y) { return x.delay_us < y.delay_us; }));
+    for (const WireFrame& fr : b.frames) {
+      const auto pub = std::get<mqtt::Publish>(packets(b, fr).back());
+      runtime::RecordHeader h;
+      ASSERT_TRUE(runtime::decode_record_header(pub.payload, h));
+      extra.push_back(static_cast<double>(send + fr.delay_us - h.t_us));  // beyond the moment it was taken
+    }
+  }
+  EXPECT_EQ(sent, 10'000u);
+  // Losses: the chain's stationary share (1/11), within 4 sd of a 200-message chain per device.
+  const double pi = 0.05 / 0.55, lambda = 0.45, sd = std::sqrt(pi * (1 - pi) * (1 + lambda) / (1 - lambda) / sent);
+  EXPECT_NEAR(lost / static_cast<double>(sent), pi, 4 * sd);
+  std::sort(extra.begin(), extra.end());
+  const double median = extra[extra.size() / 2];
+  EXPECT_NEAR(median, 3000, 3000 * 0.1);  // the log-normal's median (sd of a sample median: about 3 %)
+  EXPECT_GT(extra[extra.size() * 99 / 100], 5 * median);  // a tail: exp(2.33) = 10x the median at p99
 }
 
 TEST(FleetCore, AResetMakesTheDeviceReconnectAndAcksAreCounted) {

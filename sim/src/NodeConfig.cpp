@@ -22,6 +22,8 @@ FleetConfig fleet_config(const Scenario& sc, const SiteSpec& site, const std::st
   fc.keepalive_s = site.device.keepalive_s;
   if (fc.keepalive_s > 0) fc.period_max_us = TimeUs{fc.keepalive_s} * 1'000'000;
   fc.loss_probability = site.link.loss_probability;
+  fc.burst_loss = site.link.burst_loss;
+  fc.jitter = {site.link.jitter_median_ms * 1e3, site.link.jitter_sigma};
   fc.overhead_bytes_per_message = site.link.overhead_bytes_per_message;
   fc.energy_nj_per_bit = site.link.energy_nj_per_bit;
   fc.energy_nj_per_message = site.link.energy_nj_per_message;

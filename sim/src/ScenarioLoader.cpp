@@ -65,7 +65,7 @@ bool valid_name(const std::string& s) { return std::regex_match(s, std::regex("[
 
 LinkSpec read_link(const JsonObject& o) {
   o.allow({"preset", "bandwidth_bps", "latency_ms", "loss_probability", "overhead_bytes_per_message", "energy_nj_per_bit",
-           "energy_nj_per_message"});
+           "energy_nj_per_message", "jitter", "burst_loss"});
   const std::string name = o.string("preset");
   std::optional<LinkSpec> preset = link_preset(name);
   if (!preset) {
@@ -81,6 +81,25 @@ LinkSpec read_link(const JsonObject& o) {
   l.overhead_bytes_per_message = o.non_negative_or("overhead_bytes_per_message", l.overhead_bytes_per_message);
   l.energy_nj_per_bit = o.non_negative_or("energy_nj_per_bit", l.energy_nj_per_bit);
   l.energy_nj_per_message = o.non_negative_or("energy_nj_per_message", l.energy_nj_per_message);
+  if (auto j = o.optional_object("jitter")) {
+    j->allow({"median_ms", "sigma"});
+    l.jitter_median_ms = j->positive("median_ms");
+    l.jitter_sigma = j->non_negative_or("sigma", 0);
+    if (l.jitter_sigma > 5) j->fail("sigma", "expected a log-space standard deviation of at most 5 (a p99 of 10^5 times the median), got " + std::to_string(l.jitter_sigma));
+  }
+  if (auto b = o.optional_object("burst_loss")) {
+    if (o.has("loss_probability")) o.fail("burst_loss", "give either \"loss_probability\" (independent losses) or \"burst_loss\", not both");
+    b->allow({"p_enter_bad", "p_leave_bad", "loss_in_good", "loss_in_bad"});
+    BurstLoss g;
+    g.p_enter_bad = b->probability_or("p_enter_bad", -1);
+    if (g.p_enter_bad < 0) b->fail("p_enter_bad", "required: the probability that a message finds the channel turning bad");
+    g.p_leave_bad = b->probability_or("p_leave_bad", -1);
+    if (g.p_leave_bad <= 0) b->fail("p_leave_bad", "required, above 0: the probability that the bad state ends at a message");
+    g.loss_in_good = b->probability_or("loss_in_good", 0);
+    g.loss_in_bad = b->probability_or("loss_in_bad", 1);
+    if (g.loss_ratio() >= 1) b->fail("loss_in_good", "the channel would lose every message");
+    l.burst_loss = g;
+  }
   return l;
 }
 

@@ -97,7 +97,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security)"},
         BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
                 "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
-                "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message)"},
+                "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message, jitter, burst_loss)"},
+        BadCase{"burst_and_independent_loss", [](json& j) {
+                  j["sites"][0]["link"]["loss_probability"] = 0.01;
+                  j["sites"][0]["link"]["burst_loss"] = {{"p_enter_bad", 0.01}, {"p_leave_bad", 0.2}};
+                },
+                "scenario.json: /sites/0/link/burst_loss: give either \"loss_probability\" (independent losses) or \"burst_loss\", not both"},
+        BadCase{"burst_loss_that_never_ends", [](json& j) { j["sites"][0]["link"]["burst_loss"] = {{"p_enter_bad", 0.01}, {"p_leave_bad", 0}}; },
+                "scenario.json: /sites/0/link/burst_loss/p_leave_bad: required, above 0: the probability that the bad state ends at a message"},
+        BadCase{"jitter_without_median", [](json& j) { j["sites"][0]["link"]["jitter"] = {{"sigma", 0.5}}; },
+                "scenario.json: /sites/0/link/jitter: missing required key 'median_ms'"},
         BadCase{"wrong_type", [](json& j) { j["duration_s"] = "1h"; }, "scenario.json: /duration_s: expected a positive number, got \"1h\""},
         BadCase{"negative_period", [](json& j) { j["sites"][0]["device"] = {{"period_s", -10}}; },
                 "scenario.json: /sites/0/device/period_s: expected a positive number, got -10"},

@@ -36,6 +36,7 @@
 #include "twinbench/core/Random.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
+#include "twinbench/sim/LinkModel.hpp"
 #include "twinbench/sim/Wire.hpp"
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
@@ -57,6 +58,8 @@ struct FleetConfig {
   /// The longest period the firmware accepts (it sends no PINGREQ, so at most keepalive_s when that is set).
   runtime::TimeUs period_max_us = 86'400'000'000;
   double loss_probability = 0;
+  std::optional<BurstLoss> burst_loss;  ///< in place of loss_probability (Gilbert-Elliott, per device)
+  Jitter jitter;                        ///< each message's extra latency on the access link
   double overhead_bytes_per_message = 0;
   double energy_nj_per_bit = 0;
   double energy_nj_per_message = 0;
@@ -197,6 +200,7 @@ private:
                      WindowStats& st);
   /** A report in packet_ goes on the radio: counted, lost with the loss probability, or added to `out`. */
   void transmit(std::uint32_t device, std::uint8_t flags, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out, WindowStats& st);
+  WindowStats produce_frames(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
   /** The firmware's handling of one twin message from the gateway; appends its answers to `replies`. */
   void on_twin_message(std::uint32_t device, std::string_view topic, std::span<const std::uint8_t> payload, runtime::TimeUs now_us,
                        WireBatch& replies);
@@ -231,6 +235,7 @@ private:
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
+  std::vector<bool> channel_bad_;  ///< with a burst_loss: each device's channel state
   std::vector<std::uint8_t> attempt_;        ///< failed attempts since the connection was lost
   std::vector<std::uint32_t> retry_gen_;
   std::set<Retry> retries_;

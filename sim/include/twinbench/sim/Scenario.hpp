@@ -17,6 +17,7 @@
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
+#include "twinbench/sim/LinkModel.hpp"
 
 namespace twinbench::sim {
 
@@ -29,6 +30,12 @@ struct LinkSpec {
   double overhead_bytes_per_message = 0;  ///< link + network + transport headers on the wire
   double energy_nj_per_bit = 0;           ///< device radio energy while transmitting
   double energy_nj_per_message = 0;       ///< wake-up / tail energy of one transmission
+  /// Latency variability (LinkModel.hpp): each message also waits a log-normal extra beyond latency_ms
+  /// (jitter_median_ms, jitter_sigma in log space); none while jitter_median_ms is 0.
+  double jitter_median_ms = 0;
+  double jitter_sigma = 0;
+  /// Bursty loss (Gilbert-Elliott, LinkModel.hpp), in place of loss_probability.
+  std::optional<BurstLoss> burst_loss;
 };
 
 /** @brief The preset's values; nullopt for an unknown name. */
