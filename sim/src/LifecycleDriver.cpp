@@ -195,14 +195,13 @@ void LifecycleDriver::train(TrainingJob job) {
   });
 }
 
-bool LifecycleDriver::on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload) {
-  if (!cloud_) return false;
+void LifecycleDriver::on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload) {
+  if (!cloud_) return;
   const TimeUs now = now_us();
   if (topic.starts_with("tb/drift/")) cloud_->on_drift(gateway, payload, now);
   else if (topic.starts_with("tb/ota/")) cloud_->on_ota(gateway, payload, now);
-  else return false;
+  else return;
   pump(now);
-  return true;
 }
 
 void LifecycleDriver::on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload) {

@@ -39,10 +39,10 @@ public:
   void set_publisher(SimCloud& cloud) { publisher_ = &cloud; }
 
   // From the cloud's actor: its turn (rollouts' timers; what it has to send), when it wants the next one,
-  // and what reached the cloud (returns true if it was lifecycle traffic, fully handled).
+  // and what reached the cloud: drift and OTA reports, records (training data), alerts.
   void cloud_step(runtime::TimeUs now);
   runtime::TimeUs cloud_next_us(runtime::TimeUs now) const;
-  bool on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
+  void on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
   void on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload);
   void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule);
 
