@@ -42,9 +42,7 @@ int cmd_credentials(const std::vector<std::string>& args) {
     } else if (a == "--gateway") {
       gateway = value();
     } else if (a == "--seed") {
-      const std::string& v = value();
-      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) throw UsageError{"--seed: expected an integer, got '" + v + "'"};
-      seed = std::stoull(v);
+      seed = parse_seed(value());
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "'"};
     } else if (scenario.empty()) {

@@ -140,17 +140,14 @@ void Lifecycle::write_registry_index() const {
 }
 
 void Lifecycle::command(std::uint32_t gateway, const std::string& json_text, std::uint64_t extra_wire_bytes) {
-  CloudMessage m{gateway, {}, extra_wire_bytes};
-  runtime::mqtt::encode_text_publish("tb/cloud/" + refs_[gateway].name + "/ota", json_text, m.bytes);
-  outbox_.push_back(std::move(m));
+  outbox_.push_back({gateway, "tb/cloud/" + refs_[gateway].name + "/ota", {json_text.begin(), json_text.end()}, extra_wire_bytes});
 }
 
 void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t from, TimeUs now) {
   const Artifact& a = *artifacts_[k];
-  // All the chunks in one message: parallel transfers would arrive out of order, and the gateway takes
-  // only the next chunk it needs.
-  CloudMessage batch{gateway, {}, 0};
+  // One PUBLISH per chunk, in order (the gateway takes only the next chunk it needs; the WAN keeps order).
   const std::string topic = "tb/cloud/" + refs_[gateway].name + "/ota/chunk";
+  std::uint64_t bytes = 0;
   for (std::uint32_t i = from; i < a.manifest.chunks(); ++i) {
     std::vector<std::uint8_t> p(8);
     for (int b = 0; b < 4; ++b) {
@@ -160,10 +157,9 @@ void Lifecycle::send_chunks(std::size_t k, std::uint32_t gateway, std::uint32_t 
     const std::size_t at = std::size_t{i} * a.manifest.chunk_size;
     p.insert(p.end(), a.image.begin() + static_cast<std::ptrdiff_t>(at),
              a.image.begin() + static_cast<std::ptrdiff_t>(std::min(a.image.size(), at + a.manifest.chunk_size)));
-    runtime::mqtt::encode(runtime::mqtt::Publish{topic, p, 0, false, false, 0}, batch.bytes);
+    bytes += runtime::mqtt::publish_size(topic.size(), p.size(), 0);
+    outbox_.push_back({gateway, topic, std::move(p), 0});
   }
-  const std::uint64_t bytes = batch.bytes.size();
-  if (bytes > 0) outbox_.push_back(std::move(batch));
   if (bytes > 0) emit(now, gateway, runtime::kNoConn, ev::OtaBytes{.rollout = static_cast<std::int64_t>(k), .wan = static_cast<std::int64_t>(bytes)});
 }
 

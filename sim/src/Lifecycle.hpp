@@ -28,10 +28,11 @@
 
 namespace twinbench::sim {
 
-/** A message from the cloud to a gateway: an MQTT PUBLISH, and what else crosses the WAN with it. */
+/** A message from the cloud to a gateway, published on the cloud's broker, and what else crosses the WAN with it. */
 struct CloudMessage {
   std::uint32_t gateway = 0;
-  std::vector<std::uint8_t> bytes;
+  std::string topic;
+  std::vector<std::uint8_t> payload;
   std::uint64_t extra_wire_bytes = 0;  ///< a firmware image the gateway fetches for its devices
 };
 

@@ -15,7 +15,6 @@
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/Retraining.hpp"
 #include "Cloud.hpp"
-#include "twinbench/runtime/mqtt/Codec.hpp"
 #include "twinbench/sim/Events.hpp"
 
 namespace twinbench::sim {
@@ -159,16 +158,7 @@ TimeUs LifecycleDriver::cloud_next_us(TimeUs now) const {
 void LifecycleDriver::pump(TimeUs now) {
   // What the lifecycle sends a gateway goes through the cloud's broker, one PUBLISH at a time.
   publisher_->clock().advance_to(now);
-  for (const CloudMessage& m : cloud_->take_outbox()) {
-    std::uint64_t padding = m.extra_wire_bytes;
-    for (std::span<const std::uint8_t> rest = m.bytes; !rest.empty();) {
-      const auto r = runtime::mqtt::decode(rest);
-      const auto* p = r.status == runtime::mqtt::DecodeStatus::ok ? std::get_if<runtime::mqtt::Publish>(&r.packet) : nullptr;
-      if (!p) break;  // (the lifecycle encoded them)
-      publisher_->publish(m.gateway, p->topic, p->payload, std::exchange(padding, 0));
-      rest = rest.subspan(r.consumed);
-    }
-  }
+  for (const CloudMessage& m : cloud_->take_outbox()) publisher_->publish(m.gateway, m.topic, m.payload, m.extra_wire_bytes);
   if (auto job = cloud_->take_training()) train(std::move(*job));
 }
 
