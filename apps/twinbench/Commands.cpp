@@ -61,7 +61,7 @@ Simulate the scenario and write, into the output folder:
   timeseries.csv     per interval (results.interval_s, default 1 h) and site: messages, delivery, latency,
                      alerts true/false, detections, gateway CPU, uplink backlog, version shares
   latency.csv        latency histogram buckets (messages, inference), fleet-wide and per site, for CDFs
-  ground_truth.csv   every injected asset fault: device, mode, onset, failure time
+  ground_truth.csv   every injected asset fault: device, mode, onset, failure time, when it was detected
   audit.jsonl        the audit log (hash-chained; check it with `twinbench audit verify`)
   versions.csv       with a "lifecycle": the share of the fleet on each firmware and model version over time
   registry/          with retraining or model rollouts: the cloud's model registry (content-addressed images,

@@ -89,7 +89,7 @@ TEST(Collector, SummaryAddsUpTheEventStream) {
   EXPECT_DOUBLE_EQ(s["gateway_cpu"]["utilization_mean"].get<double>(), 0.2);
   EXPECT_DOUBLE_EQ(s["gateway_cpu"]["utilization_max"].get<double>(), 0.3);
   EXPECT_EQ(s.back(), c.trace_hash());  // trace_hash is the last key
-  EXPECT_EQ(c.ground_truth_csv(), "site,gateway,device,mode,onset_s,ramp_s,failure_s\ns,s-gw-1,1,bearing_wear,5e-05,3600,3600\n");
+  EXPECT_EQ(c.ground_truth_csv(), "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\ns,s-gw-1,1,bearing_wear,5e-05,3600,3600,\n");  // not detected
 }
 
 TEST(Collector, TraceHashSeesEveryFieldAndTheOrder) {
@@ -210,6 +210,16 @@ struct HandScored : ::testing::Test {
     alert(9, 1, 4);
   }
 };
+
+TEST_F(HandScored, GroundTruthSaysWhenEachFaultWasDetected) {
+  // F1 at its first alert's arrival (2 h + 10 s), F4 at 9 h + 10 s; F2 missed and F3 undecided: empty.
+  EXPECT_EQ(c->ground_truth_csv(),
+            "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\n"
+            "a,a-gw-0,1,bearing_wear,3600,18000,21600,7210\n"
+            "a,a-gw-0,2,valve_leak,3600,7200,10800,\n"
+            "b,b-gw-0,3,cooling_fault,28800,18000,46800,\n"
+            "b,b-gw-0,4,valve_leak,7200,36000,43200,32410\n");
+}
 
 TEST_F(HandScored, RecallPrecisionLatencyAndLeadTime) {
   const auto d = c->summary()["detection"];

@@ -30,6 +30,7 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::never);
   if (config_.burst_loss) channel_bad_.assign(config_.devices, false);
+  if (config_.jitter.any() && config_.lwm2m.resources.empty()) stream_free_us_.assign(config_.devices, 0);
   attempt_.assign(config_.devices, 0);
   retry_gen_.assign(config_.devices, 0);
   unacked_.resize(config_.devices);
@@ -79,7 +80,7 @@ std::size_t FleetCore::bytes_per_device() const {
          12 * sizeof(double) +
          twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
          sizeof(std::uint32_t) +
-         (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
+         (stream_free_us_.empty() ? 0 : sizeof(TimeUs)) + (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
 }
 
 FleetCore::Ring* FleetCore::earliest() {
@@ -100,8 +101,10 @@ FleetCore::Ring* FleetCore::earliest() {
 }
 
 TimeUs FleetCore::next_due_us() {
-  const TimeUs report = earliest()->due.front().t_us;
-  return retries_.empty() ? report : std::min(report, retries_.begin()->t_us);
+  TimeUs t = earliest()->due.front().t_us;
+  if (!retries_.empty()) t = std::min(t, retries_.begin()->t_us);
+  for (const LateFrame& f : late_) t = std::min(t, f.at_us);
+  return t;
 }
 
 std::uint64_t FleetCore::qos1_pending() const {
@@ -201,12 +204,51 @@ void FleetCore::add_sensor_creep(std::uint32_t device, twins::Channel channel, d
 
 WindowStats FleetCore::produce(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
   const std::size_t first = out.frames.size();
+  if (!late_.empty()) take_late(send_us, until_us, inclusive, out);
   WindowStats st = produce_frames(send_us, until_us, inclusive, link_up, out);
-  // With jitter, frames arrive in the order of their delays (each device's own stay in order: one a window).
-  if (config_.jitter.any())
+  // With jitter, frames arrive in the order of their delays; those that arrive after the window wait.
+  if (config_.jitter.any()) {
     std::stable_sort(out.frames.begin() + static_cast<std::ptrdiff_t>(first), out.frames.end(),
                      [](const WireFrame& a, const WireFrame& b) { return a.delay_us < b.delay_us; });
+    defer_late(send_us, until_us, inclusive, first, out);
+  }
   return st;
+}
+
+void FleetCore::take_late(TimeUs send_us, TimeUs until_us, bool inclusive, WireBatch& out) {
+  auto arrives = [&](const LateFrame& f) { return f.at_us < until_us || (inclusive && f.at_us == until_us); };
+  std::vector<LateFrame> now;
+  std::vector<LateFrame> kept;
+  for (const LateFrame& f : late_) (arrives(f) ? now : kept).push_back(f);
+  if (now.empty()) return;
+  std::sort(now.begin(), now.end(), [](const LateFrame& a, const LateFrame& b) { return a.at_us != b.at_us ? a.at_us < b.at_us : a.order < b.order; });
+  for (const LateFrame& f : now) {
+    assert(f.at_us >= send_us);  // send_us is next_due_us(), which counts these frames
+    out.add(f.conn, f.flags, std::span(late_bytes_).subspan(f.offset, f.size), static_cast<std::uint32_t>(f.at_us - send_us));
+    out.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(f.size) + config_.overhead_bytes_per_message);
+  }
+  std::vector<std::uint8_t> bytes;
+  for (LateFrame& f : kept) {
+    const std::uint32_t offset = static_cast<std::uint32_t>(bytes.size());
+    bytes.insert(bytes.end(), late_bytes_.begin() + f.offset, late_bytes_.begin() + f.offset + f.size);
+    f.offset = offset;
+  }
+  late_ = std::move(kept);
+  late_bytes_ = std::move(bytes);
+}
+
+void FleetCore::defer_late(TimeUs send_us, TimeUs until_us, bool inclusive, std::size_t first, WireBatch& out) {
+  const TimeUs span = until_us - send_us;
+  auto after = std::partition_point(out.frames.begin() + static_cast<std::ptrdiff_t>(first), out.frames.end(), [&](const WireFrame& f) {
+    return static_cast<TimeUs>(f.delay_us) < span || (inclusive && static_cast<TimeUs>(f.delay_us) == span);
+  });
+  for (auto it = after; it != out.frames.end(); ++it) {
+    late_.push_back({send_us + it->delay_us, late_made_++, it->conn, static_cast<std::uint32_t>(late_bytes_.size()), it->size, it->flags});
+    const auto b = out.bytes_of(*it);
+    late_bytes_.insert(late_bytes_.end(), b.begin(), b.end());
+    out.wire_bytes -= static_cast<std::uint64_t>(static_cast<double>(it->size) + config_.overhead_bytes_per_message);
+  }
+  out.frames.erase(after, out.frames.end());  // (their bytes stay in out.bytes, unreferenced)
 }
 
 WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool inclusive, bool link_up, WireBatch& out) {
@@ -339,8 +381,15 @@ void FleetCore::transmit(std::uint32_t device, std::uint8_t flags, TimeUs t_us, 
     ++st.lost;
     return;
   }
-  const double extra_us = config_.jitter.any() ? std::min(config_.jitter.draw_us(rng), 1e9) : 0.0;  // a tail cut at 1000 s
-  out.add(device, flags, packet_, static_cast<std::uint32_t>(t_us - send_us + static_cast<TimeUs>(extra_us + 0.5)));
+  TimeUs at_us = t_us;
+  if (config_.jitter.any()) {
+    at_us += static_cast<TimeUs>(std::min(config_.jitter.draw_us(rng), 1e9) + 0.5);  // a tail cut at 1000 s
+    if (!stream_free_us_.empty()) {  // a new connection (open) owes nothing to the old one's stragglers
+      const TimeUs ahead = (flags & WireFrame::open) ? 0 : stream_free_us_[device];
+      at_us = stream_free_us_[device] = std::max(at_us, ahead);
+    }
+  }
+  out.add(device, flags, packet_, static_cast<std::uint32_t>(at_us - send_us));
   out.wire_bytes += static_cast<std::uint64_t>(wire);
 }
 

@@ -114,7 +114,7 @@ TEST(FleetCore, JitterDelaysEachMessageAndFramesArriveInTheirOrder) {
   c.period_us = kPeriod;
   c.qos = 0;
   c.jitter = {3000, 1.0};
-  c.burst_loss = BurstLoss{0.05, 0.5, 0, 1};
+  c.burst_loss = core::BurstLoss{0.05, 0.5, 0, 1};
   const core::Rng rng(5);
   FleetCore f(c, twins::CompressorFleet(50, {}, {}, rng.stream("physics")), twins::SensorBank(50, twins::default_compressor_sensors(), rng.stream("cal")), rng,
               "dev");
@@ -141,6 +141,50 @@ TEST(FleetCore, JitterDelaysEachMessageAndFramesArriveInTheirOrder) {
   const double median = extra[extra.size() / 2];
   EXPECT_NEAR(median, 3000, 3000 * 0.1);  // the log-normal's median (sd of a sample median: about 3 %)
   EXPECT_GT(extra[extra.size() * 99 / 100], 5 * median);  // a tail: exp(2.33) = 10x the median at p99
+}
+
+TEST(FleetCore, AFrameJitteredPastItsWindowTravelsWithTheWindowItArrivesInAndEachConnectionKeepsItsOrder) {
+  FleetConfig c;
+  c.topic_prefix = "tb/gw";
+  c.devices = 20;
+  c.period_us = kPeriod;
+  c.qos = 0;
+  c.overhead_bytes_per_message = 40;
+  c.jitter = {50'000, 1.5};  // p99 extra 1.6 s: many frames outlive a 100 ms window, and their successors
+  const core::Rng rng(9);
+  FleetCore f(c, twins::CompressorFleet(20, {}, {}, rng.stream("physics")), twins::SensorBank(20, twins::default_compressor_sensors(), rng.stream("cal")), rng,
+              "dev");
+  constexpr TimeUs kWindow = 100'000;
+  std::uint64_t sent = 0, arrived = 0, late = 0;
+  std::vector<TimeUs> last_arrival(20, 0);
+  std::vector<std::uint32_t> last_seq(20, 0);
+  while (f.next_due_us() < 300 * kPeriod) {
+    WireBatch b;
+    const TimeUs send = f.next_due_us();
+    const TimeUs until = (send / kWindow + 1) * kWindow;
+    sent += f.produce(send, until, false, true, b).messages;
+    std::uint64_t wire = 0;
+    for (const WireFrame& fr : b.frames) {
+      const TimeUs at = send + fr.delay_us;
+      ASSERT_GE(at, send);
+      ASSERT_LT(at, until);  // every frame arrives within the window it travels with
+      const auto pub = std::get<mqtt::Publish>(packets(b, fr).back());
+      runtime::RecordHeader h;
+      ASSERT_TRUE(runtime::decode_record_header(pub.payload, h));
+      ASSERT_GE(at, h.t_us);
+      late += h.t_us < send;  // made in an earlier window
+      // One TCP connection per device: frames arrive in the order they were made, never overtaking.
+      ASSERT_GE(at, last_arrival[fr.conn]);
+      ASSERT_GT(h.seq, last_seq[fr.conn]);
+      last_arrival[fr.conn] = at;
+      last_seq[fr.conn] = h.seq;
+      wire += fr.size + 40;
+      ++arrived;
+    }
+    EXPECT_EQ(b.wire_bytes, wire);  // what the link carries is what the window delivers
+  }
+  EXPECT_GT(late, sent / 20);  // P(extra > 100 ms) = P(z > ln 2 / 1.5) = 0.32 of frames, less those on time in their window
+  EXPECT_LE(sent - arrived, 20u * 20);  // only frames still in the air at the end are missing (a few per device)
 }
 
 TEST(FleetCore, AResetMakesTheDeviceReconnectAndAcksAreCounted) {

@@ -58,7 +58,13 @@ void FleetCore::lwm2m_register(std::uint32_t device, TimeUs t_us, TimeUs send_us
 
 void FleetCore::encode_lwm2m(std::uint32_t device, std::span<const float> values, TimeUs t_us, TimeUs send_us, WireBatch& out,
                              WindowStats& st) {
-  if (connected_[device] == Link::never) lwm2m_register(device, t_us, send_us, out);  // the Send may follow at once
+  if (connected_[device] == Link::never) lwm2m_register(device, t_us, send_us, out);
+  // A client sends only once registered (the 2.01 came back): a Send that overtook its Register on a
+  // reordering link would reach a server that does not know the client yet.
+  if (connected_[device] != Link::up) {
+    ++st.dropped_offline;
+    return;
+  }
   if (connected_[device] == Link::up && t_us - lw_->updated_us[device] >= TimeUs{config_.lwm2m.lifetime_s} * 500'000) {
     packet_.clear();  // Update at half the lifetime (LwM2M 1.1 6.2.2): CON POST /rd/<location>
     std::string location;

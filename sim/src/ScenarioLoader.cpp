@@ -77,20 +77,22 @@ LinkSpec read_link(const JsonObject& o) {
   l.bandwidth_bps = o.positive_or("bandwidth_bps", l.bandwidth_bps);
   l.latency_ms = o.non_negative_or("latency_ms", l.latency_ms);
   l.loss_probability = o.probability_or("loss_probability", l.loss_probability);
+  if (o.has("loss_probability")) l.burst_loss.reset();
   if (l.loss_probability >= 1) o.fail("loss_probability", "expected a probability below 1 (nothing would ever arrive), got 1");
   l.overhead_bytes_per_message = o.non_negative_or("overhead_bytes_per_message", l.overhead_bytes_per_message);
   l.energy_nj_per_bit = o.non_negative_or("energy_nj_per_bit", l.energy_nj_per_bit);
   l.energy_nj_per_message = o.non_negative_or("energy_nj_per_message", l.energy_nj_per_message);
   if (auto j = o.optional_object("jitter")) {
     j->allow({"median_ms", "sigma"});
-    l.jitter_median_ms = j->positive("median_ms");
+    if (!j->has("median_ms")) JsonObject::fail_at(j->file(), o.path_of("jitter"), "missing required key 'median_ms' (0: no jitter)");
+    l.jitter_median_ms = j->non_negative_or("median_ms", 0);
     l.jitter_sigma = j->non_negative_or("sigma", 0);
     if (l.jitter_sigma > 5) j->fail("sigma", "expected a log-space standard deviation of at most 5 (a p99 of 10^5 times the median), got " + std::to_string(l.jitter_sigma));
   }
   if (auto b = o.optional_object("burst_loss")) {
     if (o.has("loss_probability")) o.fail("burst_loss", "give either \"loss_probability\" (independent losses) or \"burst_loss\", not both");
     b->allow({"p_enter_bad", "p_leave_bad", "loss_in_good", "loss_in_bad"});
-    BurstLoss g;
+    core::BurstLoss g;
     g.p_enter_bad = b->probability_or("p_enter_bad", -1);
     if (g.p_enter_bad < 0) b->fail("p_enter_bad", "required: the probability that a message finds the channel turning bad");
     g.p_leave_bad = b->probability_or("p_leave_bad", -1);

@@ -106,7 +106,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"burst_loss_that_never_ends", [](json& j) { j["sites"][0]["link"]["burst_loss"] = {{"p_enter_bad", 0.01}, {"p_leave_bad", 0}}; },
                 "scenario.json: /sites/0/link/burst_loss/p_leave_bad: required, above 0: the probability that the bad state ends at a message"},
         BadCase{"jitter_without_median", [](json& j) { j["sites"][0]["link"]["jitter"] = {{"sigma", 0.5}}; },
-                "scenario.json: /sites/0/link/jitter: missing required key 'median_ms'"},
+                "scenario.json: /sites/0/link/jitter: missing required key 'median_ms' (0: no jitter)"},
         BadCase{"wrong_type", [](json& j) { j["duration_s"] = "1h"; }, "scenario.json: /duration_s: expected a positive number, got \"1h\""},
         BadCase{"negative_period", [](json& j) { j["sites"][0]["device"] = {{"period_s", -10}}; },
                 "scenario.json: /sites/0/device/period_s: expected a positive number, got -10"},

@@ -227,13 +227,18 @@ json DetectionKpis::economics(const Scope& scope, const json& d) const {
 
 std::string DetectionKpis::ground_truth_csv() const {
   std::ostringstream o;
-  o << "site,gateway,device,mode,onset_s,ramp_s,failure_s\n";
-  for (const Fault& f : faults_) {
+  // detected_s: when the fault's first true alert reached the cloud, if before the failure; empty otherwise.
+  o << "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\n";
+  const std::vector<std::int64_t>& first_alert = scored().first_alert;
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const Fault& f = faults_[i];
     const auto& gm = meta_.gateways[f.gateway];
     const double onset_s = static_cast<double>(f.t_us) / 1e6;
     o << gm.site << ',' << gm.name << ',' << f.device << ','
       << (static_cast<std::size_t>(f.mode) < meta_.fault_modes.size() ? meta_.fault_modes[static_cast<std::size_t>(f.mode)] : "unknown")
-      << ',' << onset_s << ',' << f.ramp_s << ',' << onset_s + static_cast<double>(f.ramp_s) << '\n';
+      << ',' << onset_s << ',' << f.ramp_s << ',' << onset_s + static_cast<double>(f.ramp_s) << ',';
+    if (first_alert[i] >= 0 && first_alert[i] < f.failure_us()) o << static_cast<double>(first_alert[i]) / 1e6;
+    o << '\n';
   }
   return o.str();
 }

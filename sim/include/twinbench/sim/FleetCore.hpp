@@ -36,7 +36,7 @@
 #include "twinbench/core/Random.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
-#include "twinbench/sim/LinkModel.hpp"
+#include "twinbench/core/LinkModel.hpp"
 #include "twinbench/sim/Wire.hpp"
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
@@ -58,8 +58,8 @@ struct FleetConfig {
   /// The longest period the firmware accepts (it sends no PINGREQ, so at most keepalive_s when that is set).
   runtime::TimeUs period_max_us = 86'400'000'000;
   double loss_probability = 0;
-  std::optional<BurstLoss> burst_loss;  ///< in place of loss_probability (Gilbert-Elliott, per device)
-  Jitter jitter;                        ///< each message's extra latency on the access link
+  std::optional<core::BurstLoss> burst_loss;  ///< in place of loss_probability (Gilbert-Elliott, per device)
+  core::Jitter jitter;                        ///< each message's extra latency on the access link
   double overhead_bytes_per_message = 0;
   double energy_nj_per_bit = 0;
   double energy_nj_per_message = 0;
@@ -84,7 +84,7 @@ struct WindowStats {
   std::uint32_t messages = 0;  ///< handed to the radio
   std::uint32_t lost = 0;      ///< of those, not delivered (loss probability)
   std::uint32_t dropped = 0;   ///< not sent: the access link was down
-  std::uint32_t dropped_offline = 0;  ///< never sent: QoS 0 made without a connection, or QoS 1 pushed out of a full buffer
+  std::uint32_t dropped_offline = 0;  ///< never sent: QoS 0 (or an LwM2M Send) made without a connection or registration, or QoS 1 pushed out of a full buffer
   std::uint32_t buffered = 0;  ///< QoS 1 reports kept for later: the device had no connection
   std::uint64_t mqtt_bytes = 0, wire_bytes = 0;
   double energy_nj = 0;
@@ -201,6 +201,10 @@ private:
   /** A report in packet_ goes on the radio: counted, lost with the loss probability, or added to `out`. */
   void transmit(std::uint32_t device, std::uint8_t flags, runtime::TimeUs t_us, runtime::TimeUs send_us, WireBatch& out, WindowStats& st);
   WindowStats produce_frames(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, bool link_up, WireBatch& out);
+  /** Frames held back by their jitter that reach the gateway within this window join `out`. */
+  void take_late(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, WireBatch& out);
+  /** Frames of `out` from `first` on (sorted by delay) that reach the gateway after the window wait for a later one. */
+  void defer_late(runtime::TimeUs send_us, runtime::TimeUs until_us, bool inclusive, std::size_t first, WireBatch& out);
   /** The firmware's handling of one twin message from the gateway; appends its answers to `replies`. */
   void on_twin_message(std::uint32_t device, std::string_view topic, std::span<const std::uint8_t> payload, runtime::TimeUs now_us,
                        WireBatch& replies);
@@ -236,6 +240,19 @@ private:
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
   std::vector<bool> channel_bad_;  ///< with a burst_loss: each device's channel state
+  // With jitter: a frame whose delay takes it past its window's end travels with the window in which it
+  // arrives, so one slow frame never holds up the frames after it (bytes in late_bytes_). A device's MQTT
+  // frames share a TCP connection and arrive in order: none before its predecessor (stream_free_us_).
+  struct LateFrame {
+    runtime::TimeUs at_us;
+    std::uint64_t order;  ///< ties at the same time keep the order the frames were made in
+    std::uint32_t conn, offset, size;
+    std::uint8_t flags;
+  };
+  std::vector<LateFrame> late_;
+  std::vector<std::uint8_t> late_bytes_;
+  std::uint64_t late_made_ = 0;
+  std::vector<runtime::TimeUs> stream_free_us_;
   std::vector<std::uint8_t> attempt_;        ///< failed attempts since the connection was lost
   std::vector<std::uint32_t> retry_gen_;
   std::set<Retry> retries_;

@@ -17,7 +17,7 @@
 #include "twinbench/twins/Compressor.hpp"
 #include "twinbench/twins/SensorModel.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
-#include "twinbench/sim/LinkModel.hpp"
+#include "twinbench/core/LinkModel.hpp"
 
 namespace twinbench::sim {
 
@@ -35,7 +35,7 @@ struct LinkSpec {
   double jitter_median_ms = 0;
   double jitter_sigma = 0;
   /// Bursty loss (Gilbert-Elliott, LinkModel.hpp), in place of loss_probability.
-  std::optional<BurstLoss> burst_loss;
+  std::optional<core::BurstLoss> burst_loss;
 };
 
 /** @brief The preset's values; nullopt for an unknown name. */

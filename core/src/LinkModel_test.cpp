@@ -1,6 +1,6 @@
 // The link model against its definitions: Gilbert-Elliott's stationary loss ratio and burst lengths,
 // and the jitter's log-normal distribution (a Kolmogorov-Smirnov test).
-#include "twinbench/sim/LinkModel.hpp"
+#include "twinbench/core/LinkModel.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-namespace twinbench::sim {
+namespace twinbench::core {
 namespace {
 
 TEST(LinkModel, GilbertElliottLosesItsStationaryShareInBurstsOfGeometricLength) {
@@ -16,7 +16,7 @@ TEST(LinkModel, GilbertElliottLosesItsStationaryShareInBurstsOfGeometricLength) 
   const double pi = g.bad_share(), lambda = 1 - g.p_enter_bad - g.p_leave_bad;
   EXPECT_DOUBLE_EQ(pi, 0.01 / 0.21);
   EXPECT_DOUBLE_EQ(g.loss_ratio(), pi);
-  core::RngStream rng(7);
+  RngStream rng(7);
   constexpr std::size_t n = 400'000;
   bool bad = false;
   std::size_t lost = 0, runs = 0, run = 0;
@@ -39,7 +39,7 @@ TEST(LinkModel, GilbertElliottLosesItsStationaryShareInBurstsOfGeometricLength) 
 TEST(LinkModel, IndependentLossesAreTheDegenerateChain) {
   // p_enter + p_leave = 1: the state is redrawn every message, so losses are Bernoulli(p_enter).
   const BurstLoss g{0.3, 0.7, 0, 1};
-  core::RngStream rng(9);
+  RngStream rng(9);
   bool bad = false, previous = false;
   std::size_t lost = 0, both = 0;
   constexpr std::size_t n = 200'000;
@@ -55,7 +55,7 @@ TEST(LinkModel, IndependentLossesAreTheDegenerateChain) {
 
 TEST(LinkModel, JitterIsLogNormalWithItsMedianAndSigma) {
   const Jitter j{2000, 0.8};
-  core::RngStream rng(11);
+  RngStream rng(11);
   constexpr std::size_t n = 20'000;
   std::vector<double> x(n);
   for (double& v : x) v = j.draw_us(rng);
@@ -71,4 +71,4 @@ TEST(LinkModel, JitterIsLogNormalWithItsMedianAndSigma) {
 }
 
 }  // namespace
-}  // namespace twinbench::sim
+}  // namespace twinbench::core

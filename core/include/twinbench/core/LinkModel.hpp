@@ -10,7 +10,7 @@
 
 #include "twinbench/core/Random.hpp"
 
-namespace twinbench::sim {
+namespace twinbench::core {
 
 /** The Gilbert-Elliott channel: good -> bad with p_enter_bad, bad -> good with p_leave_bad, per message. */
 struct BurstLoss {
@@ -20,7 +20,7 @@ struct BurstLoss {
   /** The long-run loss ratio. */
   double loss_ratio() const { return bad_share() * loss_in_bad + (1 - bad_share()) * loss_in_good; }
   /** Step the channel (`bad` is its state) for one message and say whether that message is lost. */
-  bool lose(bool& bad, core::RngStream& rng) const {
+  bool lose(bool& bad, RngStream& rng) const {
     bad = bad ? !rng.bernoulli(p_leave_bad) : rng.bernoulli(p_enter_bad);
     return rng.bernoulli(bad ? loss_in_bad : loss_in_good);
   }
@@ -30,9 +30,9 @@ struct BurstLoss {
 struct Jitter {
   double median_us = 0, sigma = 0;
   bool any() const { return median_us > 0; }
-  double draw_us(core::RngStream& rng) const { return median_us * std::exp(sigma * rng.normal()); }
+  double draw_us(RngStream& rng) const { return median_us * std::exp(sigma * rng.normal()); }
   /** The q-quantile of the extra latency, for checks and docs: median x exp(sigma z_q). */
   double quantile_us(double z_q) const { return median_us * std::exp(sigma * z_q); }
 };
 
-}  // namespace twinbench::sim
+}  // namespace twinbench::core
