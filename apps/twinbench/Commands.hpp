@@ -37,6 +37,7 @@ int cmd_hil(const std::vector<std::string>& args);
 int cmd_audit(const std::vector<std::string>& args);
 int cmd_ota(const std::vector<std::string>& args);
 int cmd_credentials(const std::vector<std::string>& args);
+int cmd_shape(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_twins(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);

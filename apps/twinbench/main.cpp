@@ -25,6 +25,7 @@ commands:
   audit verify <log>    check a tamper-evident audit log (twinbench audit --help)
   ota sign <artifact>   sign a model package or a firmware image for OTA (twinbench ota --help)
   credentials <scenario> --gateway NAME   a lab gateway's device logins, for twinbench-edge passwd --batch
+  shape --to HOST:PORT  relay a lab's traffic shaped like a simulated link preset (twinbench shape --help)
   help                  show this text
 
 <scenario> is a scenario JSON file or a folder holding scenario.json.
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "ota") return cmd_ota(args);
     if (cmd == "credentials") return cmd_credentials(args);
+    if (cmd == "shape") return cmd_shape(args);
     if (cmd == "validate") return cmd_validate(args);
     if (cmd == "twins") return cmd_twins(args);
     if (cmd == "train") return cmd_train(args);

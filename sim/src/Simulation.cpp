@@ -93,7 +93,14 @@ private:
     for (auto& n : nodes_) {
       const SiteSpec& site = *n->site;
       const std::string& name = refs[n->index].name;
-      const FleetConfig fc = fleet_config(sc_, site, name, rng_.seed());
+      const auto hil_at = sc_.hil.gateways.find(name);
+      const bool bridged = opt_.make_bridge && hil_at != sc_.hil.gateways.end();
+      FleetConfig fc = fleet_config(sc_, site, name, rng_.seed());
+      if (bridged) {  // a real gateway: the lab's network (shaped by twinbench shape, or not) is the access link
+        fc.loss_probability = 0;
+        fc.burst_loss.reset();
+        fc.jitter = {};
+      }
       twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
       twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
@@ -106,7 +113,7 @@ private:
       if (sc_.security) configure_security(*n, name, ec, fc.passwords);
       life_->configure(*n, ec);
       n->edge_config = std::move(ec);
-      if (const auto b = sc_.hil.gateways.find(name); opt_.make_bridge && b != sc_.hil.gateways.end()) n->bridge = opt_.make_bridge(name, b->second);
+      if (bridged) n->bridge = opt_.make_bridge(name, hil_at->second);
       else start_runtime(*n);
     }
   }
