@@ -67,7 +67,6 @@ struct ShapingProxy::Impl {
     bool reading = false, eof = false, writing = false, shut = false, armed = false;
     TimeUs armed_for = 0;
     asio::steady_timer timer;
-    std::array<std::uint8_t, 16384> rx{};
     std::vector<std::uint8_t> tx;
   };
   struct Session : std::enable_shared_from_this<Session> {
@@ -94,20 +93,25 @@ struct ShapingProxy::Impl {
         self->pump(self->to_target);
       });
     }
+    /** Wait until the source is readable, then read into the buffer every connection shares (an idle
+     * connection holds none: thousands of them cost little). */
     void read(Pipe& p) {
       if (closed || p.reading || p.eof || p.queued >= impl.opt.queued_bytes_max) return;
       p.reading = true;
       auto self = shared_from_this();
-      source(p).async_read_some(asio::buffer(p.rx), [self, &p](boost::system::error_code ec, std::size_t n) {
+      source(p).async_wait(tcp::socket::wait_read, [self, &p](boost::system::error_code ec) {
         p.reading = false;
         if (self->closed) return;
+        std::size_t n = 0;
+        if (!ec) n = self->source(p).read_some(asio::buffer(self->impl.rx), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) return self->read(p);  // woken for nothing
         if (ec == asio::error::eof) {
           p.eof = true;
           return self->pump(p);
         }
         if (ec) return self->close();
         const TimeUs due = p.link.stream_due_us(p.flow, now_us(), n);
-        p.queue.push_back({due, std::vector<std::uint8_t>(p.rx.begin(), p.rx.begin() + static_cast<std::ptrdiff_t>(n))});
+        p.queue.push_back({due, std::vector<std::uint8_t>(self->impl.rx.begin(), self->impl.rx.begin() + static_cast<std::ptrdiff_t>(n))});
         p.queued += n;
         ++self->impl.stats.chunks;
         (&p == &self->to_target ? self->impl.stats.bytes_up : self->impl.stats.bytes_down) += n;
@@ -170,6 +174,7 @@ struct ShapingProxy::Impl {
   };
   tcp::acceptor acceptor;
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions;
+  std::array<std::uint8_t, 16384> rx{};  ///< what a read takes, before it is queued as a chunk
 
   void accept() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket s) {
@@ -185,8 +190,10 @@ struct ShapingProxy::Impl {
           const std::uint64_t id = next_flow++;
           ++stats.flows;
           auto session = std::make_shared<Session>(*this, id, std::move(s));
+          session->client.non_blocking(true, ignored);
           session->upstream.open(target_address.is_v4() ? tcp::v4() : tcp::v6(), ignored);
           session->upstream.set_option(tcp::no_delay(true), ignored);
+          session->upstream.non_blocking(true, ignored);
           sessions.emplace(id, session);
           session->start();
         }
@@ -202,11 +209,11 @@ struct ShapingProxy::Impl {
     udp::endpoint client;
     Flow up, down;
     TimeUs last_us = 0;
-    std::array<std::uint8_t, 65536> rx{};
   };
   udp::socket server;
   udp::endpoint from;
-  std::array<std::uint8_t, 65536> server_rx{};
+  std::array<std::uint8_t, 65536> server_rx{};  ///< the pending receive's buffer: a client's datagram
+  std::array<std::uint8_t, 65536> peer_rx{};    ///< a target's answer, read synchronously when a peer's socket is readable
   std::map<udp::endpoint, std::shared_ptr<Peer>> peers;
   // Datagrams waiting for their due time, in due order (ties in arrival order).
   std::multimap<TimeUs, std::function<void()>> due;
@@ -255,6 +262,7 @@ struct ShapingProxy::Impl {
       boost::system::error_code ec;
       p->socket.open(target_address.is_v4() ? udp::v4() : udp::v6(), ec);
       if (!ec) p->socket.connect(udp::endpoint(target_address, opt.target_port), ec);
+      if (!ec) p->socket.non_blocking(true, ec);
       if (ec) {
         ++stats.flows_refused;  // out of sockets: the datagram is lost, as UDP may lose it
         return;
@@ -278,15 +286,18 @@ struct ShapingProxy::Impl {
       p->socket.send(asio::buffer(bytes), 0, ignored);
     });
   }
+  /** What the target answers a peer, read when its socket is readable into the buffer all peers share. */
   void receive_target(const std::shared_ptr<Peer>& p) {
-    p->socket.async_receive(asio::buffer(p->rx), [this, p](boost::system::error_code ec, std::size_t n) {
+    p->socket.async_wait(udp::socket::wait_read, [this, p](boost::system::error_code ec) {
       if (ec == asio::error::operation_aborted || !p->socket.is_open()) return;
+      std::size_t n = 0;
+      if (!ec) n = p->socket.receive(asio::buffer(peer_rx), 0, ec);
       if (!ec) {
         ++stats.chunks;
         stats.bytes_down += n;
         p->last_us = now_us();
         if (const auto t = down.datagram_due_us(p->down, p->last_us, n)) {
-          schedule(*t, [this, p, bytes = std::vector<std::uint8_t>(p->rx.begin(), p->rx.begin() + static_cast<std::ptrdiff_t>(n))] {
+          schedule(*t, [this, p, bytes = std::vector<std::uint8_t>(peer_rx.begin(), peer_rx.begin() + static_cast<std::ptrdiff_t>(n))] {
             boost::system::error_code ignored;
             server.send_to(asio::buffer(bytes), p->client, 0, ignored);
           });

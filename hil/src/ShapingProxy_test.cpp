@@ -138,6 +138,56 @@ TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
   EXPECT_EQ(s.bytes_up, 16u * kMessages);
 }
 
+TEST(ShapingProxy, ABulkTransferArrivesWholeAndNoFasterThanTheBandwidthCap) {
+  std::uint16_t target_port = 0;
+  const int listener = listen_any(SOCK_STREAM, target_port);
+  EventLoop loop;
+  ShapingProxy::Options o;
+  o.target_host = "127.0.0.1";
+  o.target_port = target_port;
+  o.shaping.bandwidth_bps = 80e6;  // 2 MiB take 0.21 s on the medium
+  ShapingProxy proxy(loop, o);
+  constexpr std::size_t kBytes = 2u << 20;  // far more than one read (16 KiB) and than the queue's bound (256 KiB)
+  std::vector<std::uint8_t> got;
+  std::int64_t first_us = 0, last_us = 0;
+  std::atomic<bool> done{false};
+  std::thread target([&] {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    std::uint8_t buf[65536];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+      if (got.empty()) first_us = now_us();
+      got.insert(got.end(), buf, buf + n);
+      last_us = now_us();
+    }
+    ::close(fd);
+  });
+  std::int64_t sent_us = 0;
+  std::thread client([&] {
+    const int fd = connect_to(proxy.port());
+    std::vector<std::uint8_t> data(kBytes);
+    for (std::size_t i = 0; i < kBytes; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
+    sent_us = now_us();
+    for (std::size_t off = 0; off < kBytes;) {
+      const ssize_t n = ::send(fd, data.data() + off, kBytes - off, 0);
+      ASSERT_GT(n, 0);
+      off += static_cast<std::size_t>(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+    target.join();
+    ::close(fd);
+    done = true;
+  });
+  run_until(loop, done);
+  client.join();
+  ::close(listener);
+  ASSERT_EQ(got.size(), kBytes);
+  for (std::size_t i = 0; i < kBytes; ++i)
+    if (got[i] != static_cast<std::uint8_t>(i * 7 + i / 251)) FAIL() << "byte " << i << " differs";
+  // The medium carries 80 Mbit/s: the last byte cannot arrive sooner than 2 MiB x 8 / 80e6 s after the first was sent.
+  EXPECT_GE(last_us - sent_us, static_cast<std::int64_t>(kBytes * 8 / 80.0));
+  EXPECT_GT(last_us, first_us);
+}
+
 TEST(ShapingProxy, ATargetThatRefusesClosesTheClientsConnection) {
   std::uint16_t dead_port = 0;
   ::close(listen_any(SOCK_STREAM, dead_port));  // nothing listens there now

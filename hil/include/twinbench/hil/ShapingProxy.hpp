@@ -26,7 +26,7 @@ public:
     Shaping shaping;       ///< both directions
     std::uint64_t seed = 1;
     std::size_t flows_max = 100'000;          ///< connections or UDP peers at once; more are refused (TCP) or dropped (UDP)
-    std::size_t queued_bytes_max = 4u << 20;  ///< per connection and direction: reading pauses beyond it
+    std::size_t queued_bytes_max = 256u << 10;  ///< per connection and direction: reading pauses beyond it (TCP's own windows hold the rest)
     double udp_idle_s = 300;                  ///< a UDP peer silent this long is forgotten
   };
   struct Stats {
