@@ -27,6 +27,25 @@ Sha256 sha256(std::span<const std::uint8_t> bytes) {
 
 Sha256 sha256(std::string_view bytes) { return sha256(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())); }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::update(std::span<const std::uint8_t> bytes) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size()) != 1) throw std::runtime_error("SHA-256 failed");
+}
+
+Sha256 Sha256Stream::finish() {
+  Sha256 out{};
+  unsigned int n = 0;
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  if (EVP_DigestFinal_ex(ctx, out.data(), &n) != 1 || n != out.size() || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  return out;
+}
+
 bool from_hex(std::string_view hex, std::span<std::uint8_t> out) {
   if (hex.size() != 2 * out.size()) return false;
   for (std::size_t i = 0; i < out.size(); ++i) {

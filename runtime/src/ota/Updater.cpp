@@ -152,8 +152,12 @@ bool Device::valid(Slot slot, Manifest* out) const {
   if (!manifest) return false;
   const std::string bytes = manifest->signed_bytes();
   if (!crypto::verify(trusted_, std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), manifest->signature)) return false;
-  const auto img = image(slot);
-  if (img.size() != manifest->size || crypto::sha256(img) != manifest->sha256) return false;
+  // Chunk by chunk: the image is never whole in memory (nor copied, where the store knows its chunks).
+  std::vector<std::string> keys(manifest->chunks());
+  for (std::uint32_t i = 0; i < manifest->chunks(); ++i) keys[i] = chunk_key(slot, i);
+  crypto::Sha256 sha{};
+  std::uint64_t size = 0;
+  if (storage_.digest(keys, sha, size) != StorageStatus::ok || size != manifest->size || sha != manifest->sha256) return false;
   if (out) *out = *manifest;
   return true;
 }

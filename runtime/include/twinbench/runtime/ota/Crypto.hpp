@@ -17,6 +17,21 @@ using Signature = std::array<std::uint8_t, 64>;
 
 Sha256 sha256(std::span<const std::uint8_t> bytes);
 Sha256 sha256(std::string_view bytes);
+
+/** SHA-256 of bytes given in parts (an image chunk by chunk, never whole in memory). */
+class Sha256Stream {
+public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::span<const std::uint8_t> bytes);
+  /** @brief The digest of everything given; the stream starts afresh. */
+  Sha256 finish();
+
+private:
+  void* ctx_;  ///< OpenSSL's EVP_MD_CTX
+};
 std::string hex(std::span<const std::uint8_t> bytes);
 /** @brief Exactly 2 x out.size() hex digits into `out`; false (and `out` unspecified) for anything else. */
 bool from_hex(std::string_view hex, std::span<std::uint8_t> out);

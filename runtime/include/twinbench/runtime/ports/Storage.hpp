@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "twinbench/runtime/ota/Crypto.hpp"
+
 namespace twinbench::runtime {
 
 enum class StorageStatus : std::uint8_t { ok, not_found, io_error };
@@ -22,6 +24,12 @@ public:
   virtual StorageStatus read(std::string_view key, std::vector<std::uint8_t>& out) const = 0;
   /** @brief Make every write so far durable. */
   virtual StorageStatus sync() = 0;
+  /**
+   * @brief The SHA-256 and length of blobs `keys` one after the other (an image kept in chunks); not_found
+   * if one is missing. This one reads them in turn; a store that knows what its blobs hold may answer
+   * from that (the simulation's device flash, whose chunks are the run's shared images).
+   */
+  virtual StorageStatus digest(std::span<const std::string> keys, crypto::Sha256& sha256, std::uint64_t& size) const;
 };
 
 /** Thrown by an armed MemoryStorage when the power goes: the code that was writing stops there. */
@@ -30,8 +38,7 @@ struct PowerCut {};
 /**
  * @brief In-memory Storage with a durable image: power_cut() drops what was written since the last sync().
  * Armed (arm_power_cut), it cuts the power in the middle of its k-th operation (a write or a sync) and
- * throws PowerCut: either the writes since the last sync are lost, or they all land and the interrupted
- * write is torn (the first half of its bytes over what the key held).
+ * throws PowerCut, in one of three ways (Cut).
  */
 class MemoryStorage final : public Storage {
 public:
@@ -41,22 +48,34 @@ public:
   /** @brief Lose everything not yet synced, as a power cut would. */
   void power_cut();
 
-  enum class Cut : std::uint8_t { drop_unsynced, land_and_tear };
+  enum class Cut : std::uint8_t {
+    drop_unsynced,  ///< the writes since the last sync are lost
+    land_and_tear,  ///< they all land, and the interrupted write is torn (the first half of its bytes over what the key held)
+    /**
+     * A sync of several keys is cut partway, as hil's FileStorage (one file renamed per key) can be:
+     * the keys whose bit is set in `landed` (bit i: the i-th of the keys written since the last sync, in
+     * key order) land whole, the others are lost. Cut at a write, it drops what was not synced.
+     */
+    some_of_sync,
+  };
   /** @brief Count operations from now; cut the power at operation `at_op` (0-based) in `mode`. */
-  void arm_power_cut(std::uint64_t at_op, Cut mode);
+  void arm_power_cut(std::uint64_t at_op, Cut mode, std::uint64_t landed = 0);
   void disarm() { cut_at_ = UINT64_MAX; }
   /** @brief Writes and syncs since the last arm_power_cut. */
   std::uint64_t ops() const { return ops_; }
+  /** @brief How many keys the sync that the last cut interrupted held (0 if it cut a write), whatever the mode. */
+  std::size_t cut_keys() const { return cut_keys_; }
 
 private:
   /// A blob is immutable once written: the durable image shares it with the volatile one (a sync copies no bytes).
   using Blob = std::shared_ptr<const std::vector<std::uint8_t>>;
   using Blobs = std::map<std::string, Blob, std::less<>>;
-  [[noreturn]] void cut(const std::string* key, std::span<const std::uint8_t> bytes);
+  [[noreturn]] void cut(const std::string* key, std::span<const std::uint8_t> bytes, bool in_sync);
   Blobs volatile_;
   Blobs durable_;
   std::vector<std::string> dirty_;  ///< keys written since the last sync (a few: a linear search is fine)
-  std::uint64_t ops_ = 0, cut_at_ = UINT64_MAX;
+  std::uint64_t ops_ = 0, cut_at_ = UINT64_MAX, landed_ = 0;
+  std::size_t cut_keys_ = 0;
   Cut mode_ = Cut::drop_unsynced;
 };
 
