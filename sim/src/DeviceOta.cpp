@@ -7,39 +7,84 @@ namespace twinbench::sim {
 
 using runtime::OtaState;
 using runtime::TimeUs;
+namespace ota = runtime::ota;
 
 namespace {
 TimeUs us(double s) { return std::llround(s * 1e6); }
 }  // namespace
 
-DeviceOta::DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec)
-    : spec_(spec), dev_(devices), version_(devices, 0), previous_(devices, 0), committed_in_(devices, 0) {}
+/** One device: its flash and the shipped updater over it. */
+struct DeviceOta::Unit {
+  Unit(FlashPool& pool, const runtime::crypto::PublicKey& trusted, std::uint8_t boot_limit) : flash(pool), updater(flash, trusted, boot_limit) {}
+  DeviceFlash flash;
+  ota::Device updater;
+  State state = State::idle;
+  std::uint32_t job = 0;  ///< index into jobs_
+  bool in_flight = false;
+};
+
+DeviceOta::DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory, std::uint16_t factory_version)
+    : spec_(spec), factory_(std::move(factory)), units_(devices), version_(devices, factory_version), committed_in_(devices, 0) {
+  pool_.add(factory_.image);
+  versions_.emplace_back(factory_.manifest.version, factory_version);
+}
+
+DeviceOta::~DeviceOta() = default;
+
+DeviceOta::Unit& DeviceOta::unit(std::uint32_t d) {
+  if (!units_[d]) {  // the factory's flash, booted: every device is in this state until a rollout reaches it
+    units_[d] = std::make_unique<Unit>(pool_, factory_.trusted, spec_.boot_limit);
+    units_[d]->updater.provision(factory_.manifest, factory_.image->bytes);
+    units_[d]->updater.boot();
+  }
+  return *units_[d];
+}
+
+const ota::Device& DeviceOta::updater(std::uint32_t d) { return unit(d).updater; }
+const DeviceFlash& DeviceOta::flash(std::uint32_t d) { return unit(d).flash; }
+
+std::uint16_t DeviceOta::version_index(const std::string& version) const {
+  for (const auto& [name, index] : versions_)
+    if (name == version) return index;
+  return versions_.front().second;
+}
 
 void DeviceOta::add(const Job& job, const std::vector<runtime::ConnId>& devices, TimeUs) {
   std::uint32_t index = 0;
   while (index < jobs_.size() && jobs_[index].rollout != job.rollout) ++index;
-  if (index == jobs_.size()) jobs_.push_back(job);
+  if (index == jobs_.size()) {
+    jobs_.push_back(job);
+    pool_.add(job.image);
+    if (version_index(job.manifest.version) != job.version) versions_.emplace_back(job.manifest.version, job.version);
+  }
   auto& ran = ran_[job.rollout];
-  ran.resize(dev_.size(), 0);
+  ran.resize(units_.size(), 0);
   for (runtime::ConnId c : devices) {
-    if (c >= dev_.size()) continue;
-    Device& d = dev_[c];
-    if (d.state != State::idle || version_[c] == job.version) {
+    if (c >= units_.size()) continue;
+    Unit& u = unit(c);
+    if (u.state != State::idle || version_[c] == job.version) {
       // Already on it (a retry): its outcome may have been lost with a gateway reboot; say it again.
-      if (d.state == State::idle && committed_in_[c] == job.rollout + 1)
+      if (u.state == State::idle && committed_in_[c] == job.rollout + 1)
         outcomes_.push_back({c, job.rollout, OtaState::commit, version_[c], false});
       continue;
     }
-    d = Device{State::queued, index, 0, false, 0};
+    u.state = State::queued;
+    u.job = index;
+    u.in_flight = false;
     queue_.push_back(c);
   }
 }
 
 void DeviceOta::revert(std::uint32_t rollout, const std::vector<runtime::ConnId>& devices, TimeUs now) {
   for (runtime::ConnId c : devices) {
-    if (c >= dev_.size() || dev_[c].state != State::idle || committed_in_[c] != rollout + 1) continue;
-    Device& d = dev_[c];
-    d.state = State::reverting;
+    if (c >= units_.size() || !units_[c] || units_[c]->state != State::idle || committed_in_[c] != rollout + 1) continue;
+    Unit& u = *units_[c];
+    if (const ota::Status s = u.updater.revert(); s != ota::Status::ok) {  // the old image is gone from the other slot
+      outcomes_.push_back({c, rollout, OtaState::failure, version_[c], true, "no valid image to go back to in the other slot"});
+      continue;
+    }
+    u.state = State::reverting;
+    u.job = static_cast<std::uint32_t>(std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.rollout == rollout; }) - jobs_.begin());
     reboot(c, now);
   }
 }
@@ -49,32 +94,43 @@ std::vector<DeviceOta::Transfer> DeviceOta::start_transfers() {
   while (active_ < spec_.parallel_downloads && !queue_.empty()) {
     const std::uint32_t c = queue_.front();
     queue_.pop_front();
-    dev_[c].state = State::downloading;
+    Unit& u = *units_[c];
+    if (const ota::Status s = u.updater.begin(jobs_[u.job].manifest); s != ota::Status::ok) {
+      finish(c, OtaState::failure, ota::to_string(s).data());  // a manifest the cloud did not sign
+      continue;
+    }
+    u.state = State::downloading;
     downloading_.push_back(c);
     ++active_;
   }
   for (std::uint32_t c : downloading_) {
-    Device& d = dev_[c];
-    if (d.in_flight) continue;
-    const Job& j = jobs_[d.job];
-    const std::uint64_t at = std::uint64_t{d.next_chunk} * j.chunk_bytes;
-    d.in_flight = true;
-    out.push_back({j.rollout, c, d.next_chunk, static_cast<std::uint32_t>(std::min<std::uint64_t>(j.chunk_bytes, j.size - at))});
+    Unit& u = *units_[c];
+    if (u.in_flight) continue;
+    const ota::Manifest& m = jobs_[u.job].manifest;
+    const std::uint32_t next = *u.updater.next_chunk();
+    const std::uint64_t at = std::uint64_t{next} * m.chunk_size;
+    u.in_flight = true;
+    out.push_back({jobs_[u.job].rollout, c, next, static_cast<std::uint32_t>(std::min<std::uint64_t>(m.chunk_size, m.size - at))});
   }
   return out;
 }
 
 void DeviceOta::chunk_done(std::uint32_t c, std::uint32_t chunk, bool ok, TimeUs now) {
-  Device& d = dev_[c];
-  if (d.state != State::downloading || !d.in_flight || chunk != d.next_chunk) return;
-  d.in_flight = false;
+  if (c >= units_.size() || !units_[c]) return;
+  Unit& u = *units_[c];
+  if (u.state != State::downloading || !u.in_flight || u.updater.next_chunk() != chunk) return;
+  u.in_flight = false;
   if (!ok) return;  // asked for again at the next start_transfers
-  const Job& j = jobs_[d.job];
-  if (std::uint64_t{++d.next_chunk} * j.chunk_bytes < j.size) return;
+  const Job& j = jobs_[u.job];
+  const std::uint64_t from = std::uint64_t{chunk} * j.manifest.chunk_size;
+  const auto bytes = std::span(j.image->bytes).subspan(from, std::min<std::uint64_t>(j.manifest.chunk_size, j.image->bytes.size() - from));
+  const ota::Status written = u.updater.write_chunk(chunk, bytes);
+  if (written == ota::Status::ok && u.updater.next_chunk() < j.manifest.chunks()) return;
   downloading_.erase(std::find(downloading_.begin(), downloading_.end(), c));
   --active_;
-  if (j.image_tampered) return finish(c, OtaState::failure, "the image does not match the signed hash");  // the check at Install
-  d.state = State::installing;
+  if (written != ota::Status::ok) return finish(c, OtaState::failure, ota::to_string(written).data());
+  if (const ota::Status s = u.updater.install(); s != ota::Status::ok) return finish(c, OtaState::failure, ota::to_string(s).data());
+  u.state = State::installing;
   at(now + us(spec_.install_s), c);
 }
 
@@ -88,45 +144,48 @@ void DeviceOta::step(TimeUs now) {
   while (!timers_.empty() && timers_.begin()->first <= now) {
     const auto [t, c] = *timers_.begin();
     timers_.erase(timers_.begin());
-    Device& d = dev_[c];
-    const Job& j = jobs_[d.job];
-    switch (d.state) {
-      case State::installing:  // written to the spare slot: reboot into it on trial
-        d.state = State::rebooting;
-        d.tries = 0;
+    Unit& u = *units_[c];
+    const Job& j = jobs_[u.job];
+    switch (u.state) {
+      case State::installing:  // the slot is pending: reboot into it on trial
+        u.state = State::rebooting;
         reboot(c, t);
         break;
-      case State::rebooting:
-        ran_[j.rollout][c] = 1;  // it booted the new image (the bootloader counted the try)
-        ++d.tries;
-        if (!j.crashes.empty() && j.crashes[c]) {
-          if (d.tries < spec_.boot_limit) reboot(c, t);  // crashed before its health check: the watchdog reboots it
-          else finish(c, OtaState::rollback, "it crashed on every trial boot: the bootloader went back to the old slot");
-          if (d.tries >= spec_.boot_limit) reboots_.push_back({c, t + us(spec_.reboot_s)});
-          break;
+      case State::rebooting: {
+        const auto b = u.updater.boot();
+        version_[c] = b ? version_index(b->version) : version_[c];
+        if (!b) {
+          finish(c, OtaState::failure, "no slot holds a valid image");
+        } else if (b->trial) {
+          ran_[j.rollout][c] = 1;
+          if (!j.crashes.empty() && j.crashes[c]) reboot(c, t);  // crashed before its health check: the watchdog reboots it
+          else if (const ota::Status s = u.updater.commit(); s == ota::Status::ok) finish(c, OtaState::commit, "");  // its health check passed
+          else finish(c, OtaState::failure, ota::to_string(s).data());
+        } else {
+          finish(c, OtaState::rollback,
+                 b->fell_back ? "the new image did not verify at boot: the bootloader booted the old slot"
+                              : "it crashed on every trial boot: the bootloader went back to the old slot");
         }
-        finish(c, OtaState::commit, "");  // its health check passed
         break;
-      case State::reverting:
-        version_[c] = previous_[c];
+      }
+      case State::reverting: {
+        const auto b = u.updater.boot();
+        if (b) version_[c] = version_index(b->version);
         committed_in_[c] = 0;
-        d.state = State::idle;
+        u.state = State::idle;
         outcomes_.push_back({c, j.rollout, OtaState::rollback, version_[c], true, "reverted on the cloud's order"});
         break;
+      }
       default: break;
     }
   }
 }
 
 void DeviceOta::finish(std::uint32_t c, OtaState s, const char* reason) {
-  Device& d = dev_[c];
-  const Job& j = jobs_[d.job];
-  if (s == OtaState::commit) {
-    previous_[c] = version_[c];
-    version_[c] = j.version;
-    committed_in_[c] = j.rollout + 1;
-  }
-  d.state = State::idle;
+  Unit& u = *units_[c];
+  const Job& j = jobs_[u.job];
+  if (s == OtaState::commit) committed_in_[c] = j.rollout + 1;
+  u.state = State::idle;
   outcomes_.push_back({c, j.rollout, s, version_[c], false, reason});
 }
 

@@ -1,23 +1,29 @@
 #pragma once
-// The firmware side of OTA for the devices behind one gateway (no SimGrid: the gateway's actor moves the
-// chunks across the access link and keeps the time). Each device goes through Mender's states:
-//   Download: chunk by chunk from the gateway (resumable: a lost chunk is fetched again, a device keeps its
-//             offset across outages and gateway reboots), at most `parallel_downloads` devices at a time;
-//   Install:  the image checked against the signed hash (an image altered after signing fails here) and
-//             written to the spare slot (install_s);
-//   Reboot:   into the new image on trial (reboot_s offline);
-//   Verify / Commit: a device whose firmware crashes fails its boot; after boot_limit tries the bootloader
-//             goes back to the old slot (Rollback); else it commits.
-// A cloud-ordered revert reboots a committed device into its old slot. The bootloader logic itself, with a
-// power cut at every step, is runtime/ota/Updater (tested there); this is its fleet-scale model.
+// The firmware updates of the devices behind one gateway (no SimGrid: the gateway's actor moves the chunks
+// across the access link and keeps the time). Each device runs the shipped updater, runtime/ota's Device,
+// on its own simulated flash (DeviceFlash: slots that reference the run's shared images), through Mender's
+// states:
+//   Download: chunk by chunk from the gateway (the updater keeps its progress: a lost chunk is fetched
+//             again, an outage or a gateway reboot resumes where it stopped), at most `parallel_downloads`
+//             devices at a time; a manifest not signed by the cloud is refused at its start;
+//   Install:  the updater checks the image against the signed hash (an image altered after signing fails
+//             here) and marks the slot pending (install_s);
+//   Reboot:   the updater's bootloader boots the new slot on trial (reboot_s offline);
+//   Verify / Commit: a device whose firmware crashes fails its boot and the watchdog reboots it; after
+//             boot_limit tries the bootloader goes back to the old slot (Rollback); else it commits.
+// A cloud-ordered revert makes the old slot active (the updater's revert()) and reboots into it.
 
 #include <cstdint>
 #include <deque>
 #include <limits>
 #include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "DeviceFlash.hpp"
 #include "twinbench/runtime/ModelUpdates.hpp"
+#include "twinbench/runtime/ota/Updater.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/sim/Scenario.hpp"
 
@@ -25,13 +31,18 @@ namespace twinbench::sim {
 
 class DeviceOta {
 public:
+  /** What every device runs before any rollout: slot A holds it, committed. */
+  struct Factory {
+    runtime::ota::Manifest manifest;
+    std::shared_ptr<const SharedImage> image;
+    runtime::crypto::PublicKey trusted;  ///< the cloud's key, which the devices' updater trusts
+  };
   struct Job {
     std::uint32_t rollout = 0;
-    std::uint16_t version = 0;     ///< index into the run's firmware versions
-    std::uint64_t size = 0;
-    std::uint32_t chunk_bytes = 16384;
-    bool image_tampered = false;   ///< the hash check at Install fails
-    std::vector<std::uint8_t> crashes;  ///< per device of the gateway: 1 if this firmware crashes it
+    std::uint16_t version = 0;                  ///< index into the run's firmware versions
+    runtime::ota::Manifest manifest;            ///< as the gateway passed it on
+    std::shared_ptr<const SharedImage> image;   ///< the bytes the chunks carry (altered after signing, if tampered)
+    std::vector<std::uint8_t> crashes;          ///< per device of the gateway: 1 if this firmware crashes it
   };
   struct Transfer {
     std::uint32_t rollout;
@@ -53,7 +64,9 @@ public:
     runtime::TimeUs until_us;
   };
 
-  DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec);
+  /** @brief `factory_version`: the factory firmware's index in the run's firmware versions. */
+  DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory, std::uint16_t factory_version = 0);
+  ~DeviceOta();
 
   /** @brief Devices of a job (those already updating in it, or running its version, are left alone). */
   void add(const Job& job, const std::vector<runtime::ConnId>& devices, runtime::TimeUs now);
@@ -71,26 +84,31 @@ public:
   std::vector<Reboot> take_reboots() { return std::exchange(reboots_, {}); }
   /** @brief Devices that booted the rollout's firmware at least once (on trial or for good). */
   std::uint32_t ran(std::uint32_t rollout) const;
+  /** @brief The firmware version (index) device `d` runs: what its updater last booted. */
   std::uint16_t version(std::uint32_t device) const { return version_[device]; }
   bool busy() const { return !timers_.empty() || !queue_.empty() || active_ > 0; }
+  /** @brief Device `d`'s updater (provisioned with the factory image at its first use), to look at. */
+  const runtime::ota::Device& updater(std::uint32_t d);
+  /** @brief Device `d`'s flash. */
+  const DeviceFlash& flash(std::uint32_t d);
 
 private:
   enum class State : std::uint8_t { idle, queued, downloading, installing, rebooting, reverting };
-  struct Device {
-    State state = State::idle;
-    std::uint32_t job = 0;      ///< index into jobs_
-    std::uint32_t next_chunk = 0;
-    bool in_flight = false;
-    std::uint8_t tries = 0;
-  };
+  struct Unit;
+  Unit& unit(std::uint32_t d);
   void finish(std::uint32_t d, runtime::OtaState s, const char* reason);
   void at(runtime::TimeUs t, std::uint32_t d) { timers_.emplace(t, d); }
   void reboot(std::uint32_t d, runtime::TimeUs now);
+  void booted(std::uint32_t d);
+  std::uint16_t version_index(const std::string& version) const;
 
   OtaDeviceSpec spec_;
+  Factory factory_;
+  FlashPool pool_;
   std::vector<Job> jobs_;
-  std::vector<Device> dev_;
-  std::vector<std::uint16_t> version_, previous_;
+  std::vector<std::unique_ptr<Unit>> units_;  ///< null: never touched, running the factory image
+  std::vector<std::pair<std::string, std::uint16_t>> versions_;  ///< version name to index
+  std::vector<std::uint16_t> version_;
   std::vector<std::uint32_t> committed_in_;  ///< per device: 1 + the rollout it committed last (0 = none)
   std::map<std::uint32_t, std::vector<std::uint8_t>> ran_;  ///< per rollout: per device, booted it
   std::deque<std::uint32_t> queue_;          ///< waiting for a download slot

@@ -18,8 +18,39 @@ OtaDeviceSpec spec() {
   return s;
 }
 
-DeviceOta::Job job(std::uint32_t devices, std::vector<std::uint32_t> crashing = {}, bool tampered = false) {
-  DeviceOta::Job j{7, 1, 100'000, 16'384, tampered, std::vector<std::uint8_t>(devices, 0)};
+const runtime::crypto::SigningKey& cloud() {
+  static const runtime::crypto::SigningKey key([] {
+    std::array<std::uint8_t, 32> seed{};
+    seed.fill(3);
+    return seed;
+  }());
+  return key;
+}
+
+std::shared_ptr<const SharedImage> image_of(std::size_t size, std::uint8_t tag) {
+  std::vector<std::uint8_t> b(size);
+  for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(tag ^ (i * 29) ^ (i >> 9));
+  return std::make_shared<const SharedImage>(std::move(b));
+}
+
+DeviceOta::Factory factory() {
+  static const auto image = image_of(90'000, 1);
+  return {runtime::ota::make_manifest("firmware", "1.0.0", image->bytes, 16'384, cloud()), image, cloud().public_key()};
+}
+
+enum class Tamper { none, image, manifest };
+DeviceOta::Job job(std::uint32_t devices, std::vector<std::uint32_t> crashing = {}, Tamper tamper = Tamper::none) {
+  static const auto image = image_of(100'000, 2);
+  std::array<std::uint8_t, 32> seed{};
+  seed.fill(4);
+  const runtime::crypto::SigningKey forger(seed);
+  DeviceOta::Job j{7, 1, runtime::ota::make_manifest("firmware", "2.0.0", image->bytes, 16'384, tamper == Tamper::manifest ? forger : cloud()),
+                   image, std::vector<std::uint8_t>(devices, 0)};
+  if (tamper == Tamper::image) {  // altered after signing
+    std::vector<std::uint8_t> b = image->bytes;
+    b[50'000] ^= 0x5a;
+    j.image = std::make_shared<const SharedImage>(std::move(b));
+  }
   for (auto c : crashing) j.crashes[c] = 1;
   return j;
 }
@@ -53,7 +84,7 @@ Trace run(DeviceOta& ota, TimeUs t, Lose lose) {
 }
 
 TEST(DeviceOta, DevicesDownloadInstallRebootAndCommitAFewAtATime) {
-  DeviceOta ota(10, spec());
+  DeviceOta ota(10, spec(), factory());
   ota.add(job(10), {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 0);
   const Trace r = run(ota, 0, [](const auto&) { return false; });
   ASSERT_EQ(r.outcomes.size(), 10u);
@@ -64,13 +95,22 @@ TEST(DeviceOta, DevicesDownloadInstallRebootAndCommitAFewAtATime) {
   EXPECT_EQ(r.reboots.size(), 10u);
   EXPECT_EQ(ota.ran(7), 10u);
   EXPECT_EQ(ota.version(3), 1);
+  // The shipped updater did it: slot B holds the new image, byte for byte, committed; slot A the factory's.
+  const auto& booted = ota.updater(3).booted();
+  ASSERT_TRUE(booted);
+  EXPECT_EQ(booted->slot, runtime::ota::Slot::b);
+  EXPECT_EQ(booted->version, "2.0.0");
+  EXPECT_FALSE(booted->trial);
+  EXPECT_EQ(ota.updater(3).image(runtime::ota::Slot::b), job(1).image->bytes);
+  EXPECT_EQ(ota.updater(3).image(runtime::ota::Slot::a), factory().image->bytes);
+  EXPECT_EQ(ota.flash(3).shared_blobs(), 6u + 7u);  // every chunk of both slots is a reference to a shared image
   ota.add(job(10), {3}, 0);  // a retry of a device that committed: its outcome again, no new download
   EXPECT_FALSE(ota.busy());
   EXPECT_EQ(ota.take_outcomes().size(), 1u);
 }
 
 TEST(DeviceOta, ACrashingFirmwareIsTriedBootLimitTimesThenTheOldSlotBoots) {
-  DeviceOta ota(4, spec());
+  DeviceOta ota(4, spec(), factory());
   ota.add(job(4, {1, 2}), {0, 1, 2, 3}, 0);
   const Trace r = run(ota, 0, [](const auto&) { return false; });
   std::map<std::uint32_t, OtaState> by_device;
@@ -83,7 +123,7 @@ TEST(DeviceOta, ACrashingFirmwareIsTriedBootLimitTimesThenTheOldSlotBoots) {
 }
 
 TEST(DeviceOta, ALostChunkIsFetchedAgainAndATamperedImageFailsAtInstall) {
-  DeviceOta ota(1, spec());
+  DeviceOta ota(1, spec(), factory());
   ota.add(job(1), {0}, 0);
   int lost = 0;
   const Trace r = run(ota, 0, [&](const DeviceOta::Transfer& x) { return x.chunk == 3 && lost++ < 2; });
@@ -91,17 +131,29 @@ TEST(DeviceOta, ALostChunkIsFetchedAgainAndATamperedImageFailsAtInstall) {
   ASSERT_EQ(r.outcomes.size(), 1u);
   EXPECT_EQ(r.outcomes[0].state, OtaState::commit);
 
-  DeviceOta bad(2, spec());
-  bad.add(job(2, {}, true), {0, 1}, 0);
+  DeviceOta bad(2, spec(), factory());
+  bad.add(job(2, {}, Tamper::image), {0, 1}, 0);
   const Trace b = run(bad, 0, [](const auto&) { return false; });
   ASSERT_EQ(b.outcomes.size(), 2u);
   EXPECT_EQ(b.outcomes[0].state, OtaState::failure);
+  EXPECT_STREQ(b.outcomes[0].reason, "the image does not match the signed hash");
+  EXPECT_EQ(b.transfers, 2u * 7);
   EXPECT_TRUE(b.reboots.empty());
   EXPECT_EQ(bad.ran(7), 0u);
+  EXPECT_FALSE(bad.updater(0).booted()->trial);
+  EXPECT_EQ(bad.updater(0).booted()->version, "1.0.0");
+
+  DeviceOta forged(2, spec(), factory());  // a manifest the cloud did not sign: refused before the first chunk
+  forged.add(job(2, {}, Tamper::manifest), {0, 1}, 0);
+  const Trace f = run(forged, 0, [](const auto&) { return false; });
+  ASSERT_EQ(f.outcomes.size(), 2u);
+  EXPECT_EQ(f.outcomes[1].state, OtaState::failure);
+  EXPECT_STREQ(f.outcomes[1].reason, "the manifest is not signed by the trusted key");
+  EXPECT_EQ(f.transfers, 0u);
 }
 
 TEST(DeviceOta, ARevertRebootsCommittedDevicesIntoTheirOldFirmware) {
-  DeviceOta ota(3, spec());
+  DeviceOta ota(3, spec(), factory());
   ota.add(job(3), {0, 1, 2}, 0);
   run(ota, 0, [](const auto&) { return false; });
   ota.revert(7, {0, 2}, 5000 * kS);
@@ -111,6 +163,10 @@ TEST(DeviceOta, ARevertRebootsCommittedDevicesIntoTheirOldFirmware) {
   EXPECT_EQ(r.outcomes[0].state, OtaState::rollback);
   EXPECT_EQ(ota.version(0), 0);
   EXPECT_EQ(ota.version(1), 1);
+  EXPECT_EQ(ota.updater(0).booted()->slot, runtime::ota::Slot::a);
+  EXPECT_EQ(ota.updater(0).booted()->version, "1.0.0");
+  ota.revert(7, {0}, 9000 * kS);  // reverted already: nothing to do
+  EXPECT_FALSE(ota.busy());
 }
 
 }  // namespace

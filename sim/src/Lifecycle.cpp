@@ -69,6 +69,7 @@ struct Lifecycle::Artifact {
   runtime::ota::Manifest manifest;
   std::string manifest_json;
   std::vector<std::uint8_t> image;     ///< models only
+  std::shared_ptr<const SharedImage> firmware;  ///< firmware only: what its chunks carry to the devices
   std::uint16_t version = 0;           ///< index into model_versions_ or firmware_versions_
   std::set<std::uint32_t> has_image;   ///< gateways that fetched the firmware image
   bool done_reported = false;
@@ -87,6 +88,16 @@ Lifecycle::Lifecycle(const Scenario& sc, std::vector<std::uint32_t> devices, con
       model_versions_.push_back(s.edge_ai->model.version);
       current_model_dir_ = s.edge_ai->model_dir;
       if (!registry_dir_.empty()) register_model(current_model_dir_, "", 0, "null");
+      break;
+    }
+  for (const RolloutSpec& r : sc.lifecycle.rollouts)
+    if (r.artifact == RolloutSpec::Artifact::firmware) {  // the factory firmware: as large and chunked as the first update
+      std::vector<std::uint8_t> bytes(r.size_bytes);
+      core::RngStream fill = rng_.stream("ota/factory", 0);
+      for (auto& b : bytes) b = static_cast<std::uint8_t>(fill.below(256));
+      factory_.image = std::make_shared<const SharedImage>(std::move(bytes));
+      factory_.manifest = runtime::ota::make_manifest("firmware", sc.lifecycle.devices.firmware, factory_.image->bytes, r.chunk_bytes, *key_);
+      factory_.trusted = key_->public_key();
       break;
     }
   for (std::size_t i = 0; i < sc.lifecycle.rollouts.size(); ++i) schedule_.push_back(i);
@@ -184,7 +195,7 @@ void Lifecycle::start_rollout(const RolloutSpec& spec, std::vector<RolloutTarget
                                             spec.tampered == RolloutSpec::Tamper::manifest ? forger : *key_);
   a->manifest_json = a->manifest.to_json();
   if (spec.tampered == RolloutSpec::Tamper::image && !a->image.empty()) a->image[a->image.size() / 2] ^= 0x5a;  // altered after signing
-  if (!model) a->image = {};
+  if (!model) a->firmware = std::make_shared<const SharedImage>(std::exchange(a->image, {}));
   core::RngStream shuffle = rng_.stream("ota/rollout", k);
   for (std::size_t i = targets.size(); i > 1; --i) std::swap(targets[i - 1], targets[shuffle.below(i)]);
   audit(now, "rollout_started",
@@ -461,8 +472,7 @@ void Lifecycle::training_failed(const TrainingJob& job, const std::string& why, 
 
 DeviceOta::Job Lifecycle::device_job(std::uint32_t k, std::uint32_t gateway, std::uint32_t devices) const {
   const Artifact& a = *artifacts_.at(k);
-  DeviceOta::Job j{k, a.version, a.manifest.size, a.manifest.chunk_size, a.spec.tampered == RolloutSpec::Tamper::image,
-                   std::vector<std::uint8_t>(devices, 0)};
+  DeviceOta::Job j{k, a.version, a.manifest, a.firmware, std::vector<std::uint8_t>(devices, 0)};
   core::RngStream crash = rng_.stream("ota/crash/" + std::to_string(k), gateway);
   for (auto& c : j.crashes) c = crash.uniform() < a.spec.crash_fraction;
   return j;

@@ -73,6 +73,8 @@ public:
 
   /** @brief The device-side job of a firmware rollout for one gateway's devices. */
   DeviceOta::Job device_job(std::uint32_t rollout, std::uint32_t gateway, std::uint32_t devices) const;
+  /** @brief What the devices run before any firmware rollout (a signed image, as large as the first rollout's). */
+  const DeviceOta::Factory& device_factory() const { return factory_; }
   /** @brief Index of a version (models: in model_versions(); firmware: in firmware_versions()). */
   std::uint16_t model_version_index(const std::string& v) const;
   std::uint16_t firmware_version_index(const std::string& v) const;
@@ -112,6 +114,7 @@ private:
   std::vector<std::string> model_versions_, firmware_versions_;
   std::vector<std::unique_ptr<Rollout>> rollouts_;
   std::vector<std::unique_ptr<Artifact>> artifacts_;  ///< per rollout
+  DeviceOta::Factory factory_;
   std::size_t next_scheduled_ = 0;                    ///< into the scenario's rollouts, sorted by start
   std::vector<std::size_t> schedule_;                 ///< indices of the scenario's rollouts by start time
   std::vector<CloudMessage> outbox_;

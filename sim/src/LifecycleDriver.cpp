@@ -68,7 +68,7 @@ void LifecycleDriver::configure(GatewayNode& n, runtime::EdgeConfig& ec) {
     oc.load_model = loader_;
   }
   if (has_firmware(sc_)) {
-    n.ota = std::make_unique<DeviceOta>(n.fleet->size(), sc_.lifecycle.devices);
+    n.ota = std::make_unique<DeviceOta>(n.fleet->size(), sc_.lifecycle.devices, cloud_->device_factory());
     GatewayNode* node = &n;
     oc.firmware_job = [this, node](const runtime::FirmwareJob& job) {
       node->ota->add(cloud_->device_job(job.rollout, node->index, node->fleet->size()), job.devices, node->clock->now_us());

@@ -25,5 +25,36 @@ TEST(Sha256Stream, MatchesTheFipsVectorsWhateverTheParts) {
   EXPECT_EQ(hex(s.finish()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(Ed25519, AValidSignatureRememberedNeverVouchesForAnotherMessageKeyOrSignature) {
+  // RFC 8032, section 7.1, TEST 2: a one-byte message.
+  PublicKey key{};
+  Signature sig{};
+  ASSERT_TRUE(from_hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", key));
+  ASSERT_TRUE(from_hex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+                       "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+                       sig));
+  const std::uint8_t message[] = {0x72}, other[] = {0x73};
+  for (int round = 0; round < 2; ++round) {  // the second round answers from what the first found valid
+    EXPECT_TRUE(verify(key, message, sig));
+    EXPECT_FALSE(verify(key, other, sig));
+    Signature bent = sig;
+    bent[5] ^= 1;
+    EXPECT_FALSE(verify(key, message, bent));
+    PublicKey stranger = key;
+    stranger[0] ^= 1;
+    EXPECT_FALSE(verify(stranger, message, sig));
+  }
+  // Many other valid signatures later (the cache is full and wraps), the first still verifies.
+  for (int i = 0; i < 100; ++i) {
+    std::array<std::uint8_t, 32> seed{};
+    seed[0] = static_cast<std::uint8_t>(i);
+    const SigningKey k(seed);
+    const std::uint8_t m[] = {static_cast<std::uint8_t>(i)};
+    ASSERT_TRUE(verify(k.public_key(), m, k.sign(m)));
+  }
+  EXPECT_TRUE(verify(key, message, sig));
+  EXPECT_FALSE(verify(key, other, sig));
+}
+
 }  // namespace
 }  // namespace twinbench::runtime::crypto

@@ -57,7 +57,7 @@ std::vector<std::uint8_t> scrypt(std::string_view password, std::span<const std:
 /** @brief a == b in time that depends on their length only (for secrets). */
 bool equal_in_constant_time(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 
-/** @brief True if `signature` is `key`'s Ed25519 signature of `message`. */
+/** @brief True if `signature` is `key`'s Ed25519 signature of `message` (the last 64 valid ones are remembered). */
 bool verify(const PublicKey& key, std::span<const std::uint8_t> message, const Signature& signature);
 
 }  // namespace twinbench::runtime::crypto
