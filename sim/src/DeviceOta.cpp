@@ -24,24 +24,21 @@ struct DeviceOta::Unit {
 };
 
 DeviceOta::DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory, std::uint16_t factory_version)
-    : spec_(spec), factory_(std::move(factory)), units_(devices), version_(devices, factory_version), committed_in_(devices, 0) {
+    : spec_(spec), factory_(std::move(factory)), version_(devices, factory_version), committed_in_(devices, 0) {
   pool_.add(factory_.image);
   versions_.emplace_back(factory_.manifest.version, factory_version);
+  units_.reserve(devices);
+  for (std::uint32_t d = 0; d < devices; ++d) {  // from the factory: the image in slot A, booted
+    units_.push_back(std::make_unique<Unit>(pool_, factory_.trusted, spec_.boot_limit));
+    units_.back()->updater.provision(factory_.manifest, factory_.image->bytes);
+    units_.back()->updater.boot();
+  }
 }
 
 DeviceOta::~DeviceOta() = default;
 
-DeviceOta::Unit& DeviceOta::unit(std::uint32_t d) {
-  if (!units_[d]) {  // the factory's flash, booted: every device is in this state until a rollout reaches it
-    units_[d] = std::make_unique<Unit>(pool_, factory_.trusted, spec_.boot_limit);
-    units_[d]->updater.provision(factory_.manifest, factory_.image->bytes);
-    units_[d]->updater.boot();
-  }
-  return *units_[d];
-}
-
-const ota::Device& DeviceOta::updater(std::uint32_t d) { return unit(d).updater; }
-const DeviceFlash& DeviceOta::flash(std::uint32_t d) { return unit(d).flash; }
+const ota::Device& DeviceOta::updater(std::uint32_t d) const { return units_[d]->updater; }
+const DeviceFlash& DeviceOta::flash(std::uint32_t d) const { return units_[d]->flash; }
 
 std::uint16_t DeviceOta::version_index(const std::string& version) const {
   for (const auto& [name, index] : versions_)
@@ -61,7 +58,7 @@ void DeviceOta::add(const Job& job, const std::vector<runtime::ConnId>& devices,
   ran.resize(units_.size(), 0);
   for (runtime::ConnId c : devices) {
     if (c >= units_.size()) continue;
-    Unit& u = unit(c);
+    Unit& u = *units_[c];
     if (u.state != State::idle || version_[c] == job.version) {
       // Already on it (a retry): its outcome may have been lost with a gateway reboot; say it again.
       if (u.state == State::idle && committed_in_[c] == job.rollout + 1)
@@ -77,7 +74,7 @@ void DeviceOta::add(const Job& job, const std::vector<runtime::ConnId>& devices,
 
 void DeviceOta::revert(std::uint32_t rollout, const std::vector<runtime::ConnId>& devices, TimeUs now) {
   for (runtime::ConnId c : devices) {
-    if (c >= units_.size() || !units_[c] || units_[c]->state != State::idle || committed_in_[c] != rollout + 1) continue;
+    if (c >= units_.size() || units_[c]->state != State::idle || committed_in_[c] != rollout + 1) continue;
     Unit& u = *units_[c];
     if (const ota::Status s = u.updater.revert(); s != ota::Status::ok) {  // the old image is gone from the other slot
       outcomes_.push_back({c, rollout, OtaState::failure, version_[c], true, "no valid image to go back to in the other slot"});
@@ -116,7 +113,7 @@ std::vector<DeviceOta::Transfer> DeviceOta::start_transfers() {
 }
 
 void DeviceOta::chunk_done(std::uint32_t c, std::uint32_t chunk, bool ok, TimeUs now) {
-  if (c >= units_.size() || !units_[c]) return;
+  if (c >= units_.size()) return;
   Unit& u = *units_[c];
   if (u.state != State::downloading || !u.in_flight || u.updater.next_chunk() != chunk) return;
   u.in_flight = false;

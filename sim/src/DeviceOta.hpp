@@ -87,15 +87,13 @@ public:
   /** @brief The firmware version (index) device `d` runs: what its updater last booted. */
   std::uint16_t version(std::uint32_t device) const { return version_[device]; }
   bool busy() const { return !timers_.empty() || !queue_.empty() || active_ > 0; }
-  /** @brief Device `d`'s updater (provisioned with the factory image at its first use), to look at. */
-  const runtime::ota::Device& updater(std::uint32_t d);
-  /** @brief Device `d`'s flash. */
-  const DeviceFlash& flash(std::uint32_t d);
+  /** @brief Device `d`'s updater, to look at. */
+  const runtime::ota::Device& updater(std::uint32_t d) const;
+  const DeviceFlash& flash(std::uint32_t d) const;
 
 private:
   enum class State : std::uint8_t { idle, queued, downloading, installing, rebooting, reverting };
   struct Unit;
-  Unit& unit(std::uint32_t d);
   void finish(std::uint32_t d, runtime::OtaState s, const char* reason);
   void at(runtime::TimeUs t, std::uint32_t d) { timers_.emplace(t, d); }
   void reboot(std::uint32_t d, runtime::TimeUs now);
@@ -106,7 +104,7 @@ private:
   Factory factory_;
   FlashPool pool_;
   std::vector<Job> jobs_;
-  std::vector<std::unique_ptr<Unit>> units_;  ///< null: never touched, running the factory image
+  std::vector<std::unique_ptr<Unit>> units_;  ///< per device
   std::vector<std::pair<std::string, std::uint16_t>> versions_;  ///< version name to index
   std::vector<std::uint16_t> version_;
   std::vector<std::uint32_t> committed_in_;  ///< per device: 1 + the rollout it committed last (0 = none)
