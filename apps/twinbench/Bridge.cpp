@@ -2,7 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <charconv>
+#include <deque>
+#include <optional>
+#include <set>
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -127,11 +131,24 @@ protected:
   sim::WireBatch inbound_;  ///< for the devices, since the last receive()
 };
 
-/** MQTT devices: a TCP connection each. */
+/**
+ * MQTT devices: a TCP connection each. Before the clock starts the bridge opens one for each device (at
+ * most kWarmMax), so that the kernel's handshakes are not paid inside the paced run: 10,000 devices
+ * connecting in their first 10 simulated seconds at speed 30 would need 30,000 handshakes a wall second,
+ * and this machine does about 16,000 (docs/performance.md). A device that opens takes one of them and
+ * sends its CONNECT over it when the simulation says; the gateway sees the same MQTT, earlier TCP.
+ * Connections still unused after kWarmIdle are closed (a broker closes a connection that sends no CONNECT
+ * within its timeout: twinbench-edge's is 10 s), and later devices connect as they open.
+ */
 class MqttBridge final : public BridgeBase, private runtime::TransportHandler {
 public:
-  MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, const std::string& password)
-      : BridgeBase(loop, gateway, at, password), tcp_(loop), endpoint_(at.devices) {}
+  static constexpr std::uint32_t kWarmMax = 100'000;
+  static constexpr auto kWarmIdle = std::chrono::seconds(5);
+
+  MqttBridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at, std::uint32_t devices, const std::string& password)
+      : BridgeBase(loop, gateway, at, password), gateway_name_(gateway), tcp_(loop), endpoint_(at.devices) {
+    warm_up(std::min(devices, kWarmMax));
+  }
 
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames) {
@@ -145,7 +162,8 @@ public:
           it = conns_.end();
         }
         if (f.flags & sim::WireFrame::close) continue;
-        const ConnId conn = tcp_.connect(endpoint_, *this);
+        const auto warm = take_warm();
+        const ConnId conn = warm ? *warm : tcp_.connect(endpoint_, *this);
         it = conns_.emplace(device, Device{conn, {}}).first;
         devices_[conn] = device;
       }
@@ -164,7 +182,42 @@ private:
     std::vector<std::uint8_t> rx;  ///< bytes of a packet not yet whole
   };
 
-  void on_open(ConnId) override {}
+  /** Open `n` connections and wait until each is up or failed (at most 10 s: then the run starts anyway). */
+  void warm_up(std::uint32_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (std::uint32_t i = 0; i < n; ++i) opening_.insert(tcp_.connect(endpoint_, *this));
+    while (!opening_.empty() && std::chrono::steady_clock::now() < deadline) loop_.run_for_ms(10);
+    for (ConnId c : opening_) tcp_.close(c);
+    opening_.clear();
+    warm_since_ = std::chrono::steady_clock::now();
+    if (warm_.size() < n)
+      std::fprintf(stderr, "[twinbench hil] gateway %s: %zu of %u device connections opened before the start; the others connect when their device starts\n",
+                   gateway_name_.c_str(), warm_.size(), n);
+  }
+  std::optional<ConnId> take_warm() {
+    if (!warm_.empty() && std::chrono::steady_clock::now() - warm_since_ > kWarmIdle) {
+      std::fprintf(stderr, "[twinbench hil] gateway %s: %zu device connections opened before the start went unused for %lld s: closed "
+                   "(their devices connect when they start)\n", gateway_name_.c_str(), warm_.size(),
+                   static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kWarmIdle).count()));
+      for (ConnId c : warm_order_)
+        if (warm_.count(c)) tcp_.close(c);
+      warm_.clear();
+      warm_order_.clear();
+    }
+    while (!warm_order_.empty()) {
+      const ConnId c = warm_order_.front();
+      warm_order_.pop_front();
+      if (warm_.erase(c)) return c;
+    }
+    return std::nullopt;
+  }
+
+  void on_open(ConnId conn) override {
+    if (opening_.erase(conn)) {
+      warm_.insert(conn);
+      warm_order_.push_back(conn);
+    }
+  }
   void on_bytes(ConnId conn, std::span<const std::uint8_t> bytes) override {
     const auto d = devices_.find(conn);
     if (d == devices_.end()) return;
@@ -181,6 +234,8 @@ private:
     dev.rx.erase(dev.rx.begin(), dev.rx.begin() + static_cast<std::ptrdiff_t>(whole));
   }
   void on_closed(ConnId conn) override {
+    opening_.erase(conn);
+    warm_.erase(conn);  // the gateway closed it before a device took it
     const auto d = devices_.find(conn);
     if (d == devices_.end()) return;
     inbound_.add(d->second, sim::WireFrame::close, {});
@@ -188,10 +243,14 @@ private:
     devices_.erase(d);
   }
 
+  std::string gateway_name_;
   hil::TcpTransport tcp_;
   std::string endpoint_;
   std::map<std::uint32_t, Device> conns_;   ///< by device
   std::map<ConnId, std::uint32_t> devices_;  ///< by connection
+  std::set<ConnId> opening_, warm_;         ///< opened ahead: on their way up; up, waiting for a device
+  std::deque<ConnId> warm_order_;           ///< warm_ in the order they came up (may hold closed ones)
+  std::chrono::steady_clock::time_point warm_since_;
 };
 
 /** LwM2M devices: a UDP socket each, so that the gateway registers each by an address of its own. */
@@ -215,8 +274,8 @@ private:
 }  // namespace
 
 std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at,
-                                                const std::string& bench_password) {
-  if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at, bench_password);
+                                                std::uint32_t devices, const std::string& bench_password) {
+  if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at, devices, bench_password);
   const std::string rest = at.devices.substr(7);
   const auto colon = rest.rfind(':');
   unsigned port = 0;

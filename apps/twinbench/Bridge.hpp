@@ -13,11 +13,12 @@
 namespace twinbench::app {
 
 /**
- * @brief A bridge to the real gateway at `at` standing in for `gateway`; std::runtime_error if an address
- * is not usable. With `bench_password` (a scenario with "security"), the uplink reader logs in as
- * sim::kBenchUser with it.
+ * @brief A bridge to the real gateway at `at` standing in for `gateway` and its `devices`; std::runtime_error
+ * if an address is not usable. With `bench_password` (a scenario with "security"), the uplink reader logs
+ * in as sim::kBenchUser with it. An MQTT bridge opens its devices' TCP connections before it returns (the
+ * simulated clock has not started): each device sends its CONNECT over one when the simulation says.
  */
 std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at,
-                                                const std::string& bench_password = {});
+                                                std::uint32_t devices, const std::string& bench_password = {});
 
 }  // namespace twinbench::app

@@ -543,8 +543,8 @@ int cmd_hil(const std::vector<std::string>& args) {
   hil::EventLoop loop;  // the bridges' sockets, polled by the simulation
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const bool secure = sc.security.has_value();
-  return execute(&*a, sc, &pacer, pace, [&loop, seed, secure](const std::string& gateway, const sim::HilSpec::Bridge& at) {
-    return make_bridge(loop, gateway, at, secure ? sim::bench_password(seed, gateway) : std::string());
+  return execute(&*a, sc, &pacer, pace, [&loop, seed, secure](const std::string& gateway, const sim::HilSpec::Bridge& at, std::uint32_t devices) {
+    return make_bridge(loop, gateway, at, devices, secure ? sim::bench_password(seed, gateway) : std::string());
   });
 }
 

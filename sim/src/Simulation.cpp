@@ -113,7 +113,7 @@ private:
       if (sc_.security) configure_security(*n, name, ec, fc.passwords);
       life_->configure(*n, ec);
       n->edge_config = std::move(ec);
-      if (bridged) n->bridge = opt_.make_bridge(name, hil_at->second);
+      if (bridged) n->bridge = opt_.make_bridge(name, hil_at->second, fc.devices);
       else start_runtime(*n);
     }
   }

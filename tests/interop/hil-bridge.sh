@@ -6,7 +6,10 @@
 #  2. the gateway process is killed mid-run (once every device is connected) and started again (once the
 #     bench reported it down): the bench does not crash, the devices reconnect with backoff (the reconnects
 #     are in the KPIs) and the new gateway gets their records;
-#  3. LwM2M devices instead, over UDP (a socket each): they register and Send, the gateway gets every Send.
+#  3. LwM2M devices instead, over UDP (a socket each): they register and Send, the gateway gets every Send;
+#  4. the bench opens the devices' TCP connections before its clock starts, and closes those still unused
+#     after 5 s: at speed 1 with a 10 s report period some devices take one and the others connect when
+#     they start; the gateway gets every record, and no connection of the bench ever hit its CONNECT timeout.
 # usage: hil-bridge.sh <twinbench> <twinbench-edge> <work dir>
 set -euo pipefail
 tb=$1 edge=$2 work=$3
@@ -42,7 +45,8 @@ start_edge "$edge" "${config/PORT/$port}"
 scenario "$work/outage.json" 12
 "$tb" hil "$work/outage.json" --out "$work/outage" --quiet > "$work/outage.stdout" 2> "$work/outage.stderr" &
 bench=$!
-connections() { ss -Htn state established "( sport = :$port )" 2> /dev/null | wc -l; }
+# Connections that have spoken (sent their CONNECT): the bench opens the devices' connections before its clock starts.
+connections() { ss -Htin state established "( sport = :$port )" 2> /dev/null | grep -c "bytes_received:" || true; }
 for _ in $(seq 200); do [ "$(connections)" -ge 101 ] && break; sleep 0.05; done  # 100 devices + the uplink reader
 [ "$(connections)" -ge 101 ] || { echo "FAIL: the devices did not connect: $(connections) connections"; cat "$work/outage.stderr"; exit 1; }
 { kill -KILL "$edge_pid" && wait "$edge_pid"; } 2> /dev/null || true  # killed, as a crash would
@@ -72,4 +76,21 @@ grep -q "101 sessions opened, 400 telemetry records, 0 protocol errors.*lwm2m: 1
 lwm2m_received=$(kpi "$work/lwm2m/summary.json" messages/received)
 [ "$lwm2m_received" -ge 320 ] || { echo "FAIL: only $lwm2m_received LwM2M records seen on the uplink"; exit 1; }
 grep -q "gateway lab-gw-0 is back" "$work/outage.stderr" || { echo "FAIL: the bench did not report the gateway back"; cat "$work/outage.stderr"; exit 1; }
-echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after; 400 of 400 LwM2M Sends over UDP (each device's first reading taken while it registers)"
+# 4. Connections opened ahead: taken, or closed unused after 5 s.
+start_edge "$edge" "${config/PORT/0}"
+port=$eport
+cat > "$work/ahead.json" << JSON
+{"format": "twinbench-scenario/1", "name": "hil-ahead", "duration_s": 12, "seed": 3,
+ "hil": {"speed": 1, "gateways": {"lab-gw-0": "mqtt://127.0.0.1:$port"}},
+ "sites": [{"name": "lab", "gateways": 1, "devices_per_gateway": 20, "device": {"period_s": 10, "qos": 1}, "link": {"preset": "ethernet"}}]}
+JSON
+"$tb" hil "$work/ahead.json" --out "$work/ahead" --quiet > "$work/ahead.stdout" 2> "$work/ahead.stderr" ||
+  { echo "FAIL: twinbench hil exited $?"; cat "$work/ahead.stderr"; exit 1; }
+kill -TERM "$edge_pid" && wait "$edge_pid"
+unused=$(sed -n 's/.*lab-gw-0: \([0-9]*\) device connections opened before the start went unused for 5 s.*/\1/p' "$work/ahead.stderr")
+[ -n "$unused" ] && [ "$unused" -gt 0 ] && [ "$unused" -lt 20 ] ||
+  { echo "FAIL: expected some of the 20 connections opened ahead to go unused for 5 s, and some taken"; cat "$work/ahead.stderr"; exit 1; }
+generated=$(kpi "$work/ahead/summary.json" messages/generated)
+grep -q "21 sessions opened, $generated telemetry records, 0 protocol errors.*0 without CONNECT" "$work/edge.err" ||
+  { echo "FAIL: the gateway did not get the $generated records of 20 sessions, or a connection hit its CONNECT timeout"; cat "$work/edge.err"; exit 1; }
+echo "ok: a real gateway took 500 of 500 records from 100 simulated devices ($received seen on its uplink); killed and restarted: 1 gateway fault, $reconnects reconnects and $after records after; 400 of 400 LwM2M Sends over UDP (each device's first reading taken while it registers); $((20 - unused)) of 20 connections opened ahead taken, $unused closed unused after 5 s, $generated of $generated records"

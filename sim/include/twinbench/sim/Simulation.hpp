@@ -63,10 +63,11 @@ struct RunOptions {
   double tick_s = 0.01;
   /**
    * @brief For each gateway in the scenario's hil.gateways, the bridge to the real one (gateway name,
-   * where its devices go and where its uplink is read). Unset: every gateway is simulated. A bridged gateway's devices report when they are due
-   * (no batching), and it is polled every `bridge_poll_s` simulated seconds.
+   * where its devices go and where its uplink is read, how many devices it has). Unset: every gateway is
+   * simulated. A bridged gateway's devices report when they are due (no batching), and it is polled every
+   * `bridge_poll_s` simulated seconds. Bridges are made before the simulated clock starts.
    */
-  std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const HilSpec::Bridge& at)> make_bridge;
+  std::function<std::unique_ptr<GatewayBridge>(const std::string& gateway, const HilSpec::Bridge& at, std::uint32_t devices)> make_bridge;
   double bridge_poll_s = 0.01;
   /** @brief Where the cloud keeps its model registry (created; a temporary folder if empty and needed). */
   std::string registry_dir;
