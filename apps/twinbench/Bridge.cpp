@@ -150,6 +150,11 @@ public:
     warm_up(std::min(devices, kWarmMax));
   }
 
+  void receive(sim::WireBatch& to_devices, std::vector<sim::UplinkRecord>& uplink, std::vector<sim::BridgedAlert>& alerts) override {
+    close_expired();
+    BridgeBase::receive(to_devices, uplink, alerts);
+  }
+
   void send(const sim::WireBatch& frames) override {
     for (const sim::WireFrame& f : frames.frames) {
       const std::uint32_t device = f.conn;
@@ -194,22 +199,30 @@ private:
       std::fprintf(stderr, "[twinbench hil] gateway %s: %zu of %u device connections opened before the start; the others connect when their device starts\n",
                    gateway_name_.c_str(), warm_.size(), n);
   }
-  std::optional<ConnId> take_warm() {
-    if (!warm_.empty() && std::chrono::steady_clock::now() - warm_since_ > kWarmIdle) {
+  bool warm_expired() {
+    if (!expired_ && !warm_.empty() && std::chrono::steady_clock::now() - warm_since_ > kWarmIdle) {
+      expired_ = true;
       std::fprintf(stderr, "[twinbench hil] gateway %s: %zu device connections opened before the start went unused for %lld s: closed "
                    "(their devices connect when they start)\n", gateway_name_.c_str(), warm_.size(),
                    static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kWarmIdle).count()));
-      for (ConnId c : warm_order_)
-        if (warm_.count(c)) tcp_.close(c);
-      warm_.clear();
-      warm_order_.clear();
     }
-    while (!warm_order_.empty()) {
+    return expired_;
+  }
+  std::optional<ConnId> take_warm() {
+    while (!warm_expired() && !warm_order_.empty()) {
       const ConnId c = warm_order_.front();
       warm_order_.pop_front();
       if (warm_.erase(c)) return c;
     }
     return std::nullopt;
+  }
+  /** Expired connections are closed 25 at each poll: 5,000 at once held 10,000 devices at speed 1 up by 57 ms. */
+  void close_expired() {
+    for (int budget = 25; budget > 0 && warm_expired() && !warm_order_.empty(); warm_order_.pop_front())
+      if (warm_.erase(warm_order_.front())) {
+        tcp_.close(warm_order_.front());
+        --budget;
+      }
   }
 
   void on_open(ConnId conn) override {
@@ -251,6 +264,7 @@ private:
   std::set<ConnId> opening_, warm_;         ///< opened ahead: on their way up; up, waiting for a device
   std::deque<ConnId> warm_order_;           ///< warm_ in the order they came up (may hold closed ones)
   std::chrono::steady_clock::time_point warm_since_;
+  bool expired_ = false;                    ///< those left unused are being closed
 };
 
 /** LwM2M devices: a UDP socket each, so that the gateway registers each by an address of its own. */
