@@ -2,13 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
-#include <cstdio>
-#include <map>
 #include <vector>
 
 #include "twinbench/hil/AsioClock.hpp"

@@ -23,10 +23,10 @@ struct DeviceOta::Unit {
   bool in_flight = false;
 };
 
-DeviceOta::DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory, std::uint16_t factory_version)
-    : spec_(spec), factory_(std::move(factory)), version_(devices, factory_version), committed_in_(devices, 0) {
+DeviceOta::DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory)
+    : spec_(spec), factory_(std::move(factory)), version_(devices, 0), committed_in_(devices, 0) {
   pool_.add(factory_.image);
-  versions_.emplace_back(factory_.manifest.version, factory_version);
+  versions_.emplace_back(factory_.manifest.version, 0);
   units_.reserve(devices);
   for (std::uint32_t d = 0; d < devices; ++d) {  // from the factory: the image in slot A, booted
     units_.push_back(std::make_unique<Unit>(pool_, factory_.trusted, spec_.boot_limit));

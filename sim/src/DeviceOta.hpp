@@ -64,8 +64,8 @@ public:
     runtime::TimeUs until_us;
   };
 
-  /** @brief `factory_version`: the factory firmware's index in the run's firmware versions. */
-  DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory, std::uint16_t factory_version = 0);
+  /** @brief The factory firmware is version 0 of the run's firmware versions. */
+  DeviceOta(std::uint32_t devices, const OtaDeviceSpec& spec, Factory factory);
   ~DeviceOta();
 
   /** @brief Devices of a job (those already updating in it, or running its version, are left alone). */
@@ -97,7 +97,6 @@ private:
   void finish(std::uint32_t d, runtime::OtaState s, const char* reason);
   void at(runtime::TimeUs t, std::uint32_t d) { timers_.emplace(t, d); }
   void reboot(std::uint32_t d, runtime::TimeUs now);
-  void booted(std::uint32_t d);
   std::uint16_t version_index(const std::string& version) const;
 
   OtaDeviceSpec spec_;
