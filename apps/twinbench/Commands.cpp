@@ -20,6 +20,7 @@
 #include "twinbench/sim/Credentials.hpp"
 #include "twinbench/results/Assertions.hpp"
 #include "twinbench/results/Collector.hpp"
+#include "twinbench/results/Trace.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
 #include "twinbench/sim/Simulation.hpp"
 
@@ -51,7 +52,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--quiet]
+constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--trace] [--quiet]
 
 Simulate the scenario and write, into the output folder:
   summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes; null where
@@ -67,6 +68,9 @@ Simulate the scenario and write, into the output folder:
   registry/          with retraining or model rollouts: the cloud's model registry (content-addressed images,
                      packages, index.json with each version's parent, data window and metrics)
   run.json           wall time, simulated seconds per wall second, peak memory, the audit log's head (varies run to run)
+  trace.json         with --trace: the run as a timeline (Chrome trace event format: open it in ui.perfetto.dev
+                     or chrome://tracing): a track per gateway and one for the cloud, with link outages, reboots,
+                     alerts, fault onsets, drift, OTA outcomes, rollouts and waves, and counters per interval
 A KPI table goes to stdout, progress to stderr. Files appear only when the run completes.
 
 options:
@@ -76,11 +80,12 @@ options:
                  and a JSON value (else a string), e.g. --set /lifecycle/rollouts/0/waves/batch_percent=50;
                  run.json lists what was set
   --junit FILE   also write the scenario's assertions as JUnit XML
+  --trace        also write trace.json (at most 20,000 slices and instants; the counters count everything)
   --quiet        no progress on stderr
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
-constexpr const char* kHilHelp = R"(usage: twinbench hil <scenario> [--speed X] [--hard-limit MS] [--seed N] [--out DIR] [--junit FILE] [--quiet]
+constexpr const char* kHilHelp = R"(usage: twinbench hil <scenario> [--speed X] [--hard-limit MS] [--seed N] [--out DIR] [--junit FILE] [--trace] [--quiet]
 
 Run the scenario as `twinbench run` does, paced to the wall clock: simulated time never runs ahead of
 the wall clock times the speed, as a hardware-in-the-loop lab needs. The scenario's "hil" object sets
@@ -97,7 +102,7 @@ options:
   --gateway NAME=URL[,UPLINK]   a real gateway plays NAME (repeatable; adds to or replaces hil.gateways):
                     its devices go to URL (mqtt://HOST:PORT, or coap://HOST:PORT for LwM2M devices), its
                     uplink is read at UPLINK (mqtt://HOST:PORT; default URL)
-  --seed, --set, --out, --junit, --quiet   as for twinbench run
+  --seed, --set, --out, --junit, --trace, --quiet   as for twinbench run
 exit codes: 0 ok, 1 an assertion failed or the hard limit was passed, 2 bad input or usage, 3 internal error.
 )";
 
@@ -112,6 +117,7 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::optional<std::string> out, junit;
   bool quiet = false;
+  bool trace = false;  ///< --trace: also trace.json
   // twinbench hil
   std::optional<double> speed, hard_limit_ms;
   bool best_effort = false;
@@ -155,6 +161,8 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
       r.junit = value();
     } else if (run_options && a == "--quiet") {
       r.quiet = true;
+    } else if (run_options && a == "--trace") {
+      r.trace = true;
     } else if (a == "--set") {
       const std::string& v = value();
       const auto eq = v.find('=');
@@ -403,6 +411,21 @@ int cmd_validate(const std::vector<std::string>& args) {
 
 namespace {
 
+/** The run's events to the collector and, with --trace, to the trace too. */
+class Tee final : public runtime::Sink {
+public:
+  Tee(runtime::Sink& a, runtime::Sink* b) : a_(a), b_(b) {}
+  void emit(const runtime::Event& e) override {
+    a_.emit(e);
+    if (b_) b_->emit(e);
+  }
+  using Sink::emit;
+
+private:
+  runtime::Sink& a_;
+  runtime::Sink* b_;
+};
+
 /** `twinbench run`, and with a pacer `twinbench hil`. */
 int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const hil::PacerConfig& pace,
             decltype(sim::RunOptions::make_bridge) make_bridge = {}) {
@@ -413,6 +436,9 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   Staging staging(out);  // before the run: a place that cannot be written fails now, not after it
 
   results::Collector collector(run_meta(sc, seed));
+  std::optional<results::Trace> trace;
+  if (a->trace) trace.emplace(run_meta(sc, seed));
+  Tee sink(collector, trace ? &*trace : nullptr);
   const auto wall_start = std::chrono::steady_clock::now();
   auto wall_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
   double last_print = 0;
@@ -437,7 +463,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
     opt.tick_s = pacer->tick_s();
     opt.make_bridge = std::move(make_bridge);
   }
-  if (!sim::run_simulation(sc, opt, collector)) {
+  if (!sim::run_simulation(sc, opt, sink)) {
     std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
     return kAssertionFailed;  // the staging folder goes with `staging`
   }
@@ -482,6 +508,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
                                                             {"audit.jsonl", lifecycle.audit},
                                                             {"run.json", run.dump(2) + "\n"}};
   if (const std::string v = collector.versions_csv(); !v.empty()) files.emplace_back("versions.csv", v);
+  if (trace) files.emplace_back("trace.json", trace->text());
   staging.publish(files, sc.name, seed);
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
