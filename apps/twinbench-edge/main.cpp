@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "Auth.hpp"
+#include "twinbench/core/Endpoint.hpp"
 #include "twinbench/ai/ModelImage.hpp"
 #include "twinbench/ai/ModelPackage.hpp"
 #include "twinbench/ai/Torch.hpp"
@@ -309,8 +310,9 @@ Options load_config(const std::string& file) {
     u->allow({"broker", "client_id", "username", "password", "password_file", "keepalive_s", "clean_session", "tls", "mqtt_version", "session_expiry_s"});
     runtime::mqtt::ClientConfig& c = e.uplink_client;
     c = runtime::gateway_uplink_client(e.name, u->string("broker"));
-    const bool secure = c.endpoint.starts_with("mqtts://");
-    if ((!secure && !c.endpoint.starts_with("mqtt://")) || c.endpoint.rfind(':') <= (secure ? 7u : 6u))
+    const auto broker = core::parse_endpoint(c.endpoint);
+    const bool secure = broker && broker->scheme == "mqtts";
+    if (!broker || (!secure && broker->scheme != "mqtt"))
       u->fail("broker", "expected \"mqtt://host:port\" or \"mqtts://host:port\", got '" + c.endpoint + "'");
     if (secure) o.tls.emplace();
     if (auto t = u->optional_object("tls")) {

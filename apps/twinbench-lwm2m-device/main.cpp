@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "twinbench/core/Endpoint.hpp"
+
 namespace {
 
 constexpr const char* kUsage = R"(usage: twinbench-lwm2m-device --server coap://host:port [options]
@@ -163,10 +165,9 @@ int main(int argc, char** argv) {
     }
   }
   if (lifetime < 2 || period_ms < 1 || count < 0 || wait_ms < 0) return usage_error("--lifetime >= 2, --period-ms >= 1, --count and --wait-ms >= 0");
-  const std::string scheme = "coap://";
-  const auto colon = server.rfind(':');
-  if (server.rfind(scheme, 0) != 0 || colon <= scheme.size()) return usage_error("expected --server coap://host:port, got '" + server + "'");
-  const std::string host = server.substr(scheme.size(), colon - scheme.size()), port = server.substr(colon + 1);
+  const auto at = twinbench::core::parse_endpoint(server);
+  if (!at || at->scheme != "coap") return usage_error("expected --server coap://host:port, got '" + server + "'");
+  const std::string host = at->host, port = std::to_string(at->port);
 
   coap_startup();
   coap_set_log_level(LOG_ERR);

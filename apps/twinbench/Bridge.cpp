@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "twinbench/core/Endpoint.hpp"
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpClients.hpp"
@@ -290,13 +291,9 @@ private:
 std::unique_ptr<sim::GatewayBridge> make_bridge(hil::EventLoop& loop, const std::string& gateway, const sim::HilSpec::Bridge& at,
                                                 std::uint32_t devices, const std::string& bench_password) {
   if (!at.devices.starts_with("coap://")) return std::make_unique<MqttBridge>(loop, gateway, at, devices, bench_password);
-  const std::string rest = at.devices.substr(7);
-  const auto colon = rest.rfind(':');
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), port);
-  if (ec != std::errc() || end != rest.data() + rest.size() || port == 0 || port > 65535)
-    throw std::runtime_error("'" + at.devices + "': expected coap://HOST:PORT");
-  return std::make_unique<CoapBridge>(loop, gateway, at, bench_password, rest.substr(0, colon), static_cast<std::uint16_t>(port));
+  const auto server = core::parse_endpoint(at.devices);
+  if (!server) throw std::runtime_error("'" + at.devices + "': expected coap://HOST:PORT");
+  return std::make_unique<CoapBridge>(loop, gateway, at, bench_password, server->host, server->port);
 }
 
 }  // namespace twinbench::app

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "Commands.hpp"
+#include "twinbench/core/Endpoint.hpp"
 #include "twinbench/hil/EventLoop.hpp"
 #include "twinbench/hil/ShapingProxy.hpp"
 #include "twinbench/sim/Scenario.hpp"
@@ -46,12 +47,9 @@ exit codes: 0 ok, 2 bad input or usage (nothing is relayed).
 )";
 
 std::pair<std::string, std::uint16_t> parse_endpoint(const std::string& s, const std::string& option) {
-  const auto colon = s.rfind(':');
-  unsigned port = 0;
-  const char* end = s.data() + s.size();
-  if (colon == std::string::npos || colon == 0 || std::from_chars(s.data() + colon + 1, end, port).ptr != end || port > 65535)
-    throw UsageError{option + ": expected HOST:PORT with an IP address and a port 0-65535, got '" + s + "'"};
-  return {s.substr(0, colon), static_cast<std::uint16_t>(port)};
+  const auto e = core::parse_endpoint(s, 0);
+  if (!e || !e->scheme.empty()) throw UsageError{option + ": expected HOST:PORT with an IP address and a port 0-65535, got '" + s + "'"};
+  return {e->host, e->port};
 }
 
 double parse_number(const std::string& s, const std::string& option, double min, double max_exclusive) {

@@ -1,3 +1,4 @@
+#include "twinbench/core/Endpoint.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -10,7 +11,6 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -227,19 +227,11 @@ void TcpTransport::failed(const std::shared_ptr<Conn>& c, const std::string& why
 }
 
 ConnId TcpTransport::connect(std::string_view endpoint, runtime::TransportHandler& handler) {
-  std::string_view rest = endpoint;
-  const bool secure = rest.starts_with("mqtts://");
-  if (secure) rest.remove_prefix(8);
-  else if (rest.starts_with("mqtt://")) rest.remove_prefix(7);
-  else if (rest.starts_with("tcp://")) rest.remove_prefix(6);
-  const auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return runtime::kNoConn;
-  std::string host(rest.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);  // [::1]:1883
-  const std::string_view port = rest.substr(colon + 1);
-  unsigned port_number = 0;
-  const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), port_number);
-  if (err != std::errc{} || end != port.data() + port.size() || port_number == 0 || port_number > 65535) return runtime::kNoConn;
+  const auto at = core::parse_endpoint(endpoint);
+  if (!at || (at->scheme != "mqtts" && at->scheme != "mqtt" && at->scheme != "tcp" && !at->scheme.empty())) return runtime::kNoConn;
+  const bool secure = at->scheme == "mqtts";
+  const std::string& host = at->host;
+  const std::string port = std::to_string(at->port);
 
   auto c = std::make_shared<Conn>(tcp::socket(loop_.context()), handler);
   if (secure) {
@@ -251,9 +243,9 @@ ConnId TcpTransport::connect(std::string_view endpoint, runtime::TransportHandle
   c->id = allocate_id();
   conns_.emplace(c->id, c);
   if (!resolver_) resolver_ = std::make_unique<Resolver>(loop_.context());
-  const std::string where = host + ":" + std::string(port);
+  const std::string where = host + ":" + port;
   c->where = where;
-  resolver_->r.async_resolve(host, std::string(port), [this, c, where](const boost::system::error_code& ec, const tcp::resolver::results_type& addrs) {
+  resolver_->r.async_resolve(host, port, [this, c, where](const boost::system::error_code& ec, const tcp::resolver::results_type& addrs) {
     if (c->closed) return;
     if (ec) return failed(c, "cannot resolve " + where + ": " + ec.message());
     asio::async_connect(c->socket, addrs, [this, c, where](const boost::system::error_code& ec2, const tcp::endpoint&) {

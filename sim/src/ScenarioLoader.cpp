@@ -1,8 +1,8 @@
+#include "twinbench/core/Endpoint.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
 
 #include <algorithm>
 #include <cfloat>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -484,17 +484,14 @@ std::string check_bridge(const Scenario& sc, const std::string& name, const HilS
   const auto ref = std::find_if(refs.begin(), refs.end(), [&](const GatewayRef& r) { return r.name == name; });
   if (ref == refs.end()) return "no gateway of the scenario is named '" + name + "' (gateways are named <site>-gw-<k>)";
   const auto url_ok = [](const std::string& url, std::string_view scheme) {  // scheme://host:port, port in 1..65535
-    const auto colon = url.rfind(':');
-    if (!url.starts_with(scheme) || colon <= scheme.size() || colon + 1 == url.size()) return false;
-    unsigned port = 0;
-    const auto [end, ec] = std::from_chars(url.data() + colon + 1, url.data() + url.size(), port);
-    return ec == std::errc() && end == url.data() + url.size() && port >= 1 && port <= 65535;
+    const auto e = core::parse_endpoint(url);
+    return e && e->scheme == scheme;
   };
   const bool lwm2m = sc.sites[ref->site].device.protocol == DeviceSpec::Protocol::lwm2m;
-  if (!url_ok(b.devices, lwm2m ? "coap://" : "mqtt://"))
+  if (!url_ok(b.devices, lwm2m ? "coap" : "mqtt"))
     return std::string("its devices speak ") + (lwm2m ? "LwM2M: expected coap://host:port" : "MQTT: expected mqtt://host:port") +
            " for them, got '" + b.devices + "'";
-  if (!url_ok(b.uplink, "mqtt://")) return "expected the gateway's uplink broker as mqtt://host:port, got '" + b.uplink + "'";
+  if (!url_ok(b.uplink, "mqtt")) return "expected the gateway's uplink broker as mqtt://host:port, got '" + b.uplink + "'";
   return "";
 }
 
