@@ -128,9 +128,12 @@ void Trace::emit(const runtime::Event& e) {
 std::string Trace::text() const {
   // Slices still open at the end last until the end.
   std::vector<Mark> marks = marks_;
+  std::uint64_t left_out = left_out_;
   const auto end_us = static_cast<runtime::TimeUs>(meta_.duration_s * 1e6);
-  for (const auto& [key, o] : open_)
+  for (const auto& [key, o] : open_) {
     if (marks.size() < kMaxMarks) marks.push_back({key.first, 'X', o.since, std::max<runtime::TimeUs>(0, end_us - o.since), o.name, o.args});
+    else ++left_out;
+  }
 
   // Lanes: per track, each slice in the first lane whose slices end before it starts (in order of start).
   std::vector<std::size_t> lane(marks.size(), 0);
@@ -216,7 +219,7 @@ std::string Trace::text() const {
               {"seed", meta_.seed},
               {"format", "twinbench-trace/1"},
               {"marks", marks.size()},
-              {"marks_left_out", left_out_},
+              {"marks_left_out", left_out},
               {"interval_s", meta_.interval_s}}
              .dump();
   out += "}\n";
