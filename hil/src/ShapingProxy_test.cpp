@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -65,25 +66,50 @@ void run_until(EventLoop& loop, const std::atomic<bool>& done) {
   ASSERT_TRUE(done) << "timed out";
 }
 
-TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
+/**
+ * A TCP connection through a proxy shaped by `shaping` to a target on loopback: `serve` runs on the
+ * target's accepted socket and `send` on the client's, each in a thread of its own; the client then
+ * half-closes, and this returns the proxy's figures once the target has read to the end.
+ */
+ShapingProxy::Stats relay(const Shaping& shaping, const std::function<void(int)>& serve, const std::function<void(int)>& send) {
   std::uint16_t target_port = 0;
   const int listener = listen_any(SOCK_STREAM, target_port);
   EventLoop loop;
   ShapingProxy::Options o;
   o.target_host = "127.0.0.1";
   o.target_port = target_port;
-  o.shaping.latency_ms = 30;
-  o.shaping.jitter = {10'000, 0.5};  // extra: median 10 ms
+  o.shaping = shaping;
   ShapingProxy proxy(loop, o);
-  ASSERT_NE(proxy.port(), 0);
+  EXPECT_NE(proxy.port(), 0);
+  std::atomic<bool> done{false};
+  std::thread target([&] {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    serve(fd);
+    ::close(fd);
+  });
+  std::thread client([&] {
+    const int fd = connect_to(proxy.port());
+    send(fd);
+    ::shutdown(fd, SHUT_WR);
+    target.join();
+    ::close(fd);
+    done = true;
+  });
+  run_until(loop, done);
+  client.join();
+  ::close(listener);
+  return proxy.stats();
+}
 
+TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
+  Shaping shaping;
+  shaping.latency_ms = 30;
+  shaping.jitter = {10'000, 0.5};  // extra: median 10 ms
   constexpr int kMessages = 100;
   std::vector<std::int64_t> delays;
   std::vector<std::uint8_t> received;
   bool fin = false;
-  std::atomic<bool> done{false};
-  std::thread target([&] {
-    const int fd = ::accept(listener, nullptr, nullptr);
+  const auto serve = [&](int fd) {
     std::uint8_t buf[4096];
     for (;;) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -100,10 +126,8 @@ TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
         delays.push_back(t - sent);
       }
     }
-    ::close(fd);
-  });
-  std::thread client([&] {
-    const int fd = connect_to(proxy.port());
+  };
+  const auto send = [&](int fd) {
     for (std::int64_t i = 0; i < kMessages; ++i) {
       std::uint8_t m[16];
       const std::int64_t t = now_us();
@@ -112,14 +136,8 @@ TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
       ASSERT_EQ(::send(fd, m, 16, 0), 16);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a device's pace, not a wait for a condition
     }
-    ::shutdown(fd, SHUT_WR);
-    target.join();
-    ::close(fd);
-    done = true;
-  });
-  run_until(loop, done);
-  client.join();
-  ::close(listener);
+  };
+  const auto s = relay(shaping, serve, send);
 
   ASSERT_EQ(received.size(), 16u * kMessages);
   for (std::int64_t i = 0; i < kMessages; ++i) {
@@ -133,37 +151,25 @@ TEST(ShapingProxy, RelaysEveryByteInOrderNeverBeforeTheFloorAndPassesTheFin) {
   // The median is the floor plus the extra's median, plus what the machine adds (generous for a busy CI host).
   EXPECT_GE(delays[delays.size() / 2], 30'000 + 10'000 * 0.8);
   EXPECT_LE(delays[delays.size() / 2], 30'000 + 10'000 * 1.2 + 15'000);
-  const auto s = proxy.stats();
   EXPECT_EQ(s.flows, 1u);
   EXPECT_EQ(s.bytes_up, 16u * kMessages);
 }
 
 TEST(ShapingProxy, ABulkTransferArrivesWholeAndNoFasterThanTheBandwidthCap) {
-  std::uint16_t target_port = 0;
-  const int listener = listen_any(SOCK_STREAM, target_port);
-  EventLoop loop;
-  ShapingProxy::Options o;
-  o.target_host = "127.0.0.1";
-  o.target_port = target_port;
-  o.shaping.bandwidth_bps = 80e6;  // 2 MiB take 0.21 s on the medium
-  ShapingProxy proxy(loop, o);
+  Shaping shaping;
+  shaping.bandwidth_bps = 80e6;  // 2 MiB take 0.21 s on the medium
   constexpr std::size_t kBytes = 2u << 20;  // far more than one read (16 KiB) and than the queue's bound (256 KiB)
   std::vector<std::uint8_t> got;
-  std::int64_t first_us = 0, last_us = 0;
-  std::atomic<bool> done{false};
-  std::thread target([&] {
-    const int fd = ::accept(listener, nullptr, nullptr);
+  std::int64_t first_us = 0, last_us = 0, sent_us = 0;
+  const auto serve = [&](int fd) {
     std::uint8_t buf[65536];
     for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
       if (got.empty()) first_us = now_us();
       got.insert(got.end(), buf, buf + n);
       last_us = now_us();
     }
-    ::close(fd);
-  });
-  std::int64_t sent_us = 0;
-  std::thread client([&] {
-    const int fd = connect_to(proxy.port());
+  };
+  const auto send = [&](int fd) {
     std::vector<std::uint8_t> data(kBytes);
     for (std::size_t i = 0; i < kBytes; ++i) data[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
     sent_us = now_us();
@@ -172,14 +178,8 @@ TEST(ShapingProxy, ABulkTransferArrivesWholeAndNoFasterThanTheBandwidthCap) {
       ASSERT_GT(n, 0);
       off += static_cast<std::size_t>(n);
     }
-    ::shutdown(fd, SHUT_WR);
-    target.join();
-    ::close(fd);
-    done = true;
-  });
-  run_until(loop, done);
-  client.join();
-  ::close(listener);
+  };
+  relay(shaping, serve, send);
   ASSERT_EQ(got.size(), kBytes);
   for (std::size_t i = 0; i < kBytes; ++i)
     if (got[i] != static_cast<std::uint8_t>(i * 7 + i / 251)) FAIL() << "byte " << i << " differs";
