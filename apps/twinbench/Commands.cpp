@@ -411,19 +411,19 @@ int cmd_validate(const std::vector<std::string>& args) {
 
 namespace {
 
-/** The run's events to the collector and, with --trace, to the trace too. */
+/** Each event to two sinks (the collector and, with --trace, the trace). */
 class Tee final : public runtime::Sink {
 public:
-  Tee(runtime::Sink& a, runtime::Sink* b) : a_(a), b_(b) {}
+  Tee(runtime::Sink& a, runtime::Sink& b) : a_(a), b_(b) {}
   void emit(const runtime::Event& e) override {
     a_.emit(e);
-    if (b_) b_->emit(e);
+    b_.emit(e);
   }
   using Sink::emit;
 
 private:
   runtime::Sink& a_;
-  runtime::Sink* b_;
+  runtime::Sink& b_;
 };
 
 /** `twinbench run`, and with a pacer `twinbench hil`. */
@@ -437,8 +437,9 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
 
   results::Collector collector(run_meta(sc, seed));
   std::optional<results::Trace> trace;
-  if (a->trace) trace.emplace(run_meta(sc, seed));
-  Tee sink(collector, trace ? &*trace : nullptr);
+  std::optional<Tee> tee;
+  if (a->trace) tee.emplace(collector, trace.emplace(run_meta(sc, seed)));
+  runtime::Sink& sink = tee ? static_cast<runtime::Sink&>(*tee) : collector;  // without --trace, nothing between the run and its collector
   const auto wall_start = std::chrono::steady_clock::now();
   auto wall_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
   double last_print = 0;
