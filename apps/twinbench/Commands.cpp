@@ -85,7 +85,8 @@ options:
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
-constexpr const char* kHilHelp = R"(usage: twinbench hil <scenario> [--speed X] [--hard-limit MS] [--seed N] [--out DIR] [--junit FILE] [--trace] [--quiet]
+constexpr const char* kHilHelp = R"(usage: twinbench hil <scenario> [--speed X] [--hard-limit MS | --best-effort] [--gateway NAME=URL[,UPLINK]]...
+                     [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--trace] [--quiet]
 
 Run the scenario as `twinbench run` does, paced to the wall clock: simulated time never runs ahead of
 the wall clock times the speed, as a hardware-in-the-loop lab needs. The scenario's "hil" object sets
