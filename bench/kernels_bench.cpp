@@ -22,9 +22,12 @@ namespace {
 
 using namespace twinbench;
 
+/** The benches' devices: the compressor class, looked up as a scenario does. */
+const twins::AssetClass& compressor() { return *twins::find_asset_class("compressor"); }
+
 std::vector<std::uint8_t> telemetry_record() {
-  const float v[twins::kChannels] = {55.1f, 7.4f, 88.2f, 1.9f, 32.0f, 0.61f};
-  std::vector<std::uint8_t> rec(runtime::record_bytes(twins::kChannels));
+  const float v[] = {55.1f, 7.4f, 88.2f, 1.9f, 32.0f, 0.61f};
+  std::vector<std::uint8_t> rec(runtime::record_bytes(std::size(v)));
   runtime::encode_record(123456789, 42, v, rec.data());
   return rec;
 }
@@ -46,16 +49,16 @@ BENCHMARK(BM_MqttPublishEncodeDecode);
 
 void BM_PhysicsStep(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
-  twins::CompressorFleet fleet(1000, {}, {}, core::Rng(1).stream("p"));
+  const auto fleet = compressor().make_fleet(1000, {}, core::Rng(1).stream("p"));
   std::vector<std::uint32_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
   std::vector<double> t(n);
-  Eigen::ArrayXXd out(twins::kChannels, n);
+  Eigen::ArrayXXd out(static_cast<Eigen::Index>(fleet->channels()), n);
   double now = 0;
   for (auto _ : state) {
     now += 10;
     std::fill(t.begin(), t.end(), now);
-    fleet.step(idx, t, out);
+    fleet->step(idx, t, out);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * n);
@@ -64,13 +67,15 @@ BENCHMARK(BM_PhysicsStep)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
 
 void BM_SensorRead(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
-  twins::SensorBank bank(n, twins::default_compressor_sensors(), core::Rng(1).stream("c"));
+  const twins::SensorSpec& spec = compressor().descriptor.sensors;
+  twins::SensorBank bank(n, spec, core::Rng(1).stream("c"));
   std::vector<core::RngStream> rng;
   for (std::uint32_t i = 0; i < n; ++i) rng.push_back(core::Rng(1).stream("d", i));
   std::vector<std::uint32_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
-  const Eigen::ArrayXXd truth = Eigen::ArrayXXd::Constant(twins::kChannels, n, 10.0);
-  Eigen::ArrayXXf out(twins::kChannels, n);
+  const auto channels = static_cast<Eigen::Index>(spec.channels());
+  const Eigen::ArrayXXd truth = Eigen::ArrayXXd::Constant(channels, n, 10.0);
+  Eigen::ArrayXXf out(channels, n);
   for (auto _ : state) {
     bank.read(idx, truth, rng, out);
     benchmark::DoNotOptimize(out.data());
@@ -87,8 +92,9 @@ void BM_FleetDriverWindows(benchmark::State& state) {
   c.period_us = 10'000'000;
   c.qos = 0;
   const core::Rng rng(1);
-  sim::FleetCore fleet(c, twins::CompressorFleet(1000, {}, {}, rng.stream("p")),
-                       twins::SensorBank(1000, twins::default_compressor_sensors(), rng.stream("c")), rng, "d");
+  c.power_channel = compressor().descriptor.power_channel;
+  sim::FleetCore fleet(c, compressor().make_fleet(1000, {}, rng.stream("p")), twins::SensorBank(1000, compressor().descriptor.sensors, rng.stream("c")),
+                       rng, "d");
   sim::WireBatch batch;
   std::int64_t messages = 0;
   for (auto _ : state) {
@@ -257,7 +263,7 @@ void BM_GatewayIngestWindowInference(benchmark::State& state) {
   dc.model_id = pkg.manifest.model_id;
   dc.model_threshold = pkg.manifest.threshold;
   dc.layout = pkg.manifest.features;
-  for (auto c : pkg.manifest.channels) dc.positions.push_back(static_cast<std::uint16_t>(c));
+  for (const auto& c : pkg.manifest.channels) dc.positions.push_back(static_cast<std::uint16_t>(*compressor().descriptor.channel(c)));
   dc.batch_max = 64;
   dc.batch_latency_us = 1'000'000'000;  // batches fill
   ec.detector = dc;
@@ -275,9 +281,9 @@ void BM_GatewayIngestWindowInference(benchmark::State& state) {
     runtime::mqtt::encode(cn, connect);
     rt.on_open(d);
     rt.on_bytes(d, connect);
-    float v[twins::kChannels];
-    for (int c = 0; c < twins::kChannels; ++c) v[c] = pkg.manifest.features.mean[c] + pkg.manifest.features.scale[c] * static_cast<float>(rng.normal());
-    std::vector<std::uint8_t> rec(runtime::record_bytes(twins::kChannels));
+    std::vector<float> v(pkg.manifest.channels.size());
+    for (std::size_t c = 0; c < v.size(); ++c) v[c] = pkg.manifest.features.mean[c] + pkg.manifest.features.scale[c] * static_cast<float>(rng.normal());
+    std::vector<std::uint8_t> rec(runtime::record_bytes(v.size()));
     runtime::encode_record(0, 1, v, rec.data());
     runtime::mqtt::encode(runtime::mqtt::Publish{"tb/gw/1/telemetry", rec, 0, false, false, 0}, publish[d]);
   }

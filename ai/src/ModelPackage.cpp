@@ -39,13 +39,21 @@ std::vector<float> floats(const JsonObject& o, const char* key, std::size_t n, b
 
 }  // namespace
 
-std::vector<twins::Channel> read_channels(const JsonObject& o, std::string_view key) {
-  std::vector<twins::Channel> out;
+const twins::AssetClass& read_asset_class(const JsonObject& o, std::string_view key) {
+  const std::string name = o.string_or(key, "compressor");
+  const twins::AssetClass* c = twins::find_asset_class(name);
+  if (!c) o.fail(key, "unknown asset class '" + name + "' (expected one of: " + twins::asset_class_names() + ")");
+  return *c;
+}
+
+std::vector<std::string> read_channels(const JsonObject& o, std::string_view key, const twins::AssetDescriptor& asset) {
+  std::vector<std::string> out;
   for (const auto& [j, path] : o.array(key, true)) {
-    const auto ch = j->is_string() ? twins::channel_from_string(j->get<std::string>()) : std::nullopt;
-    if (!ch) JsonObject::fail_at(o.file(), path, "expected a physics channel (" + twins::channel_names() + "), got " + JsonObject::show(*j));
-    if (std::find(out.begin(), out.end(), *ch) != out.end()) JsonObject::fail_at(o.file(), path, "channel " + JsonObject::show(*j) + " is listed twice");
-    out.push_back(*ch);
+    if (!j->is_string() || !asset.channel(j->get<std::string>()))
+      JsonObject::fail_at(o.file(), path, "expected a channel of the " + asset.name + " class (" + asset.channel_names() + "), got " + JsonObject::show(*j));
+    if (std::find(out.begin(), out.end(), j->get<std::string>()) != out.end())
+      JsonObject::fail_at(o.file(), path, "channel " + JsonObject::show(*j) + " is listed twice");
+    out.push_back(j->get<std::string>());
   }
   if (out.empty()) o.fail(key, "expected at least one channel");
   return out;
@@ -61,7 +69,7 @@ ModelPackage load_package(const std::string& dir) {
   const std::string file = (fs::path(dir) / "manifest.json").string();
   const json doc = core::parse_json(core::read_text_file(file, "model manifest"), file);
   const JsonObject root(doc, "", file);
-  root.allow({"format", "model_id", "version", "output", "features", "threshold", "weights", "training", "validation", "reference"});
+  root.allow({"format", "model_id", "version", "output", "asset_class", "features", "threshold", "weights", "training", "validation", "reference"});
   if (root.string("format") != kManifestFormat)
     root.fail("format", "expected \"" + std::string(kManifestFormat) + "\", got '" + root.string("format") + "'");
   Manifest& m = p.manifest;
@@ -72,9 +80,11 @@ ModelPackage load_package(const std::string& dir) {
   else if (output == "score") m.output = ModelOutput::score;
   else root.fail("output", "expected \"reconstruction\" (an autoencoder) or \"score\" (one score per window), got '" + output + "'");
 
+  const twins::AssetClass& asset = read_asset_class(root, "asset_class");
+  m.asset_class = asset.descriptor.name;
   const JsonObject f = root.object("features");
   f.allow({"channels", "window", "hop", "period_s", "mean", "scale"});
-  m.channels = read_channels(f, "channels");
+  m.channels = read_channels(f, "channels", asset.descriptor);
   m.features.channels = static_cast<std::uint32_t>(m.channels.size());
   m.features.window = static_cast<std::uint32_t>(f.integer("window", 1, 10'000));
   m.features.hop = static_cast<std::uint32_t>(f.integer("hop", 1, m.features.window));
@@ -162,9 +172,8 @@ nlohmann::ordered_json to_json(const Manifest& m) {
   j["model_id"] = m.model_id;
   j["version"] = m.version;
   j["output"] = to_string(m.output);
-  nlohmann::ordered_json channels = nlohmann::ordered_json::array();
-  for (auto c : m.channels) channels.push_back(std::string(twins::kChannelNames[static_cast<std::size_t>(c)]));
-  j["features"] = {{"channels", channels}, {"window", m.features.window}, {"hop", m.features.hop}, {"period_s", m.period_s},
+  j["asset_class"] = m.asset_class;
+  j["features"] = {{"channels", m.channels}, {"window", m.features.window}, {"hop", m.features.hop}, {"period_s", m.period_s},
                    {"mean", m.features.mean}, {"scale", m.features.scale}};
   j["threshold"] = m.threshold;
   j["weights"] = {{"file", m.weights_file}, {"hash", m.weights_hash}};
@@ -172,7 +181,7 @@ nlohmann::ordered_json to_json(const Manifest& m) {
     nlohmann::ordered_json streams = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < m.reference.streams.size(); ++i) {
       const auto& sr = m.reference.streams[i];
-      const std::string name = i < m.channels.size() ? std::string(twins::kChannelNames[static_cast<std::size_t>(m.channels[i])]) : "log_score";
+      const std::string name = i < m.channels.size() ? m.channels[i] : "log_score";
       streams.push_back({{"name", name}, {"mean", sr.mean}, {"sd", sr.sd}, {"cuts", sr.cuts}, {"shares", sr.shares}});
     }
     j["reference"] = {{"samples", m.reference.samples}, {"streams", streams}};

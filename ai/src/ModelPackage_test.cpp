@@ -38,7 +38,7 @@ TEST(ModelPackage, TheFixtureLoads) {
   const ModelPackage p = load_package(kFixture);
   EXPECT_EQ(p.manifest.model_id, "torchscript-fixture");
   EXPECT_EQ(p.manifest.output, ModelOutput::score);
-  EXPECT_EQ(p.manifest.channels, (std::vector<twins::Channel>{twins::motor_current_a, twins::vibration_rms_mm_s}));
+  EXPECT_EQ(p.manifest.channels, (std::vector<std::string>{"motor_current_a", "vibration_rms_mm_s"}));
   EXPECT_EQ(p.manifest.input_dim(), 8u);
   EXPECT_EQ(p.manifest.features.hop, 2u);
   EXPECT_DOUBLE_EQ(p.manifest.threshold, 0.9);
@@ -47,7 +47,7 @@ TEST(ModelPackage, TheFixtureLoads) {
 
 TEST(ModelPackage, ManifestErrorsNameTheFileThePathAndTheRule) {
   std::string dir = edited_copy("channel", [](auto& j) { j["features"]["channels"][1] = "vibration"; });
-  EXPECT_EQ(error_of(dir), dir + "/manifest.json: /features/channels/1: expected a physics channel (motor_current_a, discharge_pressure_bar, "
+  EXPECT_EQ(error_of(dir), dir + "/manifest.json: /features/channels/1: expected a channel of the compressor class (motor_current_a, discharge_pressure_bar, "
                                  "discharge_temp_c, vibration_rms_mm_s, power_kw, duty_cycle), got \"vibration\"");
   dir = edited_copy("scale", [](auto& j) { j["features"]["scale"][0] = 0; });
   EXPECT_EQ(error_of(dir), dir + "/manifest.json: /features/scale/0: expected a positive number, got 0");

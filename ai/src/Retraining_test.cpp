@@ -40,7 +40,7 @@ RawSamples hot_site_data() {
   s.devices = 8;
   s.duration_s = 14'400;
   s.ambients = {twins::Ambient{38, 4}};
-  return simulate_fleet(s, {twins::motor_current_a, twins::discharge_temp_c, twins::vibration_rms_mm_s}, core::Rng(5), "cloud");
+  return simulate_fleet(s, {"motor_current_a", "discharge_temp_c", "vibration_rms_mm_s"}, core::Rng(5), "cloud");
 }
 
 TEST(Retraining, ANewVersionFromTheCloudsDataRecordsItsParentDataAndCostAndIsDeterministic) {

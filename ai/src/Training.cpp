@@ -162,12 +162,14 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   const core::Rng rng(spec.seed);
 
   // 1. Data: healthy fleets, simulated.
-  say("simulating " + std::to_string(spec.train.devices) + " healthy compressors for training");
+  const twins::AssetDescriptor& asset = twins::find_asset_class(spec.asset_class)->descriptor;  // the spec's loader checked it
+  say("simulating " + std::to_string(spec.train.devices) + " healthy " + asset.name + " devices for training");
   const RawSamples train_raw = simulate_fleet(spec.train, spec.channels, rng, "train");
   Manifest m;
   m.model_id = spec.model_id;
   m.version = spec.version;
   m.output = ModelOutput::reconstruction;
+  m.asset_class = spec.asset_class;
   m.channels = spec.channels;
   m.features.channels = static_cast<std::uint32_t>(spec.channels.size());
   m.features.window = spec.window;
@@ -191,13 +193,14 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   ModelPackage pkg{staging.string(), m};
   TorchScorer scorer(pkg);
 
-  say("validating on " + std::to_string(spec.validation.devices) + " healthy and " + std::to_string(spec.validation.devices) + " faulty compressors");
+  say("validating on " + std::to_string(spec.validation.devices) + " healthy and " + std::to_string(spec.validation.devices) + " faulty ones");
   const std::vector<float> healthy = scores_of(scorer, make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/healthy"), m.features));
   m.threshold = round6(quantile(healthy, spec.healthy_quantile) * spec.margin);
 
   const double onset_s = std::floor(spec.validation.duration_s / 3.0);
   std::vector<InjectedFault> faults;
-  for (std::uint32_t i = 0; i < spec.validation.devices; ++i) faults.push_back({static_cast<twins::FaultMode>(i % twins::kFaultModes), onset_s, spec.fault_ramp_s});
+  const std::size_t modes_n = asset.faults.size();
+  for (std::uint32_t i = 0; i < spec.validation.devices; ++i) faults.push_back({i % modes_n, onset_s, spec.fault_ramp_s});
   const Windows faulty_w = make_windows(simulate_fleet(spec.validation, spec.channels, rng, "validation/faulty", faults), m.features);
   const std::vector<float> faulty = scores_of(scorer, faulty_w);
 
@@ -208,7 +211,7 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
     std::uint64_t devices = 0, detected = 0;
     double delay_s = 0;
   };
-  std::vector<ModeStats> modes(twins::kFaultModes);
+  std::vector<ModeStats> modes(modes_n);
   std::vector<double> first_alert(spec.validation.devices, -1);
   const double developed_s = onset_s + 0.25 * spec.fault_ramp_s;  // severity 1/16
   for (std::size_t i = 0; i < faulty_w.size(); ++i) {
@@ -225,14 +228,14 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   }
   std::uint64_t detected = 0;
   for (std::uint32_t d = 0; d < spec.validation.devices; ++d) {
-    ModeStats& ms = modes[d % twins::kFaultModes];
+    ModeStats& ms = modes[d % modes_n];
     ++ms.devices;
     if (first_alert[d] >= 0) ++ms.detected, ++detected, ms.delay_s += first_alert[d] - onset_s;
   }
   nlohmann::ordered_json by_mode;
-  for (int k = 0; k < twins::kFaultModes; ++k) {
-    const ModeStats& ms = modes[static_cast<std::size_t>(k)];
-    by_mode[std::string(twins::to_string(static_cast<twins::FaultMode>(k)))] = {
+  for (std::size_t k = 0; k < modes_n; ++k) {
+    const ModeStats& ms = modes[k];
+    by_mode[asset.faults[k].name] = {
         {"devices", ms.devices}, {"detected", ms.detected},
         {"mean_detection_delay_h", ms.detected ? round6(ms.delay_s / static_cast<double>(ms.detected) / 3600.0) : 0.0}};
   }

@@ -2,11 +2,22 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace twinbench::ai {
 
-RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Channel>& channels, const core::Rng& rng,
+RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<std::string>& channels, const core::Rng& rng,
                           const std::string& name, const std::vector<InjectedFault>& faults) {
+  const twins::AssetClass* asset = twins::find_asset_class(spec.asset_class);
+  if (!asset) throw std::invalid_argument("simulate_fleet: no asset class '" + spec.asset_class + "'");
+  const twins::AssetDescriptor& d = asset->descriptor;
+  std::vector<std::size_t> rows;
+  for (const std::string& c : channels) {
+    const auto row = d.channel(c);
+    if (!row) throw std::invalid_argument("simulate_fleet: the " + d.name + " class has no channel '" + c + "'");
+    rows.push_back(*row);
+  }
+  const auto all = static_cast<Eigen::Index>(d.channels.size());
   RawSamples raw;
   raw.devices = spec.devices;
   raw.steps = static_cast<std::uint32_t>(spec.duration_s / spec.period_s);
@@ -21,26 +32,26 @@ RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Ch
     const auto n = static_cast<std::uint32_t>(members.size());
     std::string prefix = name;
     (prefix += '/') += std::to_string(k);
-    twins::CompressorFleet physics(n, twins::CompressorSpec{}, spec.ambients[k], rng.stream(prefix + "/physics"));
-    twins::SensorBank sensors(n, spec.sensors, rng.stream(prefix + "/calibration"));
+    const std::unique_ptr<twins::AssetFleet> physics = asset->make_fleet(n, spec.ambients[k], rng.stream(prefix + "/physics"));
+    twins::SensorBank sensors(n, spec.sensors ? *spec.sensors : d.sensors, rng.stream(prefix + "/calibration"));
     std::vector<core::RngStream> noise;
     std::vector<std::uint32_t> idx;
     for (std::uint32_t j = 0; j < n; ++j) {
       const std::uint32_t i = members[j];
-      if (i < faults.size() && std::isfinite(faults[i].onset_s)) physics.set_fault(j, faults[i].mode, faults[i].onset_s, faults[i].ramp_s);
+      if (i < faults.size() && std::isfinite(faults[i].onset_s)) physics->set_fault(j, faults[i].mode, faults[i].onset_s, faults[i].ramp_s);
       noise.push_back(rng.stream(prefix + "/device", j));
       idx.push_back(j);
     }
-    Eigen::ArrayXXd truth(twins::kChannels, n);
-    Eigen::ArrayXXf readings(twins::kChannels, n);
+    Eigen::ArrayXXd truth(all, n);
+    Eigen::ArrayXXf readings(all, n);
     std::vector<double> t(n);
     for (std::uint32_t s = 0; s < raw.steps; ++s) {
       std::fill(t.begin(), t.end(), s * spec.period_s);
-      physics.step(idx, t, truth);
+      physics->step(idx, t, truth);
       sensors.read(idx, truth, noise, readings);
       for (std::uint32_t j = 0; j < n; ++j) {
         float* out = raw.values.data() + (static_cast<std::size_t>(members[j]) * raw.steps + s) * raw.channels;
-        for (std::uint32_t c = 0; c < raw.channels; ++c) out[c] = readings(channels[c], j);
+        for (std::uint32_t c = 0; c < raw.channels; ++c) out[c] = readings(static_cast<Eigen::Index>(rows[c]), j);
       }
     }
   }

@@ -7,23 +7,35 @@
 namespace twinbench::ai {
 namespace {
 
-const std::vector<twins::Channel> kChannels = {twins::motor_current_a, twins::vibration_rms_mm_s};
+const std::vector<std::string> kChannels = {"motor_current_a", "vibration_rms_mm_s"};
 
 TEST(TrainingData, FleetsAreSeededAndFaultsShowInTheSamples) {
   FleetDataSpec spec;
   spec.devices = 4;
   spec.duration_s = 7200;
-  spec.sensors.dropout_probability = 0;
+  const twins::AssetDescriptor& compressor = twins::find_asset_class("compressor")->descriptor;
+  spec.sensors = compressor.sensors;
+  spec.sensors->dropout_probability = 0;
   const core::Rng rng(3);
   const RawSamples a = simulate_fleet(spec, kChannels, rng, "x"), b = simulate_fleet(spec, kChannels, rng, "x");
   EXPECT_EQ(a.steps, 720u);
   EXPECT_EQ(a.values, b.values);
   EXPECT_NE(a.values, simulate_fleet(spec, kChannels, rng, "y").values);
   // Bearing wear on device 1 from t = 0, failing at 3600 s: its late vibration is far above device 0's.
-  const RawSamples f = simulate_fleet(spec, kChannels, rng, "x", {{twins::FaultMode::bearing_wear, INFINITY, 0}, {twins::FaultMode::bearing_wear, 0, 3600}});
+  const std::size_t wear = *compressor.fault("bearing_wear");
+  const RawSamples f = simulate_fleet(spec, kChannels, rng, "x", {{wear, INFINITY, 0}, {wear, 0, 3600}});
   double healthy = 0, worn = 0;
   for (std::uint32_t k = 600; k < 720; ++k) healthy += f.sample(0, k)[1], worn += f.sample(1, k)[1];
   EXPECT_GT(worn, 2 * healthy);
+}
+
+TEST(TrainingData, AnUnknownClassOrChannelIsRefused) {
+  FleetDataSpec spec;
+  spec.devices = 1;
+  spec.duration_s = 100;
+  EXPECT_THROW(simulate_fleet(spec, {"no_such_channel"}, core::Rng(1), "x"), std::invalid_argument);
+  spec.asset_class = "toaster";
+  EXPECT_THROW(simulate_fleet(spec, kChannels, core::Rng(1), "x"), std::invalid_argument);
 }
 
 TEST(TrainingData, NormalisationAndWindowsFollowTheFeatureLayout) {

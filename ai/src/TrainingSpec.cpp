@@ -26,7 +26,7 @@ FleetDataSpec read_fleet(const JsonObject& o, FleetDataSpec d) {
 TrainingSpec load_training_spec(const std::string& file) {
   const json doc = core::parse_json(core::read_text_file(file, "training spec"), file);
   const JsonObject root(doc, "", file);
-  root.allow({"format", "model_id", "version", "seed", "features", "data", "model", "threshold", "output"});
+  root.allow({"format", "model_id", "version", "seed", "asset_class", "features", "data", "model", "threshold", "output"});
   if (root.string("format") != kSpecFormat)
     root.fail("format", "expected \"" + std::string(kSpecFormat) + "\", got '" + root.string("format") + "'");
   TrainingSpec s;
@@ -39,12 +39,15 @@ TrainingSpec load_training_spec(const std::string& file) {
   s.seed = root.integer_or("seed", 0, UINT64_MAX, 1);
   const JsonObject f = root.object("features");
   f.allow({"channels", "window", "hop"});
-  s.channels = read_channels(f, "channels");
+  const twins::AssetClass& asset = read_asset_class(root, "asset_class");
+  s.asset_class = asset.descriptor.name;
+  s.channels = read_channels(f, "channels", asset.descriptor);
   s.window = static_cast<std::uint32_t>(f.integer("window", 2, 1000));
   s.hop = static_cast<std::uint32_t>(f.integer_or("hop", 1, s.window, std::min<std::uint64_t>(s.window, 3)));
   const JsonObject d = root.object("data");
   d.allow({"train", "validation", "ambients", "fault_ramp_s"});
   FleetDataSpec base;
+  base.asset_class = s.asset_class;
   if (d.has("ambients")) {
     base.ambients.clear();
     for (const auto& [j, path] : d.array("ambients", true)) {

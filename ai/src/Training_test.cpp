@@ -69,7 +69,7 @@ TEST(Training, SpecErrorsNameThePathAndTheRule) {
   };
   const std::string file = (dir / "spec.json").string();
   EXPECT_EQ(error_of(R"(, "threshold": { "healthy_quantile": 1 })"), file + ": /threshold/healthy_quantile: expected a quantile strictly between 0 and 1");
-  EXPECT_EQ(error_of(R"(, "outptu": "x")"), file + ": /outptu: unknown key 'outptu' (expected one of: format, model_id, version, seed, features, data, "
+  EXPECT_EQ(error_of(R"(, "outptu": "x")"), file + ": /outptu: unknown key 'outptu' (expected one of: format, model_id, version, seed, asset_class, features, data, "
                                                    "model, threshold, output)");
   EXPECT_EQ(error_of(""), "");
 }

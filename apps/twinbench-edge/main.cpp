@@ -171,7 +171,8 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
   d.model_id = pkg.manifest.model_id;
   d.model_version = pkg.manifest.version;
   d.model_threshold = pkg.manifest.threshold;
-  for (twins::Channel ch : pkg.manifest.channels) d.stream_names.emplace_back(twins::kChannelNames[static_cast<std::size_t>(ch)]);
+  d.asset_class = pkg.manifest.asset_class;
+  d.stream_names = pkg.manifest.channels;
   d.stream_names.emplace_back("log_score");
   if (auto dr = a.optional_object("drift")) {
     if (pkg.manifest.reference.streams.empty()) a.fail("drift", "the model has no drift reference (`twinbench train` writes one)");
@@ -179,7 +180,9 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
     d.drift_reference = pkg.manifest.reference;
   }
   d.layout = pkg.manifest.features;
-  for (twins::Channel ch : pkg.manifest.channels) d.positions.push_back(static_cast<std::uint16_t>(ch));
+  // Devices send every channel of their class, in its order (the package's loader checked the names).
+  const twins::AssetDescriptor& asset = twins::find_asset_class(pkg.manifest.asset_class)->descriptor;
+  for (const std::string& ch : pkg.manifest.channels) d.positions.push_back(static_cast<std::uint16_t>(*asset.channel(ch)));
   d.batch_max = static_cast<std::size_t>(a.integer_or("batch_max", 1, 65'536, 64));
   d.batch_latency_us = static_cast<runtime::TimeUs>(a.non_negative_or("batch_latency_ms", 200) * 1000);
   d.max_gap_us = static_cast<runtime::TimeUs>(2.5 * pkg.manifest.period_s * 1e6);

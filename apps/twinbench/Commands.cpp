@@ -206,7 +206,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   for (const auto& s : sc.sites) m.sites.push_back(s.name);
   m.interval_s = sc.results.interval_s;
   for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
-  for (int k = 0; k < twins::kFaultModes; ++k) m.fault_modes.emplace_back(twins::to_string(static_cast<twins::FaultMode>(k)));
+  m.fault_modes = sc.fault_modes;
   if (const auto& e = sc.economics)
     m.economics = results::EconomicsMeta{e->currency, e->downtime_cost_per_hour, e->unplanned_downtime_h, e->planned_repair_h,
                                          e->truck_roll_cost, e->missed_failure_cost, e->edge_ai_cost_per_device_per_year,
@@ -220,7 +220,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   for (const auto* r : scheduled) m.lifecycle.scheduled.push_back({r->artifact == sim::RolloutSpec::Artifact::model ? "model" : "firmware", r->version});
   for (const auto& s : sc.sites)
     if (s.edge_ai) {
-      for (auto c : s.edge_ai->model.channels) m.lifecycle.drift_streams.emplace_back(twins::kChannelNames[static_cast<std::size_t>(c)]);
+      m.lifecycle.drift_streams = s.edge_ai->model.channels;
       m.lifecycle.drift_streams.emplace_back("log_score");
       break;
     }

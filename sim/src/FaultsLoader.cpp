@@ -1,5 +1,6 @@
 // The scenario's adversity: scheduled faults (asset, link, gateway reboots; drift in LifecycleLoader.cpp)
 // and the security section's rogue clients (docs/scenario-format.md).
+#include <algorithm>
 #include <string>
 
 #include "LoaderParts.hpp"
@@ -14,13 +15,20 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site"});
     AssetFault f;
     f.at_s = scheduled_at(sc, o);
-    const std::string mode = o.string("mode");
-    const auto m = twins::fault_mode_from_string(mode);
-    if (!m) o.fail("mode", "unknown fault mode '" + mode + "' (expected one of: bearing_wear, valve_leak, cooling_fault)");
-    f.mode = *m;
+    f.mode = o.string("mode");
     f.fraction = o.probability("fraction");
     f.ramp_s = o.positive("ramp_s");
     if (o.has("site")) f.site = site_index(sc, o, "site");
+    // Every site in scope must know the mode: a fault of its asset class.
+    const auto known = std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.mode);
+    if (known == sc.fault_modes.end()) o.fail("mode", "unknown fault mode '" + f.mode + "' (expected one of: " + joined(sc.fault_modes) + ")");
+    for (std::size_t s = 0; s < sc.sites.size(); ++s) {
+      const twins::AssetDescriptor& asset = sc.sites[s].asset->descriptor;
+      if ((!f.site || *f.site == s) && !asset.fault(f.mode))
+        o.fail("mode", "site '" + sc.sites[s].name + "' has " + asset.name + " devices, which have no fault '" + f.mode + "' (expected one of: " +
+                           asset.fault_names() + ")" + (f.site ? "" : "; name a \"site\" to scope it"));
+    }
+    f.mode_index = static_cast<std::size_t>(known - sc.fault_modes.begin());
     sc.asset_faults.push_back(f);
   } else if (kind == "link_down") {
     o.allow({"kind", "at_s", "duration_s", "link", "site", "gateway"});

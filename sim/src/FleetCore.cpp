@@ -21,10 +21,11 @@ using runtime::TimeUs;
 using nlohmann::json;
 
 
-FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::SensorBank sensors, const core::Rng& rng,
+FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors, const core::Rng& rng,
                      const std::string& stream_family)
     : config_(std::move(config)), physics_(std::move(physics)), sensors_(std::move(sensors)) {
-  assert(physics_.size() == config_.devices && config_.period_us > 0 && config_.devices > 0);
+  assert(physics_->size() == config_.devices && config_.period_us > 0 && config_.devices > 0);
+  assert(sensors_.spec().channels() == physics_->channels() && config_.power_channel < physics_->channels());
   assert(config_.record_channels.size() <= runtime::kMaxChannels);
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
@@ -65,20 +66,21 @@ FleetCore::FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::
     }
     topic_end_.push_back(static_cast<std::uint32_t>(topics_.size()));
   }
-  truth_.resize(twins::kChannels, config_.devices);
-  readings_.resize(twins::kChannels, config_.devices);
+  const auto channels = static_cast<Eigen::Index>(physics_->channels());
+  truth_.resize(channels, config_.devices);
+  readings_.resize(channels, config_.devices);
   if (!config_.lwm2m.resources.empty()) init_lwm2m();
 }
 
 std::size_t FleetCore::bytes_per_device() const {
-  // Physics: 4 constants + 2 state + 2 x 3 fault arrays of doubles; sensors: one float bias per channel;
-  // the window scratch keeps one column per device of true values (double) and readings (float).
+  // Physics: the class's (AssetFleet::bytes_per_device); sensors: one float bias per channel; the window
+  // scratch keeps one column per device of true values (double) and readings (float).
   std::size_t kept = 0;
   for (const auto& u : unacked_) kept += u.capacity();
   return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + sizeof(TimeUs) + sizeof(std::uint32_t) +
          sizeof(std::uint8_t) + sizeof(std::uint32_t) + sizeof(std::vector<std::uint8_t>) + 2 * sizeof(std::uint16_t) + kept / config_.devices +
-         12 * sizeof(double) +
-         twins::kChannels * sizeof(float) + twins::kChannels * (sizeof(double) + sizeof(float)) + topics_.size() / config_.devices +
+         physics_->bytes_per_device() +
+         physics_->channels() * (2 * sizeof(float) + sizeof(double)) + topics_.size() / config_.devices +
          sizeof(std::uint32_t) +
          (stream_free_us_.empty() ? 0 : sizeof(TimeUs)) + (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
 }
@@ -198,7 +200,7 @@ void FleetCore::suspend(std::uint32_t device, TimeUs until_us) {
   unacked_count_[device] = unacked_sent_[device] = 0;
 }
 
-void FleetCore::add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s) {
+void FleetCore::add_sensor_creep(std::uint32_t device, std::size_t channel, double start_s, double per_s) {
   creep_[device].push_back({channel, start_s, per_s});
 }
 
@@ -287,7 +289,7 @@ WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool incl
   }
   if (idx_.empty()) return st;
   const auto m = static_cast<Eigen::Index>(idx_.size());
-  physics_.step(idx_, t_s_, truth_.leftCols(m));
+  physics_->step(idx_, t_s_, truth_.leftCols(m));
   sensors_.read(idx_, truth_.leftCols(m), rng_, readings_.leftCols(m));
   if (!creep_.empty())
     for (std::size_t j = 0; j < idx_.size(); ++j)
@@ -295,7 +297,7 @@ WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool incl
         for (const Creep& k : c->second)
           if (t_s_[j] > k.start_s) readings_(k.channel, static_cast<Eigen::Index>(j)) += static_cast<float>(k.per_s * (t_s_[j] - k.start_s));
   for (std::size_t j = 0; j < idx_.size(); ++j) {
-    const double kw = truth_(twins::power_kw, static_cast<Eigen::Index>(j));
+    const double kw = truth_(static_cast<Eigen::Index>(config_.power_channel), static_cast<Eigen::Index>(j));
     const double hours = static_cast<double>(period_us_[idx_[j]]) / 3.6e9;
     st.asset_kwh += kw * hours;
     if (!tracked_.empty() && tracked_[idx_[j]]) {
@@ -323,7 +325,7 @@ void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t
                               WindowStats& st) {
   const float* sample = readings_.col(static_cast<Eigen::Index>(column)).data();
   std::array<float, runtime::kMaxChannels> picked;
-  std::span<const float> values(sample, twins::kChannels);
+  std::span<const float> values(sample, static_cast<std::size_t>(readings_.rows()));
   if (!config_.record_channels.empty()) {
     for (std::size_t i = 0; i < config_.record_channels.size(); ++i) picked[i] = sample[config_.record_channels[i]];
     values = std::span<const float>(picked.data(), config_.record_channels.size());

@@ -20,6 +20,16 @@ using runtime::TimeUs;
 
 constexpr TimeUs kPeriod = 1'000'000;
 
+/** The tests' devices: compressors, found in the registry as a scenario finds them. */
+const twins::AssetDescriptor& compressor() { return twins::find_asset_class("compressor")->descriptor; }
+
+/** `n` compressors behind `c`, their physics and sensors from `rng`. */
+FleetCore compressors(FleetConfig c, std::uint32_t n, const core::Rng& rng) {
+  c.power_channel = compressor().power_channel;
+  return FleetCore(c, twins::find_asset_class("compressor")->make_fleet(n, {}, rng.stream("physics")),
+                   twins::SensorBank(n, compressor().sensors, rng.stream("cal")), rng, "dev");
+}
+
 FleetCore make_fleet(std::uint32_t n, double loss = 0, std::uint64_t seed = 5, runtime::mqtt::Backoff reconnect = {}) {
   FleetConfig c;
   c.reconnect = reconnect;
@@ -31,8 +41,7 @@ FleetCore make_fleet(std::uint32_t n, double loss = 0, std::uint64_t seed = 5, r
   c.overhead_bytes_per_message = 40;
   c.energy_nj_per_bit = 1;
   const core::Rng rng(seed);
-  return FleetCore(c, twins::CompressorFleet(n, {}, {}, rng.stream("physics")),
-                   twins::SensorBank(n, twins::default_compressor_sensors(), rng.stream("cal")), rng, "dev");
+  return compressors(c, n, rng);
 }
 
 /** Packets of one frame, decoded. */
@@ -72,7 +81,7 @@ TEST(FleetCore, EveryDeviceReportsOncePerPeriodWithRealMqtt) {
       EXPECT_EQ(pub.qos, 1);
       runtime::RecordHeader h;
       ASSERT_TRUE(runtime::decode_record_header(pub.payload, h));
-      EXPECT_EQ(h.channels, twins::kChannels);
+      EXPECT_EQ(h.channels, compressor().channels.size());
       EXPECT_EQ(h.seq, static_cast<std::uint32_t>(period + 1));
       EXPECT_EQ(h.t_us, send + fr.delay_us);  // the record's timestamp is the device's own due time
       EXPECT_GE(h.t_us, period * kPeriod);
@@ -116,8 +125,7 @@ TEST(FleetCore, JitterDelaysEachMessageAndFramesArriveInTheirOrder) {
   c.jitter = {3000, 1.0};
   c.burst_loss = core::BurstLoss{0.05, 0.5, 0, 1};
   const core::Rng rng(5);
-  FleetCore f(c, twins::CompressorFleet(50, {}, {}, rng.stream("physics")), twins::SensorBank(50, twins::default_compressor_sensors(), rng.stream("cal")), rng,
-              "dev");
+  FleetCore f = compressors(c, 50, rng);
   std::uint32_t sent = 0, lost = 0;
   std::vector<double> extra;
   for (int p = 0; p < 200; ++p) {
@@ -152,8 +160,7 @@ TEST(FleetCore, AFrameJitteredPastItsWindowTravelsWithTheWindowItArrivesInAndEac
   c.overhead_bytes_per_message = 40;
   c.jitter = {50'000, 1.5};  // p99 extra 1.6 s: many frames outlive a 100 ms window, and their successors
   const core::Rng rng(9);
-  FleetCore f(c, twins::CompressorFleet(20, {}, {}, rng.stream("physics")), twins::SensorBank(20, twins::default_compressor_sensors(), rng.stream("cal")), rng,
-              "dev");
+  FleetCore f = compressors(c, 20, rng);
   constexpr TimeUs kWindow = 100'000;
   std::uint64_t sent = 0, arrived = 0, late = 0;
   std::vector<TimeUs> last_arrival(20, 0);
@@ -418,8 +425,7 @@ TEST(FleetCore, TelemetryGoesToTheTwinsMqttTopicWhenItHasOne) {
   c.devices = 2;
   c.period_us = kPeriod;
   const core::Rng rng(5);
-  FleetCore f(c, twins::CompressorFleet(2, {}, {}, rng.stream("physics")), twins::SensorBank(2, twins::default_compressor_sensors(), rng.stream("cal")),
-              rng, "dev");
+  FleetCore f = compressors(c, 2, rng);
   WireBatch b;
   f.produce(f.next_due_us(), kPeriod, false, true, b);
   std::set<std::string> topics;
@@ -433,8 +439,8 @@ TEST(FleetCore, AFaultsExcessEnergyIsMeasuredAgainstTheDevicesHealthyPower) {
   // Ten load/unload cycles (120 s) of healthy power first, then a fault ramping over 3000 s; reports come
   // hourly from the onset, so the second one is at 4800 s.
   FleetCore f = make_fleet(2);
-  f.physics().set_fault(0, twins::FaultMode::valve_leak, 1200, 3000);
-  f.physics().set_fault(1, twins::FaultMode::cooling_fault, 1200, 3000);
+  f.physics().set_fault(0, *compressor().fault("valve_leak"), 1200, 3000);
+  f.physics().set_fault(1, *compressor().fault("cooling_fault"), 1200, 3000);
   f.track_fault_energy(0, 1200);
   f.track_fault_energy(1, 1200);
   double kwh = 0;
@@ -454,7 +460,8 @@ TEST(FleetCore, AFaultsExcessEnergyIsMeasuredAgainstTheDevicesHealthyPower) {
 
 TEST(FleetCore, ASensorsBiasCreepsFromItsStartAndOthersAreUntouched) {
   FleetCore plain = make_fleet(4), creeping = make_fleet(4);
-  creeping.add_sensor_creep(2, twins::discharge_temp_c, 0, 0.1);  // 0.1 degree a second
+  const std::size_t temp = *compressor().channel("discharge_temp_c");
+  creeping.add_sensor_creep(2, temp, 0, 0.1);  // 0.1 degree a second
   for (int period = 0; period < 5; ++period) {
     WireBatch a, b;
     const TimeUs send = plain.next_due_us();
@@ -465,7 +472,7 @@ TEST(FleetCore, ASensorsBiasCreepsFromItsStartAndOthersAreUntouched) {
       const auto pa = std::get<mqtt::Publish>(packets(a, a.frames[i]).back()), pb = std::get<mqtt::Publish>(packets(b, b.frames[i]).back());
       runtime::RecordHeader h;
       ASSERT_TRUE(runtime::decode_record_header(pb.payload, h));
-      const double diff = runtime::record_value(pb.payload, twins::discharge_temp_c) - runtime::record_value(pa.payload, twins::discharge_temp_c);
+      const double diff = runtime::record_value(pb.payload, temp) - runtime::record_value(pa.payload, temp);
       if (a.frames[i].conn == 2) {
         EXPECT_NEAR(diff, 0.1 * static_cast<double>(h.t_us) * 1e-6, 1e-3);
       } else {

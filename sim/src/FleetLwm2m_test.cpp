@@ -51,8 +51,10 @@ protected:
     c.reconnect = {1'000'000, 4'000'000};
     c.lwm2m = {kResources, observe, lifetime_s, 1'767'225'600'000'000};
     const core::Rng rng(3);
-    fleet = std::make_unique<FleetCore>(c, twins::CompressorFleet(devices, {}, {}, rng.stream("physics")),
-                                        twins::SensorBank(devices, twins::default_compressor_sensors(), rng.stream("cal")), rng, "dev");
+    const twins::AssetClass& compressor = *twins::find_asset_class("compressor");
+    c.power_channel = compressor.descriptor.power_channel;
+    fleet = std::make_unique<FleetCore>(c, compressor.make_fleet(devices, {}, rng.stream("physics")),
+                                        twins::SensorBank(devices, compressor.descriptor.sensors, rng.stream("cal")), rng, "dev");
     restart_gateway(observe);
   }
   void restart_gateway(bool observe) {

@@ -103,7 +103,8 @@ void LifecycleDriver::schedule(const At& at) {
       std::sort(devices.begin(), devices.end());
       for (const auto& [i, dev] : devices) {
         FleetCore& f = *scope[i]->fleet;
-        if (d.kind == DriftInjection::Kind::sensor_bias_creep) f.add_sensor_creep(dev, d.channel, d.at_s, d.per_day / 86'400.0);
+        if (d.kind == DriftInjection::Kind::sensor_bias_creep)
+          f.add_sensor_creep(dev, *scope[i]->site->asset->descriptor.channel(d.channel), d.at_s, d.per_day / 86'400.0);
         else f.physics().set_variant(dev, d.at_s, d.current_scale, d.temp_rise_c);
         if (affected.empty() || affected.back().first != scope[i]) affected.emplace_back(scope[i], 0);
         ++affected.back().second;

@@ -1,4 +1,5 @@
 // The scenario's lifecycle parts: drift faults, and the "lifecycle" object (docs/scenario-format.md).
+#include <algorithm>
 #include <cmath>
 
 #include "LoaderParts.hpp"
@@ -19,10 +20,7 @@ bool read_drift_fault(Scenario& sc, const JsonObject& o, const std::string& kind
   } else if (kind == "sensor_bias_creep") {
     o.allow({"kind", "at_s", "channel", "per_day", "fraction", "site"});
     d.kind = DriftInjection::Kind::sensor_bias_creep;
-    const std::string ch = o.string("channel");
-    const auto c = twins::channel_from_string(ch);
-    if (!c) o.fail("channel", "unknown physics channel '" + ch + "' (expected one of: " + twins::channel_names() + ")");
-    d.channel = *c;
+    d.channel = o.string("channel");
     d.per_day = o.number_or("per_day", std::nan(""));
     if (!std::isfinite(d.per_day) || d.per_day == 0) o.fail("per_day", "expected the bias added per day, in the channel's unit (not 0)");
     d.fraction = o.probability_or("fraction", 1);
@@ -37,6 +35,23 @@ bool read_drift_fault(Scenario& sc, const JsonObject& o, const std::string& kind
   }
   d.at_s = scheduled_at(sc, o);
   if (o.has("site")) d.site = site_index(sc, o, "site");
+  if (d.kind == DriftInjection::Kind::sensor_bias_creep) {  // every site in scope reads the channel
+    bool anywhere = false;
+    for (const SiteSpec& s : sc.sites) anywhere = anywhere || s.asset->descriptor.channel(d.channel);
+    if (!anywhere) {
+      std::vector<std::string> names;
+      for (const SiteSpec& s : sc.sites)
+        for (const twins::ChannelInfo& c : s.asset->descriptor.channels)
+          if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
+      o.fail("channel", "unknown channel '" + d.channel + "' (expected one of: " + joined(names) + ")");
+    }
+    for (std::size_t s = 0; s < sc.sites.size(); ++s) {
+      const twins::AssetDescriptor& asset = sc.sites[s].asset->descriptor;
+      if ((!d.site || *d.site == s) && !asset.channel(d.channel))
+        o.fail("channel", "site '" + sc.sites[s].name + "' has " + asset.name + " devices, which have no channel '" + d.channel +
+                              "' (expected one of: " + asset.channel_names() + ")" + (d.site ? "" : "; name a \"site\" to scope it"));
+    }
+  }
   sc.drift_injections.push_back(d);
   return true;
 }
@@ -95,7 +110,7 @@ void read_rollout(Scenario& sc, const JsonObject& o) {
     const EdgeAiSpec& ai = edge_ai_in_scope(sc, o, r.site, "artifact");
     try {
       const ai::ModelPackage p = ai::load_package(scenario_path(sc, o.string("model")));
-      if (p.manifest.model_id != ai.model.model_id || p.manifest.channels != ai.model.channels)
+      if (p.manifest.model_id != ai.model.model_id || p.manifest.asset_class != ai.model.asset_class || p.manifest.channels != ai.model.channels)
         o.fail("model", "expected a version of model '" + ai.model.model_id + "' reading the same channels, got '" + p.manifest.model_id + "'");
       r.model_dir = p.dir;
       r.version = p.manifest.version;

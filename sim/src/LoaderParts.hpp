@@ -3,12 +3,15 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/sim/Scenario.hpp"
 
 namespace twinbench::sim::loader {
 
+/** "a, b, c": names for a message. */
+std::string joined(const std::vector<std::string>& names);
 /** A path in the scenario, relative to the scenario's folder. */
 std::string scenario_path(const Scenario& sc, const std::string& p);
 /** The index of the site named by `key`; bad input if there is none. */

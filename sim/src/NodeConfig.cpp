@@ -30,6 +30,7 @@ FleetConfig fleet_config(const Scenario& sc, const SiteSpec& site, const std::st
   fc.reconnect = {std::max<TimeUs>(1, to_us(site.device.reconnect_initial_s)), std::max<TimeUs>(1, to_us(site.device.reconnect_max_s))};
   fc.buffer_messages = site.device.buffer_messages;
   for (const ChannelBinding& b : site.telemetry) fc.record_channels.push_back(b.physics);
+  fc.power_channel = site.asset->descriptor.power_channel;
   const bool lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
   if (lwm2m) {
     fc.lwm2m.resources = site.device.lwm2m.resources;
@@ -72,7 +73,8 @@ runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::u
     runtime::DetectorConfig dc;
     dc.model_id = ai->model.model_id;
     dc.model_version = ai->model.version;
-    for (twins::Channel c : ai->model.channels) dc.stream_names.emplace_back(twins::kChannelNames[static_cast<std::size_t>(c)]);
+    dc.asset_class = site.asset->descriptor.name;
+    dc.stream_names = ai->model.channels;
     dc.stream_names.emplace_back("log_score");
     dc.model_threshold = ai->model.threshold;
     dc.layout = ai->model.features;

@@ -35,13 +35,6 @@ std::vector<std::string> link_preset_names() {
   return names;
 }
 
-std::vector<std::string> default_lwm2m_resources() {
-  // IPSO Smart Objects: Current (3317), Pressure (3323), Temperature (3303), a Generic Sensor (3300) for
-  // the vibration, Power Measurement (3305: 5800 is the instantaneous active power) and Percentage (3320).
-  static_assert(twins::kChannels == 6, "one resource per physics channel");
-  return {"/3317/0/5700", "/3323/0/5700", "/3303/0/5700", "/3300/0/5700", "/3305/0/5800", "/3320/0/5700"};
-}
-
 std::vector<GatewayRef> Scenario::gateways() const {
   std::vector<GatewayRef> out;
   for (std::size_t s = 0; s < sites.size(); ++s)

@@ -24,6 +24,12 @@ using core::JsonObject;
 
 namespace loader {
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) (out += out.empty() ? "" : ", ") += n;
+  return out;
+}
+
 std::string scenario_path(const Scenario& sc, const std::string& p) {
   const std::filesystem::path path(p);
   return (path.is_absolute() ? path : std::filesystem::path(sc.file).parent_path() / path).lexically_normal().string();
@@ -131,8 +137,8 @@ bool lwm2m_resource_path(std::string_view p) {
   return levels == 3;
 }
 
-/** device.protocol and device.lwm2m. */
-void read_protocol(const JsonObject& d, DeviceSpec& device) {
+/** device.protocol and device.lwm2m; `asset` is the site's class (its channels' IPSO resources are the default). */
+void read_protocol(const JsonObject& d, const twins::AssetDescriptor& asset, DeviceSpec& device) {
   const std::string protocol = d.string_or("protocol", "mqtt");
   if (protocol != "mqtt" && protocol != "lwm2m") d.fail("protocol", "expected \"mqtt\" or \"lwm2m\", got '" + protocol + "'");
   auto l = d.optional_object("lwm2m");
@@ -141,7 +147,8 @@ void read_protocol(const JsonObject& d, DeviceSpec& device) {
     return;
   }
   device.protocol = DeviceSpec::Protocol::lwm2m;
-  device.lwm2m.resources = default_lwm2m_resources();
+  if (asset.lwm2m.empty() && !(l && l->has("resources"))) d.fail("protocol", "the " + asset.name + " class has no LwM2M mapping: list lwm2m.resources, one per channel (" + asset.channel_names() + ")");
+  device.lwm2m.resources = asset.lwm2m;
   if (!l) {
     if (device.lwm2m.lifetime_s < 2 * device.period_s)
       d.fail("period_s", "expected at most half the LwM2M lifetime (" + std::to_string(device.lwm2m.lifetime_s) + " s): set lwm2m.lifetime_s");
@@ -157,8 +164,8 @@ void read_protocol(const JsonObject& d, DeviceSpec& device) {
         JsonObject::fail_at(l->file(), path, "resource '" + j->get<std::string>() + "' is listed twice");
       device.lwm2m.resources.push_back(j->get<std::string>());
     }
-    if (device.lwm2m.resources.size() != twins::kChannels)
-      l->fail("resources", "expected one resource per physics channel (" + twins::channel_names() + "), got " +
+    if (device.lwm2m.resources.size() != asset.channels.size())
+      l->fail("resources", "expected one resource per channel of the " + asset.name + " class (" + asset.channel_names() + "), got " +
                                std::to_string(device.lwm2m.resources.size()));
   }
   const std::string mode = l->string_or("mode", "send");
@@ -178,21 +185,22 @@ void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   s.twin = o.string("twin");
   if (!sc.models) o.fail("twin", "needs \"models\" at the top level (the DTDL files or folders that define '" + s.twin + "')");
   if (!sc.models->find(s.twin)) o.fail("twin", "no Interface '" + s.twin + "' in the scenario's models");
-  if (!o.has("telemetry_binding")) o.fail("telemetry_binding", "missing: with a twin, say which physics channel feeds each Telemetry");
+  if (!o.has("telemetry_binding")) o.fail("telemetry_binding", "missing: with a twin, say which channel of the asset class feeds each Telemetry");
   const JsonObject b = o.object("telemetry_binding");
-  const std::string channels = twins::channel_names();
+  const twins::AssetDescriptor& asset = s.asset->descriptor;
+  const std::string channels = asset.channel_names();
   for (const auto& [telemetry, value] : b.raw().items()) {
     const twins::dtdl::Content* t = find_telemetry(*sc.models, s.twin, telemetry);
     if (!t) b.fail(telemetry, "no Telemetry '" + telemetry + "' in " + s.twin + " (or its Components)");
     const auto* schema = t->schema.get();
     if (!schema || schema->kind != twins::dtdl::SchemaKind::primitive || !twins::dtdl::is_numeric_schema(schema->primitive))
       b.fail(telemetry, "Telemetry '" + telemetry + "' has a schema that is not a number (double, float, integer, long); the physics can only feed numbers");
-    if (!value.is_string()) b.fail(telemetry, "expected a physics channel name (" + channels + "), got " + JsonObject::show(value));
+    if (!value.is_string()) b.fail(telemetry, "expected a channel name of the " + asset.name + " class (" + channels + "), got " + JsonObject::show(value));
     ChannelBinding cb;
     cb.telemetry = telemetry;
-    const auto physics = twins::channel_from_string(value.get<std::string>());
-    if (physics) cb.physics = *physics;
-    else b.fail(telemetry, "unknown physics channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
+    const auto physics = asset.channel(value.get<std::string>());
+    if (physics) cb.physics = static_cast<std::uint16_t>(*physics);
+    else b.fail(telemetry, "the " + asset.name + " class has no channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
     const std::string& p = schema->primitive;
     cb.rule.name = telemetry;
     cb.rule.integral = p == "integer" || p == "long";
@@ -249,25 +257,35 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
     e.cost_fixed_us = c->non_negative_or("fixed_us", e.cost_fixed_us);
     e.cost_per_window_us = c->non_negative_or("per_window_us", e.cost_per_window_us);
   }
-  // Each model channel must be in the site's records: the twin's bound telemetry, or every physics channel.
-  for (twins::Channel ch : e.model.channels) {
+  if (e.model.asset_class != s.asset->descriptor.name)
+    o.fail("model", "the model reads " + e.model.asset_class + " channels, but the site's devices are of the " + s.asset->descriptor.name + " class");
+  // Each model channel must be in the site's records: the twin's bound telemetry, or every channel of the class.
+  for (const std::string& name : e.model.channels) {
+    const std::size_t ch = *s.asset->descriptor.channel(name);  // the package's loader checked it
     std::optional<std::size_t> pos;
-    if (s.telemetry.empty()) pos = static_cast<std::size_t>(ch);
+    if (s.telemetry.empty()) pos = ch;
     for (std::size_t i = 0; i < s.telemetry.size(); ++i)
       if (s.telemetry[i].physics == ch) pos = i;
-    if (!pos)
-      o.fail("model", "the model reads '" + std::string(twins::kChannelNames[static_cast<std::size_t>(ch)]) +
-                          "', which the site's telemetry_binding does not send");
+    if (!pos) o.fail("model", "the model reads '" + name + "', which the site's telemetry_binding does not send");
     e.positions.push_back(static_cast<std::uint16_t>(*pos));
   }
   s.edge_ai = std::move(e);
 }
 
 SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
-  o.allow({"name", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding", "edge_ai"});
+  o.allow({"name", "asset_class", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding",
+           "edge_ai"});
   SiteSpec s;
   s.name = o.string("name");
   if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
+  const std::string asset = o.string_or("asset_class", "compressor");
+  s.asset = twins::find_asset_class(asset);
+  if (!s.asset) o.fail("asset_class", "unknown asset class '" + asset + "' (expected one of: " + twins::asset_class_names() + ")");
+  s.sensors = s.asset->descriptor.sensors;
+  const Scenario::SensorScaling& scale = sc.sensor_scaling;
+  if (scale.dropout_probability) s.sensors.dropout_probability = *scale.dropout_probability;
+  for (auto& x : s.sensors.noise_sd) x *= scale.noise_scale;
+  for (auto& x : s.sensors.bias_sd) x *= scale.bias_scale;
   s.gateways = static_cast<std::uint32_t>(o.integer("gateways", 1, kGatewaysPerSiteMax));
   s.devices_per_gateway = static_cast<std::uint32_t>(o.integer("devices_per_gateway", 1, kDevicesPerGatewayMax));
   if (auto a = o.optional_object("ambient")) {
@@ -297,7 +315,7 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
               "expected keepalive_s >= period_s, or keepalive_s 0 (devices do not send PINGREQ between reports); got period_s " +
                   std::string(period) + " with keepalive_s " + std::to_string(s.device.keepalive_s));
     }
-    read_protocol(*d, s.device);
+    read_protocol(*d, s.asset->descriptor, s.device);
   }
   s.link = read_link(o.object("link"));
   if (s.device.protocol == DeviceSpec::Protocol::lwm2m && o.has("twin"))
@@ -407,10 +425,9 @@ void read_economics(Scenario& sc, const JsonObject& o) {
 
 void read_sensors(Scenario& sc, const JsonObject& o) {
   o.allow({"dropout_probability", "noise_scale", "bias_scale"});
-  sc.sensors.dropout_probability = o.probability_or("dropout_probability", sc.sensors.dropout_probability);
-  const double noise = o.non_negative_or("noise_scale", 1.0), bias = o.non_negative_or("bias_scale", 1.0);
-  for (auto& x : sc.sensors.noise_sd) x *= noise;
-  for (auto& x : sc.sensors.bias_sd) x *= bias;
+  if (o.has("dropout_probability")) sc.sensor_scaling.dropout_probability = o.probability("dropout_probability");
+  sc.sensor_scaling.noise_scale = o.non_negative_or("noise_scale", 1.0);
+  sc.sensor_scaling.bias_scale = o.non_negative_or("bias_scale", 1.0);
 }
 
 void read_assertion(Scenario& sc, const JsonObject& o) {
@@ -521,6 +538,8 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     sc.sites.push_back(read_site(sc, JsonObject(*j, path, file)));
     for (std::size_t k = 0; k + 1 < sc.sites.size(); ++k)
       if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
+    for (const twins::FaultInfo& f : sc.sites.back().asset->descriptor.faults)
+      if (std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.name) == sc.fault_modes.end()) sc.fault_modes.push_back(f.name);
   }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
   if (auto s = root.optional_object("security")) read_security(sc, *s);

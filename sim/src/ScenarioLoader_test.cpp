@@ -62,7 +62,9 @@ TEST(ScenarioLoader, ReadsOverridesFaultsAndAssertions) {
   EXPECT_EQ(sc.sites[0].device.period_s, 2);
   EXPECT_EQ(sc.sites[0].device.qos, 0);
   ASSERT_EQ(sc.asset_faults.size(), 1u);
-  EXPECT_EQ(sc.asset_faults[0].mode, twins::FaultMode::valve_leak);
+  EXPECT_EQ(sc.asset_faults[0].mode, "valve_leak");
+  EXPECT_EQ(sc.fault_modes, (std::vector<std::string>{"bearing_wear", "valve_leak", "cooling_fault"}));
+  EXPECT_EQ(sc.asset_faults[0].mode_index, 1u);
   EXPECT_EQ(sc.asset_faults[0].site, 0u);
   ASSERT_EQ(sc.link_faults.size(), 1u);
   EXPECT_EQ(sc.link_faults[0].link, LinkKind::wan);
@@ -140,7 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /faults/0/delta_c: expected the shift of the ambient temperature in °C (not 0)"},
         BadCase{"drift_creep_unknown_channel",
                 [](json& j) { j["faults"] = {{{"kind", "sensor_bias_creep"}, {"channel", "humidity"}, {"per_day", 1}}}; },
-                "scenario.json: /faults/0/channel: unknown physics channel 'humidity' (expected one of: motor_current_a, discharge_pressure_bar, "
+                "scenario.json: /faults/0/channel: unknown channel 'humidity' (expected one of: motor_current_a, discharge_pressure_bar, "
                 "discharge_temp_c, vibration_rms_mm_s, power_kw, duty_cycle)"},
         BadCase{"lifecycle_unknown_artifact",
                 [](json& j) { j["lifecycle"] = {{"rollouts", {{{"artifact", "os"}, {"version", "2"}}}}}; },

@@ -101,8 +101,8 @@ private:
         fc.burst_loss.reset();
         fc.jitter = {};
       }
-      twins::CompressorFleet physics(fc.devices, twins::CompressorSpec{}, site.ambient, rng_.stream(name + "/physics"));
-      twins::SensorBank sensors(fc.devices, sc_.sensors, rng_.stream(name + "/calibration"));
+      auto physics = site.asset->make_fleet(fc.devices, site.ambient, rng_.stream(name + "/physics"));
+      twins::SensorBank sensors(fc.devices, site.sensors, rng_.stream(name + "/calibration"));
       n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
 
       n->clock = std::make_unique<SimClock>();
@@ -199,13 +199,13 @@ private:
       std::sort(scope.begin(), scope.end());
       for (const auto& [node, device] : scope) {
         FleetCore& fleet = *nodes_[node]->fleet;
-        fleet.physics().set_fault(device, f.mode, f.at_s, f.ramp_s);
+        fleet.physics().set_fault(device, *nodes_[node]->site->asset->descriptor.fault(f.mode), f.at_s, f.ramp_s);
         fleet.track_fault_energy(device, *fleet.physics().first_onset_s(device));
       }
       at(f.at_s, [this, scope = std::move(scope), f] {
         for (const auto& [node, device] : scope)
           sink_.emit(now_us(), node, device,
-                     ev::FaultOnset{.mode = static_cast<std::int64_t>(f.mode), .ramp_s = static_cast<std::int64_t>(f.ramp_s + 0.5),
+                     ev::FaultOnset{.mode = static_cast<std::int64_t>(f.mode_index), .ramp_s = static_cast<std::int64_t>(f.ramp_s + 0.5),
                                     .site = static_cast<std::int64_t>(nodes_[node]->site - sc_.sites.data())});
       });
     }

@@ -8,29 +8,30 @@
 
 namespace twinbench::twins {
 
-SensorSpec default_compressor_sensors() {
+SensorSpec SensorSpec::ideal(std::size_t channels) {
   SensorSpec s;
-  //            current  pressure  temp  vibration  power  duty
-  s.noise_sd = {0.25,    0.015,    0.3,  0.08,      0.15,  0.0};
-  s.bias_sd = {0.3,      0.02,     0.5,  0.05,      0.2,   0.0};
-  s.quantum = {0.1,      0.01,     0.1,  0.01,      0.1,   0.01};
-  s.dropout_probability = 0.0005;
+  s.noise_sd.assign(channels, 0.0);
+  s.bias_sd.assign(channels, 0.0);
+  s.quantum.assign(channels, 0.0);
   return s;
 }
 
 SensorBank::SensorBank(std::size_t n, const SensorSpec& spec, core::RngStream calibration)
-    : spec_(spec), dropout_threshold_(static_cast<std::uint32_t>(std::llround(spec.dropout_probability * (1 << 21)))) {
-  bias_.resize(kChannels, static_cast<Eigen::Index>(n));
+    : spec_(spec),
+      channels_(static_cast<int>(spec.channels())),
+      dropout_threshold_(static_cast<std::uint32_t>(std::llround(spec.dropout_probability * (1 << 21)))) {
+  if (channels_ < 1 || channels_ > kMaxSensorChannels || spec.bias_sd.size() != spec.channels() || spec.quantum.size() != spec.channels())
+    throw std::invalid_argument("SensorBank: noise_sd, bias_sd and quantum need one entry per channel, 1 to 16 channels");
+  bias_.resize(channels_, static_cast<Eigen::Index>(n));
   for (Eigen::Index d = 0; d < bias_.cols(); ++d)
-    for (int c = 0; c < kChannels; ++c) bias_(c, d) = static_cast<float>(spec.bias_sd[c] * calibration.normal());
+    for (int c = 0; c < channels_; ++c) bias_(c, d) = static_cast<float>(spec.bias_sd[static_cast<std::size_t>(c)] * calibration.normal());
 }
 
 void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth, std::span<core::RngStream> rng,
                       Eigen::Ref<Eigen::ArrayXXf> out) const {
   // Always checked: a wrong size would write out of bounds in a Release build.
-  if (truth.rows() != kChannels || truth.cols() != static_cast<Eigen::Index>(idx.size()) || out.rows() != kChannels || out.cols() != truth.cols())
-    throw std::invalid_argument("SensorBank::read: truth and out must be kChannels x idx.size()");
-  constexpr std::size_t kChunk = CompressorFleet::kChunk;
+  if (truth.rows() != channels_ || truth.cols() != static_cast<Eigen::Index>(idx.size()) || out.rows() != channels_ || out.cols() != truth.cols())
+    throw std::invalid_argument("SensorBank::read: truth and out must be channels x idx.size()");
   for (std::size_t k = 0; k < idx.size(); k += kChunk) {
     const auto m = std::min(kChunk, idx.size() - k);
     const auto col = static_cast<Eigen::Index>(k), cols = static_cast<Eigen::Index>(m);
@@ -40,9 +41,10 @@ void SensorBank::read(std::span<const std::uint32_t> idx, const Eigen::Ref<const
 
 void SensorBank::read_chunk(std::span<const std::uint32_t> idx, const Eigen::Ref<const Eigen::ArrayXXd>& truth,
                             std::span<core::RngStream> rng, Eigen::Ref<Eigen::ArrayXXf> out) const {
-  static_assert(kChannels % 2 == 0, "Box-Muller draws normals in pairs");
-  constexpr int kPairs = kChannels / 2;
-  using Buf = Eigen::Array<float, Eigen::Dynamic, 1, Eigen::ColMajor, CompressorFleet::kChunk * kPairs, 1>;
+  // Box-Muller draws normals in pairs: channel c < pairs takes a pair's cosine, the others its sine (with
+  // an odd count the last sine goes unused).
+  const int kPairs = (channels_ + 1) / 2;
+  using Buf = Eigen::Array<float, Eigen::Dynamic, 1, Eigen::ColMajor, kChunk * kMaxSensorChannels / 2, 1>;
   const auto m = static_cast<Eigen::Index>(idx.size());
   // One 64-bit draw per normal pair: 24 bits for each uniform (float precision), each device from its own
   // stream in a fixed order. The transcendental part runs vectorised over contiguous arrays.
@@ -61,21 +63,22 @@ void SensorBank::read_chunk(std::span<const std::uint32_t> idx, const Eigen::Ref
 
   for (Eigen::Index j = 0; j < m; ++j) {
     const std::uint32_t device = idx[static_cast<std::size_t>(j)];
-    for (int c = 0; c < kChannels; ++c) {
+    for (int c = 0; c < channels_; ++c) {
+      const auto k = static_cast<std::size_t>(c);
       const float z = c < kPairs ? zc[j * kPairs + c] : zs[j * kPairs + c - kPairs];
-      double v = truth(c, j) + spec_.noise_sd[c] * z + bias_(c, device);
-      if (spec_.quantum[c] > 0) {
-        const double steps = v / spec_.quantum[c];  // round half away from zero without a libm call
-        v = static_cast<double>(static_cast<std::int64_t>(steps + (steps >= 0 ? 0.5 : -0.5))) * spec_.quantum[c];
+      double v = truth(c, j) + spec_.noise_sd[k] * z + bias_(c, device);
+      if (spec_.quantum[k] > 0) {
+        const double steps = v / spec_.quantum[k];  // round half away from zero without a libm call
+        v = static_cast<double>(static_cast<std::int64_t>(steps + (steps >= 0 ? 0.5 : -0.5))) * spec_.quantum[k];
       }
       out(c, j) = static_cast<float>(v);
     }
     if (dropout_threshold_ > 0) {
       // Three 21-bit Bernoulli draws per 64-bit word: probability resolution 2^-21 (about 5e-7).
       core::RngStream& r = rng[device];
-      for (int c = 0; c < kChannels; c += 3) {
+      for (int c = 0; c < channels_; c += 3) {
         const std::uint64_t x = r.next_u64();
-        for (int b = 0; b < 3 && c + b < kChannels; ++b)
+        for (int b = 0; b < 3 && c + b < channels_; ++b)
           if (((x >> (21 * b)) & 0x1FFFFF) < dropout_threshold_) out(c + b, j) = std::numeric_limits<float>::quiet_NaN();
       }
     }

@@ -12,7 +12,7 @@
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/runtime/FeatureWindows.hpp"
 #include "twinbench/runtime/drift/Monitor.hpp"
-#include "twinbench/twins/Compressor.hpp"
+#include "twinbench/twins/Asset.hpp"
 
 namespace twinbench::ai {
 
@@ -31,7 +31,8 @@ struct Manifest {
   std::string model_id;
   std::string version;
   ModelOutput output = ModelOutput::reconstruction;
-  std::vector<twins::Channel> channels;  ///< the physics channels of a sample, in order
+  std::string asset_class = "compressor";  ///< the class whose channels it reads (absent in older packages: "compressor")
+  std::vector<std::string> channels;       ///< the class's channels of a sample, in order
   runtime::FeatureLayout features;       ///< window, hop and normalisation (channels = channels.size())
   double period_s = 0;                   ///< the sampling period the model was trained on (0 = not stated)
   double threshold = 0;                  ///< default alert threshold on the score
@@ -65,7 +66,9 @@ nlohmann::ordered_json to_json(const Manifest& m);
 /** @brief FNV-1a 64 of a file's bytes as 16 hex digits; InputError if it cannot be read. */
 std::string file_hash(const std::string& path);
 std::string to_string(ModelOutput o);
-/** @brief A non-empty JSON array of physics channel names under `key`; InputError otherwise. */
-std::vector<twins::Channel> read_channels(const core::JsonObject& o, std::string_view key);
+/** @brief The registered class named under `key` (default "compressor"); InputError otherwise. */
+const twins::AssetClass& read_asset_class(const core::JsonObject& o, std::string_view key);
+/** @brief A non-empty JSON array of distinct channel names of `asset` under `key`; InputError otherwise. */
+std::vector<std::string> read_channels(const core::JsonObject& o, std::string_view key, const twins::AssetDescriptor& asset);
 
 }  // namespace twinbench::ai

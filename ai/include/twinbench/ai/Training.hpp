@@ -1,5 +1,5 @@
 #pragma once
-// `twinbench train`: simulate healthy compressors from the twin physics, train an autoencoder over
+// `twinbench train`: simulate healthy devices of an asset class from its physics, train an autoencoder over
 // sliding feature windows with libtorch (in C++, one thread, seeded), choose the alert threshold on
 // held-out healthy devices, measure it on held-out faulty ones, and write a model package. The same
 // spec and seed give the same weights, byte for byte.
@@ -17,7 +17,8 @@ struct TrainingSpec {
   std::string file;  ///< where it was loaded from (for messages and relative paths)
   std::string model_id, version;
   std::uint64_t seed = 1;
-  std::vector<twins::Channel> channels;
+  std::string asset_class = "compressor";  ///< whose channels and faults; the data's fleets are of it
+  std::vector<std::string> channels;
   std::uint32_t window = 12, hop = 3;
   FleetDataSpec train, validation;  ///< validation.devices healthy and as many faulty ones
   double fault_ramp_s = 0;           ///< validation faults: onset at a third of the run, this ramp (default: the run's length)

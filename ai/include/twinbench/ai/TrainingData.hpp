@@ -4,22 +4,23 @@
 // threshold. Windows are built by runtime::FeatureWindows, exactly as the gateway builds them.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "twinbench/runtime/FeatureWindows.hpp"
-#include "twinbench/twins/Compressor.hpp"
-#include "twinbench/twins/SensorModel.hpp"
+#include "twinbench/twins/Asset.hpp"
 
 namespace twinbench::ai {
 
 struct FleetDataSpec {
+  std::string asset_class = "compressor";  ///< a registered class (twins/Asset.hpp)
   std::uint32_t devices = 64;
   double period_s = 10;
   double duration_s = 43'200;
   /// Site climates: device i lives in ambients[i % size()], so a model sees every climate it will serve.
   std::vector<twins::Ambient> ambients = {twins::Ambient{}};
-  twins::SensorSpec sensors = twins::default_compressor_sensors();
+  std::optional<twins::SensorSpec> sensors;  ///< nullopt: the class's default sensors
 };
 
 /** Raw samples of a simulated fleet: devices x steps x channels floats (NaN = dropout). */
@@ -34,17 +35,18 @@ struct RawSamples {
 
 /** A fault on a validation device (none: onset_s = +inf). */
 struct InjectedFault {
-  twins::FaultMode mode{};
+  std::size_t mode = 0;  ///< in the class's fault catalogue
   double onset_s = 0, ramp_s = 0;
 };
 
 /**
- * @brief Simulate `spec.devices` compressors, each sampled every period from t = 0, keeping `channels`.
+ * @brief Simulate `spec.devices` devices of the spec's class, each sampled every period from t = 0, keeping
+ * `channels` (names of the class's channels; std::invalid_argument for an unknown class or channel).
  * The devices of climate k form a fleet whose physics, calibration and noise come from streams
  * "<name>/<k>/physics", "<name>/<k>/calibration" and ("<name>/<k>/device", i) of `rng`. `faults`
  * (empty, or one per device) are injected first.
  */
-RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<twins::Channel>& channels, const core::Rng& rng,
+RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<std::string>& channels, const core::Rng& rng,
                           const std::string& name, const std::vector<InjectedFault>& faults = {});
 
 /** @brief Per-channel mean and standard deviation over every non-missing sample (scale >= 1e-6). */

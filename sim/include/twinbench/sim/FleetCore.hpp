@@ -38,8 +38,7 @@
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/core/LinkModel.hpp"
 #include "twinbench/sim/Wire.hpp"
-#include "twinbench/twins/Compressor.hpp"
-#include "twinbench/twins/SensorModel.hpp"
+#include "twinbench/twins/Asset.hpp"
 
 namespace twinbench::sim {
 
@@ -66,9 +65,10 @@ struct FleetConfig {
   runtime::mqtt::Backoff reconnect;  ///< after the gateway closed or refused a connection
   runtime::TimeUs connack_timeout_us = 10'000'000;
   std::uint16_t buffer_messages = 16;  ///< QoS 1 messages a device keeps until acknowledged; the oldest go first
-  /// Record layout: the physics channel of each record position (from the twin's telemetry binding);
-  /// empty = every physics channel, in Channel order.
-  std::vector<twins::Channel> record_channels;
+  /// Record layout: the asset class's channel of each record position (from the twin's telemetry binding);
+  /// empty = every channel of the class, in its order.
+  std::vector<std::uint16_t> record_channels;
+  std::size_t power_channel = 0;  ///< the class's electrical power channel (kW), for the energy KPIs
   /// LwM2M devices instead of MQTT ones when `resources` is set: the resource path of each record position.
   struct Lwm2m {
     std::vector<std::string> resources;  ///< "/3303/0/5700"
@@ -88,7 +88,7 @@ struct WindowStats {
   std::uint32_t buffered = 0;  ///< QoS 1 reports kept for later: the device had no connection
   std::uint64_t mqtt_bytes = 0, wire_bytes = 0;
   double energy_nj = 0;
-  double asset_kwh = 0;  ///< what the compressors sampled in this window drew over their period (true power)
+  double asset_kwh = 0;  ///< what the devices sampled in this window drew over their period (true power)
 };
 
 /** How much more energy a faulty device has drawn since its fault began than its healthy level (its
@@ -114,7 +114,7 @@ public:
    * @brief Devices [0, config.devices) with their physics, sensors and streams. Device i's stream is
    * `rng.stream(stream_family, i)`: its phase, radio losses and sensor noise come from it alone.
    */
-  FleetCore(FleetConfig config, twins::CompressorFleet physics, twins::SensorBank sensors, const core::Rng& rng,
+  FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors, const core::Rng& rng,
             const std::string& stream_family);
 
   /** @brief When the next device is due. */
@@ -142,7 +142,7 @@ public:
    */
   void suspend(std::uint32_t device, runtime::TimeUs until_us);
   /** @brief Sensor drift: from `start_s` device's `channel` reads `per_s` x (t - start_s) high (bias creep). */
-  void add_sensor_creep(std::uint32_t device, twins::Channel channel, double start_s, double per_s);
+  void add_sensor_creep(std::uint32_t device, std::size_t channel, double start_s, double per_s);
   /** @brief Excess-energy reports since the last call. */
   std::vector<EnergyReport> take_energy_reports() { return std::exchange(energy_reports_, {}); }
   /** @brief Reconnections since the last call: device, microseconds from the lost connection to CONNACK, attempts that failed first. */
@@ -157,7 +157,7 @@ public:
   /** @brief Device's current reporting period. */
   runtime::TimeUs period_us(std::uint32_t device) const { return period_us_[device]; }
 
-  twins::CompressorFleet& physics() { return physics_; }
+  twins::AssetFleet& physics() { return *physics_; }
   std::uint32_t size() const { return config_.devices; }
   /** @brief Approximate heap bytes held per device (for the memory budget). */
   std::size_t bytes_per_device() const;
@@ -234,7 +234,7 @@ private:
   std::unique_ptr<Lwm2mState> lw_;
 
   FleetConfig config_;
-  twins::CompressorFleet physics_;
+  std::unique_ptr<twins::AssetFleet> physics_;
   twins::SensorBank sensors_;
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
@@ -282,7 +282,7 @@ private:
   std::map<std::uint32_t, FaultEnergy> fault_energy_;
   std::vector<std::uint8_t> tracked_;  ///< per device: 1 if in fault_energy_
   struct Creep {
-    twins::Channel channel;
+    std::size_t channel;
     double start_s, per_s;
   };
   std::map<std::uint32_t, std::vector<Creep>> creep_;  ///< sensor bias creep by device

@@ -14,8 +14,7 @@
 #include "twinbench/runtime/Rules.hpp"
 #include "twinbench/runtime/Scorer.hpp"
 #include "twinbench/runtime/drift/Monitor.hpp"
-#include "twinbench/twins/Compressor.hpp"
-#include "twinbench/twins/SensorModel.hpp"
+#include "twinbench/twins/Asset.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 #include "twinbench/core/LinkModel.hpp"
 
@@ -68,21 +67,18 @@ struct DeviceSpec {
   std::uint16_t buffer_messages = 16;                    ///< QoS 1 messages kept until acknowledged
   enum class Protocol : std::uint8_t { mqtt, lwm2m };
   Protocol protocol = Protocol::mqtt;
-  /** LwM2M devices (CoAP/UDP): the IPSO resource of each physics channel, how they report, their lifetime. */
+  /** LwM2M devices (CoAP/UDP): the IPSO resource of each channel, how they report, their lifetime. */
   struct Lwm2m {
-    std::vector<std::string> resources;  ///< one per physics channel, in Channel order
+    std::vector<std::string> resources;  ///< one per channel of the site's asset class, in its order
     bool observe = false;                ///< notifications of the gateway's Observe-Composite; else Send
     std::uint32_t lifetime_s = 300;
   } lwm2m;
 };
 
-/** The IPSO resources LwM2M compressors report their physics channels as, in Channel order. */
-std::vector<std::string> default_lwm2m_resources();
-
-/** One record channel: a DTDL Telemetry of the site's twin, fed by a physics channel. */
+/** One record channel: a DTDL Telemetry of the site's twin, fed by a channel of the site's asset class. */
 struct ChannelBinding {
   std::string telemetry;            ///< "name" or "component/name"
-  twins::Channel physics{};         ///< where its value comes from
+  std::uint16_t physics = 0;        ///< where its value comes from: the class's channel
   runtime::ChannelRule rule;        ///< what the model allows, checked by the gateway
 };
 
@@ -103,6 +99,8 @@ struct SiteSpec {
   std::string name;
   std::uint32_t gateways = 1;
   std::uint32_t devices_per_gateway = 1;
+  const twins::AssetClass* asset = nullptr;  ///< the devices' asset class (registered; "asset_class", default compressor)
+  twins::SensorSpec sensors;                 ///< the class's default sensors, scaled by the scenario's "sensors"
   twins::Ambient ambient;
   DeviceSpec device;
   LinkSpec link;
@@ -116,7 +114,8 @@ struct SiteSpec {
 
 struct AssetFault {
   double at_s = 0;
-  twins::FaultMode mode{};
+  std::string mode;       ///< a fault of the asset class of every site in scope
+  std::size_t mode_index = 0;  ///< into Scenario::fault_modes
   double fraction = 0;    ///< of the devices in scope, rounded to the nearest whole device
   double ramp_s = 0;      ///< from onset to failure (severity 1)
   std::optional<std::size_t> site;  ///< index into sites; nullopt = whole fleet
@@ -167,11 +166,11 @@ struct DriftInjection {
   double at_s = 0;
   double ramp_s = 0;            ///< ambient_shift: from at_s to the full shift
   double delta_c = 0;           ///< ambient_shift: the site gets this much warmer
-  twins::Channel channel{};     ///< sensor_bias_creep: the drifting sensor
+  std::string channel;          ///< sensor_bias_creep: the drifting sensor (a channel of every site in scope)
   double per_day = 0;           ///< sensor_bias_creep: its reading's bias grows this much a day
   double fraction = 1;          ///< sensor_bias_creep, new_variant: of the devices in scope
   double current_scale = 1.25;  ///< new_variant: its motor's current (and power) against the old one's
-  double temp_rise_c = 8;       ///< new_variant: it runs this much hotter when loaded
+  double temp_rise_c = 8;       ///< new_variant: it runs this much hotter (where: the class's descriptor says)
   std::optional<std::size_t> site;  ///< nullopt = every site
 };
 std::string_view to_string(DriftInjection::Kind k);
@@ -320,8 +319,14 @@ struct Scenario {
   std::uint64_t seed = 1;
   double duration_s = 0;
   double batch_window_ms = 100;  ///< device->gateway coalescing window; 0 = one comm per message
-  twins::SensorSpec sensors = twins::default_compressor_sensors();
+  /// "sensors": scales every class's default sensors (and replaces their dropout probability, when set).
+  struct SensorScaling {
+    std::optional<double> dropout_probability;
+    double noise_scale = 1, bias_scale = 1;
+  } sensor_scaling;
   std::vector<SiteSpec> sites;
+  /// Every fault mode of the sites' asset classes, by name, the classes in site order: FaultOnset's mode indexes it.
+  std::vector<std::string> fault_modes;
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
   std::vector<GatewayReboot> gateway_reboots;

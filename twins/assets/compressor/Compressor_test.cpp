@@ -1,15 +1,15 @@
-#include "twinbench/twins/Compressor.hpp"
+#include "Compressor.hpp"
 
 #include <gtest/gtest.h>
 
 #include <numeric>
 #include <vector>
 
-namespace twinbench::twins {
+namespace twinbench::twins::compressor {
 namespace {
 
 /** Sample device `i` every `period_s` from t0 to t1 and return the mean of channel `c`. */
-double mean_channel(CompressorFleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
+double mean_channel(Fleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
   Eigen::ArrayXXd out(kChannels, 1);
   double sum = 0;
   int n = 0;
@@ -22,10 +22,10 @@ double mean_channel(CompressorFleet& f, std::uint32_t i, double t0, double t1, C
   return sum / n;
 }
 
-CompressorFleet make_fleet(std::size_t n = 4) { return CompressorFleet(n, CompressorSpec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); }
+Fleet make_fleet(std::size_t n = 4) { return Fleet(n, Spec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); }
 
 TEST(Compressor, HealthyOutputsAreInPlausibleRanges) {
-  CompressorFleet f = make_fleet(50);
+  Fleet f = make_fleet(50);
   Eigen::ArrayXXd out(kChannels, 50);
   std::vector<std::uint32_t> idx(50);
   std::iota(idx.begin(), idx.end(), 0);
@@ -48,7 +48,7 @@ TEST(Compressor, HealthyOutputsAreInPlausibleRanges) {
 }
 
 TEST(Compressor, PowerFollowsThreePhaseFormula) {
-  CompressorFleet f = make_fleet();
+  Fleet f = make_fleet();
   Eigen::ArrayXXd out(kChannels, 1);
   const std::uint32_t idx[] = {0};
   const double ts[] = {1234.0};
@@ -57,38 +57,38 @@ TEST(Compressor, PowerFollowsThreePhaseFormula) {
 }
 
 TEST(Compressor, AfternoonIsHotterThanNight) {
-  CompressorFleet f = make_fleet();
+  Fleet f = make_fleet();
   const double night = mean_channel(f, 0, 2 * 3600, 4 * 3600, discharge_temp_c);
   const double afternoon = mean_channel(f, 0, 14 * 3600, 16 * 3600, discharge_temp_c);
   EXPECT_GT(afternoon - night, 8.0);
 }
 
 TEST(Compressor, SeverityRampsQuadraticallyFromOnsetToFailure) {
-  CompressorFleet f = make_fleet();
-  f.set_fault(1, FaultMode::valve_leak, 1000, 100);
-  EXPECT_EQ(f.severity(1, FaultMode::valve_leak, 999), 0.0);
-  EXPECT_DOUBLE_EQ(f.severity(1, FaultMode::valve_leak, 1050), 0.25);
-  EXPECT_EQ(f.severity(1, FaultMode::valve_leak, 5000), 1.0);
-  EXPECT_EQ(f.severity(1, FaultMode::bearing_wear, 5000), 0.0);
-  EXPECT_EQ(f.severity(0, FaultMode::valve_leak, 5000), 0.0);
+  Fleet f = make_fleet();
+  f.set_fault(1, valve_leak, 1000, 100);
+  EXPECT_EQ(f.severity(1, valve_leak, 999), 0.0);
+  EXPECT_DOUBLE_EQ(f.severity(1, valve_leak, 1050), 0.25);
+  EXPECT_EQ(f.severity(1, valve_leak, 5000), 1.0);
+  EXPECT_EQ(f.severity(1, bearing_wear, 5000), 0.0);
+  EXPECT_EQ(f.severity(0, valve_leak, 5000), 0.0);
 }
 
 TEST(Compressor, EachFaultShowsInItsSignature) {
   const double day = 86400;
-  struct Case { FaultMode mode; Channel channel; double min_increase; };
-  for (const Case& c : {Case{FaultMode::bearing_wear, vibration_rms_mm_s, 6.0}, Case{FaultMode::valve_leak, duty_cycle, 0.1},
-                        Case{FaultMode::valve_leak, power_kw, 3.0}, Case{FaultMode::cooling_fault, discharge_temp_c, 30.0}}) {
-    CompressorFleet healthy = make_fleet(), faulty = make_fleet();
+  struct Case { Fault mode; Channel channel; double min_increase; };
+  for (const Case& c : {Case{bearing_wear, vibration_rms_mm_s, 6.0}, Case{valve_leak, duty_cycle, 0.1},
+                        Case{valve_leak, power_kw, 3.0}, Case{cooling_fault, discharge_temp_c, 30.0}}) {
+    Fleet healthy = make_fleet(), faulty = make_fleet();
     faulty.set_fault(2, c.mode, 0.0, day / 2);
     const double h = mean_channel(healthy, 2, day, day + 7200, c.channel);
     const double f = mean_channel(faulty, 2, day, day + 7200, c.channel);
-    EXPECT_GT(f - h, c.min_increase) << to_string(c.mode) << " on " << kChannelNames[c.channel];
+    EXPECT_GT(f - h, c.min_increase) << asset_class().descriptor.faults[c.mode].name << " on " << asset_class().descriptor.channels[c.channel].name;
   }
 }
 
 TEST(Compressor, TemperatureLagsTowardsItsTarget) {
-  CompressorFleet f = make_fleet();
-  f.set_fault(0, FaultMode::cooling_fault, 3600, 1);  // a step change at t = 1 h
+  Fleet f = make_fleet();
+  f.set_fault(0, cooling_fault, 3600, 1);  // a step change at t = 1 h
   Eigen::ArrayXXd out(kChannels, 1);
   const std::uint32_t idx[] = {0};
   double before = 0, after_1tau = 0, after_5tau = 0;
@@ -106,9 +106,9 @@ TEST(Compressor, TemperatureLagsTowardsItsTarget) {
 TEST(Compressor, BatchedSteppingEqualsOneDeviceAtATime) {
   // 150 devices: more than two chunks, so chunk boundaries are crossed.
   const std::uint32_t n = 150;
-  CompressorFleet batched = make_fleet(n), single = make_fleet(n);
-  batched.set_fault(3, FaultMode::bearing_wear, 100, 5000);
-  single.set_fault(3, FaultMode::bearing_wear, 100, 5000);
+  Fleet batched = make_fleet(n), single = make_fleet(n);
+  batched.set_fault(3, bearing_wear, 100, 5000);
+  single.set_fault(3, bearing_wear, 100, 5000);
   std::vector<std::uint32_t> idx(n);
   for (std::uint32_t j = 0; j < n; ++j) idx[j] = (j * 7) % n;  // a permutation, not the identity
   Eigen::ArrayXXd all(kChannels, n), one(kChannels, 1);
@@ -124,7 +124,7 @@ TEST(Compressor, BatchedSteppingEqualsOneDeviceAtATime) {
 }
 
 TEST(Compressor, WrongOutputSizeIsRejectedNotWrittenPast) {
-  CompressorFleet f = make_fleet(4);
+  Fleet f = make_fleet(4);
   const std::uint32_t idx[] = {0, 1};
   const double ts[] = {1.0, 1.0};
   Eigen::ArrayXXd too_small(kChannels, 1);
@@ -132,7 +132,7 @@ TEST(Compressor, WrongOutputSizeIsRejectedNotWrittenPast) {
 }
 
 TEST(Compressor, AnAmbientShiftWarmsTheDischargeAfterItsRampAndANewVariantDrawsMoreCurrent) {
-  CompressorFleet base = make_fleet(), drifted = make_fleet();
+  Fleet base = make_fleet(), drifted = make_fleet();
   drifted.add_ambient_shift(86'400, 43'200, 10);
   drifted.set_variant(1, 86'400, 1.25, 8);
   // Before the drift: identical to an undrifted fleet.
@@ -146,10 +146,16 @@ TEST(Compressor, AnAmbientShiftWarmsTheDischargeAfterItsRampAndANewVariantDrawsM
   EXPECT_GT(mean_channel(drifted, 1, 172'800, 259'200, discharge_temp_c), hot);  // the variant runs hotter still
 }
 
-TEST(Compressor, FaultModeNamesRoundTrip) {
-  for (int m = 0; m < kFaultModes; ++m) EXPECT_EQ(fault_mode_from_string(to_string(static_cast<FaultMode>(m))), static_cast<FaultMode>(m));
-  EXPECT_FALSE(fault_mode_from_string("rust").has_value());
+TEST(Compressor, TheDescriptorNamesTheChannelsAndFaultsInThePhysicsOrder) {
+  const AssetDescriptor d = asset_class().descriptor;
+  ASSERT_EQ(d.channels.size(), std::size_t{kChannels});
+  EXPECT_EQ(d.channel("motor_current_a"), std::size_t{motor_current_a});
+  EXPECT_EQ(d.channel("duty_cycle"), std::size_t{duty_cycle});
+  EXPECT_EQ(d.power_channel, std::size_t{power_kw});
+  EXPECT_EQ(d.fault("valve_leak"), std::size_t{valve_leak});
+  EXPECT_EQ(d.fault("cooling_fault"), std::size_t{cooling_fault});
+  EXPECT_FALSE(d.fault("rust").has_value());
 }
 
 }  // namespace
-}  // namespace twinbench::twins
+}  // namespace twinbench::twins::compressor

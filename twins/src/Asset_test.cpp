@@ -1,0 +1,139 @@
+#include "twinbench/twins/Asset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "twinbench/twins/dtdl/ModelSet.hpp"
+
+namespace twinbench::twins {
+namespace {
+
+/** A fleet whose one channel is the severity of its fault mode 1 plus the ambient: the base's bookkeeping, visible. */
+class Probe final : public AssetFleet {
+public:
+  Probe(std::size_t n, Ambient a) : AssetFleet(n, 2, 2, a) {}
+
+private:
+  std::size_t class_bytes_per_device() const override { return 0; }
+  void step_chunk(std::span<const std::uint32_t> idx, std::span<const double> t_s, Eigen::Ref<Eigen::ArrayXXd> out) override {
+    const Index I(idx.data(), static_cast<Eigen::Index>(idx.size()));
+    const Times t(t_s.data(), static_cast<Eigen::Index>(t_s.size()));
+    Col current = Col::Ones(t.size());
+    if (const auto v = variant(I, t)) current *= 1.0 + v->is * (v->current_scale - 1.0);
+    out.row(0) = severity(I, t, 1).transpose();
+    out.row(1) = (ambient_c(t, day_angle(t)) + current).transpose();
+  }
+};
+
+AssetClass probe_class(std::string name) {
+  AssetDescriptor d;
+  d.name = std::move(name);
+  d.channels = {{"severity", "1", "severity"}, {"ambient_plus_current", "1", "x"}};
+  d.faults = {{"first", ""}, {"second", ""}};
+  d.sensors = SensorSpec::ideal(2);
+  return {d, [](std::size_t n, Ambient a, core::RngStream) -> std::unique_ptr<AssetFleet> { return std::make_unique<Probe>(n, a); }};
+}
+
+TEST(Asset, TheFaultScheduleRampsQuadraticallyFromOnsetToFailure) {
+  Probe p(3, {});
+  p.set_fault(1, 1, 1000, 100);
+  EXPECT_EQ(p.severity(1, 1, 999), 0.0);
+  EXPECT_DOUBLE_EQ(p.severity(1, 1, 1050), 0.25);
+  EXPECT_EQ(p.severity(1, 1, 5000), 1.0);
+  EXPECT_EQ(p.severity(1, 0, 5000), 0.0);
+  EXPECT_EQ(p.first_onset_s(1), 1000.0);
+  EXPECT_FALSE(p.first_onset_s(0).has_value());
+  // The chunked severity is the same formula.
+  Eigen::ArrayXXd out(2, 1);
+  const std::uint32_t i[] = {1};
+  const double t[] = {1050};
+  p.step(i, t, out);
+  EXPECT_DOUBLE_EQ(out(0, 0), 0.25);
+  EXPECT_THROW(p.set_fault(3, 0, 0, 1), std::invalid_argument);
+  EXPECT_THROW(p.set_fault(0, 2, 0, 1), std::invalid_argument);
+  EXPECT_THROW(p.set_fault(0, 0, 0, 0), std::invalid_argument);
+}
+
+TEST(Asset, TheAmbientIsADailySinePeakingAt15hPlusItsShifts) {
+  Probe p(1, {20, 5});
+  p.add_ambient_shift(86'400, 3600, 4);
+  Eigen::ArrayXXd out(2, 1);
+  const std::uint32_t i[] = {0};
+  auto at = [&](double t_s) {
+    const double t[] = {t_s};
+    p.step(i, t, out);
+    return out(1, 0) - 1.0;  // less the current
+  };
+  EXPECT_NEAR(at(15 * 3600), 25.0, 1e-5);  // float sine: 7 digits
+  EXPECT_NEAR(at(3 * 3600), 15.0, 1e-5);
+  EXPECT_NEAR(at(86'400 + 21 * 3600), 20.0 + 4.0, 1e-5);  // 21:00 sits on the mean; the shift is complete
+}
+
+TEST(Asset, ANewVariantScalesTheCurrentFromItsTime) {
+  Probe p(2, {0, 0});
+  p.set_variant(1, 100, 1.5, 3);
+  Eigen::ArrayXXd out(2, 2);
+  const std::uint32_t i[] = {0, 1};
+  const double before[] = {99, 99}, after[] = {100, 100};
+  p.step(i, before, out);
+  EXPECT_DOUBLE_EQ(out(1, 1), 1.0);
+  p.step(i, after, out);
+  EXPECT_DOUBLE_EQ(out(1, 0), 1.0);
+  EXPECT_DOUBLE_EQ(out(1, 1), 1.5);
+}
+
+TEST(Asset, TheRegistryFindsClassesByNameAndRefusesDuplicatesAndInconsistentDescriptors) {
+  ASSERT_NE(find_asset_class("compressor"), nullptr);
+  EXPECT_EQ(find_asset_class("toaster"), nullptr);
+  register_asset_class(probe_class("zz-probe"));
+  const AssetClass* c = find_asset_class("zz-probe");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->make_fleet(4, {}, core::Rng(1).stream("x"))->size(), 4u);
+  const std::string names = asset_class_names();
+  EXPECT_LT(names.find("compressor"), names.find("zz-probe"));  // sorted
+  EXPECT_THROW(register_asset_class(probe_class("zz-probe")), std::invalid_argument);
+  EXPECT_THROW(register_asset_class(probe_class("compressor")), std::invalid_argument);
+  AssetClass bad = probe_class("zz-bad");
+  bad.descriptor.power_channel = 2;
+  EXPECT_THROW(register_asset_class(bad), std::invalid_argument);
+  bad = probe_class("zz-bad");
+  bad.descriptor.sensors = SensorSpec::ideal(3);
+  EXPECT_THROW(register_asset_class(bad), std::invalid_argument);
+  EXPECT_EQ(find_asset_class("zz-bad"), nullptr);
+}
+
+TEST(Asset, EveryBuiltInClassMatchesItsDtdlInterface) {
+  // The descriptor's channels are its Interface's telemetry: each names one (through components), with the same unit.
+  dtdl::ModelSet models;
+  models.add_path(TWINBENCH_MODELS_DIR);
+  models.resolve();
+  ASSERT_TRUE(models.ok()) << models.diagnostics()[0].str();
+  for (const char* name : {"compressor"}) {
+    const AssetDescriptor& d = find_asset_class(name)->descriptor;
+    ASSERT_NE(models.find(d.interface), nullptr) << name << ": " << d.interface;
+    for (const ChannelInfo& ch : d.channels) {
+      std::string iface = d.interface, path = ch.telemetry;
+      for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/')) {
+        const std::string component = path.substr(0, slash);
+        path = path.substr(slash + 1);
+        std::string next;
+        for (const dtdl::Content* c : models.all_contents(iface))
+          if (c->kind == dtdl::ContentKind::component && c->name == component) next = c->component_interface;
+        ASSERT_FALSE(next.empty()) << name << ": no component '" << component << "' for " << ch.name;
+        iface = next;
+      }
+      const dtdl::Content* telemetry = nullptr;
+      for (const dtdl::Content* c : models.all_contents(iface))
+        if (c->kind == dtdl::ContentKind::telemetry && c->name == path) telemetry = c;
+      ASSERT_NE(telemetry, nullptr) << name << ": no telemetry '" << ch.telemetry << "' for channel " << ch.name;
+      if (!telemetry->info.unit.empty()) {
+        EXPECT_EQ(telemetry->info.unit, ch.unit) << name << ": " << ch.name;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace twinbench::twins
