@@ -147,6 +147,12 @@ const AssetClass* find_asset_class(std::string_view name) {
   return it == r.end() ? nullptr : &it->second;
 }
 
+std::vector<const AssetClass*> asset_classes() {
+  std::vector<const AssetClass*> out;
+  for (const auto& [name, c] : registry()) out.push_back(&c);
+  return out;
+}
+
 std::string asset_class_names() {
   std::string out;
   for (const auto& [name, c] : registry()) (out += out.empty() ? "" : ", ") += name;

@@ -29,8 +29,8 @@ ModelSet* TwinRegistryTest::models_ = nullptr;
 
 TEST_F(TwinRegistryTest, CreateChecksTheInterfaceAndTheId) {
   std::string error;
-  EXPECT_EQ(registry_->create("x", "dtmi:twinbench:Pump;1", &error), nullptr);
-  EXPECT_EQ(error, "no Interface 'dtmi:twinbench:Pump;1' in the model set");
+  EXPECT_EQ(registry_->create("x", "dtmi:twinbench:Toaster;1", &error), nullptr);
+  EXPECT_EQ(error, "no Interface 'dtmi:twinbench:Toaster;1' in the model set");
   EXPECT_EQ(registry_->create("plant-a/gw-0/d7", "dtmi:twinbench:Compressor;1", &error), nullptr);
   EXPECT_EQ(error, "a twin named 'plant-a/gw-0/d7' exists already");
   EXPECT_EQ(registry_->find("plant-a/gw-0/d7"), c_);

@@ -147,6 +147,8 @@ struct AssetClass {
 
 /** @brief The class named `name`, or nullptr. */
 const AssetClass* find_asset_class(std::string_view name);
+/** @brief Every registered class, by name. */
+std::vector<const AssetClass*> asset_classes();
 /** @brief Every registered class's name, sorted: for messages. */
 std::string asset_class_names();
 /**
