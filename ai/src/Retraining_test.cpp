@@ -37,6 +37,7 @@ fs::path parent(const fs::path& dir) {
 /** What the cloud received from a hotter site: 8 devices for 4 hours. */
 RawSamples hot_site_data() {
   FleetDataSpec s;
+  s.asset = twins::find_asset_class("compressor");
   s.devices = 8;
   s.duration_s = 14'400;
   s.ambients = {twins::Ambient{38, 4}};

@@ -21,21 +21,23 @@ namespace twinbench::ai {
 Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress);
 
 /** @brief Retraining (Training.cpp); retrain() reaches it through the plugin. */
-Manifest retrain_with_torch(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir);
+Manifest retrain_with_torch(const RetrainSpec& spec, const ModelPackage& parent, const RawSamples& data, const std::string& out_dir);
 
 struct PluginError {
   enum class Kind : std::uint8_t { none, input, internal } kind = Kind::none;
   std::string message;
 };
 
-inline constexpr std::uint32_t kTorchPluginAbi = 2;
+// The plugin links its own copy of twins/ and so of the asset class registry, which holds only the
+// built-in classes: everything that names a class crosses as a resolved AssetClass or a loaded package.
+inline constexpr std::uint32_t kTorchPluginAbi = 3;
 
 struct TorchPluginApi {
   std::uint32_t abi;  ///< kTorchPluginAbi of the build that made the plugin
   std::shared_ptr<runtime::Scorer> (*make_scorer)(const ModelPackage& package, PluginError& error);
   bool (*train)(const TrainingSpec& spec, const std::string& out_dir, const std::function<void(const std::string&)>& progress, Manifest& out,
                 PluginError& error);
-  bool (*retrain)(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir, Manifest& out,
+  bool (*retrain)(const RetrainSpec& spec, const ModelPackage& parent, const RawSamples& data, const std::string& out_dir, Manifest& out,
                   PluginError& error);
 };
 

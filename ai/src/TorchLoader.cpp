@@ -52,7 +52,8 @@ Manifest train(const TrainingSpec& spec, const std::string& out_dir, const std::
 Manifest retrain(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir) {
   PluginError error;
   Manifest m;
-  if (!plugin().retrain(spec, parent_dir, data, out_dir, m, error)) rethrow(error);
+  const ModelPackage parent = load_package(parent_dir);  // here: the plugin's registry knows only the built-in classes
+  if (!plugin().retrain(spec, parent, data, out_dir, m, error)) rethrow(error);
   return m;
 }
 

@@ -30,9 +30,9 @@ bool train(const TrainingSpec& spec, const std::string& out_dir, const std::func
   return guarded(error, [&] { out = train_with_torch(spec, out_dir, progress); });
 }
 
-bool retrain(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir, Manifest& out,
+bool retrain(const RetrainSpec& spec, const ModelPackage& parent, const RawSamples& data, const std::string& out_dir, Manifest& out,
              PluginError& error) {
-  return guarded(error, [&] { out = retrain_with_torch(spec, parent_dir, data, out_dir); });
+  return guarded(error, [&] { out = retrain_with_torch(spec, parent, data, out_dir); });
 }
 
 constexpr TorchPluginApi kApi{kTorchPluginAbi, &make_scorer, &train, &retrain};

@@ -162,14 +162,14 @@ Manifest train_with_torch(const TrainingSpec& spec, const std::string& out_dir, 
   const core::Rng rng(spec.seed);
 
   // 1. Data: healthy fleets, simulated.
-  const twins::AssetDescriptor& asset = twins::find_asset_class(spec.asset_class)->descriptor;  // the spec's loader checked it
+  const twins::AssetDescriptor& asset = spec.train.asset->descriptor;  // the spec's loader resolved it
   say("simulating " + std::to_string(spec.train.devices) + " healthy " + asset.name + " devices for training");
   const RawSamples train_raw = simulate_fleet(spec.train, spec.channels, rng, "train");
   Manifest m;
   m.model_id = spec.model_id;
   m.version = spec.version;
   m.output = ModelOutput::reconstruction;
-  m.asset_class = spec.asset_class;
+  m.asset_class = asset.name;
   m.channels = spec.channels;
   m.features.channels = static_cast<std::uint32_t>(spec.channels.size());
   m.features.window = spec.window;
@@ -282,12 +282,11 @@ RawSamples devices_of(const RawSamples& raw, std::uint32_t from, std::uint32_t t
 
 }  // namespace
 
-Manifest retrain_with_torch(const RetrainSpec& spec, const std::string& parent_dir, const RawSamples& data, const std::string& out_dir) {
+Manifest retrain_with_torch(const RetrainSpec& spec, const ModelPackage& parent, const RawSamples& data, const std::string& out_dir) {
   use_one_torch_thread();
   torch::jit::setGraphExecutorOptimize(false);
   torch::manual_seed(spec.seed);
   const core::Rng rng(spec.seed);
-  const ModelPackage parent = load_package(parent_dir);
   if (data.channels != parent.manifest.channels.size())
     throw core::InputError("retraining data has " + std::to_string(data.channels) + " channels, the model reads " +
                            std::to_string(parent.manifest.channels.size()));

@@ -8,8 +8,8 @@ namespace twinbench::ai {
 
 RawSamples simulate_fleet(const FleetDataSpec& spec, const std::vector<std::string>& channels, const core::Rng& rng,
                           const std::string& name, const std::vector<InjectedFault>& faults) {
-  const twins::AssetClass* asset = twins::find_asset_class(spec.asset_class);
-  if (!asset) throw std::invalid_argument("simulate_fleet: no asset class '" + spec.asset_class + "'");
+  const twins::AssetClass* asset = spec.asset;
+  if (!asset) throw std::invalid_argument("simulate_fleet: no asset class");
   const twins::AssetDescriptor& d = asset->descriptor;
   std::vector<std::size_t> rows;
   for (const std::string& c : channels) {

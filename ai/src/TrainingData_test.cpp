@@ -11,6 +11,7 @@ const std::vector<std::string> kChannels = {"motor_current_a", "vibration_rms_mm
 
 TEST(TrainingData, FleetsAreSeededAndFaultsShowInTheSamples) {
   FleetDataSpec spec;
+  spec.asset = twins::find_asset_class("compressor");
   spec.devices = 4;
   spec.duration_s = 7200;
   const twins::AssetDescriptor& compressor = twins::find_asset_class("compressor")->descriptor;
@@ -31,10 +32,11 @@ TEST(TrainingData, FleetsAreSeededAndFaultsShowInTheSamples) {
 
 TEST(TrainingData, AnUnknownClassOrChannelIsRefused) {
   FleetDataSpec spec;
+  spec.asset = twins::find_asset_class("compressor");
   spec.devices = 1;
   spec.duration_s = 100;
   EXPECT_THROW(simulate_fleet(spec, {"no_such_channel"}, core::Rng(1), "x"), std::invalid_argument);
-  spec.asset_class = "toaster";
+  spec.asset = nullptr;
   EXPECT_THROW(simulate_fleet(spec, kChannels, core::Rng(1), "x"), std::invalid_argument);
 }
 

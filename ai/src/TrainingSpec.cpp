@@ -40,14 +40,13 @@ TrainingSpec load_training_spec(const std::string& file) {
   const JsonObject f = root.object("features");
   f.allow({"channels", "window", "hop"});
   const twins::AssetClass& asset = read_asset_class(root, "asset_class");
-  s.asset_class = asset.descriptor.name;
   s.channels = read_channels(f, "channels", asset.descriptor);
   s.window = static_cast<std::uint32_t>(f.integer("window", 2, 1000));
   s.hop = static_cast<std::uint32_t>(f.integer_or("hop", 1, s.window, std::min<std::uint64_t>(s.window, 3)));
   const JsonObject d = root.object("data");
   d.allow({"train", "validation", "ambients", "fault_ramp_s"});
   FleetDataSpec base;
-  base.asset_class = s.asset_class;
+  base.asset = &asset;
   if (d.has("ambients")) {
     base.ambients.clear();
     for (const auto& [j, path] : d.array("ambients", true)) {

@@ -24,20 +24,22 @@ AssetClass asset_class() {
                 {"condenser_pressure_bar", "bar", "condenserPressure"},
                 {"compressor_current_a", "ampere", "motor/current"},
                 {"power_kw", "kilowatt", "power"},
-                {"cop", "1", "cop"}};
+                {"cop", "1", "cop"},
+                {"outdoor_temp_c", "degreeCelsius", "outdoorTemperature"}};
   d.faults = {{"refrigerant_leak", "undercharge: evaporating temperature down to -5 K, capacity -30 %, COP -15 %"},
               {"condenser_fouling", "condensing temperature up to +12 K (head pressure up), capacity -10 %: COP and power follow"},
               {"stuck_expansion_valve", "a starved evaporator: evaporating temperature down to -7 K, capacity -45 %; the supply warms under load"}};
-  // Thermistors (0.1 K), pressure transducers, the compressor's CT, a power meter; COP from the controller.
-  //                  supply  return  evap   cond   current  power  cop
-  d.sensors.noise_sd = {0.05,  0.05,   0.02,  0.05,  0.5,     0.3,   0.02};
-  d.sensors.bias_sd = {0.1,    0.1,    0.02,  0.05,  0.6,     0.4,   0.0};
-  d.sensors.quantum = {0.01,   0.01,   0.01,  0.01,  0.1,     0.1,   0.01};
+  // Thermistors (0.1 K), pressure transducers, the compressor's CT, a power meter, COP from the controller,
+  // and the outdoor-air sensor at the condenser coil.
+  //                  supply  return  evap   cond   current  power  cop   outdoor
+  d.sensors.noise_sd = {0.05,  0.05,   0.02,  0.05,  0.5,     0.3,   0.02, 0.2};
+  d.sensors.bias_sd = {0.1,    0.1,    0.02,  0.05,  0.6,     0.4,   0.0,  0.3};
+  d.sensors.quantum = {0.01,   0.01,   0.01,  0.01,  0.1,     0.1,   0.01, 0.1};
   d.sensors.dropout_probability = 0.0005;
   d.power_channel = power_kw;
-  // IPSO: Temperature (3303/0-1), Pressure (3323/0-1), Current (3317), Power Measurement (3305/5800), and a
+  // IPSO: Temperature (3303/0-2), Pressure (3323/0-1), Current (3317), Power Measurement (3305/5800), and a
   // Generic Sensor (3300) for the COP.
-  d.lwm2m = {"/3303/0/5700", "/3303/1/5700", "/3323/0/5700", "/3323/1/5700", "/3317/0/5700", "/3305/0/5800", "/3300/0/5700"};
+  d.lwm2m = {"/3303/0/5700", "/3303/1/5700", "/3323/0/5700", "/3323/1/5700", "/3317/0/5700", "/3305/0/5800", "/3300/0/5700", "/3303/2/5700"};
   d.variant = "the compressor draws current_scale x the current and power; the condenser runs temp_rise_c hotter";
   return {std::move(d), [](std::size_t n, Ambient ambient, core::RngStream variation) -> std::unique_ptr<AssetFleet> {
             return std::make_unique<Fleet>(n, Spec{}, ambient, variation);
@@ -104,6 +106,7 @@ void Fleet::step_chunk(std::span<const std::uint32_t> idx, std::span<const doubl
   out.row(compressor_current_a) = (compressor_kw * 1000.0 / (std::sqrt(3.0) * spec_.voltage_v * spec_.power_factor)).transpose();
   out.row(power_kw) = (compressor_kw + spec_.fan_kw).transpose();
   out.row(cop) = (cooling / compressor_kw).transpose();
+  out.row(outdoor_temp_c) = ambient.transpose();
 }
 
 }  // namespace twinbench::twins::chiller

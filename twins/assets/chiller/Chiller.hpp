@@ -4,6 +4,7 @@
 // chilled-water supply setpoint while its capacity lasts. Evaporating and condensing temperatures follow
 // the water and the air with load-dependent approaches, pressures are R-134a saturation pressures, and
 // the COP is a fraction of Carnot's between them (Gordon and Ng's reasoning), lower at part load.
+// The controller also reports the outdoor air at its condenser coil: the weather its pressures answer to.
 // Three faults: refrigerant leak (undercharge: evaporating pressure and capacity fall, COP down),
 // condenser fouling (condensing pressure up, COP down) and a stuck expansion valve (a starved evaporator:
 // suction pressure and capacity fall, the supply temperature rises when the load exceeds what is left).
@@ -15,7 +16,8 @@ namespace twinbench::twins::chiller {
 
 /// Telemetry channels, in record order (the descriptor's).
 enum Channel : int {
-  supply_temp_c = 0, return_temp_c, evaporator_pressure_bar, condenser_pressure_bar, compressor_current_a, power_kw, cop, kChannels
+  supply_temp_c = 0, return_temp_c, evaporator_pressure_bar, condenser_pressure_bar, compressor_current_a, power_kw, cop, outdoor_temp_c,
+  kChannels
 };
 enum Fault : std::size_t { refrigerant_leak = 0, condenser_fouling = 1, stuck_expansion_valve = 2 };
 

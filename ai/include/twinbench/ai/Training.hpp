@@ -17,10 +17,9 @@ struct TrainingSpec {
   std::string file;  ///< where it was loaded from (for messages and relative paths)
   std::string model_id, version;
   std::uint64_t seed = 1;
-  std::string asset_class = "compressor";  ///< whose channels and faults; the data's fleets are of it
   std::vector<std::string> channels;
   std::uint32_t window = 12, hop = 3;
-  FleetDataSpec train, validation;  ///< validation.devices healthy and as many faulty ones
+  FleetDataSpec train, validation;  ///< of the spec's asset class; validation.devices healthy and as many faulty ones
   double fault_ramp_s = 0;           ///< validation faults: onset at a third of the run, this ramp (default: the run's length)
   std::vector<std::uint32_t> hidden = {32, 8};
   std::uint32_t epochs = 30, batch_size = 256;

@@ -14,12 +14,12 @@
 namespace twinbench::ai {
 
 struct FleetDataSpec {
-  std::string asset_class = "compressor";  ///< a registered class (twins/Asset.hpp)
+  const twins::AssetClass* asset = nullptr;  ///< the devices' class (resolved by the caller, never looked up here)
   std::uint32_t devices = 64;
   double period_s = 10;
   double duration_s = 43'200;
   /// Site climates: device i lives in ambients[i % size()], so a model sees every climate it will serve.
-  std::vector<twins::Ambient> ambients = {twins::Ambient{}};
+  std::vector<twins::Ambient> ambients = std::vector<twins::Ambient>(1);
   std::optional<twins::SensorSpec> sensors;  ///< nullopt: the class's default sensors
 };
 
@@ -40,8 +40,8 @@ struct InjectedFault {
 };
 
 /**
- * @brief Simulate `spec.devices` devices of the spec's class, each sampled every period from t = 0, keeping
- * `channels` (names of the class's channels; std::invalid_argument for an unknown class or channel).
+ * @brief Simulate `spec.devices` devices of `spec.asset`, each sampled every period from t = 0, keeping
+ * `channels` (names of the class's channels; std::invalid_argument without a class or for an unknown channel).
  * The devices of climate k form a fleet whose physics, calibration and noise come from streams
  * "<name>/<k>/physics", "<name>/<k>/calibration" and ("<name>/<k>/device", i) of `rng`. `faults`
  * (empty, or one per device) are injected first.

@@ -53,7 +53,7 @@ struct RunMeta {
   double duration_s = 0;
   std::vector<std::string> sites;     ///< site names, in scenario order
   std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
-  std::vector<std::string> fault_modes;  ///< names of FaultMode values, by value
+  std::vector<std::string> fault_modes;  ///< the run's fault modes (sim::Scenario::fault_modes), by the events' index
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
   std::optional<EconomicsMeta> economics;
   LifecycleMeta lifecycle;
