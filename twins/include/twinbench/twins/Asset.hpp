@@ -31,7 +31,7 @@ struct Ambient {
 
 /** One telemetry channel of a class, in record order. */
 struct ChannelInfo {
-  std::string name;       ///< "motor_current_a": what scenarios, rules and model packages call it
+  std::string name;       ///< "flow_m3_h": what scenarios, rules and model packages call it
   std::string unit;       ///< the DTDL unit where its Interface names one ("ampere"), else a symbol ("mm/s", "1")
   std::string telemetry;  ///< the DTDL Telemetry of the class's Interface that carries it ("motor/current")
 };
@@ -55,7 +55,7 @@ struct AssetDescriptor {
 
   std::optional<std::size_t> channel(std::string_view name) const;
   std::optional<std::size_t> fault(std::string_view name) const;
-  std::string channel_names() const;  ///< "motor_current_a, discharge_pressure_bar, ...": for messages
+  std::string channel_names() const;  ///< "flow_m3_h, head_m, ...": for messages
   std::string fault_names() const;
 };
 
