@@ -112,7 +112,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"interface_unknown_property", iface(json::array(), {{"contentz", json::array()}}),
              "m0.json: /contentz: dtmi:com:example:Compressor;1: 'contentz' is not a property of Interface"},
         Case{"interface_bad_language_tag", iface(json::array(), {{"displayName", {{"english!", "x"}}}}),
-             "m0.json: /displayName/english!: dtmi:com:example:Compressor;1: 'english!' is not a language tag (BCP 47)"},
+             "m0.json: /displayName/english!: dtmi:com:example:Compressor;1: 'english!' is not a language tag (BCP 47, its language an ISO 639 code)"},
         Case{"interface_description_too_long", iface(json::array(), {{"description", std::string(513, 'x')}}),
              "m0.json: /description: dtmi:com:example:Compressor;1: description is longer than 512 characters"},
         // Telemetry

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "Context.hpp"
+#include "JsonLd.hpp"
 #include "JsonText.hpp"
 #include "QuantitativeTypes.hpp"
 #include "twinbench/twins/dtdl/Dtmi.hpp"
@@ -66,8 +67,17 @@ private:
     if (!j.is_object()) return report(path, "", "expected an Interface (a JSON object), got " + show(j));
     if (!j.contains("@context")) return report(path, string_or_empty(j, "@id"), "missing @context: a DTDL document must say its version (\"" + std::string(kContextV3) + "\")");
     Context ctx;
-    if (!read_context(j["@context"], path + "/@context", string_or_empty(j, "@id"), ctx)) return;
-    interface(j, path, ctx, true);
+    const std::string id = string_or_empty(j, "@id");
+    if (!read_context(j["@context"], path + "/@context", id, ctx)) return;
+    // JSON-LD's longer forms, rewritten to DTDL's compact one (JsonLd.hpp). A form that cannot be rewritten
+    // is the document's first problem: parsing on would only report it again in other words.
+    json doc = j;
+    bool compacted = true;
+    compact(doc, ctx.version, path, [&](const std::string& at, const std::string& message) {
+      report(at, id, message);
+      compacted = false;
+    });
+    if (compacted) interface(doc, path, ctx, true);
   }
 
   bool read_context(const json& c, const std::string& path, const std::string& dtmi, Context& ctx) {
@@ -103,15 +113,16 @@ private:
     if (!j.contains(key)) return out;
     const json& v = j[key];
     const std::string p = path + "/" + key;
+    const std::size_t max = version_ == 2 && key == "displayName" ? 64 : kStringMax;  // v2's displayName: 64
     auto check_len = [&](const std::string& s, const std::string& where) {
-      if (s.size() > kStringMax) report(where, dtmi, key + " is longer than " + std::to_string(kStringMax) + " characters");
+      if (s.size() > max) report(where, dtmi, key + " is longer than " + std::to_string(max) + " characters");
     };
     if (v.is_string()) {
       out["en"] = v.get<std::string>();
       check_len(out["en"], p);
     } else if (v.is_object()) {
       for (const auto& [lang, text] : v.items()) {
-        if (!valid_language_tag(lang)) report(p + "/" + lang, dtmi, "'" + lang + "' is not a language tag (BCP 47)");
+        if (!valid_language_tag(lang)) report(p + "/" + lang, dtmi, "'" + lang + "' is not a language tag (BCP 47, its language an ISO 639 code)");
         else if (!text.is_string()) report(p + "/" + lang, dtmi, "expected a string, got " + show(text));
         else {
           out[lang] = text.get<std::string>();
@@ -370,8 +381,11 @@ private:
   // ---- interfaces and contents ----
 
   void interface(const json& j, const std::string& path, Context ctx, bool top) {
-    // An inline Interface may carry its own @context; the document's applies otherwise.
+    // An inline Interface may carry its own @context; the document's applies otherwise. A DTDL v2 Interface
+    // cannot take a v3 one inline (v3 Interfaces may use v2 ones, not the other way round).
     if (!top && j.contains("@context")) read_context(j["@context"], path + "/@context", string_or_empty(j, "@id"), ctx);
+    if (!top && ctx.version > version_)
+      report(path, string_or_empty(j, "@id"), "a DTDL v" + std::to_string(version_) + " Interface cannot hold an inline DTDL v" + std::to_string(ctx.version) + " Interface");
     const Context saved = ctx_;
     const int saved_version = version_;
     ctx_ = ctx;

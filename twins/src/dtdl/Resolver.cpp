@@ -85,7 +85,7 @@ void ModelSet::resolve() {
           if (&cur == &iface) at(under(iface.info.path, "extends"), id, "extends '" + base + "', which is not an Interface of this model set");
           continue;
         }
-        if (static_cast<int>(chain.size()) >= kExtendsDepthMax) {
+        if (static_cast<int>(chain.size()) > kExtendsDepthMax) {  // chain holds the Interface and the bases above it: size - 1 levels
           at(under(iface.info.path, "extends"), id, "extends hierarchy is deeper than " + std::to_string(kExtendsDepthMax) + " levels");
           continue;
         }
