@@ -56,8 +56,9 @@ constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [
 
 Simulate the scenario and write, into the output folder:
   summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes; null where
-                     there is nothing to measure; "worst" names the worst site and gateway per KPI family
-  sites.csv          every KPI per site (a column per KPI path)
+                     there is nothing to measure; "asset_classes" has every KPI per asset class; "worst"
+                     names the worst site and gateway per KPI family
+  sites.csv          every KPI per site, with its asset class (a column per KPI path)
   gateways.csv       every KPI per gateway
   timeseries.csv     per interval (results.interval_s, default 1 h) and site: messages, delivery, latency,
                      alerts true/false, detections, gateway CPU, uplink backlog, version shares
@@ -203,7 +204,12 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   m.scenario = sc.name;
   m.seed = seed;
   m.duration_s = sc.duration_s;
-  for (const auto& s : sc.sites) m.sites.push_back(s.name);
+  for (const auto& s : sc.sites) {
+    const twins::AssetDescriptor& asset = s.asset->descriptor;
+    m.sites.push_back(s.name);
+    m.site_classes.push_back(asset.name);
+    for (const twins::FaultInfo& f : asset.faults) m.class_fault_modes[asset.name].push_back(f.name);
+  }
   m.interval_s = sc.results.interval_s;
   for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
   m.fault_modes = sc.fault_modes;
@@ -378,6 +384,16 @@ void print_kpi_table(const json& s, const char* verb) {
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", count(t["succeeded"]) + " / " + count(t["failed"]) + " / " + count(t["pending_at_end"]));
+  if (s["asset_classes"].size() > 1)  // a mixed plant: each class's detection and money
+    for (const auto& [name, c] : s["asset_classes"].items()) {
+      const auto& d = c["detection"];
+      std::string v = count(c["fleet"]["devices"]) + " devices";
+      if (!d["recall"].is_null()) v += ", recall " + fmt("%.3f", d["recall"]);
+      if (!d["precision"].is_null()) v += ", precision " + fmt("%.3f", d["precision"]);
+      if (c["economics"].is_object() && !c["economics"]["net_savings"].is_null())
+        v += ", net " + fmt("%.0f", c["economics"]["net_savings"]) + " " + c["economics"]["currency"].get<std::string>();
+      row("class " + name, v);
+    }
   if (s["fleet"]["gateways"].get<std::uint64_t>() > 1) {  // the worst gateway by delivery, and by false alerts where alerts are scored
     const auto& w = s["worst"];
     if (!w["delivery_ratio"]["gateway"].is_null())

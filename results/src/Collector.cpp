@@ -1,5 +1,6 @@
 #include "twinbench/results/Collector.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <stdexcept>
@@ -35,10 +36,23 @@ struct Collector::Domains {
         if (meta.gateways[g].site == name) s.gateways.push_back(g), s.devices += meta.gateways[g].devices;
       sites.push_back(std::move(s));
     }
+    // An asset class's scope: the gateways of its sites (a site's devices are of one class), classes in
+    // the order the sites first name them.
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      const std::string c = class_of(i);
+      auto at = std::find(classes.begin(), classes.end(), c);
+      if (at == classes.end()) classes.push_back(c), class_scopes.emplace_back(), at = classes.end() - 1;
+      Scope& s = class_scopes[static_cast<std::size_t>(at - classes.begin())];
+      s.gateways.insert(s.gateways.end(), sites[i].gateways.begin(), sites[i].gateways.end());
+      s.devices += sites[i].devices;
+    }
   }
+  std::string class_of(std::size_t site) const { return site < meta.site_classes.size() ? meta.site_classes[site] : "compressor"; }
   RunMeta meta;
   Scope fleet;
   std::vector<Scope> sites;
+  std::vector<std::string> classes;
+  std::vector<Scope> class_scopes;
   kpi::MessageKpis messages{meta};
   kpi::SessionKpis sessions{meta};
   kpi::GatewayKpis gateway{meta};
@@ -194,6 +208,20 @@ json Collector::summary() const {
     worst[h.name] = {{"kpi", h.kpi}, {"worse", h.higher_is_worse ? "higher" : "lower"}, {"site", site}, {"site_value", site_value},
                      {"gateway", gateway}, {"gateway_value", gateway_value}};
   }
+  // Every KPI family per asset class.
+  json by_class = json::object();
+  for (std::size_t c = 0; c < d_->classes.size(); ++c) {
+    json k = d_->kpis(d_->class_scopes[c]);
+    const auto own = m.class_fault_modes.find(d_->classes[c]);
+    if (own != m.class_fault_modes.end() && k["detection"].is_object() && k["detection"].contains("by_mode")) {
+      json modes = json::object();
+      for (const std::string& mode : own->second)
+        if (k["detection"]["by_mode"].contains(mode)) modes[mode] = k["detection"]["by_mode"][mode];
+      k["detection"]["by_mode"] = std::move(modes);
+    }
+    by_class[d_->classes[c]] = std::move(k);
+  }
+  s["asset_classes"] = by_class;
   s["worst"] = worst;
   s["events"] = events_;
   s["trace_hash"] = trace_hash();
@@ -203,8 +231,8 @@ json Collector::summary() const {
 std::string Collector::sites_csv() const {
   std::vector<json> rows;
   std::vector<std::vector<std::string>> labels;
-  for (std::size_t i = 0; i < d_->sites.size(); ++i) rows.push_back(site_kpis(i)), labels.push_back({d_->meta.sites[i]});
-  return table_csv({"site"}, labels, rows);
+  for (std::size_t i = 0; i < d_->sites.size(); ++i) rows.push_back(site_kpis(i)), labels.push_back({d_->meta.sites[i], d_->class_of(i)});
+  return table_csv({"site", "asset_class"}, labels, rows);
 }
 
 std::string Collector::gateways_csv() const {

@@ -92,6 +92,38 @@ TEST(Collector, SummaryAddsUpTheEventStream) {
   EXPECT_EQ(c.ground_truth_csv(), "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\ns,s-gw-1,1,bearing_wear,5e-05,3600,3600,\n");  // not detected
 }
 
+TEST(Collector, EachAssetClassGetsTheKpisOfItsSitesWithItsOwnFaultModes) {
+  // Two sites, one of pumps (two gateways of 3) and one of compressors (one gateway of 5); a fault at each class.
+  RunMeta m;
+  m.scenario = "classes";
+  m.duration_s = 100;
+  m.sites = {"water", "works"};
+  m.site_classes = {"pump", "compressor"};
+  m.gateways = {{"water", "water-gw-0", 3}, {"works", "works-gw-0", 5}, {"water", "water-gw-1", 3}};
+  m.fault_modes = {"cavitation", "bearing_wear", "valve_leak"};
+  m.class_fault_modes = {{"pump", {"cavitation", "bearing_wear"}}, {"compressor", {"bearing_wear", "valve_leak"}}};
+  Collector c(m);
+  c.emit(at(10, 2, 1, sev::FaultOnset{.mode = 0, .ramp_s = 3600, .site = 0}));
+  c.emit(at(20, 1, 4, sev::FaultOnset{.mode = 2, .ramp_s = 3600, .site = 1}));
+  c.emit(at(30, 0, 2, sev::FaultOnset{.mode = 1, .ramp_s = 3600, .site = 0}));
+  const auto s = c.summary();
+  const auto& pump = s["asset_classes"]["pump"];
+  const auto& compressor = s["asset_classes"]["compressor"];
+  EXPECT_EQ(pump["fleet"]["devices"], 6);
+  EXPECT_EQ(pump["fleet"]["gateways"], 2);
+  EXPECT_EQ(compressor["fleet"]["devices"], 5);
+  EXPECT_EQ(pump["detection"]["faults_injected"], 2);
+  EXPECT_EQ(compressor["detection"]["faults_injected"], 1);
+  EXPECT_EQ(pump["detection"]["by_mode"].size(), 2u);  // its own modes only
+  EXPECT_EQ(pump["detection"]["by_mode"]["cavitation"]["faults"], 1);
+  EXPECT_FALSE(pump["detection"]["by_mode"].contains("valve_leak"));
+  EXPECT_EQ(compressor["detection"]["by_mode"]["valve_leak"]["faults"], 1);
+  EXPECT_EQ(s["detection"]["by_mode"].size(), 3u);  // the fleet's: every mode of the run
+  const std::string sites = c.sites_csv();
+  EXPECT_EQ(sites.substr(0, sites.find(',', sites.find(',') + 1)), "site,asset_class");
+  EXPECT_NE(sites.find("\nwater,pump,2,6,"), std::string::npos) << sites.substr(0, 200);
+}
+
 TEST(Collector, TraceHashSeesEveryFieldAndTheOrder) {
   auto hash_of = [](const std::vector<Event>& events) {
     Collector c(meta());

@@ -67,7 +67,7 @@ TEST(ToyAssetClass, OneRegistrationLineMakesItTrainableSimulatedAndDetected) {
   meta.scenario = sc.name;
   meta.seed = sc.seed;
   meta.duration_s = sc.duration_s;
-  for (const auto& s : sc.sites) meta.sites.push_back(s.name);
+  for (const auto& s : sc.sites) meta.sites.push_back(s.name), meta.site_classes.push_back(s.asset->descriptor.name);
   for (const auto& g : sc.gateways()) meta.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
   meta.fault_modes = sc.fault_modes;
   results::Collector collector(meta);
@@ -80,6 +80,7 @@ TEST(ToyAssetClass, OneRegistrationLineMakesItTrainableSimulatedAndDetected) {
   EXPECT_EQ(summary["messages"]["generated"], 60 * 1440);
   EXPECT_GT(summary["messages"]["delivery_ratio"].get<double>(), 0.999);
   EXPECT_EQ(summary["detection"]["faults_injected"], 20);
+  EXPECT_EQ(summary["asset_classes"]["toy"]["detection"]["faults_injected"], 20);
   EXPECT_EQ(summary["detection"]["by_mode"]["clog"]["faults"], 20);
   EXPECT_GE(summary["detection"]["recall"].get<double>(), 0.9) << summary["detection"].dump();
   EXPECT_LE(summary["detection"]["false_alerts"].get<int>(), 2) << summary["detection"].dump();

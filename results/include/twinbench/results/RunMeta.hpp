@@ -4,6 +4,7 @@
 // series is cut. The CLI fills it from the scenario.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ struct RunMeta {
   std::uint64_t seed = 0;
   double duration_s = 0;
   std::vector<std::string> sites;     ///< site names, in scenario order
+  std::vector<std::string> site_classes;  ///< each site's asset class (parallel to sites; empty: every site "compressor")
+  /// Each asset class's fault modes (a class's KPIs list only its own modes under detection/by_mode).
+  std::map<std::string, std::vector<std::string>> class_fault_modes;
   std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index
   std::vector<std::string> fault_modes;  ///< the run's fault modes (sim::Scenario::fault_modes), by the events' index
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
