@@ -327,7 +327,7 @@ TEST_F(HandScored, EverySiteAndGatewayHasItsOwnKpisAndTheWorstIsNamed) {
   EXPECT_DOUBLE_EQ(w["recall"]["site_value"].get<double>(), 0.5);
   // The tables: one row per site, and the site's recall in its column.
   const std::string csv = c->sites_csv();
-  EXPECT_EQ(csv.rfind("site,/fleet/gateways,/fleet/devices,/messages/generated,", 0), 0u) << csv.substr(0, 200);
+  EXPECT_EQ(csv.rfind("site,asset_class,/fleet/gateways,/fleet/devices,/messages/generated,", 0), 0u) << csv.substr(0, 200);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
 }
 

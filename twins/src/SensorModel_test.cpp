@@ -119,7 +119,9 @@ TEST(SensorModel, EveryChannelOfAnOddCountGetsItsOwnNoise) {
       EXPECT_NEAR(sum(c) / reps, 0.0, 0.02) << n << " channels, channel " << c;
       EXPECT_NEAR(std::sqrt(sum2(c) / reps), 0.5, 0.02) << n << " channels, channel " << c;
     }
-    if (n > 1) EXPECT_NEAR(cross / reps, 0.0, 0.02) << "the first and last channels' noise are independent";
+    if (n > 1) {
+      EXPECT_NEAR(cross / reps, 0.0, 0.02) << "the first and last channels' noise are independent";
+    }
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "AssetTesting.hpp"
+
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -9,20 +11,10 @@
 namespace twinbench::twins::chiller {
 namespace {
 
+using twins::testing::mean_channel;
+
 Fleet make_fleet(std::size_t n = 4, Ambient a = {24, 7}) { return Fleet(n, Spec{}, a, core::Rng(1).stream("fleet")); }
 
-double mean_channel(Fleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
-  Eigen::ArrayXXd out(kChannels, 1);
-  double sum = 0;
-  int n = 0;
-  for (double t = t0; t < t1; t += period_s, ++n) {
-    const std::uint32_t idx[] = {i};
-    const double ts[] = {t};
-    f.step(idx, ts, out);
-    sum += out(c, 0);
-  }
-  return sum / n;
-}
 
 TEST(Chiller, R134aSaturationPressuresMatchNistWithinOnePercent) {
   // NIST Chemistry WebBook, R-134a saturation (absolute): -10 C 2.006 bar, 10 C 4.146, 30 C 7.702, 40 C 10.166, 60 C 16.82.
@@ -62,20 +54,14 @@ TEST(Chiller, AHotterSiteLoadsItsChillersMore) {
 }
 
 TEST(Chiller, EachFaultShowsInItsSignature) {
+  // In the afternoon, when the load is highest.
   const double day = 86400;
-  struct Case { Fault mode; Channel channel; double min_change; };
-  for (const Case& c : {Case{refrigerant_leak, evaporator_pressure_bar, -0.5}, Case{refrigerant_leak, cop, -0.5},
-                        Case{condenser_fouling, condenser_pressure_bar, 2.5}, Case{condenser_fouling, cop, -0.5},
-                        Case{stuck_expansion_valve, evaporator_pressure_bar, -0.5}, Case{stuck_expansion_valve, supply_temp_c, 0.5}}) {
-    Fleet healthy = make_fleet(), faulty = make_fleet();
-    faulty.set_fault(2, c.mode, 0.0, day / 2);
-    // The afternoon, when the load is highest.
-    const double h = mean_channel(healthy, 2, day + 12 * 3600, day + 17 * 3600, c.channel);
-    const double f = mean_channel(faulty, 2, day + 12 * 3600, day + 17 * 3600, c.channel);
-    const auto& d = asset_class().descriptor;
-    if (c.min_change > 0) EXPECT_GT(f - h, c.min_change) << d.faults[c.mode].name << " on " << d.channels[c.channel].name;
-    else EXPECT_LT(f - h, c.min_change) << d.faults[c.mode].name << " on " << d.channels[c.channel].name;
-  }
+  EXPECT_EQ(testing::check_signatures(asset_class().descriptor, [] { return std::make_unique<Fleet>(4, Spec{}, Ambient{24, 7}, core::Rng(1).stream("fleet")); },
+                                      {{refrigerant_leak, evaporator_pressure_bar, -0.5}, {refrigerant_leak, cop, -0.5},
+                                       {condenser_fouling, condenser_pressure_bar, 2.5}, {condenser_fouling, cop, -0.5},
+                                       {stuck_expansion_valve, evaporator_pressure_bar, -0.5}, {stuck_expansion_valve, supply_temp_c, 0.5}},
+                                      day / 2, day + 12 * 3600, day + 17 * 3600),
+            "");
 }
 
 TEST(Chiller, TheDescriptorNamesTheChannelsAndFaultsInThePhysicsOrder) {

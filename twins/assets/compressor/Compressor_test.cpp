@@ -2,25 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "AssetTesting.hpp"
+
 #include <numeric>
 #include <vector>
 
 namespace twinbench::twins::compressor {
 namespace {
 
+using twins::testing::mean_channel;
+
 /** Sample device `i` every `period_s` from t0 to t1 and return the mean of channel `c`. */
-double mean_channel(Fleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
-  Eigen::ArrayXXd out(kChannels, 1);
-  double sum = 0;
-  int n = 0;
-  for (double t = t0; t < t1; t += period_s, ++n) {
-    const std::uint32_t idx[] = {i};
-    const double ts[] = {t};
-    f.step(idx, ts, out);
-    sum += out(c, 0);
-  }
-  return sum / n;
-}
 
 Fleet make_fleet(std::size_t n = 4) { return Fleet(n, Spec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); }
 
@@ -75,15 +67,11 @@ TEST(Compressor, SeverityRampsQuadraticallyFromOnsetToFailure) {
 
 TEST(Compressor, EachFaultShowsInItsSignature) {
   const double day = 86400;
-  struct Case { Fault mode; Channel channel; double min_increase; };
-  for (const Case& c : {Case{bearing_wear, vibration_rms_mm_s, 6.0}, Case{valve_leak, duty_cycle, 0.1},
-                        Case{valve_leak, power_kw, 3.0}, Case{cooling_fault, discharge_temp_c, 30.0}}) {
-    Fleet healthy = make_fleet(), faulty = make_fleet();
-    faulty.set_fault(2, c.mode, 0.0, day / 2);
-    const double h = mean_channel(healthy, 2, day, day + 7200, c.channel);
-    const double f = mean_channel(faulty, 2, day, day + 7200, c.channel);
-    EXPECT_GT(f - h, c.min_increase) << asset_class().descriptor.faults[c.mode].name << " on " << asset_class().descriptor.channels[c.channel].name;
-  }
+  EXPECT_EQ(testing::check_signatures(asset_class().descriptor, [] { return std::make_unique<Fleet>(4, Spec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); },
+                                      {{bearing_wear, vibration_rms_mm_s, 6.0}, {valve_leak, duty_cycle, 0.1}, {valve_leak, power_kw, 3.0},
+                                       {cooling_fault, discharge_temp_c, 30.0}},
+                                      day / 2, day, day + 7200),
+            "");
 }
 
 TEST(Compressor, TemperatureLagsTowardsItsTarget) {

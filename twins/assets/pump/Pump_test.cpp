@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "AssetTesting.hpp"
+
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -9,21 +11,11 @@
 namespace twinbench::twins::pump {
 namespace {
 
+using twins::testing::mean_channel;
+
 Fleet make_fleet(std::size_t n = 4) { return Fleet(n, Spec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); }
 
 /** Mean of channel `c` of device `i` sampled every `period_s` in [t0, t1). */
-double mean_channel(Fleet& f, std::uint32_t i, double t0, double t1, Channel c, double period_s = 10) {
-  Eigen::ArrayXXd out(kChannels, 1);
-  double sum = 0;
-  int n = 0;
-  for (double t = t0; t < t1; t += period_s, ++n) {
-    const std::uint32_t idx[] = {i};
-    const double ts[] = {t};
-    f.step(idx, ts, out);
-    sum += out(c, 0);
-  }
-  return sum / n;
-}
 
 TEST(Pump, AHealthyPumpRunsOnTheSystemCurveWithPlausibleEfficiency) {
   // Worked by hand from Spec: the system curve H = 20 + (40 - 20) / 100^2 Q^2; shaft power = rho g Q H / eta.
@@ -54,18 +46,12 @@ TEST(Pump, AHealthyPumpRunsOnTheSystemCurveWithPlausibleEfficiency) {
 
 TEST(Pump, EachFaultShowsInItsSignature) {
   const double day = 86400;
-  struct Case { Fault mode; Channel channel; double min_change; };
-  for (const Case& c : {Case{cavitation, suction_pressure_bar, -1.5}, Case{cavitation, vibration_rms_mm_s, 2.0},
-                        Case{impeller_wear, flow_m3_h, -8.0}, Case{impeller_wear, head_m, -4.0}, Case{seal_leak, flow_m3_h, -4.0},
-                        Case{seal_leak, power_kw, 0.3}, Case{bearing_wear, vibration_rms_mm_s, 6.0}, Case{bearing_wear, bearing_temp_c, 25.0}}) {
-    Fleet healthy = make_fleet(), faulty = make_fleet();
-    faulty.set_fault(2, c.mode, 0.0, day / 2);
-    const double h = mean_channel(healthy, 2, day, day + 7200, c.channel);
-    const double f = mean_channel(faulty, 2, day, day + 7200, c.channel);
-    const auto& d = asset_class().descriptor;
-    if (c.min_change > 0) EXPECT_GT(f - h, c.min_change) << d.faults[c.mode].name << " on " << d.channels[c.channel].name;
-    else EXPECT_LT(f - h, c.min_change) << d.faults[c.mode].name << " on " << d.channels[c.channel].name;
-  }
+  EXPECT_EQ(testing::check_signatures(asset_class().descriptor, [] { return std::make_unique<Fleet>(4, Spec{}, Ambient{20, 6}, core::Rng(1).stream("fleet")); },
+                                      {{cavitation, suction_pressure_bar, -1.5}, {cavitation, vibration_rms_mm_s, 2.0}, {impeller_wear, flow_m3_h, -8.0},
+                                       {impeller_wear, head_m, -4.0}, {seal_leak, flow_m3_h, -4.0}, {seal_leak, power_kw, 0.3},
+                                       {bearing_wear, vibration_rms_mm_s, 6.0}, {bearing_wear, bearing_temp_c, 25.0}},
+                                      day / 2, day, day + 7200),
+            "");
 }
 
 TEST(Pump, CavitationStartsOnlyNearTheNpshRequired) {
