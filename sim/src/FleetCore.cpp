@@ -23,7 +23,7 @@ using nlohmann::json;
 
 FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors, const core::Rng& rng,
                      const std::string& stream_family)
-    : config_(std::move(config)), physics_(std::move(physics)), sensors_(std::move(sensors)) {
+    : config_(std::move(config)), physics_(std::move(physics)), sensors_(std::move(sensors)), fault_energy_(config_.devices) {
   assert(physics_->size() == config_.devices && config_.period_us > 0 && config_.devices > 0);
   assert(sensors_.spec().channels() == physics_->channels() && config_.power_channel < physics_->channels());
   assert(config_.record_channels.size() <= runtime::kMaxChannels);
@@ -38,20 +38,17 @@ FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> phys
   unacked_count_.assign(config_.devices, 0);
   unacked_sent_.assign(config_.devices, 0);
   stream_seed_ = rng.stream(stream_family + "/reconnect").next_u64();
-  period_us_.assign(config_.devices, config_.period_us);
-  gen_.assign(config_.devices, 0);
-  std::vector<Due> due;
-  due.reserve(config_.devices);
+  std::vector<TimeUs> first_due;
+  first_due.reserve(config_.devices);
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     rng_.push_back(rng.stream(stream_family, i));
     // Stratified phases: device i reports in the i-th slice of the period, at a random point of it.
     // Phases are still uniform over the period, but devices come due in index order, so a gateway walks
     // its devices' state sequentially instead of at random (a 100k-device run is memory-bound otherwise).
     const double slice_us = static_cast<double>(config_.period_us) / config_.devices;
-    due.push_back({static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us), i, 0});
+    first_due.push_back(static_cast<TimeUs>((i + rng_.back().uniform()) * slice_us));
   }
-  std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.t_us < b.t_us; });
-  rings_.push_back({config_.period_us, std::deque<Due>(due.begin(), due.end())});
+  due_ = DueRings(first_due, config_.period_us);
   topic_end_.reserve(config_.devices);
   auto tokens = config_.topic_tokens;
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
@@ -77,7 +74,7 @@ std::size_t FleetCore::bytes_per_device() const {
   // scratch keeps one column per device of true values (double) and readings (float).
   std::size_t kept = 0;
   for (const auto& u : unacked_) kept += u.capacity();
-  return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + sizeof(Due) + sizeof(TimeUs) + sizeof(std::uint32_t) +
+  return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + DueRings::kBytesPerDevice +
          sizeof(std::uint8_t) + sizeof(std::uint32_t) + sizeof(std::vector<std::uint8_t>) + 2 * sizeof(std::uint16_t) + kept / config_.devices +
          physics_->bytes_per_device() +
          physics_->channels() * (2 * sizeof(float) + sizeof(double)) + topics_.size() / config_.devices +
@@ -85,25 +82,8 @@ std::size_t FleetCore::bytes_per_device() const {
          (stream_free_us_.empty() ? 0 : sizeof(TimeUs)) + (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
 }
 
-FleetCore::Ring* FleetCore::earliest() {
-  Ring* best = nullptr;
-  for (auto it = rings_.begin(); it != rings_.end();) {
-    auto& q = it->due;
-    while (!q.empty() && q.front().gen != gen_[q.front().device]) q.pop_front();
-    if (q.empty() && rings_.size() > 1) {
-      best = nullptr;  // pointers into rings_ move with the erase: start over
-      rings_.erase(it);
-      it = rings_.begin();
-      continue;
-    }
-    if (!q.empty() && (!best || q.front().t_us < best->due.front().t_us)) best = &*it;
-    ++it;
-  }
-  return best;
-}
-
 TimeUs FleetCore::next_due_us() {
-  TimeUs t = earliest()->due.front().t_us;
+  TimeUs t = due_.next().t_us;
   if (!retries_.empty()) t = std::min(t, retries_.begin()->t_us);
   for (const LateFrame& f : late_) t = std::min(t, f.at_us);
   return t;
@@ -263,13 +243,10 @@ WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool incl
   TimeUs repeat_us = std::numeric_limits<TimeUs>::max();
   run_retries(send_us, until_us, inclusive, link_up, out);
   for (;;) {
-    Ring& ring = *earliest();
-    const Due d = ring.due.front();
+    const DueRings::Due d = due_.next();
     if (d.t_us > until_us || (d.t_us == until_us && !inclusive) || d.t_us >= repeat_us) break;
     assert(d.t_us >= send_us);
-    ring.due.pop_front();
-    ring.due.push_back({d.t_us + ring.period_us, d.device, d.gen});
-    repeat_us = std::min(repeat_us, d.t_us + ring.period_us);
+    repeat_us = std::min(repeat_us, d.t_us + due_.reschedule());
     if (!offline_until_.empty() && d.t_us < offline_until_[d.device]) continue;  // rebooting: no report
     ++seq_[d.device];
     ++st.generated;
@@ -298,22 +275,9 @@ WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool incl
           if (t_s_[j] > k.start_s) readings_(k.channel, static_cast<Eigen::Index>(j)) += static_cast<float>(k.per_s * (t_s_[j] - k.start_s));
   for (std::size_t j = 0; j < idx_.size(); ++j) {
     const double kw = truth_(static_cast<Eigen::Index>(config_.power_channel), static_cast<Eigen::Index>(j));
-    const double hours = static_cast<double>(period_us_[idx_[j]]) / 3.6e9;
+    const double hours = static_cast<double>(due_.period_us(idx_[j])) / 3.6e9;
     st.asset_kwh += kw * hours;
-    if (!tracked_.empty() && tracked_[idx_[j]]) {
-      FaultEnergy& fe = fault_energy_.at(idx_[j]);
-      if (t_s_[j] < fe.onset_s) {
-        fe.pre_kw_sum += kw;
-        ++fe.pre_n;
-        continue;
-      }
-      const double healthy = fe.pre_n ? fe.pre_kw_sum / fe.pre_n : kw;
-      fe.excess_kwh += (kw - healthy) * hours;
-      if (t_s_[j] >= fe.next_report_s) {
-        energy_reports_.push_back({idx_[j], t_us_[j], fe.excess_kwh, healthy});
-        fe.next_report_s += 3600;
-      }
-    }
+    if (fault_energy_.tracks(idx_[j])) fault_energy_.observe(idx_[j], t_s_[j], t_us_[j], kw, hours);
   }
   out.bytes.reserve(out.bytes.size() + idx_.size() * packet_.capacity());
   out.frames.reserve(out.frames.size() + idx_.size());
@@ -466,24 +430,15 @@ void FleetCore::reconnected(std::uint32_t device, TimeUs now_us, WireBatch& repl
   replies.wire_bytes += static_cast<std::uint64_t>(static_cast<double>(buf.size()) + unacked_count_[device] * config_.overhead_bytes_per_message);
 }
 
-void FleetCore::track_fault_energy(std::uint32_t device, double onset_s) {
-  if (tracked_.empty()) tracked_.assign(config_.devices, 0);
-  tracked_[device] = 1;
-  fault_energy_.insert_or_assign(device, FaultEnergy{onset_s, 0, 0, 0, onset_s});
-}
+void FleetCore::track_fault_energy(std::uint32_t device, double onset_s) { fault_energy_.track(device, onset_s); }
 
 int FleetCore::set_period(std::uint32_t device, const json& seconds, TimeUs now_us) {
   if (!seconds.is_number()) return runtime::twin_bad_request;
   const double s = seconds.get<double>();
   if (!(s >= 0.001) || s * 1e6 > static_cast<double>(config_.period_max_us)) return runtime::twin_bad_request;
   const auto period = static_cast<TimeUs>(s * 1e6 + 0.5);
-  if (period == period_us_[device]) return runtime::twin_ok;
-  // A new period starts with a report now (see the timer queue in FleetCore.hpp).
-  period_us_[device] = period;
-  const std::uint32_t gen = ++gen_[device];
-  auto ring = std::find_if(rings_.begin(), rings_.end(), [&](const Ring& r) { return r.period_us == period; });
-  if (ring == rings_.end()) ring = rings_.insert(rings_.end(), Ring{period, {}});
-  ring->due.push_front({now_us, device, gen});
+  if (period == due_.period_us(device)) return runtime::twin_ok;
+  due_.set_period(device, period, now_us);  // a new period starts with a report now (DueRings.hpp)
   return runtime::twin_ok;
 }
 
@@ -506,7 +461,7 @@ void FleetCore::on_twin_message(std::uint32_t device, std::string_view topic, st
     const json version = msg.value("$version", json());
     auto ack = [&](const std::string& component, const std::string& name, const json& value) {
       const int ac = component.empty() && name == "reportingPeriod" ? set_period(device, value, now_us) : runtime::twin_ok;
-      const json shown = ac == runtime::twin_ok ? value : json(static_cast<double>(period_us_[device]) * 1e-6);
+      const json shown = ac == runtime::twin_ok ? value : json(static_cast<double>(due_.period_us(device)) * 1e-6);
       return json{{"value", shown}, {"ac", ac}, {"av", version}};
     };
     json answer = json::object();
@@ -533,7 +488,7 @@ void FleetCore::on_twin_message(std::uint32_t device, std::string_view topic, st
     response["response"] = status == runtime::twin_ok;
     reply(device, tt::response, response.dump(), replies);
     if (status == runtime::twin_ok)
-      reply(device, tt::reported, json{{"reportingPeriod", static_cast<double>(period_us_[device]) * 1e-6}}.dump(), replies);
+      reply(device, tt::reported, json{{"reportingPeriod", static_cast<double>(due_.period_us(device)) * 1e-6}}.dump(), replies);
     return;
   }
   response["status"] = runtime::twin_not_implemented;

@@ -37,6 +37,8 @@
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/core/LinkModel.hpp"
+#include "twinbench/sim/DueRings.hpp"
+#include "twinbench/sim/FaultEnergy.hpp"
 #include "twinbench/sim/Wire.hpp"
 #include "twinbench/twins/Asset.hpp"
 
@@ -91,14 +93,6 @@ struct WindowStats {
   double asset_kwh = 0;  ///< what the devices sampled in this window drew over their period (true power)
 };
 
-/** How much more energy a faulty device has drawn since its fault began than its healthy level (its
- * mean power before the onset): reported hourly for the devices FleetCore tracks. */
-struct EnergyReport {
-  std::uint32_t device;
-  runtime::TimeUs t_us;
-  double excess_kwh;
-  double healthy_kw;
-};
 
 struct AckStats {
   std::uint32_t pubacks = 0, connacks = 0, resets = 0;
@@ -144,7 +138,7 @@ public:
   /** @brief Sensor drift: from `start_s` device's `channel` reads `per_s` x (t - start_s) high (bias creep). */
   void add_sensor_creep(std::uint32_t device, std::size_t channel, double start_s, double per_s);
   /** @brief Excess-energy reports since the last call. */
-  std::vector<EnergyReport> take_energy_reports() { return std::exchange(energy_reports_, {}); }
+  std::vector<EnergyReport> take_energy_reports() { return fault_energy_.take(); }
   /** @brief Reconnections since the last call: device, microseconds from the lost connection to CONNACK, attempts that failed first. */
   struct Reconnect {
     std::uint32_t device;
@@ -155,7 +149,7 @@ public:
   /** @brief QoS 1 messages the devices still hold (unacknowledged or never sent). */
   std::uint64_t qos1_pending() const;
   /** @brief Device's current reporting period. */
-  runtime::TimeUs period_us(std::uint32_t device) const { return period_us_[device]; }
+  runtime::TimeUs period_us(std::uint32_t device) const { return due_.period_us(device); }
 
   twins::AssetFleet& physics() { return *physics_; }
   std::uint32_t size() const { return config_.devices; }
@@ -165,16 +159,6 @@ public:
 private:
   /** The device's username and password in its CONNECT, with authentication. */
   void log_in(runtime::mqtt::Connect& c, std::uint32_t device) const;
-  struct Due {
-    runtime::TimeUs t_us;
-    std::uint32_t device;
-    std::uint32_t gen;  ///< the device's generation when queued; an older one is a stale entry
-  };
-  /** Devices that share a reporting period, in due order. */
-  struct Ring {
-    runtime::TimeUs period_us;
-    std::deque<Due> due;
-  };
   // The device's view of its MQTT connection: never connected; up; waiting for its reconnect timer;
   // CONNECT sent, no CONNACK yet.
   enum class Link : std::uint8_t { never, up, waiting, connecting };
@@ -211,8 +195,6 @@ private:
   /** 200 and the new period, or 400 if the firmware does not accept `seconds`. */
   int set_period(std::uint32_t device, const nlohmann::json& seconds, runtime::TimeUs now_us);
   void reply(std::uint32_t device, std::string_view leaf, const std::string& payload, WireBatch& replies);
-  /** The ring whose (valid) head is due first, stale heads dropped on the way; nullptr if all are empty. */
-  Ring* earliest();
 
   // LwM2M devices (FleetLwm2m.cpp).
   struct Lwm2mState {
@@ -263,31 +245,14 @@ private:
   std::vector<std::vector<std::uint8_t>> unacked_;
   std::vector<std::uint16_t> unacked_count_, unacked_sent_;
   std::uint64_t stream_seed_;
-  // The devices' timer queue: one FIFO ring per reporting period. A device reports, then goes to the back
-  // of its ring one period later: every entry of a ring was queued at an earlier or equal time with the
-  // same period, so each ring stays sorted with O(1) work per report (a heap costs 50 % more per
-  // message). A device whose period changes reports at once: it goes to the front of its new ring (every
-  // pending entry is due now or later) and its old entry turns stale (generation mismatch). The next
-  // device is the earliest head among the rings; there are as many rings as distinct periods (few).
-  std::vector<Ring> rings_;
-  std::vector<runtime::TimeUs> period_us_;
-  std::vector<std::uint32_t> gen_;
-  struct FaultEnergy {
-    double onset_s;
-    double pre_kw_sum = 0;
-    std::uint32_t pre_n = 0;
-    double excess_kwh = 0;
-    double next_report_s;
-  };
-  std::map<std::uint32_t, FaultEnergy> fault_energy_;
-  std::vector<std::uint8_t> tracked_;  ///< per device: 1 if in fault_energy_
+  DueRings due_;  ///< when each device reports next (its reporting period: the firmware's)
+  FaultEnergy fault_energy_;  ///< ground truth: the excess energy of faulty devices
   struct Creep {
     std::size_t channel;
     double start_s, per_s;
   };
   std::map<std::uint32_t, std::vector<Creep>> creep_;  ///< sensor bias creep by device
   std::vector<runtime::TimeUs> offline_until_;         ///< per device, once any device has rebooted
-  std::vector<EnergyReport> energy_reports_;
   // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;
