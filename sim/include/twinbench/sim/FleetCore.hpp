@@ -23,7 +23,6 @@
 #include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
