@@ -12,11 +12,12 @@ namespace {
 
 constexpr const char* kTrainHelp = R"(usage: twinbench train <training-spec.json> [--out DIR] [--quiet]
 
-Simulate healthy compressors from the twin physics, train an autoencoder over sliding feature windows
-with libtorch (one thread, seeded), choose the alert threshold on held-out healthy compressors,
-measure it on held-out faulty ones, and write a model package:
-  manifest.json   model id and version, features (channels, window, hop, normalisation), threshold,
-                  weights hash, training provenance (seed, data hash), validation metrics
+Simulate healthy devices of the spec's asset class ("asset_class": compressor, pump or chiller) from
+their physics, train an autoencoder over sliding feature windows with libtorch (one thread, seeded),
+choose the alert threshold on held-out healthy devices, measure it on held-out faulty ones (every fault
+mode of the class), and write a model package:
+  manifest.json   model id and version, asset class, features (channels, window, hop, normalisation),
+                  threshold, weights hash, training provenance (seed, data hash), validation metrics
   model.pt        the weights, a TorchScript archive (torch.jit.load reads it too)
 The same spec and seed give the same weights, byte for byte. The package appears only when complete.
 

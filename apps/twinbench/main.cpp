@@ -21,7 +21,7 @@ commands:
   compare <a> <b>       compare two runs or sweeps, with significance for sweeps (twinbench compare --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
-  train <spec>          train an anomaly model on simulated compressors (twinbench train --help)
+  train <spec>          train an anomaly model on simulated devices of one asset class (twinbench train --help)
   audit verify <log>    check a tamper-evident audit log (twinbench audit --help)
   ota sign <artifact>   sign a model package or a firmware image for OTA (twinbench ota --help)
   credentials <scenario> --gateway NAME   a lab gateway's device logins, for twinbench-edge passwd --batch
