@@ -18,8 +18,11 @@ every rule of the specification is checked. Each problem is printed as
 and the exit code is 2 if there is any; otherwise a summary is printed and the exit code is 0.
 
 options:
-  --allow-undefined-extensions   accept @context extensions this parser does not know (ignored)
-Known extensions: QuantitativeTypes v1 (semantic types and units), MQTT v1.
+  --allow-undefined-extensions   accept @context extensions this parser does not know; their terms
+                                 being unknown, elements under them may carry undefined co-types
+                                 and, with one, undefined properties (as DTDL v2 always allows)
+Known extensions: QuantitativeTypes v1 (semantic types and units), MQTT v1 (the Mqtt, Idempotent,
+Cacheable and Indexed adjunct types).
 )";
 
 }  // namespace

@@ -31,7 +31,8 @@ bool read_context(const nlohmann::json& c, bool allow_undefined, Context& ctx,
     if (e == kContextV2 || e == kContextV3) report(at, "the DTDL context may appear only once, first");
     else if (e == kQuantitativeTypesV1 && ctx.version == 3) ctx.quantitative = true;
     else if (e == kMqttV1 && ctx.version == 3) ctx.mqtt = true;
-    else if (!allow_undefined)
+    else if (allow_undefined) ctx.undefined_extension = true;
+    else
       report(at, "undefined extension context '" + e + "' for DTDL v" + std::to_string(ctx.version) + " (known: " + std::string(kQuantitativeTypesV1) +
                      ", " + std::string(kMqttV1) + "; --allow-undefined-extensions ignores it)");
   }

@@ -18,6 +18,9 @@ struct Context {
   int version = 3;
   bool quantitative = false;  ///< QuantitativeTypes v1
   bool mqtt = false;          ///< MQTT v1
+  /// An extension this parser does not know, admitted by --allow-undefined-extensions: its terms are
+  /// unknown, so the elements below may carry undefined co-types and properties (DTDL v3).
+  bool undefined_extension = false;
 };
 
 /**

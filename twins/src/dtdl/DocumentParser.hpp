@@ -86,27 +86,101 @@ private:
                               [&](const std::string& sub, const std::string& message) { report(path + sub, dtmi, message); });
   }
 
-  /** @type as a list of strings (empty, with a diagnostic, if malformed). */
+  /** @type as a list of strings (empty, with a diagnostic, if malformed), without undefined co-types. */
   std::vector<std::string> types(const json& j, const std::string& path, const std::string& dtmi) {
-    std::vector<std::string> out;
-    if (!j.contains("@type")) return out;
-    const json& t = j["@type"];
-    if (t.is_string()) out.push_back(t.get<std::string>());
-    else if (t.is_array() && !t.empty() && std::all_of(t.begin(), t.end(), [](const json& e) { return e.is_string(); }))
-      for (const auto& e : t) out.push_back(e.get<std::string>());
-    else report(path + "/@type", dtmi, "expected a type name or a list of them, got " + show(t));
+    std::vector<std::string> out = raw_types(j);
+    if (out.empty() && j.contains("@type")) report(path + "/@type", dtmi, "expected a type name or a list of them, got " + show(j["@type"]));
+    if (has_undefined_cotype(j)) std::erase_if(out, [&](const std::string& t) { return !defined_type(t); });
     return out;
   }
 
+  static std::vector<std::string> raw_types(const json& j) {
+    std::vector<std::string> out;
+    const auto t = j.find("@type");
+    if (t == j.end()) return out;
+    if (t->is_string()) out.push_back(t->get<std::string>());
+    else if (t->is_array() && std::all_of(t->begin(), t->end(), [](const json& e) { return e.is_string(); }))
+      for (const auto& e : *t) out.push_back(e.get<std::string>());
+    return out;
+  }
+
+  /**
+   * DTDL's open world: an element with a type the language defines may have co-types it does not define,
+   * and then properties it does not define (DTDL v2 always; v3 only below an @context naming an extension
+   * this parser does not know, which --allow-undefined-extensions admits).
+   */
+  bool has_undefined_cotype(const json& j) const {
+    if (version_ != 2 && !ctx_.undefined_extension) return false;
+    const auto t = raw_types(j);
+    return std::any_of(t.begin(), t.end(), [&](const std::string& x) { return defined_type(x); }) &&
+           std::any_of(t.begin(), t.end(), [&](const std::string& x) { return !defined_type(x); });
+  }
+
+  /** A type the DTDL version (with its standard extensions) defines. */
+  bool defined_type(std::string_view t) const {
+    static constexpr std::array<std::string_view, 16> kClasses = {"Interface", "Telemetry", "Property", "Command", "Relationship", "Component",
+                                                                  "Array",     "Enum",      "EnumValue", "Map",   "MapKey",       "MapValue",
+                                                                  "Object",    "Field",     "Unit",      "UnitAttribute"};
+    static constexpr std::array<std::string_view, 6> kV3 = {"CommandRequest", "CommandResponse", "Mqtt", "Idempotent", "Cacheable", "Indexed"};
+    const auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), t) != list.end(); };
+    if (in(kClasses) || is_primitive_schema(t)) return true;
+    if (version_ == 2) return t == "CommandPayload" || semantic_types_v2().contains(t);
+    return in(kV3) || is_geospatial_schema(t) || quantitative_types_v1().contains(t);
+  }
+
+  /**
+   * Keys of `j` must be common properties, `allowed`, `extra` or `more`; on an element with an undefined
+   * co-type, so may any key that is not a DTDL term (the co-type might define it).
+   */
   void check_keys(const json& j, const std::string& path, const std::string& dtmi, const std::string& what,
-                  std::initializer_list<std::string_view> allowed, std::initializer_list<std::string_view> extra = {}) {
+                  std::initializer_list<std::string_view> allowed, std::initializer_list<std::string_view> extra = {},
+                  const std::vector<std::string>& more = {}) {
     static constexpr std::array<std::string_view, 5> kCommon = {"@id", "@type", "comment", "description", "displayName"};
+    static constexpr std::array<std::string_view, 28> kTerms = {
+        "@context",      "name",      "schema",     "writable",      "unit",           "contents",       "extends",
+        "schemas",       "target",    "properties", "elementSchema", "mapKey",         "mapValue",       "valueSchema",
+        "enumValues",    "enumValue", "fields",     "request",       "response",       "minMultiplicity", "maxMultiplicity",
+        "telemetryTopic", "commandTopic", "payloadFormat", "ttl",    "index",          "commandType",    "@value"};
+    const bool open = has_undefined_cotype(j);
     for (const auto& item : j.items()) {
       const std::string& key = item.key();
-      const auto is = [&](auto list) { return std::find(list.begin(), list.end(), key) != list.end(); };
-      if (is(kCommon) || is(allowed) || is(extra)) continue;
+      const auto is = [&](const auto& list) { return std::find(list.begin(), list.end(), key) != list.end(); };
+      if (is(kCommon) || is(allowed) || is(extra) || is(more)) continue;
+      if (open && !is(kTerms) && key.front() != '@') continue;
       report(path + "/" + key, dtmi, "'" + key + "' is not a property of " + what);
     }
+  }
+
+  /**
+   * The MQTT extension's adjunct co-types (Idempotent and Cacheable on a Command; Indexed on a Telemetry,
+   * Field or EnumValue): taken out of `t`, their properties read into `e` and `ttl`. Returns the keys they
+   * add to the element.
+   */
+  std::vector<std::string> adjuncts(const json& j, std::vector<std::string>& t, const std::string& base, const std::string& path, ElementInfo& e,
+                                    std::string* ttl = nullptr);
+
+  /** A DTMI where an element is expected: a placeholder that ModelSet::resolve() replaces by the element with that @id. */
+  template <class Element> std::optional<Element> reference(const json& v, const std::string& path, const std::string& owner) {
+    const std::string s = v.get<std::string>();
+    if (auto err = dtmi_problem(s)) {
+      report(path, owner, "'" + s + "' is not a valid DTMI (an element given by its @id): it " + *err);
+      return std::nullopt;
+    }
+    Element el;
+    el.info.reference = s;
+    el.info.path = path;
+    return el;
+  }
+
+  /** Record an element under its @id, for references to it (ModelSet::resolve()). */
+  template <class Element> void define(const std::string& type, const Element& el) {
+    if (!el.info.id.empty() && el.info.reference.empty()) set_.definitions_.emplace(el.info.id, ModelSet::Definition{type, el});
+  }
+
+  /** Indexed elements of one property (contents, fields, enumValues) each have their own index. */
+  void unique_index(const ElementInfo& e, std::set<std::int64_t>& seen, const std::string& path, const std::string& what) {
+    if (e.index && !seen.insert(*e.index).second)
+      report(path + "/index", e.id, "index " + std::to_string(*e.index) + " is already used by another " + what);
   }
 
   LocalizedText localized(const json& j, const std::string& key, const std::string& path, const std::string& dtmi) {
@@ -228,19 +302,14 @@ private:
     else if (n > max) report(path, id, "DTDL v2 allows at most " + std::to_string(max) + " " + what + ", got " + std::to_string(n));
   }
 
-  void check_optional_type(const json& j, const std::string& path, const std::string& dtmi, const std::string& what) {
-    const auto t = types(j, path, dtmi);
-    if (!t.empty() && (t.size() != 1 || t[0] != what)) report(path + "/@type", dtmi, "if given, @type must be \"" + what + "\"");
-  }
-
-  /** Elements of an array property (a single object counts as a one-element set, as in JSON-LD). */
+  /** Elements of an array property (a single element counts as a one-element set, as in JSON-LD). */
   std::vector<std::pair<const json*, std::string>> list(const json& j, const std::string& key, const std::string& path, const std::string& dtmi) {
     std::vector<std::pair<const json*, std::string>> out;
     if (!j.contains(key)) return out;
     const json& v = j[key];
     if (v.is_array()) {
       for (std::size_t i = 0; i < v.size(); ++i) out.emplace_back(&v[i], path + "/" + key + "/" + std::to_string(i));
-    } else if (v.is_object()) {
+    } else if (v.is_object() || v.is_string()) {  // one element, or the @id of one
       out.emplace_back(&v, path + "/" + key);
     } else {
       report(path + "/" + key, dtmi, "expected a list, got " + show(v));

@@ -18,9 +18,10 @@ namespace {
 constexpr std::array<std::string_view, 8> kPlural = {"contents", "extends", "fields", "enumValues", "properties", "schemas", "@type", "@context"};
 constexpr std::array<std::string_view, 2> kLocalizable = {"displayName", "description"};
 // Properties that hold one value (an unknown key is left alone, for the parser to name).
-constexpr std::array<std::string_view, 18> kSingular = {"name",         "schema",        "writable",       "unit",     "comment",   "target",
+constexpr std::array<std::string_view, 20> kSingular = {"name",         "schema",        "writable",       "unit",     "comment",   "target",
                                                         "minMultiplicity", "maxMultiplicity", "elementSchema", "mapKey", "mapValue",  "valueSchema",
-                                                        "enumValue",    "request",       "response",       "telemetryTopic", "commandTopic", "payloadFormat"};
+                                                        "enumValue",    "request",       "response",       "telemetryTopic", "commandTopic", "payloadFormat",
+                                                        "ttl",          "index"};
 // Where a term IRI may stand for a DTDL term in a value.
 constexpr std::array<std::string_view, 6> kTermValues = {"@type", "schema", "elementSchema", "valueSchema", "unit", "extends"};
 

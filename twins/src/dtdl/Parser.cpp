@@ -70,14 +70,20 @@ void DocumentParser::interface(const json& j, const std::string& path, Context c
   }
   // contents
   std::set<std::string> names;
+  std::set<std::int64_t> telemetry_indices;
   for (const auto& [c, cpath] : list(j, "contents", path, id)) {
+    if (c->is_string()) {  // an element defined elsewhere, by its @id
+      if (auto ref = reference<Content>(*c, cpath, id)) iface.contents.push_back(std::move(*ref));
+      continue;
+    }
     if (!c->is_object()) {
-      report(cpath, id, "expected a content element (Telemetry, Property, Command, Relationship or Component), got " + show(*c));
+      report(cpath, id, "expected a content element (Telemetry, Property, Command, Relationship or Component, or the @id of one), got " + show(*c));
       continue;
     }
     if (auto content = content_element(*c, cpath, id)) {
       if (!content->name.empty() && !names.insert(content->name).second)
         report(cpath + "/name", content->info.id, "duplicate name '" + content->name + "' in the Interface's contents");
+      if (content->kind == ContentKind::telemetry) unique_index(content->info, telemetry_indices, cpath, "Telemetry of this Interface");
       iface.contents.push_back(std::move(*content));
     }
   }
@@ -98,17 +104,17 @@ std::optional<Content> DocumentParser::content_element(const json& j, const std:
                                                                          {"Command", ContentKind::command},
                                                                          {"Relationship", ContentKind::relationship},
                                                                          {"Component", ContentKind::component}};
-  const auto t = types(j, path, "");
+  const auto all_types = types(j, path, "");
   std::optional<std::string> base;
-  for (const auto& x : t)
+  for (const auto& x : all_types)
     if (kKinds.contains(x)) {
       if (base) report(path + "/@type", "", "an element has one of Telemetry, Property, Command, Relationship or Component, not several");
       base = x;
     }
   if (!base) {
     report(path + (j.contains("@type") ? "/@type" : ""), "",
-           t.empty() ? "missing @type (Telemetry, Property, Command, Relationship or Component)"
-                     : "'" + t[0] + "' is not a content type (Telemetry, Property, Command, Relationship or Component)");
+           all_types.empty() ? "missing @type (Telemetry, Property, Command, Relationship or Component)"
+                             : "'" + all_types[0] + "' is not a content type (Telemetry, Property, Command, Relationship or Component)");
     return std::nullopt;
   }
   Content c;
@@ -117,26 +123,28 @@ std::optional<Content> DocumentParser::content_element(const json& j, const std:
   c.info = info(j, path, nm.empty() || !j["name"].is_string() ? "" : child_dtmi(iface_id, "contents", nm));
   const std::string& id = c.info.id;
   c.name = name(j, path, id);
+  auto t = all_types;
+  const auto more = adjuncts(j, t, *base, path, c.info, &c.cache_ttl);
   switch (c.kind) {
     case ContentKind::telemetry:
     case ContentKind::property:
       check_keys(j, path, id, *base, c.kind == ContentKind::property ? std::initializer_list<std::string_view>{"name", "schema", "writable"}
                                                                        : std::initializer_list<std::string_view>{"name", "schema"},
-                 {"unit"});
+                 {"unit"}, more);
       if (!j.contains("schema")) report(path, id, "missing required property 'schema'");
       else c.schema = schema(j["schema"], path + "/schema", child_dtmi(id, "schema"), 1);
       if (c.kind == ContentKind::property) c.writable = boolean(j, "writable", path, id);
       semantics(j, t, *base, path, c.info, c.schema);
       break;
     case ContentKind::command:
-      check_keys(j, path, id, "Command", {"name", "request", "response"});
+      check_keys(j, path, id, "Command", {"name", "request", "response"}, {}, more);
       only_base_type(t, *base, path, id);
       if (j.contains("request")) c.request = named_part(j, "request", "CommandRequest", path, id, 0, false);
       if (j.contains("response")) c.response = named_part(j, "response", "CommandResponse", path, id, 0, false);
       break;
     case ContentKind::relationship: relationship(j, path, c, t); break;
     case ContentKind::component:
-      check_keys(j, path, id, "Component", {"name", "schema"});
+      check_keys(j, path, id, "Component", {"name", "schema"}, {}, more);
       only_base_type(t, *base, path, id);
       if (!j.contains("schema")) report(path, id, "missing required property 'schema'");
       else if (j["schema"].is_string()) {
@@ -150,7 +158,47 @@ std::optional<Content> DocumentParser::content_element(const json& j, const std:
       }
       break;
   }
+  define(*base, c);
   return c;
+}
+
+std::vector<std::string> DocumentParser::adjuncts(const json& j, std::vector<std::string>& t, const std::string& base, const std::string& path,
+                                                  ElementInfo& e, std::string* ttl) {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> kAdjuncts = {
+      {"Idempotent", {"Command"}}, {"Cacheable", {"Command"}}, {"Indexed", {"Telemetry", "Field", "EnumValue"}}};
+  std::vector<std::string> keys;
+  for (auto it = t.begin(); it != t.end();) {
+    const auto a = kAdjuncts.find(*it);
+    if (version_ == 2 || a == kAdjuncts.end()) {
+      ++it;
+      continue;
+    }
+    const std::string type = *it;
+    it = t.erase(it);
+    if (!ctx_.mqtt) {
+      report(path + "/@type", e.id, "co-type '" + type + "' needs the MQTT extension (\"" + std::string(kMqttV1) + "\" in @context)");
+      continue;
+    }
+    if (std::find(a->second.begin(), a->second.end(), base) == a->second.end()) {
+      report(path + "/@type", e.id, "'" + type + "' is not a type a " + base + " can have");
+      continue;
+    }
+    e.adjunct_types.push_back(type);
+    if (type == "Cacheable") {
+      keys.emplace_back("ttl");
+      if (!j.contains("ttl")) report(path, e.id, "a Command co-typed Cacheable needs 'ttl'");
+      else if (!j["ttl"].is_string() || !iso8601_duration(j["ttl"].get<std::string>()))
+        report(path + "/ttl", e.id, "expected an ISO 8601 duration such as \"PT15S\", got " + show(j["ttl"]));
+      else if (ttl) *ttl = j["ttl"].get<std::string>();
+    } else if (type == "Indexed") {
+      keys.emplace_back("index");
+      if (!j.contains("index")) report(path, e.id, "an element co-typed Indexed needs 'index'");
+      else if (!j["index"].is_number_integer() || j["index"].get<std::int64_t>() < 1 || j["index"].get<std::int64_t>() > INT32_MAX)
+        report(path + "/index", e.id, "expected an integer >= 1, got " + show(j["index"]));
+      else e.index = j["index"].get<std::int64_t>();
+    }
+  }
+  return keys;
 }
 
 void DocumentParser::only_base_type(const std::vector<std::string>& t, const std::string& base, const std::string& path, const std::string& id) {
@@ -196,8 +244,12 @@ void DocumentParser::relationship(const json& j, const std::string& path, Conten
   const auto properties = list(j, "properties", path, id);
   v2_set_size(properties.size(), 0, 300, path + "/properties", id, "properties in a Relationship");
   for (const auto& [p, ppath] : properties) {
+    if (p->is_string()) {  // a Property defined elsewhere, by its @id
+      if (auto ref = reference<Content>(*p, ppath, id)) c.properties.push_back(std::move(*ref));
+      continue;
+    }
     if (!p->is_object()) {
-      report(ppath, id, "expected a Property object, got " + show(*p));
+      report(ppath, id, "expected a Property object or the @id of one, got " + show(*p));
       continue;
     }
     const auto pt = types(*p, ppath, id);
@@ -215,6 +267,7 @@ void DocumentParser::relationship(const json& j, const std::string& path, Conten
     if (!p->contains("schema")) report(ppath, prop.info.id, "missing required property 'schema'");
     else prop.schema = schema((*p)["schema"], ppath + "/schema", child_dtmi(prop.info.id, "schema"), 1);
     prop.writable = boolean(*p, "writable", ppath, prop.info.id);
+    define("Property", prop);
     c.properties.push_back(std::move(prop));
   }
 }

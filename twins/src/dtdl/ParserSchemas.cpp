@@ -55,15 +55,21 @@ SchemaPtr DocumentParser::schema(const json& j, const std::string& path, const s
     s->kind = SchemaKind::object;
     check_keys(j, path, id, "Object", {"fields"});
     std::set<std::string> names;
+    std::set<std::int64_t> indices;
     const auto fields = list(j, "fields", path, id);
     v2_set_size(fields.size(), 1, 30, path + "/fields", id, "fields in an Object");
     for (const auto& [f, fpath] : fields) {
+      if (f->is_string()) {  // a Field defined elsewhere, by its @id
+        if (auto ref = reference<NamedSchema>(*f, fpath, id)) s->fields.push_back(std::move(*ref));
+        continue;
+      }
       if (!f->is_object()) {
-        report(fpath, id, "expected a Field object, got " + show(*f));
+        report(fpath, id, "expected a Field object or the @id of one, got " + show(*f));
         continue;
       }
       NamedSchema field = named(*f, fpath, "Field", id, "fields", depth);
       if (!field.name.empty() && !names.insert(field.name).second) report(fpath + "/name", field.info.id, "duplicate field name '" + field.name + "' in Object");
+      unique_index(field.info, indices, fpath, "Field of this Object");
       s->fields.push_back(std::move(field));
     }
   } else {
@@ -82,18 +88,26 @@ void DocumentParser::enumeration(const json& j, const std::string& path, Schema&
   else s.value_schema = j["valueSchema"].get<std::string>();
   std::set<std::string> names;
   std::set<std::string> values;
+  std::set<std::int64_t> indices;
   const auto values_list = list(j, "enumValues", path, id);
   v2_set_size(values_list.size(), 1, 100, path + "/enumValues", id, "enumValues in an Enum");
   for (const auto& [v, vpath] : values_list) {
+    if (v->is_string()) {  // an EnumValue defined elsewhere, by its @id
+      if (auto ref = reference<EnumValue>(*v, vpath, id)) s.enum_values.push_back(std::move(*ref));
+      continue;
+    }
     if (!v->is_object()) {
-      report(vpath, id, "expected an EnumValue object, got " + show(*v));
+      report(vpath, id, "expected an EnumValue object or the @id of one, got " + show(*v));
       continue;
     }
     EnumValue ev;
     const std::string nm = string_or_empty(*v, "name");
     ev.info = info(*v, vpath, nm.empty() ? "" : child_dtmi(id, "enumValues", nm));
-    check_optional_type(*v, vpath, ev.info.id, "EnumValue");
-    check_keys(*v, vpath, ev.info.id, "EnumValue", {"name", "enumValue"});
+    auto t = types(*v, vpath, ev.info.id);
+    const auto more = adjuncts(*v, t, "EnumValue", vpath, ev.info);
+    if (!t.empty() && (t.size() != 1 || t[0] != "EnumValue")) report(vpath + "/@type", ev.info.id, "if given, @type must be \"EnumValue\"");
+    check_keys(*v, vpath, ev.info.id, "EnumValue", {"name", "enumValue"}, {}, more);
+    unique_index(ev.info, indices, vpath, "EnumValue of this Enum");
     ev.name = name(*v, vpath, ev.info.id);
     if (!ev.name.empty() && !names.insert(ev.name).second) report(vpath + "/name", ev.info.id, "duplicate enumValue name '" + ev.name + "'");
     if (!v->contains("enumValue")) {
@@ -107,6 +121,7 @@ void DocumentParser::enumeration(const json& j, const std::string& path, Schema&
       if (is_int) ev.value = val.get<std::int64_t>();
       else if (val.is_string()) ev.value = val.get<std::string>();
     }
+    define("EnumValue", ev);
     s.enum_values.push_back(std::move(ev));
   }
 }
@@ -117,16 +132,18 @@ NamedSchema DocumentParser::named(const json& j, const std::string& path, const 
   const std::string nm = string_or_empty(j, "name");
   const std::string auto_id = plural ? (nm.empty() ? "" : child_dtmi(parent_id, property, nm)) : child_dtmi(parent_id, property);
   n.info = info(j, path, auto_id);
-  const auto t = types(j, path, n.info.id);
+  auto t = types(j, path, n.info.id);
   // v2 calls a command's request and response CommandPayload; v3 CommandRequest and CommandResponse.
   const bool command_part = what == "CommandRequest" || what == "CommandResponse";
   const std::string type = command_part && version_ == 2 ? "CommandPayload" : what;
   if (!t.empty() && std::find(t.begin(), t.end(), type) == t.end()) report(path + "/@type", n.info.id, "if given, @type must include \"" + type + "\"");
-  check_keys(j, path, n.info.id, what, {"name", "schema"}, {"unit"});
+  const auto more = adjuncts(j, t, type, path, n.info);
+  check_keys(j, path, n.info.id, what, {"name", "schema"}, {"unit"}, more);
   n.name = name(j, path, n.info.id);
   if (!j.contains("schema")) report(path, n.info.id, "missing required property 'schema'");
   else n.schema = schema(j["schema"], path + "/schema", child_dtmi(n.info.id, "schema"), depth + 1);
   semantics(j, t, type, path, n.info, n.schema);
+  define(type, n);
   return n;
 }
 
@@ -136,8 +153,12 @@ NamedSchema DocumentParser::named_part(const json& j, const std::string& key, co
     report(path, parent_id, "missing required property '" + key + "'");
     return {};
   }
+  if (j[key].is_string()) {  // defined elsewhere, by its @id
+    auto ref = reference<NamedSchema>(j[key], path + "/" + key, parent_id);
+    return ref ? *ref : NamedSchema{};
+  }
   if (!j[key].is_object()) {
-    report(path + "/" + key, parent_id, "expected a " + what + " object, got " + show(j[key]));
+    report(path + "/" + key, parent_id, "expected a " + what + " object or the @id of one, got " + show(j[key]));
     return {};
   }
   NamedSchema n = named(j[key], path + "/" + key, what, parent_id, key, depth, false);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
@@ -21,6 +22,7 @@ std::string under(const std::string& path, const char* key) { return (path == "/
 constexpr int kExtendsDepthMax = 10;
 constexpr std::size_t kExtendsCountMax = 1024;
 constexpr int kComplexSchemaDepthMax = 5;
+constexpr std::size_t kElementsMax = 100'000;
 }  // namespace
 
 void ModelSet::add_path(const std::string& path) {
@@ -64,7 +66,104 @@ std::vector<const Content*> ModelSet::all_contents(std::string_view id) const {
   return out;
 }
 
+void ModelSet::substitute_references() {
+  for (auto& entry : interfaces_) {
+    Interface& iface = entry.second;
+    std::set<const Schema*> seen;  // schemas are shared: each is walked once
+    // Substitution copies elements (a Relationship with its properties): bounded like an Interface's own
+    // elements, so a small document cannot name a large element a million times.
+    std::size_t copied = 0;
+    bool too_many = false;
+    // The element defined under `el`'s reference, if it is one of `types`; `what` names them for the message.
+    auto substitute = [&](auto& el, std::initializer_list<std::string_view> types, const std::string& what) {
+      using Element = std::decay_t<decltype(el)>;
+      if (el.info.reference.empty()) return;
+      const std::string ref = el.info.reference, path = el.info.path;
+      const auto it = definitions_.find(ref);
+      if (it == definitions_.end()) {
+        report(iface.file, path, "", "'" + ref + "' names no element of this model set (an element given by its @id must be defined in one of its documents)");
+        return;
+      }
+      const bool fits = std::find(types.begin(), types.end(), it->second.type) != types.end() && std::holds_alternative<Element>(it->second.element);
+      if (!fits) {
+        const std::string& type = it->second.type;
+        report(iface.file, path, "", "'" + ref + "' is " + (std::string_view("AEIOU").find(type[0]) != std::string_view::npos ? "an " : "a ") + type + ", where " + what + " is expected");
+        return;
+      }
+      const Element& def = std::get<Element>(it->second.element);
+      std::size_t size = 1;
+      if constexpr (std::is_same_v<Element, Content>) size += def.properties.size() + 2;
+      if ((copied += size) > kElementsMax) {
+        if (!too_many) report(iface.file, path, iface.info.id, "more than 100,000 elements under the Interface's contents, counting those given by their @id");
+        too_many = true;
+        return;
+      }
+      el = def;
+      el.info.path = path;
+    };
+    auto unique_names = [&](const auto& elements, const std::string& what) {
+      std::set<std::string> names;
+      for (const auto& e : elements)
+        if (!e.name.empty() && !names.insert(e.name).second) report(iface.file, e.info.path, e.info.id, "duplicate name '" + e.name + "' in " + what);
+    };
+    std::function<void(const SchemaPtr&)> schema = [&](const SchemaPtr& s) {
+      if (!s || !seen.insert(s.get()).second) return;
+      schema(s->element);
+      bool referenced = false;
+      for (auto& v : s->enum_values) {
+        referenced = referenced || !v.info.reference.empty();
+        substitute(v, {"EnumValue"}, "an EnumValue");
+      }
+      for (auto& f : s->fields) {
+        referenced = referenced || !f.info.reference.empty();
+        substitute(f, {"Field"}, "a Field");
+        schema(f.schema);
+      }
+      if (referenced) {
+        unique_names(s->enum_values, "the Enum's enumValues");
+        unique_names(s->fields, "the Object's fields");
+      }
+      if (s->kind == SchemaKind::map) {
+        substitute(s->map_key, {"MapKey"}, "a MapKey");
+        substitute(s->map_value, {"MapValue"}, "a MapValue");
+        schema(s->map_value.schema);
+      }
+    };
+    const bool v2 = iface.dtdl_version == 2;
+    std::function<void(Content&)> content = [&](Content& c) {
+      schema(c.schema);
+      if (c.request) {
+        substitute(*c.request, {v2 ? "CommandPayload" : "CommandRequest"}, v2 ? "a CommandPayload" : "a CommandRequest");
+        schema(c.request->schema);
+      }
+      if (c.response) {
+        substitute(*c.response, {v2 ? "CommandPayload" : "CommandResponse"}, v2 ? "a CommandPayload" : "a CommandResponse");
+        schema(c.response->schema);
+      }
+      bool referenced = false;
+      for (auto& p : c.properties) {
+        referenced = referenced || !p.info.reference.empty();
+        substitute(p, {"Property"}, "a Property");
+        content(p);
+      }
+      if (referenced) unique_names(c.properties, "the Relationship's properties");
+    };
+    std::map<std::string, bool> names;  // name -> given by @id
+    for (auto& c : iface.contents) {
+      const bool referenced = !c.info.reference.empty();
+      substitute(c, {"Telemetry", "Property", "Command", "Relationship", "Component"}, "a content element (Telemetry, Property, Command, Relationship or Component)");
+      content(c);
+      if (c.name.empty()) continue;
+      const auto [it, fresh] = names.emplace(c.name, referenced);
+      if (!fresh && (referenced || it->second))  // two inline ones: the parser said so
+        report(iface.file, c.info.path, c.info.id, "duplicate name '" + c.name + "' in the Interface's contents");
+    }
+    for (auto& [sid, s] : iface.schemas) schema(s);
+  }
+}
+
 void ModelSet::resolve() {
+  substitute_references();
   for (const auto& entry : interfaces_) {
     const std::string& id = entry.first;  // named references: lambdas below capture them (clang 14 cannot capture bindings)
     const Interface& iface = entry.second;
@@ -100,11 +199,15 @@ void ModelSet::resolve() {
     if (hierarchy.size() > kExtendsCountMax) at(under(iface.info.path, "extends"), id, "more than 1024 Interfaces in the extends hierarchy");
 
     // Names unique across own and inherited contents (each inherited Interface counted once).
-    std::map<std::string, std::string> names;
+    // (Duplicates among an Interface's own contents are reported where they are parsed or substituted.)
+    std::map<std::string, const Content*> names;
+    const auto own = [&](const Content* c) {
+      return std::find_if(iface.contents.begin(), iface.contents.end(), [&](const Content& o) { return &o == c; }) != iface.contents.end();
+    };
     for (const Content* c : all_contents(id)) {
-      auto [it, fresh] = names.emplace(c->name, c->info.id);
-      if (!fresh && !c->name.empty() && std::find_if(iface.contents.begin(), iface.contents.end(), [&](const Content& own) { return &own == c; }) != iface.contents.end())
-        at(under(c->info.path, "name"), c->info.id, "name '" + c->name + "' is already used by " + it->second + " (inherited)");
+      auto [it, fresh] = names.emplace(c->name, c);
+      if (!fresh && !c->name.empty() && own(c) && !own(it->second))
+        at(under(c->info.path, "name"), c->info.id, "name '" + c->name + "' is already used by " + it->second->info.id + " (inherited)");
     }
 
     // Components: the schema is an Interface of the set, and it holds no Component itself (DTDL v2 and v3).

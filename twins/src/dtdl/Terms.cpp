@@ -59,6 +59,36 @@ bool valid_language_tag(std::string_view s) {
   return lang.size() == 3;
 }
 
+bool iso8601_duration(std::string_view s) {
+  if (s.size() < 3 || s[0] != 'P') return false;
+  constexpr std::string_view kDate = "YMWD", kTime = "HMS";
+  std::string_view units = kDate;
+  std::size_t next = 0;  // designators must come in order, each once
+  bool any = false, in_time = false, time_part = false;
+  for (std::size_t i = 1; i < s.size();) {
+    if (s[i] == 'T') {
+      if (in_time) return false;
+      in_time = true, units = kTime, next = 0, ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == start) return false;
+    bool fraction = false;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      const std::size_t dot = ++i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      if (i == dot) return false;
+      fraction = true;
+    }
+    if (i == s.size()) return false;
+    const auto at = units.find(s[i], next);
+    if (at == std::string_view::npos || (fraction && !(in_time && s[i] == 'S'))) return false;
+    next = at + 1, any = true, time_part = time_part || in_time, ++i;
+  }
+  return any && (!in_time || time_part);
+}
+
 bool is_primitive_schema(std::string_view term) { return one_of(kPrimitives, term); }
 bool is_geospatial_schema(std::string_view term) { return one_of(kGeospatial, term); }
 bool is_numeric_schema(std::string_view term) { return one_of(kNumeric, term); }

@@ -28,6 +28,11 @@ struct ElementInfo {
   std::string comment;
   std::vector<std::string> semantic_types;  ///< co-types (QuantitativeTypes extension), e.g. "Temperature"
   std::string unit;                         ///< with a semantic type, e.g. "degreeCelsius"
+  std::vector<std::string> adjunct_types;   ///< co-types of the MQTT extension: Idempotent, Cacheable, Indexed
+  std::optional<std::int64_t> index;        ///< Indexed: the element's index among its siblings
+  /// Set while the element was given as a DTMI naming an element defined elsewhere in the model set;
+  /// ModelSet::resolve() replaces it by that element.
+  std::string reference;
 };
 
 /** A Field, MapKey, MapValue, CommandRequest or CommandResponse: a name with a schema. */
@@ -68,6 +73,7 @@ struct Content {
   std::optional<std::int64_t> min_multiplicity, max_multiplicity;  ///< relationship
   std::vector<Content> properties;                    ///< relationship
   std::string component_interface;                    ///< component: the Interface's DTMI
+  std::string cache_ttl;                              ///< command co-typed Cacheable: ISO 8601 duration
 };
 
 struct Interface {

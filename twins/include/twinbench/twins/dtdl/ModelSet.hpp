@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "twinbench/twins/dtdl/Model.hpp"
@@ -35,7 +36,7 @@ public:
   void add_path(const std::string& path);
   /**
    * @brief Checks across documents: unique @ids, references that resolve (extends, Component schemas,
-   * schema references), no extends or schema cycles, depth limits, names unique with inherited contents,
+   * schema references, elements given by their @id, which it replaces by the element), no extends or schema cycles, depth limits, names unique with inherited contents,
    * no Component inside a Component. Call after adding every document.
    */
   void resolve();
@@ -49,11 +50,19 @@ public:
 
 private:
   friend class DocumentParser;
+  /** An element with an @id, for references to it: its DTDL type ("Telemetry", "Field", ...) and a copy. */
+  struct Definition {
+    std::string type;
+    std::variant<Content, NamedSchema, EnumValue> element;
+  };
   void report(std::string file, std::string path, std::string dtmi, std::string message);
+  /** Replace every element given by its @id with the element defined under that @id (see resolve()). */
+  void substitute_references();
 
   ParseOptions options_;
   std::map<std::string, Interface, std::less<>> interfaces_;
   std::map<std::string, std::string, std::less<>> ids_;  ///< every element @id -> "file: path", for uniqueness
+  std::map<std::string, Definition, std::less<>> definitions_;  ///< contents, properties, named schemas and EnumValues by @id
   std::vector<Diagnostic> diagnostics_;
 };
 

@@ -13,6 +13,8 @@ bool valid_language_tag(std::string_view s);
 bool is_primitive_schema(std::string_view term);
 /** @brief One of DTDL v3's 6 geospatial schema terms (point, lineString, polygon and their multi- forms). */
 bool is_geospatial_schema(std::string_view term);
+/** @brief An ISO 8601 duration: P[nY][nM][nW][nD][T[nH][nM][n[.n]S]], at least one part, "PT15S". */
+bool iso8601_duration(std::string_view s);
 /** @brief double, float, integer or long: what a semantic type, or a physics channel, needs. */
 bool is_numeric_schema(std::string_view term);
 
