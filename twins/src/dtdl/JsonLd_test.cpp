@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "DtdlTesting.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 
 namespace twinbench::twins::dtdl {
@@ -21,24 +22,9 @@ json iface(int v, json contents, json extra = json::object(), const std::string&
   return j;
 }
 
-struct Parsed {
-  std::vector<std::string> errors;
-  std::shared_ptr<ModelSet> set;
-};
-
-Parsed parse(const std::vector<json>& docs) {
-  Parsed p{{}, std::make_shared<ModelSet>()};
-  for (std::size_t i = 0; i < docs.size(); ++i) p.set->add_document(docs[i].dump(), "m.json");
-  p.set->resolve();
-  for (const auto& d : p.set->diagnostics()) p.errors.push_back(d.str());
-  return p;
-}
-
-std::string all(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
+using testing::all;
+using testing::parse;
+using testing::Parsed;
 
 const Content& first_content(const Parsed& p, const std::string& id = "dtmi:com:example:Thermostat;1") { return p.set->find(id)->contents.at(0); }
 
@@ -109,7 +95,7 @@ TEST(DtdlJsonLd, OneElementArraysAreOneValueAndEmptyArraysNone) {
 TEST(DtdlJsonLd, TwoValuesWhereOneIsExpectedOrNoRequiredValueAreRefused) {
   const auto p = parse({iface(3, {telemetry({{"name", {"a", "b"}}})})});
   ASSERT_FALSE(p.errors.empty());
-  EXPECT_EQ(p.errors[0], "m.json: /contents/0/name: dtmi:com:example:Thermostat;1: expected one value, got a list of 2");
+  EXPECT_EQ(p.errors[0], "m0.json: /contents/0/name: dtmi:com:example:Thermostat;1: expected one value, got a list of 2");
   const auto q = parse({iface(3, {telemetry({{"name", json::array()}})})});
   ASSERT_FALSE(q.errors.empty());
   EXPECT_NE(all(q.errors).find("missing required property 'name'"), std::string::npos) << all(q.errors);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "DtdlTesting.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 
 namespace twinbench::twins::dtdl {
@@ -19,29 +20,9 @@ json iface(int v, const std::string& id, json contents, json extra = json::objec
   return j;
 }
 
-struct Parsed {
-  std::vector<std::string> errors;
-  std::shared_ptr<ModelSet> set;
-};
-
-Parsed parse(const std::vector<json>& docs) {
-  Parsed p{{}, std::make_shared<ModelSet>()};
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    std::string file = "m";  // built with += : GCC 12 warns falsely (-Wrestrict) on "m" + to_string(i) + ".json"
-    file += std::to_string(i);
-    file += ".json";
-    p.set->add_document(docs[i].dump(), file);
-  }
-  p.set->resolve();
-  for (const auto& d : p.set->diagnostics()) p.errors.push_back(d.str());
-  return p;
-}
-
-std::string all(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
+using testing::all;
+using testing::parse;
+using testing::Parsed;
 
 /** A library Interface that defines one element of each kind under an explicit @id. */
 json library(int v) {
