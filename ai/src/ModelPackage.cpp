@@ -191,4 +191,14 @@ nlohmann::ordered_json to_json(const Manifest& m) {
   return j;
 }
 
+namespace {
+double validation_number(const Manifest& m, const char* key, double fallback) {
+  const auto it = m.validation.find(key);
+  return it != m.validation.end() && it->is_number() ? it->get<double>() : fallback;
+}
+}  // namespace
+
+double healthy_quantile(const Manifest& m) { return validation_number(m, "healthy_quantile", 0.999); }
+double threshold_margin(const Manifest& m) { return validation_number(m, "margin", 1.5); }
+
 }  // namespace twinbench::ai

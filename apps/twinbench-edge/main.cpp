@@ -100,6 +100,8 @@ edge.json ("format": "twinbench-edge/1"):
   edge_ai.batch_max / edge_ai.batch_latency_ms   inference batching                    64 / 200
   edge_ai.drift        drift monitoring against the model's reference, reported on tb/drift/<name>
                        (keys as a scenario's lifecycle.drift: docs/scenario-format.md)     (none)
+  edge_ai.site_baseline  learn this site's alert threshold over its first duration_s, no alerts
+                       meanwhile (keys as a scenario's edge_ai.site_baseline)              (none)
   ota.storage          with edge_ai: a folder for the model's two slots; model updates from the cloud
                        on tb/cloud/<name>/ota go there (docs/ota.md)                        (none)
   ota.trusted_key      the cloud's Ed25519 public key, 64 hex digits (twinbench ota sign)  required
@@ -158,7 +160,7 @@ std::string relative_to(const std::string& file, const std::string& p) {
 
 /** edge_ai: the model package and rules, as a simulated gateway's (sim/ScenarioLoader), for devices that send every physics channel. */
 void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::EdgeConfig& e) {
-  a.allow({"model", "rules", "batch_max", "batch_latency_ms", "drift"});
+  a.allow({"model", "rules", "batch_max", "batch_latency_ms", "drift", "site_baseline"});
   const auto relative = [&](const std::string& p) { return relative_to(file, p); };
   ai::ModelPackage pkg;
   try {
@@ -186,6 +188,7 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
   d.batch_max = static_cast<std::size_t>(a.integer_or("batch_max", 1, 65'536, 64));
   d.batch_latency_us = static_cast<runtime::TimeUs>(a.non_negative_or("batch_latency_ms", 200) * 1000);
   d.max_gap_us = static_cast<runtime::TimeUs>(2.5 * pkg.manifest.period_s * 1e6);
+  if (auto b = a.optional_object("site_baseline")) d.baseline = runtime::read_site_baseline(*b, ai::healthy_quantile(pkg.manifest), ai::threshold_margin(pkg.manifest));
   e.detector = d;
   e.rules = runtime::default_rules();
   if (a.has("rules")) {

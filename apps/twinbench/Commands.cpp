@@ -355,6 +355,9 @@ void print_kpi_table(const json& s, const char* verb) {
   if (const auto& d = s["detection"]; s["inference"]["windows_scored"].get<std::uint64_t>() > 0) {
     const auto hours = [](const json& v) { return v.is_null() ? json(nullptr) : json(v.get<double>() / 3600.0); };
     row("windows scored", count(s["inference"]["windows_scored"]) + " (inference p99 " + fmt("%.1f", s["inference"]["latency_ms"]["p99"]) + " ms)");
+    if (const auto& b = s["inference"]["site_baseline"]; b["learned"].get<std::uint64_t>() > 0)
+      row("site baselines", count(b["applied"]) + " of " + count(b["learned"]) + " applied, thresholds " + fmt("%.4g", b["threshold_min"]) + " .. " +
+                                fmt("%.4g", b["threshold_max"]));
     row("faults detected / missed", count(d["faults_detected"]) + " / " + count(d["faults_missed"]) + " (recall " + fmt("%.3f", d["recall"]) + ")");
     row("alerts true / false", count(d["true_alerts"]) + " / " + count(d["false_alerts"]) + " (precision " + fmt("%.3f", d["precision"]) + ")");
     row("detection latency p50", fmt("%.2f", hours(d["latency_s"]["p50"])) + " h after onset");

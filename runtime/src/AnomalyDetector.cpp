@@ -12,7 +12,7 @@ AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> 
                                  Sink& sink, std::uint32_t gateway, AlertOut alerts, DriftOut drift)
     : config_(std::move(config)), scorer_(std::move(scorer)),
       rules_(std::move(rules), config_.model_id, config_.asset_class, config_.model_threshold), windows_(config_.layout), clock_(clock),
-      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)), drift_(std::move(drift)) {
+      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)), drift_(std::move(drift)), threshold_(config_.model_threshold) {
   assert(scorer_ && scorer_->input_dim() == windows_.input_dim() && config_.positions.size() == config_.layout.channels);
   assert(config_.batch_max > 0);
   sample_.resize(config_.layout.channels);
@@ -20,6 +20,21 @@ AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> 
   scores_.resize(config_.batch_max);
   if (config_.drift && config_.drift_reference.streams.size() == config_.layout.channels + 1)
     monitor_.emplace(config_.drift_reference, *config_.drift, clock_.now_us());
+  if (config_.baseline) {
+    learner_.emplace(*config_.baseline);
+    baseline_until_us_ = clock_.now_us() + config_.baseline->duration_us;
+  }
+}
+
+void AnomalyDetector::learn_baseline(TimeUs now) {
+  const std::optional<double> t = learner_->threshold();
+  if (t) {
+    threshold_ = *t;
+    rules_.set_model_threshold(threshold_);
+  }
+  sink_.emit(now, gateway_, 0,
+             ev::BaselineLearned{.threshold_x1e6 = std::llround(threshold_ * 1e6), .windows = static_cast<std::int64_t>(learner_->windows()), .applied = t.has_value()});
+  learner_.reset();
 }
 
 void AnomalyDetector::report_drift(TimeUs now) {
@@ -78,7 +93,12 @@ void AnomalyDetector::run_batch() {
                              .batch_size = static_cast<std::int64_t>(n)});
     if (monitor_) monitor_->add(sample_.size(), std::log(std::max(static_cast<double>(score), 1e-9)), now);
     ++windows_scored_;
-    windows_over_ += score > config_.model_threshold;
+    if (learner_ && now >= baseline_until_us_) learn_baseline(now);
+    if (learner_) {  // commissioning: the site's scores, no alerts
+      learner_->add(score);
+      continue;
+    }
+    windows_over_ += score > threshold_;
     rules_.on_score(device, now, score, [&](const AlertChange& a) {
       const std::int64_t severity = static_cast<std::int64_t>(a.severity), score_x1e6 = std::llround(static_cast<double>(a.score) * 1e6);
       if (a.raised) sink_.emit(now, gateway_, device, ev::AlertRaised{.rule = a.rule, .severity = severity, .score_x1e6 = score_x1e6});

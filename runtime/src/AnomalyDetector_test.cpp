@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "TestPorts.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
@@ -20,8 +22,9 @@ protected:
   std::vector<AlertChange> alerts;
   std::unique_ptr<AnomalyDetector> det;
 
-  void make(std::size_t batch_max, TimeUs latency_us, TimeUs max_gap_us = 0) {
+  void make(std::size_t batch_max, TimeUs latency_us, TimeUs max_gap_us = 0, std::optional<SiteBaseline> baseline = std::nullopt) {
     DetectorConfig c;
+    c.baseline = baseline;
     c.model_id = "m";
     c.model_threshold = 5;
     c.layout = {1, 2, 1, {0}, {1}};
@@ -72,6 +75,53 @@ TEST_F(AnomalyDetectorTest, APartialBatchWaitsAtMostTheLatencyBudget) {
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_TRUE(alerts[0].raised);
   EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+}
+
+TEST_F(AnomalyDetectorTest, ASiteBaselineSilencesCommissioningThenAlertsAtTheSitesOwnThreshold) {
+  // Learn for 3000 s: the 0.99 quantile of the scores times 2. Scores are the max of two samples from
+  // 1.00..1.99 (and one 9): the quantile is 1.99 (2 of 2499 windows are 9, under 1 %), so the threshold is
+  // 3.98, or at most 0.7 % above (the learner's bins). The model's own is 5.
+  make(1, 0, 0, SiteBaseline{3'000'000'000, 0.99, 2});
+  for (int i = 0; i < 2500; ++i) {
+    clock.advance_to(i * 1'000'000LL);
+    record(0, i == 1000 ? 9.0f : 1.0f + static_cast<float>(i % 100) * 0.01f);
+  }
+  EXPECT_TRUE(alerts.empty()) << "a 9 while learning raises nothing";
+  EXPECT_TRUE(det->learning());
+  EXPECT_DOUBLE_EQ(det->threshold(), 5);
+  clock.advance_to(3'000'000'000);
+  record(0, 1);  // the first score after the learning time applies the baseline
+  EXPECT_FALSE(det->learning());
+  EXPECT_GE(det->threshold(), 3.98 - 1e-6);
+  EXPECT_LE(det->threshold(), 3.98 * 1.007);
+  const auto learned = sink.of<ev::BaselineLearned>();
+  ASSERT_EQ(learned.size(), 1u);
+  EXPECT_EQ(learned[0].windows, 2499);
+  EXPECT_EQ(learned[0].applied, 1);
+  EXPECT_EQ(learned[0].threshold_x1e6, std::llround(det->threshold() * 1e6));
+  clock.advance_to(3'001'000'000);
+  record(0, 4.5f);  // under the model's threshold, over the site's
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(alerts[0].raised);
+}
+
+TEST_F(AnomalyDetectorTest, TooFewWindowsToLearnFromKeepTheModelsThreshold) {
+  make(1, 0, 0, SiteBaseline{10'000'000, 0.999, 1.5});  // 0.999 needs 10,000 windows; 10 s gives 9
+  for (int i = 0; i <= 10; ++i) {
+    clock.advance_to(i * 1'000'000LL);
+    record(0, 1);
+  }
+  const auto learned = sink.of<ev::BaselineLearned>();
+  ASSERT_EQ(learned.size(), 1u);
+  EXPECT_EQ(learned[0].applied, 0);
+  EXPECT_EQ(learned[0].windows, 9);
+  EXPECT_DOUBLE_EQ(det->threshold(), 5);
+  clock.advance_to(11'000'000);
+  record(0, 4.5f);
+  EXPECT_TRUE(alerts.empty());
+  clock.advance_to(12'000'000);
+  record(0, 9);
+  EXPECT_EQ(alerts.size(), 1u);
 }
 
 TEST_F(AnomalyDetectorTest, AWindowNeverSpansAGapInTheDevicesSamples) {

@@ -100,6 +100,11 @@ void RuleEngine::set_rules(RuleSet rules) {
   state_.clear();
 }
 
+void RuleEngine::set_model_threshold(double t) {
+  model_threshold_ = t;
+  set_rules(std::move(rules_));
+}
+
 void RuleEngine::on_score(ConnId device, TimeUs t_us, float score, const std::function<void(const AlertChange&)>& out) {
   if (active_.empty()) return;
   const std::size_t base = static_cast<std::size_t>(device) * active_.size();

@@ -84,6 +84,7 @@ runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::u
     dc.max_gap_us = to_us(2.5 * ai->model.period_s);
     dc.cost_fixed_flops = ai->cost_fixed_us * 1e3;
     dc.cost_per_window_flops = ai->cost_per_window_us * 1e3;
+    dc.baseline = ai->baseline;
     ec.detector = dc;
     ec.scorer = ai->scorer;
     ec.rules = ai->rules;

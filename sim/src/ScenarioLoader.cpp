@@ -233,7 +233,7 @@ runtime::RuleSet read_rules_file(const Scenario& sc, const JsonObject& o, std::s
 
 /** The site's edge AI: the model package (loaded and checked with libtorch), rules, batching, cost. */
 void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
-  o.allow({"model", "rules", "batch_max", "batch_latency_ms", "inference_cost"});
+  o.allow({"model", "rules", "batch_max", "batch_latency_ms", "inference_cost", "site_baseline"});
   EdgeAiSpec e;
   try {
     const ai::ModelPackage pkg = ai::load_package(scenario_path(sc, o.string("model")));
@@ -257,6 +257,7 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
     e.cost_fixed_us = c->non_negative_or("fixed_us", e.cost_fixed_us);
     e.cost_per_window_us = c->non_negative_or("per_window_us", e.cost_per_window_us);
   }
+  if (auto b = o.optional_object("site_baseline")) e.baseline = runtime::read_site_baseline(*b, ai::healthy_quantile(e.model), ai::threshold_margin(e.model));
   if (e.model.asset_class != s.asset->descriptor.name)
     o.fail("model", "the model reads " + e.model.asset_class + " channels, but the site's devices are of the " + s.asset->descriptor.name + " class");
   // Each model channel must be in the site's records: the twin's bound telemetry, or every channel of the class.

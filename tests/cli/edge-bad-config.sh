@@ -51,6 +51,9 @@ check 1 "twinbench-edge: cannot listen on udp 0.0.0.1x:5683: '0.0.0.1x' is not a
 check 2 "error: @F@: /uplink/tls: cannot load CA certificates '/nonexistent/ca.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "/nonexistent/ca.pem"}}}'
 check 2 "error: @F@: /uplink/tls: cannot load CA certificates '@F@': not PEM certificates" '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "uplink": {"broker": "mqtts://h:1", "tls": {"ca_file": "@F@"}}}'
 check 2 "error: @F@: /ota/storage: model updates need \"edge_ai\": a model to start from" '{"format": "twinbench-edge/1", "name": "g", "ota": {"storage": "s", "trusted_key": "00", "factory_manifest": "f"}}'
+models=$(cd "$(dirname "$0")/../../models" && pwd)
+check 2 "error: @F@: /edge_ai/site_baseline/quantile: expected a quantile of the healthy scores between 0.5 and 1 (exclusive), such as 0.999" '{"format": "twinbench-edge/1", "name": "g", "edge_ai": {"model": "'"$models"'/compressor-ae", "site_baseline": {"duration_s": 86400, "quantile": 1}}}'
+check 2 "error: @F@: /edge_ai/site_baseline: missing required key 'duration_s'" '{"format": "twinbench-edge/1", "name": "g", "edge_ai": {"model": "'"$models"'/compressor-ae", "site_baseline": {}}}'
 check 2 "error: @F@: /audit_log: expected a file for the audit log" '{"format": "twinbench-edge/1", "name": "g", "audit_log": "."}'
 check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "tls": {}}}'
 check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'

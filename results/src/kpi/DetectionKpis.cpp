@@ -45,11 +45,17 @@ DetectionKpis::Outcomes DetectionKpis::outcomes() const {
 }
 
 void DetectionKpis::write(const Scope& scope, json& s) const {
-  std::uint64_t link_outages = 0, reboots = 0, windows = 0, batch_sum = 0;
+  std::uint64_t link_outages = 0, reboots = 0, windows = 0, batch_sum = 0, baselines = 0, applied = 0;
+  std::optional<double> threshold_min, threshold_max;
   Histogram inference_us;
   for (std::uint32_t i : scope.gateways) {
     const Gw& g = gw_[i];
     link_outages += g.link_outages, reboots += g.reboots, windows += g.windows_scored, batch_sum += g.batch_size_sum;
+    baselines += g.baselines, applied += g.baselines_applied;
+    if (g.baseline_threshold) {
+      threshold_min = std::min(threshold_min.value_or(*g.baseline_threshold), *g.baseline_threshold);
+      threshold_max = std::max(threshold_max.value_or(*g.baseline_threshold), *g.baseline_threshold);
+    }
     inference_us.merge(g.inference_us);
   }
   json by_mode = json::object();
@@ -67,6 +73,9 @@ void DetectionKpis::write(const Scope& scope, json& s) const {
   s["inference"] = {{"windows_scored", windows},
                     {"batch_size_mean", ratio(static_cast<double>(batch_sum), static_cast<double>(windows))},
                     {"latency_ms", {{"p50", percentile(inference_us, 0.5)}, {"p99", percentile(inference_us, 0.99)}, {"max", maximum(inference_us)}}}};
+  // Site baselines learned (edge_ai.site_baseline); thresholds null where none was applied.
+  const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  s["inference"]["site_baseline"] = {{"learned", baselines}, {"applied", applied}, {"threshold_min", opt(threshold_min)}, {"threshold_max", opt(threshold_max)}};
   s["detection"] = detection(scope, scored());
   s["economics"] = economics(scope, s["detection"]);
 }

@@ -24,6 +24,12 @@ public:
     g.batch_size_sum += u64(p.batch_size);
     g.inference_us.add(p.latency_us);
   }
+  void on(const Event& e, const rev::BaselineLearned& p) {
+    Gw& g = gw_[e.gateway];
+    ++g.baselines;
+    g.baselines_applied += p.applied != 0;
+    if (p.applied) g.baseline_threshold = static_cast<double>(p.threshold_x1e6) / 1e6;
+  }
   void on(const Event& e, const rev::AlertRaised&) { ++gw_[e.gateway].raised; }
   void on(const Event& e, const rev::AlertCleared&) { ++gw_[e.gateway].cleared; }
   void on(const Event& e, const rev::AlertsDropped& p) { gw_[e.gateway].alerts_dropped += u64(p.alerts); }
@@ -64,6 +70,8 @@ private:
   struct Gw {
     std::uint64_t link_outages = 0, reboots = 0, windows_scored = 0, batch_size_sum = 0;
     std::uint64_t raised = 0, cleared = 0, alerts_dropped = 0, rule_changes = 0, rules_refused = 0;
+    std::uint64_t baselines = 0, baselines_applied = 0;
+    std::optional<double> baseline_threshold;  ///< the last site baseline applied
     Histogram inference_us;
   };
   /** The first alert at the cloud for each fault raised between its onset and its failure (-1: none), and each alert's verdict. */

@@ -61,6 +61,10 @@ struct ModelPackage {
 ModelPackage load_package(const std::string& dir);
 /** @brief The drift reference of `values` (NaN skipped): mean, sd and the cuts of `bins` equally likely bins. */
 runtime::drift::StreamReference stream_reference(std::vector<double> values, std::size_t bins = 20);
+/** @brief The rule the package's threshold was chosen by: its healthy-score quantile (validation, else 0.999) ... */
+double healthy_quantile(const Manifest& m);
+/** @brief ... times this margin (validation, else 1.5). A site baseline applies the same rule to a site's scores. */
+double threshold_margin(const Manifest& m);
 /** @brief The manifest as JSON (keys in a fixed order). */
 nlohmann::ordered_json to_json(const Manifest& m);
 /** @brief FNV-1a 64 of a file's bytes as 16 hex digits; InputError if it cannot be read. */

@@ -14,6 +14,7 @@
 #include "twinbench/runtime/FeatureWindows.hpp"
 #include "twinbench/runtime/Rules.hpp"
 #include "twinbench/runtime/Scorer.hpp"
+#include "twinbench/runtime/SiteBaseline.hpp"
 #include "twinbench/runtime/drift/Monitor.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
@@ -38,6 +39,7 @@ struct DetectorConfig {
   std::optional<drift::MonitorConfig> drift;
   std::vector<std::string> stream_names;  ///< of the drift streams, for reports (the model's channel names)
   drift::Reference drift_reference;
+  std::optional<SiteBaseline> baseline;  ///< none: the model's threshold from the start
   double cost_fixed_flops = 0;           ///< per model call
   double cost_per_window_flops = 0;
 };
@@ -68,6 +70,10 @@ public:
   const drift::Monitor* monitor() const { return monitor_ ? &*monitor_ : nullptr; }
   /** @brief Rules in force for this model and asset class. */
   std::size_t active_rules() const { return rules_.active_rules(); }
+  /** @brief The threshold rules at the model's threshold raise at: the package's, or the site baseline's once learned. */
+  double threshold() const { return threshold_; }
+  /** @brief Still learning the site baseline (no alerts yet). */
+  bool learning() const { return learner_.has_value(); }
 
 private:
   void run_batch();
@@ -90,6 +96,10 @@ private:
   std::optional<drift::Monitor> monitor_;
   std::uint64_t windows_scored_ = 0, windows_over_ = 0;
   DriftOut drift_;
+  double threshold_;
+  std::optional<BaselineLearner> learner_;  ///< while learning the site baseline
+  TimeUs baseline_until_us_ = 0;            ///< when it is learned
+  void learn_baseline(TimeUs now);
 };
 
 }  // namespace twinbench::runtime

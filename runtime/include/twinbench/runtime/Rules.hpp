@@ -69,6 +69,8 @@ class RuleEngine {
 public:
   RuleEngine(RuleSet rules, std::string model_id, std::string asset_class, double model_threshold);
   void set_rules(RuleSet rules);
+  /** @brief Rules at the model's threshold raise at `t` from now on (a site baseline); every device starts afresh. */
+  void set_model_threshold(double t);
   /** @brief One score of `device` at `t_us`; alerts raised or cleared go to `out`. */
   void on_score(ConnId device, TimeUs t_us, float score, const std::function<void(const AlertChange&)>& out);
   std::size_t active_rules() const { return active_.size(); }

@@ -93,6 +93,7 @@ struct EdgeAiSpec {
   double batch_latency_ms = 200;
   double cost_fixed_us = 13;               ///< per model call, on the reference CPU (1e9 "flops"/s: this bench machine)
   double cost_per_window_us = 2.7;
+  std::optional<runtime::SiteBaseline> baseline;  ///< edge_ai.site_baseline: each gateway learns its threshold
 };
 
 struct SiteSpec {

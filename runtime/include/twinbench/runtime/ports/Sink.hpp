@@ -136,10 +136,12 @@ TWINBENCH_EVENT(UplinkConnected, 18, "uplink_connected", session_present, resent
 TWINBENCH_EVENT0(UplinkLost, 19, "uplink_lost");
 /// At start, the store-and-forward log of a previous run held records (they go up again) and torn segments (lost, counted).
 TWINBENCH_EVENT(UplinkRecovered, 60, "uplink_recovered", records, torn_segments);
+/// A gateway's site baseline learned (device 0): the threshold it applies from now on (the model's if too few windows), from how many.
+TWINBENCH_EVENT(BaselineLearned, 61, "baseline_learned", threshold_x1e6, windows, applied);
 
 using All = EventKinds<SessionOpened, SessionClosed, Telemetry, ProtocolError, UplinkSent, UplinkDeferred, UplinkDropped, TelemetryChecked,
                        TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused,
-                       UplinkConnected, UplinkLost, UplinkRecovered>;
+                       UplinkConnected, UplinkLost, UplinkRecovered, BaselineLearned>;
 }  // namespace ev
 
 }  // namespace twinbench::runtime
