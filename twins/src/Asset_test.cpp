@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "twinbench/twins/dtdl/ModelSet.hpp"
 
@@ -104,17 +109,17 @@ TEST(Asset, TheRegistryFindsClassesByNameAndRefusesDuplicatesAndInconsistentDesc
   EXPECT_EQ(find_asset_class("zz-bad"), nullptr);
 }
 
-TEST(Asset, EveryBuiltInClassMatchesItsDtdlInterface) {
-  // The descriptor's channels are its Interface's telemetry: each names one (through components), with the same unit.
-  dtdl::ModelSet models;
-  models.add_path(TWINBENCH_MODELS_DIR);
-  models.resolve();
-  ASSERT_TRUE(models.ok()) << models.diagnostics()[0].str();
+/**
+ * Every class's channels are its Interface's telemetry in `models`: each names one (through components),
+ * with the same unit where the telemetry has a semantic type.
+ */
+void expect_classes_match(const dtdl::ModelSet& models, const std::string& form) {
+  ASSERT_TRUE(models.ok()) << form << ": " << models.diagnostics()[0].str();
   for (const AssetClass* c : asset_classes()) {
     const AssetDescriptor& d = c->descriptor;
     if (d.interface.empty()) continue;  // a test's probe
     const std::string& name = d.name;
-    ASSERT_NE(models.find(d.interface), nullptr) << name << ": " << d.interface;
+    ASSERT_NE(models.find(d.interface), nullptr) << form << ", " << name << ": " << d.interface;
     for (const ChannelInfo& ch : d.channels) {
       std::string iface = d.interface, path = ch.telemetry;
       for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/')) {
@@ -123,18 +128,82 @@ TEST(Asset, EveryBuiltInClassMatchesItsDtdlInterface) {
         std::string next;
         for (const dtdl::Content* c : models.all_contents(iface))
           if (c->kind == dtdl::ContentKind::component && c->name == component) next = c->component_interface;
-        ASSERT_FALSE(next.empty()) << name << ": no component '" << component << "' for " << ch.name;
+        ASSERT_FALSE(next.empty()) << form << ", " << name << ": no component '" << component << "' for " << ch.name;
         iface = next;
       }
       const dtdl::Content* telemetry = nullptr;
       for (const dtdl::Content* c : models.all_contents(iface))
         if (c->kind == dtdl::ContentKind::telemetry && c->name == path) telemetry = c;
-      ASSERT_NE(telemetry, nullptr) << name << ": no telemetry '" << ch.telemetry << "' for channel " << ch.name;
+      ASSERT_NE(telemetry, nullptr) << form << ", " << name << ": no telemetry '" << ch.telemetry << "' for channel " << ch.name;
       if (!telemetry->info.unit.empty()) {
-        EXPECT_EQ(telemetry->info.unit, ch.unit) << name << ": " << ch.name;
+        EXPECT_EQ(telemetry->info.unit, ch.unit) << form << ", " << name << ": " << ch.name;
       }
     }
   }
+}
+
+/**
+ * The same model in JSON-LD's long form: every DTDL property and class as its full DTMI, semantic types and
+ * units as their dtmi:standard: DTMIs, primitive schemas as instances, strings and booleans as value
+ * objects (DTDL v3, "Conformance with JSON and JSON-LD").
+ */
+nlohmann::json expanded(const nlohmann::json& j, bool value_position = false) {
+  using nlohmann::json;
+  static const std::set<std::string> kClasses = {"Interface", "Telemetry", "Property", "Command", "Relationship", "Component",
+                                                 "Array",     "Enum",      "EnumValue", "Map",   "MapKey",       "MapValue", "Object", "Field"};
+  static const std::set<std::string> kPrimitives = {"boolean", "date", "dateTime", "double", "duration", "float", "integer", "long", "string", "time"};
+  const auto term = [&](const std::string& t) {
+    if (kClasses.contains(t)) return "dtmi:dtdl:class:" + t + ";3";
+    return "dtmi:standard:class:" + t + ";3";  // a semantic type (QuantitativeTypes)
+  };
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items()) {
+      if (k == "@context" || k == "@id") out[k] = v;
+      else if (k == "@type") {
+        json types = json::array();
+        for (const auto& t : (v.is_array() ? v : json::array({v}))) types.push_back(term(t.get<std::string>()));
+        out[k] = types;
+      } else if (k == "unit") out["dtmi:dtdl:property:unit;3"] = "dtmi:standard:unit:" + v.get<std::string>() + ";3";
+      else if ((k == "schema" || k == "elementSchema") && v.is_string() && kPrimitives.contains(v.get<std::string>()))
+        out["dtmi:dtdl:property:" + k + ";3"] = "dtmi:dtdl:instance:Schema:" + v.get<std::string>() + ";3";
+      else if (k == "displayName" || k == "description") out[k] = v;  // localizable: language maps stay
+      else out["dtmi:dtdl:property:" + k + ";3"] = expanded(v, true);
+    }
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& e : j) out.push_back(expanded(e, value_position));
+    return out;
+  }
+  if (value_position && (j.is_boolean() || (j.is_string() && !j.get<std::string>().starts_with("dtmi:")))) {
+    return {{"@value", j}, {"@type", j.is_boolean() ? "xsd:boolean" : "xsd:string"}};
+  }
+  return j;
+}
+
+TEST(Asset, EveryBuiltInClassMatchesItsDtdlInterfaceInV3V2AndJsonLdLongForm) {
+  // As shipped (DTDL v3, compact).
+  dtdl::ModelSet v3;
+  v3.add_path(TWINBENCH_MODELS_DIR);
+  v3.resolve();
+  expect_classes_match(v3, "v3");
+  // As IoT Plug and Play devices declare them in DTDL v2 (models/dtdl-v2: v2 lacks m3/h and geospatial properties).
+  dtdl::ModelSet v2;
+  v2.add_path(TWINBENCH_MODELS_V2_DIR);
+  v2.resolve();
+  expect_classes_match(v2, "v2");
+  for (const auto& [id, iface] : v2.interfaces()) EXPECT_EQ(iface.dtdl_version, 2) << id;
+  // The v3 documents rewritten in JSON-LD's long form.
+  dtdl::ModelSet longform;
+  for (const auto& e : std::filesystem::directory_iterator(TWINBENCH_MODELS_DIR)) {
+    std::ifstream in(e.path());
+    longform.add_document(expanded(nlohmann::json::parse(in)).dump(), e.path().filename().string());
+  }
+  longform.resolve();
+  expect_classes_match(longform, "JSON-LD long form");
+  EXPECT_EQ(longform.interfaces().size(), v3.interfaces().size());
 }
 
 TEST(Asset, EveryClassStepsInBatchesExactlyAsOneDeviceAtATimeAndStaysFinite) {
