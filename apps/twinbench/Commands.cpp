@@ -20,6 +20,7 @@
 #include "twinbench/sim/Credentials.hpp"
 #include "twinbench/results/Assertions.hpp"
 #include "twinbench/results/Collector.hpp"
+#include "twinbench/results/Report.hpp"
 #include "twinbench/results/Trace.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
 #include "twinbench/sim/Simulation.hpp"
@@ -69,6 +70,9 @@ Simulate the scenario and write, into the output folder:
   registry/          with retraining or model rollouts: the cloud's model registry (content-addressed images,
                      packages, index.json with each version's parent, data window and metrics)
   run.json           wall time, simulated seconds per wall second, peak memory, the audit log's head (varies run to run)
+  report.html        the report: go/no-go, the business case, worst sites, per-site plots, every gate; one
+                     self-contained page (no script, nothing fetched), the same bytes for the same run
+                     (`twinbench report` writes it again from the files above; docs/report.md)
   trace.json         with --trace: the run as a timeline (Chrome trace event format: open it in ui.perfetto.dev
                      or chrome://tracing): a track per gateway and one for the cloud, with link outages, reboots,
                      alerts, fault onsets, drift, OTA outcomes, rollouts and waves, and counters per interval
@@ -530,6 +534,9 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
                                                             {"run.json", run.dump(2) + "\n"}};
   if (const std::string v = collector.versions_csv(); !v.empty()) files.emplace_back("versions.csv", v);
   if (trace) files.emplace_back("trace.json", trace->text());
+  const auto text_of = [&](const char* name) { return std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == name; })->second; };
+  files.emplace_back("report.html", results::run_report_html({text_of("summary.json"), text_of("run.json"), text_of("sites.csv"), text_of("timeseries.csv"),
+                                                              text_of("latency.csv"), text_of("ground_truth.csv")}));
   staging.publish(files, sc.name, seed);
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
@@ -555,7 +562,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
     if (!over_seeds.empty()) std::cerr << "[twinbench] gates over seeds, for twinbench sweep: " << over_seeds << '\n';
     std::cerr << "[twinbench] results in " << out.string() << (evaluated == 0 ? "" : ", " + std::to_string(evaluated - failed) + "/" +
                                                                                    std::to_string(evaluated) + " assertions passed")
-              << '\n';
+              << "\n[twinbench] report: " << (out / "report.html").string() << " (open it in a browser)\n";
   }
   return failed ? kAssertionFailed : kOk;
 }

@@ -19,6 +19,7 @@ commands:
   hil <scenario>        run it paced to the wall clock, for hardware-in-the-loop labs (twinbench hil --help)
   sweep <scenario>      run it over seeds and a parameter grid, with confidence intervals and gates (twinbench sweep --help)
   compare <a> <b>       compare two runs or sweeps, with significance for sweeps (twinbench compare --help)
+  report <run folder>   a run's results as one self-contained HTML page (twinbench report --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated devices of one asset class (twinbench train --help)
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (cmd == "hil") return cmd_hil(args);
     if (cmd == "sweep") return cmd_sweep(args);
     if (cmd == "compare") return cmd_compare(args);
+    if (cmd == "report") return cmd_report(args);
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "ota") return cmd_ota(args);
     if (cmd == "credentials") return cmd_credentials(args);

@@ -1,0 +1,26 @@
+#pragma once
+// A run's report: one self-contained HTML page (inline style and SVG, no script, nothing fetched) for a
+// plant manager first and an engineer second. The first screen is the executive summary: go or no-go
+// against the scenario's gates, avoided downtime, energy, net savings and ROI, the three worst sites.
+// Then operations (per-site time series, latency CDFs, faults against their detection), detection by
+// fault mode, and every gate with its value and bound. docs/report.md says what each plot answers.
+
+#include <string>
+
+namespace twinbench::results {
+
+/** In every report's head (<meta name="generator">): how a report twinbench wrote is known, and may be replaced. */
+inline constexpr const char* kReportGenerator = "twinbench report/1";
+
+/** The files of a run's results folder that the report reads (their text). */
+struct RunFiles {
+  std::string summary_json, run_json, sites_csv, timeseries_csv, latency_csv, ground_truth_csv;
+};
+
+/**
+ * @brief The report as HTML. The same files give the same bytes. Throws std::runtime_error naming the
+ * file and what is wrong when a file is not what `twinbench run` writes.
+ */
+std::string run_report_html(const RunFiles& files);
+
+}  // namespace twinbench::results

@@ -1,0 +1,54 @@
+#include "Svg.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace twinbench::results::report {
+namespace {
+
+TEST(ReportSvg, NiceTicksAreRoundStepsCoveringTheRange) {
+  EXPECT_EQ(nice_ticks(0, 1, 5), (std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1}));
+  EXPECT_EQ(nice_ticks(0, 48, 6), (std::vector<double>{0, 10, 20, 30, 40}));
+  EXPECT_EQ(nice_ticks(3, 7, 4), (std::vector<double>{3, 4, 5, 6, 7}));
+  EXPECT_EQ(nice_ticks(-20, 80, 5), (std::vector<double>{-20, 0, 20, 40, 60, 80}));
+}
+
+TEST(ReportSvg, ScalesMapDataToPixels) {
+  // By hand: [0, 10] onto [64, 624], 2.5 is a quarter of the way: 64 + 140 = 204.
+  EXPECT_DOUBLE_EQ((Scale{0, 10, 64, 624})(2.5), 204);
+  // y is upside down: [0, 1] onto [216, 28]: 0.5 lands at 122.
+  EXPECT_DOUBLE_EQ((Scale{0, 1, 216, 28})(0.5), 122);
+  // log: [1, 1000] onto [0, 300]: 10 is a third of the way.
+  EXPECT_NEAR((Scale{1, 1000, 0, 300, true})(10), 100, 1e-9);
+}
+
+TEST(ReportSvg, ALineIsItsPointsInPixels) {
+  // x 0..10 over the plot's 64..624 px; y fixed to 0..1 over 216..28 px (260 - 44 bottom, 28 top).
+  Chart c("t", "x", "y");
+  c.series(Series{"a", {{0, 0}, {5, 0.5}, {10, 1}}}).y_range(0, 1);
+  const std::string svg = c.svg("c");
+  EXPECT_NE(svg.find("points=\"64.0,216.0 344.0,122.0 624.0,28.0\""), std::string::npos) << svg;
+  EXPECT_EQ(c.points(), 3u);
+}
+
+TEST(ReportSvg, AStepHoldsItsValueAndNaNBreaksTheLine) {
+  Chart c("t", "x", "y");
+  c.series(Series{"s", {{0, 0}, {5, 1}, {10, NAN}, {15, 1}}, true}).y_range(0, 1);
+  const std::string svg = c.svg("c");
+  // x 0..15 over 64..624: 5 -> 250.7; the step goes across at the old value, then up.
+  EXPECT_NE(svg.find("points=\"64.0,216.0 250.7,216.0 250.7,28.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("points=\"624.0,28.0\""), std::string::npos) << svg;  // after the gap, a new line
+  EXPECT_EQ(c.points(), 3u);
+}
+
+TEST(ReportSvg, NoDataIsSaidNotDrawnAndTextIsEscaped) {
+  Chart c("<b>&", "x", "y");
+  const std::string svg = c.svg("e");
+  EXPECT_NE(svg.find(">no data<"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;b&gt;&amp;"), std::string::npos);
+  EXPECT_EQ(svg.find("<b>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twinbench::results::report
