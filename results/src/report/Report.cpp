@@ -202,8 +202,10 @@ std::string run_report_html(const RunFiles& f) {
   for (const std::string& name : site_names) {
     Series sr{name, {}, false};
     for (std::size_t r = 0; r < latency.rows(); ++r)
-      if (latency.at(r, "scope") == "site" && latency.at(r, "name") == name && latency.at(r, "kind") == "message")
+      if (latency.at(r, "scope") == "site" && latency.at(r, "name") == name && latency.at(r, "kind") == "message") {
+        if (sr.points.empty()) sr.points.emplace_back(std::max(latency.required(r, "lower_ms"), 1e-3), 0.0);  // the CDF rises from 0
         sr.points.emplace_back(std::max(latency.required(r, "upper_ms"), 1e-3), latency.required(r, "cumulative_fraction"));
+      }
     cdf.series(std::move(sr));
   }
   h += figure(cdf, "latency-cdf", "What share of messages arrives within a given time, per site?");

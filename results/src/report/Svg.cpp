@@ -138,11 +138,11 @@ std::string Chart::svg(const std::string& id) const {
   }
   for (const Marker& m : markers_)
     o += "<circle class=\"marker\" cx=\"" + num(sx(m.x)) + "\" cy=\"" + num(sy(std::clamp(m.y, y0, y1))) + "\" r=\"3\"><title>" + escape(m.label) + "</title></circle>";
-  double lx = kLeft + 8;
+  double lx = kLeft;  // the legend: a row between the title and the plot
   for (std::size_t i = 0; legend_ && i < series_.size() && series_.size() > 1; ++i) {
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + std::to_string(kTop + 4) + "\" width=\"10\" height=\"10\" fill=\"" +
+    o += "<rect x=\"" + num(lx) + "\" y=\"" + std::to_string(kTop - 15) + "\" width=\"10\" height=\"10\" fill=\"" +
          colour(series_[i].colour < 0 ? i : static_cast<std::size_t>(series_[i].colour)) + "\"/>";
-    o += "<text class=\"legend\" x=\"" + num(lx + 14) + "\" y=\"" + std::to_string(kTop + 13) + "\">" + escape(series_[i].name) + "</text>";
+    o += "<text class=\"legend\" x=\"" + num(lx + 14) + "\" y=\"" + std::to_string(kTop - 6) + "\">" + escape(series_[i].name) + "</text>";
     lx += 24 + 7.0 * static_cast<double>(series_[i].name.size());
   }
   return o + "</svg>";
