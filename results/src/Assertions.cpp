@@ -1,5 +1,7 @@
 #include "twinbench/results/Assertions.hpp"
 
+#include "Markup.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -14,20 +16,6 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
 }
 
 void collect(const json& j, const std::string& path, std::vector<std::string>& out) {
@@ -106,21 +94,21 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
   for (const auto& suite : suites) {
     std::size_t f = 0, skipped = 0;
     for (const auto& r : suite.results) f += r.passed ? 0 : 1, skipped += r.evaluated ? 0 : 1;
-    o << "  <testsuite name=\"twinbench." << xml_escape(suite.name) << "\" tests=\"" << suite.results.size() << "\" failures=\"" << f
+    o << "  <testsuite name=\"twinbench." << escape_markup(suite.name) << "\" tests=\"" << suite.results.size() << "\" failures=\"" << f
       << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << num(suite.wall_s) << "\">\n";
     for (const auto& r : suite.results) {
       const std::string over = r.spec.over_seeds.empty() ? "" : " " + r.spec.over_seeds + " over seeds";
-      o << "    <testcase classname=\"" << xml_escape(suite.name) << "\" name=\"" << xml_escape(r.spec.kpi + over + " " + bounds(r.spec)) << "\">\n";
+      o << "    <testcase classname=\"" << escape_markup(suite.name) << "\" name=\"" << escape_markup(r.spec.kpi + over + " " + bounds(r.spec)) << "\">\n";
       o << "      <properties>\n";
-      o << "        <property name=\"kpi\" value=\"" << xml_escape(r.spec.kpi) << "\"/>\n";
-      if (!r.spec.over_seeds.empty()) o << "        <property name=\"statistic\" value=\"" << xml_escape(r.spec.over_seeds) << "\"/>\n";
+      o << "        <property name=\"kpi\" value=\"" << escape_markup(r.spec.kpi) << "\"/>\n";
+      if (!r.spec.over_seeds.empty()) o << "        <property name=\"statistic\" value=\"" << escape_markup(r.spec.over_seeds) << "\"/>\n";
       if (r.value) o << "        <property name=\"value\" value=\"" << num(*r.value) << "\"/>\n";
       if (r.spec.min) o << "        <property name=\"min\" value=\"" << num(*r.spec.min) << "\"/>\n";
       if (r.spec.max) o << "        <property name=\"max\" value=\"" << num(*r.spec.max) << "\"/>\n";
       o << "      </properties>\n";
-      if (!r.evaluated) o << "      <skipped message=\"" << xml_escape(r.message) << "\"/>\n";
-      else if (!r.passed) o << "      <failure message=\"" << xml_escape(r.message) << "\"/>\n";
-      o << "      <system-out>" << xml_escape(r.message) << "</system-out>\n";
+      if (!r.evaluated) o << "      <skipped message=\"" << escape_markup(r.message) << "\"/>\n";
+      else if (!r.passed) o << "      <failure message=\"" << escape_markup(r.message) << "\"/>\n";
+      o << "      <system-out>" << escape_markup(r.message) << "</system-out>\n";
       o << "    </testcase>\n";
     }
     o << "  </testsuite>\n";

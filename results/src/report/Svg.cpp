@@ -1,5 +1,7 @@
 #include "Svg.hpp"
 
+#include "../Markup.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -148,20 +150,7 @@ std::string Chart::svg(const std::string& id) const {
   return o + "</svg>";
 }
 
-std::string escape(const std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string escape(const std::string& s) { return escape_markup(s); }
 
 const char* colour(std::size_t i) {
   static constexpr const char* kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
