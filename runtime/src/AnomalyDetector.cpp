@@ -9,10 +9,11 @@
 namespace twinbench::runtime {
 
 AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute,
-                                 Sink& sink, std::uint32_t gateway, AlertOut alerts, DriftOut drift)
+                                 Sink& sink, std::uint32_t gateway, AlertOut alerts, DriftOut drift, BaselineOut baseline)
     : config_(std::move(config)), scorer_(std::move(scorer)),
       rules_(std::move(rules), config_.model_id, config_.asset_class, config_.model_threshold), windows_(config_.layout), clock_(clock),
-      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)), drift_(std::move(drift)), threshold_(config_.model_threshold) {
+      compute_(compute), sink_(sink), gateway_(gateway), alerts_(std::move(alerts)), drift_(std::move(drift)),
+      baseline_out_(std::move(baseline)), threshold_(config_.model_threshold) {
   assert(scorer_ && scorer_->input_dim() == windows_.input_dim() && config_.positions.size() == config_.layout.channels);
   assert(config_.batch_max > 0);
   sample_.resize(config_.layout.channels);
@@ -20,7 +21,10 @@ AnomalyDetector::AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> 
   scores_.resize(config_.batch_max);
   if (config_.drift && config_.drift_reference.streams.size() == config_.layout.channels + 1)
     monitor_.emplace(config_.drift_reference, *config_.drift, clock_.now_us());
-  if (config_.baseline) {
+  if (config_.baseline && config_.restored_threshold) {  // learned here before a restart
+    threshold_ = *config_.restored_threshold;
+    rules_.set_model_threshold(threshold_);
+  } else if (config_.baseline) {
     learner_.emplace(*config_.baseline);
     baseline_until_us_ = clock_.now_us() + config_.baseline->duration_us;
   }
@@ -31,6 +35,7 @@ void AnomalyDetector::learn_baseline(TimeUs now) {
   if (t) {
     threshold_ = *t;
     rules_.set_model_threshold(threshold_);
+    if (baseline_out_) baseline_out_(threshold_, learner_->windows());
   }
   sink_.emit(now, gateway_, 0,
              ev::BaselineLearned{.threshold_x1e6 = std::llround(threshold_ * 1e6), .windows = static_cast<std::int64_t>(learner_->windows()), .applied = t.has_value()});

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstring>
 
 #include "twinbench/runtime/EdgeRuntime.hpp"
 
@@ -32,9 +33,30 @@ const std::string& EdgeRuntime::model_version() const {
 }
 
 void EdgeRuntime::make_detector() {
+  // A site baseline learned by this model here survives restarts in the gateway's storage: a reboot must
+  // not leave the site without alerts for another learning period.
+  DetectorConfig d = *config_.detector;
+  const std::string key = "baseline/" + d.model_id + "/" + d.model_version;
+  if (d.baseline && ports_.storage) {
+    std::vector<std::uint8_t> bytes;
+    if (ports_.storage->read(key, bytes) == StorageStatus::ok && bytes.size() == sizeof(double)) {
+      double t = 0;
+      std::memcpy(&t, bytes.data(), sizeof t);
+      if (std::isfinite(t) && t > 0) d.restored_threshold = t;
+    }
+  }
+  const auto learned = [this, key](double threshold, std::uint64_t windows) {
+    if (ports_.storage) {
+      std::uint8_t bytes[sizeof threshold];
+      std::memcpy(bytes, &threshold, sizeof threshold);
+      if (ports_.storage->write(key, bytes) != StorageStatus::ok || ports_.storage->sync() != StorageStatus::ok)
+        audit("baseline_not_stored", json{{"key", key}}.dump());
+    }
+    audit("baseline_learned", json{{"model", config_.detector->model_id}, {"version", config_.detector->model_version}, {"threshold", threshold}, {"windows", windows}}.dump());
+  };
   detector_ = std::make_unique<AnomalyDetector>(
-      *config_.detector, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink, config_.gateway_index,
-      [this](const AlertChange& a) { on_alert(a); }, [this](const drift::Finding& f) { on_drift(f); });
+      d, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink, config_.gateway_index,
+      [this](const AlertChange& a) { on_alert(a); }, [this](const drift::Finding& f) { on_drift(f); }, learned);
   model_since_us_ = ports_.clock.now_us();
   alerts_since_model_ = 0;
 }

@@ -40,6 +40,9 @@ struct DetectorConfig {
   std::vector<std::string> stream_names;  ///< of the drift streams, for reports (the model's channel names)
   drift::Reference drift_reference;
   std::optional<SiteBaseline> baseline;  ///< none: the model's threshold from the start
+  /// With `baseline`: the threshold this model learned here before a restart (EdgeRuntime keeps it in its
+  /// storage), applied at once instead of learning again.
+  std::optional<double> restored_threshold;
   double cost_fixed_flops = 0;           ///< per model call
   double cost_per_window_flops = 0;
 };
@@ -50,9 +53,11 @@ public:
   using AlertOut = std::function<void(const AlertChange&)>;
   /** Receives what the drift monitor found (each finding once). */
   using DriftOut = std::function<void(const drift::Finding&)>;
+  /** Receives a site baseline's threshold when it is learned and applied, with the windows it was learned from. */
+  using BaselineOut = std::function<void(double threshold, std::uint64_t windows)>;
 
   AnomalyDetector(DetectorConfig config, std::shared_ptr<Scorer> scorer, RuleSet rules, Clock& clock, Compute& compute, Sink& sink,
-                  std::uint32_t gateway, AlertOut alerts, DriftOut drift = {});
+                  std::uint32_t gateway, AlertOut alerts, DriftOut drift = {}, BaselineOut baseline = {});
   ~AnomalyDetector();
   AnomalyDetector(const AnomalyDetector&) = delete;
   AnomalyDetector& operator=(const AnomalyDetector&) = delete;
@@ -96,6 +101,7 @@ private:
   std::optional<drift::Monitor> monitor_;
   std::uint64_t windows_scored_ = 0, windows_over_ = 0;
   DriftOut drift_;
+  BaselineOut baseline_out_;
   double threshold_;
   std::optional<BaselineLearner> learner_;  ///< while learning the site baseline
   TimeUs baseline_until_us_ = 0;            ///< when it is learned
