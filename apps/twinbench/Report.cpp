@@ -16,16 +16,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kReportHelp = R"(usage: twinbench report <run folder> [--out FILE]
+constexpr const char* kReportHelp = R"(usage: twinbench report <run or sweep folder> [--out FILE]
 
 Write a run's report: one self-contained HTML page (inline style and SVG charts; no script, nothing
 fetched when it is viewed). First the executive summary (go or no-go against the scenario's gates,
 avoided downtime, energy, net savings and ROI, the three worst sites), then per-site time series, the
 latency CDFs, each fault against its detection, detection by fault mode, and every gate. docs/report.md
-says what each plot answers. `twinbench run` writes report.html into its results already.
+says what each plot answers. A sweep's folder (with aggregate.json) gets the sweep's report: the verdict
+over every grid point, the headline KPIs' means with 95 % confidence intervals, and each gate across the
+seeds. `twinbench run` and `twinbench sweep` write report.html into their results already.
 
 options:
-  --out FILE   where to write it (default: <run folder>/report.html)
+  --out FILE   where to write it (default: <folder>/report.html)
 exit codes: 0 written, 2 bad input or usage (nothing written).
 )";
 
@@ -77,11 +79,15 @@ int cmd_report(const std::vector<std::string>& args) {
   const fs::path target = out ? *out : fs::path(dir) / "report.html";
   check_output_file("--out", target);
   if (!ours_or_absent(target)) throw UsageError{target.string() + " exists and is not a twinbench report: move it or choose another --out"};
-  results::RunFiles f{results_file(dir, "summary.json"), results_file(dir, "run.json"),    results_file(dir, "sites.csv"),
-                      results_file(dir, "timeseries.csv"), results_file(dir, "latency.csv"), results_file(dir, "ground_truth.csv")};
   std::string html;
   try {
-    html = results::run_report_html(f);
+    if (fs::exists(fs::path(dir) / "aggregate.json", ec)) {  // a sweep's folder
+      html = results::sweep_report_html(results_file(dir, "aggregate.json"), results_file(dir, "cells.csv"));
+    } else {
+      results::RunFiles f{results_file(dir, "summary.json"), results_file(dir, "run.json"),    results_file(dir, "sites.csv"),
+                          results_file(dir, "timeseries.csv"), results_file(dir, "latency.csv"), results_file(dir, "ground_truth.csv")};
+      html = results::run_report_html(f);
+    }
   } catch (const std::exception& e) {  // a file that is not what `twinbench run` writes
     throw UsageError{(fs::path(dir) / e.what()).string()};
   }

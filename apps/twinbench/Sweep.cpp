@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "twinbench/core/JsonReader.hpp"
+#include "twinbench/results/Report.hpp"
 #include "twinbench/results/Sweep.hpp"
 #include "twinbench/sim/ScenarioLoader.hpp"
 #include "Output.hpp"
@@ -46,6 +47,8 @@ Run the scenario once per seed and grid point ("cell"), each cell its own `twinb
 the results up. Into the output folder (default results/sweeps/<scenario name>):
   cells/<point>/seed-<N>/  each cell's results (as twinbench run writes them); logs/ their output
   cells.csv         a row per cell: point, seed, status, the grid's parameters, every KPI (tidy data)
+  report.html       the sweep as one page: the verdict, the headline KPIs with confidence intervals per point,
+                    each gate across the seeds (twinbench report --help)
   aggregate.json    per grid point and KPI: n, mean, sd, min, p05, p50, p95, max and a 95 % confidence
                     interval (Student's t for means; Wilson for proportions such as recall and delivery
                     ratio, pooled over seeds); and every gate of the scenario: those with "over_seeds" on
@@ -210,6 +213,7 @@ int collect(const Plan& plan, const fs::path& out, const std::optional<std::stri
   const json aggregate = results::aggregate_json(plan.name, plan.seeds, points);
   write_file(out / "cells.csv", results::cells_csv(points));
   write_file(out / "aggregate.json", aggregate.dump(2) + "\n");
+  write_file(out / "report.html", results::sweep_report_html(aggregate.dump(), results::cells_csv(points)));
   std::vector<results::JunitSuite> suites;
   bool gates_ok = true;
   std::cout << "twinbench sweep: " << plan.name << ", " << plan.seeds.size() << " seeds, " << plan.points.size() << " point"
@@ -240,7 +244,7 @@ int collect(const Plan& plan, const fs::path& out, const std::optional<std::stri
     }
   }
   if (junit) write_file(*junit, results::junit_xml(suites));
-  if (!quiet) std::cerr << "[sweep] results in " << out.string() << " (cells.csv, aggregate.json)\n";
+  if (!quiet) std::cerr << "[sweep] results in " << out.string() << " (cells.csv, aggregate.json, report.html)\n";
   if (failed) {
     std::cerr << "twinbench sweep: " << failed << " cell(s) failed to run; their output is in " << (out / "logs").string() << '\n';
     return kInternalError;

@@ -19,7 +19,7 @@ commands:
   hil <scenario>        run it paced to the wall clock, for hardware-in-the-loop labs (twinbench hil --help)
   sweep <scenario>      run it over seeds and a parameter grid, with confidence intervals and gates (twinbench sweep --help)
   compare <a> <b>       compare two runs or sweeps, with significance for sweeps (twinbench compare --help)
-  report <run folder>   a run's results as one self-contained HTML page (twinbench report --help)
+  report <folder>       a run's or a sweep's results as one self-contained HTML page (twinbench report --help)
   validate <scenario>   check a scenario file without running it
   twins check <path...> check DTDL models (files or folders) like a compiler (twinbench twins --help)
   train <spec>          train an anomaly model on simulated devices of one asset class (twinbench train --help)

@@ -55,7 +55,7 @@ public:
   /** The chart as an <svg> element (`id` on it); "no data" in place of the plot when it has none. */
   std::string svg(const std::string& id) const;
 
-  static constexpr int kWidth = 640, kHeight = 272, kLeft = 64, kRight = 16, kTop = 40, kBottom = 44;
+  static constexpr int kWidth = 640, kHeight = 272, kLeft = 76, kRight = 16, kTop = 40, kBottom = 44;
 
 private:
   std::string title_, x_label_, y_label_;

@@ -24,11 +24,11 @@ TEST(ReportSvg, ScalesMapDataToPixels) {
 }
 
 TEST(ReportSvg, ALineIsItsPointsInPixels) {
-  // x 0..10 over the plot's 64..624 px; y fixed to 0..1 over 228..40 px (272 - 44 bottom, 40 top).
+  // x 0..10 over the plot's 76..624 px; y fixed to 0..1 over 228..40 px (272 - 44 bottom, 40 top).
   Chart c("t", "x", "y");
   c.series(Series{"a", {{0, 0}, {5, 0.5}, {10, 1}}}).y_range(0, 1);
   const std::string svg = c.svg("c");
-  EXPECT_NE(svg.find("points=\"64.0,228.0 344.0,134.0 624.0,40.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("points=\"76.0,228.0 350.0,134.0 624.0,40.0\""), std::string::npos) << svg;
   EXPECT_EQ(c.points(), 3u);
 }
 
@@ -36,8 +36,8 @@ TEST(ReportSvg, AStepHoldsItsValueAndNaNBreaksTheLine) {
   Chart c("t", "x", "y");
   c.series(Series{"s", {{0, 0}, {5, 1}, {10, NAN}, {15, 1}}, true}).y_range(0, 1);
   const std::string svg = c.svg("c");
-  // x 0..15 over 64..624: 5 -> 250.7; the step goes across at the old value, then up.
-  EXPECT_NE(svg.find("points=\"64.0,228.0 250.7,228.0 250.7,40.0\""), std::string::npos) << svg;
+  // x 0..15 over 76..624: 5 -> 258.7; the step goes across at the old value, then up.
+  EXPECT_NE(svg.find("points=\"76.0,228.0 258.7,228.0 258.7,40.0\""), std::string::npos) << svg;
   EXPECT_NE(svg.find("points=\"624.0,40.0\""), std::string::npos) << svg;  // after the gap, a new line
   EXPECT_EQ(c.points(), 3u);
 }

@@ -23,4 +23,11 @@ struct RunFiles {
  */
 std::string run_report_html(const RunFiles& files);
 
+/**
+ * @brief A sweep's report from its aggregate.json and cells.csv: the verdict over every grid point, the
+ * headline KPIs' means with their 95 % confidence intervals per point, and each gate across the seeds
+ * (every seed's value against the bound). Throws std::runtime_error like run_report_html.
+ */
+std::string sweep_report_html(const std::string& aggregate_json, const std::string& cells_csv);
+
 }  // namespace twinbench::results
