@@ -8,6 +8,7 @@
 
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/results/Compare.hpp"
+#include "twinbench/results/Report.hpp"
 
 namespace twinbench::app {
 
@@ -16,7 +17,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kCompareHelp = R"(usage: twinbench compare <baseline> <candidate> [--tolerance FILE] [--alpha A] [--markdown FILE] [--json FILE]
+constexpr const char* kCompareHelp = R"(usage: twinbench compare <baseline> <candidate> [--tolerance FILE] [--alpha A] [--markdown FILE] [--json FILE] [--html FILE]
 
 Compare two runs (folders of twinbench run) or two sweeps (folders of twinbench sweep, collected), KPI by
 KPI: baseline, candidate, the change and the relative change; for sweeps, the means over seeds with
@@ -35,6 +36,8 @@ options:
   --alpha A         the significance level (default 0.05)
   --markdown FILE   also write the Markdown report to FILE
   --json FILE       also write the full comparison as JSON
+  --html FILE       also write it as one self-contained HTML page: the verdict, each gated KPI's change
+                    with its significance marked, a chart of the changes (docs/report.md)
 exit codes: 0 no regression, 1 a regression, 2 bad input or usage.
 )";
 
@@ -115,7 +118,7 @@ std::map<std::string, results::Tolerance> read_tolerances(const std::string& fil
 
 int cmd_compare(const std::vector<std::string>& args) {
   std::vector<std::string> dirs;
-  std::optional<std::string> tolerance_file, markdown_file, json_file;
+  std::optional<std::string> tolerance_file, markdown_file, json_file, html_file;
   double alpha = 0.05;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -142,6 +145,8 @@ int cmd_compare(const std::vector<std::string>& args) {
       markdown_file = value();
     } else if (a == "--json") {
       json_file = value();
+    } else if (a == "--html") {
+      html_file = value();
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError{"unknown option '" + a + "'"};
     } else {
@@ -151,12 +156,14 @@ int cmd_compare(const std::vector<std::string>& args) {
   if (dirs.size() != 2) throw UsageError{"expected a baseline and a candidate (run or sweep folders), got " + std::to_string(dirs.size())};
   if (markdown_file) check_output_file("--markdown", *markdown_file);
   if (json_file) check_output_file("--json", *json_file);
+  if (html_file) check_output_file("--html", *html_file);
   const auto base = load(dirs[0]), cand = load(dirs[1]);
   if (base.begin()->second.sweep != cand.begin()->second.sweep) throw UsageError{"compare a run with a run, or a sweep with a sweep"};
   std::map<std::string, results::Tolerance> extra;
   if (tolerance_file) extra = read_tolerances(*tolerance_file);
   std::string markdown;
   json reports = json::array();
+  std::vector<results::Comparison> comparisons;
   bool regression = false, matched = false;
   for (const auto& [params, b] : base) {
     const auto c = cand.find(params);
@@ -168,11 +175,13 @@ int cmd_compare(const std::vector<std::string>& args) {
     regression = regression || cmp.regression;
     markdown += results::compare_markdown(cmp) + "\n";
     reports.push_back(results::compare_json(cmp));
+    comparisons.push_back(cmp);
   }
   if (!matched) throw UsageError{"the two sweeps have no grid point with the same parameters"};
   std::cout << markdown;
   if (markdown_file) write_file(*markdown_file, markdown);
   if (json_file) write_file(*json_file, (reports.size() == 1 ? reports[0] : reports).dump(2) + "\n");
+  if (html_file) write_file(*html_file, results::compare_report_html(comparisons));
   return regression ? kAssertionFailed : kOk;
 }
 

@@ -17,7 +17,7 @@ code=$?
 [ "$code" -eq 0 ] || fail "a candidate that differs only in its seeds was flagged (exit $code): $(cat "$work/reseeded.md")"
 grep -q '^\*\*No regression.\*\*' "$work/reseeded.md" || fail "no verdict line: $(cat "$work/reseeded.md")"
 
-"$tb" compare "$work/baseline" "$work/degraded" --tolerance "$scenario/tolerance.json" --json "$work/degraded.json" > "$work/degraded.md"
+"$tb" compare "$work/baseline" "$work/degraded" --tolerance "$scenario/tolerance.json" --json "$work/degraded.json" --html "$work/degraded.html" > "$work/degraded.md"
 code=$?
 [ "$code" -eq 1 ] || fail "the degraded candidate was not a regression (exit $code): $(cat "$work/degraded.md")"
 grep -q '^\*\*Regression.\*\*' "$work/degraded.md" || fail "no regression verdict: $(cat "$work/degraded.md")"
@@ -29,6 +29,14 @@ assert c["kind"] == "sweep" and c["regression"] is True
 recall = [k for k in c["judged"] if k["kpi"] == "/detection/recall"][0]
 assert recall["verdict"] == "regression" and recall["p_adjusted"] < 0.05 and recall["delta"] < -0.05, recall
 PY
+# The HTML report says the same; in headless Chromium where it is installed (scripts/install-deps does).
+grep -q 'id="verdict">REGRESSION<' "$work/degraded.html" || fail "the HTML report has no regression verdict"
+browser=$(cd "$(dirname "$0")/../browser" && pwd)
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && [ -d "$browser/node_modules/puppeteer-core" ] && command -v node > /dev/null; then
+  node "$browser/compare.mjs" "$work/degraded.html" "$work/degraded.json" > "$work/browser.out" 2>&1 || fail "in the browser: $(cat "$work/browser.out")"
+else
+  echo "note: no chromium or puppeteer-core: the comparison's page was not opened in a browser"
+fi
 
 # One run against another: no significance, so only a broken gate or a tolerance judges.
 "$tb" compare "$work/baseline/cells/p0/seed-1" "$work/baseline/cells/p0/seed-1" > "$work/same.md" || fail "a run against itself: $(cat "$work/same.md")"

@@ -75,7 +75,7 @@ std::string Chart::svg(const std::string& id) const {
       if (std::isfinite(y)) y0 = std::min(y0, y), y1 = std::max(y1, y);
     }
   for (const Band& b : bands_) x0 = std::min(x0, b.x0), x1 = std::max(x1, b.x1);
-  for (const Marker& m : markers_) x0 = std::min(x0, m.x), x1 = std::max(x1, m.x), y1 = std::max(y1, m.y);
+  for (const Marker& m : markers_) x0 = std::min(x0, m.x), x1 = std::max(x1, m.x), y0 = std::min(y0, m.y), y1 = std::max(y1, m.y);
   if (points() == 0 && markers_.empty()) {
     o += "<text class=\"empty\" x=\"" + std::to_string(kWidth / 2) + "\" y=\"" + std::to_string(kHeight / 2) + "\" text-anchor=\"middle\">no data</text></svg>";
     return o;

@@ -50,5 +50,16 @@ TEST(ReportSvg, NoDataIsSaidNotDrawnAndTextIsEscaped) {
   EXPECT_EQ(svg.find("<b>"), std::string::npos);
 }
 
+TEST(ReportSvg, MarkersBelowZeroAreInTheRange) {
+  // A change of -40 % and one of +30 %: both inside the plot, not clamped to 0.
+  Chart c("t", "x", "y");
+  c.marker({1, -40, "a"}).marker({2, 30, "b"});
+  const std::string svg = c.svg("m");
+  // y from -40 to 30 over 228..40 px: -40 at the bottom, 30 at the top, 0 at 228 - 40/70 * 188 = 120.6.
+  EXPECT_NE(svg.find("cy=\"228.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("cy=\"40.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("y=\"124.6\" text-anchor=\"end\">0<"), std::string::npos) << svg;  // the 0 tick, its label 4 px lower
+}
+
 }  // namespace
 }  // namespace twinbench::results::report

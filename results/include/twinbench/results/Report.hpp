@@ -6,6 +6,7 @@
 // fault mode, and every gate with its value and bound. docs/report.md says what each plot answers.
 
 #include <string>
+#include <vector>
 
 namespace twinbench::results {
 
@@ -29,5 +30,12 @@ std::string run_report_html(const RunFiles& files);
  * (every seed's value against the bound). Throws std::runtime_error like run_report_html.
  */
 std::string sweep_report_html(const std::string& aggregate_json, const std::string& cells_csv);
+
+struct Comparison;
+/**
+ * @brief A comparison's report (twinbench compare --html): regression or not, for each grid point the
+ * gated KPIs with baseline, candidate, change and its significance marked, and a chart of the changes.
+ */
+std::string compare_report_html(const std::vector<Comparison>& comparisons);
 
 }  // namespace twinbench::results
