@@ -86,6 +86,7 @@ int cmd_report(const std::vector<std::string>& args) {
     } else {
       results::RunFiles f{results_file(dir, "summary.json"), results_file(dir, "run.json"),    results_file(dir, "sites.csv"),
                           results_file(dir, "timeseries.csv"), results_file(dir, "latency.csv"), results_file(dir, "ground_truth.csv")};
+      if (fs::exists(fs::path(dir) / "outages.csv", ec)) f.outages_csv = results_file(dir, "outages.csv");  // results before it have none
       html = results::run_report_html(f);
     }
   } catch (const std::exception& e) {  // a file that is not what `twinbench run` writes

@@ -268,6 +268,7 @@ std::string Collector::latency_csv() const {
 }
 
 std::string Collector::ground_truth_csv() const { return d_->detection.ground_truth_csv(); }
+std::string Collector::outages_csv() const { return d_->detection.outages_csv(); }
 
 std::string Collector::versions_csv() const { return d_->lifecycle.enabled() ? d_->lifecycle.versions_csv() : ""; }
 

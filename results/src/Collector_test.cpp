@@ -372,6 +372,19 @@ TEST(Collector, TimeSeriesDeliveryByWhenMadeAndCpuFromSamples) {
   EXPECT_EQ(second, "1,2,s,0,1,,2000,2000,0,0,0,0.25,3");
 }
 
+TEST(Collector, OutagesRunFromDownToUpOrToTheEnd) {
+  Collector c(meta());
+  for (const auto& e : {at(10'000'000, 0, kNoConn, sev::LinkDown{.link = 1}), at(25'500'000, 0, kNoConn, sev::LinkUp{.link = 1}),
+                        at(30'000'000, 1, kNoConn, sev::GatewayDown{.power_cut = 1}), at(75'000'000, 1, kNoConn, sev::GatewayUp{}),
+                        at(90'000'000, 1, kNoConn, sev::LinkDown{.link = 0})})
+    c.emit(e);
+  EXPECT_EQ(c.outages_csv(),
+            "site,gateway,kind,start_s,end_s\n"
+            "s,s-gw-0,wan_down,10,25.5\n"
+            "s,s-gw-1,gateway_down,30,75\n"
+            "s,s-gw-1,access_down,90,100\n");  // still down at the end (100 s)
+}
+
 TEST(Collector, LatencyCsvHasCumulativeBuckets) {
   Collector c(meta());
   for (const auto& e : script()) c.emit(e);

@@ -10,7 +10,7 @@ rm -rf "$work" && mkdir -p "$work"
 "$tb" run "$scenario" --seed 1 --out "$work/b" --quiet > "$work/b.stdout"
 "$tb" run "$scenario" --seed 2 --out "$work/c" --quiet > "$work/c.stdout"
 grep -q '100%' "$work/a.stderr" || { echo "FAIL: no progress line on stderr without --quiet"; exit 1; }
-for f in summary.json sites.csv gateways.csv timeseries.csv latency.csv ground_truth.csv report.html; do
+for f in summary.json sites.csv gateways.csv timeseries.csv latency.csv ground_truth.csv outages.csv report.html; do
   cmp "$work/a/$f" "$work/b/$f" || { echo "FAIL: $f differs between two runs with seed 1"; exit 1; }
 done
 cmp "$work/a.stdout" "$work/b.stdout" || { echo "FAIL: the KPI table differs between two runs with seed 1"; exit 1; }

@@ -252,4 +252,15 @@ std::string DetectionKpis::ground_truth_csv() const {
   return o.str();
 }
 
+std::string DetectionKpis::outages_csv() const {
+  std::ostringstream o;
+  o << "site,gateway,kind,start_s,end_s\n";
+  for (const Outage& x : outages_) {
+    const auto& gm = meta_.gateways[x.gateway];
+    o << gm.site << ',' << gm.name << ',' << x.kind << ',' << static_cast<double>(x.start_us) / 1e6 << ','
+      << (x.end_us < 0 ? meta_.duration_s : static_cast<double>(x.end_us) / 1e6) << '\n';
+  }
+  return o.str();
+}
+
 }  // namespace twinbench::results::kpi

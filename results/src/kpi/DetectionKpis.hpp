@@ -5,6 +5,8 @@
 
 #include <map>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "Kpi.hpp"
 
@@ -16,8 +18,16 @@ public:
 
   void on(const Event& e, const sev::FaultOnset& p) { faults_.push_back({e.t_us, p.ramp_s, e.gateway, e.device, p.mode}); }
   void on(const Event& e, const sev::FaultEnergy& p) { excess_wh_[{e.gateway, e.device}].emplace_back(e.t_us, static_cast<double>(p.excess_wh)); }
-  void on(const Event& e, const sev::LinkDown&) { ++gw_[e.gateway].link_outages; }
-  void on(const Event& e, const sev::GatewayDown&) { ++gw_[e.gateway].reboots; }
+  void on(const Event& e, const sev::LinkDown& p) {
+    ++gw_[e.gateway].link_outages;
+    open(e, p.link == 1 ? "wan_down" : "access_down");
+  }
+  void on(const Event& e, const sev::LinkUp& p) { close(e, p.link == 1 ? "wan_down" : "access_down"); }
+  void on(const Event& e, const sev::GatewayDown&) {
+    ++gw_[e.gateway].reboots;
+    open(e, "gateway_down");
+  }
+  void on(const Event& e, const sev::GatewayUp&) { close(e, "gateway_down"); }
   void on(const Event& e, const rev::Inference& p) {
     Gw& g = gw_[e.gateway];
     ++g.windows_scored;
@@ -59,6 +69,8 @@ public:
   const std::vector<Alert>& alerts() const { return alerts_; }
   /** The ground truth: every injected asset fault. */
   std::string ground_truth_csv() const;
+  /** Every outage: a link down, or a gateway rebooting, from start to end (the run's end if still down). */
+  std::string outages_csv() const;
 
 private:
   struct Fault {
@@ -67,6 +79,20 @@ private:
     std::int64_t mode;
     std::int64_t failure_us() const { return t_us + ramp_s * 1'000'000; }
   };
+  struct Outage {
+    std::uint32_t gateway;
+    const char* kind;
+    std::int64_t start_us, end_us = -1;  ///< -1: still down
+  };
+  void open(const Event& e, const char* kind) { outages_.push_back({e.gateway, kind, e.t_us}); }
+  void close(const Event& e, const char* kind) {
+    for (auto it = outages_.rbegin(); it != outages_.rend(); ++it)
+      if (it->gateway == e.gateway && it->end_us < 0 && std::string_view(it->kind) == kind) {
+        it->end_us = e.t_us;
+        return;
+      }
+  }
+  std::vector<Outage> outages_;
   struct Gw {
     std::uint64_t link_outages = 0, reboots = 0, windows_scored = 0, batch_size_sum = 0;
     std::uint64_t raised = 0, cleared = 0, alerts_dropped = 0, rule_changes = 0, rules_refused = 0;

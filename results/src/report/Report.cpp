@@ -80,7 +80,7 @@ figure{margin:0;background:#fff;border:1px solid #d8dce2;border-radius:8px;paddi
 figcaption{color:#5a6470;font-size:13px;margin:2px 6px}
 svg.chart{width:100%;height:auto;font-size:11px}svg .title{font-size:13px;font-weight:600}
 svg .grid{stroke:#e5e7eb}svg .frame{stroke:#6b7280}svg .series{fill:none;stroke-width:1.6}
-.t{text-align:left!important}svg .band{fill:#f59e0b;opacity:.18}svg .marker{fill:#c62828}svg .label{fill:#5a6470}svg .empty{fill:#6b7280;font-size:14px}
+.t{text-align:left!important}svg .band{fill:#f59e0b;opacity:.4}svg .marker{fill:#c62828}svg .label{fill:#5a6470}svg .empty{fill:#6b7280;font-size:14px}
 )";
 
 std::string figure(const Chart& c, const std::string& id, const std::string& caption) {
@@ -95,6 +95,13 @@ std::string run_report_html(const RunFiles& f) {
   if (!at(run, "/assertions").is_array()) throw std::runtime_error("run.json: no assertions list (not a run's)");
   const Table sites(f.sites_csv, "sites.csv"), series(f.timeseries_csv, "timeseries.csv"), latency(f.latency_csv, "latency.csv"),
       truth(f.ground_truth_csv, "ground_truth.csv");
+  // Outages (a link down, a gateway rebooting): bands on the time series, named by gateway and kind.
+  std::vector<report::Band> outages;
+  if (!f.outages_csv.empty()) {
+    const Table t(f.outages_csv, "outages.csv");
+    for (std::size_t r = 0; r < t.rows(); ++r)
+      outages.push_back({t.required(r, "start_s") / 3600.0, t.required(r, "end_s") / 3600.0, t.at(r, "gateway") + ": " + t.at(r, "kind")});
+  }
   const std::string scenario = s.value("scenario", ""), currency = at(s, "/economics/currency").is_string() ? at(s, "/economics/currency").get<std::string>() : "";
 
   // Gates, as the run checked them.
@@ -180,7 +187,7 @@ std::string run_report_html(const RunFiles& f) {
     bool step;
   };
   static constexpr Plot kPlots[] = {
-      {"delivery", "delivery_ratio", "Delivery ratio per site", "delivered / generated", "Which site loses telemetry, and when?", false},
+      {"delivery", "delivery_ratio", "Delivery ratio per site", "delivered / generated", "Which site loses telemetry, and when (shaded: link outages and gateway reboots)?", false},
       {"latency-p50", "latency_ms_p50", "Latency p50 per site", "ms", "How long does a typical message take to reach the gateway?", false},
       {"latency-p99", "latency_ms_p99", "Latency p99 per site", "ms", "Where and when do messages wait longest?", false},
       {"alerts-true", "alerts_true", "True alerts per site", "alerts per interval", "When do real faults get flagged?", true},
@@ -193,6 +200,7 @@ std::string run_report_html(const RunFiles& f) {
     if (!series.has(p.column)) continue;
     Chart c(p.title, "simulated time (h)", p.y);
     c.x_range(0, end_h);
+    for (const report::Band& b : outages) c.band(b);
     for (Series& sr : per_site(p.column, p.step)) c.series(std::move(sr));
     if (std::string(p.column) == "delivery_ratio") c.y_range(0, 1);
     h += figure(c, p.id, p.question);

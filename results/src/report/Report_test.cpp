@@ -34,6 +34,7 @@ RunFiles files() {
   f.ground_truth_csv =
       "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\n"
       "north,north-gw-0,3,bearing_wear,1800,3600,5400,3600\nsouth,south-gw-0,4,bearing_wear,2700,3600,6300,\n";
+  f.outages_csv = "site,gateway,kind,start_s,end_s\nsouth,south-gw-0,wan_down,1800,2700\n";
   return f;
 }
 
@@ -85,6 +86,18 @@ TEST(RunReport, EveryPlotHasDataAndThePageFetchesNothing) {
   const auto marker = html.find("class=\"marker\"");
   EXPECT_NE(marker, std::string::npos);
   EXPECT_EQ(html.find("class=\"marker\"", marker + 1), std::string::npos);
+}
+
+TEST(RunReport, OutagesAreBandsOnTheTimeSeries) {
+  const std::string html = run_report_html(files());
+  // 0.5 h to 0.75 h of a 2 h run, over the plot's 76..624 px: x 213.0, width 68.5; named in its tooltip.
+  const auto at = html.find("<svg id=\"delivery\"");
+  const std::string svg = html.substr(at, html.find("</svg>", at) - at);
+  EXPECT_NE(svg.find("<rect class=\"band\" x=\"213.0\" y=\"40\" width=\"68.5\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>south-gw-0: wan_down</title>"), std::string::npos);
+  RunFiles none = files();
+  none.outages_csv.clear();  // results from before outages.csv: no bands, no error
+  EXPECT_EQ(run_report_html(none).find("class=\"band\""), std::string::npos);
 }
 
 TEST(RunReport, TheSameFilesGiveTheSameBytes) { EXPECT_EQ(run_report_html(files()), run_report_html(files())); }

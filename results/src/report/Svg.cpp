@@ -111,7 +111,7 @@ std::string Chart::svg(const std::string& id) const {
   o += "<text class=\"label\" transform=\"rotate(-90)\" x=\"" + std::to_string(-(kTop + kHeight - kBottom) / 2) + "\" y=\"14\" text-anchor=\"middle\">" +
        escape(y_label_) + "</text></g>";
   for (const Band& b : bands_)
-    o += "<rect class=\"band\" x=\"" + num(sx(b.x0)) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" + num(std::max(1.0, sx(b.x1) - sx(b.x0))) +
+    o += "<rect class=\"band\" x=\"" + num(sx(b.x0)) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" + num(std::max(3.0, sx(b.x1) - sx(b.x0))) +
          "\" height=\"" + std::to_string(kHeight - kBottom - kTop) + "\"><title>" + escape(b.label) + "</title></rect>";
   // Lines, then the legend.
   for (std::size_t i = 0; i < series_.size(); ++i) {

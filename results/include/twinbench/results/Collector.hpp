@@ -39,6 +39,8 @@ public:
   /** @brief The buckets of the message and inference latency histograms, fleet-wide and per site. */
   std::string latency_csv() const;
   std::string ground_truth_csv() const;
+  /** @brief Every outage (a link down, a gateway rebooting): site, gateway, kind, start_s, end_s. */
+  std::string outages_csv() const;
   /** @brief versions.csv; empty when the run sampled no versions. */
   std::string versions_csv() const;
   /** @brief 16 hex digits identifying the ordered event stream. */
