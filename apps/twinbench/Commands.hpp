@@ -25,6 +25,8 @@ struct UsageError {
 void write_file(const std::filesystem::path& p, const std::string& content);
 /** @brief A seed: a non-negative integer (UsageError naming `option` otherwise). */
 std::uint64_t parse_seed(const std::string& s, const std::string& option = "--seed");
+/** @brief The KPI table of a run's summary.json on stdout (`verb`: "run" or "hil"; with the pacing for hil). */
+void print_kpi_table(const nlohmann::ordered_json& summary, const char* verb);
 /** @brief Every assertion names a KPI of summary.json and a known statistic (sim::ScenarioError otherwise). */
 void check_assertion_paths(const sim::Scenario& sc, bool paced = false);
 std::vector<results::AssertionSpec> assertion_specs(const sim::Scenario& sc);

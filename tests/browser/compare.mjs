@@ -5,7 +5,7 @@
 // usage: node compare.mjs <report.html> <comparison.json>
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { openPage } from './page.mjs';
 
 const [reportPath, jsonPath] = process.argv.slice(2);
 if (!jsonPath) {
@@ -16,17 +16,8 @@ const doc = JSON.parse(readFileSync(jsonPath, 'utf8'));
 const comparisons = Array.isArray(doc) ? doc : [doc];
 const failures = [];
 const fail = (what) => failures.push(what);
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-});
+const { browser, page, problems } = await openPage(reportPath);
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') fail(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => fail(`page error: ${e}`));
-  page.on('request', (r) => { if (!r.url().startsWith('file://')) fail(`fetched ${r.url()}`); });
-  await page.goto('file://' + path.resolve(reportPath), { waitUntil: 'load' });
   const verdict = await page.$eval('#verdict', (e) => e.textContent);
   const want = comparisons.some((c) => c.regression) ? 'REGRESSION' : 'NO REGRESSION';
   if (verdict !== want) fail(`the verdict says '${verdict}', the JSON says '${want}'`);
@@ -51,6 +42,7 @@ try {
 } finally {
   await browser.close();
 }
+failures.unshift(...problems);  // console errors and fetches, until the browser closed
 if (failures.length) {
   failures.forEach((f) => console.error('FAIL: ' + f));
   process.exit(1);

@@ -6,7 +6,7 @@
 // usage: node report.mjs <report.html> <results folder> <screenshot.png>
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { openPage } from './page.mjs';
 
 const [reportPath, resultsDir, screenshot] = process.argv.slice(2);
 if (!screenshot) {
@@ -19,22 +19,8 @@ const failures = [];
 const fail = (what) => failures.push(what);
 const at = (obj, pointer) => pointer.split('/').slice(1).reduce((o, k) => (o == null ? undefined : o[k]), obj);
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-});
+const { browser, page, problems, loadMs } = await openPage(reportPath);
 try {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('request', (r) => { if (!r.url().startsWith('file://')) problems.push(`fetched ${r.url()}`); });
-  await page.setViewport({ width: 1280, height: 1000 });
-  const t0 = performance.now();
-  await page.goto('file://' + path.resolve(reportPath), { waitUntil: 'load' });
-  const loadMs = performance.now() - t0;
-  problems.forEach(fail);
 
   // Every chart drew data: points on its lines, or markers.
   const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({
@@ -85,6 +71,7 @@ try {
 } finally {
   await browser.close();
 }
+failures.unshift(...problems);  // console errors and fetches, until the browser closed
 if (failures.length) {
   failures.forEach((f) => console.error('FAIL: ' + f));
   process.exit(1);

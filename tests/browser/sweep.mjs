@@ -5,7 +5,7 @@
 // usage: node sweep.mjs <report.html> <sweep folder> <screenshot.png>
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { openPage } from './page.mjs';
 
 const [reportPath, sweepDir, screenshot] = process.argv.slice(2);
 if (!screenshot) {
@@ -18,18 +18,8 @@ const fail = (what) => failures.push(what);
 // As the page shows a KPI: 4 significant digits, or whole and grouped from 10,000 up.
 const show = (x) => (x == null ? 'n/a' : Math.abs(x) >= 1e4 ? Math.round(x).toLocaleString('en-US') : String(parseFloat(x.toPrecision(4))));
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-});
+const { browser, page, problems } = await openPage(reportPath);
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') fail(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => fail(`page error: ${e}`));
-  page.on('request', (r) => { if (!r.url().startsWith('file://')) fail(`fetched ${r.url()}`); });
-  await page.setViewport({ width: 1280, height: 1000 });
-  await page.goto('file://' + path.resolve(reportPath), { waitUntil: 'load' });
 
   const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({
     id: s.id, points: [...s.querySelectorAll('polyline')].reduce((n, p) => n + p.points.numberOfItems, 0) })));
@@ -55,6 +45,7 @@ try {
 } finally {
   await browser.close();
 }
+failures.unshift(...problems);  // console errors and fetches, until the browser closed
 if (failures.length) {
   failures.forEach((f) => console.error('FAIL: ' + f));
   process.exit(1);
