@@ -66,6 +66,8 @@ Simulate the scenario and write, into the output folder:
   latency.csv        latency histogram buckets (messages, inference), fleet-wide and per site, for CDFs
   ground_truth.csv   every injected asset fault: device, mode, onset, failure time, when it was detected
   outages.csv        every outage: a link down or a gateway rebooting, its gateway, start and end
+  timeline.csv       the run's notable events in time order: fault onsets, alerts at the cloud (true, false or
+                     late), drift onsets and detections, retrainings, rollouts and their waves
   audit.jsonl        the audit log (hash-chained; check it with `twinbench audit verify`)
   versions.csv       with a "lifecycle": the share of the fleet on each firmware and model version over time
   registry/          with retraining or model rollouts: the cloud's model registry (content-addressed images,
@@ -440,13 +442,18 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
                                                             {"latency.csv", collector.latency_csv()},
                                                             {"ground_truth.csv", collector.ground_truth_csv()},
                                                             {"outages.csv", collector.outages_csv()},
+                                                            {"timeline.csv", collector.timeline_csv()},
                                                             {"audit.jsonl", lifecycle.audit},
                                                             {"run.json", run.dump(2) + "\n"}};
   if (const std::string v = collector.versions_csv(); !v.empty()) files.emplace_back("versions.csv", v);
   if (trace) files.emplace_back("trace.json", trace->text());
-  const auto text_of = [&](const char* name) { return std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == name; })->second; };
+  const auto text_of = [&](const char* name) {
+    const auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == name; });
+    return it == files.end() ? std::string() : it->second;
+  };
   files.emplace_back("report.html", results::run_report_html({text_of("summary.json"), text_of("run.json"), text_of("sites.csv"), text_of("timeseries.csv"),
-                                                              text_of("latency.csv"), text_of("ground_truth.csv"), text_of("outages.csv")}));
+                                                              text_of("latency.csv"), text_of("ground_truth.csv"), text_of("outages.csv"),
+                                                              text_of("timeline.csv"), text_of("versions.csv")}));
   staging.publish(files, sc.name, seed);
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 

@@ -86,7 +86,10 @@ int cmd_report(const std::vector<std::string>& args) {
     } else {
       results::RunFiles f{results_file(dir, "summary.json"), results_file(dir, "run.json"),    results_file(dir, "sites.csv"),
                           results_file(dir, "timeseries.csv"), results_file(dir, "latency.csv"), results_file(dir, "ground_truth.csv")};
-      if (fs::exists(fs::path(dir) / "outages.csv", ec)) f.outages_csv = results_file(dir, "outages.csv");  // results before it have none
+      // Results from before outages.csv and timeline.csv have neither; a run without a lifecycle has no versions.csv.
+      if (fs::exists(fs::path(dir) / "outages.csv", ec)) f.outages_csv = results_file(dir, "outages.csv");
+      if (fs::exists(fs::path(dir) / "timeline.csv", ec)) f.timeline_csv = results_file(dir, "timeline.csv");
+      if (fs::exists(fs::path(dir) / "versions.csv", ec)) f.versions_csv = results_file(dir, "versions.csv");
       html = results::run_report_html(f);
     }
   } catch (const std::exception& e) {  // a file that is not what `twinbench run` writes

@@ -270,6 +270,34 @@ std::string Collector::latency_csv() const {
 std::string Collector::ground_truth_csv() const { return d_->detection.ground_truth_csv(); }
 std::string Collector::outages_csv() const { return d_->detection.outages_csv(); }
 
+std::string Collector::timeline_csv() const {
+  std::vector<kpi::Mark> marks;
+  d_->detection.timeline(marks);
+  d_->lifecycle.timeline(marks);
+  std::stable_sort(marks.begin(), marks.end(), [](const kpi::Mark& a, const kpi::Mark& b) { return a.t_us < b.t_us; });
+  std::string out = "t_s,site,gateway,device,event,detail\n";
+  char t[32];
+  for (const kpi::Mark& m : marks) {
+    std::snprintf(t, sizeof t, "%.3f", static_cast<double>(m.t_us) / 1e6);
+    out += t;
+    out += ',';
+    if (m.gateway >= 0) {
+      const GatewayMeta& g = d_->meta.gateways[static_cast<std::size_t>(m.gateway)];
+      out += g.site + ',' + g.name;
+    } else {
+      out += ',';
+    }
+    out += ',';
+    if (m.device >= 0) out += std::to_string(m.device);
+    out += ',';
+    out += m.event;
+    out += ',';
+    for (char c : m.detail) out += c == ',' || c == '\n' || c == '\r' || c == '"' ? ' ' : c;  // a version is free text: the CSV has no quoting
+    out += '\n';
+  }
+  return out;
+}
+
 std::string Collector::versions_csv() const { return d_->lifecycle.enabled() ? d_->lifecycle.versions_csv() : ""; }
 
 std::string Collector::trace_hash() const {

@@ -253,6 +253,22 @@ TEST_F(HandScored, GroundTruthSaysWhenEachFaultWasDetected) {
             "b,b-gw-0,4,valve_leak,7200,36000,43200,32410\n");
 }
 
+TEST_F(HandScored, TheTimelineHasEveryOnsetAndEveryAlertWithItsVerdict) {
+  // The verdicts of the table above: 2 h, 2.5 h and 9 h true; 3.5 h late (F2 had failed); 5 h and 7 h false.
+  EXPECT_EQ(c->timeline_csv(),
+            "t_s,site,gateway,device,event,detail\n"
+            "3600.000,a,a-gw-0,1,fault_onset,bearing_wear\n"
+            "3600.000,a,a-gw-0,2,fault_onset,valve_leak\n"
+            "7200.000,b,b-gw-0,4,fault_onset,valve_leak\n"
+            "7210.000,a,a-gw-0,1,alert,true\n"
+            "9010.000,a,a-gw-0,1,alert,true\n"
+            "12610.000,a,a-gw-0,2,alert,late\n"
+            "18010.000,a,a-gw-0,7,alert,false\n"
+            "25210.000,b,b-gw-0,3,alert,false\n"
+            "28800.000,b,b-gw-0,3,fault_onset,cooling_fault\n"
+            "32410.000,b,b-gw-0,4,alert,true\n");
+}
+
 TEST_F(HandScored, RecallPrecisionLatencyAndLeadTime) {
   const auto d = c->summary()["detection"];
   EXPECT_EQ(d["faults_injected"], 4);
@@ -457,6 +473,17 @@ TEST(Collector, LifecycleKpisByHand) {
   EXPECT_EQ(g1["ota"]["reverted_by_cloud"], 1);
   EXPECT_EQ(g1["ota"]["committed"], 0);
   EXPECT_FALSE(g1.contains("rollouts"));  // a fleet-only list
+  // The timeline: the rollout and its wave on the cloud's rows, drift on its gateway's, in time order.
+  EXPECT_EQ(c.timeline_csv(),
+            "t_s,site,gateway,device,event,detail\n"
+            "3600.000,,,,rollout_started,rollout 0 firmware 2.0; 20 targets\n"
+            "3600.000,,,,wave_started,rollout 0 firmware 2.0; wave 0; 2 targets\n"
+            "10800.000,,,,wave_passed,rollout 0 firmware 2.0; wave 0; 2 targets\n"
+            "10800.000,,,,rollout_done,rollout 0 firmware 2.0; completed\n"
+            "18000.000,s,s-gw-0,,drift_detected,temp psi\n"
+            "36000.000,s,s-gw-0,,drift_onset,ambient_shift\n"
+            "50400.000,s,s-gw-0,,drift_detected,log_score page_hinkley\n"
+            "72000.000,s,s-gw-1,,drift_detected,log_score ks\n");
 }
 
 TEST(Collector, VersionSharesAddUpOverGateways) {

@@ -1,7 +1,7 @@
 // Opens a sweep's report.html in headless Chromium and checks it against the sweep's aggregate.json: no
 // console error, nothing fetched, every chart drew points, the verdict is what the gates say, and each
 // grid point's headline means and 95 % intervals are the aggregate's (formatted here, independently of
-// the C++ that wrote the page). Saves a screenshot.
+// the C++ that wrote the page); each headline KPI's distribution has a dot per seed of cells.csv. Saves a screenshot.
 // usage: node sweep.mjs <report.html> <sweep folder> <screenshot.png>
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,8 +24,22 @@ try {
   const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => ({
     id: s.id, points: [...s.querySelectorAll('polyline')].reduce((n, p) => n + p.points.numberOfItems, 0) })));
   const gated = new Set(aggregate.points.flatMap((p) => (p.gates || []).map((g) => g.kpi)));
-  if (charts.length !== gated.size) fail(`${charts.length} gate charts, the sweep gates ${gated.size} KPIs`);
-  for (const c of charts) if (c.points === 0) fail(`chart #${c.id} drew no data`);
+  const gateCharts = charts.filter((c) => c.id.startsWith('gate-'));
+  if (gateCharts.length !== gated.size) fail(`${gateCharts.length} gate charts, the sweep gates ${gated.size} KPIs`);
+  for (const c of gateCharts) if (c.points === 0) fail(`chart #${c.id} drew no data`);
+  // Each headline KPI's distribution: a dot per seed with a value (cells.csv), and each point's mean.
+  const [head, ...rows] = readFileSync(path.join(sweepDir, 'cells.csv'), 'utf8').trim().split('\n');
+  const cols = head.split(',');
+  for (const [id, kpi] of [['recall', '/detection/recall'], ['net-savings', '/economics/net_savings'], ['delivery', '/messages/delivery_ratio']]) {
+    const col = cols.indexOf(kpi);
+    if (col < 0) continue;
+    const seeds = rows.filter((r) => r.split(',')[col] !== '').length;
+    const dots = await page.$$eval(`#dist-${id} circle.marker title`, (ts) => ts.filter((t) => t.textContent.startsWith('seed ')).length).catch(() => 0);
+    if (dots !== seeds) fail(`#dist-${id} has ${dots} seed dots, cells.csv ${seeds} values of ${kpi}`);
+    const means = await page.$$eval(`#dist-${id} circle.marker title`, (ts) => ts.filter((t) => t.textContent.startsWith('mean ')).length).catch(() => 0);
+    const want = aggregate.points.filter((p) => p.kpis[kpi] && p.kpis[kpi].mean != null).length;
+    if (means !== want) fail(`#dist-${id} has ${means} means, aggregate.json ${want}`);
+  }
 
   const text = async (id) => page.$eval('#' + id, (e) => e.textContent).catch(() => `(no #${id})`);
   const gates = aggregate.points.flatMap((p) => p.gates || []);

@@ -252,6 +252,18 @@ std::string DetectionKpis::ground_truth_csv() const {
   return o.str();
 }
 
+void DetectionKpis::timeline(std::vector<Mark>& out) const {
+  for (const Fault& f : faults_)
+    out.push_back({f.t_us, f.gateway, f.device, "fault_onset",
+                   static_cast<std::size_t>(f.mode) < meta_.fault_modes.size() ? meta_.fault_modes[static_cast<std::size_t>(f.mode)] : "unknown"});
+  const Scored& sc = scored();
+  for (std::size_t i = 0; i < alerts_.size(); ++i) {
+    const Alert& a = alerts_[i];
+    const Verdict v = sc.verdicts[i];
+    out.push_back({a.cloud_us, a.gateway, a.device, "alert", v == Verdict::true_alert ? "true" : v == Verdict::false_alert ? "false" : "late"});
+  }
+}
+
 std::string DetectionKpis::outages_csv() const {
   std::ostringstream o;
   o << "site,gateway,kind,start_s,end_s\n";

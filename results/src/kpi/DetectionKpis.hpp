@@ -69,6 +69,8 @@ public:
   const std::vector<Alert>& alerts() const { return alerts_; }
   /** The ground truth: every injected asset fault. */
   std::string ground_truth_csv() const;
+  /** Every fault's onset and every alert with its verdict (true, false, late: after its fault failed), for timeline.csv. */
+  void timeline(std::vector<Mark>& out) const;
   /** Every outage: a link down, or a gateway rebooting, from start to end (the run's end if still down). */
   std::string outages_csv() const;
 

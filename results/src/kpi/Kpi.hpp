@@ -34,6 +34,14 @@ struct Scope {
   bool has(std::uint32_t g) const { return std::binary_search(gateways.begin(), gateways.end(), g); }
 };
 
+/** One row of timeline.csv: a notable event of the run, at the time it happened (an alert: when it reached the cloud). */
+struct Mark {
+  std::int64_t t_us = 0;
+  std::int64_t gateway = -1, device = -1;  ///< -1: the cloud's event (no gateway), the gateway's (no device)
+  const char* event = "";
+  std::string detail;
+};
+
 inline double round6(double x) { return std::round(x * 1e6) / 1e6; }
 /** num / den; null when den is 0 (nothing to measure). */
 inline json ratio(double num, double den) { return den > 0 ? json(round6(num / den)) : json(nullptr); }

@@ -24,13 +24,15 @@ LifecycleKpis::RolloutStats& LifecycleKpis::rollout(std::int64_t k) {
   return rollouts_[i];
 }
 
-void LifecycleKpis::on(const Event&, const sev::ModelTrained& p) {
+void LifecycleKpis::on(const Event& e, const sev::ModelTrained& p) {
+  cloud_.push_back({e.t_us, "model_trained", -1, p.version, 0});
   ++models_trained_;
   training_windows_ += u64(p.windows);
   training_cpu_s_ += static_cast<double>(p.training_us) * 1e-6;
 }
 
 void LifecycleKpis::on(const Event& e, const sev::RolloutStarted& p) {
+  cloud_.push_back({e.t_us, "rollout_started", p.rollout, 0, p.targets});
   RolloutStats& r = rollout(p.rollout);
   r.started_us = e.t_us;
   r.artifact = static_cast<int>(p.artifact);
@@ -38,7 +40,9 @@ void LifecycleKpis::on(const Event& e, const sev::RolloutStarted& p) {
   r.targets = p.targets;
 }
 
-void LifecycleKpis::on(const Event&, const sev::RolloutWave& p) {
+void LifecycleKpis::on(const Event& e, const sev::RolloutWave& p) {
+  static constexpr const char* kWhat[] = {"wave_started", "wave_passed", "wave_failed"};
+  if (p.what >= 0 && p.what < 3) cloud_.push_back({e.t_us, kWhat[p.what], p.rollout, p.wave, p.targets});
   RolloutStats& r = rollout(p.rollout);
   if (p.what == 0) r.waves = std::max<std::int64_t>(r.waves, p.wave + 1);
   if (p.what == 1) ++r.waves_passed;
@@ -46,6 +50,7 @@ void LifecycleKpis::on(const Event&, const sev::RolloutWave& p) {
 }
 
 void LifecycleKpis::on(const Event& e, const sev::RolloutDone& p) {
+  cloud_.push_back({e.t_us, "rollout_done", p.rollout, p.state, 0});
   RolloutStats& r = rollout(p.rollout);
   r.finished_us = e.t_us;
   r.state = static_cast<int>(p.state);
@@ -87,6 +92,38 @@ std::string LifecycleKpis::version_name(int artifact, std::int64_t v) const {
   std::string unknown = "#";  // += : GCC 12 warns falsely (-Wrestrict) on "#" + to_string
   unknown += std::to_string(v);
   return unknown;
+}
+
+void LifecycleKpis::timeline(std::vector<Mark>& out) const {
+  static constexpr const char* kKinds[] = {"ambient_shift", "sensor_bias_creep", "new_variant"};
+  for (const Onset& o : onsets_) out.push_back({o.t_us, o.gateway, -1, "drift_onset", o.kind >= 0 && o.kind < 3 ? kKinds[o.kind] : "unknown"});
+  for (const Detection& d : detections_) {
+    std::string what;
+    if (static_cast<std::size_t>(d.stream) < meta_.lifecycle.drift_streams.size()) what = meta_.lifecycle.drift_streams[static_cast<std::size_t>(d.stream)];
+    else what += '#', what += std::to_string(d.stream);
+    what += ' ';
+    what += d.test >= 0 && d.test < 3 ? kTests[d.test] : "?";
+    out.push_back({d.t_us, d.gateway, -1, "drift_detected", what});
+  }
+  // A rollout's detail: "rollout <k> <artifact> <version>", then its targets, its wave ("wave 2; 40 targets") or its end.
+  for (const CloudMark& c : cloud_) {
+    std::string detail;
+    if (c.rollout < 0) {
+      detail = "model ";
+      detail += version_name(1, c.a);
+    } else {
+      const std::size_t k = static_cast<std::size_t>(c.rollout);
+      const RolloutStats* r = k < rollouts_.size() ? &rollouts_[k] : nullptr;
+      detail = "rollout ";
+      detail += std::to_string(c.rollout);
+      if (r) detail += r->artifact ? " model " : " firmware ", detail += version_name(r->artifact, r->version);
+      const std::string targets = "; " + std::to_string(c.b) + (c.b == 1 ? " target" : " targets");
+      if (std::string_view(c.event) == "rollout_started") detail += targets;
+      else if (std::string_view(c.event) == "rollout_done") detail += c.a == 1 ? "; completed" : "; halted";
+      else detail += "; wave " + std::to_string(c.a) + targets;
+    }
+    out.push_back({c.t_us, -1, -1, c.event, detail});
+  }
 }
 
 json LifecycleKpis::drift(const Scope& scope) const {

@@ -12,8 +12,9 @@ namespace twinbench::results::kpi {
 class LifecycleKpis {
 public:
   explicit LifecycleKpis(const RunMeta& m) : meta_(m), gw_(m.gateways.size()) {}
-  void on(const Event& e, const sev::DriftOnset&) {
+  void on(const Event& e, const sev::DriftOnset& p) {
     if (gw_[e.gateway].onset_us < 0) gw_[e.gateway].onset_us = e.t_us;  // the first one counts
+    onsets_.push_back({e.t_us, e.gateway, p.drift});
   }
   void on(const Event& e, const rev::DriftDetected& p) { detections_.push_back({e.t_us, e.gateway, p.stream, p.test}); }
   void on(const Event& e, const sev::ModelTrained& p);
@@ -28,6 +29,8 @@ public:
   void set_names(LifecycleNames n) { names_ = std::move(n); }
   bool enabled() const { return meta_.lifecycle.enabled; }
   void write(const Scope& scope, json& s) const;
+  /** @brief Drift onsets and detections, retrainings, rollouts and their waves, for timeline.csv. */
+  void timeline(std::vector<Mark>& out) const;
   /** @brief t_h,artifact,version,units,share: the fleet's versions at each sample. */
   std::string versions_csv() const;
   /** "<artifact>_<version>": a version's name in timeseries.csv's share columns. */
@@ -68,6 +71,17 @@ private:
     int artifact;
     std::int64_t version, units, total;
   };
+  struct Onset {
+    std::int64_t t_us;
+    std::uint32_t gateway;
+    std::int64_t kind;
+  };
+  /** A cloud event of the lifecycle: a retraining, a rollout's start, a wave's start or gate, a rollout's end. */
+  struct CloudMark {
+    std::int64_t t_us;
+    const char* event;
+    std::int64_t rollout, a, b;  ///< rollout_*: wave (or state) and targets; model_trained: version
+  };
   RolloutStats& rollout(std::int64_t k);
   std::string version_name(int artifact, std::int64_t v) const;
   json drift(const Scope& scope) const;
@@ -77,6 +91,8 @@ private:
   std::vector<Gw> gw_;
   LifecycleNames names_;
   std::vector<Detection> detections_;
+  std::vector<Onset> onsets_;
+  std::vector<CloudMark> cloud_;
   std::vector<RolloutStats> rollouts_;  ///< by rollout id
   std::uint64_t models_trained_ = 0, training_windows_ = 0;
   double training_cpu_s_ = 0;

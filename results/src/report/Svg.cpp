@@ -55,8 +55,14 @@ Chart& Chart::marker(Marker m) {
   return *this;
 }
 
+Chart& Chart::y_categories(std::vector<std::string> names) {
+  y_range_ = {-0.6, static_cast<double>(names.size()) - 0.4};
+  y_names_ = std::move(names);
+  return *this;
+}
+
 std::size_t Chart::points() const {
-  std::size_t n = 0;
+  std::size_t n = markers_.size();
   for (const Series& s : series_)
     for (const auto& [x, y] : s.points) n += std::isfinite(y) && std::isfinite(x);
   return n;
@@ -76,7 +82,7 @@ std::string Chart::svg(const std::string& id) const {
     }
   for (const Band& b : bands_) x0 = std::min(x0, b.x0), x1 = std::max(x1, b.x1);
   for (const Marker& m : markers_) x0 = std::min(x0, m.x), x1 = std::max(x1, m.x), y0 = std::min(y0, m.y), y1 = std::max(y1, m.y);
-  if (points() == 0 && markers_.empty()) {
+  if (points() == 0) {
     o += "<text class=\"empty\" x=\"" + std::to_string(kWidth / 2) + "\" y=\"" + std::to_string(kHeight / 2) + "\" text-anchor=\"middle\">no data</text></svg>";
     return o;
   }
@@ -85,6 +91,10 @@ std::string Chart::svg(const std::string& id) const {
   if (y1 <= y0) y1 = y0 + 1;
   if (x1 <= x0) x1 = x0 + 1;
   std::vector<double> yt = nice_ticks(y0, y1, 5);
+  if (!y_names_.empty()) {
+    yt.clear();
+    for (std::size_t i = 0; i < y_names_.size(); ++i) yt.push_back(static_cast<double>(i));
+  }
   if (!y_range_) y1 = std::max(y1, yt.back()), y0 = std::min(y0, yt.front());
   const Scale sx{x0, x1, kLeft, kWidth - kRight, log_x_}, sy{y0, y1, kHeight - kBottom, kTop};
   // Frame, grid and ticks.
@@ -92,7 +102,14 @@ std::string Chart::svg(const std::string& id) const {
   for (double t : yt) {
     if (t < y0 - 1e-12 || t > y1 + 1e-12) continue;
     o += "<line class=\"grid\" x1=\"" + std::to_string(kLeft) + "\" x2=\"" + std::to_string(kWidth - kRight) + "\" y1=\"" + num(sy(t)) + "\" y2=\"" + num(sy(t)) + "\"/>";
-    o += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + num(sy(t) + 4) + "\" text-anchor=\"end\">" + tick_label(t) + "</text>";
+    if (y_names_.empty()) {
+      o += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + num(sy(t) + 4) + "\" text-anchor=\"end\">" + tick_label(t) + "</text>";
+    } else {  // a category: its name, cut to fit the margin (whole in its tooltip)
+      const std::string& name = y_names_[static_cast<std::size_t>(t)];
+      const std::string shown = name.size() > 11 ? name.substr(0, 10) + "\u2026" : name;
+      o += "<g><title>" + escape(name) + "</title><text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + num(sy(t) + 4) + "\" text-anchor=\"end\">" + escape(shown) +
+           "</text></g>";
+    }
   }
   std::vector<double> xt;
   if (log_x_)
@@ -108,8 +125,10 @@ std::string Chart::svg(const std::string& id) const {
        "\" y2=\"" + std::to_string(kHeight - kBottom) + "\"/>";
   o += "<text class=\"label\" x=\"" + std::to_string((kLeft + kWidth - kRight) / 2) + "\" y=\"" + std::to_string(kHeight - 8) + "\" text-anchor=\"middle\">" +
        escape(x_label_) + "</text>";
-  o += "<text class=\"label\" transform=\"rotate(-90)\" x=\"" + std::to_string(-(kTop + kHeight - kBottom) / 2) + "\" y=\"14\" text-anchor=\"middle\">" +
-       escape(y_label_) + "</text></g>";
+  if (y_names_.empty())  // categories name themselves (and need the room)
+    o += "<text class=\"label\" transform=\"rotate(-90)\" x=\"" + std::to_string(-(kTop + kHeight - kBottom) / 2) + "\" y=\"14\" text-anchor=\"middle\">" +
+         escape(y_label_) + "</text>";
+  o += "</g>";
   for (const Band& b : bands_)
     o += "<rect class=\"band\" x=\"" + num(sx(b.x0)) + "\" y=\"" + std::to_string(kTop) + "\" width=\"" + num(std::max(3.0, sx(b.x1) - sx(b.x0))) +
          "\" height=\"" + std::to_string(kHeight - kBottom - kTop) + "\"><title>" + escape(b.label) + "</title></rect>";
@@ -138,14 +157,22 @@ std::string Chart::svg(const std::string& id) const {
     }
     flush();
   }
-  for (const Marker& m : markers_)
-    o += "<circle class=\"marker\" cx=\"" + num(sx(m.x)) + "\" cy=\"" + num(sy(std::clamp(m.y, y0, y1))) + "\" r=\"3\"><title>" + escape(m.label) + "</title></circle>";
-  double lx = kLeft;  // the legend: a row between the title and the plot
-  for (std::size_t i = 0; legend_ && i < series_.size() && series_.size() > 1; ++i) {
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + std::to_string(kTop - 15) + "\" width=\"10\" height=\"10\" fill=\"" +
-         colour(series_[i].colour < 0 ? i : static_cast<std::size_t>(series_[i].colour)) + "\"/>";
-    o += "<text class=\"legend\" x=\"" + num(lx + 14) + "\" y=\"" + std::to_string(kTop - 6) + "\">" + escape(series_[i].name) + "</text>";
-    lx += 24 + 7.0 * static_cast<double>(series_[i].name.size());
+  for (const Marker& m : markers_) {
+    if (!std::isfinite(m.x) || !std::isfinite(m.y)) continue;
+    o += "<circle class=\"marker\" cx=\"" + num(sx(std::clamp(m.x, x0, x1))) + "\" cy=\"" + num(sy(std::clamp(m.y, y0, y1))) + "\" r=\"3\"" +
+         (m.colour < 0 ? std::string() : " style=\"fill:" + std::string(colour(static_cast<std::size_t>(m.colour))) + "\"") + "><title>" + escape(m.label) +
+         "</title></circle>";
+  }
+  // The legend: a row between the title and the plot, the series' names then the keys.
+  std::vector<std::pair<std::string, std::size_t>> legend;
+  for (std::size_t i = 0; legend_ && series_.size() > 1 && i < series_.size(); ++i)
+    legend.emplace_back(series_[i].name, series_[i].colour < 0 ? i : static_cast<std::size_t>(series_[i].colour));
+  for (const auto& [name, c] : keys_) legend.emplace_back(name, static_cast<std::size_t>(c));
+  double lx = kLeft;
+  for (const auto& [name, c] : legend) {
+    o += "<rect x=\"" + num(lx) + "\" y=\"" + std::to_string(kTop - 15) + "\" width=\"10\" height=\"10\" fill=\"" + colour(c) + "\"/>";
+    o += "<text class=\"legend\" x=\"" + num(lx + 14) + "\" y=\"" + std::to_string(kTop - 6) + "\">" + escape(name) + "</text>";
+    lx += 24 + 7.0 * static_cast<double>(name.size());
   }
   return o + "</svg>";
 }

@@ -35,6 +35,7 @@ struct Band {
 struct Marker {
   double x, y;
   std::string label;
+  int colour = -1;  ///< a palette index; -1: the default (red)
 };
 
 class Chart {
@@ -44,13 +45,17 @@ public:
   Chart& band(Band b);
   Chart& marker(Marker m);
   Chart& log_x() { log_x_ = true; return *this; }
+  /** A legend entry of its own (for markers of one colour). */
+  Chart& key(std::string name, int colour) { keys_.emplace_back(std::move(name), colour); return *this; }
+  /** Categories on the y axis: `names[i]` at y = i (rows such as sites or fault modes). */
+  Chart& y_categories(std::vector<std::string> names);
   /** No legend (many series of one kind, named in their tooltips). */
   Chart& no_legend() { legend_ = false; return *this; }
   /** Fix the x range (else from the data). */
   Chart& x_range(double lo, double hi) { x_range_ = {lo, hi}; return *this; }
   /** Fix the y range (else from the data, with 0 in it). */
   Chart& y_range(double lo, double hi) { y_range_ = {lo, hi}; return *this; }
-  /** Points drawn, over every series (for tests and for "no data" notes). */
+  /** Points drawn, over every series and marker (for tests and for "no data" notes). */
   std::size_t points() const;
   /** The chart as an <svg> element (`id` on it); "no data" in place of the plot when it has none. */
   std::string svg(const std::string& id) const;
@@ -62,6 +67,8 @@ private:
   std::vector<Series> series_;
   std::vector<Band> bands_;
   std::vector<Marker> markers_;
+  std::vector<std::pair<std::string, int>> keys_;
+  std::vector<std::string> y_names_;
   bool log_x_ = false, legend_ = true;
   std::optional<std::pair<double, double>> x_range_, y_range_;
 };

@@ -50,6 +50,20 @@ TEST(ReportSvg, NoDataIsSaidNotDrawnAndTextIsEscaped) {
   EXPECT_EQ(svg.find("<b>"), std::string::npos);
 }
 
+TEST(ReportSvg, CategoriesNameTheRowsAndKeysNameTheMarkersColours) {
+  Chart c("t", "x", "unused");
+  c.y_categories({"north", "a-very-long-site-name"}).key("true alert", 2);
+  c.marker({1, 0, "a", 2}).marker({2, 1, "b"});
+  const std::string svg = c.svg("k");
+  // Row 0 of -0.6..1.6 over 228..40 px is at 176.7, its label 4 px lower; a long name is cut, whole in its tooltip.
+  EXPECT_NE(svg.find("y=\"180.7\" text-anchor=\"end\">north</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>a-very-long-site-name</title>"), std::string::npos);
+  EXPECT_NE(svg.find(">a-very-lon\u2026</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">unused<"), std::string::npos);  // no axis label over the names
+  EXPECT_NE(svg.find("style=\"fill:#009E73\"><title>a</title>"), std::string::npos);  // palette 2
+  EXPECT_NE(svg.find("fill=\"#009E73\"/><text class=\"legend\" x=\"90.0\" y=\"34\">true alert</text>"), std::string::npos) << svg;
+}
+
 TEST(ReportSvg, MarkersBelowZeroAreInTheRange) {
   // A change of -40 % and one of +30 %: both inside the plot, not clamped to 0.
   Chart c("t", "x", "y");

@@ -41,6 +41,12 @@ public:
   std::string ground_truth_csv() const;
   /** @brief Every outage (a link down, a gateway rebooting): site, gateway, kind, start_s, end_s. */
   std::string outages_csv() const;
+  /**
+   * @brief timeline.csv: the run's notable events in time order (t_s, site, gateway, device, event, detail):
+   * fault onsets, alerts at the cloud with their verdict, drift onsets and detections, retrainings, rollouts
+   * and their waves. A cloud event has no site or gateway; a gateway's no device.
+   */
+  std::string timeline_csv() const;
   /** @brief versions.csv; empty when the run sampled no versions. */
   std::string versions_csv() const;
   /** @brief 16 hex digits identifying the ordered event stream. */

@@ -16,7 +16,9 @@ inline constexpr const char* kReportGenerator = "twinbench report/1";
 /** The files of a run's results folder that the report reads (their text). */
 struct RunFiles {
   std::string summary_json, run_json, sites_csv, timeseries_csv, latency_csv, ground_truth_csv;
-  std::string outages_csv = {};  ///< empty: results from before outages.csv (no outage bands)
+  std::string outages_csv = {};   ///< empty: results from before outages.csv (no outage bands)
+  std::string timeline_csv = {};  ///< empty: results from before timeline.csv (no alert timeline, no lifecycle events)
+  std::string versions_csv = {};  ///< empty: a run without a lifecycle (no version shares)
 };
 
 /**

@@ -1,5 +1,4 @@
 #include "twinbench/results/Report.hpp"
-#include "twinbench/results/Compare.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,6 +46,11 @@ std::string text_of(const std::string& html, const std::string& id) {
   return m.empty() ? "(no element #" + id + ")" : m[1].str();
 }
 
+std::string svg_of(const std::string& html, const std::string& id) {
+  const auto at = html.find("<svg id=\"" + id + "\"");
+  return at == std::string::npos ? "(no chart #" + id + ")" : html.substr(at, html.find("</svg>", at) - at);
+}
+
 TEST(RunReport, TheExecutiveSummaryShowsTheRunsOwnFigures) {
   const std::string html = run_report_html(files());
   // One gate of two evaluated fails (recall 0.5 < 0.8); the one over seeds is listed, not evaluated.
@@ -82,10 +86,71 @@ TEST(RunReport, EveryPlotHasDataAndThePageFetchesNothing) {
   std::string rest = html;
   for (std::size_t p; (p = rest.find("http://www.w3.org/2000/svg")) != std::string::npos;) rest.erase(p, 26);
   EXPECT_EQ(rest.find("http"), std::string::npos);
-  // One fault detected: one marker.
-  const auto marker = html.find("class=\"marker\"");
+  // One fault detected: one marker on the faults' chart.
+  const std::string faults = svg_of(html, "faults");
+  const auto marker = faults.find("class=\"marker\"");
   EXPECT_NE(marker, std::string::npos);
-  EXPECT_EQ(html.find("class=\"marker\"", marker + 1), std::string::npos);
+  EXPECT_EQ(faults.find("class=\"marker\"", marker + 1), std::string::npos);
+}
+
+std::size_t markers(const std::string& svg) {
+  std::size_t n = 0;
+  for (std::size_t p = svg.find("class=\"marker\""); p != std::string::npos; p = svg.find("class=\"marker\"", p + 1)) ++n;
+  return n;
+}
+
+TEST(RunReport, EveryAlertIsOnItsSitesLaneAgainstTheFaultOnsets) {
+  RunFiles f = files();
+  f.timeline_csv = "t_s,site,gateway,device,event,detail\n"
+                   "1000,south,south-gw-0,4,alert,false\n1800,north,north-gw-0,3,fault_onset,bearing_wear\n3600,north,north-gw-0,3,alert,true\n";
+  const std::string svg = svg_of(run_report_html(f), "alerts");
+  EXPECT_EQ(markers(svg), 3u);
+  // Sites are rows 0 (north) and 1 (south) of y -0.6..1.6 over 228..40 px; x 0..2 h over 76..624 px.
+  // The true alert: north's middle lane (y 0) at 1 h, green; the onset: north's top lane (0.25) at 0.5 h,
+  // blue; the false alert: south's bottom lane (0.75) at 1000 s, vermilion.
+  EXPECT_NE(svg.find("cx=\"350.0\" cy=\"176.7\" r=\"3\" style=\"fill:#009E73\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("cx=\"213.0\" cy=\"155.4\" r=\"3\" style=\"fill:#0072B2\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("cx=\"152.1\" cy=\"112.6\" r=\"3\" style=\"fill:#D55E00\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">north</text>"), std::string::npos);  // the lanes are named
+  // Without timeline.csv (older results) there is no such chart, and no error.
+  EXPECT_EQ(run_report_html(files()).find("<svg id=\"alerts\""), std::string::npos);
+}
+
+TEST(RunReport, ManyAlertsAreThinnedEvenlyAndTheCaptionSaysSo) {
+  RunFiles f = files();
+  f.timeline_csv = "t_s,site,gateway,device,event,detail\n";
+  for (int i = 0; i < 10'000; ++i) f.timeline_csv += std::to_string(i % 7200) + ",north,north-gw-0,1,alert,false\n";
+  const std::string html = run_report_html(f);
+  EXPECT_EQ(markers(svg_of(html, "alerts")), 3334u);  // every 3rd of 10,000: at most 4,000 drawn
+  EXPECT_NE(html.find("(1 in 3 alerts drawn)"), std::string::npos);
+}
+
+TEST(RunReport, LeadTimeByModeIsFromTheGroundTruth) {
+  const std::string html = run_report_html(files());
+  // north's fault: onset 0.5 h, detected 1 h, fails 1.5 h: 0.5 h after onset and 0.5 h before failure.
+  EXPECT_EQ(markers(svg_of(html, "lead-times")), 2u);
+  EXPECT_NE(html.find("<td>1</td><td>1</td><td>0.5</td><td>0.5</td><td>0.5</td></tr>"), std::string::npos) << html.substr(html.find("id=\"by-mode\""), 700);
+}
+
+TEST(RunReport, TheLifecycleShowsVersionsWavesAndDrift) {
+  EXPECT_EQ(run_report_html(files()).find("id=\"lifecycle\""), std::string::npos);  // no lifecycle: no section
+  RunFiles f = files();
+  f.versions_csv = "t_h,artifact,version,units,share\n0,model,1,2,1\n0,model,2,0,0\n1,model,1,1,0.5\n1,model,2,1,0.5\n2,model,1,0,0\n2,model,2,2,1\n";
+  f.timeline_csv = "t_s,site,gateway,device,event,detail\n"
+                   "900,south,south-gw-0,,drift_onset,ambient_shift\n"
+                   "1800,,,,wave_started,rollout 0 model 2; wave 0; 1 target\n"
+                   "2700,,,,wave_passed,rollout 0 model 2; wave 0; 1 target\n"
+                   "3600,south,south-gw-0,,drift_detected,log_score psi\n";
+  const std::string html = run_report_html(f);
+  const std::string versions = svg_of(html, "versions");
+  EXPECT_NE(versions.find("data-series=\"model 1\""), std::string::npos);
+  EXPECT_NE(versions.find("data-series=\"model 2\""), std::string::npos);
+  // The wave from 0.5 h to 0.75 h: x 213.0, width 68.5, named with its gate.
+  EXPECT_NE(versions.find("<rect class=\"band\" x=\"213.0\" y=\"40\" width=\"68.5\" height=\"188\"><title>rollout 0 model 2; wave 0: gate passed</title>"),
+            std::string::npos) << versions;
+  const std::string drift = svg_of(html, "drift");
+  EXPECT_EQ(markers(drift), 2u);
+  EXPECT_NE(drift.find("south-gw-0: drift detected (log_score psi)"), std::string::npos);
 }
 
 TEST(RunReport, OutagesAreBandsOnTheTimeSeries) {
@@ -130,91 +195,6 @@ TEST(RunReport, AFileThatIsNotARunsIsNamed) {
   f = files();
   f.latency_csv = "scope,name,kind,lower_ms,upper_ms,count,cumulative_fraction\nsite,north,message,1,x,1,1\n";
   EXPECT_EQ(message(f), "latency.csv:2: column 'upper_ms': expected a number, got 'x'");
-}
-
-}  // namespace
-}  // namespace twinbench::results
-
-namespace twinbench::results {
-namespace {
-
-// A sweep of two seeds at two grid points, written by hand: one gate fails at point p1.
-const char* kAggregate = R"({"format": "twinbench-aggregate/1", "scenario": "tiny", "seeds": [1, 2], "passed": false, "points": [
-  {"point": "p0", "params": {"/sites/0/gateways": 1}, "cells": {"total": 2, "completed": 2},
-   "gates": [{"kpi": "/detection/recall", "on": "every_run", "min": 0.8, "value": 0.9, "passed": true}],
-   "kpis": {"/detection/recall": {"n": 2, "mean": 0.95, "ci95": {"low": 0.81, "high": 0.99, "method": "wilson"}},
-            "/economics/net_savings": {"n": 2, "mean": 123456.7, "ci95": {"low": 100000, "high": 150000, "method": "t"}}}},
-  {"point": "p1", "params": {"/sites/0/gateways": 2}, "cells": {"total": 2, "completed": 2},
-   "gates": [{"kpi": "/detection/recall", "on": "every_run", "min": 0.8, "value": 0.5, "passed": false}],
-   "kpis": {"/detection/recall": {"n": 2, "mean": 0.6, "ci95": {"low": 0.4, "high": 0.77, "method": "wilson"}}}}]})";
-const char* kCells = "point,seed,status,gates_failed,/detection/recall\np0,1,ok,0,1.0\np0,2,ok,0,0.9\np1,1,ok,1,0.5\np1,2,ok,0,0.7\n";
-
-std::string cell(const std::string& html, const std::string& id) {
-  std::smatch m;
-  return std::regex_search(html, m, std::regex("id=\"" + id + "\">([^<]*)<")) ? m[1].str() : "(no #" + id + ")";
-}
-
-TEST(SweepReport, TheVerdictAndTheMeansWithTheirIntervalsAreTheAggregates) {
-  const std::string html = sweep_report_html(kAggregate, kCells);
-  EXPECT_EQ(cell(html, "verdict"), "NO-GO: 1 of 2 gates fail");
-  EXPECT_EQ(cell(html, "recall-0"), "0.95 [0.81, 0.99]");
-  EXPECT_EQ(cell(html, "net-savings-0"), "123,457 [100,000, 150,000]");
-  EXPECT_EQ(cell(html, "recall-1"), "0.6 [0.4, 0.77]");
-  EXPECT_EQ(cell(html, "net-savings-1"), "n/a");
-  // The gate across the seeds: a line per point (two seeds each) and the bound.
-  const auto at = html.find("<svg id=\"gate-0\"");
-  ASSERT_NE(at, std::string::npos);
-  const std::string svg = html.substr(at, html.find("</svg>", at) - at);
-  EXPECT_NE(svg.find("data-series=\"p0\""), std::string::npos);
-  EXPECT_NE(svg.find("data-series=\"p1\""), std::string::npos);
-  EXPECT_NE(svg.find("data-series=\"bound (min)\""), std::string::npos);
-  EXPECT_EQ(html.find("<script"), std::string::npos);
-}
-
-TEST(SweepReport, NotASweepsAggregateIsNamed) {
-  try {
-    sweep_report_html(R"({"scenario": "x"})", kCells);
-    FAIL() << "accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "aggregate.json: no points and seeds (not a sweep's)");
-  }
-}
-
-}  // namespace
-}  // namespace twinbench::results
-
-namespace twinbench::results {
-namespace {
-
-TEST(CompareReport, TheVerdictTheRowsAndTheSignificanceAreTheComparisons) {
-  Comparison c;
-  c.baseline = "base p0";
-  c.candidate = "cand p0";
-  c.sweep = true;
-  c.regression = true;
-  KpiComparison recall;
-  recall.kpi = "/detection/recall";
-  recall.baseline = 1, recall.candidate = 0.6, recall.delta = -0.4, recall.relative = -0.4, recall.p_adjusted = 0.001;
-  recall.tolerance = Tolerance{true, 0.05, 0};
-  recall.verdict = "regression";
-  KpiComparison delivery;
-  delivery.kpi = "/messages/delivery_ratio";
-  delivery.baseline = 0.99, delivery.candidate = 0.99, delivery.delta = 0, delivery.relative = 0, delivery.p_adjusted = 1;
-  delivery.tolerance = Tolerance{true, 0, 0};
-  delivery.verdict = "unchanged";
-  c.judged = {delivery, recall};
-  const std::string html = compare_report_html({c});
-  EXPECT_NE(html.find("id=\"verdict\">REGRESSION<"), std::string::npos);
-  EXPECT_NE(html.find("<tr class=\"regression\"><td>2</td><td class=\"t\">/detection/recall</td>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<td class=\"sig\">0.001 *</td>"), std::string::npos);
-  EXPECT_NE(html.find("<td>-40 %</td>"), std::string::npos);
-  // Both KPIs with a change are points on the chart, the drop below zero included.
-  const auto at = html.find("<svg id=\"changes-0\"");
-  ASSERT_NE(at, std::string::npos);
-  const std::string svg = html.substr(at, html.find("</svg>", at) - at);
-  std::size_t markers = 0;
-  for (std::size_t p = svg.find("class=\"marker\""); p != std::string::npos; p = svg.find("class=\"marker\"", p + 1)) ++markers;
-  EXPECT_EQ(markers, 2u);
 }
 
 }  // namespace
