@@ -54,13 +54,14 @@ std::string relative_to(const std::string& file, const std::string& p) {
 }
 
 /** edge_ai: the model package and rules, as a simulated gateway's (sim/ScenarioLoader), for devices that send every physics channel. */
-void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::EdgeConfig& e) {
+void read_edge_ai(const std::string& file, const core::JsonObject& a, std::optional<runtime::DetectorConfig>& detector,
+                  std::shared_ptr<runtime::Scorer>& scorer, runtime::RuleSet& rules) {
   a.allow({"model", "rules", "batch_max", "batch_latency_ms", "drift", "site_baseline"});
   const auto relative = [&](const std::string& p) { return relative_to(file, p); };
   ai::ModelPackage pkg;
   try {
     pkg = ai::load_package(relative(a.string("model")));
-    e.scorer = ai::load_torch_scorer(pkg);
+    scorer = ai::load_torch_scorer(pkg);
   } catch (const core::InputError& err) {
     a.fail("model", err.what());
   }
@@ -84,15 +85,46 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, runtime::E
   d.batch_latency_us = static_cast<runtime::TimeUs>(a.non_negative_or("batch_latency_ms", 200) * 1000);
   d.max_gap_us = static_cast<runtime::TimeUs>(2.5 * pkg.manifest.period_s * 1e6);
   if (auto b = a.optional_object("site_baseline")) d.baseline = runtime::read_site_baseline(*b, ai::healthy_quantile(pkg.manifest), ai::threshold_margin(pkg.manifest));
-  e.detector = d;
-  e.rules = runtime::default_rules();
+  detector = d;
+  rules = runtime::default_rules();
   if (a.has("rules")) {
-    const std::string rules = relative(a.string("rules"));
+    const std::string path = relative(a.string("rules"));
     try {
-      e.rules = runtime::parse_rules(core::parse_json(core::read_text_file(rules, "rules"), rules), rules);
+      rules = runtime::parse_rules(core::parse_json(core::read_text_file(path, "rules"), path), path);
     } catch (const core::InputError& err) {
       a.fail("rules", err.what());
     }
+  }
+}
+
+/** other_classes: devices of further asset classes on this gateway, each on topics of its own with its own model. */
+void read_other_classes(const std::string& file, const core::JsonObject& root, runtime::EdgeConfig& e) {
+  const auto entries = root.array("other_classes", false);
+  if (entries.empty()) return;
+  if (!root.has("edge_ai")) root.fail("other_classes", "needs \"edge_ai\": the gateway's own class's model (its rules scope to its class)");
+  // One rule set for the gateway: each class's rules for any class become its class's.
+  const auto scoped = [](runtime::RuleSet r, const std::string& cls) {
+    for (runtime::Rule& rule : r.rules)
+      if (rule.asset_class.empty() && rule.model.empty()) rule.asset_class = cls;
+    return r;
+  };
+  e.rules = scoped(e.rules, e.detector->asset_class);
+  for (const auto& [j, path] : entries) {
+    const core::JsonObject o(*j, path, file);
+    o.allow({"telemetry_filter", "edge_ai"});
+    runtime::DeviceClass c;
+    c.telemetry_filter = o.string("telemetry_filter");
+    if (!runtime::mqtt::valid_topic_filter(c.telemetry_filter) || !runtime::mqtt::valid_mqtt_utf8(c.telemetry_filter))
+      o.fail("telemetry_filter", "expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got '" + c.telemetry_filter + "'");
+    runtime::RuleSet rules;
+    read_edge_ai(file, o.object("edge_ai"), c.detector, c.scorer, rules);
+    for (const runtime::DeviceClass& other : e.other_classes)
+      if (other.detector->asset_class == c.detector->asset_class)
+        o.fail("edge_ai", "two entries for the " + c.detector->asset_class + " class: a class has one model per gateway");
+    if (c.detector->asset_class == e.detector->asset_class)
+      o.fail("edge_ai", "the " + c.detector->asset_class + " class is the gateway's own (edge_ai): other_classes are further classes");
+    for (runtime::Rule& r : scoped(rules, c.detector->asset_class).rules) e.rules.rules.push_back(std::move(r));
+    e.other_classes.push_back(std::move(c));
   }
 }
 
@@ -102,7 +134,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
-              "opcua", "lwm2m", "edge_ai", "audit_log", "audit_head_interval_s", "ota"});
+              "opcua", "lwm2m", "edge_ai", "other_classes", "audit_log", "audit_head_interval_s", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -190,7 +222,8 @@ Options load_config(const std::string& file) {
     }
     e.lwm2m.default_lifetime_s = static_cast<std::uint32_t>(l->integer_or("default_lifetime_s", 1, 0xFFFFFFFFll, e.lwm2m.default_lifetime_s));
   }
-  if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e);
+  if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e.detector, e.scorer, e.rules);
+  read_other_classes(file, root, e);
   if (auto u = root.optional_object("ota")) {
     u->allow({"storage", "trusted_key", "factory_manifest"});
     if (!root.has("edge_ai")) u->fail("storage", "model updates need \"edge_ai\": a model to start from");

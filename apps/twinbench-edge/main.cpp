@@ -103,6 +103,9 @@ edge.json ("format": "twinbench-edge/1"):
                        (keys as a scenario's lifecycle.drift: docs/scenario-format.md)     (none)
   edge_ai.site_baseline  learn this site's alert threshold over its first duration_s, no alerts
                        meanwhile (keys as a scenario's edge_ai.site_baseline)              (none)
+  other_classes        a gateway shared by several asset classes: [{"telemetry_filter": "tb/+/+/telemetry/pump",
+                       "edge_ai": {...}}]: records on those topics are the class's, checked and scored by
+                       its model and alerted by its rules (edge_ai is then the first class's)    (none)
   ota.storage          with edge_ai: a folder for the model's two slots; model updates from the cloud
                        on tb/cloud/<name>/ota go there (docs/ota.md)                        (none)
   ota.trusted_key      the cloud's Ed25519 public key, 64 hex digits (twinbench ota sign)  required

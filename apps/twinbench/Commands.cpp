@@ -212,13 +212,25 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   m.seed = seed;
   m.duration_s = sc.duration_s;
   for (const auto& s : sc.sites) {
-    const twins::AssetDescriptor& asset = s.asset->descriptor;
     m.sites.push_back(s.name);
-    m.site_classes.push_back(asset.name);
-    for (const twins::FaultInfo& f : asset.faults) m.class_fault_modes[asset.name].push_back(f.name);
+    std::string classes;  // "compressor", or "compressor+pump" for shared gateways
+    for (std::size_t k = 0; k < s.groups(); ++k) {
+      const twins::AssetDescriptor& asset = s.group(k).asset->descriptor;
+      classes += (k ? "+" : "") + asset.name;
+      auto& modes = m.class_fault_modes[asset.name];
+      if (modes.empty())
+        for (const twins::FaultInfo& f : asset.faults) modes.push_back(f.name);
+    }
+    m.site_classes.push_back(classes);
   }
   m.interval_s = sc.results.interval_s;
-  for (const auto& g : sc.gateways()) m.gateways.push_back({sc.sites[g.site].name, g.name, sc.sites[g.site].devices_per_gateway});
+  for (const auto& g : sc.gateways()) {
+    const sim::SiteSpec& site = sc.sites[g.site];
+    results::GatewayMeta gm{site.name, g.name, site.devices_per_gateway_all()};
+    if (site.shared)
+      for (std::size_t k = 0; k < site.groups(); ++k) gm.groups.push_back({site.group(k).asset->descriptor.name, site.group(k).devices_per_gateway});
+    m.gateways.push_back(std::move(gm));
+  }
   m.fault_modes = sc.fault_modes;
   if (const auto& e = sc.economics)
     m.economics = results::EconomicsMeta{e->currency, e->downtime_cost_per_hour, e->unplanned_downtime_h, e->planned_repair_h,

@@ -60,7 +60,7 @@ int cmd_credentials(const std::vector<std::string>& args) {
   if (ref == refs.end()) throw UsageError{"--gateway: no gateway of the scenario is named '" + gateway + "' (gateways are named <site>-gw-<k>)"};
   if (::isatty(STDOUT_FILENO)) throw UsageError{"standard output is a terminal: pipe it into twinbench-edge passwd FILE --batch (passwords are not shown)"};
   const std::uint64_t s = seed.value_or(sc.seed);
-  const auto passwords = sim::device_passwords(s, gateway, sc.sites[ref->site].devices_per_gateway);
+  const auto passwords = sim::device_passwords(s, gateway, sc.sites[ref->site].devices_per_gateway_all());
   for (std::size_t d = 0; d < passwords.size(); ++d) std::cout << d << ' ' << passwords[d] << '\n';
   std::cout << sim::kBenchUser << ' ' << sim::bench_password(s, gateway) << '\n';
   return kOk;

@@ -36,15 +36,36 @@ struct Collector::Domains {
         if (meta.gateways[g].site == name) s.gateways.push_back(g), s.devices += meta.gateways[g].devices;
       sites.push_back(std::move(s));
     }
-    // An asset class's scope: the gateways of its sites (a site's devices are of one class), classes in
-    // the order the sites first name them.
-    for (std::size_t i = 0; i < sites.size(); ++i) {
-      const std::string c = class_of(i);
+    // An asset class's scope: the gateways of its sites' devices of that class, classes in the order the
+    // sites first name them. A shared gateway's groups give the class a range of its devices.
+    std::vector<std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>>>> parts;  // per class: (gateway, range)
+    const auto add = [&](const std::string& c, std::uint32_t g, std::uint32_t first, std::uint32_t end) {
       auto at = std::find(classes.begin(), classes.end(), c);
-      if (at == classes.end()) classes.push_back(c), class_scopes.emplace_back(), at = classes.end() - 1;
-      Scope& s = class_scopes[static_cast<std::size_t>(at - classes.begin())];
-      s.gateways.insert(s.gateways.end(), sites[i].gateways.begin(), sites[i].gateways.end());
-      s.devices += sites[i].devices;
+      if (at == classes.end()) classes.push_back(c), parts.emplace_back(), at = classes.end() - 1;
+      parts[static_cast<std::size_t>(at - classes.begin())].push_back({g, {first, end}});
+    };
+    for (std::size_t i = 0; i < sites.size(); ++i)
+      for (std::uint32_t g : sites[i].gateways) {
+        const GatewayMeta& gm = meta.gateways[g];
+        if (gm.groups.empty()) {
+          add(class_of(i), g, 0, gm.devices);
+          continue;
+        }
+        std::uint32_t first = 0;
+        for (const DeviceGroupMeta& group : gm.groups) add(group.asset_class, g, first, first + group.devices), first += group.devices;
+      }
+    for (auto& p : parts) {
+      std::sort(p.begin(), p.end());
+      Scope s;
+      bool partial = false;
+      for (const auto& [g, range] : p) {
+        s.gateways.push_back(g);
+        s.device_ranges.push_back(range);
+        s.devices += range.second - range.first;
+        partial = partial || range.first > 0 || range.second < meta.gateways[g].devices;
+      }
+      if (!partial) s.device_ranges.clear();
+      class_scopes.push_back(std::move(s));
     }
   }
   std::string class_of(std::size_t site) const { return site < meta.site_classes.size() ? meta.site_classes[site] : "compressor"; }
@@ -63,7 +84,7 @@ struct Collector::Domains {
   kpi::TimeSeries series{meta};
   auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, series); }
 
-  Scope of_gateway(std::uint32_t g) const { return {false, {g}, meta.gateways[g].devices}; }
+  Scope of_gateway(std::uint32_t g) const { return {false, {g}, meta.gateways[g].devices, {}}; }
   /** The families of a scope, in summary.json's order. */
   json kpis(const Scope& scope) const {
     json s;
@@ -72,6 +93,10 @@ struct Collector::Domains {
     for (const char* family : {"messages", "latency_ms", "sessions", "bytes", "uplink", "gateway_cpu", "energy", "faults", "twin", "inference",
                                "detection", "economics", "security"})
       s[family] = nullptr;
+    if (scope.partial()) {  // an asset class on shared gateways: only what its own devices did (DetectionKpis)
+      detection.write(scope, s);
+      return s;
+    }
     messages.write(scope, s);
     sessions.write(scope, s);
     gateway.write(scope, s);

@@ -124,6 +124,51 @@ TEST(Collector, EachAssetClassGetsTheKpisOfItsSitesWithItsOwnFaultModes) {
   EXPECT_NE(sites.find("\nwater,pump,2,6,"), std::string::npos) << sites.substr(0, 200);
 }
 
+TEST(Collector, OnASharedGatewayEachClassHasTheKpisOfItsOwnDevices) {
+  // One site, one gateway: compressors are devices 0-1, pumps 2-4. A compressor fault detected in time,
+  // a pump fault missed, a false alert from a pump: each class gets its own, worked out by hand.
+  RunMeta m;
+  m.scenario = "shared";
+  m.duration_s = 10 * 3600;
+  m.sites = {"plant"};
+  m.site_classes = {"compressor+pump"};
+  m.gateways = {{"plant", "plant-gw-0", 5, {{"compressor", 2}, {"pump", 3}}}};
+  m.fault_modes = {"bearing_wear", "cavitation"};
+  m.class_fault_modes = {{"compressor", {"bearing_wear"}}, {"pump", {"cavitation", "bearing_wear"}}};
+  m.economics = EconomicsMeta{"EUR", 1000, 10, 2, 100, 5000, 365, 1000, 0};
+  Collector c(m);
+  const auto alert = [&](std::int64_t t_us, runtime::ConnId d) {
+    c.emit(at(t_us + 1'000'000, 0, d, sev::AlertReceived{.rule = 0, .severity = 1, .raised_us = t_us, .roles = runtime::role_technician}));
+  };
+  c.emit(at(kHourUs, 0, 1, sev::FaultOnset{.mode = 0, .ramp_s = 3 * 3600, .site = 0}));  // compressor 1: fails at 4 h
+  c.emit(at(kHourUs, 0, 3, sev::FaultOnset{.mode = 1, .ramp_s = 2 * 3600, .site = 0}));  // pump 3: fails at 3 h
+  alert(2 * kHourUs, 1);  // compressor 1, in time
+  alert(5 * kHourUs, 4);  // pump 4: no fault, a false alert
+  const auto s = c.summary();
+  const auto& compressor = s["asset_classes"]["compressor"];
+  const auto& pump = s["asset_classes"]["pump"];
+  EXPECT_EQ(compressor["fleet"]["devices"], 2);
+  EXPECT_EQ(pump["fleet"]["devices"], 3);
+  EXPECT_EQ(compressor["detection"]["faults_detected"], 1);
+  EXPECT_EQ(compressor["detection"]["false_alerts"], 0);
+  EXPECT_EQ(pump["detection"]["faults_detected"], 0);
+  EXPECT_EQ(pump["detection"]["faults_missed"], 1);
+  EXPECT_EQ(pump["detection"]["false_alerts"], 1);
+  EXPECT_DOUBLE_EQ(compressor["detection"]["recall"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(pump["detection"]["recall"].get<double>(), 0.0);
+  // Each class's economics over its own devices: the pump's edge AI costs 3/5 of the fixed 1000 and 3
+  // devices x 365 a year for 10 h; its missed failure costs 10 h x 1000 + 5000, its false alert 100.
+  const double pump_ai = 1000 * 0.6 + 3 * 365 * 10.0 / (365 * 24);
+  EXPECT_NEAR(pump["economics"]["edge_ai_cost"].get<double>(), pump_ai, 0.01);
+  EXPECT_NEAR(pump["economics"]["net_savings"].get<double>(), -(100 + pump_ai), 0.01);
+  // A gateway's own families are every class's: null for a class that shares it; the fleet has them.
+  EXPECT_TRUE(pump["messages"].is_null());
+  EXPECT_TRUE(pump["inference"].is_null());
+  EXPECT_FALSE(s["messages"].is_null());
+  EXPECT_EQ(s["detection"]["faults_detected"], 1);
+  EXPECT_NE(c.sites_csv().find("\nplant,compressor+pump,1,5,"), std::string::npos);
+}
+
 TEST(Collector, TraceHashSeesEveryFieldAndTheOrder) {
   auto hash_of = [](const std::vector<Event>& events) {
     Collector c(meta());

@@ -56,6 +56,8 @@ EdgeRuntime::EdgeRuntime(EdgeConfig config, EdgePorts ports)
     twins_ = std::make_unique<TwinService>(config_.models, config_.twin_dtmi, "tb/" + config_.name, ports_.clock, static_cast<TwinHost&>(*this),
                                            config_.command_timeout_us);
   if (config_.detector && config_.scorer) make_detector();
+  for (const DeviceClass& c : config_.other_classes)
+    others_.push_back(c.detector && c.scorer ? new_detector(*c.detector, c.scorer, false) : nullptr);
   if (ports_.datagrams)
     lwm2m_ = std::make_unique<lwm2m::Server>(config_.lwm2m, ports_.clock, *ports_.datagrams, static_cast<lwm2m::ServerHooks&>(*this),
                                              core::Rng(config_.seed).stream("lwm2m-server", config_.gateway_index));
@@ -83,6 +85,13 @@ void EdgeRuntime::start() {
       details["model"] = {{"id", config_.detector->model_id}, {"version", config_.detector->model_version},
                           {"threshold", config_.detector->model_threshold}, {"rules", detector_->active_rules()},
                           {"drift_monitor", detector_->monitor() != nullptr}};
+    for (std::size_t i = 0; i < config_.other_classes.size(); ++i) {
+      const DeviceClass& c = config_.other_classes[i];
+      nlohmann::json j = {{"telemetry_filter", c.telemetry_filter}};
+      if (others_[i]) j["model"] = {{"id", c.detector->model_id}, {"version", c.detector->model_version}, {"asset_class", c.detector->asset_class},
+                                    {"threshold", c.detector->model_threshold}, {"rules", others_[i]->active_rules()}};
+      details["other_classes"].push_back(j);
+    }
     audit("runtime_started", details.dump());
   }
   if (config_.uplink == Uplink::external_broker) {
@@ -217,13 +226,15 @@ void EdgeRuntime::on_publish(ConnId conn, const mqtt::Publish& p, std::size_t pa
     // A twin answer: the twin relay took it.
   } else if (!config_.opcua_filter.empty() && mqtt::topic_matches(config_.opcua_filter, p.topic)) {
     ingest_opcua(conn, p, packet_bytes);
-  } else if (config_.telemetry_filter == "#" || mqtt::topic_matches(config_.telemetry_filter, p.topic)) {
-    ingest_telemetry(conn, p.payload, packet_bytes, p.qos);
+  } else {
+    for (std::size_t i = 0; i < config_.other_classes.size(); ++i)
+      if (mqtt::topic_matches(config_.other_classes[i].telemetry_filter, p.topic)) return ingest_telemetry(conn, p.payload, packet_bytes, p.qos, i);
+    if (config_.telemetry_filter == "#" || mqtt::topic_matches(config_.telemetry_filter, p.topic)) ingest_telemetry(conn, p.payload, packet_bytes, p.qos);
   }
 }
 
-void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes,
-                                   std::uint8_t qos) {
+void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos,
+                                   std::optional<std::size_t> other) {
   RecordHeader h;
   if (!decode_record_header(payload, h)) {
     emit(conn, ev::ProtocolError{.code = static_cast<std::int64_t>(mqtt::Violation::bad_record)});
@@ -231,11 +242,12 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
   }
   const TimeUs now = ports_.clock.now_us();
   emit(conn, ev::Telemetry{.mqtt_bytes = static_cast<std::int64_t>(packet_bytes), .latency_us = now - h.t_us, .qos = qos});
-  if (!config_.telemetry_model.empty() && !fits_model(payload, h)) {
+  const std::vector<ChannelRule>& rules = other ? config_.other_classes[*other].telemetry_model : config_.telemetry_model;
+  if (!rules.empty() && !fits_model(payload, h, rules)) {
     ++refused_by_model_;
     return;
   }
-  if (detector_) detector_->on_record(conn, payload);
+  if (AnomalyDetector* d = other ? others_[*other].get() : detector_.get()) d->on_record(conn, payload);
   log_.append(conn, payload);
   if (log_.commit_due()) commit_log();
 }
@@ -296,8 +308,7 @@ void EdgeRuntime::ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t 
   }
 }
 
-bool EdgeRuntime::fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h) {
-  const auto& rules = config_.telemetry_model;
+bool EdgeRuntime::fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h, const std::vector<ChannelRule>& rules) {
   if (h.channels != rules.size()) return false;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const double v = record_value(payload, i);
@@ -320,12 +331,17 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
   // tb/cloud/<name>: a twin operation; tb/cloud/<name>/rules: new alert rules.
   if (p.topic.ends_with("/rules")) {
     try {
-      if (!detector_) throw core::InputError("no anomaly detector on this gateway");
+      std::vector<AnomalyDetector*> detectors;
+      if (detector_) detectors.push_back(detector_.get());
+      for (const auto& d : others_)
+        if (d) detectors.push_back(d.get());
+      if (detectors.empty()) throw core::InputError("no anomaly detector on this gateway");
       const auto doc = nlohmann::json::parse(p.payload.begin(), p.payload.end());
       config_.rules = parse_rules(doc, "rules from the cloud");  // kept for a model that comes later
-      detector_->set_rules(config_.rules);
-      emit(kNoConn, ev::RulesChanged{.rules = static_cast<std::int64_t>(detector_->active_rules())});
-      audit("rules_changed", nlohmann::json{{"rules", detector_->active_rules()}, {"document", doc}}.dump());
+      std::size_t active = 0;  // each detector keeps the rules of its asset class
+      for (AnomalyDetector* d : detectors) d->set_rules(config_.rules), active += d->active_rules();
+      emit(kNoConn, ev::RulesChanged{.rules = static_cast<std::int64_t>(active)});
+      audit("rules_changed", nlohmann::json{{"rules", active}, {"document", doc}}.dump());
     } catch (const std::exception& e) {
       emit(kNoConn, ev::RulesRefused{});  // malformed JSON or rules: the old rules stay
       audit("rules_refused", nlohmann::json{{"reason", e.what()}}.dump());
@@ -339,9 +355,9 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
   }
 }
 
-void EdgeRuntime::on_alert(const AlertChange& a) {
+void EdgeRuntime::on_alert(const AlertChange& a, bool own) {
   if (!a.raised) return;  // the cloud hears of raised alerts; clears stay local events
-  ++alerts_since_model_;
+  alerts_since_model_ += own;
   if (alerts_.size() >= config_.alert_queue_max) {
     alerts_.pop_front();
     ++alerts_dropped_;
@@ -353,8 +369,7 @@ void EdgeRuntime::on_alert(const AlertChange& a) {
   control_ready();
 }
 
-void EdgeRuntime::on_drift(const drift::Finding& f) {
-  const DetectorConfig& d = *config_.detector;
+void EdgeRuntime::on_drift(const DetectorConfig& d, const drift::Finding& f) {
   const std::string stream = f.stream < d.stream_names.size() ? d.stream_names[f.stream] : std::to_string(f.stream);
   emit(kNoConn, ev::DriftDetected{.stream = static_cast<std::int64_t>(f.stream), .test = static_cast<std::int64_t>(f.test),
                                   .statistic_x1e6 = std::llround(f.statistic * 1e6)});

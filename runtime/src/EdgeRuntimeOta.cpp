@@ -33,9 +33,15 @@ const std::string& EdgeRuntime::model_version() const {
 }
 
 void EdgeRuntime::make_detector() {
+  detector_ = new_detector(*config_.detector, config_.scorer, true);
+  model_since_us_ = ports_.clock.now_us();
+  alerts_since_model_ = 0;
+}
+
+std::unique_ptr<AnomalyDetector> EdgeRuntime::new_detector(const DetectorConfig& config, std::shared_ptr<Scorer> scorer, bool own) {
   // A site baseline learned by this model here survives restarts in the gateway's storage: a reboot must
   // not leave the site without alerts for another learning period.
-  DetectorConfig d = *config_.detector;
+  DetectorConfig d = config;
   const std::string key = "baseline/" + d.model_id + "/" + d.model_version;
   if (d.baseline && ports_.storage) {
     std::vector<std::uint8_t> bytes;
@@ -45,20 +51,18 @@ void EdgeRuntime::make_detector() {
       if (std::isfinite(t) && t > 0) d.restored_threshold = t;
     }
   }
-  const auto learned = [this, key](double threshold, std::uint64_t windows) {
+  const auto learned = [this, key, model = d.model_id, version = d.model_version](double threshold, std::uint64_t windows) {
     if (ports_.storage) {
       std::uint8_t bytes[sizeof threshold];
       std::memcpy(bytes, &threshold, sizeof threshold);
       if (ports_.storage->write(key, bytes) != StorageStatus::ok || ports_.storage->sync() != StorageStatus::ok)
         audit("baseline_not_stored", json{{"key", key}}.dump());
     }
-    audit("baseline_learned", json{{"model", config_.detector->model_id}, {"version", config_.detector->model_version}, {"threshold", threshold}, {"windows", windows}}.dump());
+    audit("baseline_learned", json{{"model", model}, {"version", version}, {"threshold", threshold}, {"windows", windows}}.dump());
   };
-  detector_ = std::make_unique<AnomalyDetector>(
-      d, config_.scorer, config_.rules, ports_.clock, ports_.compute, ports_.sink, config_.gateway_index,
-      [this](const AlertChange& a) { on_alert(a); }, [this](const drift::Finding& f) { on_drift(f); }, learned);
-  model_since_us_ = ports_.clock.now_us();
-  alerts_since_model_ = 0;
+  return std::make_unique<AnomalyDetector>(
+      d, std::move(scorer), config_.rules, ports_.clock, ports_.compute, ports_.sink, config_.gateway_index,
+      [this, own](const AlertChange& a) { on_alert(a, own); }, [this, config](const drift::Finding& f) { on_drift(config, f); }, learned);
 }
 
 bool EdgeRuntime::use_model(std::span<const std::uint8_t> image, std::string& why) {

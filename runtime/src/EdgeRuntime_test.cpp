@@ -554,3 +554,65 @@ TEST_F(EdgeRuntimeTest, RecordsAreCheckedAgainstTheTwinModel) {
 
 }  // namespace
 }  // namespace twinbench::runtime
+
+namespace twinbench::runtime {
+namespace {
+
+TEST_F(EdgeRuntimeTest, OnASharedGatewayEachClassIsCheckedAndScoredByItsOwnModel) {
+  // Compressors on .../telemetry/compressor scored on record channel 0 (threshold 5); pumps on
+  // .../telemetry/pump scored on channel 1 (threshold 50), their records two channels. The score is the
+  // window's largest value (MaxScorer), so 10 on channel 0 and 20 on channel 1 alert a compressor only.
+  const auto detector = [](const char* model, const char* cls, std::uint16_t position, double threshold) {
+    DetectorConfig d;
+    d.model_id = model, d.model_version = "1", d.asset_class = cls, d.model_threshold = threshold;
+    d.layout = {1, 2, 1, {0}, {1}};
+    d.positions = {position};
+    return d;
+  };
+  config.telemetry_filter = "tb/gw-a/+/telemetry/compressor";
+  config.detector = detector("comp", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  DeviceClass pumps;
+  pumps.telemetry_filter = "tb/gw-a/+/telemetry/pump";
+  pumps.telemetry_model = std::vector<ChannelRule>(2);
+  pumps.detector = detector("pump", "pump", 1, 50);
+  pumps.scorer = std::make_shared<MaxScorer>(2);
+  config.other_classes = {pumps};
+  SetUp();
+  const auto send = [&](ConnId conn, const std::string& topic, std::vector<float> v, std::uint32_t seq) {
+    Bytes rec(record_bytes(v.size()));
+    encode_record(static_cast<TimeUs>(seq) * 10'000'000, seq, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{topic, rec, 0, false, false, 0}, b);
+    rt->on_bytes(conn, b);
+  };
+  connect(0);
+  connect(1);
+  for (std::uint32_t k = 1; k <= 2; ++k) {
+    send(0, "tb/gw-a/0/telemetry/compressor", {10, 20}, k);
+    send(1, "tb/gw-a/1/telemetry/pump", {10, 20}, k);
+  }
+  send(1, "tb/gw-a/1/telemetry/pump", {10, 20, 30}, 3);  // three channels: the pump's model refuses it
+  send(1, "tb/gw-a/1/status", {10, 20}, 4);              // no class's topic: not telemetry
+  clock.advance_to(10'000'000);
+  const auto raised = sink.of<ev::AlertRaised>();
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].device, 0u);
+  EXPECT_EQ(rt->detector()->windows_scored(), 1u);
+  EXPECT_EQ(rt->class_detector(0)->windows_scored(), 1u);
+  EXPECT_EQ(rt->class_detector(0)->config().asset_class, "pump");
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);
+  ASSERT_EQ(sink.of<ev::TelemetryChecked>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::TelemetryChecked>()[0].records_refused, 1);
+  // Rules from the cloud go to both detectors, each keeping its class's: one rule for pumps only.
+  cloud.publish("tb/cloud/gw-a/rules", R"({"format": "twinbench-rules/1", "rules": [{"name": "p", "asset_class": "pump", "raise_above": "model"}]})");
+  clock.advance_to(11'000'000);
+  ASSERT_EQ(sink.of<ev::RulesChanged>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::RulesChanged>()[0].rules, 1);
+  EXPECT_EQ(rt->detector()->active_rules(), 0u);
+  EXPECT_EQ(rt->class_detector(0)->active_rules(), 1u);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime

@@ -12,21 +12,39 @@ using core::JsonObject;
 void read_fault(Scenario& sc, const JsonObject& o) {
   const std::string kind = o.string("kind");
   if (kind == "asset") {
-    o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site"});
+    o.allow({"kind", "at_s", "mode", "fraction", "ramp_s", "site", "asset_class"});
     AssetFault f;
     f.at_s = scheduled_at(sc, o);
     f.mode = o.string("mode");
     f.fraction = o.probability("fraction");
     f.ramp_s = o.positive("ramp_s");
     if (o.has("site")) f.site = site_index(sc, o, "site");
-    // Every site in scope must know the mode: a fault of its asset class.
+    if (o.has("asset_class")) {
+      f.asset = twins::find_asset_class(o.string("asset_class"));
+      if (!f.asset) o.fail("asset_class", "unknown asset class '" + o.string("asset_class") + "' (expected one of: " + twins::asset_class_names() + ")");
+      if (!f.asset->descriptor.fault(f.mode))
+        o.fail("mode", "the " + f.asset->descriptor.name + " class has no fault '" + f.mode + "' (expected one of: " + f.asset->descriptor.fault_names() + ")");
+    }
+    // Every site in scope must know the mode: a fault of (one of) its device groups' asset classes.
     const auto known = std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.mode);
     if (known == sc.fault_modes.end()) o.fail("mode", "unknown fault mode '" + f.mode + "' (expected one of: " + joined(sc.fault_modes) + ")");
     for (std::size_t s = 0; s < sc.sites.size(); ++s) {
+      if (f.site && *f.site != s) continue;
+      bool any = false;
+      std::string classes;
+      for (std::size_t g = 0; g < sc.sites[s].groups(); ++g) {
+        const twins::AssetClass* c = sc.sites[s].group(g).asset;
+        any = any || ((!f.asset || c == f.asset) && c->descriptor.fault(f.mode));
+        classes += (classes.empty() ? "" : ", ") + c->descriptor.name;
+      }
+      if (any) continue;
       const twins::AssetDescriptor& asset = sc.sites[s].asset->descriptor;
-      if ((!f.site || *f.site == s) && !asset.fault(f.mode))
+      if (sc.sites[s].groups() == 1 && !f.asset)
         o.fail("mode", "site '" + sc.sites[s].name + "' has " + asset.name + " devices, which have no fault '" + f.mode + "' (expected one of: " +
                            asset.fault_names() + ")" + (f.site ? "" : "; name a \"site\" to scope it"));
+      o.fail(f.asset ? "asset_class" : "mode", "site '" + sc.sites[s].name + "' has no " + (f.asset ? f.asset->descriptor.name + " " : std::string()) +
+                                                   "devices with a fault '" + f.mode + "' (its classes: " + classes + ")" +
+                                                   (f.site ? "" : "; name a \"site\" to scope it"));
     }
     f.mode_index = static_cast<std::size_t>(known - sc.fault_modes.begin());
     sc.asset_faults.push_back(f);

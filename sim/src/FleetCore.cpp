@@ -21,12 +21,44 @@ using runtime::TimeUs;
 using nlohmann::json;
 
 
+namespace {
+std::vector<FleetGroup> one_group(const FleetConfig& c, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors) {
+  std::vector<FleetGroup> g(1);
+  g[0].devices = c.devices;
+  g[0].physics = std::move(physics);
+  g[0].sensors.emplace(std::move(sensors));
+  g[0].record_channels = c.record_channels;
+  g[0].power_channel = c.power_channel;
+  g[0].telemetry_suffix = c.telemetry_suffix;
+  return g;
+}
+}  // namespace
+
 FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors, const core::Rng& rng,
                      const std::string& stream_family)
-    : config_(std::move(config)), physics_(std::move(physics)), sensors_(std::move(sensors)), fault_energy_(config_.devices) {
-  assert(physics_->size() == config_.devices && config_.period_us > 0 && config_.devices > 0);
-  assert(sensors_.spec().channels() == physics_->channels() && config_.power_channel < physics_->channels());
-  assert(config_.record_channels.size() <= runtime::kMaxChannels);
+    : FleetCore(config, one_group(config, std::move(physics), std::move(sensors)), rng, stream_family) {}
+
+FleetCore::FleetCore(FleetConfig config, std::vector<FleetGroup> groups, const core::Rng& rng, const std::string& stream_family)
+    : config_(std::move(config)), fault_energy_(config_.devices) {
+  assert(config_.period_us > 0 && config_.devices > 0 && !groups.empty() && groups.size() < 256);
+  std::uint32_t first = 0;
+  for (FleetGroup& fg : groups) {
+    assert(fg.physics && fg.sensors && fg.physics->size() == fg.devices && fg.sensors->spec().channels() == fg.physics->channels());
+    assert(fg.power_channel < fg.physics->channels() && fg.record_channels.size() <= runtime::kMaxChannels);
+    Group g;
+    static_cast<FleetGroup&>(g) = std::move(fg);
+    g.first = first;
+    first += g.devices;
+    const auto channels = static_cast<Eigen::Index>(g.physics->channels());
+    g.truth.resize(channels, g.devices);
+    g.readings.resize(channels, g.devices);
+    groups_.push_back(std::move(g));
+  }
+  assert(first == config_.devices);
+  if (groups_.size() > 1) {
+    group_of_.reserve(config_.devices);
+    for (std::size_t k = 0; k < groups_.size(); ++k) group_of_.insert(group_of_.end(), groups_[k].devices, static_cast<std::uint8_t>(k));
+  }
   rng_.reserve(config_.devices);
   seq_.assign(config_.devices, 0);
   connected_.assign(config_.devices, Link::never);
@@ -53,7 +85,7 @@ FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> phys
   auto tokens = config_.topic_tokens;
   for (std::uint32_t i = 0; i < config_.devices; ++i) {
     if (config_.telemetry_topic.empty()) {
-      topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry";
+      topics_ += config_.topic_prefix + "/" + std::to_string(i) + "/telemetry" + groups_[group_of(i)].telemetry_suffix;
     } else {
       (tokens["senderId"] = "d") += std::to_string(i);
       std::string error;
@@ -63,22 +95,18 @@ FleetCore::FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> phys
     }
     topic_end_.push_back(static_cast<std::uint32_t>(topics_.size()));
   }
-  const auto channels = static_cast<Eigen::Index>(physics_->channels());
-  truth_.resize(channels, config_.devices);
-  readings_.resize(channels, config_.devices);
   if (!config_.lwm2m.resources.empty()) init_lwm2m();
 }
 
 std::size_t FleetCore::bytes_per_device() const {
   // Physics: the class's (AssetFleet::bytes_per_device); sensors: one float bias per channel; the window
   // scratch keeps one column per device of true values (double) and readings (float).
-  std::size_t kept = 0;
+  std::size_t kept = 0, physics = 0;
   for (const auto& u : unacked_) kept += u.capacity();
+  for (const Group& g : groups_) physics += g.devices * (g.physics->bytes_per_device() + g.physics->channels() * (2 * sizeof(float) + sizeof(double)));
   return sizeof(core::RngStream) + sizeof(std::uint32_t) + sizeof(Link) + DueRings::kBytesPerDevice +
          sizeof(std::uint8_t) + sizeof(std::uint32_t) + sizeof(std::vector<std::uint8_t>) + 2 * sizeof(std::uint16_t) + kept / config_.devices +
-         physics_->bytes_per_device() +
-         physics_->channels() * (2 * sizeof(float) + sizeof(double)) + topics_.size() / config_.devices +
-         sizeof(std::uint32_t) +
+         physics / config_.devices + topics_.size() / config_.devices + sizeof(std::uint32_t) + (group_of_.empty() ? 0 : sizeof(std::uint8_t)) +
          (stream_free_us_.empty() ? 0 : sizeof(TimeUs)) + (lw_ ? sizeof(std::uint32_t) + sizeof(std::uint16_t) + sizeof(TimeUs) + sizeof(std::uint64_t) : 0);
 }
 
@@ -265,34 +293,56 @@ WindowStats FleetCore::produce_frames(TimeUs send_us, TimeUs until_us, bool incl
     t_us_.push_back(d.t_us);
   }
   if (idx_.empty()) return st;
-  const auto m = static_cast<Eigen::Index>(idx_.size());
-  physics_->step(idx_, t_s_, truth_.leftCols(m));
-  sensors_.read(idx_, truth_.leftCols(m), rng_, readings_.leftCols(m));
+  // Each group's devices are stepped together (one class's physics); column_ finds a device's readings.
+  column_.resize(idx_.size());
+  if (groups_.size() == 1) {
+    for (std::size_t j = 0; j < idx_.size(); ++j) column_[j] = static_cast<std::uint32_t>(j);
+    sample(groups_[0], idx_, t_s_);
+  } else {
+    for (Group& g : groups_) g.idx.clear(), g.t_s.clear();
+    for (std::size_t j = 0; j < idx_.size(); ++j) {
+      Group& g = groups_[group_of_[idx_[j]]];
+      column_[j] = static_cast<std::uint32_t>(g.idx.size());
+      g.idx.push_back(idx_[j] - g.first);
+      g.t_s.push_back(t_s_[j]);
+    }
+    for (Group& g : groups_)
+      if (!g.idx.empty()) sample(g, g.idx, g.t_s);
+  }
   if (!creep_.empty())
     for (std::size_t j = 0; j < idx_.size(); ++j)
       if (const auto c = creep_.find(idx_[j]); c != creep_.end())
         for (const Creep& k : c->second)
-          if (t_s_[j] > k.start_s) readings_(k.channel, static_cast<Eigen::Index>(j)) += static_cast<float>(k.per_s * (t_s_[j] - k.start_s));
+          if (t_s_[j] > k.start_s)
+            groups_[group_of(idx_[j])].readings(static_cast<Eigen::Index>(k.channel), column_[j]) += static_cast<float>(k.per_s * (t_s_[j] - k.start_s));
   for (std::size_t j = 0; j < idx_.size(); ++j) {
-    const double kw = truth_(static_cast<Eigen::Index>(config_.power_channel), static_cast<Eigen::Index>(j));
+    const Group& g = groups_[group_of(idx_[j])];
+    const double kw = g.truth(static_cast<Eigen::Index>(g.power_channel), column_[j]);
     const double hours = static_cast<double>(due_.period_us(idx_[j])) / 3.6e9;
     st.asset_kwh += kw * hours;
     if (fault_energy_.tracks(idx_[j])) fault_energy_.observe(idx_[j], t_s_[j], t_us_[j], kw, hours);
   }
   out.bytes.reserve(out.bytes.size() + idx_.size() * packet_.capacity());
   out.frames.reserve(out.frames.size() + idx_.size());
-  for (std::size_t j = 0; j < idx_.size(); ++j) encode_device(idx_[j], j, t_us_[j], send_us, out, st);
+  for (std::size_t j = 0; j < idx_.size(); ++j) encode_device(idx_[j], column_[j], t_us_[j], send_us, out, st);
   return st;
+}
+
+void FleetCore::sample(Group& g, std::span<const std::uint32_t> local, std::span<const double> t_s) {
+  const auto m = static_cast<Eigen::Index>(local.size());
+  g.physics->step(local, t_s, g.truth.leftCols(m));
+  g.sensors->read(local, g.truth.leftCols(m), std::span(rng_).subspan(g.first, g.devices), g.readings.leftCols(m));
 }
 
 void FleetCore::encode_device(std::uint32_t device, std::size_t column, TimeUs t_us, TimeUs send_us, WireBatch& out,
                               WindowStats& st) {
-  const float* sample = readings_.col(static_cast<Eigen::Index>(column)).data();
+  const Group& g = groups_[group_of(device)];
+  const float* sample = g.readings.col(static_cast<Eigen::Index>(column)).data();
   std::array<float, runtime::kMaxChannels> picked;
-  std::span<const float> values(sample, static_cast<std::size_t>(readings_.rows()));
-  if (!config_.record_channels.empty()) {
-    for (std::size_t i = 0; i < config_.record_channels.size(); ++i) picked[i] = sample[config_.record_channels[i]];
-    values = std::span<const float>(picked.data(), config_.record_channels.size());
+  std::span<const float> values(sample, static_cast<std::size_t>(g.readings.rows()));
+  if (!g.record_channels.empty()) {
+    for (std::size_t i = 0; i < g.record_channels.size(); ++i) picked[i] = sample[g.record_channels[i]];
+    values = std::span<const float>(picked.data(), g.record_channels.size());
   }
   if (lw_) return encode_lwm2m(device, values, t_us, send_us, out, st);
   packet_.clear();
@@ -431,6 +481,12 @@ void FleetCore::reconnected(std::uint32_t device, TimeUs now_us, WireBatch& repl
 }
 
 void FleetCore::track_fault_energy(std::uint32_t device, double onset_s) { fault_energy_.track(device, onset_s); }
+
+void FleetCore::set_fault(std::uint32_t device, std::size_t mode, double onset_s, double ramp_s) {
+  Group& g = groups_[group_of(device)];
+  g.physics->set_fault(device - g.first, mode, onset_s, ramp_s);
+  track_fault_energy(device, *g.physics->first_onset_s(device - g.first));
+}
 
 int FleetCore::set_period(std::uint32_t device, const json& seconds, TimeUs now_us) {
   if (!seconds.is_number()) return runtime::twin_bad_request;

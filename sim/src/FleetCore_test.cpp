@@ -506,3 +506,67 @@ TEST(FleetCore, StateFitsTheMemoryBudget) { EXPECT_LE(make_fleet(10).bytes_per_d
 
 }  // namespace
 }  // namespace twinbench::sim
+
+namespace twinbench::sim {
+namespace {
+
+TEST(FleetCore, ASharedGatewaysGroupsEachReportTheirOwnClassOnTheirOwnTopics) {
+  // 3 compressors then 2 pumps behind one gateway, with perfect sensors: each record is its device's
+  // class's physics at the record's time, which a separate fleet of that class stepped directly gives.
+  const core::Rng rng(11);
+  const auto& pump = twins::find_asset_class("pump")->descriptor;
+  const auto group = [&](const char* cls, std::uint32_t n, const std::string& tag) {
+    const twins::AssetClass* c = twins::find_asset_class(cls);
+    FleetGroup g;
+    g.devices = n;
+    g.physics = c->make_fleet(n, {}, rng.stream("physics" + tag));
+    g.sensors.emplace(n, twins::SensorSpec::ideal(c->descriptor.channels.size()), rng.stream("cal" + tag));
+    g.power_channel = c->descriptor.power_channel;
+    g.telemetry_suffix = "/" + std::string(cls);
+    return g;
+  };
+  std::vector<FleetGroup> groups;
+  groups.push_back(group("compressor", 3, ""));
+  groups.push_back(group("pump", 2, "/pump"));
+  FleetConfig c;
+  c.topic_prefix = "tb/gw";
+  c.devices = 5;
+  c.period_us = kPeriod;
+  FleetCore f(c, std::move(groups), rng, "dev");
+  EXPECT_EQ(f.groups(), 2u);
+  EXPECT_EQ(f.group_of(2), 0u);
+  EXPECT_EQ(f.group_of(3), 1u);
+  auto compressors = twins::find_asset_class("compressor")->make_fleet(3, {}, rng.stream("physics"));
+  auto pumps = twins::find_asset_class("pump")->make_fleet(2, {}, rng.stream("physics/pump"));
+  f.set_fault(4, *pump.fault("cavitation"), 0, 10);  // pump 1 of its group: device 4 of the gateway
+  pumps->set_fault(1, *pump.fault("cavitation"), 0, 10);
+  std::size_t checked = 0;
+  for (int period = 0; period < 3; ++period) {
+    WireBatch b;
+    const TimeUs send = f.next_due_us();
+    f.produce(send, (period + 1) * kPeriod, false, true, b);
+    ASSERT_EQ(b.frames.size(), 5u);
+    for (const WireFrame& fr : b.frames) {
+      const bool is_pump = fr.conn >= 3;
+      const auto ps = packets(b, fr);
+      const auto& pub = std::get<mqtt::Publish>(ps.back());
+      EXPECT_EQ(pub.topic, "tb/gw/" + std::to_string(fr.conn) + "/telemetry/" + (is_pump ? "pump" : "compressor"));
+      runtime::RecordHeader h;
+      ASSERT_TRUE(runtime::decode_record_header(pub.payload, h));
+      twins::AssetFleet& physics = is_pump ? *pumps : *compressors;
+      const std::uint32_t local = is_pump ? fr.conn - 3 : fr.conn;
+      ASSERT_EQ(h.channels, physics.channels());
+      Eigen::ArrayXXd truth(physics.channels(), 1);
+      const double t_s = static_cast<double>(h.t_us) * 1e-6;
+      physics.step(std::vector<std::uint32_t>{local}, std::vector<double>{t_s}, truth);
+      for (std::size_t ch = 0; ch < h.channels; ++ch)
+        EXPECT_NEAR(runtime::record_value(pub.payload, ch), truth(static_cast<Eigen::Index>(ch), 0), 1e-3 * std::max(1.0, std::abs(truth(static_cast<Eigen::Index>(ch), 0))))
+            << "device " << fr.conn << " channel " << ch;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 15u);
+}
+
+}  // namespace
+}  // namespace twinbench::sim

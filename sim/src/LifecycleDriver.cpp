@@ -37,7 +37,7 @@ LifecycleDriver::LifecycleDriver(const Scenario& sc, const RunOptions& opt, runt
   if (!sc.lifecycle.any()) return;
   registry_dir_ = opt.registry_dir.empty() ? (fs::temp_directory_path() / ("twinbench-registry-" + std::to_string(::getpid()))).string() : opt.registry_dir;
   std::vector<std::uint32_t> devices;
-  for (const GatewayRef& g : sc.gateways()) devices.push_back(sc.sites[g.site].devices_per_gateway);
+  for (const GatewayRef& g : sc.gateways()) devices.push_back(sc.sites[g.site].devices_per_gateway_all());
   cloud_ = std::make_unique<Lifecycle>(sc, std::move(devices), rng, registry_dir_, sink, audit_);
   // The gateways unpack model images in a scratch folder of the process (named by content, so it never
   // reaches the results).

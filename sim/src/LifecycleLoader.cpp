@@ -35,6 +35,7 @@ bool read_drift_fault(Scenario& sc, const JsonObject& o, const std::string& kind
   }
   d.at_s = scheduled_at(sc, o);
   if (o.has("site")) d.site = site_index(sc, o, "site");
+  refuse_shared(sc, o, d.site, o.has("site") ? "site" : "kind", "drift injection");
   if (d.kind == DriftInjection::Kind::sensor_bias_creep) {  // every site in scope reads the channel
     bool anywhere = false;
     for (const SiteSpec& s : sc.sites) anywhere = anywhere || s.asset->descriptor.channel(d.channel);
@@ -97,6 +98,7 @@ void read_rollout(Scenario& sc, const JsonObject& o) {
   RolloutSpec r;
   r.at_s = scheduled_at(sc, o);
   if (o.has("site")) r.site = site_index(sc, o, "site");
+  refuse_shared(sc, o, r.site, o.has("site") ? "site" : "artifact", "an OTA rollout");
   const std::string artifact = o.string("artifact");
   if (artifact == "firmware") {
     r.artifact = RolloutSpec::Artifact::firmware;
@@ -139,6 +141,7 @@ void read_lifecycle(Scenario& sc, const JsonObject& o) {
   o.allow({"drift", "retraining", "rollouts", "devices", "versions_interval_s"});
   LifecycleSpec& l = sc.lifecycle;
   if (auto d = o.optional_object("drift")) {
+    refuse_shared(sc, o, std::nullopt, "drift", "drift monitoring");
     l.drift = runtime::drift::read_monitor_config(*d);
     bool any = false;
     for (const SiteSpec& s : sc.sites) any = any || s.edge_ai;
@@ -149,6 +152,7 @@ void read_lifecycle(Scenario& sc, const JsonObject& o) {
                             "' has no drift reference (\"reference\" in its manifest; `twinbench train` writes one)");
   }
   if (auto r = o.optional_object("retraining")) {
+    refuse_shared(sc, o, std::nullopt, "retraining", "retraining");
     r->allow({"min_gateways", "within_s", "cooldown_s", "settle_s", "data_window_s", "devices_per_gateway", "epochs", "learning_rate", "cloud_flops",
               "chunk_bytes", "waves", "gate"});
     if (!l.drift) r->fail("min_gateways", "retraining is triggered by drift reports: \"lifecycle\" needs \"drift\" too");

@@ -16,6 +16,8 @@ std::string joined(const std::vector<std::string>& names);
 std::string scenario_path(const Scenario& sc, const std::string& p);
 /** The index of the site named by `key`; bad input if there is none. */
 std::size_t site_index(const Scenario& sc, const core::JsonObject& o, std::string_view key);
+/** Bad input at `key` if `site` (nullopt: any site) has shared gateways: `what` is not supported there yet. */
+void refuse_shared(const Scenario& sc, const core::JsonObject& o, std::optional<std::size_t> site, std::string_view key, const std::string& what);
 /** "at_s" of something scheduled: at or after 0 and before the end of the run (else it would never happen: bad input). */
 double scheduled_at(const Scenario& sc, const core::JsonObject& o);
 /** A drift fault ("ambient_shift", "sensor_bias_creep", "new_variant"); false if `kind` is none of those. */

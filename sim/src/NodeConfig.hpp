@@ -19,6 +19,10 @@ inline constexpr runtime::TimeUs kSimEpochUs = 1'767'225'600'000'000;
 
 /** @brief The devices of gateway `name` of `site` (their passwords, with "security", drawn from `seed`). */
 FleetConfig fleet_config(const Scenario& sc, const SiteSpec& site, const std::string& name, std::uint64_t seed);
+/** @brief "/<class>": the end of a shared gateway's telemetry topics for the group's devices. */
+std::string telemetry_suffix(const DeviceGroup& g);
+/** @brief Gateway `name`'s device groups (physics and calibration drawn from `rng`), in the site's order. */
+std::vector<FleetGroup> fleet_groups(const SiteSpec& site, const core::Rng& rng, const std::string& name);
 /** @brief Gateway `name`'s runtime (number `index`), before the lifecycle and security add to it. */
 runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::uint32_t index, const std::string& name, std::uint64_t seed);
 /**

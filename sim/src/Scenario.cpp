@@ -44,7 +44,7 @@ std::vector<GatewayRef> Scenario::gateways() const {
 
 std::uint64_t Scenario::device_count() const {
   std::uint64_t n = 0;
-  for (const auto& s : sites) n += std::uint64_t{s.gateways} * s.devices_per_gateway;
+  for (const auto& s : sites) n += std::uint64_t{s.gateways} * s.devices_per_gateway_all();
   return n;
 }
 
@@ -55,9 +55,13 @@ std::uint64_t Scenario::estimated_peak_bytes() const {
   double bytes = 48.0 * (1 << 20);
   bool model = false;
   for (const SiteSpec& s : sites) {
-    const double devices = static_cast<double>(s.gateways) * s.devices_per_gateway;
-    bytes += devices * (s.device.protocol == DeviceSpec::Protocol::lwm2m ? 2048 : 1280) + static_cast<double>(s.gateways) * (128 << 10);
-    model = model || s.edge_ai.has_value();
+    for (std::size_t k = 0; k < s.groups(); ++k) {
+      const DeviceGroup& g = s.group(k);
+      const double devices = static_cast<double>(s.gateways) * g.devices_per_gateway;
+      bytes += devices * (g.device.protocol == DeviceSpec::Protocol::lwm2m ? 2048 : 1280);
+      model = model || g.edge_ai.has_value();
+    }
+    bytes += static_cast<double>(s.gateways) * (128 << 10);
   }
   if (model) bytes += 160.0 * (1 << 20);
   return bytes >= 1.8e19 ? UINT64_MAX : static_cast<std::uint64_t>(bytes);

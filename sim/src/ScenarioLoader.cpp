@@ -52,6 +52,13 @@ std::size_t site_index(const Scenario& sc, const JsonObject& o, std::string_view
   o.fail(key, "no site named '" + name + "'");
 }
 
+void refuse_shared(const Scenario& sc, const JsonObject& o, std::optional<std::size_t> site, std::string_view key, const std::string& what) {
+  for (std::size_t i = 0; i < sc.sites.size(); ++i)
+    if ((!site || *site == i) && sc.sites[i].shared)
+      o.fail(key, what + " on site '" + sc.sites[i].name + "', whose gateways are shared by device groups (\"devices\"): not yet supported" +
+                      (site ? "" : "; name a \"site\" of one device group"));
+}
+
 }  // namespace loader
 
 using loader::scenario_path;
@@ -177,7 +184,7 @@ void read_protocol(const JsonObject& d, const twins::AssetDescriptor& asset, Dev
 }
 
 /** The site's twin and how its Telemetry is fed from the physics. */
-void read_twin(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
+void read_twin(const Scenario& sc, const JsonObject& o, DeviceGroup& s) {
   if (!o.has("twin")) {
     if (o.has("telemetry_binding")) o.fail("telemetry_binding", "needs \"twin\" (the Interface whose Telemetry it binds)");
     return;
@@ -232,7 +239,7 @@ runtime::RuleSet read_rules_file(const Scenario& sc, const JsonObject& o, std::s
 }
 
 /** The site's edge AI: the model package (loaded and checked with libtorch), rules, batching, cost. */
-void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
+void read_edge_ai(const Scenario& sc, const JsonObject& o, DeviceGroup& s) {
   o.allow({"model", "rules", "batch_max", "batch_latency_ms", "inference_cost", "site_baseline"});
   EdgeAiSpec e;
   try {
@@ -273,12 +280,8 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, SiteSpec& s) {
   s.edge_ai = std::move(e);
 }
 
-SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
-  o.allow({"name", "asset_class", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding",
-           "edge_ai"});
-  SiteSpec s;
-  s.name = o.string("name");
-  if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
+/** A device group: a site's own keys, or an entry of its "devices". The site's link is read first (LwM2M checks it). */
+void read_group(const Scenario& sc, const JsonObject& o, DeviceGroup& s) {
   const std::string asset = o.string_or("asset_class", "compressor");
   s.asset = twins::find_asset_class(asset);
   if (!s.asset) o.fail("asset_class", "unknown asset class '" + asset + "' (expected one of: " + twins::asset_class_names() + ")");
@@ -287,13 +290,7 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
   if (scale.dropout_probability) s.sensors.dropout_probability = *scale.dropout_probability;
   for (auto& x : s.sensors.noise_sd) x *= scale.noise_scale;
   for (auto& x : s.sensors.bias_sd) x *= scale.bias_scale;
-  s.gateways = static_cast<std::uint32_t>(o.integer("gateways", 1, kGatewaysPerSiteMax));
   s.devices_per_gateway = static_cast<std::uint32_t>(o.integer("devices_per_gateway", 1, kDevicesPerGatewayMax));
-  if (auto a = o.optional_object("ambient")) {
-    a->allow({"mean_c", "amplitude_c"});
-    s.ambient.mean_c = a->number_or("mean_c", s.ambient.mean_c);
-    s.ambient.amplitude_c = a->non_negative_or("amplitude_c", s.ambient.amplitude_c);
-  }
   if (auto d = o.optional_object("device")) {
     d->allow({"period_s", "qos", "keepalive_s", "reconnect", "buffer_messages", "protocol", "lwm2m"});
     s.device.period_s = d->positive_or("period_s", s.device.period_s);
@@ -318,10 +315,50 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
     }
     read_protocol(*d, s.asset->descriptor, s.device);
   }
-  s.link = read_link(o.object("link"));
   if (s.device.protocol == DeviceSpec::Protocol::lwm2m && o.has("twin"))
     o.fail("twin", "LwM2M devices have no twin relay (properties and commands go over MQTT): drop \"twin\" or use \"protocol\": \"mqtt\"");
   read_twin(sc, o, s);
+  if (auto e = o.optional_object("edge_ai")) read_edge_ai(sc, *e, s);
+}
+
+SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
+  static constexpr std::string_view kGroupKeys[] = {"asset_class", "devices_per_gateway", "device", "twin", "telemetry_binding", "edge_ai"};
+  o.allow({"name", "asset_class", "gateways", "devices_per_gateway", "ambient", "device", "link", "wan", "gateway", "twin", "telemetry_binding",
+           "edge_ai", "devices"});
+  SiteSpec s;
+  s.name = o.string("name");
+  if (!valid_name(s.name)) o.fail("name", "expected a name of letters, digits, '.', '_' or '-' (at most 64), got '" + s.name + "'");
+  s.gateways = static_cast<std::uint32_t>(o.integer("gateways", 1, kGatewaysPerSiteMax));
+  if (auto a = o.optional_object("ambient")) {
+    a->allow({"mean_c", "amplitude_c"});
+    s.ambient.mean_c = a->number_or("mean_c", s.ambient.mean_c);
+    s.ambient.amplitude_c = a->non_negative_or("amplitude_c", s.ambient.amplitude_c);
+  }
+  s.link = read_link(o.object("link"));
+  if (!o.has("devices")) {
+    read_group(sc, o, s);
+  } else {  // shared gateways: a device group per asset class
+    for (std::string_view k : kGroupKeys)
+      if (o.has(k)) o.fail(std::string(k), "with \"devices\", each device group says its own (move it into an entry of \"devices\")");
+    const auto entries = o.array("devices", true);
+    if (entries.empty() || entries.size() > 16) o.fail("devices", "expected 1 to 16 device groups, got " + std::to_string(entries.size()));
+    s.shared = true;
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const JsonObject g(*entries[i].first, entries[i].second, o.file());
+      DeviceGroup& group = i == 0 ? static_cast<DeviceGroup&>(s) : s.other_groups.emplace_back();
+      read_group(sc, g, group);
+      if (group.device.protocol != DeviceSpec::Protocol::mqtt)
+        g.fail("device", "on a shared gateway every device group speaks MQTT (the gateway routes records by topic)");
+      for (std::size_t k = 0; k < i; ++k)
+        if (s.group(k).asset == group.asset) g.fail("asset_class", "two device groups of the " + group.asset->descriptor.name + " class: merge them");
+      if (!group.telemetry_topic.empty())
+        g.fail("twin", group.twin + " sets an Mqtt telemetryTopic; on a shared gateway each class publishes on <gateway>/<device>/telemetry/<class>");
+      total += group.devices_per_gateway;
+    }
+    if (total > kDevicesPerGatewayMax)
+      o.fail("devices", "expected at most " + std::to_string(kDevicesPerGatewayMax) + " devices per gateway over all groups, got " + std::to_string(total));
+  }
   if (auto w = o.optional_object("wan")) {
     w->allow({"bandwidth_bps", "latency_ms"});
     s.wan.bandwidth_bps = w->positive_or("bandwidth_bps", s.wan.bandwidth_bps);
@@ -347,7 +384,6 @@ SiteSpec read_site(const Scenario& sc, const JsonObject& o) {
       b.max_keepalive_s = static_cast<std::uint16_t>(m->integer_or("max_keepalive_s", 0, 65535, b.max_keepalive_s));
     }
   }
-  if (auto e = o.optional_object("edge_ai")) read_edge_ai(sc, *e, s);
   return s;
 }
 
@@ -360,6 +396,7 @@ void read_twin_operation(Scenario& sc, const JsonObject& o) {
   if (o.has("gateway")) op.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, site.gateways - 1));
   if (o.has("set_property") == o.has("command")) o.fail("set_property", "expected exactly one of \"set_property\" and \"command\"");
   if (site.twin.empty()) o.fail("site", "site '" + site.name + "' has no \"twin\": there is no model to send properties or commands to");
+  if (site.shared) o.fail("site", "site '" + site.name + "' has shared gateways (\"devices\"): twin operations need a site of one device group (not yet supported)");
   const bool property = o.has("set_property");
   const std::string key = property ? "set_property" : "command";
   const JsonObject body = o.object(key);
@@ -505,6 +542,7 @@ std::string check_bridge(const Scenario& sc, const std::string& name, const HilS
     const auto e = core::parse_endpoint(url);
     return e && e->scheme == scheme;
   };
+  if (sc.sites[ref->site].shared) return "its site has shared gateways (\"devices\"): a real gateway cannot play one yet";
   const bool lwm2m = sc.sites[ref->site].device.protocol == DeviceSpec::Protocol::lwm2m;
   if (!url_ok(b.devices, lwm2m ? "coap" : "mqtt"))
     return std::string("its devices speak ") + (lwm2m ? "LwM2M: expected coap://host:port" : "MQTT: expected mqtt://host:port") +
@@ -539,8 +577,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     sc.sites.push_back(read_site(sc, JsonObject(*j, path, file)));
     for (std::size_t k = 0; k + 1 < sc.sites.size(); ++k)
       if (sc.sites[k].name == sc.sites.back().name) JsonObject::fail_at(file, path + "/name", "duplicate site name '" + sc.sites.back().name + "'");
-    for (const twins::FaultInfo& f : sc.sites.back().asset->descriptor.faults)
-      if (std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.name) == sc.fault_modes.end()) sc.fault_modes.push_back(f.name);
+    for (std::size_t g = 0; g < sc.sites.back().groups(); ++g)
+      for (const twins::FaultInfo& f : sc.sites.back().group(g).asset->descriptor.faults)
+        if (std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.name) == sc.fault_modes.end()) sc.fault_modes.push_back(f.name);
   }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
   if (auto s = root.optional_object("security")) read_security(sc, *s);

@@ -206,3 +206,55 @@ TEST(ScenarioLoader, PresetsAreListedSorted) {
 
 }  // namespace
 }  // namespace twinbench::sim
+
+namespace twinbench::sim {
+namespace {
+
+json shared_site() {
+  json j = minimal();
+  j["sites"][0] = json::parse(R"({"name": "s", "gateways": 2, "link": {"preset": "wifi"},
+    "devices": [{"asset_class": "compressor", "devices_per_gateway": 3}, {"asset_class": "pump", "devices_per_gateway": 2}]})");
+  return j;
+}
+
+TEST(ScenarioLoader, ASiteMayShareItsGatewaysBetweenDeviceGroups) {
+  const Scenario sc = parse_scenario(shared_site().dump(), "scenario.json");
+  const SiteSpec& s = sc.sites[0];
+  EXPECT_TRUE(s.shared);
+  ASSERT_EQ(s.groups(), 2u);
+  EXPECT_EQ(s.group(0).asset->descriptor.name, "compressor");
+  EXPECT_EQ(s.group(1).asset->descriptor.name, "pump");
+  EXPECT_EQ(s.devices_per_gateway_all(), 5u);
+  EXPECT_EQ(sc.device_count(), 10u);
+  // The run's fault modes: the compressor's, then the pump's not already named.
+  EXPECT_EQ(sc.fault_modes, (std::vector<std::string>{"bearing_wear", "valve_leak", "cooling_fault", "cavitation", "impeller_wear", "seal_leak"}));
+  // A fault may name its class, which tells the compressor's bearing_wear from the pump's.
+  json j = shared_site();
+  j["faults"] = json::parse(R"([{"kind": "asset", "mode": "bearing_wear", "asset_class": "pump", "fraction": 0.5, "ramp_s": 100}])");
+  EXPECT_EQ(parse_scenario(j.dump(), "x.json").asset_faults[0].asset->descriptor.name, "pump");
+}
+
+TEST(ScenarioLoader, WhatSharedGatewaysCannotDoYetIsRefusedWithTheReason) {
+  json j = shared_site();
+  j["sites"][0]["devices_per_gateway"] = 4;
+  EXPECT_EQ(error_of(j), "scenario.json: /sites/0/devices_per_gateway: with \"devices\", each device group says its own (move it into an entry of \"devices\")");
+  j = shared_site();
+  j["sites"][0]["devices"][1]["asset_class"] = "compressor";
+  EXPECT_EQ(error_of(j), "scenario.json: /sites/0/devices/1/asset_class: two device groups of the compressor class: merge them");
+  j = shared_site();
+  j["sites"][0]["devices"][1]["device"] = {{"protocol", "lwm2m"}};
+  EXPECT_EQ(error_of(j), "scenario.json: /sites/0/devices/1/device: on a shared gateway every device group speaks MQTT (the gateway routes records by topic)");
+  j = shared_site();
+  j["faults"] = json::parse(R"([{"kind": "asset", "mode": "cavitation", "asset_class": "chiller", "fraction": 0.5, "ramp_s": 100}])");
+  EXPECT_EQ(error_of(j), "scenario.json: /faults/0/mode: the chiller class has no fault 'cavitation' (expected one of: refrigerant_leak, condenser_fouling, stuck_expansion_valve)");
+  j = shared_site();
+  j["faults"] = json::parse(R"([{"kind": "ambient_shift", "at_s": 10, "ramp_s": 10, "delta_c": 5}])");
+  EXPECT_EQ(error_of(j), "scenario.json: /faults/0/kind: drift injection on site 's', whose gateways are shared by device groups (\"devices\"): not yet supported; "
+                         "name a \"site\" of one device group");
+  j = shared_site();
+  j["sites"][0]["devices"] = json::array();
+  EXPECT_EQ(error_of(j), "scenario.json: /sites/0/devices: expected 1 to 16 device groups, got 0");
+}
+
+}  // namespace
+}  // namespace twinbench::sim

@@ -101,9 +101,7 @@ private:
         fc.burst_loss.reset();
         fc.jitter = {};
       }
-      auto physics = site.asset->make_fleet(fc.devices, site.ambient, rng_.stream(name + "/physics"));
-      twins::SensorBank sensors(fc.devices, site.sensors, rng_.stream(name + "/calibration"));
-      n->fleet = std::make_unique<FleetCore>(fc, std::move(physics), std::move(sensors), rng_, name + "/device");
+      n->fleet = std::make_unique<FleetCore>(fc, fleet_groups(site, rng_, name), rng_, name + "/device");
 
       n->clock = std::make_unique<SimClock>();
       n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
@@ -188,10 +186,14 @@ private:
     for (std::size_t k = 0; k < sc_.asset_faults.size(); ++k) {
       const AssetFault& f = sc_.asset_faults[k];
       // Devices in scope, as (node, device) in plant order; pick round(fraction * n) of them.
+      // Devices in scope: of the sites in scope, those whose class has the mode (and is the fault's class, if it names one).
       std::vector<std::pair<std::uint32_t, std::uint32_t>> scope;
       for (auto& n : nodes_)
         if (!f.site || *f.site == static_cast<std::size_t>(n->site - sc_.sites.data()))
-          for (std::uint32_t d = 0; d < n->fleet->size(); ++d) scope.emplace_back(n->index, d);
+          for (std::uint32_t d = 0; d < n->fleet->size(); ++d) {
+            const twins::AssetClass* c = n->site->group(n->fleet->group_of(d)).asset;
+            if ((!f.asset || c == f.asset) && c->descriptor.fault(f.mode)) scope.emplace_back(n->index, d);
+          }
       const auto count = static_cast<std::size_t>(std::llround(f.fraction * static_cast<double>(scope.size())));
       core::RngStream pick = rng_.stream("faults/asset", k);
       for (std::size_t i = 0; i < count; ++i) std::swap(scope[i], scope[i + pick.below(scope.size() - i)]);
@@ -199,8 +201,7 @@ private:
       std::sort(scope.begin(), scope.end());
       for (const auto& [node, device] : scope) {
         FleetCore& fleet = *nodes_[node]->fleet;
-        fleet.physics().set_fault(device, *nodes_[node]->site->asset->descriptor.fault(f.mode), f.at_s, f.ramp_s);
-        fleet.track_fault_energy(device, *fleet.physics().first_onset_s(device));
+        fleet.set_fault(device, *nodes_[node]->site->group(fleet.group_of(device)).asset->descriptor.fault(f.mode), f.at_s, f.ramp_s);
       }
       at(f.at_s, [this, scope = std::move(scope), f] {
         for (const auto& [node, device] : scope)

@@ -62,7 +62,7 @@ void DetectionKpis::write(const Scope& scope, json& s) const {
   for (const auto& name : meta_.fault_modes) by_mode[name] = 0;
   std::uint64_t injected = 0;
   for (const Fault& f : faults_) {
-    if (!scope.has(f.gateway)) continue;
+    if (!scope.has_device(f.gateway, f.device)) continue;
     ++injected;
     if (f.mode >= 0 && static_cast<std::size_t>(f.mode) < meta_.fault_modes.size()) {
       json& n = by_mode[meta_.fault_modes[static_cast<std::size_t>(f.mode)]];
@@ -76,6 +76,7 @@ void DetectionKpis::write(const Scope& scope, json& s) const {
   // Site baselines learned (edge_ai.site_baseline); thresholds null where none was applied.
   const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   s["inference"]["site_baseline"] = {{"learned", baselines}, {"applied", applied}, {"threshold_min", opt(threshold_min)}, {"threshold_max", opt(threshold_max)}};
+  if (scope.partial()) s["inference"] = nullptr;  // the gateways' models score other classes too
   s["detection"] = detection(scope, scored());
   s["economics"] = economics(scope, s["detection"]);
 }
@@ -90,7 +91,7 @@ json DetectionKpis::detection(const Scope& scope, const Scored& sc) const {
   Histogram digest_delay_us;
   for (std::size_t k = 0; k < alerts_.size(); ++k) {
     const Alert& a = alerts_[k];
-    if (!scope.has(a.gateway)) continue;
+    if (!scope.has_device(a.gateway, a.device)) continue;
     ++at_cloud;
     switch (sc.verdicts[k]) {
       case Verdict::true_alert: ++true_alerts; break;
@@ -112,7 +113,7 @@ json DetectionKpis::detection(const Scope& scope, const Scored& sc) const {
   std::vector<Histogram> mode_latency(modes);
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const Fault& f = faults_[i];
-    if (f.t_us >= end_us || !scope.has(f.gateway)) continue;
+    if (f.t_us >= end_us || !scope.has_device(f.gateway, f.device)) continue;
     ++assessed;
     const auto mode = static_cast<std::size_t>(f.mode);
     const bool known_mode = mode < modes;

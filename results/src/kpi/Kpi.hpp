@@ -26,12 +26,24 @@ using runtime::Event;
 namespace rev = runtime::ev;
 namespace sev = sim::ev;
 
-/** The gateways a KPI object covers. */
+/** The gateways a KPI object covers (and, for an asset class on shared gateways, which of their devices). */
 struct Scope {
   bool fleet = false;                   ///< the whole run: lists that only make sense fleet-wide appear (operations, rollouts)
   std::vector<std::uint32_t> gateways;  ///< sorted
   std::uint64_t devices = 0;
+  /// Parallel to gateways when some gateway is shared by other classes: the scope's devices [first, end)
+  /// of each. Such a scope has the KPIs of devices (faults, detection, economics); a gateway's own
+  /// (messages, sessions, CPU, inference...) are not its alone, and are null.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> device_ranges;
+  bool partial() const { return !device_ranges.empty(); }
   bool has(std::uint32_t g) const { return std::binary_search(gateways.begin(), gateways.end(), g); }
+  bool has_device(std::uint32_t g, std::uint32_t d) const {
+    const auto it = std::lower_bound(gateways.begin(), gateways.end(), g);
+    if (it == gateways.end() || *it != g) return false;
+    if (device_ranges.empty()) return true;
+    const auto& [first, end] = device_ranges[static_cast<std::size_t>(it - gateways.begin())];
+    return d >= first && d < end;
+  }
 };
 
 /** One row of timeline.csv: a notable event of the run, at the time it happened (an alert: when it reached the cloud). */

@@ -13,16 +13,7 @@
 
 namespace twinbench::results {
 
-using report::at;
-using report::parse;
-using report::Chart;
-using report::escape;
-using report::figure;
-using report::fixed;
-using report::json;
-using report::Series;
-using report::show;
-using report::Table;
+using namespace report;  // the pages' shared parts (Page.hpp, Svg.hpp, Table.hpp)
 
 std::string compare_report_html(const std::vector<Comparison>& comparisons) {
   bool regression = false;

@@ -121,8 +121,8 @@ TEST(RunReport, ManyAlertsAreThinnedEvenlyAndTheCaptionSaysSo) {
   f.timeline_csv = "t_s,site,gateway,device,event,detail\n";
   for (int i = 0; i < 10'000; ++i) f.timeline_csv += std::to_string(i % 7200) + ",north,north-gw-0,1,alert,false\n";
   const std::string html = run_report_html(f);
-  EXPECT_EQ(markers(svg_of(html, "alerts")), 3334u);  // every 3rd of 10,000: at most 4,000 drawn
-  EXPECT_NE(html.find("(1 in 3 alerts drawn)"), std::string::npos);
+  EXPECT_EQ(markers(svg_of(html, "alerts")), 2500u);  // every 4th of 10,000: at most 2,500 drawn
+  EXPECT_NE(html.find("(1 in 4 alerts drawn)"), std::string::npos);
 }
 
 TEST(RunReport, LeadTimeByModeIsFromTheGroundTruth) {

@@ -13,7 +13,7 @@
 namespace twinbench::results::report {
 
 /** At most this many markers of one kind on a chart; more are thinned evenly (every k-th, said in the caption). */
-inline constexpr std::size_t kMarkersMax = 4000;
+inline constexpr std::size_t kMarkersMax = 2500;
 
 /** Figure "alerts": fault onsets, true, false and late alerts per site over time (from timeline.csv). */
 std::string alerts_figure(const Table& timeline, const std::vector<std::string>& sites, double end_h);

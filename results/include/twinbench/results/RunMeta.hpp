@@ -11,10 +11,19 @@
 
 namespace twinbench::results {
 
+/** Devices of one asset class behind a shared gateway. */
+struct DeviceGroupMeta {
+  std::string asset_class;
+  std::uint32_t devices = 0;
+};
+
 struct GatewayMeta {
   std::string site;
   std::string name;
   std::uint32_t devices = 0;
+  /// A shared gateway's device groups in device order (the first group's devices are 0.., the next
+  /// group's after them); empty: every device is of its site's class.
+  std::vector<DeviceGroupMeta> groups = {};
 };
 
 struct TwinOperationMeta {
@@ -53,7 +62,7 @@ struct RunMeta {
   std::uint64_t seed = 0;
   double duration_s = 0;
   std::vector<std::string> sites;     ///< site names, in scenario order
-  std::vector<std::string> site_classes;  ///< each site's asset class (parallel to sites; empty: every site "compressor")
+  std::vector<std::string> site_classes;  ///< each site's asset class, "a+b" for shared gateways (parallel to sites; empty: every site "compressor")
   /// Each asset class's fault modes (a class's KPIs list only its own modes under detection/by_mode).
   std::map<std::string, std::vector<std::string>> class_fault_modes;
   std::vector<GatewayMeta> gateways;  ///< indexed by the events' global gateway index

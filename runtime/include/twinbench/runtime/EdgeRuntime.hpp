@@ -41,6 +41,17 @@ struct ChannelRule {
   double max = std::numeric_limits<double>::infinity();
 };
 
+/**
+ * Devices of another asset class on a shared gateway, on topics of their own: each record on a topic
+ * matching `telemetry_filter` is checked against `telemetry_model` and scored by this class's model.
+ */
+struct DeviceClass {
+  std::string telemetry_filter;              ///< its records' topics (an MQTT topic filter)
+  std::vector<ChannelRule> telemetry_model;  ///< one rule per record channel; empty = not checked
+  std::optional<DetectorConfig> detector;    ///< its model (detector.asset_class: what rules scope by); none: not scored
+  std::shared_ptr<Scorer> scorer;
+};
+
 struct EdgeConfig {
   std::uint32_t gateway_index = 0;          ///< stamped on every Sink event
   std::string name = "gateway";             ///< uplink topic is tb/uplink/<name>
@@ -96,6 +107,11 @@ struct EdgeConfig {
   std::shared_ptr<Scorer> scorer;
   RuleSet rules;
   std::size_t alert_queue_max = 10'000;     ///< alerts held while the uplink is down; the oldest go first (counted)
+  /// A shared gateway: devices of further asset classes, each class on topics of its own (matched before
+  /// telemetry_filter). The fields above (telemetry_model, detector, scorer) are the gateway's own class's:
+  /// over-the-air model updates apply to its model only; the alert rules go to every class's detector,
+  /// each keeping the rules of its asset class.
+  std::vector<DeviceClass> other_classes;
   /// Over-the-air updates from the cloud (ModelUpdates.hpp); models need EdgePorts::storage for their slots.
   std::optional<OtaConfig> ota;
   /// The audit trail's head goes to the cloud this often, on tb/audit/<name> {"records": n, "head": hex}
@@ -153,8 +169,10 @@ public:
   const mqtt::Broker& broker() const { return broker_; }
   /** @brief The uplink's client session; nullptr unless the uplink is an external broker (or before start()). */
   const mqtt::Client* uplink_client() const { return client_.get(); }
-  /** @brief The anomaly detector; nullptr without edge AI. */
+  /** @brief The anomaly detector of the gateway's own class; nullptr without edge AI. */
   const AnomalyDetector* detector() const { return detector_.get(); }
+  /** @brief The detector of other_classes[i]; nullptr where it has none. */
+  const AnomalyDetector* class_detector(std::size_t i) const { return others_.at(i).get(); }
   /** @brief The LwM2M server; nullptr without a Datagrams port. */
   const lwm2m::Server* lwm2m() const { return lwm2m_.get(); }
   /** @brief The version of the model the detector runs ("" without edge AI). */
@@ -168,7 +186,9 @@ private:
   void on_connected(ConnId conn) override;
   void on_publish(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes) override;
   void on_refused(ConnId conn, const mqtt::Refusal& r) override;
-  void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos);
+  /** A telemetry record of the gateway's own class (`other` none) or of other_classes[*other]. */
+  void ingest_telemetry(ConnId conn, std::span<const std::uint8_t> payload, std::size_t packet_bytes, std::uint8_t qos,
+                        std::optional<std::size_t> other = std::nullopt);
   /** OPC UA PubSub JSON: each DataSetMessage becomes a record for ingest_telemetry. */
   void ingest_opcua(ConnId conn, const mqtt::Publish& p, std::size_t packet_bytes);
   /** The latest reading of each mapped field of a device whose readings arrive in pieces (OPC UA delta
@@ -182,8 +202,8 @@ private:
   void on_deregistered(const lwm2m::Registration& r, lwm2m::Ended why) override;
   void on_values(const lwm2m::Registration& r, std::span<const senml::Record> records, std::size_t datagram_bytes) override;
   void on_problem(PeerId from, lwm2m::Problem p) override;
-  /** False if the record breaks the twin model (counts missing readings on the way). */
-  bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h);
+  /** False if the record breaks the telemetry model `rules` (counts missing readings on the way). */
+  bool fits_model(std::span<const std::uint8_t> payload, const RecordHeader& h, const std::vector<ChannelRule>& rules);
   void on_cloud_publish(const mqtt::Publish& p);
   /** Publish on the uplink; false if it is unreachable (the caller keeps the data). */
   bool send_up(std::string_view topic, std::span<const std::uint8_t> payload);
@@ -192,8 +212,9 @@ private:
   void results_ready() override { control_ready(); }
   /** Twin results or alerts are waiting: they go up within control_delay_us. */
   void control_ready();
-  void on_alert(const AlertChange& a);
-  void on_drift(const drift::Finding& f);
+  /** An alert raised or cleared; `own`: by the gateway's own model (whose health OTA gates judge). */
+  void on_alert(const AlertChange& a, bool own);
+  void on_drift(const DetectorConfig& d, const drift::Finding& f);
   void audit(std::string_view action, const std::string& details_json);
   // Over-the-air updates (EdgeRuntimeOta.cpp).
   void on_ota_command(std::span<const std::uint8_t> payload);
@@ -202,6 +223,8 @@ private:
   void boot_model();
   bool use_model(std::span<const std::uint8_t> image, std::string& why);
   void make_detector();
+  /** A detector for model `d` with its callbacks (its site baseline kept in storage per model version). */
+  std::unique_ptr<AnomalyDetector> new_detector(const DetectorConfig& d, std::shared_ptr<Scorer> scorer, bool own);
   /** A report on tb/ota/<name>: the model's state and health; with a reason (a refusal, a rollback), and the
    * artifact it is about when that is not the gateway's model. */
   void report_ota(std::uint32_t rollout, std::string_view state, std::string_view reason = {}, const ota::Manifest* about = nullptr);
@@ -258,6 +281,7 @@ private:
   std::uint64_t audit_head_sent_ = UINT64_MAX;  ///< records of the last head sent
   void send_audit_head();
   std::unique_ptr<AnomalyDetector> detector_;
+  std::vector<std::unique_ptr<AnomalyDetector>> others_;  ///< of other_classes (nullptr where none)
   struct PendingAlert {
     AlertChange change;
     TimeUs raised_us;

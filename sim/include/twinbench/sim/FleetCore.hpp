@@ -24,6 +24,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <utility>
@@ -67,9 +68,10 @@ struct FleetConfig {
   runtime::TimeUs connack_timeout_us = 10'000'000;
   std::uint16_t buffer_messages = 16;  ///< QoS 1 messages a device keeps until acknowledged; the oldest go first
   /// Record layout: the asset class's channel of each record position (from the twin's telemetry binding);
-  /// empty = every channel of the class, in its order.
+  /// empty = every channel of the class, in its order. (With device groups, each group has its own.)
   std::vector<std::uint16_t> record_channels;
   std::size_t power_channel = 0;  ///< the class's electrical power channel (kW), for the energy KPIs
+  std::string telemetry_suffix;   ///< appended to <prefix>/<device>/telemetry: "/<class>" on a shared gateway
   /// LwM2M devices instead of MQTT ones when `resources` is set: the resource path of each record position.
   struct Lwm2m {
     std::vector<std::string> resources;  ///< "/3303/0/5700"
@@ -78,6 +80,20 @@ struct FleetConfig {
     runtime::TimeUs utc_at_start_us = 0;  ///< SenML times are absolute: UTC at simulated time 0
   };
   Lwm2m lwm2m;
+};
+
+/**
+ * Devices of one asset class behind the gateway. A shared gateway has several groups: the first group's
+ * devices come first (indices 0..), each further group's after them. Each has its own physics, sensors,
+ * record layout, power channel and topic suffix (the edge runtime routes records by topic).
+ */
+struct FleetGroup {
+  std::uint32_t devices = 0;
+  std::unique_ptr<twins::AssetFleet> physics;  ///< of `devices` devices (indexed from 0 within the group)
+  std::optional<twins::SensorBank> sensors;
+  std::vector<std::uint16_t> record_channels;  ///< as FleetConfig::record_channels
+  std::size_t power_channel = 0;
+  std::string telemetry_suffix;
 };
 
 struct WindowStats {
@@ -109,6 +125,12 @@ public:
    */
   FleetCore(FleetConfig config, std::unique_ptr<twins::AssetFleet> physics, twins::SensorBank sensors, const core::Rng& rng,
             const std::string& stream_family);
+  /**
+   * @brief A shared gateway's devices: `groups` in order (their devices add up to config.devices; the
+   * config's record layout, power channel and suffix are ignored for each group's own). Device i's
+   * stream is `rng.stream(stream_family, i)` whatever its group.
+   */
+  FleetCore(FleetConfig config, std::vector<FleetGroup> groups, const core::Rng& rng, const std::string& stream_family);
 
   /** @brief When the next device is due. */
   runtime::TimeUs next_due_us();
@@ -128,6 +150,11 @@ public:
   AckStats consume(const WireBatch& in, runtime::TimeUs now_us, WireBatch& replies);
   /** @brief Track the excess energy of a device whose fault begins at `onset_s` (hourly reports). */
   void track_fault_energy(std::uint32_t device, double onset_s);
+  /** @brief Fault `mode` (of the device's class's catalogue) from `onset_s`, failing after `ramp_s`; its excess energy tracked. */
+  void set_fault(std::uint32_t device, std::size_t mode, double onset_s, double ramp_s);
+  /** @brief The group `device` belongs to. */
+  std::size_t group_of(std::uint32_t device) const { return group_of_.empty() ? 0 : group_of_[device]; }
+  std::size_t groups() const { return groups_.size(); }
   /**
    * @brief The device reboots (a firmware update): it reports nothing until `until_us`, forgets its
    * connection and what it held in RAM (unacknowledged QoS 1 messages), and connects afresh with its next
@@ -150,7 +177,8 @@ public:
   /** @brief Device's current reporting period. */
   runtime::TimeUs period_us(std::uint32_t device) const { return due_.period_us(device); }
 
-  twins::AssetFleet& physics() { return *physics_; }
+  /** @brief The first group's physics (a fleet of one class: all of it). */
+  twins::AssetFleet& physics() { return *groups_[0].physics; }
   std::uint32_t size() const { return config_.devices; }
   /** @brief Approximate heap bytes held per device (for the memory budget). */
   std::size_t bytes_per_device() const;
@@ -214,9 +242,21 @@ private:
   void registration_lost(std::uint32_t device, runtime::TimeUs now_us, AckStats& st);
   std::unique_ptr<Lwm2mState> lw_;
 
+  /** A group's devices due in this window: their group-local indices and times, and their positions in idx_. */
+  struct Group : FleetGroup {
+    std::uint32_t first = 0;  ///< its first device
+    Eigen::ArrayXXd truth;    ///< one column per device of the group (never reallocated)
+    Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic> readings;
+    std::vector<std::uint32_t> idx;
+    std::vector<double> t_s;
+  };
+  /** Step a group's devices idx/t_s into its truth and readings (columns 0..). */
+  void sample(Group& g, std::span<const std::uint32_t> local, std::span<const double> t_s);
+
   FleetConfig config_;
-  std::unique_ptr<twins::AssetFleet> physics_;
-  twins::SensorBank sensors_;
+  std::vector<Group> groups_;
+  std::vector<std::uint8_t> group_of_;  ///< per device, with more than one group
+  std::vector<std::uint32_t> column_;   ///< per due device of the window: its column in its group's readings
   std::vector<core::RngStream> rng_;
   std::vector<std::uint32_t> seq_;
   std::vector<Link> connected_;
@@ -252,12 +292,10 @@ private:
   };
   std::map<std::uint32_t, std::vector<Creep>> creep_;  ///< sensor bias creep by device
   std::vector<runtime::TimeUs> offline_until_;         ///< per device, once any device has rebooted
-  // Scratch reused across windows; truth_ and readings_ hold one column per device, so never reallocate.
+  // Scratch reused across windows.
   std::vector<std::uint32_t> idx_;
   std::vector<double> t_s_;
   std::vector<runtime::TimeUs> t_us_;
-  Eigen::ArrayXXd truth_;
-  Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic> readings_;
   std::vector<std::uint8_t> packet_;
   std::string topics_;                    ///< every device's topic, back to back (formatted once)
   std::vector<std::uint32_t> topic_end_;  ///< device i's topic ends at topic_end_[i]

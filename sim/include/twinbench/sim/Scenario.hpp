@@ -96,26 +96,49 @@ struct EdgeAiSpec {
   std::optional<runtime::SiteBaseline> baseline;  ///< edge_ai.site_baseline: each gateway learns its threshold
 };
 
-struct SiteSpec {
-  std::string name;
-  std::uint32_t gateways = 1;
+/** Devices of one asset class behind each gateway of a site: how many, how they talk, their twin and edge AI. */
+struct DeviceGroup {
   std::uint32_t devices_per_gateway = 1;
   const twins::AssetClass* asset = nullptr;  ///< the devices' asset class (registered; "asset_class", default compressor)
   twins::SensorSpec sensors;                 ///< the class's default sensors, scaled by the scenario's "sensors"
-  twins::Ambient ambient;
   DeviceSpec device;
-  LinkSpec link;
-  WanSpec wan;
-  GatewaySpec gateway;
   std::string twin;                       ///< DTMI of the devices' Interface; empty = no twin model
   std::vector<ChannelBinding> telemetry;  ///< record layout when `twin` is set (sorted by telemetry name)
   std::string telemetry_topic;            ///< the twin Interface's Mqtt telemetryTopic, if any
   std::optional<EdgeAiSpec> edge_ai;
 };
 
+/**
+ * A site: its gateways and network, and the devices behind each gateway. Its own fields (the DeviceGroup
+ * it is) are its first device group; a site that lists "devices" is a plant of shared gateways, with a
+ * group per asset class: each group's devices publish on <prefix>/<device>/telemetry/<class>, and each
+ * gateway scores each class with its own model.
+ */
+struct SiteSpec : DeviceGroup {
+  std::string name;
+  std::uint32_t gateways = 1;
+  twins::Ambient ambient;
+  LinkSpec link;
+  WanSpec wan;
+  GatewaySpec gateway;
+  bool shared = false;                    ///< "devices" lists the groups (telemetry topics end in /<class>)
+  std::vector<DeviceGroup> other_groups;  ///< the groups after the first, with "devices"
+
+  std::size_t groups() const { return 1 + other_groups.size(); }
+  /** @brief Group k: 0 is the site's own fields. */
+  const DeviceGroup& group(std::size_t k) const { return k == 0 ? *this : other_groups.at(k - 1); }
+  /** @brief Devices behind each gateway, every group's. */
+  std::uint32_t devices_per_gateway_all() const {
+    std::uint32_t n = devices_per_gateway;
+    for (const DeviceGroup& g : other_groups) n += g.devices_per_gateway;
+    return n;
+  }
+};
+
 struct AssetFault {
   double at_s = 0;
-  std::string mode;       ///< a fault of the asset class of every site in scope
+  std::string mode;       ///< a fault of the asset class of every site in scope (of every device group with a class that has it)
+  const twins::AssetClass* asset = nullptr;  ///< only devices of this class ("asset_class"); nullptr = every class with the mode
   std::size_t mode_index = 0;  ///< into Scenario::fault_modes
   double fraction = 0;    ///< of the devices in scope, rounded to the nearest whole device
   double ramp_s = 0;      ///< from onset to failure (severity 1)
