@@ -11,10 +11,10 @@ namespace twinbench::runtime {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x4C554254;  // "TBUL"
-/** The log's state, kept twice and written alternately, so that a write torn by a power cut leaves the other. */
-constexpr const char* kMetaKeys[2] = {"uplink/meta-a", "uplink/meta-b"};
+/** The log's state, kept twice (<prefix>/meta-a, -b) and written alternately, so that a write torn by a power cut leaves the other. */
+std::string meta_key(const std::string& prefix, std::uint64_t k) { return prefix + (k % 2 ? "/meta-b" : "/meta-a"); }
 
-std::string slot_key(std::uint32_t slot) { return "uplink/" + std::to_string(slot); }
+std::string slot_key(const std::string& prefix, std::uint32_t slot) { return prefix + "/" + std::to_string(slot); }
 
 void put(std::uint8_t* at, std::uint64_t v, int n) {
   for (int i = 0; i < n; ++i) at[i] = static_cast<std::uint8_t>(v >> (8 * i));
@@ -55,7 +55,7 @@ UplinkLog::Recovery UplinkLog::recover() {
   std::uint64_t w = 0, stored_next = 0;
   bool have_meta = false;
   for (int k = 0; k < 2; ++k) {  // the newer of the two copies that are whole
-    const StorageStatus st = storage_->read(kMetaKeys[k], b);
+    const StorageStatus st = storage_->read(meta_key(config_.key_prefix, k), b);
     if (st == StorageStatus::not_found) continue;
     if (st != StorageStatus::ok) {
       r.status = st;
@@ -73,7 +73,7 @@ UplinkLog::Recovery UplinkLog::recover() {
   // reached the cloud before it rotted: giving its ids again would have new records dropped as duplicates).
   std::uint64_t end = std::max(w, stored_next);
   for (std::uint32_t slot = 0;; ++slot) {
-    const StorageStatus st = storage_->read(slot_key(slot), b);
+    const StorageStatus st = storage_->read(slot_key(config_.key_prefix, slot), b);
     if (st == StorageStatus::not_found) break;
     if (st != StorageStatus::ok) {
       r.status = st;
@@ -157,7 +157,7 @@ bool UplinkLog::drop_oldest() {
 
 StorageStatus UplinkLog::write_meta(std::uint64_t w) {
   ++meta_seq_;  // into the copy that does not hold the newest state
-  return storage_->write(kMetaKeys[meta_seq_ % 2], meta_blob(meta_seq_, w, next_id_));
+  return storage_->write(meta_key(config_.key_prefix, meta_seq_), meta_blob(meta_seq_, w, next_id_));
 }
 
 void UplinkLog::free_slot(std::uint32_t slot) {
@@ -184,7 +184,7 @@ StorageStatus UplinkLog::commit() {
     // The watermark with it: the oldest live segment's first id (this one's if it is the only one).
     const std::uint64_t w = segments_.empty() ? open_first_ : segments_.front().first;
     // The watermark, and the next id, with it (every commit: the next id always moves).
-    StorageStatus st = storage_->write(slot_key(slot), open_);
+    StorageStatus st = storage_->write(slot_key(config_.key_prefix, slot), open_);
     if (st == StorageStatus::ok) st = write_meta(w);
     if (st == StorageStatus::ok) st = storage_->sync();
     if (st != StorageStatus::ok) return st;  // still open: the next commit tries again

@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <memory>
@@ -28,6 +29,15 @@ Sha256 sha256(std::span<const std::uint8_t> bytes) {
 }
 
 Sha256 sha256(std::string_view bytes) { return sha256(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())); }
+
+Sha256 hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len) ||
+      len != out.size())
+    throw std::runtime_error("HMAC-SHA-256 failed");
+  return out;
+}
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");

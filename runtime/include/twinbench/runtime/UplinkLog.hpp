@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <set>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,7 @@ namespace twinbench::runtime {
 struct UplinkLogConfig {
   std::size_t max_bytes = 1u << 20;  ///< records held (with 6 bytes of framing each); past it the oldest go
   std::size_t sync_records = 0;      ///< commit_due() once this many records wait (0: only when the owner commits)
+  std::string key_prefix = "uplink"; ///< its blobs in the Storage: <prefix>/meta-a, -b and <prefix>/<slot>
 };
 
 /**

@@ -32,6 +32,8 @@ public:
 private:
   void* ctx_;  ///< OpenSSL's EVP_MD_CTX
 };
+/** @brief HMAC-SHA-256 (RFC 2104, FIPS 198-1) of `data` under `key`. */
+Sha256 hmac_sha256(std::span<const std::uint8_t> key, std::string_view data);
 std::string hex(std::span<const std::uint8_t> bytes);
 /** @brief Exactly 2 x out.size() hex digits into `out`; false (and `out` unspecified) for anything else. */
 bool from_hex(std::string_view hex, std::span<std::uint8_t> out);
