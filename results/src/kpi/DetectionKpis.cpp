@@ -50,7 +50,7 @@ void DetectionKpis::write(const Scope& scope, json& s) const {
   Histogram inference_us;
   for (std::uint32_t i : scope.gateways) {
     const Gw& g = gw_[i];
-    link_outages += g.link_outages, reboots += g.reboots, windows += g.windows_scored, batch_sum += g.batch_size_sum;
+    windows += g.windows_scored, batch_sum += g.batch_size_sum;
     baselines += g.baselines, applied += g.baselines_applied;
     if (g.baseline_threshold) {
       threshold_min = std::min(threshold_min.value_or(*g.baseline_threshold), *g.baseline_threshold);
@@ -58,6 +58,8 @@ void DetectionKpis::write(const Scope& scope, json& s) const {
     }
     inference_us.merge(g.inference_us);
   }
+  for (const Outage& o : outages_)  // the outages list is the count's one source
+    if (scope.has(o.gateway)) ++(std::string_view(o.kind) == "gateway_down" ? reboots : link_outages);
   json by_mode = json::object();
   for (const auto& name : meta_.fault_modes) by_mode[name] = 0;
   std::uint64_t injected = 0;

@@ -18,15 +18,9 @@ public:
 
   void on(const Event& e, const sev::FaultOnset& p) { faults_.push_back({e.t_us, p.ramp_s, e.gateway, e.device, p.mode}); }
   void on(const Event& e, const sev::FaultEnergy& p) { excess_wh_[{e.gateway, e.device}].emplace_back(e.t_us, static_cast<double>(p.excess_wh)); }
-  void on(const Event& e, const sev::LinkDown& p) {
-    ++gw_[e.gateway].link_outages;
-    open(e, p.link == 1 ? "wan_down" : "access_down");
-  }
+  void on(const Event& e, const sev::LinkDown& p) { open(e, p.link == 1 ? "wan_down" : "access_down"); }
   void on(const Event& e, const sev::LinkUp& p) { close(e, p.link == 1 ? "wan_down" : "access_down"); }
-  void on(const Event& e, const sev::GatewayDown&) {
-    ++gw_[e.gateway].reboots;
-    open(e, "gateway_down");
-  }
+  void on(const Event& e, const sev::GatewayDown&) { open(e, "gateway_down"); }
   void on(const Event& e, const sev::GatewayUp&) { close(e, "gateway_down"); }
   void on(const Event& e, const rev::Inference& p) {
     Gw& g = gw_[e.gateway];
@@ -96,7 +90,7 @@ private:
   }
   std::vector<Outage> outages_;
   struct Gw {
-    std::uint64_t link_outages = 0, reboots = 0, windows_scored = 0, batch_size_sum = 0;
+    std::uint64_t windows_scored = 0, batch_size_sum = 0;
     std::uint64_t raised = 0, cleared = 0, alerts_dropped = 0, rule_changes = 0, rules_refused = 0;
     std::uint64_t baselines = 0, baselines_applied = 0;
     std::optional<double> baseline_threshold;  ///< the last site baseline applied
