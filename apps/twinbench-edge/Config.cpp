@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <cctype>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 #include <sys/resource.h>
@@ -97,6 +99,44 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, std::optio
   }
 }
 
+/** webhooks: partners that take the gateway's alerts, each with a secret only the daemon's user can read. */
+void read_webhooks(const std::string& file, const core::JsonObject& w, Options& o) {
+  w.allow({"partners", "tls"});
+  if (auto t = w.optional_object("tls")) {
+    t->allow({"ca_file", "verify"});
+    if (t->has("ca_file")) o.webhook_tls.ca_file = relative_to(file, t->string("ca_file"));
+    o.webhook_tls.verify = t->boolean_or("verify", true);
+  }
+  const auto entries = w.array("partners", true);
+  if (entries.empty()) w.fail("partners", "expected at least one partner");
+  for (const auto& [j, path] : entries) {
+    const core::JsonObject p(*j, path, file);
+    p.allow({"name", "url", "secret_file", "kinds", "queue_bytes"});
+    runtime::WebhookPartner partner;
+    partner.name = p.string("name");
+    if (partner.name.empty() || partner.name.size() > 64 ||
+        !std::all_of(partner.name.begin(), partner.name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+      p.fail("name", "expected a name of letters, digits, '-' or '_' (at most 64), got '" + partner.name + "'");
+    for (const auto& other : o.edge.webhooks)
+      if (other.name == partner.name) p.fail("name", "two partners named '" + partner.name + "'");
+    partner.url = p.string("url");
+    if (!std::regex_match(partner.url, std::regex(R"(^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?(/\S*)?$)")))
+      p.fail("url", "expected \"https://host[:port]/path\" (or http:// on a trusted network), got '" + partner.url + "'");
+    const std::string secret = edge::read_secret_file(relative_to(file, p.string("secret_file")), p, "secret_file");
+    if (secret.size() < 16) p.fail("secret_file", "expected a secret of at least 16 bytes (a shared HMAC key), got " + std::to_string(secret.size()));
+    partner.secret.assign(secret.begin(), secret.end());
+    if (p.has("kinds")) {
+      partner.kinds.clear();
+      for (const auto& [k, kpath] : p.array("kinds", false)) {
+        if (!k->is_string() || *k != "alert") core::JsonObject::fail_at(file, kpath, "expected \"alert\" (the events a gateway posts)");
+        partner.kinds.push_back(k->get<std::string>());
+      }
+    }
+    partner.queue_bytes_max = p.integer_or("queue_bytes", 4096, 1ull << 30, partner.queue_bytes_max);
+    o.edge.webhooks.push_back(std::move(partner));
+  }
+}
+
 /** other_classes: devices of further asset classes on this gateway, each on topics of its own with its own model. */
 void read_other_classes(const std::string& file, const core::JsonObject& root, runtime::EdgeConfig& e) {
   const auto entries = root.array("other_classes", false);
@@ -134,7 +174,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
-              "opcua", "lwm2m", "edge_ai", "other_classes", "audit_log", "audit_head_interval_s", "ota"});
+              "opcua", "lwm2m", "edge_ai", "other_classes", "webhooks", "audit_log", "audit_head_interval_s", "ota"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -224,6 +264,7 @@ Options load_config(const std::string& file) {
   }
   if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e.detector, e.scorer, e.rules);
   read_other_classes(file, root, e);
+  if (auto w = root.optional_object("webhooks")) read_webhooks(file, *w, o);
   if (auto u = root.optional_object("ota")) {
     u->allow({"storage", "trusted_key", "factory_manifest"});
     if (!root.has("edge_ai")) u->fail("storage", "model updates need \"edge_ai\": a model to start from");

@@ -30,6 +30,7 @@ struct Options {
     runtime::crypto::PublicKey trusted{};
   };
   std::optional<Ota> ota;  ///< model updates over the air
+  hil::TlsConfig webhook_tls;  ///< how webhooks' https:// partners are checked (the system's CAs by default)
 };
 
 /** @brief Read and check the configuration file. */

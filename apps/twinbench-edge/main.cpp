@@ -24,6 +24,7 @@
 #include "twinbench/hil/AsioClock.hpp"
 #include "twinbench/hil/FileAudit.hpp"
 #include "twinbench/hil/FileStorage.hpp"
+#include "twinbench/hil/HttpsClient.hpp"
 #include "twinbench/hil/PasswordWorker.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/hil/UdpTransport.hpp"
@@ -103,6 +104,11 @@ edge.json ("format": "twinbench-edge/1"):
                        (keys as a scenario's lifecycle.drift: docs/scenario-format.md)     (none)
   edge_ai.site_baseline  learn this site's alert threshold over its first duration_s, no alerts
                        meanwhile (keys as a scenario's edge_ai.site_baseline)              (none)
+  webhooks.partners    partners that take the gateway's alerts as signed JSON posts (docs/webhooks.md):
+                       [{"name": "cmms", "url": "https://host/path", "secret_file": "cmms.key"
+                       (chmod 600, at least 16 bytes), "queue_bytes": 4194304}]; queued in
+                       store_forward.storage when there is one                               (none)
+  webhooks.tls.ca_file / webhooks.tls.verify   the partners' CAs / false skips the check (tests only)
   other_classes        a gateway shared by several asset classes: [{"telemetry_filter": "tb/+/+/telemetry/pump",
                        "edge_ai": {...}}]: records on those topics are the class's, checked and scored by
                        its model and alerted by its rules (edge_ai is then the first class's)    (none)
@@ -266,8 +272,16 @@ int run(const Options& o, bool verbose) {
     }
   }
   hil::PasswordWorker passwords(loop);
+  std::unique_ptr<hil::HttpsClient> partners;  // webhooks' posts
+  if (!edge.webhooks.empty()) {
+    try {
+      partners = std::make_unique<hil::HttpsClient>(loop, o.webhook_tls);
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /webhooks/tls: " + e.what());
+    }
+  }
   runtime::EdgeRuntime rt(edge, runtime::EdgePorts{clock, server, compute, log, o.lwm2m ? &udp : nullptr, flash.get(), audit.get(), &passwords,
-                                                   store.get()});
+                                                   store.get(), partners.get()});
   std::string last_failure;  // said once, not at every reconnect attempt
   server.on_connect_failure([&](runtime::ConnId, const std::string& why) {
     if (why != last_failure) std::cerr << "twinbench-edge " << o.edge.name << ": uplink: " << why << '\n';

@@ -101,6 +101,11 @@ void EdgeRuntime::start() {
     client_->subscribe(cloud_topic_ + "/#", 1);  // '#' also matches tb/cloud/<name> itself
     client_->start();
   }
+  if (!config_.webhooks.empty() && ports_.http) {
+    webhooks_ = std::make_unique<Webhooks>(config_.name, config_.webhooks, ports_.clock, *ports_.http, ports_.uplink_storage,
+                                           core::Rng(config_.seed).stream("webhooks", config_.gateway_index), config_.utc_at_start_us);
+    webhooks_->start();
+  }
   schedule_forward();
   if (config_.uplink_sync_interval_us > 0) every(config_.uplink_sync_interval_us, sync_timer_, &EdgeRuntime::commit_log);
   sweep_timer_ = ports_.clock.schedule(config_.session_sweep_us, [this] { sweep_sessions(); });
@@ -365,6 +370,11 @@ void EdgeRuntime::on_alert(const AlertChange& a, bool own) {
   std::string client_id(broker_.client_id(a.device));
   if (client_id.empty() && lwm2m_)  // an LwM2M device: its endpoint name
     if (const lwm2m::Registration* r = lwm2m_->find(a.device)) client_id = r->endpoint;
+  if (webhooks_) {
+    const std::string rule = a.rule < config_.rules.rules.size() ? config_.rules.rules[a.rule].name : std::to_string(a.rule);
+    webhooks_->publish("alert", nlohmann::json{{"device", client_id}, {"rule", rule}, {"severity", to_string(a.severity)},
+                                                {"score", a.score}, {"raised_us", config_.utc_at_start_us + ports_.clock.now_us()}});
+  }
   alerts_.push_back({a, ports_.clock.now_us(), std::move(client_id)});
   control_ready();
 }

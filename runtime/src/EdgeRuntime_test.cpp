@@ -1,6 +1,7 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <limits>
@@ -47,11 +48,14 @@ protected:
   }();
   RecordingDatagrams datagrams;
   bool with_lwm2m = false;
+  HttpClient* http = nullptr;  ///< for webhooks
   std::unique_ptr<EdgeRuntime> rt;
 
   void SetUp() override {
     restart_cloud();
-    rt = std::make_unique<EdgeRuntime>(config, EdgePorts{clock, transport, compute, sink, with_lwm2m ? &datagrams : nullptr});
+    EdgePorts ports{clock, transport, compute, sink, with_lwm2m ? &datagrams : nullptr};
+    ports.http = http;
+    rt = std::make_unique<EdgeRuntime>(config, ports);
     rt->start();
   }
   /** A runtime about to be replaced loses its uplink connection first (its process ends, and the socket with it). */
@@ -612,6 +616,56 @@ TEST_F(EdgeRuntimeTest, OnASharedGatewayEachClassIsCheckedAndScoredByItsOwnModel
   EXPECT_EQ(sink.of<ev::RulesChanged>()[0].rules, 1);
   EXPECT_EQ(rt->detector()->active_rules(), 0u);
   EXPECT_EQ(rt->class_detector(0)->active_rules(), 1u);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime
+
+namespace twinbench::runtime {
+namespace {
+
+TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
+  struct Recorder final : HttpClient {
+    std::vector<HttpRequest> posts;
+    void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
+  } partner;
+  DetectorConfig d;
+  d.model_id = "m", d.model_version = "1", d.asset_class = "compressor", d.model_threshold = 5;
+  d.layout = {1, 2, 1, {0}, {1}};
+  d.positions = {0};
+  config.detector = d;
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  config.utc_at_start_us = 1'767'225'600'000'000;
+  WebhookPartner cmms;
+  cmms.name = "cmms";
+  cmms.url = "https://cmms.example/hooks";
+  cmms.secret = {1, 2, 3};
+  config.webhooks = {cmms};
+  http = &partner;
+  SetUp();
+  connect(0);
+  for (std::uint32_t k = 1; k <= 2; ++k) {  // a window of 2 samples scoring 10 > 5: one alert
+    const float v[] = {10, 0, 0, 0, 0, 0};
+    Bytes rec(record_bytes(6));
+    encode_record(k * 10'000'000, k, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+    rt->on_bytes(0, b);
+  }
+  clock.advance_to(1'000'000);
+  ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  ASSERT_EQ(partner.posts.size(), 1u);
+  const auto body = nlohmann::json::parse(partner.posts[0].body);
+  EXPECT_EQ(body["kind"], "alert");
+  EXPECT_EQ(body["gateway"], "gw-a");
+  EXPECT_EQ(body["data"]["device"], "dev0");  // its MQTT client id
+  EXPECT_EQ(body["data"]["severity"], "warning");
+  EXPECT_EQ(body["data"]["rule"], config.rules.rules[0].name);
+  EXPECT_EQ(partner.posts[0].url, "https://cmms.example/hooks");
+  const std::int64_t created = body["created_us"].get<std::int64_t>();
+  EXPECT_GE(created, config.utc_at_start_us);
+  EXPECT_EQ(partner.posts[0].headers[1].second, Webhooks::signature(cmms.secret, created, partner.posts[0].body));
 }
 
 }  // namespace

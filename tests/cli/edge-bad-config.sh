@@ -5,9 +5,10 @@
 set -euo pipefail
 edge=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
-fails=0
+fails=0 total=1  # the checks below, and the unknown option at the end
 check() {  # check <expected exit> <expected stderr line> <config JSON | -missing>
   local want=$1 msg=$2 json=$3 f="$work/edge.json"
+  total=$((total + 1))
   if [ "$json" = "-missing" ]; then f="$work/no-such.json"; else printf '%s\n' "${json//@F@/$f}" > "$f"; fi
   set +e
   timeout 10 "$edge" --config "$f" > "$work/out" 2> "$work/err"
@@ -57,6 +58,11 @@ check 2 "error: @F@: /edge_ai/site_baseline: missing required key 'duration_s'" 
 check 2 "error: @F@: /other_classes: needs \"edge_ai\": the gateway's own class's model (its rules scope to its class)" '{"format": "twinbench-edge/1", "name": "g", "other_classes": [{"telemetry_filter": "tb/+/+/telemetry/pump", "edge_ai": {"model": "'"$models"'/pump-ae"}}]}'
 check 2 "error: @F@: /other_classes/0/telemetry_filter: expected an MQTT topic filter ('+' and '#' only as whole levels, '#' last), got 'tb/#/pump'" '{"format": "twinbench-edge/1", "name": "g", "edge_ai": {"model": "'"$models"'/compressor-ae"}, "other_classes": [{"telemetry_filter": "tb/#/pump", "edge_ai": {"model": "'"$models"'/pump-ae"}}]}'
 check 2 "error: @F@: /other_classes/0/edge_ai: the compressor class is the gateway's own (edge_ai): other_classes are further classes" '{"format": "twinbench-edge/1", "name": "g", "edge_ai": {"model": "'"$models"'/compressor-ae"}, "other_classes": [{"telemetry_filter": "tb/+/+/telemetry/c", "edge_ai": {"model": "'"$models"'/compressor-ae"}}]}'
+umask 077 && printf 'short\n' > "$work/short.key" && printf '0123456789abcdef0123\n' > "$work/ok.key" && umask 022
+check 2 "error: @F@: /webhooks/partners/0/url: expected \"https://host[:port]/path\" (or http:// on a trusted network), got 'ftp://x'" '{"format": "twinbench-edge/1", "name": "g", "webhooks": {"partners": [{"name": "cmms", "url": "ftp://x", "secret_file": "ok.key"}]}}'
+check 2 "error: @F@: /webhooks/partners/0/secret_file: expected a secret of at least 16 bytes (a shared HMAC key), got 5" '{"format": "twinbench-edge/1", "name": "g", "webhooks": {"partners": [{"name": "cmms", "url": "https://h/x", "secret_file": "short.key"}]}}'
+check 2 "error: @F@: /webhooks/partners/0/secret_file: $work/open-secret is open to others (mode 644): expected a file only its owner can read (chmod 600)" '{"format": "twinbench-edge/1", "name": "g", "webhooks": {"partners": [{"name": "cmms", "url": "https://h/x", "secret_file": "open-secret"}]}}'
+check 2 "error: @F@: /webhooks/partners/1/name: two partners named 'cmms'" '{"format": "twinbench-edge/1", "name": "g", "webhooks": {"partners": [{"name": "cmms", "url": "https://h/x", "secret_file": "ok.key"}, {"name": "cmms", "url": "https://h/y", "secret_file": "ok.key"}]}}'
 check 2 "error: @F@: /audit_log: expected a file for the audit log" '{"format": "twinbench-edge/1", "name": "g", "audit_log": "."}'
 check 2 "error: @F@: /uplink/tls: TLS settings need an \"mqtts://\" broker" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtt://h:1", "tls": {}}}'
 check 2 "error: @F@: /uplink/tls/cert_file: a client certificate needs its key_file, and a key its cert_file" '{"format": "twinbench-edge/1", "name": "g", "uplink": {"broker": "mqtts://h:1", "tls": {"cert_file": "c.pem"}}}'
@@ -71,4 +77,4 @@ code=$?
 set -e
 [ "$code" -eq 2 ] && grep -q "unexpected argument '--frobnicate'" "$work/err" || { echo "FAIL: unknown option -> exit $code"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: 27 bad configurations and usages refused with the right exit code and message"
+echo "ok: $total bad configurations and usages refused with the right exit code and message"

@@ -20,6 +20,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
+#include "twinbench/runtime/Webhooks.hpp"
 #include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/mqtt/Client.hpp"
@@ -27,6 +28,7 @@
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
+#include "twinbench/runtime/ports/Http.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Storage.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
@@ -112,6 +114,9 @@ struct EdgeConfig {
   /// over-the-air model updates apply to its model only; the alert rules go to every class's detector,
   /// each keeping the rules of its asset class.
   std::vector<DeviceClass> other_classes;
+  /// Partners that take this gateway's alerts as signed webhooks (Webhooks.hpp, docs/webhooks.md), posted
+  /// through EdgePorts::http, queued on EdgePorts::uplink_storage (in memory without it).
+  std::vector<WebhookPartner> webhooks;
   /// Over-the-air updates from the cloud (ModelUpdates.hpp); models need EdgePorts::storage for their slots.
   std::optional<OtaConfig> ota;
   /// The audit trail's head goes to the cloud this often, on tb/audit/<name> {"records": n, "head": hex}
@@ -137,6 +142,7 @@ struct EdgePorts {
   AuditTrail* audit = nullptr;     ///< configuration, rules, drift, OTA, rollbacks and refusals are recorded here
   PasswordCheck* passwords = nullptr;  ///< with EdgeConfig::access; none: checked inline
   Storage* uplink_storage = nullptr;   ///< the store-and-forward log; none: it is in memory (a restart loses it)
+  HttpClient* http = nullptr;          ///< posts EdgeConfig::webhooks; none: no webhooks
 };
 
 class EdgeRuntime final : public TransportHandler, public DatagramHandler, private TwinHost, private mqtt::BrokerHooks,
@@ -179,6 +185,8 @@ public:
   const std::string& model_version() const;
   /** @brief The host's report of one device's firmware update (a job from OtaConfig::firmware_job): goes to the cloud. */
   void firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state, std::string_view reason = {});
+  /** @brief The partners' webhooks; nullptr without any (or before start()). */
+  const Webhooks* webhooks() const { return webhooks_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
   const TwinService* twins() const { return twins_.get(); }
 
@@ -281,7 +289,8 @@ private:
   std::uint64_t audit_head_sent_ = UINT64_MAX;  ///< records of the last head sent
   void send_audit_head();
   std::unique_ptr<AnomalyDetector> detector_;
-  std::vector<std::unique_ptr<AnomalyDetector>> others_;  ///< of other_classes (nullptr where none)
+  std::vector<std::unique_ptr<AnomalyDetector>> others_;
+  std::unique_ptr<Webhooks> webhooks_;  ///< of other_classes (nullptr where none)
   struct PendingAlert {
     AlertChange change;
     TimeUs raised_us;
