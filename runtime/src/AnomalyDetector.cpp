@@ -51,6 +51,12 @@ AnomalyDetector::~AnomalyDetector() {
   if (timer_) clock_.cancel(*timer_);
 }
 
+void AnomalyDetector::forget(ConnId device) {
+  windows_.reset(device);
+  rules_.forget(device);
+  if (device < last_sample_us_.size()) last_sample_us_[device] = -1;
+}
+
 void AnomalyDetector::on_record(ConnId device, std::span<const std::uint8_t> payload) {
   RecordHeader h;
   if (!decode_record_header(payload, h)) return;

@@ -212,6 +212,17 @@ void EdgeRuntime::on_values(const lwm2m::Registration& r, std::span<const senml:
 
 void EdgeRuntime::on_connected(ConnId conn) {
   if (twins_) twins_->on_device_online(conn);
+  // Which device this connection is (FNV-1a of its client id): another device than the last on this id
+  // must not inherit its windows and alerts. The same device reconnecting keeps them.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : broker_.client_id(conn)) h = (h ^ static_cast<std::uint8_t>(c)) * 0x100000001b3ull;
+  if (conn >= conn_client_.size()) conn_client_.resize(static_cast<std::size_t>(conn) + 1, 0);
+  if (conn_client_[conn] != 0 && conn_client_[conn] != h) {
+    if (detector_) detector_->forget(conn);
+    for (const auto& d : others_)
+      if (d) d->forget(conn);
+  }
+  conn_client_[conn] = h;
 }
 
 void EdgeRuntime::on_refused(ConnId, const mqtt::Refusal& r) {

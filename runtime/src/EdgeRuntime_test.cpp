@@ -670,3 +670,48 @@ TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
 
 }  // namespace
 }  // namespace twinbench::runtime
+
+namespace twinbench::runtime {
+namespace {
+
+TEST_F(EdgeRuntimeTest, ADeviceOnAConnectionIdGivenAgainStartsAfreshTheSameDeviceReconnectingDoesNot) {
+  DetectorConfig d;
+  d.model_id = "m", d.model_version = "1", d.asset_class = "compressor", d.model_threshold = 5;
+  d.layout = {1, 2, 1, {0}, {1}};
+  d.positions = {0};
+  config.detector = d;
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  SetUp();
+  std::uint32_t seq = 0;
+  const auto device = [&](const std::string& client) {  // connects on connection 0 and sends a window scoring 10 (> 5)
+    mqtt::Connect c;
+    c.client_id = client;
+    c.keepalive_s = 60;
+    Bytes b;
+    mqtt::encode(c, b);
+    rt->on_open(0);
+    rt->on_bytes(0, b);
+    for (int k = 0; k < 2; ++k) {
+      const float v[] = {10, 0, 0, 0, 0, 0};
+      Bytes rec(record_bytes(6));
+      ++seq;
+      encode_record(seq * 10'000'000, seq, v, rec.data());
+      Bytes p;
+      mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, p);
+      rt->on_bytes(0, p);
+    }
+    clock.advance_to(clock.now_us() + 1'000'000);
+    rt->on_closed(0);
+  };
+  device("pump-1");
+  EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  device("pump-1");  // the same device again: its alert is still raised, not raised twice
+  EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  device("pump-2");  // another device given the same connection id: its own alert
+  ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 2u);
+  EXPECT_EQ(sink.of<ev::AlertRaised>()[1].device, 0u);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime

@@ -105,6 +105,11 @@ void RuleEngine::set_model_threshold(double t) {
   set_rules(std::move(rules_));
 }
 
+void RuleEngine::forget(ConnId device) {
+  const std::size_t base = static_cast<std::size_t>(device) * active_.size();
+  for (std::size_t k = 0; k < active_.size() && base + k < state_.size(); ++k) state_[base + k] = State{};
+}
+
 void RuleEngine::on_score(ConnId device, TimeUs t_us, float score, const std::function<void(const AlertChange&)>& out) {
   if (active_.empty()) return;
   const std::size_t base = static_cast<std::size_t>(device) * active_.size();

@@ -64,6 +64,9 @@ public:
 
   /** @brief An accepted record of `device` (its payload, header already checked). */
   void on_record(ConnId device, std::span<const std::uint8_t> payload);
+  /** @brief Connection `device` is another device now: its window and rule state start afresh (a window
+   * already waiting for its batch is still scored). */
+  void forget(ConnId device);
   /** @brief Replace the alert rules (every device's rule state starts afresh). */
   void set_rules(RuleSet rules) { rules_.set_rules(std::move(rules)); }
   const DetectorConfig& config() const { return config_; }

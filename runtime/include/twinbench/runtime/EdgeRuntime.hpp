@@ -290,7 +290,10 @@ private:
   void send_audit_head();
   std::unique_ptr<AnomalyDetector> detector_;
   std::vector<std::unique_ptr<AnomalyDetector>> others_;
-  std::unique_ptr<Webhooks> webhooks_;  ///< of other_classes (nullptr where none)
+  std::unique_ptr<Webhooks> webhooks_;
+  /// Per connection id: a hash of the client id last connected on it (0: none yet). Connection ids are given
+  /// again after a disconnect; a different client on one starts the detectors' state for it afresh.
+  std::vector<std::uint64_t> conn_client_;  ///< of other_classes (nullptr where none)
   struct PendingAlert {
     AlertChange change;
     TimeUs raised_us;

@@ -73,6 +73,8 @@ public:
   void set_model_threshold(double t);
   /** @brief One score of `device` at `t_us`; alerts raised or cleared go to `out`. */
   void on_score(ConnId device, TimeUs t_us, float score, const std::function<void(const AlertChange&)>& out);
+  /** @brief `device` is another device now (a connection id given again): its rules start afresh, silently. */
+  void forget(ConnId device);
   std::size_t active_rules() const { return active_.size(); }
 
 private:
