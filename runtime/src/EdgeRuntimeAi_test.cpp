@@ -1,0 +1,136 @@
+// The edge runtime's edge AI at a gateway: several asset classes on one gateway, alerts to partners as
+// webhooks, and detector state when a connection id changes hands.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "EdgeRuntimeTesting.hpp"
+
+namespace twinbench::runtime {
+namespace {
+
+TEST_F(EdgeRuntimeTest, OnASharedGatewayEachClassIsCheckedAndScoredByItsOwnModel) {
+  // Compressors on .../telemetry/compressor scored on record channel 0 (threshold 5); pumps on
+  // .../telemetry/pump scored on channel 1 (threshold 50), their records two channels. The score is the
+  // window's largest value (MaxScorer), so 10 on channel 0 and 20 on channel 1 alert a compressor only.
+  config.telemetry_filter = "tb/gw-a/+/telemetry/compressor";
+  config.detector = max_detector("comp", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  DeviceClass pumps;
+  pumps.telemetry_filter = "tb/gw-a/+/telemetry/pump";
+  pumps.telemetry_model = std::vector<ChannelRule>(2);
+  pumps.detector = max_detector("pump", "pump", 1, 50);
+  pumps.scorer = std::make_shared<MaxScorer>(2);
+  config.other_classes = {pumps};
+  SetUp();
+  const auto send = [&](ConnId conn, const std::string& topic, std::vector<float> v, std::uint32_t seq) {
+    Bytes rec(record_bytes(v.size()));
+    encode_record(static_cast<TimeUs>(seq) * 10'000'000, seq, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{topic, rec, 0, false, false, 0}, b);
+    rt->on_bytes(conn, b);
+  };
+  connect(0);
+  connect(1);
+  for (std::uint32_t k = 1; k <= 2; ++k) {
+    send(0, "tb/gw-a/0/telemetry/compressor", {10, 20}, k);
+    send(1, "tb/gw-a/1/telemetry/pump", {10, 20}, k);
+  }
+  send(1, "tb/gw-a/1/telemetry/pump", {10, 20, 30}, 3);  // three channels: the pump's model refuses it
+  send(1, "tb/gw-a/1/status", {10, 20}, 4);              // no class's topic: not telemetry
+  clock.advance_to(10'000'000);
+  const auto raised = sink.of<ev::AlertRaised>();
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].device, 0u);
+  EXPECT_EQ(rt->detector()->windows_scored(), 1u);
+  EXPECT_EQ(rt->class_detector(0)->windows_scored(), 1u);
+  EXPECT_EQ(rt->class_detector(0)->config().asset_class, "pump");
+  EXPECT_EQ(sink.of<ev::Telemetry>().size(), 5u);
+  ASSERT_EQ(sink.of<ev::TelemetryChecked>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::TelemetryChecked>()[0].records_refused, 1);
+  // Rules from the cloud go to both detectors, each keeping its class's: one rule for pumps only.
+  cloud.publish("tb/cloud/gw-a/rules", R"({"format": "twinbench-rules/1", "rules": [{"name": "p", "asset_class": "pump", "raise_above": "model"}]})");
+  clock.advance_to(11'000'000);
+  ASSERT_EQ(sink.of<ev::RulesChanged>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::RulesChanged>()[0].rules, 1);
+  EXPECT_EQ(rt->detector()->active_rules(), 0u);
+  EXPECT_EQ(rt->class_detector(0)->active_rules(), 1u);
+}
+
+TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
+  struct Recorder final : HttpClient {
+    std::vector<HttpRequest> posts;
+    void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
+  } partner;
+  config.detector = max_detector("m", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  config.utc_at_start_us = 1'767'225'600'000'000;
+  WebhookPartner cmms;
+  cmms.name = "cmms";
+  cmms.url = "https://cmms.example/hooks";
+  cmms.secret = {1, 2, 3};
+  config.webhooks = {cmms};
+  http = &partner;
+  SetUp();
+  connect(0);
+  for (std::uint32_t k = 1; k <= 2; ++k) {  // a window of 2 samples scoring 10 > 5: one alert
+    const float v[] = {10, 0, 0, 0, 0, 0};
+    Bytes rec(record_bytes(6));
+    encode_record(k * 10'000'000, k, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+    rt->on_bytes(0, b);
+  }
+  clock.advance_to(1'000'000);
+  ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  ASSERT_EQ(partner.posts.size(), 1u);
+  const auto body = nlohmann::json::parse(partner.posts[0].body);
+  EXPECT_EQ(body["kind"], "alert");
+  EXPECT_EQ(body["gateway"], "gw-a");
+  EXPECT_EQ(body["data"]["device"], "dev0");  // its MQTT client id
+  EXPECT_EQ(body["data"]["severity"], "warning");
+  EXPECT_EQ(body["data"]["rule"], config.rules.rules[0].name);
+  EXPECT_EQ(partner.posts[0].url, "https://cmms.example/hooks");
+  const std::int64_t created = body["created_us"].get<std::int64_t>();
+  EXPECT_GE(created, config.utc_at_start_us);
+  EXPECT_EQ(partner.posts[0].headers[1].second, Webhooks::signature(cmms.secret, created, partner.posts[0].body));
+}
+
+TEST_F(EdgeRuntimeTest, ADeviceOnAConnectionIdGivenAgainStartsAfreshTheSameDeviceReconnectingDoesNot) {
+  config.detector = max_detector("m", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  SetUp();
+  std::uint32_t seq = 0;
+  const auto device = [&](const std::string& client) {  // connects on connection 0 and sends a window scoring 10 (> 5)
+    mqtt::Connect c;
+    c.client_id = client;
+    c.keepalive_s = 60;
+    Bytes b;
+    mqtt::encode(c, b);
+    rt->on_open(0);
+    rt->on_bytes(0, b);
+    for (int k = 0; k < 2; ++k) {
+      const float v[] = {10, 0, 0, 0, 0, 0};
+      Bytes rec(record_bytes(6));
+      ++seq;
+      encode_record(seq * 10'000'000, seq, v, rec.data());
+      Bytes p;
+      mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, p);
+      rt->on_bytes(0, p);
+    }
+    clock.advance_to(clock.now_us() + 1'000'000);
+    rt->on_closed(0);
+  };
+  device("pump-1");
+  EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  device("pump-1");  // the same device again: its alert is still raised, not raised twice
+  EXPECT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  device("pump-2");  // another device given the same connection id: its own alert
+  ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 2u);
+  EXPECT_EQ(sink.of<ev::AlertRaised>()[1].device, 0u);
+}
+
+}  // namespace
+}  // namespace twinbench::runtime
