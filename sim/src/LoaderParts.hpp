@@ -16,6 +16,11 @@ std::string joined(const std::vector<std::string>& names);
 std::string scenario_path(const Scenario& sc, const std::string& p);
 /** The index of the site named by `key`; bad input if there is none. */
 std::size_t site_index(const Scenario& sc, const core::JsonObject& o, std::string_view key);
+inline constexpr std::uint32_t kDevicesPerGatewayMax = 1'000'000;
+/** A device group: a site's own keys, or an entry of its "devices" (DevicesLoader.cpp). */
+void read_group(const Scenario& sc, const core::JsonObject& o, DeviceGroup& s);
+/** Alert rules from a file the scenario names (its text into `text`, if given); errors keep the scenario's path. */
+runtime::RuleSet read_rules_file(const Scenario& sc, const core::JsonObject& o, std::string_view key, std::string* text = nullptr);
 /** Bad input at `key` if `site` (nullopt: any site) has shared gateways: `what` is not supported there yet. */
 void refuse_shared(const Scenario& sc, const core::JsonObject& o, std::optional<std::size_t> site, std::string_view key, const std::string& what);
 /** "at_s" of something scheduled: at or after 0 and before the end of the run (else it would never happen: bad input). */
