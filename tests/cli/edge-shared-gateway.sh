@@ -32,24 +32,14 @@ grep -q '"other_classes":\[{"model":{"asset_class":"pump","id":"pump-ae"' "$work
 mosquitto_sub -p "$port" -u cloud -P cloud-secret -t tb/alerts/g -v -W 30 > "$work/alerts" 2>&1 &
 sub=$!
 sleep 0.5  # mosquitto_sub reports no "subscribed" line; give it its SUBACK
-python3 - "$port" <<'PY'
-import socket, struct, sys, time
+RAWMQTT="$(cd "$(dirname "$0")/../interop" && pwd)" python3 - "$port" <<'PY'
+import os, sys, time
+sys.path.insert(0, os.environ["RAWMQTT"])
+from rawmqtt import connect, send_window
 port = int(sys.argv[1])
-def packet(kind, body):
-    n, rl = len(body), b""
-    while True:
-        b, n = n % 128, n // 128
-        rl += bytes([b | (128 if n else 0)])
-        if not n: break
-    return bytes([kind]) + rl + body
-def utf8(s): return struct.pack(">H", len(s)) + s.encode()
 def device(client, topic, channels, records):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(packet(0x10, utf8("MQTT") + bytes([4, 2]) + struct.pack(">H", 60) + utf8(client)))
-    assert s.recv(4) == b"\x20\x02\x00\x00", "no CONNACK"
-    for k in range(records):  # version 1, n channels, timestamp k x 10 s, seq k, the readings
-        rec = struct.pack("<BBHqI", 1, channels, 0, k * 10_000_000, k) + struct.pack("<%df" % channels, *([1e4] * channels))
-        s.sendall(packet(0x30, utf8(topic) + rec))
+    s = connect(port, client)
+    send_window(s, topic, channels, records)
     return s
 kept = [device("comp-1", "tb/g/1/telemetry/compressor", 6, 14), device("pump-2", "tb/g/2/telemetry/pump", 7, 14),
         device("pump-3", "tb/g/3/telemetry/pump", 6, 1)]

@@ -45,27 +45,14 @@ port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/out")
 # The devices: one process holding four MQTT connections (so each keeps its own connection, and the gateway
 # its state), sending a window of out-of-range readings for dev-a and dev-b at once, and for dev-c and
 # dev-d once the file go2 exists.
-python3 - "$port" "$work/go2" <<'PY' > "$work/devices.out" 2>&1 &
-import os, socket, struct, sys, time
+RAWMQTT="$here" python3 - "$port" "$work/go2" <<'PY' > "$work/devices.out" 2>&1 &
+import os, sys, time
+sys.path.insert(0, os.environ["RAWMQTT"])
+from rawmqtt import connect, send_window
 port, go2 = int(sys.argv[1]), sys.argv[2]
-def packet(kind, body):
-    n, rl = len(body), b""
-    while True:
-        b, n = n % 128, n // 128
-        rl += bytes([b | (128 if n else 0)])
-        if not n: break
-    return bytes([kind]) + rl + body
-def utf8(s): return struct.pack(">H", len(s)) + s.encode()
-socks = {}
-for c in ["dev-a", "dev-b", "dev-c", "dev-d"]:
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(packet(0x10, utf8("MQTT") + bytes([4, 2]) + struct.pack(">H", 0) + utf8(c)))
-    assert s.recv(4) == b"\x20\x02\x00\x00", "no CONNACK"
-    socks[c] = s
+socks = {c: connect(port, c, keepalive_s=0) for c in ["dev-a", "dev-b", "dev-c", "dev-d"]}
 def anomalous(c):
-    for k in range(14):
-        rec = struct.pack("<BBHqI", 1, 6, 0, k * 10_000_000, k) + struct.pack("<6f", *([1e4] * 6))
-        socks[c].sendall(packet(0x30, utf8("tb/g/%s/telemetry" % c) + rec))
+    send_window(socks[c], "tb/g/%s/telemetry" % c, 6, 14)
 anomalous("dev-a"); anomalous("dev-b")
 for _ in range(600):
     if os.path.exists(go2): break
