@@ -143,12 +143,7 @@ void read_other_classes(const std::string& file, const core::JsonObject& root, r
   if (entries.empty()) return;
   if (!root.has("edge_ai")) root.fail("other_classes", "needs \"edge_ai\": the gateway's own class's model (its rules scope to its class)");
   // One rule set for the gateway: each class's rules for any class become its class's.
-  const auto scoped = [](runtime::RuleSet r, const std::string& cls) {
-    for (runtime::Rule& rule : r.rules)
-      if (rule.asset_class.empty() && rule.model.empty()) rule.asset_class = cls;
-    return r;
-  };
-  e.rules = scoped(e.rules, e.detector->asset_class);
+  e.rules = runtime::scoped_to(e.rules, e.detector->asset_class);
   for (const auto& [j, path] : entries) {
     const core::JsonObject o(*j, path, file);
     o.allow({"telemetry_filter", "edge_ai"});
@@ -163,7 +158,7 @@ void read_other_classes(const std::string& file, const core::JsonObject& root, r
         o.fail("edge_ai", "two entries for the " + c.detector->asset_class + " class: a class has one model per gateway");
     if (c.detector->asset_class == e.detector->asset_class)
       o.fail("edge_ai", "the " + c.detector->asset_class + " class is the gateway's own (edge_ai): other_classes are further classes");
-    for (runtime::Rule& r : scoped(rules, c.detector->asset_class).rules) e.rules.rules.push_back(std::move(r));
+    for (runtime::Rule& r : runtime::scoped_to(rules, c.detector->asset_class).rules) e.rules.rules.push_back(std::move(r));
     e.other_classes.push_back(std::move(c));
   }
 }

@@ -105,6 +105,12 @@ void RuleEngine::set_model_threshold(double t) {
   set_rules(std::move(rules_));
 }
 
+RuleSet scoped_to(RuleSet rules, const std::string& asset_class) {
+  for (Rule& r : rules.rules)
+    if (r.asset_class.empty() && r.model.empty()) r.asset_class = asset_class;
+  return rules;
+}
+
 void RuleEngine::forget(ConnId device) {
   const std::size_t base = static_cast<std::size_t>(device) * active_.size();
   for (std::size_t k = 0; k < active_.size() && base + k < state_.size(); ++k) state_[base + k] = State{};

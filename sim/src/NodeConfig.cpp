@@ -143,10 +143,7 @@ runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::u
         ec.other_classes.push_back(std::move(c));
       }
       if (!g.edge_ai) continue;
-      for (runtime::Rule r : g.edge_ai->rules.rules) {
-        if (r.asset_class.empty() && r.model.empty()) r.asset_class = g.asset->descriptor.name;
-        ec.rules.rules.push_back(std::move(r));
-      }
+      for (runtime::Rule& r : runtime::scoped_to(g.edge_ai->rules, g.asset->descriptor.name).rules) ec.rules.rules.push_back(std::move(r));
       if (!routed) ec.rules.routes = g.edge_ai->rules.routes, routed = true;
     }
   }

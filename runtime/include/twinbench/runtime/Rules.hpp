@@ -47,6 +47,9 @@ struct RuleSet {
 RuleSet parse_rules(const nlohmann::json& doc, const std::string& file);
 /** @brief Read and parse a rules file. */
 RuleSet load_rules(const std::string& file);
+/** @brief `rules` with every rule for any class and model made a rule of `asset_class` (one class's rules
+ * on a gateway shared by several). */
+RuleSet scoped_to(RuleSet rules, const std::string& asset_class);
 /** @brief The default when a site names no rules file: one warning rule at the model's threshold. */
 RuleSet default_rules();
 
