@@ -112,7 +112,7 @@ namespace {
 
 // Dispatch: each event kind goes to every domain with an on() for it, through a table indexed by kind.
 using Handler = void (*)(Collector::Domains&, const Event&);
-constexpr std::size_t kKinds = 64;
+constexpr std::size_t kKinds = 80;
 
 template <class D, class P>
 void call(D& domain, const Event& e, const P& p) {
@@ -128,7 +128,7 @@ void deliver(Collector::Domains& d, const Event& e) {
 template <class... P>
 constexpr std::array<Handler, kKinds> add_kinds(runtime::EventKinds<P...>, std::array<Handler, kKinds> table) {
   const auto put = [&](std::size_t id, Handler h) {
-    if (id >= kKinds || table[id] != nullptr) throw std::logic_error("event kind ids must be unique and below 64");
+    if (id >= kKinds || table[id] != nullptr) throw std::logic_error("event kind ids must be unique and below 80");
     table[id] = h;
   };
   (put(static_cast<std::size_t>(P::kind), &deliver<P>), ...);

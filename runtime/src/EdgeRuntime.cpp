@@ -104,7 +104,16 @@ void EdgeRuntime::start() {
   if (!config_.webhooks.empty() && ports_.http) {
     webhooks_ = std::make_unique<Webhooks>(config_.name, config_.webhooks, ports_.clock, *ports_.http, ports_.uplink_storage,
                                            core::Rng(config_.seed).stream("webhooks", config_.gateway_index), config_.utc_at_start_us);
+    webhooks_->observe(ports_.sink, config_.gateway_index);
     webhooks_->start();
+    if (webhooks_->wanted("summary")) {  // a digest at each UTC midnight
+      summary_from_us_ = config_.utc_at_start_us + ports_.clock.now_us();
+      const TimeUs to_midnight = kDayUs - summary_from_us_ % kDayUs;
+      summary_timer_ = ports_.clock.schedule(to_midnight, [this] {
+        every(kDayUs, summary_timer_, &EdgeRuntime::send_summary);
+        send_summary();
+      });
+    }
   }
   schedule_forward();
   if (config_.uplink_sync_interval_us > 0) every(config_.uplink_sync_interval_us, sync_timer_, &EdgeRuntime::commit_log);
@@ -117,6 +126,16 @@ void EdgeRuntime::every(TimeUs interval_us, TimerId& timer, void (EdgeRuntime::*
     every(interval_us, timer, fn);
     (this->*fn)();
   });
+}
+
+void EdgeRuntime::send_summary() {
+  const TimeUs to = config_.utc_at_start_us + ports_.clock.now_us();
+  nlohmann::json alerts = nlohmann::json::object();
+  for (int i = kSeverities - 1; i >= 0; --i) alerts[to_string(static_cast<Severity>(i))] = summary_alerts_[static_cast<std::size_t>(i)];
+  webhooks_->publish("summary", nlohmann::json{{"from_us", summary_from_us_}, {"to_us", to}, {"alerts", alerts}, {"sessions", broker_.sessions()},
+                                               {"records_pending", log_.records()}});
+  summary_from_us_ = to;
+  summary_alerts_ = {};
 }
 
 void EdgeRuntime::schedule_forward() {
@@ -135,7 +154,7 @@ void EdgeRuntime::shutdown() {
 }
 
 EdgeRuntime::~EdgeRuntime() {
-  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_, sync_timer_, audit_timer_})
+  for (TimerId t : {forward_timer_, sweep_timer_, control_timer_, sync_timer_, audit_timer_, summary_timer_})
     if (t != 0) ports_.clock.cancel(t);
 }
 
@@ -381,6 +400,7 @@ void EdgeRuntime::on_alert(const AlertChange& a, bool own) {
   std::string client_id(broker_.client_id(a.device));
   if (client_id.empty() && lwm2m_)  // an LwM2M device: its endpoint name
     if (const lwm2m::Registration* r = lwm2m_->find(a.device)) client_id = r->endpoint;
+  ++summary_alerts_[static_cast<std::size_t>(a.severity)];
   if (webhooks_) {
     const std::string rule = a.rule < config_.rules.rules.size() ? config_.rules.rules[a.rule].name : std::to_string(a.rule);
     webhooks_->publish("alert", nlohmann::json{{"device", client_id}, {"rule", rule}, {"severity", to_string(a.severity)},

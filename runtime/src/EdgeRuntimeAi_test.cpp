@@ -97,6 +97,47 @@ TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
   EXPECT_EQ(partner.posts[0].headers[1].second, Webhooks::signature(cmms.secret, created, partner.posts[0].body));
 }
 
+TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) {
+  struct Recorder final : HttpClient {
+    std::vector<HttpRequest> posts;
+    void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
+  } partner;
+  config.detector = max_detector("m", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  const TimeUs midnight = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+  config.utc_at_start_us = midnight - 2 * 3'600'000'000LL;  // the gateway starts at 22:00
+  WebhookPartner digest;
+  digest.name = "digest";
+  digest.url = "https://saas.example/digest";
+  digest.secret = {1, 2, 3};
+  digest.kinds = {"summary"};
+  config.webhooks = {digest};
+  http = &partner;
+  SetUp();
+  connect(0);
+  for (std::uint32_t k = 1; k <= 2; ++k) {  // one alert (warning), which this partner does not take
+    const float v[] = {10, 0, 0, 0, 0, 0};
+    Bytes rec(record_bytes(6));
+    encode_record(k * 10'000'000, k, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+    rt->on_bytes(0, b);
+  }
+  clock.advance_to(7'199'000'000);
+  ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
+  EXPECT_TRUE(partner.posts.empty());
+  clock.advance_to(7'200'000'000);  // midnight
+  ASSERT_EQ(partner.posts.size(), 1u);
+  const auto body = nlohmann::json::parse(partner.posts[0].body);
+  EXPECT_EQ(body["kind"], "summary");
+  EXPECT_EQ(body["created_us"], midnight);
+  EXPECT_EQ(body["data"]["from_us"], config.utc_at_start_us);
+  EXPECT_EQ(body["data"]["to_us"], midnight);
+  EXPECT_EQ(body["data"]["alerts"], (nlohmann::json{{"critical", 0}, {"warning", 1}, {"info", 0}}));
+  EXPECT_EQ(body["data"]["sessions"], 0);  // the device went quiet two hours ago: its keepalive lapsed
+}
+
 TEST_F(EdgeRuntimeTest, ADeviceOnAConnectionIdGivenAgainStartsAfreshTheSameDeviceReconnectingDoesNot) {
   config.detector = max_detector("m", "compressor", 0, 5);
   config.scorer = std::make_shared<MaxScorer>(2);

@@ -53,9 +53,21 @@ Webhooks::~Webhooks() {
 void Webhooks::start() {
   for (const auto& p : partners_) {
     p->log.recover();
+    emit(ev::WebhookRecovered{.partner = index_of(*p), .posts = static_cast<std::int64_t>(p->log.records())});
     p->log.start_ids_at(static_cast<std::uint64_t>(std::max<TimeUs>(0, utc_at_start_us_ + clock_.now_us())));  // in memory only
     send_next(*p);
   }
+}
+
+std::int64_t Webhooks::index_of(const Partner& p) const {
+  for (std::size_t i = 0; i < partners_.size(); ++i)
+    if (partners_[i].get() == &p) return static_cast<std::int64_t>(i);
+  return -1;
+}
+
+bool Webhooks::wanted(std::string_view kind) const {
+  return std::any_of(partners_.begin(), partners_.end(),
+                     [&](const auto& p) { return std::find(p->config.kinds.begin(), p->config.kinds.end(), kind) != p->config.kinds.end(); });
 }
 
 const WebhookFigures& Webhooks::figures(std::size_t partner) const { return partners_.at(partner)->figures; }
@@ -78,6 +90,7 @@ void Webhooks::publish(std::string_view kind, const nlohmann::json& data) {
   for (const auto& p : partners_) {
     if (std::find(p->config.kinds.begin(), p->config.kinds.end(), kind) == p->config.kinds.end()) continue;
     ++p->figures.queued;
+    emit(ev::WebhookQueued{.partner = index_of(*p)});
     std::string id = gateway_;
     id += ':';
     id += p->config.name;
@@ -90,11 +103,15 @@ void Webhooks::publish(std::string_view kind, const nlohmann::json& data) {
     record.insert(record.end(), body.begin(), body.end());
     if (record.size() > kRecordMax) {  // not a post any partner should get
       ++p->figures.dropped;
+      emit(ev::WebhookDropped{.partner = index_of(*p), .posts = 1});
       continue;
     }
     p->log.append(0, record);
     p->log.commit();  // one event, one segment: sent and acknowledged alone
-    p->figures.dropped += p->log.take_dropped();
+    if (const std::uint64_t dropped = p->log.take_dropped(); dropped > 0) {
+      p->figures.dropped += dropped;
+      emit(ev::WebhookDropped{.partner = index_of(*p), .posts = static_cast<std::int64_t>(dropped)});
+    }
     send_next(*p);
   }
 }
@@ -130,14 +147,17 @@ void Webhooks::answered(Partner& p, int status) {
     auto& l = p.figures.latency_us;
     if (l.size() == kLatenciesKept) l.erase(l.begin());
     l.push_back(utc_at_start_us_ + clock_.now_us() - p.created_us);
+    emit(ev::WebhookDelivered{.partner = index_of(p), .latency_us = l.back(), .attempts = static_cast<std::int64_t>(p.attempt) + 1});
     p.attempt = 0;
     send_next(p);
     return;
   }
   ++p.figures.failed_attempts;
+  emit(ev::WebhookFailed{.partner = index_of(p), .status = status});
   if (!retryable(status)) {  // the partner refuses it: sending it again cannot help
     p.log.delivered(p.batch.segments);
     ++p.figures.rejected;
+    emit(ev::WebhookRejected{.partner = index_of(p), .status = status});
     p.attempt = 0;
     send_next(p);
     return;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "TestPorts.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/runtime/ota/Crypto.hpp"
 
@@ -123,6 +124,45 @@ TEST_F(WebhooksTest, APartnerDownIsRetriedWithBackoffAndARefusalIsNotRetried) {
   EXPECT_EQ(f.attempts, 5u);
   EXPECT_EQ(f.failed_attempts, 4u);
   EXPECT_EQ(w->pending(0), 0u);
+}
+
+TEST_F(WebhooksTest, WhatHappensToEachPostIsEmittedForTheResults) {
+  RecordingSink sink;
+  WebhookPartner other = cmms();
+  other.name = "saas";
+  other.kinds = {"summary"};
+  auto w = std::make_unique<Webhooks>("gw-a", std::vector<WebhookPartner>{cmms(), other}, clock, http, &storage, core::Rng(3).stream("webhooks"));
+  w->observe(sink, 4);
+  w->start();
+  EXPECT_TRUE(w->wanted("alert"));
+  EXPECT_TRUE(w->wanted("summary"));
+  EXPECT_FALSE(w->wanted("digest"));
+  clock.advance_to(2'000'000);
+  w->publish("alert", json{{"n", 1}});  // made at 2 s
+  http.answer(0, 503);
+  clock.advance_to(3'000'000);  // the retry (within [0.5 s, 1 s])
+  http.answer(1, 200);          // delivered 1 s after it was made, at the second attempt
+  w->publish("alert", json{{"n", 2}});
+  http.answer(2, 404);
+  const auto recovered = sink.of<ev::WebhookRecovered>();
+  ASSERT_EQ(recovered.size(), 2u);  // one per partner, nothing from before
+  EXPECT_EQ(recovered[1].partner, 1);
+  EXPECT_EQ(recovered[1].posts, 0);
+  EXPECT_EQ(sink.of<ev::WebhookQueued>().size(), 2u);  // alerts: the CMMS's only
+  const auto failed = sink.of<ev::WebhookFailed>();
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].status, 503);
+  EXPECT_EQ(failed[1].status, 404);
+  const auto delivered = sink.of<ev::WebhookDelivered>();
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].partner, 0);
+  EXPECT_EQ(delivered[0].latency_us, 1'000'000);
+  EXPECT_EQ(delivered[0].attempts, 2);
+  EXPECT_EQ(delivered[0].gateway, 4u);
+  EXPECT_EQ(delivered[0].t_us, 3'000'000);
+  const auto rejected = sink.of<ev::WebhookRejected>();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].status, 404);
 }
 
 TEST_F(WebhooksTest, WhatWasQueuedSurvivesARestartAndGoesWithItsKey) {

@@ -7,6 +7,7 @@
 // with a twin model (TwinService), and scores telemetry with the anomaly detector with edge AI.
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <map>
 #include <limits>
@@ -291,6 +292,11 @@ private:
   std::unique_ptr<AnomalyDetector> detector_;
   std::vector<std::unique_ptr<AnomalyDetector>> others_;
   std::unique_ptr<Webhooks> webhooks_;
+  static constexpr TimeUs kDayUs = 86'400'000'000;
+  TimerId summary_timer_ = 0;
+  TimeUs summary_from_us_ = 0;                        ///< UTC: the digest in preparation covers from here
+  std::array<std::uint64_t, kSeverities> summary_alerts_{};  ///< alerts raised since, by severity
+  void send_summary();
   /// Per connection id: a hash of the client id last connected on it (0: none yet). Connection ids are given
   /// again after a disconnect; a different client on one starts the detectors' state for it afresh.
   std::vector<std::uint64_t> conn_client_;  ///< of other_classes (nullptr where none)

@@ -25,6 +25,7 @@
 #include "twinbench/runtime/mqtt/Client.hpp"
 #include "twinbench/runtime/ports/Clock.hpp"
 #include "twinbench/runtime/ports/Http.hpp"
+#include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Storage.hpp"
 
 namespace twinbench::runtime {
@@ -57,8 +58,12 @@ public:
   Webhooks(const Webhooks&) = delete;
   Webhooks& operator=(const Webhooks&) = delete;
 
+  /** @brief Emit what happens to each post (ev::Webhook*) on `sink` as gateway `gateway_index`'s. Before start(). */
+  void observe(Sink& sink, std::uint32_t gateway_index) { sink_ = &sink, gateway_index_ = gateway_index; }
   /** @brief Read back what a previous run queued and did not deliver, and start sending. Once. */
   void start();
+  /** @brief Whether some partner takes events of `kind`. */
+  bool wanted(std::string_view kind) const;
   /** @brief An event for every partner that takes `kind`. */
   void publish(std::string_view kind, const nlohmann::json& data);
   std::size_t partners() const { return partners_.size(); }
@@ -73,6 +78,11 @@ private:
   struct Partner;
   void send_next(Partner& p);
   void answered(Partner& p, int status);
+  template <class P>
+  void emit(const P& payload) {
+    if (sink_) sink_->emit(clock_.now_us(), gateway_index_, kNoConn, payload);
+  }
+  std::int64_t index_of(const Partner& p) const;
 
   std::string gateway_;
   Clock& clock_;
@@ -80,6 +90,8 @@ private:
   Storage* storage_;
   core::RngStream jitter_;
   TimeUs utc_at_start_us_;
+  Sink* sink_ = nullptr;
+  std::uint32_t gateway_index_ = 0;
   std::shared_ptr<bool> alive_;  ///< false once destroyed: an answer that comes later is ignored
   std::vector<std::unique_ptr<Partner>> partners_;
 };

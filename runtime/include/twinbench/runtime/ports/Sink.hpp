@@ -138,10 +138,23 @@ TWINBENCH_EVENT0(UplinkLost, 19, "uplink_lost");
 TWINBENCH_EVENT(UplinkRecovered, 60, "uplink_recovered", records, torn_segments);
 /// A gateway's site baseline learned (device 0): the threshold it applies from now on (the model's if too few windows), from how many.
 TWINBENCH_EVENT(BaselineLearned, 61, "baseline_learned", threshold_x1e6, windows, applied);
+/// Partner hand-off (Webhooks.hpp); partner: its index in EdgeConfig::webhooks. An event was queued for it.
+TWINBENCH_EVENT(WebhookQueued, 62, "webhook_queued", partner);
+/// A post was answered 2xx: latency_us from its event to the answer; attempts: the posts it took.
+TWINBENCH_EVENT(WebhookDelivered, 63, "webhook_delivered", partner, latency_us, attempts);
+/// A post was not answered 2xx: status is the answer (0: none: no connection, no route, timed out).
+TWINBENCH_EVENT(WebhookFailed, 64, "webhook_failed", partner, status);
+/// The partner refused a post for good (4xx other than 408, 429): dropped, not sent again.
+TWINBENCH_EVENT(WebhookRejected, 65, "webhook_rejected", partner, status);
+/// The partner's queue was full: its oldest posts dropped.
+TWINBENCH_EVENT(WebhookDropped, 66, "webhook_dropped", partner, posts);
+/// At start, the partner's queue held posts from before (they go out first); those of a queue in memory are gone.
+TWINBENCH_EVENT(WebhookRecovered, 67, "webhook_recovered", partner, posts);
 
 using All = EventKinds<SessionOpened, SessionClosed, Telemetry, ProtocolError, UplinkSent, UplinkDeferred, UplinkDropped, TelemetryChecked,
                        TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused,
-                       UplinkConnected, UplinkLost, UplinkRecovered, BaselineLearned>;
+                       UplinkConnected, UplinkLost, UplinkRecovered, BaselineLearned, WebhookQueued, WebhookDelivered, WebhookFailed,
+                       WebhookRejected, WebhookDropped, WebhookRecovered>;
 }  // namespace ev
 
 }  // namespace twinbench::runtime
