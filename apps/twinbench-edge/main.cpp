@@ -330,6 +330,16 @@ int run(const Options& o, bool verbose) {
   if (const auto* l = rt.lwm2m())
     std::cerr << "; lwm2m: " << registered_at_stop << " registered, " << l->stats().requests << " requests, " << l->stats().notifications
               << " notifications";
+  if (const auto* w = rt.webhooks())
+    for (std::size_t i = 0; i < w->partners(); ++i) {  // each partner's SLA figures
+      const auto& f = w->figures(i);
+      std::vector<runtime::TimeUs> l = f.latency_us;
+      std::sort(l.begin(), l.end());
+      std::cerr << "; webhooks to " << o.edge.webhooks[i].name << ": " << f.queued << " queued, " << f.delivered << " delivered";
+      if (!l.empty()) std::cerr << " (latency p50 " << l[l.size() / 2] / 1000 << " ms, max " << l.back() / 1000 << " ms)";
+      std::cerr << ", " << f.rejected << " refused, " << f.dropped << " dropped, " << w->pending(i) << " pending"
+                << (store ? " (stored)" : " (lost)") << ", " << f.failed_attempts << " of " << f.attempts << " posts failed";
+    }
   std::cerr << '\n';
   return 0;
 }

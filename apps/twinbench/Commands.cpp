@@ -224,6 +224,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
     m.site_classes.push_back(classes);
   }
   m.interval_s = sc.results.interval_s;
+  for (const auto& p : sc.partners) m.partners.push_back({p.name, p.sla_s});
   for (const auto& g : sc.gateways()) {
     const sim::SiteSpec& site = sc.sites[g.site];
     results::GatewayMeta gm{site.name, g.name, site.devices_per_gateway_all()};

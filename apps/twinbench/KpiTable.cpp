@@ -86,6 +86,11 @@ void print_kpi_table(const json& s, const char* verb) {
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", count(t["succeeded"]) + " / " + count(t["failed"]) + " / " + count(t["pending_at_end"]));
+  if (s.contains("webhooks"))  // each partner's SLA: delivered within its bound, of those judged; the slowest; what waits
+    for (const auto& [name, w] : s["webhooks"].items())
+      row("partner " + name, count(w["delivered"]) + " of " + count(w["queued"]) + " delivered, " + fmt("%.3f", w["delivered_within_sla"]) +
+                                 " within " + fmt("%g", w["sla_s"]) + " s (max " + fmt("%.2f", w["latency_s"]["max"]) + " s), " +
+                                 count(w["pending_at_end"]) + " waiting");
   if (s["asset_classes"].size() > 1)  // a mixed plant: each class's detection and money
     for (const auto& [name, c] : s["asset_classes"].items()) {
       const auto& d = c["detection"];

@@ -1,5 +1,7 @@
 #include "twinbench/results/Assertions.hpp"
 
+#include "kpi/WebhookKpis.hpp"
+
 #include "Markup.hpp"
 
 #include <algorithm>
@@ -80,6 +82,9 @@ std::vector<AssertionResult> check_assertions(const json& summary, const std::ve
     }
     const json& v = summary.at(ptr);
     results.push_back(check_value(s, v.is_null() ? std::nullopt : std::optional<double>(v.get<double>()), s.kpi));
+    // A partner's SLA gate says why it failed (what missed the bound, how long the partner was out of reach).
+    if (AssertionResult& r = results.back(); !r.passed && s.kpi.starts_with("/webhooks/"))
+      if (const std::string why = kpi::WebhookKpis::explain(summary.at(ptr.parent_pointer())); !why.empty()) r.message += ": " + why;
   }
   return results;
 }

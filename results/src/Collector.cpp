@@ -16,6 +16,7 @@
 #include "kpi/SessionKpis.hpp"
 #include "kpi/TimeSeries.hpp"
 #include "kpi/TwinKpis.hpp"
+#include "kpi/WebhookKpis.hpp"
 
 namespace twinbench::results {
 
@@ -81,8 +82,9 @@ struct Collector::Domains {
   kpi::DetectionKpis detection{meta};
   kpi::LifecycleKpis lifecycle{meta};
   kpi::SecurityKpis security{meta};
+  kpi::WebhookKpis webhooks{meta};
   kpi::TimeSeries series{meta};
-  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, series); }
+  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, webhooks, series); }
 
   Scope of_gateway(std::uint32_t g) const { return {false, {g}, meta.gateways[g].devices, {}}; }
   /** The families of a scope, in summary.json's order. */
@@ -104,6 +106,7 @@ struct Collector::Domains {
     detection.write(scope, s);
     lifecycle.write(scope, s);
     security.write(scope, s);
+    webhooks.write(scope, s);
     return s;
   }
 };

@@ -1,6 +1,7 @@
 // The scenario's adversity: scheduled faults (asset, link, gateway reboots; drift in LifecycleLoader.cpp)
 // and the security section's rogue clients (docs/scenario-format.md).
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "LoaderParts.hpp"
@@ -68,13 +69,51 @@ void read_fault(Scenario& sc, const JsonObject& o) {
     f.site = site_index(sc, o, "site");
     if (o.has("gateway")) f.gateway = static_cast<std::uint32_t>(o.integer("gateway", 0, sc.sites[f.site].gateways - 1));
     sc.gateway_reboots.push_back(f);
+  } else if (kind == "partner_down") {
+    o.allow({"kind", "at_s", "duration_s", "partner", "status"});
+    PartnerOutage f;
+    f.at_s = scheduled_at(sc, o);
+    f.duration_s = o.positive("duration_s");
+    const std::string name = o.string("partner");
+    const auto it = std::find_if(sc.partners.begin(), sc.partners.end(), [&](const PartnerSpec& p) { return p.name == name; });
+    if (it == sc.partners.end()) {
+      std::vector<std::string> names;
+      for (const PartnerSpec& p : sc.partners) names.push_back(p.name);
+      o.fail("partner", "no partner is named '" + name + "' (the scenario's \"partners\": " + (names.empty() ? std::string("none") : joined(names)) + ")");
+    }
+    f.partner = static_cast<std::size_t>(it - sc.partners.begin());
+    f.status = static_cast<int>(o.integer_or("status", 400, 599, f.status));
+    sc.partner_outages.push_back(f);
   } else if (!loader::read_drift_fault(sc, o, kind)) {
     o.fail("kind", "unknown fault kind '" + kind +
-                       "' (expected one of: asset, link_down, gateway_reboot, ambient_shift, sensor_bias_creep, new_variant)");
+                       "' (expected one of: asset, link_down, gateway_reboot, partner_down, ambient_shift, sensor_bias_creep, new_variant)");
   }
 }
 
-/** A twin operation, checked against the site's DTDL Interface as the gateway will check it. */
+void read_partner(Scenario& sc, const JsonObject& o) {
+  o.allow({"name", "kinds", "latency_ms", "timeout_s", "queue_bytes", "sla_s"});
+  PartnerSpec p;
+  p.name = o.string("name");
+  if (p.name.empty() || p.name.size() > 64 ||
+      !std::all_of(p.name.begin(), p.name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+    o.fail("name", "expected a name of letters, digits, '-' or '_' (at most 64), got '" + p.name + "'");
+  for (const PartnerSpec& other : sc.partners)
+    if (other.name == p.name) o.fail("name", "duplicate partner name '" + p.name + "'");
+  if (o.has("kinds")) {
+    p.kinds.clear();
+    for (const auto& [j, path] : o.array("kinds", true)) {
+      const std::string kind = j->is_string() ? j->get<std::string>() : std::string();
+      if (kind != "alert" && kind != "summary") core::JsonObject::fail_at(o.file(), path, "expected \"alert\" or \"summary\"");
+      if (std::find(p.kinds.begin(), p.kinds.end(), kind) == p.kinds.end()) p.kinds.push_back(kind);
+    }
+  }
+  p.latency_ms = o.non_negative_or("latency_ms", p.latency_ms);
+  p.timeout_s = o.positive_or("timeout_s", p.timeout_s);
+  p.queue_bytes = o.integer_or("queue_bytes", 4096, std::uint64_t{1} << 32, p.queue_bytes);
+  p.sla_s = o.positive_or("sla_s", p.sla_s);
+  sc.partners.push_back(std::move(p));
+}
+
 void read_security(Scenario& sc, const JsonObject& o) {
   o.allow({"password_cost_log2", "rogue_clients"});
   SecuritySpec sec;

@@ -16,6 +16,7 @@
 
 #include "DeviceOta.hpp"
 #include "RogueClients.hpp"
+#include "SimHttp.hpp"
 #include "SimPorts.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/sim/FleetCore.hpp"
@@ -60,6 +61,7 @@ struct GatewayNode {
   std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
   runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
   std::unique_ptr<SimPasswordCheck> passwords;     ///< with a scenario's "security"
+  std::unique_ptr<SimHttp> http;                   ///< with a scenario's "partners": its webhooks' posts
   std::unique_ptr<RogueClients> rogue;             ///< rogue clients at this gateway, if any
   bool lwm2m = false;                              ///< its devices speak LwM2M: the runtime gets the Datagrams port
   struct Reboot {

@@ -31,6 +31,8 @@ bool read_drift_fault(Scenario& sc, const core::JsonObject& o, const std::string
 void read_lifecycle(Scenario& sc, const core::JsonObject& o);
 /** One entry of "faults" (FaultsLoader.cpp). */
 void read_fault(Scenario& sc, const core::JsonObject& o);
+/** One entry of "partners" (FaultsLoader.cpp): before the faults, which may name one. */
+void read_partner(Scenario& sc, const core::JsonObject& o);
 /** The "security" object (FaultsLoader.cpp). */
 void read_security(Scenario& sc, const core::JsonObject& o);
 

@@ -1,4 +1,5 @@
 #include "NodeConfig.hpp"
+#include "SimHttp.hpp"
 
 #include <algorithm>
 #include <array>
@@ -115,6 +116,17 @@ runtime::EdgeConfig edge_config(const Scenario& sc, const SiteSpec& site, std::u
       ec.lwm2m.observe = runtime::lwm2m::instances_of(ec.lwm2m_fields);
       ec.lwm2m.composite = true;
     }
+  }
+  for (const PartnerSpec& p : sc.partners) {  // posted through SimHttp; dated from the simulation's epoch (summaries at its midnights)
+    runtime::WebhookPartner w;
+    w.name = p.name;
+    w.url = SimHttp::url_of(p);
+    const std::string key = "simulated partner " + p.name;  // signs the posts as in production; never leaves the run
+    w.secret.assign(key.begin(), key.end());
+    w.kinds = p.kinds;
+    w.queue_bytes_max = p.queue_bytes;
+    ec.webhooks.push_back(std::move(w));
+    ec.utc_at_start_us = kSimEpochUs;
   }
   if (!site.twin.empty()) {
     ec.models = sc.models;

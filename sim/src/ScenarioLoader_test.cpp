@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /sites/0/gateways: expected a positive integer, got 1.5"},
         BadCase{"unknown_root_key", [](json& j) { j["duraton_s"] = 5; },
                 "scenario.json: /duraton_s: unknown key 'duraton_s' (expected one of: format, name, description, seed, duration_s, "
-                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security)"},
+                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security, partners)"},
         BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
                 "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
                 "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message, jitter, burst_loss)"},
@@ -136,7 +136,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"fault_missing_fraction", [](json& j) { j["faults"] = {{{"kind", "asset"}, {"mode", "valve_leak"}, {"ramp_s", 1}}}; },
                 "scenario.json: /faults/0: missing required key 'fraction'"},
         BadCase{"fault_unknown_kind", [](json& j) { j["faults"] = {{{"kind", "meteor"}}}; },
-                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down, gateway_reboot, ambient_shift, "
+                "scenario.json: /faults/0/kind: unknown fault kind 'meteor' (expected one of: asset, link_down, gateway_reboot, partner_down, ambient_shift, "
                 "sensor_bias_creep, new_variant)"},
         BadCase{"drift_shift_without_delta", [](json& j) { j["faults"] = {{{"kind", "ambient_shift"}, {"at_s", 10}}}; },
                 "scenario.json: /faults/0/delta_c: expected the shift of the ambient temperature in °C (not 0)"},
@@ -171,9 +171,35 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /assertions/0/kpi: expected a JSON pointer into summary.json such as \"/messages/delivery_ratio\", got 'latency'"},
         BadCase{"security_unknown_attack", [](json& j) { j["security"] = {{"rogue_clients", {{{"attack", "ddos"}, {"site", "s"}}}}}; },
                 "scenario.json: /security/rogue_clients/0/attack: expected one of wrong_password, anonymous, fake_rules, read_all, got 'ddos'"},
+        BadCase{"partner_bad_name", [](json& j) { j["partners"] = {{{"name", "../cmms"}}}; },
+                "scenario.json: /partners/0/name: expected a name of letters, digits, '-' or '_' (at most 64), got '../cmms'"},
+        BadCase{"partner_bad_kind", [](json& j) { j["partners"] = {{{"name", "cmms"}, {"kinds", {"alert", "telemetry"}}}}; },
+                "scenario.json: /partners/0/kinds/1: expected \"alert\" or \"summary\""},
+        BadCase{"partner_down_unknown", [](json& j) {
+                  j["partners"] = {{{"name", "cmms"}}};
+                  j["faults"] = {{{"kind", "partner_down"}, {"partner", "crm"}, {"at_s", 1}, {"duration_s", 5}}};
+                },
+                "scenario.json: /faults/0/partner: no partner is named 'crm' (the scenario's \"partners\": cmms)"},
         BadCase{"wrong_format", [](json& j) { j["format"] = "twinbench-scenario/9"; },
                 "scenario.json: /format: expected \"twinbench-scenario/1\", got 'twinbench-scenario/9'"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ScenarioLoader, PartnersAndTheirOutagesHaveDocumentedDefaults) {
+  json j = minimal();
+  j["partners"] = {{{"name", "cmms"}}, {{"name", "saas"}, {"kinds", {"summary"}}, {"latency_ms", 80}, {"sla_s", 3600}}};
+  j["faults"] = {{{"kind", "partner_down"}, {"partner", "saas"}, {"at_s", 10}, {"duration_s", 20}}};
+  const Scenario sc = parse_scenario(j.dump(), "scenario.json");
+  ASSERT_EQ(sc.partners.size(), 2u);
+  EXPECT_EQ(sc.partners[0].kinds, std::vector<std::string>{"alert"});
+  EXPECT_EQ(sc.partners[0].latency_ms, 20);
+  EXPECT_EQ(sc.partners[0].timeout_s, 10);
+  EXPECT_EQ(sc.partners[0].sla_s, 60);
+  EXPECT_EQ(sc.partners[0].queue_bytes, 4u << 20);
+  EXPECT_EQ(sc.partners[1].kinds, std::vector<std::string>{"summary"});
+  ASSERT_EQ(sc.partner_outages.size(), 1u);
+  EXPECT_EQ(sc.partner_outages[0].partner, 1u);
+  EXPECT_EQ(sc.partner_outages[0].status, 503);
+}
 
 TEST(ScenarioLoader, MalformedJsonReportsLineAndColumn) {
   try {

@@ -106,6 +106,7 @@ private:
       n->clock = std::make_unique<SimClock>();
       n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
       n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
+      if (!sc_.partners.empty()) n->http = std::make_unique<SimHttp>(*n->clock, n->links, site.wan, sc_.partners, sc_.partner_outages);
       runtime::EdgeConfig ec = edge_config(sc_, site, n->index, name, rng_.seed());
       n->lwm2m = site.device.protocol == DeviceSpec::Protocol::lwm2m;
       if (sc_.security) configure_security(*n, name, ec, fc.passwords);
@@ -148,7 +149,7 @@ private:
   void start_runtime(GatewayNode& n) {
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
                                                                                          n.lwm2m ? n.transport.get() : nullptr, &n.storage,
-                                                                                         &life_->audit(), n.passwords.get(), &n.storage});
+                                                                                         &life_->audit(), n.passwords.get(), &n.storage, n.http.get()});
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */

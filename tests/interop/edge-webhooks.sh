@@ -84,3 +84,6 @@ for b in unique.values():
     assert b["kind"] == "alert" and b["gateway"] == "g" and b["id"].startswith("g:cmms:"), b
 print(f"ok: 4 alerts delivered exactly once after deduplication ({len(posts)} posts), every signature checks")
 PY
+stop  # the daemon reports each partner's SLA figures as it stops
+grep -q "webhooks to cmms: 4 queued, 4 delivered (latency p50 [0-9]* ms, max [0-9]* ms), 0 refused, 0 dropped, 0 pending" "$work/err" ||
+  { echo "FAIL: twinbench-edge's figures at stop do not say 4 alerts queued and delivered, none pending:"; tail -1 "$work/err"; exit 1; }

@@ -57,6 +57,12 @@ struct LifecycleNames {
   std::vector<std::string> model_versions, firmware_versions;
 };
 
+/** A partner that takes the gateways' webhooks (sim::PartnerSpec): summary.json's "webhooks" has one object each. */
+struct PartnerMeta {
+  std::string name;
+  double sla_s = 60;  ///< delivered within this long counts towards delivered_within_sla
+};
+
 struct RunMeta {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -70,6 +76,7 @@ struct RunMeta {
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
   std::optional<EconomicsMeta> economics;
   LifecycleMeta lifecycle;
+  std::vector<PartnerMeta> partners;  ///< indexed by the webhook events' partner field; empty: no "webhooks" family
   double interval_s = 3600;  ///< the time series' interval
 };
 

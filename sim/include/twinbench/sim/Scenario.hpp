@@ -155,6 +155,26 @@ struct LinkFault {
   std::optional<std::uint32_t> gateway;  ///< nullopt = every gateway of the site
 };
 
+/**
+ * A partner that takes the gateways' events as signed webhooks (runtime/Webhooks, docs/webhooks.md), its
+ * endpoint behind the WAN: a gateway's post crosses its site's WAN, then `latency_ms` more each way.
+ */
+struct PartnerSpec {
+  std::string name;
+  std::vector<std::string> kinds = {"alert"};  ///< "alert", "summary"
+  double latency_ms = 20;                      ///< beyond the WAN, each way
+  double timeout_s = 10;                       ///< a post unanswered this long fails (no answer)
+  std::uint64_t queue_bytes = 4u << 20;        ///< each gateway's queue for it
+  double sla_s = 60;                           ///< the results count the events delivered within this long
+};
+
+/** A partner's endpoint answers `status` (a 5xx: retried; a 4xx: refused for good) from at_s for duration_s. */
+struct PartnerOutage {
+  double at_s = 0, duration_s = 0;
+  std::size_t partner = 0;  ///< into Scenario::partners
+  int status = 503;
+};
+
 /** A gateway reboots: its runtime stops (uplink flushed, connections closed), refuses connections for
  * `duration_s`, and starts afresh (no sessions). */
 struct GatewayReboot {
@@ -354,6 +374,8 @@ struct Scenario {
   std::vector<AssetFault> asset_faults;
   std::vector<LinkFault> link_faults;
   std::vector<GatewayReboot> gateway_reboots;
+  std::vector<PartnerSpec> partners;
+  std::vector<PartnerOutage> partner_outages;
   std::optional<SecuritySpec> security;
   std::vector<TwinOperation> twin_operations;
   std::vector<RuleChange> rule_changes;
