@@ -391,7 +391,11 @@ void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
 }
 
 void EdgeRuntime::on_alert(const AlertChange& a, bool own) {
-  if (!a.raised) return;  // the cloud hears of raised alerts; clears stay local events
+  const TimeUs utc = config_.utc_at_start_us + ports_.clock.now_us();
+  if (!a.raised) {  // the cloud hears of raised alerts; clears stay local (the console shows them)
+    alert_book_.clear(a.device, a.rule, utc);
+    return;
+  }
   alerts_since_model_ += own;
   if (alerts_.size() >= config_.alert_queue_max) {
     alerts_.pop_front();
@@ -401,13 +405,31 @@ void EdgeRuntime::on_alert(const AlertChange& a, bool own) {
   if (client_id.empty() && lwm2m_)  // an LwM2M device: its endpoint name
     if (const lwm2m::Registration* r = lwm2m_->find(a.device)) client_id = r->endpoint;
   ++summary_alerts_[static_cast<std::size_t>(a.severity)];
-  if (webhooks_) {
-    const std::string rule = a.rule < config_.rules.rules.size() ? config_.rules.rules[a.rule].name : std::to_string(a.rule);
-    webhooks_->publish("alert", nlohmann::json{{"device", client_id}, {"rule", rule}, {"severity", to_string(a.severity)},
-                                                {"score", a.score}, {"raised_us", config_.utc_at_start_us + ports_.clock.now_us()}});
-  }
+  const std::string rule = a.rule < config_.rules.rules.size() ? config_.rules.rules[a.rule].name : std::to_string(a.rule);
+  if (webhooks_)
+    webhooks_->publish("alert", nlohmann::json{{"device", client_id}, {"rule", rule}, {"severity", to_string(a.severity)}, {"score", a.score}, {"raised_us", utc}});
+  AlertEntry entry;
+  entry.raised_us = utc;
+  entry.device = client_id;
+  entry.conn = a.device;
+  entry.rule = rule;
+  entry.rule_index = a.rule;
+  entry.severity = a.severity;
+  entry.roles = a.roles;
+  entry.score = a.score;
+  alert_book_.raise(std::move(entry));
   alerts_.push_back({a, ports_.clock.now_us(), std::move(client_id)});
   control_ready();
+}
+
+AlertBook::Ack EdgeRuntime::acknowledge_alert(std::uint64_t id, const std::string& who) {
+  const AlertBook::Ack r = alert_book_.acknowledge(id, who, config_.utc_at_start_us + ports_.clock.now_us());
+  if (r == AlertBook::Ack::done) {
+    const AlertEntry& e = *alert_book_.find(id);
+    audit("alert_acknowledged", nlohmann::json{{"alert", e.id}, {"device", e.device}, {"rule", e.rule}, {"severity", to_string(e.severity)},
+                                               {"raised_us", e.raised_us}, {"by", who}}.dump());
+  }
+  return r;
 }
 
 void EdgeRuntime::on_drift(const DetectorConfig& d, const drift::Finding& f) {

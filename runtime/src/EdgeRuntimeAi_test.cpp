@@ -97,6 +97,50 @@ TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
   EXPECT_EQ(partner.posts[0].headers[1].second, Webhooks::signature(cmms.secret, created, partner.posts[0].body));
 }
 
+TEST_F(EdgeRuntimeTest, AnAlertIsInTheAlertBookUntilItClearsAndItsAcknowledgementIsAudited) {
+  RecordingAudit trail;
+  audit = &trail;
+  config.detector = max_detector("m", "compressor", 0, 5);
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  config.rules.rules[0].clear_below = 0.5;  // below half the threshold
+  config.utc_at_start_us = 1'767'225'600'000'000;
+  SetUp();
+  connect(0);
+  const auto window = [&](std::uint32_t first, float v) {  // 2 samples: one window scoring v
+    for (std::uint32_t k = first; k < first + 2; ++k) {
+      const float x[] = {v, 0, 0, 0, 0, 0};
+      Bytes rec(record_bytes(6));
+      encode_record(k * 10'000'000, k, x, rec.data());
+      Bytes b;
+      mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+      rt->on_bytes(0, b);
+    }
+  };
+  window(1, 10);
+  clock.advance_to(1'000'000);
+  const auto listed = rt->alert_book().list();
+  ASSERT_EQ(listed.size(), 1u);
+  const AlertEntry& a = listed[0];
+  EXPECT_EQ(a.device, "dev0");
+  EXPECT_EQ(a.rule, config.rules.rules[0].name);
+  EXPECT_EQ(a.severity, Severity::warning);
+  EXPECT_EQ(a.roles, config.rules.routes[static_cast<std::size_t>(Severity::warning)]);  // operator
+  EXPECT_TRUE(a.active());
+  EXPECT_EQ(rt->acknowledge_alert(a.id, "tom"), AlertBook::Ack::done);
+  EXPECT_EQ(rt->acknowledge_alert(a.id, "ann"), AlertBook::Ack::already);
+  EXPECT_EQ(rt->acknowledge_alert(99, "tom"), AlertBook::Ack::unknown);
+  ASSERT_EQ(trail.records.back().first, "alert_acknowledged");
+  EXPECT_EQ(trail.records.back().second["by"], "tom");
+  EXPECT_EQ(trail.records.back().second["device"], "dev0");
+  EXPECT_EQ(trail.records.back().second["alert"], a.id);
+  const auto actions = trail.actions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "alert_acknowledged"), 1);
+  window(3, 0);  // the score falls: the rule clears it
+  clock.advance_to(2'000'000);
+  EXPECT_FALSE(rt->alert_book().find(a.id)->active());
+}
+
 TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) {
   struct Recorder final : HttpClient {
     std::vector<HttpRequest> posts;

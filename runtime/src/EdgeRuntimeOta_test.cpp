@@ -15,17 +15,7 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Audit final : AuditTrail {
-  std::vector<std::pair<std::string, json>> records;
-  void record(TimeUs, std::string_view, std::string_view action, std::string_view details) override {
-    records.emplace_back(std::string(action), json::parse(details));
-  }
-  std::vector<std::string> actions() const {
-    std::vector<std::string> a;
-    for (const auto& r : records) a.push_back(r.first);
-    return a;
-  }
-};
+using Audit = RecordingAudit;
 
 crypto::SigningKey key(std::uint8_t tag) {
   std::array<std::uint8_t, 32> seed{};

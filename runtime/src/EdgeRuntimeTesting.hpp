@@ -34,12 +34,14 @@ protected:
   RecordingDatagrams datagrams;
   bool with_lwm2m = false;
   HttpClient* http = nullptr;  ///< for webhooks
+  AuditTrail* audit = nullptr;
   std::unique_ptr<EdgeRuntime> rt;
 
   void SetUp() override {
     restart_cloud();
     EdgePorts ports{clock, transport, compute, sink, with_lwm2m ? &datagrams : nullptr};
     ports.http = http;
+    ports.audit = audit;
     rt = std::make_unique<EdgeRuntime>(config, ports);
     rt->start();
   }

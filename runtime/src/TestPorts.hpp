@@ -2,6 +2,8 @@
 // Test doubles for the runtime's ports: they record what the runtime did so that tests can assert on it.
 // Shared by the runtime's unit tests only.
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "twinbench/runtime/Scorer.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
 #include "twinbench/runtime/TimerQueue.hpp"
+#include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -171,6 +174,18 @@ struct RecordingSink final : Sink {
     for (const auto& e : events)
       if (e.is<P>()) r.push_back({e.as<P>(), e.t_us, e.gateway, e.device});
     return r;
+  }
+};
+/** An audit trail that keeps each record's action and details. */
+struct RecordingAudit final : AuditTrail {
+  std::vector<std::pair<std::string, nlohmann::json>> records;
+  void record(TimeUs, std::string_view, std::string_view action, std::string_view details) override {
+    records.emplace_back(std::string(action), nlohmann::json::parse(details));
+  }
+  std::vector<std::string> actions() const {
+    std::vector<std::string> a;
+    for (const auto& r : records) a.push_back(r.first);
+    return a;
   }
 };
 /** A transparent model for tests: the score of a window is its largest value. (The real libtorch model is

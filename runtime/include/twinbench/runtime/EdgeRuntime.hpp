@@ -21,6 +21,7 @@
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
+#include "twinbench/runtime/AlertBook.hpp"
 #include "twinbench/runtime/Webhooks.hpp"
 #include "twinbench/runtime/lwm2m/Server.hpp"
 #include "twinbench/runtime/mqtt/Broker.hpp"
@@ -186,6 +187,11 @@ public:
   const std::string& model_version() const;
   /** @brief The host's report of one device's firmware update (a job from OtaConfig::firmware_job): goes to the cloud. */
   void firmware_outcome(std::uint32_t rollout, ConnId device, OtaState state, std::string_view reason = {});
+  /** @brief The alerts raised here, as people see them (active, cleared, acknowledged). */
+  AlertBook& alert_book() { return alert_book_; }
+  const AlertBook& alert_book() const { return alert_book_; }
+  /** @brief A person (`who`, an identity) acknowledges alert `id`: audited as alert_acknowledged when it is done. */
+  AlertBook::Ack acknowledge_alert(std::uint64_t id, const std::string& who);
   /** @brief The partners' webhooks; nullptr without any (or before start()). */
   const Webhooks* webhooks() const { return webhooks_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
@@ -292,6 +298,7 @@ private:
   std::unique_ptr<AnomalyDetector> detector_;
   std::vector<std::unique_ptr<AnomalyDetector>> others_;
   std::unique_ptr<Webhooks> webhooks_;
+  AlertBook alert_book_;
   static constexpr TimeUs kDayUs = 86'400'000'000;
   TimerId summary_timer_ = 0;
   TimeUs summary_from_us_ = 0;                        ///< UTC: the digest in preparation covers from here
