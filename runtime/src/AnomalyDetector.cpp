@@ -110,6 +110,10 @@ void AnomalyDetector::run_batch() {
       continue;
     }
     windows_over_ += score > threshold_;
+    if (config_.score_history > 0) {
+      if (history_.size() >= config_.score_history) history_.pop_front();
+      history_.push_back({now, device, score});
+    }
     rules_.on_score(device, now, score, [&](const AlertChange& a) {
       const std::int64_t severity = static_cast<std::int64_t>(a.severity), score_x1e6 = std::llround(static_cast<double>(a.score) * 1e6);
       if (a.raised) sink_.emit(now, gateway_, device, ev::AlertRaised{.rule = a.rule, .severity = severity, .score_x1e6 = score_x1e6});
@@ -120,6 +124,14 @@ void AnomalyDetector::run_batch() {
   batch_x_.clear();
   batch_device_.clear();
   batch_due_.clear();
+}
+
+std::uint64_t AnomalyDetector::preview(const RuleSet& rules, TimeUs since_us) const {
+  RuleEngine engine(rules, config_.model_id, config_.asset_class, threshold_);
+  std::uint64_t raised = 0;
+  for (const Scored& s : history_)
+    if (s.t_us >= since_us) engine.on_score(s.device, s.t_us, s.score, [&](const AlertChange& a) { raised += a.raised; });
+  return raised;
 }
 
 }  // namespace twinbench::runtime

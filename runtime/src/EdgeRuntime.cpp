@@ -362,21 +362,45 @@ void EdgeRuntime::publish(ConnId device, std::string_view topic, std::string_vie
   broker_.send_to(device, topic, std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
 }
 
+std::vector<AnomalyDetector*> EdgeRuntime::detectors() const {
+  std::vector<AnomalyDetector*> all;
+  if (detector_) all.push_back(detector_.get());
+  for (const auto& d : others_)
+    if (d) all.push_back(d.get());
+  return all;
+}
+
+std::size_t EdgeRuntime::apply_rules(const nlohmann::json& doc, const std::string& source, const std::string& who) {
+  const std::vector<AnomalyDetector*> all = detectors();
+  if (all.empty()) throw core::InputError("no anomaly detector on this gateway");
+  config_.rules = parse_rules(doc, source);  // kept for a model that comes later
+  std::size_t active = 0;  // each detector keeps the rules of its asset class
+  for (AnomalyDetector* d : all) d->set_rules(config_.rules), active += d->active_rules();
+  emit(kNoConn, ev::RulesChanged{.rules = static_cast<std::int64_t>(active)});
+  nlohmann::json record = {{"rules", active}, {"document", doc}};
+  if (!who.empty()) record["by"] = who;
+  audit("rules_changed", record.dump());
+  return active;
+}
+
+EdgeRuntime::RulesPreview EdgeRuntime::preview_rules(const nlohmann::json& doc, TimeUs since_us) const {
+  const std::vector<AnomalyDetector*> all = detectors();
+  if (all.empty()) throw core::InputError("no anomaly detector on this gateway");
+  const RuleSet rules = parse_rules(doc, "the rules to preview");
+  RulesPreview p;
+  for (const AnomalyDetector* d : all) {
+    p.alerts += d->preview(rules, since_us - config_.utc_at_start_us);
+    if (const auto from = d->history_since()) p.scores_since_us = std::min(p.scores_since_us.value_or(*from), *from);
+  }
+  if (p.scores_since_us) *p.scores_since_us += config_.utc_at_start_us;
+  return p;
+}
+
 void EdgeRuntime::on_cloud_publish(const mqtt::Publish& p) {
   // tb/cloud/<name>: a twin operation; tb/cloud/<name>/rules: new alert rules.
   if (p.topic.ends_with("/rules")) {
     try {
-      std::vector<AnomalyDetector*> detectors;
-      if (detector_) detectors.push_back(detector_.get());
-      for (const auto& d : others_)
-        if (d) detectors.push_back(d.get());
-      if (detectors.empty()) throw core::InputError("no anomaly detector on this gateway");
-      const auto doc = nlohmann::json::parse(p.payload.begin(), p.payload.end());
-      config_.rules = parse_rules(doc, "rules from the cloud");  // kept for a model that comes later
-      std::size_t active = 0;  // each detector keeps the rules of its asset class
-      for (AnomalyDetector* d : detectors) d->set_rules(config_.rules), active += d->active_rules();
-      emit(kNoConn, ev::RulesChanged{.rules = static_cast<std::int64_t>(active)});
-      audit("rules_changed", nlohmann::json{{"rules", active}, {"document", doc}}.dump());
+      apply_rules(nlohmann::json::parse(p.payload.begin(), p.payload.end()), "rules from the cloud", "");
     } catch (const std::exception& e) {
       emit(kNoConn, ev::RulesRefused{});  // malformed JSON or rules: the old rules stay
       audit("rules_refused", nlohmann::json{{"reason", e.what()}}.dump());

@@ -1,9 +1,11 @@
 // The edge runtime's edge AI at a gateway: several asset classes on one gateway, alerts to partners as
-// webhooks, and detector state when a connection id changes hands.
+// webhooks and in the alert book, rules previewed and applied by people, and detector state when a
+// connection id changes hands.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "EdgeRuntimeTesting.hpp"
+#include "twinbench/core/JsonReader.hpp"
 
 namespace twinbench::runtime {
 namespace {
@@ -139,6 +141,52 @@ TEST_F(EdgeRuntimeTest, AnAlertIsInTheAlertBookUntilItClearsAndItsAcknowledgemen
   window(3, 0);  // the score falls: the rule clears it
   clock.advance_to(2'000'000);
   EXPECT_FALSE(rt->alert_book().find(a.id)->active());
+}
+
+TEST_F(EdgeRuntimeTest, NewRulesArePreviewedOverTheScoresKeptThenAppliedAndAuditedWithWhoMadeThem) {
+  RecordingAudit trail;
+  audit = &trail;
+  config.detector = max_detector("m", "compressor", 0, 5);
+  config.detector->score_history = 3;  // the newest three scores
+  config.scorer = std::make_shared<MaxScorer>(2);
+  config.rules = default_rules();
+  config.rules.rules[0].clear_below = 0.5;
+  config.utc_at_start_us = 1'000'000'000;
+  SetUp();
+  connect(0);
+  // Windows of 2 samples (hop 1): samples 10, 0, 10, 0, 7 give windows scoring 10, 10, 10, 7: the newest three are kept.
+  std::uint32_t seq = 0;
+  for (float v : {10.f, 0.f, 10.f, 0.f, 7.f}) {
+    const float x[] = {v, 0, 0, 0, 0, 0};
+    Bytes rec(record_bytes(6));
+    ++seq;
+    encode_record(seq * 10'000'000, seq, x, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+    rt->on_bytes(0, b);
+    clock.advance_to(clock.now_us() + 1'000'000);
+  }
+  ASSERT_EQ(rt->detector()->windows_scored(), 4u);
+  const auto preview = [&](double raise, TimeUs since) {
+    return rt->preview_rules(nlohmann::json{{"format", "twinbench-rules/1"}, {"rules", {{{"name", "hot"}, {"raise_above", raise}, {"clear_below", 0.5}}}}}, since);
+  };
+  // Above 8: the scores kept (10, 10, 7) raise once; above 6: still once (no score falls below the clear level);
+  // above 20: never; and only scores at or after `since` count.
+  EXPECT_EQ(preview(8, 0).alerts, 1u);
+  EXPECT_EQ(preview(6, 0).alerts, 1u);
+  EXPECT_EQ(preview(20, 0).alerts, 0u);
+  const auto p = preview(8, 0);
+  ASSERT_TRUE(p.scores_since_us);
+  EXPECT_GE(*p.scores_since_us, config.utc_at_start_us);
+  EXPECT_EQ(preview(8, *p.scores_since_us + 10'000'000).alerts, 0u);  // only the 7 left
+  EXPECT_THROW(preview(-1, 0), core::InputError);
+  // Applying them: in force, audited with who.
+  EXPECT_EQ(rt->apply_rules(nlohmann::json{{"format", "twinbench-rules/1"}, {"rules", {{{"name", "hot"}, {"raise_above", 8}}}}}, "rules from the console", "olga"), 1u);
+  EXPECT_EQ(rt->rules().rules[0].name, "hot");
+  ASSERT_EQ(trail.records.back().first, "rules_changed");
+  EXPECT_EQ(trail.records.back().second["by"], "olga");
+  EXPECT_THROW(rt->apply_rules(nlohmann::json{{"rules", "none"}}, "rules from the console", "olga"), core::InputError);
+  EXPECT_EQ(rt->rules().rules[0].name, "hot");  // the old stay
 }
 
 TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) {

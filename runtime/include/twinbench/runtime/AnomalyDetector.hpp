@@ -5,6 +5,7 @@
 // Compute port with a cost calibrated from real libtorch timings (docs/edge-ai.md), so an overloaded
 // gateway shows queueing delay in every timestamp after it.
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ struct DetectorConfig {
   std::optional<double> restored_threshold;
   double cost_fixed_flops = 0;           ///< per model call
   double cost_per_window_flops = 0;
+  /// The scores kept for previews of new rules (preview()): the newest this many (0: none, as in the
+  /// simulation; twinbench-edge's console keeps 100,000).
+  std::size_t score_history = 0;
 };
 
 class AnomalyDetector {
@@ -80,6 +84,11 @@ public:
   std::size_t active_rules() const { return rules_.active_rules(); }
   /** @brief The threshold rules at the model's threshold raise at: the package's, or the site baseline's once learned. */
   double threshold() const { return threshold_; }
+  /** @brief How many alerts `rules` would have raised over the scores kept (score_history) made at or
+   * after `since_us`: a fresh rule state replays them, with this detector's model and threshold. */
+  std::uint64_t preview(const RuleSet& rules, TimeUs since_us) const;
+  /** @brief The time of the oldest score kept (nullopt: none). */
+  std::optional<TimeUs> history_since() const { return history_.empty() ? std::nullopt : std::optional(history_.front().t_us); }
   /** @brief Still learning the site baseline (no alerts yet). */
   bool learning() const { return learner_.has_value(); }
 
@@ -106,6 +115,12 @@ private:
   DriftOut drift_;
   BaselineOut baseline_out_;
   double threshold_;
+  struct Scored {
+    TimeUs t_us;
+    ConnId device;
+    float score;
+  };
+  std::deque<Scored> history_;  ///< the newest config_.score_history scores
   std::optional<BaselineLearner> learner_;  ///< while learning the site baseline
   TimeUs baseline_until_us_ = 0;            ///< when it is learned
   void learn_baseline(TimeUs now);

@@ -192,6 +192,20 @@ public:
   const AlertBook& alert_book() const { return alert_book_; }
   /** @brief A person (`who`, an identity) acknowledges alert `id`: audited as alert_acknowledged when it is done. */
   AlertBook::Ack acknowledge_alert(std::uint64_t id, const std::string& who);
+  /**
+   * @brief New alert rules (a rules document, as a rules file has it) from `source` ("rules from the cloud",
+   * the console): checked as a rules file is, in force at once for every detector, audited as rules_changed
+   * (with `who` when a person made them). Throws core::InputError (malformed, or no detector): the old stay.
+   */
+  std::size_t apply_rules(const nlohmann::json& doc, const std::string& source, const std::string& who);
+  struct RulesPreview {
+    std::uint64_t alerts = 0;                ///< alerts the rules would have raised
+    std::optional<TimeUs> scores_since_us;   ///< UTC: the oldest score kept (nullopt: none kept)
+  };
+  /** @brief What `doc`'s rules would have raised over the scores kept since `since_us` (UTC; DetectorConfig::score_history). */
+  RulesPreview preview_rules(const nlohmann::json& doc, TimeUs since_us) const;
+  /** @brief The rules in force. */
+  const RuleSet& rules() const { return config_.rules; }
   /** @brief The partners' webhooks; nullptr without any (or before start()). */
   const Webhooks* webhooks() const { return webhooks_.get(); }
   /** @brief The twin relay; nullptr without a twin model. */
@@ -304,6 +318,7 @@ private:
   TimeUs summary_from_us_ = 0;                        ///< UTC: the digest in preparation covers from here
   std::array<std::uint64_t, kSeverities> summary_alerts_{};  ///< alerts raised since, by severity
   void send_summary();
+  std::vector<AnomalyDetector*> detectors() const;  ///< the gateway's own, then other classes'
   /// Per connection id: a hash of the client id last connected on it (0: none yet). Connection ids are given
   /// again after a disconnect; a different client on one starts the detectors' state for it afresh.
   std::vector<std::uint64_t> conn_client_;  ///< of other_classes (nullptr where none)
