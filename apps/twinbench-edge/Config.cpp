@@ -128,7 +128,8 @@ void read_webhooks(const std::string& file, const core::JsonObject& w, Options& 
     if (p.has("kinds")) {
       partner.kinds.clear();
       for (const auto& [k, kpath] : p.array("kinds", false)) {
-        if (!k->is_string() || *k != "alert") core::JsonObject::fail_at(file, kpath, "expected \"alert\" (the events a gateway posts)");
+        if (!k->is_string() || (*k != "alert" && *k != "summary"))
+          core::JsonObject::fail_at(file, kpath, "expected \"alert\" or \"summary\" (the events a gateway posts)");
         partner.kinds.push_back(k->get<std::string>());
       }
     }
@@ -169,7 +170,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
-              "opcua", "lwm2m", "edge_ai", "other_classes", "webhooks", "audit_log", "audit_head_interval_s", "ota"});
+              "opcua", "lwm2m", "edge_ai", "other_classes", "webhooks", "audit_log", "audit_head_interval_s", "ota", "console"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -331,6 +332,16 @@ Options load_config(const std::string& file) {
   if (e.access->certificate_identity && (!o.listen_tls || o.listen_tls->client_ca_file.empty()))
     core::JsonObject(root.raw().at("auth"), "/auth", file)
         .fail("certificate_identity", "client certificates are identities only on a TLS listener that checks them: expected listen.tls.client_ca_file");
+  if (auto c = root.optional_object("console")) {
+    if (!e.detector) c->fail("users", "the console's alerts and rules are the edge AI's: expected \"edge_ai\" too");
+    if (e.access->passwords.hashes.empty()) c->fail("users", "people log in with the passwords of auth.password_file: expected one");
+    if (!root.has("audit_log")) c->fail("users", "what people do at the console is audited: expected \"audit_log\" too");
+    o.console = read_console(file, *c, e.access->passwords, [&](const std::string& p) { return relative_to(file, p); });
+    o.console->initial_rules = runtime::rules_json(e.rules);
+    e.detector->score_history = 100'000;  // what rule previews replay
+    for (auto& other : e.other_classes)
+      if (other.detector) other.detector->score_history = 100'000;
+  }
   return o;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "Console.hpp"
 #include "twinbench/hil/TcpTransport.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/ota/Crypto.hpp"
@@ -31,6 +32,7 @@ struct Options {
   };
   std::optional<Ota> ota;  ///< model updates over the air
   hil::TlsConfig webhook_tls;  ///< how webhooks' https:// partners are checked (the system's CAs by default)
+  std::optional<ConsoleConfig> console;  ///< the web console (docs/console.md); none: not served
 };
 
 /** @brief Read and check the configuration file. */

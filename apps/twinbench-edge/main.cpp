@@ -14,6 +14,8 @@
 #include <sys/resource.h>
 
 #include "Auth.hpp"
+#include "Console.hpp"
+#include "twinbench/hil/HttpsServer.hpp"
 #include "Config.hpp"
 #include "twinbench/core/Endpoint.hpp"
 #include "twinbench/ai/ModelImage.hpp"
@@ -129,6 +131,7 @@ exit codes: 0 stopped by a signal, 1 cannot listen, 2 bad configuration or usage
 
 using edge::Options;
 using edge::load_config;
+using edge::Console;
 
 /** What the daemon reports: counts for the exit line, and a log line per session event with --verbose. */
 class EdgeLog final : public runtime::Sink {
@@ -309,10 +312,44 @@ int run(const Options& o, bool verbose) {
   if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
     std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
   if (o.lwm2m) std::cout << "twinbench-edge " << o.edge.name << ": lwm2m on udp " << (o.lwm2m_host.empty() ? o.host : o.lwm2m_host) << ':' << lwm2m_port << '\n';
+  std::unique_ptr<Console> console;  // the web console (docs/console.md)
+  std::unique_ptr<hil::HttpsServer> console_server;
+  if (o.console) {
+    const auto started = std::chrono::steady_clock::now();
+    Console::Health health = [&rt, &o, started] {
+      rusage ru{};
+      ::getrusage(RUSAGE_SELF, &ru);
+      const double cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+      const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      nlohmann::json h = {{"sessions", rt.broker().sessions()},
+                          {"uplink_pending", rt.records_pending()},
+                          {"uplink_connected", rt.uplink_client() ? nlohmann::json(rt.uplink_client()->connected()) : nlohmann::json(nullptr)},
+                          {"cpu_percent", wall_s > 0 ? nlohmann::json(100 * cpu_s / wall_s) : nlohmann::json(nullptr)},
+                          {"webhooks", nlohmann::json::array()}};
+      if (const auto* w = rt.webhooks())
+        for (std::size_t i = 0; i < w->partners(); ++i)
+          h["webhooks"].push_back({{"partner", o.edge.webhooks[i].name}, {"queued", w->figures(i).queued}, {"delivered", w->figures(i).delivered},
+                                   {"pending", w->pending(i)}, {"failed_attempts", w->figures(i).failed_attempts}});
+      return h;
+    };
+    try {
+      console = std::make_unique<Console>(*o.console, rt, clock, passwords, edge.access->passwords, audit.get(), std::move(health));
+      console->start();
+      console_server = std::make_unique<hil::HttpsServer>(loop, o.console->tls, [&console](const hil::HttpIn& in, hil::HttpReply r) {
+        console->handle(in, std::move(r));
+      });
+      const std::uint16_t console_port = console_server->listen(o.console->host, o.console->port);
+      std::cout << "twinbench-edge " << o.edge.name << ": console on https://" << o.console->host << ':' << console_port << '\n';
+    } catch (const std::exception& e) {
+      std::cerr << "twinbench-edge: console: " << e.what() << '\n';
+      return 1;
+    }
+  }
   std::cout << "twinbench-edge " << o.edge.name << ": listening on " << o.host << ':' << port << std::endl;
   std::size_t registered_at_stop = 0;
   loop.on_shutdown_signal([&](int) {
     if (const auto* l = rt.lwm2m()) registered_at_stop = l->registrations();
+    if (console_server) console_server->close();
     rt.shutdown();  // stores what is buffered (and hands it to the uplink) before the loop stops
     loop.stop();
   });

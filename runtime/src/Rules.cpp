@@ -81,6 +81,30 @@ RuleSet parse_rules(const json& doc, const std::string& file) {
   return set;
 }
 
+json rules_json(const RuleSet& set) {
+  json rules = json::array();
+  for (const Rule& r : set.rules) {
+    json j = {{"name", r.name}};
+    if (!r.model.empty()) j["model"] = r.model;
+    if (!r.asset_class.empty()) j["asset_class"] = r.asset_class;
+    j["raise_above"] = r.raise_at_model_threshold ? json("model") : json(r.raise_above);
+    if (r.clear_ratio) j["clear_ratio"] = r.clear_below;
+    else j["clear_below"] = r.clear_below;
+    j["min_duration_s"] = static_cast<double>(r.min_duration_us) / 1e6;
+    j["severity"] = to_string(r.severity);
+    rules.push_back(std::move(j));
+  }
+  json routes = json::object();
+  for (int k = 0; k < kSeverities; ++k) {
+    json roles = json::array();
+    const std::uint8_t mask = set.routes[static_cast<std::size_t>(k)];
+    for (const auto& [bit, name] : {std::pair{role_technician, "technician"}, std::pair{role_operator, "operator"}, std::pair{role_executive, "executive"}})
+      if (mask & bit) roles.push_back(name);
+    routes[kSeverityNames[static_cast<std::size_t>(k)]] = std::move(roles);
+  }
+  return {{"format", kFormat}, {"rules", std::move(rules)}, {"routes", std::move(routes)}};
+}
+
 RuleSet load_rules(const std::string& file) { return parse_rules(core::parse_json(core::read_text_file(file, "rules"), file), file); }
 
 RuleEngine::RuleEngine(RuleSet rules, std::string model_id, std::string asset_class, double model_threshold)

@@ -82,6 +82,32 @@ TEST(Rules, ModelThresholdRoutesAndFilters) {
   EXPECT_EQ(e.active_rules(), 1u);
 }
 
+TEST(Rules, ADocumentWrittenFromRulesReadsBackAsTheSameRules) {
+  const RuleSet set = parse_rules(rules({{{"name", "a"}, {"model", "m"}, {"asset_class", "pump"}, {"raise_above", "model"}, {"clear_ratio", 0.7},
+                                          {"min_duration_s", 60}, {"severity", "critical"}},
+                                         {{"name", "b"}, {"raise_above", 0.5}, {"clear_below", 0.25}}},
+                                        {{"warning", {"technician"}}}),
+                                  "rules.json");
+  const json doc = rules_json(set);
+  EXPECT_EQ(doc["rules"][1], (json{{"name", "b"}, {"raise_above", 0.5}, {"clear_below", 0.25}, {"min_duration_s", 0.0}, {"severity", "warning"}}));
+  EXPECT_EQ(doc["routes"]["warning"], json({"technician"}));
+  const RuleSet back = parse_rules(doc, "written");
+  ASSERT_EQ(back.rules.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Rule &x = set.rules[i], &y = back.rules[i];
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_EQ(x.model, y.model);
+    EXPECT_EQ(x.asset_class, y.asset_class);
+    EXPECT_EQ(x.raise_at_model_threshold, y.raise_at_model_threshold);
+    EXPECT_EQ(x.raise_above, y.raise_above);
+    EXPECT_EQ(x.clear_below, y.clear_below);
+    EXPECT_EQ(x.clear_ratio, y.clear_ratio);
+    EXPECT_EQ(x.min_duration_us, y.min_duration_us);
+    EXPECT_EQ(x.severity, y.severity);
+  }
+  EXPECT_EQ(back.routes, set.routes);
+}
+
 TEST(Rules, BadRulesNameThePathAndTheRule) {
   EXPECT_EQ(error_of(rules({{{"name", "r"}, {"raise_above", "high"}}})),
             "rules.json: /rules/0/raise_above: expected a score threshold (a number) or \"model\" (the model package's threshold), got \"high\"");

@@ -204,6 +204,8 @@ public:
   };
   /** @brief What `doc`'s rules would have raised over the scores kept since `since_us` (UTC; DetectorConfig::score_history). */
   RulesPreview preview_rules(const nlohmann::json& doc, TimeUs since_us) const;
+  /** @brief The gateway's name (EdgeConfig::name). */
+  const std::string& name() const { return config_.name; }
   /** @brief The rules in force. */
   const RuleSet& rules() const { return config_.rules; }
   /** @brief The partners' webhooks; nullptr without any (or before start()). */

@@ -45,6 +45,8 @@ struct RuleSet {
 
 /** @brief Parse a rules document; throws core::InputError naming `file`, the JSON path and the rule. */
 RuleSet parse_rules(const nlohmann::json& doc, const std::string& file);
+/** @brief A rules document that parse_rules() reads back as `rules` (every field spelled out). */
+nlohmann::json rules_json(const RuleSet& rules);
 /** @brief Read and parse a rules file. */
 RuleSet load_rules(const std::string& file);
 /** @brief `rules` with every rule for any class and model made a rule of `asset_class` (one class's rules

@@ -1,0 +1,175 @@
+// twinbench-edge's console: one page, a view per role, live alerts over Server-Sent Events.
+'use strict';
+const $ = (id) => document.getElementById(id);
+const state = { me: null, alerts: new Map(), rules: null, source: null };
+
+async function api(method, path, body) {
+  const init = { method, headers: {}, credentials: 'same-origin' };
+  if (method !== 'GET') init.headers['X-Requested-With'] = 'twinbench-console';  // the server refuses changes without it
+  if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+  const r = await fetch(path, init);
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) { const e = new Error(data.error || r.statusText); e.status = r.status; throw e; }
+  return data;
+}
+
+const time = (us) => (us == null ? '' : new Date(us / 1000).toLocaleString());
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+const sev = (s) => el('span', { class: 'sev ' + s }, s);
+
+function show(id) { for (const s of ['login', 'technician', 'operator', 'manager']) $(s).hidden = s !== id; }
+
+async function start() {
+  try { state.me = await api('GET', '/api/me'); } catch { state.me = null; }
+  if (!state.me) { $('who').hidden = true; show('login'); return; }
+  $('who').hidden = false; $('user').textContent = state.me.user; $('role').textContent = state.me.role; $('gateway').textContent = state.me.gateway;
+  show(state.me.role);
+  const { alerts } = await api('GET', '/api/alerts');
+  state.alerts = new Map(alerts.map((a) => [a.id, a]));
+  renderAlerts();
+  if (state.me.role === 'operator') { await loadHealth(); await loadRules(); }
+  if (state.me.role === 'manager') await loadSummary();
+  listen();
+}
+
+function listen() {
+  if (state.source) state.source.close();
+  const src = new EventSource('/api/events');
+  state.source = src;
+  src.addEventListener('hello', () => $('live').classList.add('on'));
+  src.addEventListener('alert', (ev) => {
+    const { alert } = JSON.parse(ev.data);
+    state.alerts.set(alert.id, alert);
+    renderAlerts();
+    if (state.me.role === 'manager') loadSummary();
+    if (state.me.role === 'operator') loadHealth();
+  });
+  src.addEventListener('rules', () => { if (state.me.role === 'operator') loadRules(); });
+  src.onerror = () => $('live').classList.remove('on');
+}
+
+async function acknowledge(id) {
+  try { state.alerts.set(id, await api('POST', `/api/alerts/${id}/ack`)); } catch (e) { alert(e.message); }
+  renderAlerts();
+}
+
+function stateOf(a) {
+  if (a.acked_by) return el('span', { class: 'acked' }, `acknowledged by ${a.acked_by}`);
+  return a.active ? 'active' : 'cleared';
+}
+
+function renderAlerts() {
+  const list = [...state.alerts.values()].sort((a, b) => b.id - a.id);
+  if (state.me.role === 'technician') {
+    $('tech-alerts').replaceChildren(...list.map((a) => el('li', { class: a.severity, 'data-alert': a.id },
+      el('div', { class: 'what' }, sev(a.severity), ' ', a.device, ' · ', a.rule),
+      el('div', { class: 'when' }, `#${a.id} raised ${time(a.raised_us)}${a.active ? '' : ', cleared ' + time(a.cleared_us)}`),
+      a.acked_by ? el('div', { class: 'acked' }, `acknowledged by ${a.acked_by} at ${time(a.acked_us)}`)
+                 : el('button', { type: 'button', class: 'ack', onclick: () => acknowledge(a.id) }, 'Acknowledge'))));
+    if (!list.length) $('tech-alerts').replaceChildren(el('li', {}, 'No alerts for technicians.'));
+  } else if (state.me.role === 'operator') {
+    $('op-alerts').replaceChildren(...list.map((a) => el('tr', { 'data-alert': a.id },
+      el('td', {}, a.id), el('td', {}, time(a.raised_us)), el('td', {}, a.device), el('td', {}, a.rule), el('td', {}, sev(a.severity)),
+      el('td', {}, stateOf(a)),
+      el('td', {}, a.acked_by ? '' : el('button', { type: 'button', class: 'ack secondary', onclick: () => acknowledge(a.id) }, 'Acknowledge')))));
+  }
+}
+
+async function loadHealth() {
+  const h = await api('GET', '/api/health');
+  const rows = [['device sessions', h.sessions], ['uplink backlog (records)', h.uplink_pending], ['uplink', h.uplink_connected ? 'connected' : 'not connected'],
+    ['CPU', h.cpu_percent == null ? 'n/a' : `${h.cpu_percent.toFixed(1)} %`], ['active alerts', h.alerts_active]];
+  for (const w of h.webhooks || []) rows.push([`partner ${w.partner}`, `${w.delivered} of ${w.queued} delivered, ${w.pending} waiting`]);
+  $('health').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-figure': k }, v)]));
+}
+
+function ruleRow(r, i) {
+  const sevSel = el('select', { 'data-field': 'severity' }, ...['info', 'warning', 'critical'].map((s) => {
+    const o = el('option', { value: s }, s); if ((r.severity || 'warning') === s) o.selected = true; return o; }));
+  const clear = r.clear_below ?? (r.clear_ratio != null ? `${r.clear_ratio}×` : '');
+  return el('tr', { 'data-rule': i },
+    el('td', {}, r.name),
+    el('td', {}, el('input', { 'data-field': 'raise_above', value: r.raise_above })),
+    el('td', {}, el('input', { 'data-field': 'clear', value: clear, title: 'a score, or a fraction of the raise threshold followed by ×' })),
+    el('td', {}, el('input', { 'data-field': 'min_duration_s', type: 'number', min: '0', value: r.min_duration_s ?? 0 })),
+    el('td', {}, sevSel));
+}
+
+async function loadRules() {
+  const v = await api('GET', '/api/rules');
+  state.rules = v;
+  $('rules-version').textContent = `version ${v.version} by ${v.by}, ${time(v.at_us)}`;
+  $('rules').replaceChildren(...v.document.rules.map(ruleRow));
+  const routes = v.document.routes || {};
+  $('routes').textContent = ['info', 'warning', 'critical'].map((s) => `${s} → ${(routes[s] || ['(default)']).join(', ')}`).join('; ');
+  $('versions').replaceChildren(...v.versions.map((x) => el('li', {},
+    `version ${x.version} by ${x.by}, ${time(x.at_us)}`,
+    x.version === v.version ? el('span', { class: 'muted' }, ' (in force)')
+                            : el('button', { type: 'button', class: 'secondary', 'data-restore': x.version, onclick: () => restore(x.version) }, 'Restore'))));
+}
+
+/** The rules document as the form has it (a field left as it was keeps its value). */
+function edited() {
+  const doc = structuredClone(state.rules.document);
+  for (const row of $('rules').querySelectorAll('tr')) {
+    const r = doc.rules[Number(row.dataset.rule)];
+    const f = (n) => row.querySelector(`[data-field="${n}"]`).value.trim();
+    const raise = f('raise_above');
+    r.raise_above = raise === 'model' ? 'model' : Number(raise);
+    const clear = f('clear');
+    delete r.clear_below; delete r.clear_ratio;
+    if (clear.endsWith('×')) r.clear_ratio = Number(clear.slice(0, -1)); else if (clear !== '') r.clear_below = Number(clear);
+    r.min_duration_s = Number(f('min_duration_s'));
+    r.severity = f('severity');
+  }
+  return doc;
+}
+
+async function preview() {
+  $('rules-error').textContent = '';
+  try {
+    const hours = Number($('preview-hours').value);
+    const p = await api('POST', '/api/rules/preview', { document: edited(), hours });
+    $('preview-result').textContent = `These rules would have raised ${p.alerts} alert${p.alerts === 1 ? '' : 's'} in the last ${hours} h` +
+      (p.scores_since_us ? ` (over the scores the gateway kept since ${time(p.scores_since_us)}).` : ' (the gateway kept no scores yet).');
+    $('preview-result').dataset.alerts = p.alerts;
+  } catch (e) { $('rules-error').textContent = e.message; }
+}
+
+async function save() {
+  $('rules-error').textContent = '';
+  try { await api('PUT', '/api/rules', { document: edited(), base_version: state.rules.version }); await loadRules(); $('preview-result').textContent = 'Saved: in force now.'; }
+  catch (e) { $('rules-error').textContent = e.message; }
+}
+
+async function restore(version) {
+  try { await api('POST', '/api/rules/restore', { version }); await loadRules(); } catch (e) { $('rules-error').textContent = e.message; }
+}
+
+async function loadSummary() {
+  const { alerts } = await api('GET', '/api/summary');
+  const tile = (n, k, id) => el('div', { class: 'tile', 'data-tile': id }, el('div', { class: 'n' }, n), el('div', { class: 'k' }, k));
+  $('tiles').replaceChildren(tile(alerts.total, 'alerts raised', 'total'), tile(alerts.active, 'active now', 'active'), tile(alerts.acknowledged, 'acknowledged', 'acknowledged'));
+  $('by-severity').replaceChildren(...Object.entries(alerts.by_severity).map(([s, v]) =>
+    el('tr', { 'data-severity': s }, el('td', {}, sev(s)), el('td', {}, v.total), el('td', {}, v.active))));
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('login-error').textContent = '';
+    try { await api('POST', '/api/login', { user: $('login-user').value, password: $('login-password').value }); $('login-password').value = ''; start(); }
+    catch (e) { $('login-error').textContent = e.message; }
+  });
+  $('logout').addEventListener('click', async () => { await api('POST', '/api/logout').catch(() => {}); if (state.source) state.source.close(); state.alerts.clear(); start(); });
+  $('preview').addEventListener('click', preview);
+  $('save').addEventListener('click', save);
+  start();
+});

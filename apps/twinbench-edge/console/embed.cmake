@@ -1,0 +1,10 @@
+# Writes ConsoleAssets.cpp: the console's files as C++ raw strings (cmake -DOUT=... -DDIR=... -P embed.cmake).
+set(out "// Generated from apps/twinbench-edge/console/ by embed.cmake: edit those files.\n#include \"ConsoleAssets.hpp\"\nnamespace twinbench::edge {\n")
+foreach(pair "kConsoleHtml;index.html" "kConsoleJs;app.js" "kConsoleCss;app.css")
+  list(GET pair 0 name)
+  list(GET pair 1 file)
+  file(READ "${DIR}/${file}" text)
+  string(APPEND out "const char* const ${name} = R\"tbconsole(${text})tbconsole\";\n")
+endforeach()
+string(APPEND out "}  // namespace twinbench::edge\n")
+file(WRITE "${OUT}" "${out}")
