@@ -280,6 +280,7 @@ void Console::handle(const hil::HttpIn& in, hil::HttpReply reply) {
   if (get && (path == "/" || path == "/index.html")) return reply.respond({200, "text/html; charset=utf-8", kConsoleHtml});
   if (get && path == "/app.js") return reply.respond({200, "text/javascript; charset=utf-8", kConsoleJs});
   if (get && path == "/app.css") return reply.respond({200, "text/css; charset=utf-8", kConsoleCss});
+  if (get && path == "/favicon.ico") return reply.respond({204, "image/x-icon", ""});
   if (!path.starts_with("/api/")) return reply.respond(error_out(404, "no such page"));
   if (!get && in.header(kCsrfHeader) != kCsrfValue) {  // a form or script of another site cannot set it
     record("console", "console_refused", {{"action", in.method + " " + path}, {"reason", "without the console's X-Requested-With header"}});
@@ -287,6 +288,7 @@ void Console::handle(const hil::HttpIn& in, hil::HttpReply reply) {
   }
   if (path == "/api/login" && in.method == "POST") return login(in, std::move(reply));
   const Session* found = session_of(in);
+  if (!found && path == "/api/me" && get) return reply.respond(json_out(200, {{"user", nullptr}, {"gateway", rt_.name()}}));  // the page asks before logging in
   if (!found) return reply.respond(error_out(401, "log in first"));
   const Session s = *found;
   const bool tech = s.role == ConsoleRole::technician, op = s.role == ConsoleRole::operator_, mgr = s.role == ConsoleRole::manager;

@@ -28,7 +28,7 @@ function show(id) { for (const s of ['login', 'technician', 'operator', 'manager
 
 async function start() {
   try { state.me = await api('GET', '/api/me'); } catch { state.me = null; }
-  if (!state.me) { $('who').hidden = true; show('login'); return; }
+  if (!state.me || !state.me.user) { $('who').hidden = true; $('gateway').textContent = state.me ? state.me.gateway : ''; show('login'); return; }
   $('who').hidden = false; $('user').textContent = state.me.user; $('role').textContent = state.me.role; $('gateway').textContent = state.me.gateway;
   show(state.me.role);
   const { alerts } = await api('GET', '/api/alerts');
@@ -157,8 +157,10 @@ async function loadSummary() {
   const { alerts } = await api('GET', '/api/summary');
   const tile = (n, k, id) => el('div', { class: 'tile', 'data-tile': id }, el('div', { class: 'n' }, n), el('div', { class: 'k' }, k));
   $('tiles').replaceChildren(tile(alerts.total, 'alerts raised', 'total'), tile(alerts.active, 'active now', 'active'), tile(alerts.acknowledged, 'acknowledged', 'acknowledged'));
-  $('by-severity').replaceChildren(...Object.entries(alerts.by_severity).map(([s, v]) =>
-    el('tr', { 'data-severity': s }, el('td', {}, sev(s)), el('td', {}, v.total), el('td', {}, v.active))));
+  $('by-severity').replaceChildren(...['critical', 'warning', 'info'].map((s) => {
+    const v = alerts.by_severity[s];
+    return el('tr', { 'data-severity': s }, el('td', {}, sev(s)), el('td', {}, v.total), el('td', {}, v.active));
+  }));
 }
 
 document.addEventListener('DOMContentLoaded', () => {
