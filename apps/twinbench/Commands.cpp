@@ -233,10 +233,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
     m.gateways.push_back(std::move(gm));
   }
   m.fault_modes = sc.fault_modes;
-  if (const auto& e = sc.economics)
-    m.economics = results::EconomicsMeta{e->currency, e->downtime_cost_per_hour, e->unplanned_downtime_h, e->planned_repair_h,
-                                         e->truck_roll_cost, e->missed_failure_cost, e->edge_ai_cost_per_device_per_year,
-                                         e->edge_ai_fixed_cost, e->energy_price_per_kwh};
+  m.economics = sc.economics;
   for (const auto& op : sc.twin_operations)
     m.twin_operations.push_back({op.at_s, op.kind == sim::TwinOperation::Kind::set_property ? "set_property" : "command", op.name});
   m.lifecycle.enabled = sc.lifecycle.any() || !sc.drift_injections.empty();

@@ -243,23 +243,7 @@ void read_rule_change(Scenario& sc, const JsonObject& o) {
   sc.rule_changes.push_back(std::move(c));
 }
 
-void read_economics(Scenario& sc, const JsonObject& o) {
-  o.allow({"currency", "downtime_cost_per_hour", "unplanned_downtime_h", "planned_repair_h", "truck_roll_cost", "missed_failure_cost",
-           "edge_ai_cost_per_device_per_year", "edge_ai_fixed_cost", "energy_price_per_kwh"});
-  Economics e;
-  e.currency = o.string_or("currency", e.currency);
-  e.downtime_cost_per_hour = o.non_negative_or("downtime_cost_per_hour", 0);
-  e.unplanned_downtime_h = o.non_negative_or("unplanned_downtime_h", 0);
-  e.planned_repair_h = o.non_negative_or("planned_repair_h", 0);
-  if (e.planned_repair_h > e.unplanned_downtime_h)
-    o.fail("planned_repair_h", "expected at most unplanned_downtime_h (a planned repair should not take longer than an unplanned failure)");
-  e.truck_roll_cost = o.non_negative_or("truck_roll_cost", 0);
-  e.missed_failure_cost = o.non_negative_or("missed_failure_cost", 0);
-  e.edge_ai_cost_per_device_per_year = o.non_negative_or("edge_ai_cost_per_device_per_year", 0);
-  e.edge_ai_fixed_cost = o.non_negative_or("edge_ai_fixed_cost", 0);
-  e.energy_price_per_kwh = o.non_negative_or("energy_price_per_kwh", 0);
-  sc.economics = e;
-}
+void read_economics(Scenario& sc, const JsonObject& o) { sc.economics = core::read_economics(o); }
 
 void read_sensors(Scenario& sc, const JsonObject& o) {
   o.allow({"dropout_probability", "noise_scale", "bias_scale"});

@@ -200,41 +200,21 @@ double DetectionKpis::excess_wh_at(std::uint32_t gateway, std::uint32_t device, 
 }
 
 json DetectionKpis::economics(const Scope& scope, const json& d) const {
-  // Run to failure (no edge AI) against the run: each detected fault becomes a planned repair with a
-  // truck roll instead of an unplanned failure; each false alert costs a truck roll; the edge AI costs
-  // its fixed cost plus its yearly price per device, pro rata (a site or gateway bears the fixed cost in
-  // proportion to its devices). ROI = net savings / edge AI cost. Undecided faults are left out, as in
-  // the recall.
+  // core::business_case against the ground truth. A site or gateway bears the fixed cost in proportion to
+  // its devices; undecided faults are left out, as in the recall.
   if (!meta_.economics) return {{"enabled", false}};
-  const EconomicsMeta& e = *meta_.economics;
-  const auto detected = static_cast<double>(d["faults_detected"].get<std::uint64_t>());
-  const auto missed = static_cast<double>(d["faults_missed"].get<std::uint64_t>());
-  const auto false_alerts = static_cast<double>(d["false_alerts"].get<std::uint64_t>());
   std::uint64_t fleet_devices = 0;
   for (const auto& g : meta_.gateways) fleet_devices += g.devices;
-  const double devices = static_cast<double>(scope.devices);
-  const double share = fleet_devices ? devices / static_cast<double>(fleet_devices) : 0.0;
-  const double failure = e.unplanned_downtime_h * e.downtime_cost_per_hour + e.missed_failure_cost;
-  const double repair = e.planned_repair_h * e.downtime_cost_per_hour + e.truck_roll_cost;
-  const double edge_ai = e.edge_ai_fixed_cost * share + devices * e.edge_ai_cost_per_device_per_year * meta_.duration_s / (365.0 * 86400.0);
-  // The excess energy a fault draws is paid until the failure; an alert lets the repair stop it then.
-  const double excess_kwh = d["excess_energy_kwh"].get<double>(), avoided_kwh = d["avoidable_energy_kwh"].get<double>();
-  const double without = (detected + missed) * failure + excess_kwh * e.energy_price_per_kwh;
-  const double with = detected * repair + missed * failure + false_alerts * e.truck_roll_cost + edge_ai +
-                      (excess_kwh - avoided_kwh) * e.energy_price_per_kwh;
-  auto money = [](double x) { return std::round(x * 100) / 100; };
-  return {{"enabled", true},
-          {"currency", e.currency},
-          {"avoided_downtime_h", round6(detected * (e.unplanned_downtime_h - e.planned_repair_h))},
-          {"avoided_energy_kwh", round6(avoided_kwh)},
-          {"avoided_energy_cost", money(avoided_kwh * e.energy_price_per_kwh)},
-          {"truck_rolls", detected + false_alerts},
-          {"false_alert_cost", money(false_alerts * e.truck_roll_cost)},
-          {"edge_ai_cost", money(edge_ai)},
-          {"cost_without_edge_ai", money(without)},
-          {"cost_with_edge_ai", money(with)},
-          {"net_savings", money(without - with)},
-          {"roi", edge_ai > 0 ? json(round6((without - with) / edge_ai)) : json(nullptr)}};
+  core::BusinessCaseInput in;
+  in.detected = static_cast<double>(d["faults_detected"].get<std::uint64_t>());
+  in.missed = static_cast<double>(d["faults_missed"].get<std::uint64_t>());
+  in.false_alerts = static_cast<double>(d["false_alerts"].get<std::uint64_t>());
+  in.devices = static_cast<double>(scope.devices);
+  in.fleet_devices = static_cast<double>(fleet_devices);
+  in.duration_s = meta_.duration_s;
+  in.excess_kwh = d["excess_energy_kwh"].get<double>();
+  in.avoided_kwh = d["avoidable_energy_kwh"].get<double>();
+  return core::business_case(*meta_.economics, in);
 }
 
 std::string DetectionKpis::ground_truth_csv() const {

@@ -3,6 +3,8 @@
 // the events' indices (fault modes, twin operations, rollouts), the business case, and how the time
 // series is cut. The CLI fills it from the scenario.
 
+#include "twinbench/core/Economics.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -32,13 +34,8 @@ struct TwinOperationMeta {
   std::string name;
 };
 
-/** The scenario's business case, as results/ needs it (sim::Economics). */
-struct EconomicsMeta {
-  std::string currency;
-  double downtime_cost_per_hour = 0, unplanned_downtime_h = 0, planned_repair_h = 0;
-  double truck_roll_cost = 0, missed_failure_cost = 0, edge_ai_cost_per_device_per_year = 0, edge_ai_fixed_cost = 0;
-  double energy_price_per_kwh = 0;
-};
+/** The scenario's business case (sim::Economics). */
+using EconomicsMeta = core::Economics;
 
 struct RolloutMeta {
   std::string artifact;  ///< "firmware" or "model"

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "twinbench/ai/ModelPackage.hpp"
+#include "twinbench/core/Economics.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Rules.hpp"
 #include "twinbench/runtime/Scorer.hpp"
 #include "twinbench/runtime/drift/Monitor.hpp"
 #include "twinbench/twins/Asset.hpp"
 #include "twinbench/twins/dtdl/ModelSet.hpp"
+#include "twinbench/core/Economics.hpp"
 #include "twinbench/core/LinkModel.hpp"
 
 namespace twinbench::sim {
@@ -291,17 +293,7 @@ struct LifecycleSpec {
 std::string next_version(const std::string& v);
 
 /** What faults and alerts cost: the scenario's business case (see docs/edge-ai.md). */
-struct Economics {
-  std::string currency = "EUR";
-  double downtime_cost_per_hour = 0;
-  double unplanned_downtime_h = 0;   ///< a failure nobody saw coming
-  double planned_repair_h = 0;       ///< a repair scheduled on an alert
-  double truck_roll_cost = 0;        ///< a technician's visit (every repair, every false alert)
-  double missed_failure_cost = 0;    ///< parts and collateral damage of a failure
-  double edge_ai_cost_per_device_per_year = 0;
-  double edge_ai_fixed_cost = 0;     ///< gateways, integration: once, for the run
-  double energy_price_per_kwh = 0;
-};
+using Economics = core::Economics;
 
 /** How the results are cut (timeseries.csv). */
 struct ResultsSpec {
