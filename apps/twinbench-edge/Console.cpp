@@ -55,6 +55,7 @@ json roles_of(std::uint8_t mask) {
 
 json alert_json(const AlertEntry& e) {
   return {{"id", e.id},
+          {"revision", e.revision},
           {"raised_us", e.raised_us},
           {"device", e.device},
           {"rule", e.rule},
@@ -64,7 +65,10 @@ json alert_json(const AlertEntry& e) {
           {"active", e.active()},
           {"cleared_us", e.cleared_us ? json(*e.cleared_us) : json(nullptr)},
           {"acked_us", e.acked_us ? json(*e.acked_us) : json(nullptr)},
-          {"acked_by", e.acked_us ? json(e.acked_by) : json(nullptr)}};
+          {"acked_by", e.acked_us ? json(e.acked_by) : json(nullptr)},
+          {"outcome", e.resolved_us ? json(runtime::to_string(e.outcome)) : json(nullptr)},
+          {"resolved_us", e.resolved_us ? json(*e.resolved_us) : json(nullptr)},
+          {"resolved_by", e.resolved_us ? json(e.resolved_by) : json(nullptr)}};
 }
 
 /** The alerts a role sees: a technician those routed to technicians; operators and managers every one. */
@@ -75,6 +79,7 @@ const char* change_name(AlertBook::Change c) {
     case AlertBook::Change::raised: return "raised";
     case AlertBook::Change::cleared: return "cleared";
     case AlertBook::Change::acknowledged: return "acknowledged";
+    case AlertBook::Change::resolved: return "resolved";
   }
   return "?";
 }
@@ -83,7 +88,7 @@ const char* change_name(AlertBook::Change c) {
 
 ConsoleConfig read_console(const std::string& file, const core::JsonObject& c, const runtime::mqtt::PasswordFile& passwords,
                            const std::function<std::string(const std::string&)>& relative) {
-  c.allow({"listen", "tls", "users", "session_minutes", "rules_dir"});
+  c.allow({"listen", "tls", "users", "session_minutes", "rules_dir", "economics"});
   ConsoleConfig cc;
   if (auto l = c.optional_object("listen")) {
     l->allow({"host", "port"});
@@ -110,6 +115,7 @@ ConsoleConfig read_console(const std::string& file, const core::JsonObject& c, c
   if (cc.users.empty()) c.fail("users", "expected at least one user, as {\"name\": \"technician\" | \"operator\" | \"manager\"}");
   cc.session_us = static_cast<std::int64_t>(c.integer_or("session_minutes", 1, 7 * 24 * 60, 480)) * 60'000'000;
   cc.rules_dir = relative(c.string("rules_dir"));
+  if (auto e = c.optional_object("economics")) cc.economics = core::read_economics(*e);
   (void)file;
   return cc;
 }
@@ -217,14 +223,29 @@ json Console::alerts_for(ConsoleRole role) const {
 json Console::summary() const {
   json by = json::object();
   for (int s = runtime::kSeverities - 1; s >= 0; --s) by[runtime::to_string(static_cast<runtime::Severity>(s))] = {{"total", 0}, {"active", 0}};
-  std::uint64_t total = 0, active = 0, acked = 0;
+  std::uint64_t total = 0, active = 0, acked = 0, faults = 0, false_alarms = 0;
   for (const AlertEntry& e : rt_.alert_book().list(0xFF, SIZE_MAX)) {
     json& b = by[runtime::to_string(e.severity)];
     b["total"] = b["total"].get<std::uint64_t>() + 1;
     if (e.active()) b["active"] = b["active"].get<std::uint64_t>() + 1;
     ++total, active += e.active(), acked += e.acked_us.has_value();
+    faults += e.outcome == runtime::AlertOutcome::fault, false_alarms += e.outcome == runtime::AlertOutcome::false_alarm;
   }
-  return {{"alerts", {{"total", total}, {"active", active}, {"acknowledged", acked}, {"by_severity", by}}}};
+  // The money so far, by the bench's own business case: each fault a technician confirmed was repaired on
+  // plan instead of failing; each false alarm cost a truck roll; the edge AI's price runs since the start.
+  // What the gateway cannot know stays out: faults it never alerted on, and energy nobody metered (null).
+  json economics = {{"enabled", false}};
+  if (config_.economics) {
+    core::BusinessCaseInput in;
+    in.detected = static_cast<double>(faults);
+    in.false_alerts = static_cast<double>(false_alarms);
+    in.devices = in.fleet_devices = static_cast<double>(rt_.broker().sessions());
+    in.duration_s = static_cast<double>(clock_.now_us()) * 1e-6;
+    economics = core::business_case(*config_.economics, in);
+  }
+  return {{"alerts", {{"total", total}, {"active", active}, {"acknowledged", acked}, {"faults_confirmed", faults}, {"false_alarms", false_alarms},
+                      {"by_severity", by}}},
+          {"economics", economics}};
 }
 
 json Console::rules_view() const {
@@ -320,6 +341,20 @@ void Console::handle(const hil::HttpIn& in, hil::HttpReply reply) {
     switch (rt_.acknowledge_alert(id, s.user)) {
       case AlertBook::Ack::done: return reply.respond(json_out(200, alert_json(*rt_.alert_book().find(id))));
       case AlertBook::Ack::already: return reply.respond(error_out(409, "alert " + m[1].str() + " was acknowledged by " + e->acked_by));
+      case AlertBook::Ack::unknown: return reply.respond(error_out(404, "no alert " + m[1].str()));
+    }
+  }
+  static const std::regex resolve(R"(/api/alerts/([0-9]{1,18})/resolve)");
+  if (std::smatch m; std::regex_match(path, m, resolve) && in.method == "POST") {
+    if (mgr) return refuse(s, "resolve alerts", reply);
+    const std::string outcome = body.value("outcome", "");
+    if (outcome != "fault" && outcome != "false_alarm") return reply.respond(error_out(400, "expected {\"outcome\": \"fault\" | \"false_alarm\"}"));
+    const std::uint64_t id = std::stoull(m[1].str());
+    const AlertEntry* e = rt_.alert_book().find(id);
+    if (!e || !sees(s.role, *e)) return reply.respond(error_out(404, "no alert " + m[1].str() + " for a " + to_string(s.role)));
+    switch (rt_.resolve_alert(id, outcome == "fault" ? runtime::AlertOutcome::fault : runtime::AlertOutcome::false_alarm, s.user)) {
+      case AlertBook::Ack::done: return reply.respond(json_out(200, alert_json(*rt_.alert_book().find(id))));
+      case AlertBook::Ack::already: return reply.respond(error_out(409, "alert " + m[1].str() + " was resolved by " + e->resolved_by));
       case AlertBook::Ack::unknown: return reply.respond(error_out(404, "no alert " + m[1].str()));
     }
   }

@@ -3,7 +3,8 @@
 // each with a role. Technicians get the alerts routed to them on a phone-sized page and acknowledge them;
 // operators see the gateway's health and every alert, and tune the alert rules themselves (a preview over
 // the scores the gateway kept, a new version on save, in force at once, any version restorable); managers
-// see the alerts by severity. Live updates come as Server-Sent Events. People log in with the passwords of
+// see the alerts by severity and the money: the bench's business case (core/Economics) over the faults
+// technicians confirmed and the false alarms they found. Live updates come as Server-Sent Events. People log in with the passwords of
 // the daemon's password file (scrypt, on the worker thread); a session is a random token in a Secure,
 // HttpOnly, SameSite=Strict cookie, and requests that change something must also carry the console's own
 // header, so another site cannot make a browser send them. Every refusal and every change is audited.
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "twinbench/core/Economics.hpp"
 #include "twinbench/core/JsonReader.hpp"
 #include "twinbench/hil/HttpsServer.hpp"
 #include "twinbench/runtime/EdgeRuntime.hpp"
@@ -38,6 +40,7 @@ struct ConsoleConfig {
   std::int64_t session_us = 8ll * 3600 * 1'000'000;
   std::string rules_dir;           ///< the rules' versions (v<N>.json), kept across restarts
   nlohmann::json initial_rules;    ///< version 1 when rules_dir has none: the rules file's document
+  std::optional<core::Economics> economics;  ///< the business case the manager's figures follow; none: no money figures
 };
 
 /** @brief Read "console" (bad input names the file and path); `passwords` must hold every user. */

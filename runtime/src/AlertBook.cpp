@@ -36,6 +36,29 @@ AlertBook::Ack AlertBook::acknowledge(std::uint64_t id, const std::string& who, 
   return Ack::unknown;
 }
 
+const char* to_string(AlertOutcome o) {
+  switch (o) {
+    case AlertOutcome::none: return "none";
+    case AlertOutcome::fault: return "fault";
+    case AlertOutcome::false_alarm: return "false_alarm";
+  }
+  return "?";
+}
+
+AlertBook::Ack AlertBook::resolve(std::uint64_t id, AlertOutcome outcome, const std::string& who, TimeUs at_us) {
+  for (AlertEntry& e : entries_)
+    if (e.id == id) {
+      if (e.resolved_us) return Ack::already;
+      if (!e.acked_us) e.acked_us = at_us, e.acked_by = who;
+      e.outcome = outcome;
+      e.resolved_us = at_us;
+      e.resolved_by = who;
+      changed(e, Change::resolved);
+      return Ack::done;
+    }
+  return Ack::unknown;
+}
+
 std::vector<AlertEntry> AlertBook::list(std::uint8_t roles, std::size_t limit) const {
   std::vector<AlertEntry> out;
   for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < limit; ++it)

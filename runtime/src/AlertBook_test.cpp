@@ -8,9 +8,11 @@ namespace {
 AlertEntry alert(ConnId conn, std::uint16_t rule, std::uint8_t roles, TimeUs t) {
   AlertEntry e;
   e.conn = conn;
-  e.device = "dev-" + std::to_string(conn);
+  e.device = "dev-";
+  e.device += std::to_string(conn);
   e.rule_index = rule;
-  e.rule = "r" + std::to_string(rule);
+  e.rule = "r";
+  e.rule += std::to_string(rule);
   e.roles = roles;
   e.raised_us = t;
   return e;
@@ -42,6 +44,26 @@ TEST(AlertBook, AlertsAreListedNewestFirstByRoleClearedByTheirRuleAndAcknowledge
       {1, AlertBook::Change::raised}, {2, AlertBook::Change::raised}, {3, AlertBook::Change::raised},
       {1, AlertBook::Change::cleared}, {2, AlertBook::Change::acknowledged}};
   EXPECT_EQ(seen, expected);
+  EXPECT_EQ(book.find(1)->revision, 2u);  // raised, cleared
+  EXPECT_EQ(book.find(2)->revision, 2u);  // raised, acknowledged
+}
+
+TEST(AlertBook, APersonSaysOnceWhatAnAlertWasAcknowledgingItIfNobodyHad) {
+  AlertBook book;
+  book.raise(alert(1, 0, role_technician, 10));
+  book.raise(alert(2, 0, role_technician, 20));
+  EXPECT_EQ(book.acknowledge(1, "tom", 30), AlertBook::Ack::done);
+  EXPECT_EQ(book.resolve(1, AlertOutcome::fault, "ann", 40), AlertBook::Ack::done);
+  EXPECT_EQ(book.find(1)->acked_by, "tom");  // kept
+  EXPECT_EQ(book.find(1)->resolved_by, "ann");
+  EXPECT_EQ(book.find(1)->outcome, AlertOutcome::fault);
+  EXPECT_EQ(book.resolve(1, AlertOutcome::false_alarm, "tom", 50), AlertBook::Ack::already);
+  EXPECT_EQ(book.find(1)->outcome, AlertOutcome::fault);
+  EXPECT_EQ(book.resolve(2, AlertOutcome::false_alarm, "tom", 60), AlertBook::Ack::done);
+  EXPECT_EQ(book.find(2)->acked_by, "tom");
+  EXPECT_EQ(book.find(2)->acked_us, 60);
+  EXPECT_EQ(book.resolve(7, AlertOutcome::fault, "tom", 70), AlertBook::Ack::unknown);
+  EXPECT_STREQ(to_string(AlertOutcome::false_alarm), "false_alarm");
 }
 
 TEST(AlertBook, PastItsCapacityTheOldestClearedGoesFirst) {

@@ -456,6 +456,16 @@ AlertBook::Ack EdgeRuntime::acknowledge_alert(std::uint64_t id, const std::strin
   return r;
 }
 
+AlertBook::Ack EdgeRuntime::resolve_alert(std::uint64_t id, AlertOutcome outcome, const std::string& who) {
+  const AlertBook::Ack r = alert_book_.resolve(id, outcome, who, config_.utc_at_start_us + ports_.clock.now_us());
+  if (r == AlertBook::Ack::done) {
+    const AlertEntry& e = *alert_book_.find(id);
+    audit("alert_resolved", nlohmann::json{{"alert", e.id}, {"device", e.device}, {"rule", e.rule}, {"severity", to_string(e.severity)},
+                                           {"outcome", to_string(outcome)}, {"by", who}}.dump());
+  }
+  return r;
+}
+
 void EdgeRuntime::on_drift(const DetectorConfig& d, const drift::Finding& f) {
   const std::string stream = f.stream < d.stream_names.size() ? d.stream_names[f.stream] : std::to_string(f.stream);
   emit(kNoConn, ev::DriftDetected{.stream = static_cast<std::int64_t>(f.stream), .test = static_cast<std::int64_t>(f.test),

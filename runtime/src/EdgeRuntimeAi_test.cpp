@@ -138,6 +138,10 @@ TEST_F(EdgeRuntimeTest, AnAlertIsInTheAlertBookUntilItClearsAndItsAcknowledgemen
   EXPECT_EQ(trail.records.back().second["alert"], a.id);
   const auto actions = trail.actions();
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "alert_acknowledged"), 1);
+  EXPECT_EQ(rt->resolve_alert(a.id, AlertOutcome::fault, "tom"), AlertBook::Ack::done);
+  ASSERT_EQ(trail.records.back().first, "alert_resolved");
+  EXPECT_EQ(trail.records.back().second["outcome"], "fault");
+  EXPECT_EQ(trail.records.back().second["by"], "tom");
   window(3, 0);  // the score falls: the rule clears it
   clock.advance_to(2'000'000);
   EXPECT_FALSE(rt->alert_book().find(a.id)->active());

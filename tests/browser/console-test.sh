@@ -29,7 +29,9 @@ cat > edge.json <<JSON
  "audit_log": "audit.jsonl",
  "edge_ai": {"model": "$models/compressor-ae", "batch_latency_ms": 50, "rules": "rules.json"},
  "console": {"listen": {"port": 0}, "tls": {"cert_file": "cert.pem", "key_file": "key.pem"}, "rules_dir": "rules",
-             "users": {"tom": "technician", "olga": "operator", "max": "manager"}}}
+             "users": {"tom": "technician", "olga": "operator", "max": "manager"},
+             "economics": {"currency": "EUR", "downtime_cost_per_hour": 1500, "unplanned_downtime_h": 12, "planned_repair_h": 3,
+                           "truck_roll_cost": 350, "missed_failure_cost": 8000, "edge_ai_cost_per_device_per_year": 24}}}
 JSON
 pid= devices=
 stop() { [ -z "$devices" ] || kill "$devices" 2> /dev/null || true; if [ -n "$pid" ]; then kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true; fi; }

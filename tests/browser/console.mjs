@@ -3,9 +3,10 @@
 // page) sees a simulated fault's alert arrive live, acknowledges it, and may not change rules; the operator
 // sees the gateway's health and the acknowledgement, previews rule changes over the scores the gateway kept
 // (one device went anomalous: its one alert is the preview's count, and none above an impossible threshold),
-// saves a new version, and sees the gateway apply it to the next alert; the manager sees the alerts by
-// severity and may not acknowledge; restoring version 1 makes the next alert the technician's again. Every
-// step is checked in the gateway's audit log too. Saves a screenshot of each view.
+// saves a new version, and sees the gateway apply it to the next alert, which turns out a false alarm; the
+// manager sees the alerts by severity and the money, the bench's business case worked out here by hand from
+// edge.json's figures, and may not acknowledge; restoring version 1 makes the next alert the technician's
+// again. Every step is checked in the gateway's audit log too. Saves a screenshot of each view.
 // usage: node console.mjs <console url> <work dir (audit.jsonl, go-<device> files)> <screenshots dir>
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -21,8 +22,11 @@ const check = (ok, what) => { if (!ok) failures.push(what); };
 const audit = () => (existsSync(path.join(work, 'audit.jsonl')) ? readFileSync(path.join(work, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
 const audited = (action, pred = () => true) => audit().filter((r) => r.action === action && pred(r.details));
 const anomalous = (device) => writeFileSync(path.join(work, 'go-' + device), '');
+/** Click what `sel` finds now, in the page (the lists are drawn again whenever a live update comes). */
+const press = async (page, sel) => { step = `${sel} to click`; await page.waitForSelector(sel); await page.$eval(sel, (e) => e.click()); };
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
-const waitText = (page, sel, want, timeout = 20000) =>
+let step = '';
+const waitText = (page, sel, want, timeout = 20000) => (step = `${sel} showing "${want}"`) &&
   page.waitForFunction((s, w) => [...document.querySelectorAll(s)].some((e) => e.textContent.includes(w)), { timeout }, sel, want);
 
 const browser = await puppeteer.launch({
@@ -74,10 +78,13 @@ try {
   const first = await text(tech, '#tech-alerts li[data-alert]');
   check(first.includes('press-1') && first.includes('critical'), `the technician's alert is not press-1's critical one: ${first}`);
   await tech.screenshot({ path: path.join(shots, 'console-technician.png') });
-  await tech.click('#tech-alerts li[data-alert] button.ack');
+  await press(tech, '#tech-alerts li[data-alert] button.ack');
   await waitText(tech, '#tech-alerts .acked', 'acknowledged by tom');
   check(audited('alert_acknowledged', (d) => d.by === 'tom' && d.device === 'press-1' && d.severity === 'critical').length === 1,
         'the acknowledgement is not in the audit log with who made it');
+  await press(tech, '#tech-alerts li[data-alert] button.fault');  // on site: the fault is there, and repaired
+  await waitText(tech, '#tech-alerts .outcome', 'fault confirmed by tom');
+  check(audited('alert_resolved', (d) => d.by === 'tom' && d.device === 'press-1' && d.outcome === 'fault').length === 1, 'the confirmed fault is not audited');
   // A technician may not change rules: refused, and audited.
   check((await request(tech, 'PUT', '/api/rules', { document: {}, base_version: 1 })) === 403, 'a technician was not refused a rule change');
   check(audited('console_refused', (d) => d.user === 'tom' && d.action === 'change the alert rules').length === 1, 'the refused rule change is not audited');
@@ -87,7 +94,7 @@ try {
   await login(op, 'olga', 'olga-secret-1');
   await op.waitForSelector('#operator:not([hidden])');
   await waitText(op, '#health dd[data-figure="device sessions"]', '3');
-  await waitText(op, '#op-alerts tr[data-alert]', 'acknowledged by tom');
+  await waitText(op, '#op-alerts tr[data-alert]', 'fault confirmed by tom');
   await waitText(op, '#rules-version', 'version 1 by edge.json');
   const preview = async () => {
     await op.$eval('#preview-result', (e) => { delete e.dataset.alerts; });
@@ -116,26 +123,37 @@ try {
                            { timeout: 30000 });
   check((await tech.$$eval('#tech-alerts li[data-alert]', (l) => l.length)) === 1, 'a warning reached the technician after the operator routed warnings away');
   await op.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
+  // press-2's alert was a false alarm (the operator checked): said so at once, which acknowledges it too.
+  await press(op, '#op-alerts tr[data-alert="2"] button.ack');
+  await press(op, '#op-alerts tr[data-alert="2"] button.false-alarm');
+  await waitText(op, '#op-alerts tr[data-alert="2"]', 'false alarm, said olga');
 
   // The manager: alerts by severity; may not acknowledge.
   const mgr = await open('manager', { width: 1280, height: 800 });
   await login(mgr, 'max', 'max-secret-1');
   await mgr.waitForSelector('#manager:not([hidden])');
   await waitText(mgr, '[data-tile="total"] .n', '2');
-  check((await text(mgr, '[data-tile="acknowledged"] .n')) === '1', 'the manager does not see one acknowledged alert');
+  check((await text(mgr, '[data-tile="acknowledged"] .n')) === '2', 'the manager does not see two acknowledged alerts');
+  // The business case by hand, from edge.json: a failure costs 12 h x 1500 + 8000 = 26,000 EUR, a planned
+  // repair 3 h x 1500 + 350 = 4,850: one confirmed fault saves 21,150 and 9 h of downtime; the false alarm
+  // costs a truck roll (350): 20,800. The edge AI's price for three devices over seconds rounds to nothing.
+  check((await text(mgr, '[data-tile="avoided_downtime_h"] .n')) === '9 h', 'the manager does not see 9 h of downtime avoided');
+  check((await text(mgr, '[data-tile="net_savings"] .n')) === '20,800 EUR', `the manager's net savings are not 20,800 EUR: ${await text(mgr, '[data-tile="net_savings"] .n')}`);
+  check((await text(mgr, '[data-tile="faults"] .n')) === '1' && (await text(mgr, '[data-tile="false_alarms"] .n')) === '1', 'the manager does not see one fault and one false alarm');
+  check((await text(mgr, '[data-figure="energy avoided"]')) === 'not metered at the gateway', 'energy nobody metered is not said to be unknown');
   check((await text(mgr, '[data-severity="critical"] td:nth-child(2)')) === '1' && (await text(mgr, '[data-severity="warning"] td:nth-child(2)')) === '1',
         'the manager does not see one critical and one warning');
   check((await request(mgr, 'POST', '/api/alerts/2/ack')) === 403, 'a manager was not refused an acknowledgement');
   await mgr.screenshot({ path: path.join(shots, 'console-manager.png'), fullPage: true });
 
   // Restoring version 1 (as version 3): the next alert is critical again, and live on the technician's phone.
-  await op.click('#versions button[data-restore="1"]');
+  await press(op, '#versions button[data-restore="1"]');
   await waitText(op, '#rules-version', 'version 3 by olga');
   anomalous('press-3');
   await tech.waitForFunction(() => [...document.querySelectorAll('#tech-alerts li[data-alert]')].some((l) => l.textContent.includes('press-3')), { timeout: 30000 });
   check(audited('rules_changed', (d) => d.by === 'olga').length === 2, 'the restore is not audited');
 } catch (e) {
-  failures.push(`the console did not behave as expected: ${e.message}`);
+  failures.push(`the console did not behave as expected (waiting for ${step}): ${e.message}`);
 } finally {
   await browser.close();
 }

@@ -22,6 +22,13 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;
 }
+/** Say what went wrong where every view shows it (a 409: someone else was first). */
+function notice(msg) { $('notice').textContent = msg; $('notice').hidden = !msg; }
+/** Keep the newest copy of an alert: answers and live updates may come in either order. */
+function update(a) {
+  const old = state.alerts.get(a.id);
+  if (!old || a.revision >= old.revision) state.alerts.set(a.id, a);
+}
 const sev = (s) => el('span', { class: 'sev ' + s }, s);
 
 function show(id) { for (const s of ['login', 'technician', 'operator', 'manager']) $(s).hidden = s !== id; }
@@ -45,8 +52,7 @@ function listen() {
   state.source = src;
   src.addEventListener('hello', () => $('live').classList.add('on'));
   src.addEventListener('alert', (ev) => {
-    const { alert } = JSON.parse(ev.data);
-    state.alerts.set(alert.id, alert);
+    update(JSON.parse(ev.data).alert);
     renderAlerts();
     if (state.me.role === 'manager') loadSummary();
     if (state.me.role === 'operator') loadHealth();
@@ -56,13 +62,28 @@ function listen() {
 }
 
 async function acknowledge(id) {
-  try { state.alerts.set(id, await api('POST', `/api/alerts/${id}/ack`)); } catch (e) { alert(e.message); }
+  try { update(await api('POST', `/api/alerts/${id}/ack`)); } catch (e) { notice(e.message); }
   renderAlerts();
 }
 
+async function resolve(id, outcome) {
+  try { update(await api('POST', `/api/alerts/${id}/resolve`, { outcome })); } catch (e) { notice(e.message); }
+  renderAlerts();
+}
+
+const outcomeText = (a) => (a.outcome === 'fault' ? `fault confirmed by ${a.resolved_by}` : `false alarm, said ${a.resolved_by}`);
 function stateOf(a) {
+  if (a.outcome) return el('span', { class: 'acked' }, outcomeText(a));
   if (a.acked_by) return el('span', { class: 'acked' }, `acknowledged by ${a.acked_by}`);
   return a.active ? 'active' : 'cleared';
+}
+
+/** What a person can do with an alert next: take it on, then say what it was. */
+function actions(a, cls) {
+  if (a.outcome) return [];
+  if (!a.acked_by) return [el('button', { type: 'button', class: 'ack ' + cls, onclick: () => acknowledge(a.id) }, 'Acknowledge')];
+  return [el('button', { type: 'button', class: 'fault ' + cls, onclick: () => resolve(a.id, 'fault') }, 'Fault confirmed'),
+          el('button', { type: 'button', class: 'false-alarm secondary', onclick: () => resolve(a.id, 'false_alarm') }, 'False alarm')];
 }
 
 function renderAlerts() {
@@ -71,14 +92,15 @@ function renderAlerts() {
     $('tech-alerts').replaceChildren(...list.map((a) => el('li', { class: a.severity, 'data-alert': a.id },
       el('div', { class: 'what' }, sev(a.severity), ' ', a.device, ' · ', a.rule),
       el('div', { class: 'when' }, `#${a.id} raised ${time(a.raised_us)}${a.active ? '' : ', cleared ' + time(a.cleared_us)}`),
-      a.acked_by ? el('div', { class: 'acked' }, `acknowledged by ${a.acked_by} at ${time(a.acked_us)}`)
-                 : el('button', { type: 'button', class: 'ack', onclick: () => acknowledge(a.id) }, 'Acknowledge'))));
+      a.acked_by ? el('div', { class: 'acked' }, `acknowledged by ${a.acked_by} at ${time(a.acked_us)}`) : '',
+      a.outcome ? el('div', { class: 'acked outcome' }, outcomeText(a)) : '',
+      el('div', { class: 'buttons' }, ...actions(a, '')))));
     if (!list.length) $('tech-alerts').replaceChildren(el('li', {}, 'No alerts for technicians.'));
   } else if (state.me.role === 'operator') {
     $('op-alerts').replaceChildren(...list.map((a) => el('tr', { 'data-alert': a.id },
       el('td', {}, a.id), el('td', {}, time(a.raised_us)), el('td', {}, a.device), el('td', {}, a.rule), el('td', {}, sev(a.severity)),
       el('td', {}, stateOf(a)),
-      el('td', {}, a.acked_by ? '' : el('button', { type: 'button', class: 'ack secondary', onclick: () => acknowledge(a.id) }, 'Acknowledge')))));
+      el('td', { class: 'buttons' }, ...actions(a, 'secondary')))));
   }
 }
 
@@ -153,10 +175,23 @@ async function restore(version) {
   try { await api('POST', '/api/rules/restore', { version }); await loadRules(); } catch (e) { $('rules-error').textContent = e.message; }
 }
 
+const money = (x, cur) => (x == null ? 'n/a' : `${x.toLocaleString('en', { maximumFractionDigits: 0 })} ${cur}`);
 async function loadSummary() {
-  const { alerts } = await api('GET', '/api/summary');
+  const { alerts, economics: e } = await api('GET', '/api/summary');
   const tile = (n, k, id) => el('div', { class: 'tile', 'data-tile': id }, el('div', { class: 'n' }, n), el('div', { class: 'k' }, k));
-  $('tiles').replaceChildren(tile(alerts.total, 'alerts raised', 'total'), tile(alerts.active, 'active now', 'active'), tile(alerts.acknowledged, 'acknowledged', 'acknowledged'));
+  const tiles = [];
+  if (e.enabled) tiles.push(tile(money(e.net_savings, e.currency), 'net savings so far', 'net_savings'), tile(`${e.avoided_downtime_h} h`, 'downtime avoided', 'avoided_downtime_h'));
+  tiles.push(tile(alerts.faults_confirmed, 'faults confirmed', 'faults'), tile(alerts.false_alarms, 'false alarms', 'false_alarms'),
+             tile(alerts.total, 'alerts raised', 'total'), tile(alerts.active, 'active now', 'active'), tile(alerts.acknowledged, 'acknowledged', 'acknowledged'));
+  $('tiles').replaceChildren(...tiles);
+  $('case').hidden = !e.enabled;
+  if (e.enabled) {
+    const rows = [['cost without edge AI', money(e.cost_without_edge_ai, e.currency)], ['cost with edge AI', money(e.cost_with_edge_ai, e.currency)],
+      ['edge AI', money(e.edge_ai_cost, e.currency)], ['truck rolls', e.truck_rolls], ['false alarms\' cost', money(e.false_alert_cost, e.currency)],
+      ['energy avoided', e.avoided_energy_kwh == null ? 'not metered at the gateway' : `${e.avoided_energy_kwh} kWh`],
+      ['return on the edge AI', e.roi == null ? 'n/a' : `${e.roi.toFixed(1)}×`]];
+    $('business-case').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-figure': k }, v)]));
+  }
   $('by-severity').replaceChildren(...['critical', 'warning', 'info'].map((s) => {
     const v = alerts.by_severity[s];
     return el('tr', { 'data-severity': s }, el('td', {}, sev(s)), el('td', {}, v.total), el('td', {}, v.active));

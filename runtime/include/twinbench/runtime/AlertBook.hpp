@@ -17,6 +17,10 @@
 
 namespace twinbench::runtime {
 
+/** What a person found when they went to see: the fault was there (and is repaired), or it was a false alarm. */
+enum class AlertOutcome : std::uint8_t { none, fault, false_alarm };
+const char* to_string(AlertOutcome o);
+
 struct AlertEntry {
   std::uint64_t id = 0;       ///< from 1, in the order raised (a restart starts again from 1)
   TimeUs raised_us = 0;       ///< UTC
@@ -30,12 +34,16 @@ struct AlertEntry {
   std::optional<TimeUs> cleared_us;   ///< UTC: the rule cleared it
   std::optional<TimeUs> acked_us;     ///< UTC: a person acknowledged it
   std::string acked_by;
+  AlertOutcome outcome = AlertOutcome::none;
+  std::optional<TimeUs> resolved_us;  ///< UTC: a person said what it was
+  std::string resolved_by;
+  std::uint32_t revision = 0;  ///< counts its changes: of two copies, the one with the higher is the newer
   bool active() const { return !cleared_us.has_value(); }
 };
 
 class AlertBook {
 public:
-  enum class Change : std::uint8_t { raised, cleared, acknowledged };
+  enum class Change : std::uint8_t { raised, cleared, acknowledged, resolved };
   explicit AlertBook(std::size_t capacity = 1000) : capacity_(capacity) {}
 
   /** @brief Called with each entry as it changes (the console pushes it). */
@@ -48,13 +56,17 @@ public:
   /** @brief `who` acknowledges alert `id` at `at_us`; an alert is acknowledged once. */
   Ack acknowledge(std::uint64_t id, const std::string& who, TimeUs at_us);
 
+  /** @brief `who` says what alert `id` was (acknowledging it too, if nobody had); once. Same answers as acknowledge(). */
+  Ack resolve(std::uint64_t id, AlertOutcome outcome, const std::string& who, TimeUs at_us);
+
   /** @brief Entries routed to any of `roles` (all: 0xFF), newest first, at most `limit`. */
   std::vector<AlertEntry> list(std::uint8_t roles = 0xFF, std::size_t limit = 200) const;
   const AlertEntry* find(std::uint64_t id) const;
   std::size_t size() const { return entries_.size(); }
 
 private:
-  void changed(const AlertEntry& e, Change c) {
+  void changed(AlertEntry& e, Change c) {
+    ++e.revision;
     if (observer_) observer_(e, c);
   }
   std::size_t capacity_;

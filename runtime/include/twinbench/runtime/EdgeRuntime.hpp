@@ -192,6 +192,8 @@ public:
   const AlertBook& alert_book() const { return alert_book_; }
   /** @brief A person (`who`, an identity) acknowledges alert `id`: audited as alert_acknowledged when it is done. */
   AlertBook::Ack acknowledge_alert(std::uint64_t id, const std::string& who);
+  /** @brief A person says what alert `id` was (a fault, repaired; a false alarm): audited as alert_resolved. */
+  AlertBook::Ack resolve_alert(std::uint64_t id, AlertOutcome outcome, const std::string& who);
   /**
    * @brief New alert rules (a rules document, as a rules file has it) from `source` ("rules from the cloud",
    * the console): checked as a rules file is, in force at once for every detector, audited as rules_changed
