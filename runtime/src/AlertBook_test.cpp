@@ -2,17 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace twinbench::runtime {
 namespace {
 
 AlertEntry alert(ConnId conn, std::uint16_t rule, std::uint8_t roles, TimeUs t) {
   AlertEntry e;
   e.conn = conn;
-  e.device = "dev-";
-  e.device += std::to_string(conn);
+  char name[32];
+  std::snprintf(name, sizeof name, "dev-%u", conn);
+  e.device = name;
   e.rule_index = rule;
-  e.rule = "r";
-  e.rule += std::to_string(rule);
+  std::snprintf(name, sizeof name, "r%u", static_cast<unsigned>(rule));
+  e.rule = name;
   e.roles = roles;
   e.raised_us = t;
   return e;
