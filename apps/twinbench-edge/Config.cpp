@@ -339,6 +339,7 @@ Options load_config(const std::string& file) {
     o.console = read_console(file, *c, e.access->passwords, [&](const std::string& p) { return relative_to(file, p); });
     o.console->initial_rules = runtime::rules_json(e.rules);
     e.detector->score_history = 100'000;  // what rule previews replay
+    e.keep_last_records = true;           // the operator's devices
     for (auto& other : e.other_classes)
       if (other.detector) other.detector->score_history = 100'000;
   }

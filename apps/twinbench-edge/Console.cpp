@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,25 @@ void Console::start() {
   } else if (versions_.back().version > 1) {  // people changed them: the newest is in force again
     rt_.apply_rules(versions_.back().document, config_.rules_dir + "/v" + std::to_string(versions_.back().version) + ".json", versions_.back().by);
   }
+  tick();
+}
+
+void Console::tick() {
+  // Operators' pages get the gateway's health and its devices' last records pushed every 2 s while open.
+  timer_ = clock_.schedule(2'000'000, [this] { tick(); });
+  bool any = false;
+  for (const Stream& st : streams_)
+    if (auto p = st.stream.lock(); p && p->open() && st.role == ConsoleRole::operator_) any = true;
+  if (!any) return;
+  json h = health_ ? health_() : json::object();
+  h["alerts_active"] = summary()["alerts"]["active"];
+  const std::string health = h.dump(), devs = json{{"devices", devices()}}.dump();
+  for (const Stream& st : streams_)
+    if (auto p = st.stream.lock(); p && p->open() && st.role == ConsoleRole::operator_) p->send("health", health), p->send("devices", devs);
+}
+
+Console::~Console() {
+  if (timer_ != 0) clock_.cancel(timer_);
 }
 
 void Console::record(const std::string& actor, const std::string& action, const json& details) {
@@ -246,6 +266,37 @@ json Console::summary() const {
   return {{"alerts", {{"total", total}, {"active", active}, {"acknowledged", acked}, {"faults_confirmed", faults}, {"false_alarms", false_alarms},
                       {"by_severity", by}}},
           {"economics", economics}};
+}
+
+json Console::devices() const {
+  // Each record channel's name: the model's channel it feeds (DetectorConfig::positions), else its index.
+  const auto names = [](const runtime::DetectorConfig* d, std::size_t channels) {
+    std::vector<std::string> n(channels);
+    for (std::size_t i = 0; i < channels; ++i) n[i] = "channel " + std::to_string(i);
+    if (d)
+      for (std::size_t k = 0; k < d->positions.size() && k < d->stream_names.size(); ++k)
+        if (d->positions[k] < channels) n[d->positions[k]] = d->stream_names[k];
+    return n;
+  };
+  std::map<runtime::ConnId, std::uint64_t> active;
+  for (const AlertEntry& e : rt_.alert_book().list(0xFF, SIZE_MAX)) active[e.conn] += e.active();
+  json list = json::array();
+  for (runtime::ConnId c = 0; c < rt_.last_record_slots(); ++c) {
+    const auto* last = rt_.last_record(c);
+    if (!last) continue;
+    const runtime::AnomalyDetector* d = last->other ? rt_.class_detector(*last->other) : rt_.detector();
+    const auto n = names(d ? &d->config() : nullptr, last->values.size());
+    json values = json::object();
+    for (std::size_t i = 0; i < last->values.size(); ++i) values[n[i]] = std::isfinite(last->values[i]) ? json(last->values[i]) : json(nullptr);
+    list.push_back({{"device", std::string(rt_.broker().client_id(c))},
+                    {"connected", rt_.broker().connected(c)},
+                    {"asset_class", d ? json(d->config().asset_class) : json(nullptr)},
+                    {"last_t_us", last->device_t_us},
+                    {"last_at_us", last->at_utc_us},
+                    {"telemetry", values},
+                    {"alerts_active", active[c]}});
+  }
+  return list;
 }
 
 json Console::rules_view() const {
@@ -367,6 +418,10 @@ void Console::handle(const hil::HttpIn& in, hil::HttpReply reply) {
     json h = health_ ? health_() : json::object();
     h["alerts_active"] = summary()["alerts"]["active"];
     return reply.respond(json_out(200, h));
+  }
+  if (path == "/api/devices" && get) {
+    if (!op) return refuse(s, "see the devices", reply);
+    return reply.respond(json_out(200, {{"devices", devices()}}));
   }
   if (path.starts_with("/api/rules")) {
     const std::string action = get ? "see the alert rules" : "change the alert rules";

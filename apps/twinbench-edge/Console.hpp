@@ -53,6 +53,9 @@ public:
   using Health = std::function<nlohmann::json()>;
   Console(ConsoleConfig config, runtime::EdgeRuntime& rt, runtime::Clock& clock, runtime::PasswordCheck& passwords,
           runtime::mqtt::PasswordFile hashes, runtime::AuditTrail* audit, Health health);
+  ~Console();
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
   /** @brief Apply the newest rules version kept in rules_dir (or keep version 1 there); before serving. */
   void start();
   /** @brief The HttpsServer's handler. */
@@ -83,8 +86,10 @@ private:
   nlohmann::json alerts_for(ConsoleRole role) const;
   nlohmann::json summary() const;
   nlohmann::json rules_view() const;
+  nlohmann::json devices() const;
   void save_rules(const Session& s, const nlohmann::json& document, const std::string& note, hil::HttpReply& reply);
   std::int64_t utc_now() const;
+  void tick();
 
   ConsoleConfig config_;
   runtime::EdgeRuntime& rt_;
@@ -96,7 +101,7 @@ private:
   std::map<std::string, Session> sessions_;  ///< by token
   std::vector<Stream> streams_;
   std::vector<Version> versions_;  ///< oldest first
-  std::uint64_t event_id_ = 0;
+  runtime::TimerId timer_ = 0;
 };
 
 }  // namespace twinbench::edge

@@ -283,6 +283,13 @@ void EdgeRuntime::ingest_telemetry(ConnId conn, std::span<const std::uint8_t> pa
     return;
   }
   if (AnomalyDetector* d = other ? others_[*other].get() : detector_.get()) d->on_record(conn, payload);
+  if (config_.keep_last_records) {
+    if (conn >= last_records_.size()) last_records_.resize(static_cast<std::size_t>(conn) + 1);
+    LastRecord& last = last_records_[conn];
+    last.device_t_us = h.t_us, last.at_utc_us = config_.utc_at_start_us + now, last.other = other;
+    last.values.resize(h.channels);
+    for (std::size_t i = 0; i < h.channels; ++i) last.values[i] = static_cast<float>(record_value(payload, i));
+  }
   log_.append(conn, payload);
   if (log_.commit_due()) commit_log();
 }

@@ -193,6 +193,27 @@ TEST_F(EdgeRuntimeTest, NewRulesArePreviewedOverTheScoresKeptThenAppliedAndAudit
   EXPECT_EQ(rt->rules().rules[0].name, "hot");  // the old stay
 }
 
+TEST_F(EdgeRuntimeTest, EachDevicesLastAcceptedRecordIsKeptWhenAsked) {
+  config.keep_last_records = true;
+  config.utc_at_start_us = 1'000'000'000;
+  SetUp();
+  connect(0);
+  for (std::uint32_t k = 1; k <= 2; ++k) {
+    const float v[] = {1.5f * static_cast<float>(k), 2, 3, 4, 5, 6};
+    Bytes rec(record_bytes(6));
+    encode_record(k * 10'000'000, k, v, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
+    rt->on_bytes(0, b);
+  }
+  const EdgeRuntime::LastRecord* last = rt->last_record(0);
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->device_t_us, 20'000'000);
+  EXPECT_EQ(last->values, (std::vector<float>{3, 2, 3, 4, 5, 6}));
+  EXPECT_GE(last->at_utc_us, config.utc_at_start_us);
+  EXPECT_EQ(rt->last_record(1), nullptr);
+}
+
 TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) {
   struct Recorder final : HttpClient {
     std::vector<HttpRequest> posts;

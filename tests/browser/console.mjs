@@ -94,6 +94,8 @@ try {
   await login(op, 'olga', 'olga-secret-1');
   await op.waitForSelector('#operator:not([hidden])');
   await waitText(op, '#health dd[data-figure="device sessions"]', '3');
+  // press-1's last record: every channel read 10,000 (rawmqtt.send_window), named by the model's channels.
+  await waitText(op, '#devices tr[data-device="press-1"]', 'motor_current_a 10000');
   await waitText(op, '#op-alerts tr[data-alert]', 'fault confirmed by tom');
   await waitText(op, '#rules-version', 'version 1 by edge.json');
   const preview = async () => {
@@ -122,6 +124,7 @@ try {
   await op.waitForFunction(() => [...document.querySelectorAll('#op-alerts tr[data-alert]')].some((r) => r.textContent.includes('press-2') && r.textContent.includes('warning')),
                            { timeout: 30000 });
   check((await tech.$$eval('#tech-alerts li[data-alert]', (l) => l.length)) === 1, 'a warning reached the technician after the operator routed warnings away');
+  await waitText(op, '#devices tr[data-device="press-2"]', 'motor_current_a 10000');  // pushed, not reloaded
   await op.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
   // press-2's alert was a false alarm (the operator checked): said so at once, which acknowledges it too.
   await press(op, '#op-alerts tr[data-alert="2"] button.ack');

@@ -41,7 +41,7 @@ async function start() {
   const { alerts } = await api('GET', '/api/alerts');
   state.alerts = new Map(alerts.map((a) => [a.id, a]));
   renderAlerts();
-  if (state.me.role === 'operator') { await loadHealth(); await loadRules(); }
+  if (state.me.role === 'operator') { showHealth(await api('GET', '/api/health')); showDevices((await api('GET', '/api/devices')).devices); await loadRules(); }
   if (state.me.role === 'manager') await loadSummary();
   listen();
 }
@@ -55,8 +55,9 @@ function listen() {
     update(JSON.parse(ev.data).alert);
     renderAlerts();
     if (state.me.role === 'manager') loadSummary();
-    if (state.me.role === 'operator') loadHealth();
   });
+  src.addEventListener('health', (ev) => showHealth(JSON.parse(ev.data)));
+  src.addEventListener('devices', (ev) => showDevices(JSON.parse(ev.data).devices));
   src.addEventListener('rules', () => { if (state.me.role === 'operator') loadRules(); });
   src.onerror = () => $('live').classList.remove('on');
 }
@@ -104,12 +105,21 @@ function renderAlerts() {
   }
 }
 
-async function loadHealth() {
-  const h = await api('GET', '/api/health');
+function showHealth(h) {
   const rows = [['device sessions', h.sessions], ['uplink backlog (records)', h.uplink_pending], ['uplink', h.uplink_connected ? 'connected' : 'not connected'],
     ['CPU', h.cpu_percent == null ? 'n/a' : `${h.cpu_percent.toFixed(1)} %`], ['active alerts', h.alerts_active]];
   for (const w of h.webhooks || []) rows.push([`partner ${w.partner}`, `${w.delivered} of ${w.queued} delivered, ${w.pending} waiting`]);
   $('health').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-figure': k }, v)]));
+}
+
+const num = (v) => (v == null ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)));
+function showDevices(devices) {
+  $('devices').replaceChildren(...devices.map((d) => el('tr', { 'data-device': d.device },
+    el('td', {}, el('span', { class: d.connected ? 'dot on' : 'dot', title: d.connected ? 'connected' : 'not connected' }, '●'), ' ', d.device),
+    el('td', {}, d.asset_class ?? ''), el('td', {}, time(d.last_at_us)),
+    el('td', { class: 'telemetry' }, Object.entries(d.telemetry).map(([k, v]) => `${k} ${num(v)}`).join(' · ')),
+    el('td', {}, d.alerts_active))));
+  if (!devices.length) $('devices').replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'No device has sent a record yet.')));
 }
 
 function ruleRow(r, i) {

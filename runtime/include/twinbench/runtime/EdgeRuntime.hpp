@@ -116,6 +116,8 @@ struct EdgeConfig {
   /// over-the-air model updates apply to its model only; the alert rules go to every class's detector,
   /// each keeping the rules of its asset class.
   std::vector<DeviceClass> other_classes;
+  /// Keep each device's last accepted record (last_record()): twinbench-edge's console shows them; off in the simulation.
+  bool keep_last_records = false;
   /// Partners that take this gateway's alerts as signed webhooks (Webhooks.hpp, docs/webhooks.md), posted
   /// through EdgePorts::http, queued on EdgePorts::uplink_storage (in memory without it).
   std::vector<WebhookPartner> webhooks;
@@ -206,6 +208,18 @@ public:
   };
   /** @brief What `doc`'s rules would have raised over the scores kept since `since_us` (UTC; DetectorConfig::score_history). */
   RulesPreview preview_rules(const nlohmann::json& doc, TimeUs since_us) const;
+  struct LastRecord {
+    TimeUs device_t_us = 0;           ///< the device's own timestamp
+    TimeUs at_utc_us = 0;             ///< when the gateway took it
+    std::vector<float> values;        ///< every channel
+    std::optional<std::size_t> other; ///< its class: the gateway's own (none) or other_classes[*other]
+  };
+  /** @brief The last record `device` sent that the gateway accepted (EdgeConfig::keep_last_records); nullptr if none. */
+  const LastRecord* last_record(ConnId device) const {
+    return device < last_records_.size() && !last_records_[device].values.empty() ? &last_records_[device] : nullptr;
+  }
+  /** @brief Connection ids that have a last record (kept or not any more connected): [0, this). */
+  std::size_t last_record_slots() const { return last_records_.size(); }
   /** @brief The gateway's name (EdgeConfig::name). */
   const std::string& name() const { return config_.name; }
   /** @brief The rules in force. */
@@ -317,6 +331,7 @@ private:
   std::vector<std::unique_ptr<AnomalyDetector>> others_;
   std::unique_ptr<Webhooks> webhooks_;
   AlertBook alert_book_;
+  std::vector<LastRecord> last_records_;  ///< by connection id, with keep_last_records
   static constexpr TimeUs kDayUs = 86'400'000'000;
   TimerId summary_timer_ = 0;
   TimeUs summary_from_us_ = 0;                        ///< UTC: the digest in preparation covers from here
