@@ -108,7 +108,8 @@ edge.json ("format": "twinbench-edge/1"):
                        meanwhile (keys as a scenario's edge_ai.site_baseline)              (none)
   webhooks.partners    partners that take the gateway's alerts as signed JSON posts (docs/webhooks.md):
                        [{"name": "cmms", "url": "https://host/path", "secret_file": "cmms.key"
-                       (chmod 600, at least 16 bytes), "queue_bytes": 4194304}]; queued in
+                       (chmod 600, at least 16 bytes), "kinds": ["alert", "summary"] (summary: a daily
+                       digest at UTC midnight), "queue_bytes": 4194304}]; queued in
                        store_forward.storage when there is one                               (none)
   webhooks.tls.ca_file / webhooks.tls.verify   the partners' CAs / false skips the check (tests only)
   other_classes        a gateway shared by several asset classes: [{"telemetry_filter": "tb/+/+/telemetry/pump",
@@ -120,6 +121,14 @@ edge.json ("format": "twinbench-edge/1"):
   ota.factory_manifest the signed manifest of edge_ai.model's image, put into slot A the first time
                        (twinbench ota sign <model> ...)                                    required
   audit_head_interval_s  the audit log's head goes to the cloud on tb/audit/<name> this often    300
+  console              a web console over HTTPS (docs/console.md); needs edge_ai, audit_log and
+                       auth.password_file, whose passwords people log in with                (none)
+  console.listen       {"host", "port"}                                                127.0.0.1:8443
+  console.tls          {"cert_file", "key_file" (chmod 600)}                               required
+  console.users        {"tom": "technician" | "operator" | "manager"}                      required
+  console.rules_dir    where every version of the alert rules is kept                      required
+  console.session_minutes / console.economics   session length / the business case
+                       (a scenario's "economics" keys) for the manager's figures       480 / (none)
   audit_log            an audit log (docs/audit.md): start, rule changes, drift, OTA  (none)
                        steps, as a hash chain; an existing log is verified and continued
   (paths are relative to edge.json; alerts go up on tb/alerts/<name>)
@@ -228,6 +237,17 @@ int run(const Options& o, bool verbose) {
       throw core::InputError(o.file + ": /uplink/tls: " + e.what());
     }
   }
+  std::unique_ptr<Console> console;  // the web console (docs/console.md): its server (and certificate) now, itself once the runtime is
+  std::unique_ptr<hil::HttpsServer> console_server;
+  if (o.console) {
+    try {
+      console_server = std::make_unique<hil::HttpsServer>(loop, o.console->tls, [&console](const hil::HttpIn& in, hil::HttpReply r) {
+        console->handle(in, std::move(r));
+      });
+    } catch (const std::runtime_error& e) {
+      throw core::InputError(o.file + ": /console/tls: " + e.what());
+    }
+  }
   runtime::NoCompute compute;
   EdgeLog log(verbose);
   runtime::EdgeConfig edge = o.edge;
@@ -312,8 +332,6 @@ int run(const Options& o, bool verbose) {
   if (o.edge.uplink == runtime::EdgeConfig::Uplink::external_broker)
     std::cout << "twinbench-edge " << o.edge.name << ": uplink to " << o.edge.uplink_client.endpoint << '\n';
   if (o.lwm2m) std::cout << "twinbench-edge " << o.edge.name << ": lwm2m on udp " << (o.lwm2m_host.empty() ? o.host : o.lwm2m_host) << ':' << lwm2m_port << '\n';
-  std::unique_ptr<Console> console;  // the web console (docs/console.md)
-  std::unique_ptr<hil::HttpsServer> console_server;
   if (o.console) {
     const auto started = std::chrono::steady_clock::now();
     Console::Health health = [&rt, &o, started] {
@@ -332,15 +350,16 @@ int run(const Options& o, bool verbose) {
                                    {"pending", w->pending(i)}, {"failed_attempts", w->figures(i).failed_attempts}});
       return h;
     };
+    console = std::make_unique<Console>(*o.console, rt, clock, passwords, edge.access->passwords, audit.get(), std::move(health));
     try {
-      console = std::make_unique<Console>(*o.console, rt, clock, passwords, edge.access->passwords, audit.get(), std::move(health));
       console->start();
-      console_server = std::make_unique<hil::HttpsServer>(loop, o.console->tls, [&console](const hil::HttpIn& in, hil::HttpReply r) {
-        console->handle(in, std::move(r));
-      });
+    } catch (const std::exception& e) {
+      throw core::InputError(o.file + ": /console/rules_dir: " + e.what());
+    }
+    try {
       const std::uint16_t console_port = console_server->listen(o.console->host, o.console->port);
       std::cout << "twinbench-edge " << o.edge.name << ": console on https://" << o.console->host << ':' << console_port << '\n';
-    } catch (const std::exception& e) {
+    } catch (const std::runtime_error& e) {
       std::cerr << "twinbench-edge: console: " << e.what() << '\n';
       return 1;
     }

@@ -48,7 +48,7 @@ nlohmann::ordered_json business_case(const Economics& e, const BusinessCaseInput
           {"cost_without_edge_ai", money(without)},
           {"cost_with_edge_ai", money(with)},
           {"net_savings", money(without - with)},
-          {"roi", edge_ai > 0 ? json(round6((without - with) / edge_ai)) : json(nullptr)}};
+          {"roi", money(edge_ai) > 0 ? json(round6((without - with) / edge_ai)) : json(nullptr)}};  // not over a cost that rounds to nothing
 }
 
 }  // namespace twinbench::core

@@ -44,6 +44,11 @@ TEST(Economics, EnergyNobodyMeasuredIsNullAndLeftOutOfTheCosts) {
   EXPECT_TRUE(b["avoided_energy_cost"].is_null());
   EXPECT_EQ(b["net_savings"], 26000.0 - 4850.0);
   EXPECT_TRUE(b["roi"].is_null());  // nothing spent on edge AI
+  e.edge_ai_cost_per_device_per_year = 24;  // three devices for an hour: 0.008 EUR, rounds to a cent
+  in.duration_s = 3600;
+  EXPECT_FALSE(business_case(e, in)["roi"].is_null());
+  in.duration_s = 60;  // for a minute: nothing measurable, no ratio over it
+  EXPECT_TRUE(business_case(e, in)["roi"].is_null());
 }
 
 TEST(Economics, APlannedRepairLongerThanAFailureIsBadInput) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -204,11 +205,15 @@ HttpsServer::HttpsServer(EventLoop& loop, const TlsServerConfig& tls, Handler ha
     : impl_(std::make_shared<Impl>(loop.context(), std::move(handler), max_connections)) {
   impl_->ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
                          asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-  beast::error_code ec;
-  impl_->ssl.use_certificate_chain_file(tls.cert_file, ec);
-  if (ec) throw std::runtime_error("cannot load the console's certificate '" + tls.cert_file + "': " + ec.message());
-  impl_->ssl.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot load the console's key '" + tls.key_file + "': " + ec.message());
+  const auto load = [](const std::string& what, const std::string& file, const char* expected, auto&& fn) {
+    if (!std::ifstream(file)) throw std::runtime_error("cannot read the " + what + " " + file);
+    beast::error_code ec;
+    fn(ec);
+    if (ec) throw std::runtime_error("the " + what + " " + file + " is " + expected);
+  };
+  load("certificate", tls.cert_file, "not a PEM certificate chain", [&](beast::error_code& ec) { impl_->ssl.use_certificate_chain_file(tls.cert_file, ec); });
+  load("key", tls.key_file, "not a PEM private key (or not the certificate's)",
+       [&](beast::error_code& ec) { impl_->ssl.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec); });
 }
 
 HttpsServer::~HttpsServer() { close(); }

@@ -71,6 +71,26 @@ check 2 "error: @F@: /uplink/session_expiry_s: a session expiry needs \"mqtt_ver
 check 2 "error: @F@: /auth/certificate_identity: client certificates are identities only on a TLS listener that checks them: expected listen.tls.client_ca_file" '{"format": "twinbench-edge/1", "name": "g", "auth": {"certificate_identity": true}}'
 check 2 "error: @F@: /listen/tls/require_client_certificate: client certificates are checked against client_ca_file: expected one" '{"format": "twinbench-edge/1", "name": "g", "listen": {"tls": {"cert_file": "c", "key_file": "k", "require_client_certificate": true}}, "auth": {"allow_anonymous": true}}'
 check 2 "error: @F@: /listen/tls: cannot load certificate '/nonexistent/gw.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0, "tls": {"cert_file": "/nonexistent/gw.pem", "key_file": "k"}}, "auth": {"allow_anonymous": true}}'
+# The console: people log in with the password file's passwords, what they do is audited, its key is a secret.
+printf 'tom tom-secret-1\n' | "$edge" passwd "$work/people" --batch --cost 4 > /dev/null
+printf 'k\n' > "$work/open-console.key" && chmod 644 "$work/open-console.key"
+umask 077 && printf 'k\n' > "$work/console.key" && umask 022
+auth='"auth": {"password_file": "people", "acl": []}'
+ai='"edge_ai": {"model": "'"$models"'/compressor-ae"}'
+console() { printf '{"format": "twinbench-edge/1", "name": "g", %s, %s "console": %s}' "$auth" "$1" "$2"; }
+ok_console='{"tls": {"cert_file": "c.pem", "key_file": "console.key"}, "users": {"tom": "technician"}, "rules_dir": "rules"}'
+check 2 "error: @F@: /console/users: the console's alerts and rules are the edge AI's: expected \"edge_ai\" too" "$(console "" "$ok_console")"
+check 2 "error: @F@: /console/users: what people do at the console is audited: expected \"audit_log\" too" "$(console "$ai," "$ok_console")"
+check 2 "error: @F@: /console/users/ann: 'ann' has no password in auth.password_file (twinbench-edge passwd <file> ann)" \
+  "$(console "$ai, \"audit_log\": \"a.jsonl\"," '{"tls": {"cert_file": "c.pem", "key_file": "console.key"}, "users": {"ann": "operator"}, "rules_dir": "rules"}')"
+check 2 "error: @F@: /console/users/tom: expected a role: \"technician\", \"operator\" or \"manager\", got \"admin\"" \
+  "$(console "$ai, \"audit_log\": \"a.jsonl\"," '{"tls": {"cert_file": "c.pem", "key_file": "console.key"}, "users": {"tom": "admin"}, "rules_dir": "rules"}')"
+check 2 "error: @F@: /console/tls/key_file: $work/open-console.key is open to others: expected a file only its owner can read (chmod 600)" \
+  "$(console "$ai, \"audit_log\": \"a.jsonl\"," '{"tls": {"cert_file": "c.pem", "key_file": "open-console.key"}, "users": {"tom": "technician"}, "rules_dir": "rules"}')"
+check 2 "error: @F@: /console/tls: cannot read the certificate $work/c.pem" "$(console "$ai, \"audit_log\": \"a.jsonl\"," "$ok_console")"
+printf 'not a certificate\n' > "$work/c.pem"
+check 2 "error: @F@: /console/tls: the certificate $work/c.pem is not a PEM certificate chain" "$(console "$ai, \"audit_log\": \"a.jsonl\"," "$ok_console")"
+[ ! -e "$work/a.jsonl" ] && [ ! -e "$work/rules" ] || { echo "FAIL: a refused console configuration left an audit log or a rules folder behind"; fails=$((fails + 1)); }
 set +e
 "$edge" --frobnicate > /dev/null 2> "$work/err"
 code=$?

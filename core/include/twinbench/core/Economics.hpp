@@ -42,7 +42,7 @@ struct BusinessCaseInput {
 /**
  * @brief The business case: {"enabled": true, "currency", "avoided_downtime_h", "avoided_energy_kwh",
  * "avoided_energy_cost", "truck_rolls", "false_alert_cost", "edge_ai_cost", "cost_without_edge_ai",
- * "cost_with_edge_ai", "net_savings", "roi"} (money rounded to cents; roi null without an edge AI cost).
+ * "cost_with_edge_ai", "net_savings", "roi"} (money rounded to cents; roi null without an edge AI cost of at least a cent).
  */
 nlohmann::ordered_json business_case(const Economics& e, const BusinessCaseInput& in);
 
