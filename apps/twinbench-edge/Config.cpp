@@ -27,6 +27,7 @@
 #include "twinbench/runtime/EdgeRuntime.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
 #include "twinbench/runtime/mqtt/Codec.hpp"
+#include "twinbench/twins/dtdl/ModelSet.hpp"
 #include "Config.hpp"
 
 namespace twinbench::edge {
@@ -170,7 +171,7 @@ Options load_config(const std::string& file) {
   const nlohmann::json doc = core::parse_json(core::read_text_file(file, "edge configuration"), file);
   const core::JsonObject root(doc, "", file);
   root.allow({"format", "name", "listen", "auth", "forward_interval_ms", "telemetry_filter", "uplink_buffer_bytes", "store_forward", "mqtt", "uplink",
-              "opcua", "lwm2m", "edge_ai", "other_classes", "webhooks", "audit_log", "audit_head_interval_s", "ota", "console"});
+              "opcua", "lwm2m", "edge_ai", "other_classes", "webhooks", "audit_log", "audit_head_interval_s", "ota", "console", "twin"});
   constexpr std::string_view kFormat = "twinbench-edge/1";
   if (root.string("format") != kFormat) root.fail("format", "expected \"" + std::string(kFormat) + "\", got '" + root.string("format") + "'");
   Options o;
@@ -261,6 +262,21 @@ Options load_config(const std::string& file) {
   if (auto a = root.optional_object("edge_ai")) read_edge_ai(file, *a, e.detector, e.scorer, e.rules);
   read_other_classes(file, root, e);
   if (auto w = root.optional_object("webhooks")) read_webhooks(file, *w, o);
+  if (auto t = root.optional_object("twin")) {  // the devices' DTDL Interface: desired properties and commands relayed, reports checked (docs/dtdl.md)
+    t->allow({"models", "interface"});
+    auto set = std::make_shared<twins::dtdl::ModelSet>();
+    for (const auto& [j, path] : t->array("models", true)) {
+      if (!j->is_string()) core::JsonObject::fail_at(file, path, "expected a path to a DTDL file or folder, got " + core::JsonObject::show(*j));
+      set->add_path(relative_to(file, j->get<std::string>()));
+    }
+    set->resolve();
+    if (!set->ok())
+      t->fail("models", "the DTDL models have " + std::to_string(set->diagnostics().size()) + " error(s); the first: " + set->diagnostics().front().str() +
+                            " (twinbench twins check lists them all)");
+    e.twin_dtmi = t->string("interface");
+    if (!set->find(e.twin_dtmi)) t->fail("interface", "no Interface '" + e.twin_dtmi + "' in the models");
+    e.models = std::move(set);
+  }
   if (auto u = root.optional_object("ota")) {
     u->allow({"storage", "trusted_key", "factory_manifest"});
     if (!root.has("edge_ai")) u->fail("storage", "model updates need \"edge_ai\": a model to start from");

@@ -12,6 +12,9 @@
 
 #include "ConsoleAssets.hpp"
 #include "twinbench/runtime/Rules.hpp"
+#include "twinbench/runtime/TwinService.hpp"
+#include "twinbench/twins/dtdl/ModelSet.hpp"
+#include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
 namespace twinbench::edge {
 
@@ -125,6 +128,9 @@ Console::Console(ConsoleConfig config, runtime::EdgeRuntime& rt, runtime::Clock&
                  runtime::mqtt::PasswordFile hashes, runtime::AuditTrail* audit, Health health)
     : config_(std::move(config)), rt_(rt), clock_(clock), passwords_(passwords), hashes_(std::move(hashes)), audit_(audit), health_(std::move(health)) {
   rt_.alert_book().on_change([this](const AlertEntry& e, AlertBook::Change c) { push(e, c); });
+  if (const runtime::TwinService* t = rt_.twins(); t && t->models())
+    for (const twins::dtdl::Content* p : t->models()->all_contents(t->interface_id()))
+      if (p->kind == twins::dtdl::ContentKind::property) twin_properties_.push_back(p);
 }
 
 std::int64_t Console::utc_now() const {
@@ -288,7 +294,17 @@ json Console::devices() const {
     const auto n = names(d ? &d->config() : nullptr, last->values.size());
     json values = json::object();
     for (std::size_t i = 0; i < last->values.size(); ++i) values[n[i]] = std::isfinite(last->values[i]) ? json(last->values[i]) : json(nullptr);
+    // Its twin, following the DTDL Interface: every property, reported and desired (with their versions).
+    json properties = json::array();
+    if (const runtime::TwinService* t = rt_.twins())
+      if (const twins::dtdl::Twin* twin = t->twin(c))
+        for (const twins::dtdl::Content* p : twin_properties_) {
+          const auto r = twin->reported("", p->name), d = twin->desired("", p->name);
+          properties.push_back({{"name", p->name}, {"writable", p->writable}, {"reported", r ? r->first : json(nullptr)},
+                                {"desired", d ? d->first : json(nullptr)}, {"pending", d && (!r || r->first != d->first)}});
+        }
     list.push_back({{"device", std::string(rt_.broker().client_id(c))},
+                    {"properties", properties},
                     {"connected", rt_.broker().connected(c)},
                     {"asset_class", d ? json(d->config().asset_class) : json(nullptr)},
                     {"last_t_us", last->device_t_us},

@@ -26,6 +26,10 @@
 #include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/PasswordCheck.hpp"
 
+namespace twinbench::twins::dtdl {
+struct Content;
+}
+
 namespace twinbench::edge {
 
 enum class ConsoleRole : std::uint8_t { technician, operator_, manager };
@@ -102,6 +106,7 @@ private:
   std::vector<Stream> streams_;
   std::vector<Version> versions_;  ///< oldest first
   runtime::TimerId timer_ = 0;
+  std::vector<const twins::dtdl::Content*> twin_properties_;  ///< the devices' Interface's properties (with twinbench-edge's "twin")
 };
 
 }  // namespace twinbench::edge

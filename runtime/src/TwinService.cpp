@@ -47,7 +47,7 @@ struct TwinService::DeviceState {
 
 TwinService::TwinService(std::shared_ptr<const twins::dtdl::ModelSet> models, std::string_view dtmi, std::string topic_prefix, Clock& clock,
                          TwinHost& host, TimeUs command_timeout_us)
-    : models_(std::move(models)), model_(models_->find(dtmi)), prefix_(std::move(topic_prefix)), clock_(clock), host_(host),
+    : models_(std::move(models)), model_(models_->find(dtmi)), dtmi_(dtmi), prefix_(std::move(topic_prefix)), clock_(clock), host_(host),
       command_timeout_us_(command_timeout_us) {
   assert(model_ != nullptr);
 }

@@ -28,6 +28,7 @@ cat > edge.json <<JSON
  "auth": {"password_file": "passwords", "allow_anonymous": true, "acl": [{"identity": "anonymous", "publish": ["tb/line-3/#"]}]},
  "audit_log": "audit.jsonl",
  "edge_ai": {"model": "$models/compressor-ae", "batch_latency_ms": 50, "rules": "rules.json"},
+ "twin": {"models": ["$models/dtdl"], "interface": "dtmi:twinbench:Compressor;1"},
  "console": {"listen": {"port": 0}, "tls": {"cert_file": "cert.pem", "key_file": "key.pem"}, "rules_dir": "rules",
              "users": {"tom": "technician", "olga": "operator", "max": "manager"},
              "economics": {"currency": "EUR", "downtime_cost_per_hour": 1500, "unplanned_downtime_h": 12, "planned_repair_h": 3,
@@ -42,17 +43,20 @@ for _ in $(seq 200); do grep -q listening out && break; sleep 0.05; done
 mqtt_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\)$/\1/p' out)
 console_port=$(sed -n 's/.*console on https:\/\/127.0.0.1:\([0-9]*\)$/\1/p' out)
 [ -n "$mqtt_port" ] && [ -n "$console_port" ] || { echo "FAIL: twinbench-edge did not start: $(cat err)"; exit 1; }
-# Three devices on their own connections; each sends a window of out-of-range readings when its file appears.
+# Three devices on their own connections; each reports its twin's properties and sends a window of
+# out-of-range readings when its file appears.
 RAWMQTT="$here/../interop" python3 - "$mqtt_port" "$work" <<'PY' > devices.out 2>&1 &
 import os, sys, time
 sys.path.insert(0, os.environ["RAWMQTT"])
-from rawmqtt import connect, send_window
+from rawmqtt import connect, send_window, packet, utf8
 port, work = int(sys.argv[1]), sys.argv[2]
 socks = {c: connect(port, c, keepalive_s=0) for c in ["press-1", "press-2", "press-3"]}
 pending = set(socks)
 for _ in range(1800):
     for c in sorted(pending):
         if os.path.exists(os.path.join(work, "go-" + c)):
+            # Its twin's properties, as the DTDL Interface has them (IoT Plug and Play's reported form), then readings.
+            socks[c].sendall(packet(0x30, utf8("tb/line-3/%s/twin/reported" % c) + b'{"serialNumber": "SN-%s", "alertThreshold": 0.8}' % c[-1:].encode()))
             send_window(socks[c], "tb/line-3/%s/telemetry" % c, 6, 14)
             pending.discard(c)
     if not pending: break

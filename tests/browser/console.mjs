@@ -96,6 +96,8 @@ try {
   await waitText(op, '#health dd[data-figure="device sessions"]', '3');
   // press-1's last record: every channel read 10,000 (rawmqtt.send_window), named by the model's channels.
   await waitText(op, '#devices tr[data-device="press-1"]', 'motor_current_a 10000');
+  // Its twin, by the DTDL Interface: the properties it reported.
+  await waitText(op, '#devices tr[data-device="press-1"]', 'serialNumber "SN-1" · alertThreshold 0.8');
   await waitText(op, '#op-alerts tr[data-alert]', 'fault confirmed by tom');
   await waitText(op, '#rules-version', 'version 1 by edge.json');
   const preview = async () => {

@@ -71,6 +71,8 @@ check 2 "error: @F@: /uplink/session_expiry_s: a session expiry needs \"mqtt_ver
 check 2 "error: @F@: /auth/certificate_identity: client certificates are identities only on a TLS listener that checks them: expected listen.tls.client_ca_file" '{"format": "twinbench-edge/1", "name": "g", "auth": {"certificate_identity": true}}'
 check 2 "error: @F@: /listen/tls/require_client_certificate: client certificates are checked against client_ca_file: expected one" '{"format": "twinbench-edge/1", "name": "g", "listen": {"tls": {"cert_file": "c", "key_file": "k", "require_client_certificate": true}}, "auth": {"allow_anonymous": true}}'
 check 2 "error: @F@: /listen/tls: cannot load certificate '/nonexistent/gw.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0, "tls": {"cert_file": "/nonexistent/gw.pem", "key_file": "k"}}, "auth": {"allow_anonymous": true}}'
+check 2 "error: @F@: /twin/interface: no Interface 'dtmi:x:Nothing;1' in the models" \
+  '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "twin": {"models": ["'"$models"'/dtdl"], "interface": "dtmi:x:Nothing;1"}}'
 # The console: people log in with the password file's passwords, what they do is audited, its key is a secret.
 printf 'tom tom-secret-1\n' | "$edge" passwd "$work/people" --batch --cost 4 > /dev/null
 printf 'k\n' > "$work/open-console.key" && chmod 644 "$work/open-console.key"

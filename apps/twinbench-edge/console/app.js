@@ -118,8 +118,10 @@ function showDevices(devices) {
     el('td', {}, el('span', { class: d.connected ? 'dot on' : 'dot', title: d.connected ? 'connected' : 'not connected' }, '●'), ' ', d.device),
     el('td', {}, d.asset_class ?? ''), el('td', {}, time(d.last_at_us)),
     el('td', { class: 'telemetry' }, Object.entries(d.telemetry).map(([k, v]) => `${k} ${num(v)}`).join(' · ')),
+    el('td', { class: 'telemetry' }, d.properties.filter((p) => p.reported != null || p.desired != null).map((p) =>
+      `${p.name} ${JSON.stringify(p.reported)}${p.pending ? ` (desired ${JSON.stringify(p.desired)}, pending)` : ''}`).join(' · ')),
     el('td', {}, d.alerts_active))));
-  if (!devices.length) $('devices').replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'No device has sent a record yet.')));
+  if (!devices.length) $('devices').replaceChildren(el('tr', {}, el('td', { colspan: '6', class: 'muted' }, 'No device has sent a record yet.')));
 }
 
 function ruleRow(r, i) {

@@ -107,6 +107,9 @@ public:
 
   /** @brief The device's twin (nullptr if no operation has touched it yet). */
   const twins::dtdl::Twin* twin(ConnId device) const;
+  /** @brief The models and the devices' Interface (its DTMI). */
+  const twins::dtdl::ModelSet* models() const { return models_.get(); }
+  const std::string& interface_id() const { return dtmi_; }
 
 private:
   struct Pending {
@@ -139,6 +142,7 @@ private:
 
   std::shared_ptr<const twins::dtdl::ModelSet> models_;
   const twins::dtdl::Interface* model_;
+  std::string dtmi_;
   std::string prefix_;
   Clock& clock_;
   TwinHost& host_;
