@@ -225,6 +225,7 @@ results::RunMeta run_meta(const sim::Scenario& sc, std::uint64_t seed) {
   }
   m.interval_s = sc.results.interval_s;
   for (const auto& p : sc.partners) m.partners.push_back({p.name, p.sla_s});
+  m.people = sc.people.has_value();
   for (const auto& g : sc.gateways()) {
     const sim::SiteSpec& site = sc.sites[g.site];
     results::GatewayMeta gm{site.name, g.name, site.devices_per_gateway_all()};

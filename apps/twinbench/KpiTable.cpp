@@ -86,6 +86,9 @@ void print_kpi_table(const json& s, const char* verb) {
   }
   if (const auto& t = s["twin"]; t["targets"].get<std::uint64_t>() > 0)
     row("twin ops ok / failed / pending", count(t["succeeded"]) + " / " + count(t["failed"]) + " / " + count(t["pending_at_end"]));
+  if (s.contains("people"))  // the simulated technicians' acknowledgements
+    row("alerts acknowledged", count(s["people"]["alerts_acknowledged"]) + " (p50 " + fmt("%.0f", s["people"]["acknowledge_latency_s"]["p50"]) +
+                                   " s after raised)");
   if (s.contains("webhooks"))  // each partner's SLA: delivered within its bound, of those judged; the slowest; what waits
     for (const auto& [name, w] : s["webhooks"].items())
       row("partner " + name, count(w["delivered"]) + " of " + count(w["queued"]) + " delivered, " + fmt("%.3f", w["delivered_within_sla"]) +

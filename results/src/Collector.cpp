@@ -13,6 +13,7 @@
 #include "kpi/SecurityKpis.hpp"
 #include "kpi/LifecycleKpis.hpp"
 #include "kpi/MessageKpis.hpp"
+#include "kpi/PeopleKpis.hpp"
 #include "kpi/SessionKpis.hpp"
 #include "kpi/TimeSeries.hpp"
 #include "kpi/TwinKpis.hpp"
@@ -83,8 +84,9 @@ struct Collector::Domains {
   kpi::LifecycleKpis lifecycle{meta};
   kpi::SecurityKpis security{meta};
   kpi::WebhookKpis webhooks{meta};
+  kpi::PeopleKpis people{meta};
   kpi::TimeSeries series{meta};
-  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, webhooks, series); }
+  auto all() { return std::tie(messages, sessions, gateway, twin, detection, lifecycle, security, webhooks, people, series); }
 
   Scope of_gateway(std::uint32_t g) const { return {false, {g}, meta.gateways[g].devices, {}}; }
   /** The families of a scope, in summary.json's order. */
@@ -107,6 +109,7 @@ struct Collector::Domains {
     lifecycle.write(scope, s);
     security.write(scope, s);
     webhooks.write(scope, s);
+    people.write(scope, s);
     return s;
   }
 };

@@ -1,5 +1,7 @@
 #include "twinbench/runtime/AlertBook.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace twinbench::runtime {
@@ -34,6 +36,13 @@ AlertBook::Ack AlertBook::acknowledge(std::uint64_t id, const std::string& who, 
       return Ack::done;
     }
   return Ack::unknown;
+}
+
+std::string acknowledgement_details(std::string_view gateway, std::string_view device, std::string_view rule, Severity severity, TimeUs raised_us,
+                                    std::optional<std::uint64_t> alert, std::string_view by) {
+  return nlohmann::ordered_json{{"gateway", gateway}, {"device", device}, {"rule", rule}, {"severity", to_string(severity)}, {"raised_us", raised_us},
+                                {"alert", alert ? nlohmann::ordered_json(*alert) : nlohmann::ordered_json(nullptr)}, {"by", by}}
+      .dump();
 }
 
 const char* to_string(AlertOutcome o) {

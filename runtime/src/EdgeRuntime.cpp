@@ -457,8 +457,8 @@ AlertBook::Ack EdgeRuntime::acknowledge_alert(std::uint64_t id, const std::strin
   const AlertBook::Ack r = alert_book_.acknowledge(id, who, config_.utc_at_start_us + ports_.clock.now_us());
   if (r == AlertBook::Ack::done) {
     const AlertEntry& e = *alert_book_.find(id);
-    audit("alert_acknowledged", nlohmann::json{{"alert", e.id}, {"device", e.device}, {"rule", e.rule}, {"severity", to_string(e.severity)},
-                                               {"raised_us", e.raised_us}, {"by", who}}.dump());
+    emit(e.conn, ev::AlertAcknowledged{.alert = static_cast<std::int64_t>(e.id), .latency_us = *e.acked_us - e.raised_us});
+    audit("alert_acknowledged", acknowledgement_details(config_.name, e.device, e.rule, e.severity, e.raised_us, e.id, who));
   }
   return r;
 }
@@ -467,6 +467,8 @@ AlertBook::Ack EdgeRuntime::resolve_alert(std::uint64_t id, AlertOutcome outcome
   const AlertBook::Ack r = alert_book_.resolve(id, outcome, who, config_.utc_at_start_us + ports_.clock.now_us());
   if (r == AlertBook::Ack::done) {
     const AlertEntry& e = *alert_book_.find(id);
+    emit(e.conn, ev::AlertResolved{.alert = static_cast<std::int64_t>(e.id), .outcome = static_cast<std::int64_t>(outcome),
+                                   .latency_us = *e.resolved_us - e.raised_us});
     audit("alert_resolved", nlohmann::json{{"alert", e.id}, {"device", e.device}, {"rule", e.rule}, {"severity", to_string(e.severity)},
                                            {"outcome", to_string(outcome)}, {"by", who}}.dump());
   }

@@ -25,21 +25,14 @@ TEST_F(EdgeRuntimeTest, OnASharedGatewayEachClassIsCheckedAndScoredByItsOwnModel
   pumps.scorer = std::make_shared<MaxScorer>(2);
   config.other_classes = {pumps};
   SetUp();
-  const auto send = [&](ConnId conn, const std::string& topic, std::vector<float> v, std::uint32_t seq) {
-    Bytes rec(record_bytes(v.size()));
-    encode_record(static_cast<TimeUs>(seq) * 10'000'000, seq, v, rec.data());
-    Bytes b;
-    mqtt::encode(mqtt::Publish{topic, rec, 0, false, false, 0}, b);
-    rt->on_bytes(conn, b);
-  };
   connect(0);
   connect(1);
   for (std::uint32_t k = 1; k <= 2; ++k) {
-    send(0, "tb/gw-a/0/telemetry/compressor", {10, 20}, k);
-    send(1, "tb/gw-a/1/telemetry/pump", {10, 20}, k);
+    send_record(0, "tb/gw-a/0/telemetry/compressor", {10, 20}, k);
+    send_record(1, "tb/gw-a/1/telemetry/pump", {10, 20}, k);
   }
-  send(1, "tb/gw-a/1/telemetry/pump", {10, 20, 30}, 3);  // three channels: the pump's model refuses it
-  send(1, "tb/gw-a/1/status", {10, 20}, 4);              // no class's topic: not telemetry
+  send_record(1, "tb/gw-a/1/telemetry/pump", {10, 20, 30}, 3);  // three channels: the pump's model refuses it
+  send_record(1, "tb/gw-a/1/status", {10, 20}, 4);              // no class's topic: not telemetry
   clock.advance_to(10'000'000);
   const auto raised = sink.of<ev::AlertRaised>();
   ASSERT_EQ(raised.size(), 1u);
@@ -77,12 +70,7 @@ TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
   SetUp();
   connect(0);
   for (std::uint32_t k = 1; k <= 2; ++k) {  // a window of 2 samples scoring 10 > 5: one alert
-    const float v[] = {10, 0, 0, 0, 0, 0};
-    Bytes rec(record_bytes(6));
-    encode_record(k * 10'000'000, k, v, rec.data());
-    Bytes b;
-    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
-    rt->on_bytes(0, b);
+    send_record(0, "tb/gw-a/0/telemetry", {10, 0, 0, 0, 0, 0}, k);
   }
   clock.advance_to(1'000'000);
   ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
@@ -111,12 +99,7 @@ TEST_F(EdgeRuntimeTest, AnAlertIsInTheAlertBookUntilItClearsAndItsAcknowledgemen
   connect(0);
   const auto window = [&](std::uint32_t first, float v) {  // 2 samples: one window scoring v
     for (std::uint32_t k = first; k < first + 2; ++k) {
-      const float x[] = {v, 0, 0, 0, 0, 0};
-      Bytes rec(record_bytes(6));
-      encode_record(k * 10'000'000, k, x, rec.data());
-      Bytes b;
-      mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
-      rt->on_bytes(0, b);
+      send_record(0, "tb/gw-a/0/telemetry", {v, 0, 0, 0, 0, 0}, k);
     }
   };
   window(1, 10);
@@ -136,9 +119,18 @@ TEST_F(EdgeRuntimeTest, AnAlertIsInTheAlertBookUntilItClearsAndItsAcknowledgemen
   EXPECT_EQ(trail.records.back().second["by"], "tom");
   EXPECT_EQ(trail.records.back().second["device"], "dev0");
   EXPECT_EQ(trail.records.back().second["alert"], a.id);
+  EXPECT_EQ(trail.records.back().second["gateway"], "gw-a");
+  EXPECT_EQ(trail.records.back().second["rule"], config.rules.rules[0].name);
+  EXPECT_EQ(trail.records.back().second["severity"], "warning");
   const auto actions = trail.actions();
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "alert_acknowledged"), 1);
+  ASSERT_EQ(sink.of<ev::AlertAcknowledged>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::AlertAcknowledged>()[0].alert, static_cast<std::int64_t>(a.id));
+  EXPECT_EQ(sink.of<ev::AlertAcknowledged>()[0].device, 0u);
+  EXPECT_EQ(sink.of<ev::AlertAcknowledged>()[0].latency_us, *rt->alert_book().find(a.id)->acked_us - a.raised_us);
   EXPECT_EQ(rt->resolve_alert(a.id, AlertOutcome::fault, "tom"), AlertBook::Ack::done);
+  ASSERT_EQ(sink.of<ev::AlertResolved>().size(), 1u);
+  EXPECT_EQ(sink.of<ev::AlertResolved>()[0].outcome, static_cast<std::int64_t>(AlertOutcome::fault));
   ASSERT_EQ(trail.records.back().first, "alert_resolved");
   EXPECT_EQ(trail.records.back().second["outcome"], "fault");
   EXPECT_EQ(trail.records.back().second["by"], "tom");
@@ -161,13 +153,7 @@ TEST_F(EdgeRuntimeTest, NewRulesArePreviewedOverTheScoresKeptThenAppliedAndAudit
   // Windows of 2 samples (hop 1): samples 10, 0, 10, 0, 7 give windows scoring 10, 10, 10, 7: the newest three are kept.
   std::uint32_t seq = 0;
   for (float v : {10.f, 0.f, 10.f, 0.f, 7.f}) {
-    const float x[] = {v, 0, 0, 0, 0, 0};
-    Bytes rec(record_bytes(6));
-    ++seq;
-    encode_record(seq * 10'000'000, seq, x, rec.data());
-    Bytes b;
-    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
-    rt->on_bytes(0, b);
+    send_record(0, "tb/gw-a/0/telemetry", {v, 0, 0, 0, 0, 0}, ++seq);
     clock.advance_to(clock.now_us() + 1'000'000);
   }
   ASSERT_EQ(rt->detector()->windows_scored(), 4u);
@@ -199,12 +185,7 @@ TEST_F(EdgeRuntimeTest, EachDevicesLastAcceptedRecordIsKeptWhenAsked) {
   SetUp();
   connect(0);
   for (std::uint32_t k = 1; k <= 2; ++k) {
-    const float v[] = {1.5f * static_cast<float>(k), 2, 3, 4, 5, 6};
-    Bytes rec(record_bytes(6));
-    encode_record(k * 10'000'000, k, v, rec.data());
-    Bytes b;
-    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
-    rt->on_bytes(0, b);
+    send_record(0, "tb/gw-a/0/telemetry", {1.5f * static_cast<float>(k), 2, 3, 4, 5, 6}, k);
   }
   const EdgeRuntime::LastRecord* last = rt->last_record(0);
   ASSERT_NE(last, nullptr);
@@ -234,12 +215,7 @@ TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) 
   SetUp();
   connect(0);
   for (std::uint32_t k = 1; k <= 2; ++k) {  // one alert (warning), which this partner does not take
-    const float v[] = {10, 0, 0, 0, 0, 0};
-    Bytes rec(record_bytes(6));
-    encode_record(k * 10'000'000, k, v, rec.data());
-    Bytes b;
-    mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, b);
-    rt->on_bytes(0, b);
+    send_record(0, "tb/gw-a/0/telemetry", {10, 0, 0, 0, 0, 0}, k);
   }
   clock.advance_to(7'199'000'000);
   ASSERT_EQ(sink.of<ev::AlertRaised>().size(), 1u);
@@ -270,13 +246,7 @@ TEST_F(EdgeRuntimeTest, ADeviceOnAConnectionIdGivenAgainStartsAfreshTheSameDevic
     rt->on_open(0);
     rt->on_bytes(0, b);
     for (int k = 0; k < 2; ++k) {
-      const float v[] = {10, 0, 0, 0, 0, 0};
-      Bytes rec(record_bytes(6));
-      ++seq;
-      encode_record(seq * 10'000'000, seq, v, rec.data());
-      Bytes p;
-      mqtt::encode(mqtt::Publish{"tb/gw-a/0/telemetry", rec, 0, false, false, 0}, p);
-      rt->on_bytes(0, p);
+      send_record(0, "tb/gw-a/0/telemetry", {10, 0, 0, 0, 0, 0}, ++seq);
     }
     clock.advance_to(clock.now_us() + 1'000'000);
     rt->on_closed(0);

@@ -71,6 +71,14 @@ protected:
     rt->on_open(conn);
     rt->on_bytes(conn, connect_bytes(60, conn));
   }
+  /** A telemetry record `values` from `conn` on `topic`, its sequence number `seq`, taken at seq x 10 s (device time). */
+  void send_record(ConnId conn, const std::string& topic, std::vector<float> values, std::uint32_t seq) {
+    Bytes rec(record_bytes(values.size()));
+    encode_record(static_cast<TimeUs>(seq) * 10'000'000, seq, values, rec.data());
+    Bytes b;
+    mqtt::encode(mqtt::Publish{topic, rec, 0, false, false, 0}, b);
+    rt->on_bytes(conn, b);
+  }
 };
 
 

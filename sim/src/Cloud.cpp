@@ -160,7 +160,7 @@ void SimCloud::alerts(std::uint32_t gateway, std::span<const std::uint8_t> paylo
     emit(gateway, a.at(0).get<ConnId>(),
          ev::AlertReceived{.rule = a.at(1).get<std::int64_t>(), .severity = a.at(2).get<std::int64_t>(), .raised_us = a.at(4).get<std::int64_t>(),
                            .roles = a.at(3).get<std::int64_t>()});
-    life_.on_alert(gateway, a.at(0).get<ConnId>(), a.at(1).get<std::int64_t>());
+    life_.on_alert(gateway, a.at(0).get<ConnId>(), a.at(1).get<std::int64_t>(), a.at(2).get<std::int64_t>(), a.at(4).get<std::int64_t>());
   }
 }
 

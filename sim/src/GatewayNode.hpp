@@ -59,6 +59,7 @@ struct GatewayNode {
   std::unique_ptr<SimTransport> transport;
   std::unique_ptr<SimCompute> compute;
   std::unique_ptr<runtime::EdgeRuntime> runtime;  ///< nullptr while the gateway reboots
+  std::uint32_t runtime_starts = 0;                ///< which runtime is running (timers for an earlier one do nothing)
   runtime::EdgeConfig edge_config;                 ///< to start it afresh after a reboot
   std::unique_ptr<SimPasswordCheck> passwords;     ///< with a scenario's "security"
   std::unique_ptr<SimHttp> http;                   ///< with a scenario's "partners": its webhooks' posts

@@ -1,5 +1,7 @@
 #include "LifecycleDriver.hpp"
 
+#include "twinbench/runtime/AlertBook.hpp"
+
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -199,12 +201,17 @@ void LifecycleDriver::on_records(std::uint32_t gateway, std::span<const std::uin
   if (cloud_) cloud_->on_records(gateway, payload, now_us());
 }
 
-void LifecycleDriver::on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule) {
-  // The operator acknowledges every alert that reaches the cloud: an audit record says who, which, when.
+void LifecycleDriver::on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule, std::int64_t severity, runtime::TimeUs raised_us) {
+  // The operator acknowledges every alert that reaches the cloud, with the record a person at
+  // twinbench-edge's console writes (runtime::acknowledgement_details): who, which, when.
   std::string client = "d";  // += : GCC 12 warns falsely (-Wrestrict) on "d" + to_string
   client += std::to_string(device);
+  const GatewayNode& n = *nodes_[gateway];
+  const auto& rules = n.edge_config.rules.rules;
+  const std::string name = rule >= 0 && static_cast<std::size_t>(rule) < rules.size() ? rules[static_cast<std::size_t>(rule)].name : std::to_string(rule);
   audit_.record(now_us(), "cloud/operator", "alert_acknowledged",
-                nlohmann::json{{"gateway", nodes_[gateway]->gateway_host->get_name()}, {"device", client}, {"rule", rule}}.dump());
+                runtime::acknowledgement_details(n.gateway_host->get_name(), client, name, static_cast<runtime::Severity>(severity), raised_us,
+                                                 std::nullopt, "operator"));
   if (cloud_) cloud_->on_alert(gateway, device, now_us());
 }
 

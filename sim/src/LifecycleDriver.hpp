@@ -44,7 +44,7 @@ public:
   runtime::TimeUs cloud_next_us(runtime::TimeUs now) const;
   void on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
   void on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload);
-  void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule);
+  void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule, std::int64_t severity, runtime::TimeUs raised_us);
 
   // From a node's actor: its devices' OTA.
   void node_step(GatewayNode& n);

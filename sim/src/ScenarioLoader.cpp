@@ -339,7 +339,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   const json doc = core::parse_json(text, file);
   const JsonObject root(doc, "", file);
   root.allow({"format", "name", "description", "seed", "duration_s", "network", "sensors", "models", "sites", "faults", "twin_operations",
-              "rule_changes", "economics", "assertions", "results", "hil", "lifecycle", "security", "partners"});
+              "rule_changes", "economics", "assertions", "results", "hil", "lifecycle", "security", "partners", "people"});
   Scenario sc;
   sc.file = file;
   if (root.has("format") && root.string("format") != kFormat)
@@ -366,6 +366,10 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
         if (std::find(sc.fault_modes.begin(), sc.fault_modes.end(), f.name) == sc.fault_modes.end()) sc.fault_modes.push_back(f.name);
   }
   for (const auto& [j, path] : root.array("partners", false)) loader::read_partner(sc, JsonObject(*j, path, file));
+  if (auto p = root.optional_object("people")) {
+    p->allow({"acknowledge_after_s"});
+    sc.people = PeopleSpec{p->positive_or("acknowledge_after_s", PeopleSpec{}.acknowledge_after_s)};
+  }
   for (const auto& [j, path] : root.array("faults", false)) read_fault(sc, JsonObject(*j, path, file));
   if (auto s = root.optional_object("security")) read_security(sc, *s);
   for (const auto& [j, path] : root.array("twin_operations", false)) read_twin_operation(sc, JsonObject(*j, path, file));

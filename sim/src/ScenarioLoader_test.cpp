@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "scenario.json: /sites/0/gateways: expected a positive integer, got 1.5"},
         BadCase{"unknown_root_key", [](json& j) { j["duraton_s"] = 5; },
                 "scenario.json: /duraton_s: unknown key 'duraton_s' (expected one of: format, name, description, seed, duration_s, "
-                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security, partners)"},
+                "network, sensors, models, sites, faults, twin_operations, rule_changes, economics, assertions, results, hil, lifecycle, security, partners, people)"},
         BadCase{"unknown_nested_key", [](json& j) { j["sites"][0]["link"]["bandwith_bps"] = 5; },
                 "scenario.json: /sites/0/link/bandwith_bps: unknown key 'bandwith_bps' (expected one of: preset, bandwidth_bps, latency_ms, "
                 "loss_probability, overhead_bytes_per_message, energy_nj_per_bit, energy_nj_per_message, jitter, burst_loss)"},

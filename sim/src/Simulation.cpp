@@ -150,6 +150,14 @@ private:
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
                                                                                          n.lwm2m ? n.transport.get() : nullptr, &n.storage,
                                                                                          &life_->audit(), n.passwords.get(), &n.storage, n.http.get()});
+    const std::uint32_t start = ++n.runtime_starts;
+    if (sc_.people)  // the site's technician takes on each alert routed to technicians, some time after it was raised
+      n.runtime->alert_book().on_change([this, &n, start](const runtime::AlertEntry& e, runtime::AlertBook::Change c) {
+        if (c != runtime::AlertBook::Change::raised || !(e.roles & runtime::role_technician)) return;
+        n.clock->schedule(to_us(sc_.people->acknowledge_after_s), [&n, start, id = e.id] {
+          if (n.runtime && n.runtime_starts == start) n.runtime->acknowledge_alert(id, "technician");
+        });
+      });
   }
 
   /** A reboot's start or end, if one is due (the node's own actor runs it: what it sends leaves from its host). */

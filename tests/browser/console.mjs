@@ -118,9 +118,13 @@ try {
   await field('raise_above', 'model');
   await field('severity', 'warning');
   check((await preview()) === alertsSoFar, 'a change of severity changed the preview count');
+  // Warnings to operators only: the executive's route is unticked (the technician's never was).
+  await op.$eval('[data-route="warning:executive"]', (e) => { if (e.checked) e.click(); });
   await op.click('#save');
   await waitText(op, '#rules-version', 'version 2 by olga');
-  check(audited('rules_changed', (d) => d.by === 'olga' && d.document.rules[0].severity === 'warning').length === 1, 'the saved rules are not audited with who saved them');
+  check(audited('rules_changed', (d) => d.by === 'olga' && d.document.rules[0].severity === 'warning' &&
+                JSON.stringify(d.document.routes.warning) === '["operator"]').length === 1,
+        'the saved rules (severity, routes) are not audited with who saved them');
   // The gateway applies them: the next alert is a warning, an operator's, not a technician's.
   anomalous('press-2');
   await op.waitForFunction(() => [...document.querySelectorAll('#op-alerts tr[data-alert]')].some((r) => r.textContent.includes('press-2') && r.textContent.includes('warning')),

@@ -16,7 +16,8 @@ times each round trip, the attacks run one after another:
   churn            20,000 CONNECT/DISCONNECT cycles (one in four dropped without DISCONNECT)
 Throughout, the daemon's resident memory and open file descriptors are sampled from /proc. It
 passes if every hostile connection was closed when it should be, the daemon's file descriptors come
-back to where they started, its memory stays under a bound, and every probe came back within 50 ms.
+back to where they started, its memory stays under a bound, and the probes came back within 50 ms
+(99 % of them; none beyond 500 ms).
 Prints a table of what it measured.
 """
 import multiprocessing as mp
@@ -32,7 +33,11 @@ import time
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
 CONNECT_TIMEOUT_S, SWEEP_S = float(sys.argv[3]), float(sys.argv[4])
 MEMORY_BOUND_MB = 200          # resident memory the daemon may reach at any time
-PROBE_BOUND_MS = 50            # round trip of the well-behaved client's probe
+# Round trips of the well-behaved client's probe: 99 % within 50 ms, none beyond 500 ms (a stall). The
+# slowest alone is the scheduler's as much as the daemon's when other tests share the two cores: one of
+# 631 took 57 ms in a CI run whose p99 was 2.6 ms.
+PROBE_P99_BOUND_MS = 50
+PROBE_MAX_BOUND_MS = 500
 failures = []
 
 
@@ -363,8 +368,10 @@ def main():
         fail(f"the well-behaved client made only {len(rtts)} round trips")
     if lost:
         fail(f"{lost} probes never came back")
-    if rtts and rtts[-1] >= PROBE_BOUND_MS:
-        fail(f"the slowest probe took {rtts[-1]:.1f} ms (bound {PROBE_BOUND_MS} ms)")
+    if rtts and p(0.99) >= PROBE_P99_BOUND_MS:
+        fail(f"the probes' p99 was {p(0.99):.1f} ms (bound {PROBE_P99_BOUND_MS} ms)")
+    if rtts and rtts[-1] >= PROBE_MAX_BOUND_MS:
+        fail(f"the slowest probe took {rtts[-1]:.1f} ms (bound {PROBE_MAX_BOUND_MS} ms: a stall)")
     if mon.peak_rss >= MEMORY_BOUND_MB:
         fail(f"the daemon's memory reached {mon.peak_rss:.1f} MB (bound {MEMORY_BOUND_MB} MB)")
     if end_fds > base_fds + 4:

@@ -141,8 +141,14 @@ async function loadRules() {
   state.rules = v;
   $('rules-version').textContent = `version ${v.version} by ${v.by}, ${time(v.at_us)}`;
   $('rules').replaceChildren(...v.document.rules.map(ruleRow));
+  // Who hears of each severity: a checkbox per role (the rules file's "routes").
   const routes = v.document.routes || {};
-  $('routes').textContent = ['info', 'warning', 'critical'].map((s) => `${s} → ${(routes[s] || ['(default)']).join(', ')}`).join('; ');
+  $('routes').replaceChildren(...['critical', 'warning', 'info'].map((sv) => el('span', { class: 'route' }, sev(sv), ' → ',
+    ...['technician', 'operator', 'executive'].map((role) => {
+      const box = el('input', { type: 'checkbox', 'data-route': `${sv}:${role}` });
+      box.checked = (routes[sv] || []).includes(role);
+      return el('label', { class: 'inline' }, box, ' ', role);
+    }))));
   $('versions').replaceChildren(...v.versions.map((x) => el('li', {},
     `version ${x.version} by ${x.by}, ${time(x.at_us)}`,
     x.version === v.version ? el('span', { class: 'muted' }, ' (in force)')
@@ -163,6 +169,9 @@ function edited() {
     r.min_duration_s = Number(f('min_duration_s'));
     r.severity = f('severity');
   }
+  doc.routes = {};
+  for (const sv of ['info', 'warning', 'critical'])
+    doc.routes[sv] = ['technician', 'operator', 'executive'].filter((role) => $('routes').querySelector(`[data-route="${sv}:${role}"]`).checked);
   return doc;
 }
 

@@ -73,7 +73,8 @@ struct RunMeta {
   std::vector<TwinOperationMeta> twin_operations;  ///< indexed by the events' operation number
   std::optional<EconomicsMeta> economics;
   LifecycleMeta lifecycle;
-  std::vector<PartnerMeta> partners;  ///< indexed by the webhook events' partner field; empty: no "webhooks" family
+  std::vector<PartnerMeta> partners;
+  bool people = false;  ///< the scenario simulates the plant's people: summary.json gets "people"  ///< indexed by the webhook events' partner field; empty: no "webhooks" family
   double interval_s = 3600;  ///< the time series' interval
 };
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "twinbench/runtime/Rules.hpp"
@@ -40,6 +41,15 @@ struct AlertEntry {
   std::uint32_t revision = 0;  ///< counts its changes: of two copies, the one with the higher is the newer
   bool active() const { return !cleared_us.has_value(); }
 };
+
+/**
+ * @brief The details of an `alert_acknowledged` audit record, the same whoever acknowledges: a person at
+ * twinbench-edge's console, a simulated technician at a gateway, the simulated operator at the cloud
+ * (docs/audit.md): {"gateway", "device", "rule", "severity", "raised_us", "alert", "by"}; `alert` is the
+ * alert book's id, null where it is not known (at the cloud).
+ */
+std::string acknowledgement_details(std::string_view gateway, std::string_view device, std::string_view rule, Severity severity, TimeUs raised_us,
+                                    std::optional<std::uint64_t> alert, std::string_view by);
 
 class AlertBook {
 public:

@@ -170,6 +170,15 @@ struct PartnerSpec {
   double sla_s = 60;                           ///< the results count the events delivered within this long
 };
 
+/**
+ * The plant's people, simulated: a technician at each site takes on every alert routed to technicians
+ * `acknowledge_after_s` after it was raised, through the runtime's alert book, the same acknowledgement
+ * (and audit record) as a person's at twinbench-edge's console.
+ */
+struct PeopleSpec {
+  double acknowledge_after_s = 600;
+};
+
 /** A partner's endpoint answers `status` (a 5xx: retried; a 4xx: refused for good) from at_s for duration_s. */
 struct PartnerOutage {
   double at_s = 0, duration_s = 0;
@@ -367,6 +376,7 @@ struct Scenario {
   std::vector<LinkFault> link_faults;
   std::vector<GatewayReboot> gateway_reboots;
   std::vector<PartnerSpec> partners;
+  std::optional<PeopleSpec> people;
   std::vector<PartnerOutage> partner_outages;
   std::optional<SecuritySpec> security;
   std::vector<TwinOperation> twin_operations;

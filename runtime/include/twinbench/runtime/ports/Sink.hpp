@@ -150,11 +150,15 @@ TWINBENCH_EVENT(WebhookRejected, 65, "webhook_rejected", partner, status);
 TWINBENCH_EVENT(WebhookDropped, 66, "webhook_dropped", partner, posts);
 /// At start, the partner's queue held posts from before (they go out first); those of a queue in memory are gone.
 TWINBENCH_EVENT(WebhookRecovered, 67, "webhook_recovered", partner, posts);
+/// A person acknowledged an alert (the device's): its id in the alert book, and how long after it was raised.
+TWINBENCH_EVENT(AlertAcknowledged, 68, "alert_acknowledged", alert, latency_us);
+/// A person said what an alert was: outcome 1 a fault, 2 a false alarm (AlertOutcome); how long after it was raised.
+TWINBENCH_EVENT(AlertResolved, 69, "alert_resolved", alert, outcome, latency_us);
 
 using All = EventKinds<SessionOpened, SessionClosed, Telemetry, ProtocolError, UplinkSent, UplinkDeferred, UplinkDropped, TelemetryChecked,
                        TwinChecked, Inference, AlertRaised, AlertCleared, AlertsDropped, RulesChanged, RulesRefused, DriftDetected, AccessRefused,
                        UplinkConnected, UplinkLost, UplinkRecovered, BaselineLearned, WebhookQueued, WebhookDelivered, WebhookFailed,
-                       WebhookRejected, WebhookDropped, WebhookRecovered>;
+                       WebhookRejected, WebhookDropped, WebhookRecovered, AlertAcknowledged, AlertResolved>;
 }  // namespace ev
 
 }  // namespace twinbench::runtime
