@@ -53,10 +53,7 @@ TEST_F(EdgeRuntimeTest, OnASharedGatewayEachClassIsCheckedAndScoredByItsOwnModel
 }
 
 TEST_F(EdgeRuntimeTest, AnAlertRaisedGoesToThePartnersAsASignedWebhook) {
-  struct Recorder final : HttpClient {
-    std::vector<HttpRequest> posts;
-    void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
-  } partner;
+  RecordingHttp partner;
   config.detector = max_detector("m", "compressor", 0, 5);
   config.scorer = std::make_shared<MaxScorer>(2);
   config.rules = default_rules();
@@ -196,10 +193,7 @@ TEST_F(EdgeRuntimeTest, EachDevicesLastAcceptedRecordIsKeptWhenAsked) {
 }
 
 TEST_F(EdgeRuntimeTest, APartnerThatTakesSummariesGetsADigestAtEachUtcMidnight) {
-  struct Recorder final : HttpClient {
-    std::vector<HttpRequest> posts;
-    void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
-  } partner;
+  RecordingHttp partner;
   config.detector = max_detector("m", "compressor", 0, 5);
   config.scorer = std::make_shared<MaxScorer>(2);
   config.rules = default_rules();

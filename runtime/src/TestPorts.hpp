@@ -13,6 +13,7 @@
 #include "twinbench/runtime/TimerQueue.hpp"
 #include "twinbench/runtime/ports/Audit.hpp"
 #include "twinbench/runtime/ports/Compute.hpp"
+#include "twinbench/runtime/ports/Http.hpp"
 #include "twinbench/runtime/ports/Datagram.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
 #include "twinbench/runtime/ports/Transport.hpp"
@@ -175,6 +176,11 @@ struct RecordingSink final : Sink {
       if (e.is<P>()) r.push_back({e.as<P>(), e.t_us, e.gateway, e.device});
     return r;
   }
+};
+/** A partner's endpoint that keeps every post and never answers. */
+struct RecordingHttp final : HttpClient {
+  std::vector<HttpRequest> posts;
+  void post(const HttpRequest& r, std::function<void(int)>) override { posts.push_back(r); }
 };
 /** An audit trail that keeps each record's action and details. */
 struct RecordingAudit final : AuditTrail {
