@@ -263,7 +263,7 @@ Options load_config(const std::string& file) {
   read_other_classes(file, root, e);
   if (auto w = root.optional_object("webhooks")) read_webhooks(file, *w, o);
   if (auto t = root.optional_object("twin")) {  // the devices' DTDL Interface: desired properties and commands relayed, reports checked (docs/dtdl.md)
-    t->allow({"models", "interface"});
+    t->allow({"models", "interface", "telemetry_binding"});
     auto set = std::make_shared<twins::dtdl::ModelSet>();
     for (const auto& [j, path] : t->array("models", true)) {
       if (!j->is_string()) core::JsonObject::fail_at(file, path, "expected a path to a DTDL file or folder, got " + core::JsonObject::show(*j));
@@ -275,6 +275,17 @@ Options load_config(const std::string& file) {
                             " (twinbench twins check lists them all)");
     e.twin_dtmi = t->string("interface");
     if (!set->find(e.twin_dtmi)) t->fail("interface", "no Interface '" + e.twin_dtmi + "' in the models");
+    if (t->has("telemetry_binding")) {  // records carry the bound Telemetry, as a scenario's devices with a twin send them
+      if (!e.detector) t->fail("telemetry_binding", "needs \"edge_ai\": its model's asset class names the channels bound");
+      const twins::AssetDescriptor& asset = twins::find_asset_class(e.detector->asset_class)->descriptor;
+      const auto binding = runtime::read_telemetry_binding(t->object("telemetry_binding"), *set, e.twin_dtmi, asset);
+      if (binding.empty()) t->fail("telemetry_binding", "binds no Telemetry");
+      e.telemetry_model.clear();
+      for (const auto& b : binding) e.telemetry_model.push_back(b.rule);
+      std::string missing;
+      e.detector->positions = runtime::record_positions({e.detector->stream_names.begin(), e.detector->stream_names.end() - 1}, asset, binding, missing);
+      if (e.detector->positions.empty()) t->fail("telemetry_binding", "the model reads '" + missing + "', which the binding does not send");
+    }
     e.models = std::move(set);
   }
   if (auto u = root.optional_object("ota")) {

@@ -129,8 +129,12 @@ Console::Console(ConsoleConfig config, runtime::EdgeRuntime& rt, runtime::Clock&
     : config_(std::move(config)), rt_(rt), clock_(clock), passwords_(passwords), hashes_(std::move(hashes)), audit_(audit), health_(std::move(health)) {
   rt_.alert_book().on_change([this](const AlertEntry& e, AlertBook::Change c) { push(e, c); });
   if (const runtime::TwinService* t = rt_.twins(); t && t->models())
-    for (const twins::dtdl::Content* p : t->models()->all_contents(t->interface_id()))
-      if (p->kind == twins::dtdl::ContentKind::property) twin_properties_.push_back(p);
+    for (const twins::dtdl::Content* p : t->models()->all_contents(t->interface_id())) {
+      if (p->kind == twins::dtdl::ContentKind::property) twin_properties_.push_back({"", p});
+      if (p->kind == twins::dtdl::ContentKind::component)  // a Component's properties, as "component/name"
+        for (const twins::dtdl::Content* q : t->models()->all_contents(p->component_interface))
+          if (q->kind == twins::dtdl::ContentKind::property) twin_properties_.push_back({p->name, q});
+    }
 }
 
 std::int64_t Console::utc_now() const {
@@ -298,9 +302,9 @@ json Console::devices() const {
     json properties = json::array();
     if (const runtime::TwinService* t = rt_.twins())
       if (const twins::dtdl::Twin* twin = t->twin(c))
-        for (const twins::dtdl::Content* p : twin_properties_) {
-          const auto r = twin->reported("", p->name), d = twin->desired("", p->name);
-          properties.push_back({{"name", p->name}, {"writable", p->writable}, {"reported", r ? r->first : json(nullptr)},
+        for (const auto& [component, p] : twin_properties_) {
+          const auto r = twin->reported(component, p->name), d = twin->desired(component, p->name);
+          properties.push_back({{"name", component.empty() ? p->name : component + "/" + p->name}, {"writable", p->writable}, {"reported", r ? r->first : json(nullptr)},
                                 {"desired", d ? d->first : json(nullptr)}, {"pending", d && (!r || r->first != d->first)}});
         }
     list.push_back({{"device", std::string(rt_.broker().client_id(c))},

@@ -106,7 +106,8 @@ private:
   std::vector<Stream> streams_;
   std::vector<Version> versions_;  ///< oldest first
   runtime::TimerId timer_ = 0;
-  std::vector<const twins::dtdl::Content*> twin_properties_;  ///< the devices' Interface's properties (with twinbench-edge's "twin")
+  /// The devices' Interface's properties and its Components' (component name, property; "" for its own), with twinbench-edge's "twin".
+  std::vector<std::pair<std::string, const twins::dtdl::Content*>> twin_properties_;
 };
 
 }  // namespace twinbench::edge

@@ -123,6 +123,8 @@ edge.json ("format": "twinbench-edge/1"):
   audit_head_interval_s  the audit log's head goes to the cloud on tb/audit/<name> this often    300
   twin.models / twin.interface   DTDL files or folders, and the devices' Interface (a DTMI):
                        desired properties and commands relayed, reports checked (docs/dtdl.md)  (none)
+  twin.telemetry_binding   {"<Telemetry>": "<channel of edge_ai's class>"}: the devices' records carry
+                       these Telemetry, by name, checked against the Interface (as a scenario's)  (none)
   console              a web console over HTTPS (docs/console.md); needs edge_ai, audit_log and
                        auth.password_file, whose passwords people log in with                (none)
   console.listen       {"host", "port"}                                                127.0.0.1:8443

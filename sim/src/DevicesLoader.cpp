@@ -17,19 +17,6 @@ using core::JsonObject;
 
 namespace {
 
-const twins::dtdl::Content* find_telemetry(const twins::dtdl::ModelSet& models, const std::string& twin, const std::string& name) {
-  std::string iface = twin, element = name;
-  if (auto slash = name.find('/'); slash != std::string::npos) {
-    iface.clear();
-    for (const auto* c : models.all_contents(twin))
-      if (c->kind == twins::dtdl::ContentKind::component && c->name == name.substr(0, slash)) iface = c->component_interface;
-    element = name.substr(slash + 1);
-  }
-  for (const auto* c : models.all_contents(iface))
-    if (c->kind == twins::dtdl::ContentKind::telemetry && c->name == element) return c;
-  return nullptr;
-}
-
 bool lwm2m_resource_path(std::string_view p) {
   int levels = 0;
   for (std::size_t at = 0; at < p.size(); ++levels) {
@@ -91,28 +78,7 @@ void read_twin(const Scenario& sc, const JsonObject& o, DeviceGroup& s) {
   if (!sc.models) o.fail("twin", "needs \"models\" at the top level (the DTDL files or folders that define '" + s.twin + "')");
   if (!sc.models->find(s.twin)) o.fail("twin", "no Interface '" + s.twin + "' in the scenario's models");
   if (!o.has("telemetry_binding")) o.fail("telemetry_binding", "missing: with a twin, say which channel of the asset class feeds each Telemetry");
-  const JsonObject b = o.object("telemetry_binding");
-  const twins::AssetDescriptor& asset = s.asset->descriptor;
-  const std::string channels = asset.channel_names();
-  for (const auto& [telemetry, value] : b.raw().items()) {
-    const twins::dtdl::Content* t = find_telemetry(*sc.models, s.twin, telemetry);
-    if (!t) b.fail(telemetry, "no Telemetry '" + telemetry + "' in " + s.twin + " (or its Components)");
-    const auto* schema = t->schema.get();
-    if (!schema || schema->kind != twins::dtdl::SchemaKind::primitive || !twins::dtdl::is_numeric_schema(schema->primitive))
-      b.fail(telemetry, "Telemetry '" + telemetry + "' has a schema that is not a number (double, float, integer, long); the physics can only feed numbers");
-    if (!value.is_string()) b.fail(telemetry, "expected a channel name of the " + asset.name + " class (" + channels + "), got " + JsonObject::show(value));
-    ChannelBinding cb;
-    cb.telemetry = telemetry;
-    const auto physics = asset.channel(value.get<std::string>());
-    if (physics) cb.physics = static_cast<std::uint16_t>(*physics);
-    else b.fail(telemetry, "the " + asset.name + " class has no channel '" + value.get<std::string>() + "' (expected one of: " + channels + ")");
-    const std::string& p = schema->primitive;
-    cb.rule.name = telemetry;
-    cb.rule.integral = p == "integer" || p == "long";
-    if (p == "integer") cb.rule.min = INT32_MIN, cb.rule.max = INT32_MAX;
-    if (p == "float") cb.rule.min = -FLT_MAX, cb.rule.max = FLT_MAX;
-    s.telemetry.push_back(cb);
-  }
+  s.telemetry = runtime::read_telemetry_binding(o.object("telemetry_binding"), *sc.models, s.twin, s.asset->descriptor);
   if (s.telemetry.empty()) o.fail("telemetry_binding", "binds no Telemetry");
   // An Mqtt telemetryTopic (DTDL Mqtt extension) says where the devices publish; they fill {senderId}
   // (their client id) and {modelId} (the Interface's DTMI).
@@ -154,15 +120,9 @@ void read_edge_ai(const Scenario& sc, const JsonObject& o, DeviceGroup& s) {
   if (e.model.asset_class != s.asset->descriptor.name)
     o.fail("model", "the model reads " + e.model.asset_class + " channels, but the site's devices are of the " + s.asset->descriptor.name + " class");
   // Each model channel must be in the site's records: the twin's bound telemetry, or every channel of the class.
-  for (const std::string& name : e.model.channels) {
-    const std::size_t ch = *s.asset->descriptor.channel(name);  // the package's loader checked it
-    std::optional<std::size_t> pos;
-    if (s.telemetry.empty()) pos = ch;
-    for (std::size_t i = 0; i < s.telemetry.size(); ++i)
-      if (s.telemetry[i].physics == ch) pos = i;
-    if (!pos) o.fail("model", "the model reads '" + name + "', which the site's telemetry_binding does not send");
-    e.positions.push_back(static_cast<std::uint16_t>(*pos));
-  }
+  std::string missing;
+  e.positions = runtime::record_positions(e.model.channels, s.asset->descriptor, s.telemetry, missing);
+  if (e.positions.empty()) o.fail("model", "the model reads '" + missing + "', which the site's telemetry_binding does not send");
   s.edge_ai = std::move(e);
 }
 

@@ -73,6 +73,12 @@ check 2 "error: @F@: /listen/tls/require_client_certificate: client certificates
 check 2 "error: @F@: /listen/tls: cannot load certificate '/nonexistent/gw.pem': No such file or directory" '{"format": "twinbench-edge/1", "name": "g", "listen": {"port": 0, "tls": {"cert_file": "/nonexistent/gw.pem", "key_file": "k"}}, "auth": {"allow_anonymous": true}}'
 check 2 "error: @F@: /twin/interface: no Interface 'dtmi:x:Nothing;1' in the models" \
   '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "twin": {"models": ["'"$models"'/dtdl"], "interface": "dtmi:x:Nothing;1"}}'
+check 2 "error: @F@: /twin/telemetry_binding: needs \"edge_ai\": its model's asset class names the channels bound" \
+  '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "twin": {"models": ["'"$models"'/dtdl"], "interface": "dtmi:twinbench:Compressor;1", "telemetry_binding": {"power": "power_kw"}}}'
+check 2 "error: @F@: /twin/telemetry_binding: the model reads 'motor_current_a', which the binding does not send" \
+  '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "edge_ai": {"model": "'"$models"'/compressor-ae"}, "twin": {"models": ["'"$models"'/dtdl"], "interface": "dtmi:twinbench:Compressor;1", "telemetry_binding": {"power": "power_kw"}}}'
+check 2 "error: @F@: /twin/telemetry_binding/power: the compressor class has no channel 'watts' (expected one of: motor_current_a, discharge_pressure_bar, discharge_temp_c, vibration_rms_mm_s, power_kw, duty_cycle)" \
+  '{"format": "twinbench-edge/1", "name": "g", "auth": {"allow_anonymous": true}, "edge_ai": {"model": "'"$models"'/compressor-ae"}, "twin": {"models": ["'"$models"'/dtdl"], "interface": "dtmi:twinbench:Compressor;1", "telemetry_binding": {"power": "watts"}}}'
 # The console: people log in with the password file's passwords, what they do is audited, its key is a secret.
 printf 'tom tom-secret-1\n' | "$edge" passwd "$work/people" --batch --cost 4 > /dev/null
 printf 'k\n' > "$work/open-console.key" && chmod 644 "$work/open-console.key"

@@ -90,7 +90,7 @@ function actions(a, cls) {
 function renderAlerts() {
   const list = [...state.alerts.values()].sort((a, b) => b.id - a.id);
   if (state.me.role === 'technician') {
-    $('tech-alerts').replaceChildren(...list.map((a) => el('li', { class: a.severity, 'data-alert': a.id },
+    $('tech-alerts').replaceChildren(...list.map((a) => el('li', { class: a.severity, 'data-alert': a.id, 'data-severity': a.severity, 'data-device': a.device },
       el('div', { class: 'what' }, sev(a.severity), ' ', a.device, ' · ', a.rule),
       el('div', { class: 'when' }, `#${a.id} raised ${time(a.raised_us)}${a.active ? '' : ', cleared ' + time(a.cleared_us)}`),
       a.acked_by ? el('div', { class: 'acked' }, `acknowledged by ${a.acked_by} at ${time(a.acked_us)}`) : '',
@@ -98,7 +98,7 @@ function renderAlerts() {
       el('div', { class: 'buttons' }, ...actions(a, '')))));
     if (!list.length) $('tech-alerts').replaceChildren(el('li', {}, 'No alerts for technicians.'));
   } else if (state.me.role === 'operator') {
-    $('op-alerts').replaceChildren(...list.map((a) => el('tr', { 'data-alert': a.id },
+    $('op-alerts').replaceChildren(...list.map((a) => el('tr', { 'data-alert': a.id, 'data-severity': a.severity, 'data-device': a.device },
       el('td', {}, a.id), el('td', {}, time(a.raised_us)), el('td', {}, a.device), el('td', {}, a.rule), el('td', {}, sev(a.severity)),
       el('td', {}, stateOf(a)),
       el('td', { class: 'buttons' }, ...actions(a, 'secondary')))));
@@ -106,7 +106,7 @@ function renderAlerts() {
 }
 
 function showHealth(h) {
-  const rows = [['device sessions', h.sessions], ['uplink backlog (records)', h.uplink_pending], ['uplink', h.uplink_connected ? 'connected' : 'not connected'],
+  const rows = [['device sessions', h.sessions], ['uplink backlog (records)', h.uplink_pending], ['uplink', h.uplink_connected == null ? 'on this gateway\'s broker' : h.uplink_connected ? 'connected' : 'not connected'],
     ['CPU', h.cpu_percent == null ? 'n/a' : `${h.cpu_percent.toFixed(1)} %`], ['active alerts', h.alerts_active]];
   for (const w of h.webhooks || []) rows.push([`partner ${w.partner}`, `${w.delivered} of ${w.queued} delivered, ${w.pending} waiting`]);
   $('health').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-figure': k }, v)]));

@@ -19,6 +19,7 @@
 #include "twinbench/runtime/AnomalyDetector.hpp"
 #include "twinbench/runtime/ModelUpdates.hpp"
 #include "twinbench/runtime/Telemetry.hpp"
+#include "twinbench/runtime/TelemetryBinding.hpp"
 #include "twinbench/runtime/TwinService.hpp"
 #include "twinbench/runtime/UplinkLog.hpp"
 #include "twinbench/runtime/AlertBook.hpp"
@@ -36,14 +37,6 @@
 #include "twinbench/runtime/ports/Transport.hpp"
 
 namespace twinbench::runtime {
-
-/** What the twin model requires of one channel of a telemetry record (from the DTDL Telemetry bound to it). */
-struct ChannelRule {
-  std::string name;  ///< the Telemetry, e.g. "motor/current"
-  bool integral = false;
-  double min = -std::numeric_limits<double>::infinity();
-  double max = std::numeric_limits<double>::infinity();
-};
 
 /**
  * Devices of another asset class on a shared gateway, on topics of their own: each record on a topic

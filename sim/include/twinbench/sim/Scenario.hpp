@@ -78,11 +78,7 @@ struct DeviceSpec {
 };
 
 /** One record channel: a DTDL Telemetry of the site's twin, fed by a channel of the site's asset class. */
-struct ChannelBinding {
-  std::string telemetry;            ///< "name" or "component/name"
-  std::uint16_t physics = 0;        ///< where its value comes from: the class's channel
-  runtime::ChannelRule rule;        ///< what the model allows, checked by the gateway
-};
+using ChannelBinding = runtime::TelemetryBinding;  ///< a record channel of devices with a twin
 
 /** Anomaly detection at the site's gateways: a model package, its alert rules, batching and cost. */
 struct EdgeAiSpec {
