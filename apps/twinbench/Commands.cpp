@@ -2,6 +2,7 @@
 
 #include "Bridge.hpp"
 #include "Output.hpp"
+#include "Shards.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -54,6 +55,7 @@ using json = nlohmann::ordered_json;
 namespace {
 
 constexpr const char* kRunHelp = R"(usage: twinbench run <scenario> [--seed N] [--set POINTER=VALUE]... [--out DIR] [--junit FILE] [--trace] [--quiet]
+       mpirun -n K twinbench run <scenario> --shards [...]
 
 Simulate the scenario and write, into the output folder:
   summary.json       KPIs (stable key order, trace_hash last); same scenario + seed => same bytes; null where
@@ -90,6 +92,11 @@ options:
   --junit FILE   also write the scenario's assertions as JUnit XML
   --trace        also write trace.json (at most 20,000 slices and instants; the counters count everything)
   --quiet        no progress on stderr
+  --shards       one run over the MPI ranks it is started on (mpirun -n K): each rank simulates a run of
+                 consecutive gateways with about 1/K of the devices, the ranks meet every lookahead (the
+                 sites' shortest WAN latency) and rank 0 writes the results, the same bytes as one
+                 process writes (run.json aside). Not with a lifecycle, injected drift or a lab; not with
+                 --trace (docs/performance.md)
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
@@ -127,6 +134,7 @@ struct RunArgs {
   std::optional<std::string> out, junit;
   bool quiet = false;
   bool trace = false;  ///< --trace: also trace.json
+  bool shards = false;  ///< --shards: one run over the MPI ranks
   // twinbench hil
   std::optional<double> speed, hard_limit_ms;
   bool best_effort = false;
@@ -172,6 +180,8 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args, cons
       r.quiet = true;
     } else if (run_options && a == "--trace") {
       r.trace = true;
+    } else if (mode == Mode::run && a == "--shards") {
+      r.shards = true;
     } else if (a == "--set") {
       const std::string& v = value();
       const auto eq = v.find('=');
@@ -374,18 +384,34 @@ private:
 
 /** `twinbench run`, and with a pacer `twinbench hil`. */
 int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const hil::PacerConfig& pace,
-            decltype(sim::RunOptions::make_bridge) make_bridge = {}) {
+            decltype(sim::RunOptions::make_bridge) make_bridge = {}, Shards* shards = nullptr) {
   const std::uint64_t seed = a->seed.value_or(sc.seed);
   const fs::path out = a->out ? fs::path(*a->out) : fs::path("results") / "runs" / sc.name / ("seed-" + std::to_string(seed));
-  check_output_folder(out);
-  if (a->junit) check_output_file("--junit", *a->junit);
-  Staging staging(out);  // before the run: a place that cannot be written fails now, not after it
-
-  results::Collector collector(run_meta(sc, seed));
+  const bool writer = !shards || shards->rank() == 0;  // a sharded run's rank 0 writes the results; the others simulate
+  std::optional<Staging> staging;
+  std::optional<results::Collector> collected;
+  std::exception_ptr refused;
+  try {
+    if (writer) {
+      check_output_folder(out);
+      if (a->junit) check_output_file("--junit", *a->junit);
+      staging.emplace(out);  // before the run: a place that cannot be written fails now, not after it
+      collected.emplace(run_meta(sc, seed));
+    }
+  } catch (...) {
+    if (!shards) throw;
+    refused = std::current_exception();
+  }
+  if (shards && !shards->all(!refused)) {  // every rank stops if rank 0 cannot write
+    if (refused) std::rethrow_exception(refused);
+    return kBadInput;
+  }
   std::optional<results::Trace> trace;
   std::optional<Tee> tee;
-  if (a->trace) tee.emplace(collector, trace.emplace(run_meta(sc, seed)));
-  runtime::Sink& sink = tee ? static_cast<runtime::Sink&>(*tee) : collector;  // without --trace, nothing between the run and its collector
+  if (a->trace) tee.emplace(*collected, trace.emplace(run_meta(sc, seed)));
+  // Without --trace, nothing between the run and its collector; sharded, the ranks' events go to rank 0's.
+  runtime::Sink& sink = shards ? static_cast<runtime::Sink&>(*shards) : tee ? static_cast<runtime::Sink&>(*tee) : *collected;
+  if (shards && writer) shards->set_collector(&*collected);
   const auto wall_start = std::chrono::steady_clock::now();
   auto wall_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
   double last_print = 0;
@@ -394,8 +420,21 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   sim::LifecycleOutput lifecycle;
   opt.lifecycle = &lifecycle;
   // The cloud's model registry is made during the run, in the staging folder: it moves in with the results.
-  opt.registry_dir = (staging.path() / "registry").string();
-  if (!a->quiet) {
+  if (staging) opt.registry_dir = (staging->path() / "registry").string();
+  if (shards) {
+    const auto cuts = sim::shard_cuts(sc, static_cast<std::uint32_t>(shards->size()));
+    opt.first_gateway = cuts[static_cast<std::size_t>(shards->rank())];
+    opt.end_gateway = cuts[static_cast<std::size_t>(shards->rank()) + 1];
+    // The ranks meet every lookahead: nothing one sends the cloud can reach another gateway sooner.
+    double lookahead_s = sc.duration_s;
+    for (const sim::SiteSpec& site : sc.sites) lookahead_s = std::min(lookahead_s, site.wan.latency_ms * 1e-3);
+    opt.tick_s = std::max(lookahead_s, 1e-3);
+    opt.on_tick = [shards](double) {
+      shards->exchange();
+      return true;
+    };
+  }
+  if (!a->quiet && writer) {
     opt.on_progress = [&](double sim_s) {
       const double w = wall_s();
       if (w - last_print < 1.0 && sim_s < sc.duration_s) return;
@@ -414,7 +453,16 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
     std::cerr << "twinbench hil: " << pacer->stopped_because() << " (no results written)\n";
     return kAssertionFailed;  // the staging folder goes with `staging`
   }
+  std::uint64_t rss = peak_rss_bytes();
+  if (shards) {  // the events since the last meeting, the audit records, and the memory of every rank
+    shards->exchange();
+    const auto records = shards->gather(lifecycle.audit_records);
+    rss = shards->sum(rss);
+    if (!writer) return kOk;
+    std::tie(lifecycle.audit, lifecycle.audit_head) = sim::merge_audit(records);
+  }
   const double wall = wall_s();
+  results::Collector& collector = *collected;
   collector.set_lifecycle_names({lifecycle.model_versions, lifecycle.firmware_versions});
 
   json summary = collector.summary();
@@ -433,7 +481,8 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   run["sim_s_per_wall_s"] = wall > 0 ? sc.duration_s / wall : 0.0;
   run["device_messages_per_wall_s"] = wall > 0 ? summary["messages"]["generated"].get<double>() / wall : 0.0;
   run["events"] = collector.events();
-  run["peak_rss_bytes"] = peak_rss_bytes();
+  run["peak_rss_bytes"] = rss;  // sharded: every rank's
+  if (shards) run["shards"] = shards->size();
   run["version"] = TWINBENCH_VERSION;
   run["audit_head"] = lifecycle.audit_head;
   run["set"] = json::object();
@@ -465,7 +514,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
   files.emplace_back("report.html", results::run_report_html({text_of("summary.json"), text_of("run.json"), text_of("sites.csv"), text_of("timeseries.csv"),
                                                               text_of("latency.csv"), text_of("ground_truth.csv"), text_of("outages.csv"),
                                                               text_of("timeline.csv"), text_of("versions.csv")}));
-  staging.publish(files, sc.name, seed);
+  staging->publish(files, sc.name, seed);
   if (a->junit) write_file(*a->junit, results::junit_xml(sc.name, checks, wall));
 
   print_kpi_table(summary, pacer ? "hil" : "run");
@@ -496,7 +545,13 @@ int cmd_run(const std::vector<std::string>& args) {
   const sim::Scenario sc = sim::load_scenario(a->scenario, a->overrides);
   check_fits_in_memory(sc);  // first: the path check builds an (empty) collector as large as the fleet
   check_assertion_paths(sc);
-  return execute(&*a, sc, nullptr, {});
+  if (!a->shards) return execute(&*a, sc, nullptr, {});
+  if (const std::string why = sim::shard_obstacle(sc); !why.empty()) throw UsageError{"--shards: " + sc.name + " cannot run in shards: " + why};
+  if (a->trace) throw UsageError{"--shards: --trace is for one process (its lanes depend on the order of all events)"};
+  Shards shards;
+  if (static_cast<std::size_t>(shards.size()) > sc.gateways().size())
+    throw UsageError{"--shards: " + std::to_string(shards.size()) + " ranks for " + std::to_string(sc.gateways().size()) + " gateways: at most one rank per gateway"};
+  return execute(&*a, sc, nullptr, {}, {}, &shards);
 }
 
 int cmd_hil(const std::vector<std::string>& args) {

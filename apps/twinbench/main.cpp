@@ -1,8 +1,10 @@
 // twinbench: simulation and digital-twin test bench for AIoT fleets.
 
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "Commands.hpp"
@@ -34,6 +36,13 @@ exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
 }  // namespace
+
+/** A rank other than the first of an MPI job (twinbench run --shards): bad input is the same on every
+ * rank, and the first says it. */
+bool quiet_rank() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return rank && std::string_view(rank) != "0";
+}
 
 int main(int argc, char** argv) {
   using namespace twinbench::app;
@@ -68,9 +77,11 @@ int main(int argc, char** argv) {
     std::cerr << "twinbench: unknown command '" << cmd << "'\n\n" << kUsage;
     return kBadInput;
   } catch (const UsageError& e) {
+    if (quiet_rank()) return kBadInput;
     std::cerr << "twinbench " << cmd << ": " << e.message << "\n(see: twinbench " << cmd << " --help)\n";
     return kBadInput;
   } catch (const twinbench::core::InputError& e) {  // a scenario, a model package, a training spec...
+    if (quiet_rank()) return kBadInput;
     std::cerr << "error: " << e.what() << '\n';
     return kBadInput;
   } catch (const std::exception& e) {

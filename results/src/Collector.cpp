@@ -187,19 +187,18 @@ std::string table_csv(const std::vector<std::string>& label_names, const std::ve
 
 }  // namespace
 
-Collector::Collector(RunMeta meta) : d_(std::make_unique<Domains>(std::move(meta))) {}
+Collector::Collector(RunMeta meta) : d_(std::make_unique<Domains>(std::move(meta))), hashes_(d_->meta.gateways.size(), kHashSeed) {}
 Collector::~Collector() = default;
 
 void Collector::emit(const Event& e) {
-  // Trace hash: every field of every event, in order.
+  if (e.gateway >= d_->meta.gateways.size()) throw std::logic_error("an event names gateway " + std::to_string(e.gateway) + " of a run with fewer");
+  // Trace hash: every field of every event, in order, one chain per gateway (see trace_hash()).
+  std::uint64_t& h = hashes_[e.gateway];
   for (std::uint64_t x : {static_cast<std::uint64_t>(e.t_us), (static_cast<std::uint64_t>(e.kind) << 32) ^ e.gateway,
                           static_cast<std::uint64_t>(e.device), static_cast<std::uint64_t>(e.field[0]), static_cast<std::uint64_t>(e.field[1]),
-                          static_cast<std::uint64_t>(e.field[2]), static_cast<std::uint64_t>(e.field[3])}) {
-    hash_ = (hash_ ^ x) * 0x9E3779B97F4A7C15ull;
-    hash_ ^= hash_ >> 29;
-  }
+                          static_cast<std::uint64_t>(e.field[2]), static_cast<std::uint64_t>(e.field[3])})
+    h = mix(h, x);
   ++events_;
-  if (e.gateway >= d_->meta.gateways.size()) throw std::logic_error("an event names gateway " + std::to_string(e.gateway) + " of a run with fewer");
   const auto k = static_cast<std::size_t>(e.kind);
   if (k < kKinds && kTable[k]) kTable[k](*d_, e);
 }
@@ -305,7 +304,8 @@ std::string Collector::timeline_csv() const {
   std::vector<kpi::Mark> marks;
   d_->detection.timeline(marks);
   d_->lifecycle.timeline(marks);
-  std::stable_sort(marks.begin(), marks.end(), [](const kpi::Mark& a, const kpi::Mark& b) { return a.t_us < b.t_us; });
+  // In time order, then by gateway (the cloud's first): the same order however different gateways' events interleaved.
+  std::stable_sort(marks.begin(), marks.end(), [](const kpi::Mark& a, const kpi::Mark& b) { return a.t_us != b.t_us ? a.t_us < b.t_us : a.gateway < b.gateway; });
   std::string out = "t_s,site,gateway,device,event,detail\n";
   char t[32];
   for (const kpi::Mark& m : marks) {
@@ -332,8 +332,12 @@ std::string Collector::timeline_csv() const {
 std::string Collector::versions_csv() const { return d_->lifecycle.enabled() ? d_->lifecycle.versions_csv() : ""; }
 
 std::string Collector::trace_hash() const {
+  // The gateways' chains in gateway order: the same whatever the interleaving of different gateways'
+  // events, which a sharded run's ranks cannot reproduce (docs/performance.md), and which carries nothing.
+  std::uint64_t h = kHashSeed;
+  for (std::uint64_t g : hashes_) h = mix(h, g);
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash_));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
 }
 

@@ -290,12 +290,13 @@ struct HandScored : ::testing::Test {
 
 TEST_F(HandScored, GroundTruthSaysWhenEachFaultWasDetected) {
   // F1 at its first alert's arrival (2 h + 10 s), F4 at 9 h + 10 s; F2 missed and F3 undecided: empty.
+  // By onset (F4's, at 2 h, before F3's at 8 h, which came first), then by gateway.
   EXPECT_EQ(c->ground_truth_csv(),
             "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\n"
             "a,a-gw-0,1,bearing_wear,3600,18000,21600,7210\n"
             "a,a-gw-0,2,valve_leak,3600,7200,10800,\n"
-            "b,b-gw-0,3,cooling_fault,28800,18000,46800,\n"
-            "b,b-gw-0,4,valve_leak,7200,36000,43200,32410\n");
+            "b,b-gw-0,4,valve_leak,7200,36000,43200,32410\n"
+            "b,b-gw-0,3,cooling_fault,28800,18000,46800,\n");
 }
 
 TEST_F(HandScored, TheTimelineHasEveryOnsetAndEveryAlertWithItsVerdict) {

@@ -26,15 +26,15 @@
 
 namespace twinbench::sim {
 
-enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud, ota_chunk };
+enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud, to_cloud, ota_chunk };
 
-/** A batch crossing the access link (a SimGrid communication), or a cloud message that crossed the WAN. */
+/** A batch crossing the access link (a SimGrid communication), a message crossing the WAN to the cloud, or one from it that crossed. */
 struct InFlight {
   simgrid::s4u::CommPtr comm;
   std::unique_ptr<WireBatch> batch;
   Hop hop;
   DeviceOta::Transfer chunk{};  ///< ota_chunk: which device's chunk
-  std::unique_ptr<WanMessage> wan{};  ///< from_cloud
+  std::unique_ptr<WanMessage> wan{};  ///< from_cloud, to_cloud
 };
 
 /** A batch that arrived while the gateway was busy: handled in arrival order when it is free. */

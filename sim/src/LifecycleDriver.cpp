@@ -209,7 +209,7 @@ void LifecycleDriver::on_alert(std::uint32_t gateway, runtime::ConnId device, st
   const GatewayNode& n = *nodes_[gateway];
   const auto& rules = n.edge_config.rules.rules;
   const std::string name = rule >= 0 && static_cast<std::size_t>(rule) < rules.size() ? rules[static_cast<std::size_t>(rule)].name : std::to_string(rule);
-  audit_.record(now_us(), "cloud/operator", "alert_acknowledged",
+  audit_.source(gateway).record(now_us(), "cloud/operator", "alert_acknowledged",  // the gateway's alert: in its records' order
                 runtime::acknowledgement_details(n.gateway_host->get_name(), client, name, static_cast<runtime::Severity>(severity), raised_us,
                                                  std::nullopt, "operator"));
   if (cloud_) cloud_->on_alert(gateway, device, now_us());
@@ -256,6 +256,7 @@ void LifecycleDriver::finish() {
     }
     opt_.lifecycle->audit = audit_.text();
     opt_.lifecycle->audit_head = audit_.run_head();
+    opt_.lifecycle->audit_records = audit_.lines();
   }
   std::error_code ec;
   fs::remove_all(fs::temp_directory_path() / ("twinbench-models-" + std::to_string(::getpid())), ec);

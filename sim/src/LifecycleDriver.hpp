@@ -28,7 +28,7 @@ public:
                   const core::Rng& rng);
   ~LifecycleDriver();
 
-  runtime::AuditTrail& audit() { return audit_; }
+  ChainAudit& audit() { return audit_; }
   /** @brief The trainer's host, in the cloud's zone (only when the scenario retrains). */
   void add_hosts(simgrid::s4u::NetZone& cloud_zone);
   /** @brief A gateway's drift monitor and OTA: its runtime's configuration and flash. */

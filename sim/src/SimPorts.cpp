@@ -10,6 +10,8 @@
 #include <simgrid/s4u/Actor.hpp>
 
 #include <cassert>
+#include <nlohmann/json.hpp>
+#include <tuple>
 #include <cmath>
 
 namespace twinbench::sim {
@@ -22,6 +24,47 @@ runtime::TimeUs to_us(double seconds) {
   return static_cast<runtime::TimeUs>(seconds * 1e6 + 0.5);
 }
 double to_s(runtime::TimeUs us) { return static_cast<double>(us) * 1e-6; }
+
+runtime::AuditTrail& ChainAudit::source(std::uint32_t gateway) {
+  auto& p = ports_[gateway];
+  if (!p) p = std::make_unique<Port>(*this, gateway);
+  return *p;
+}
+
+std::pair<std::string, std::string> ChainAudit::chain() const {
+  std::vector<const Record*> order;
+  order.reserve(records_.size());
+  for (const Record& r : records_) order.push_back(&r);
+  std::sort(order.begin(), order.end(), [](const Record* a, const Record* b) {
+    return std::tie(a->t_us, a->source, a->seq) < std::tie(b->t_us, b->source, b->seq);
+  });
+  runtime::audit::Chain c;
+  std::string text;
+  for (const Record* r : order) (text += c.append(r->t_us, r->actor, r->action, r->details)) += '\n';
+  return {std::move(text), c.head()};
+}
+
+std::string ChainAudit::text() const { return chain().first; }
+std::string ChainAudit::run_head() const { return chain().second; }
+
+std::string ChainAudit::lines() const {
+  std::string out;
+  for (const Record& r : records_)
+    (out += nlohmann::json::array({r.t_us, r.source, r.seq, r.actor, r.action, r.details}).dump()) += '\n';
+  return out;
+}
+
+void ChainAudit::add_lines(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const auto j = nlohmann::json::parse(text.substr(at, end - at));
+    if (!j.is_array() || j.size() != 6) throw std::invalid_argument("an audit record line is not [t, source, seq, actor, action, details]");
+    records_.push_back({j[0].get<runtime::TimeUs>(), j[1].get<std::uint32_t>(), j[2].get<std::uint64_t>(), j[3].get<std::string>(),
+                        j[4].get<std::string>(), j[5].get<std::string>()});
+    at = end + 1;
+  }
+}
 
 runtime::TimerId SimClock::schedule(runtime::TimeUs delay_us, std::function<void()> fn) {
   return timers_.add(now_us() + delay_us, std::move(fn));
@@ -40,16 +83,12 @@ void SimCompute::charge(double flops) {
   clock_.advance_to(std::llround(free_at_us_));
 }
 
-SimTransport::SimTransport(std::uint32_t gateway, sg4::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock)
+SimTransport::SimTransport(std::uint32_t gateway, WanEndpoint::Put to_cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock)
     : gateway_(gateway),
       links_(links),
       sink_(sink),
       clock_(clock),
-      wan_(gateway, clock, links.wan_up,
-           [cloud](std::unique_ptr<WanMessage> m) {
-             const double size = m->wire_bytes();
-             cloud->put_init(m.release(), size)->detach([](void* p) { delete static_cast<WanMessage*>(p); });
-           }),
+      wan_(gateway, clock, links.wan_up, std::move(to_cloud)),
       downlink_(std::make_unique<WireBatch>()) {}
 
 ConnId SimTransport::connect(std::string_view endpoint, runtime::TransportHandler& handler) {

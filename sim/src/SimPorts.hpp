@@ -24,19 +24,58 @@ class Mailbox;
 
 namespace twinbench::sim {
 
-/** The run's audit log: one hash chain, in simulated time, kept in memory until the run's results are written. */
+/**
+ * The run's audit log: one hash chain over every record of every gateway and of the cloud, kept in memory
+ * until the run's results are written. Records come from sources: each gateway's port (`source(index)`)
+ * and the cloud (`record` on the log itself). The chain is made at the end, in time order, then by source
+ * (gateways by index, the cloud last), each source's records in the order it made them: the same log
+ * however the sources' records interleaved, so the ranks of a sharded run, each with some of the
+ * gateways, make the run's log together (`lines` and `add_lines`).
+ */
 class ChainAudit final : public runtime::AuditTrail {
 public:
+  static constexpr std::uint32_t kCloud = UINT32_MAX;
+  /** The cloud's records. */
   void record(runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) override {
-    (text_ += chain_.append(t_us, actor, action, details_json)) += '\n';
+    add(kCloud, t_us, actor, action, details_json);
   }
-  const std::string& text() const { return text_; }
+  /** A gateway's port: its records, as that gateway's. */
+  runtime::AuditTrail& source(std::uint32_t gateway);
+  /** The chain's lines (empty when nothing was recorded). */
+  std::string text() const;
   /** The run's head (shared by every gateway: none of them sends it to the cloud, so AuditTrail::head() stays none). */
-  const std::string& run_head() const { return chain_.head(); }
+  std::string run_head() const;
+  /** This process's records, one JSON line each, for another's `add_lines` (a sharded run's ranks). */
+  std::string lines() const;
+  /** Records from `lines()` of another process (bad lines: std::invalid_argument). */
+  void add_lines(std::string_view text);
 
 private:
-  runtime::audit::Chain chain_;
-  std::string text_;
+  struct Record {
+    runtime::TimeUs t_us;
+    std::uint32_t source;
+    std::uint64_t seq;
+    std::string actor, action, details;
+  };
+  class Port final : public runtime::AuditTrail {
+  public:
+    Port(ChainAudit& log, std::uint32_t gateway) : log_(log), gateway_(gateway) {}
+    void record(runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details_json) override {
+      log_.add(gateway_, t_us, actor, action, details_json);
+    }
+
+  private:
+    ChainAudit& log_;
+    std::uint32_t gateway_;
+  };
+  void add(std::uint32_t source, runtime::TimeUs t_us, std::string_view actor, std::string_view action, std::string_view details) {
+    records_.push_back({t_us, source, records_.size(), std::string(actor), std::string(action), std::string(details)});
+  }
+  /** The chain over the records in the log's order: its lines and head. */
+  std::pair<std::string, std::string> chain() const;
+
+  std::vector<Record> records_;
+  std::map<std::uint32_t, std::unique_ptr<Port>> ports_;
 };
 
 /** Simulated seconds -> integer microseconds, the runtime's time unit. */
@@ -114,7 +153,8 @@ struct LinkFlags {
  */
 class SimTransport final : public runtime::Transport, public runtime::Datagrams {
 public:
-  SimTransport(std::uint32_t gateway, simgrid::s4u::Mailbox* cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
+  /** `to_cloud` starts a message across the gateway's WAN to the cloud. */
+  SimTransport(std::uint32_t gateway, WanEndpoint::Put to_cloud, const LinkFlags& links, runtime::Sink& sink, SimClock& clock);
 
   /** @brief "cloud": a connection over the WAN (kNoConn while it is down); what the cloud sends goes to `handler`. */
   runtime::ConnId connect(std::string_view endpoint, runtime::TransportHandler& handler) override;

@@ -7,8 +7,10 @@
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 #include <simgrid/s4u/NetZone.hpp>
+#include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -85,12 +87,13 @@ private:
       nodes_.push_back(std::move(node));
     }
     world->seal();
-    cloud_mbox_ = sg4::Mailbox::by_name("cloud");
+    cloud_wake_ = sg4::Semaphore::create(0);
   }
 
   void build_nodes() {
     const auto refs = sc_.gateways();
     for (auto& n : nodes_) {
+      if (!local(*n)) continue;  // another shard's
       const SiteSpec& site = *n->site;
       const std::string& name = refs[n->index].name;
       const auto hil_at = sc_.hil.gateways.find(name);
@@ -104,7 +107,12 @@ private:
       n->fleet = std::make_unique<FleetCore>(fc, fleet_groups(site, rng_, name), rng_, name + "/device");
 
       n->clock = std::make_unique<SimClock>();
-      n->transport = std::make_unique<SimTransport>(n->index, cloud_mbox_, n->links, sink_, *n->clock);
+      // What the gateway sends the cloud crosses its WAN as a transfer of its own; the cloud takes it when it
+      // arrives (handle), so a gateway's message never waits behind another's that is still on its way.
+      n->transport = std::make_unique<SimTransport>(n->index, [this, node = n.get()](std::unique_ptr<WanMessage> m) {
+        const double size = m->wire_bytes();
+        node->in_flight.push_back({sg4::Comm::sendto_async(node->gateway_host, cloud_host_, size), nullptr, Hop::to_cloud, {}, std::move(m)});
+      }, n->links, sink_, *n->clock);
       n->compute = std::make_unique<SimCompute>(*n->clock, site.gateway.cpu_flops);
       if (!sc_.partners.empty()) n->http = std::make_unique<SimHttp>(*n->clock, n->links, site.wan, sc_.partners, sc_.partner_outages);
       runtime::EdgeConfig ec = edge_config(sc_, site, n->index, name, rng_.seed());
@@ -149,7 +157,7 @@ private:
   void start_runtime(GatewayNode& n) {
     n.runtime = std::make_unique<runtime::EdgeRuntime>(n.edge_config, runtime::EdgePorts{*n.clock, *n.transport, *n.compute, sink_,
                                                                                          n.lwm2m ? n.transport.get() : nullptr, &n.storage,
-                                                                                         &life_->audit(), n.passwords.get(), &n.storage, n.http.get()});
+                                                                                         &life_->audit().source(n.index), n.passwords.get(), &n.storage, n.http.get()});
     const std::uint32_t start = ++n.runtime_starts;
     if (sc_.people)  // the site's technician takes on each alert routed to technicians, some time after it was raised
       n.runtime->alert_book().on_change([this, &n, start](const runtime::AlertEntry& e, runtime::AlertBook::Change c) {
@@ -197,16 +205,21 @@ private:
       // Devices in scope, as (node, device) in plant order; pick round(fraction * n) of them.
       // Devices in scope: of the sites in scope, those whose class has the mode (and is the fault's class, if it names one).
       std::vector<std::pair<std::uint32_t, std::uint32_t>> scope;
+      // (From the scenario, not the fleets: a sharded run's processes pick the same devices.)
       for (auto& n : nodes_)
-        if (!f.site || *f.site == static_cast<std::size_t>(n->site - sc_.sites.data()))
-          for (std::uint32_t d = 0; d < n->fleet->size(); ++d) {
-            const twins::AssetClass* c = n->site->group(n->fleet->group_of(d)).asset;
-            if ((!f.asset || c == f.asset) && c->descriptor.fault(f.mode)) scope.emplace_back(n->index, d);
-          }
+        if (!f.site || *f.site == static_cast<std::size_t>(n->site - sc_.sites.data())) {
+          std::uint32_t d = 0;
+          for (std::size_t g = 0; g < n->site->groups(); ++g)
+            for (std::uint32_t i = 0; i < n->site->group(g).devices_per_gateway; ++i, ++d) {
+              const twins::AssetClass* c = n->site->group(g).asset;
+              if ((!f.asset || c == f.asset) && c->descriptor.fault(f.mode)) scope.emplace_back(n->index, d);
+            }
+        }
       const auto count = static_cast<std::size_t>(std::llround(f.fraction * static_cast<double>(scope.size())));
       core::RngStream pick = rng_.stream("faults/asset", k);
       for (std::size_t i = 0; i < count; ++i) std::swap(scope[i], scope[i + pick.below(scope.size() - i)]);
       scope.resize(count);
+      std::erase_if(scope, [this](const auto& p) { return !local(*nodes_[p.first]); });
       std::sort(scope.begin(), scope.end());
       for (const auto& [node, device] : scope) {
         FleetCore& fleet = *nodes_[node]->fleet;
@@ -236,7 +249,7 @@ private:
     for (const LinkFault& f : sc_.link_faults) {
       std::vector<GatewayNode*> targets;
       for (auto& n : nodes_)
-        if (n->site == &sc_.sites[f.site] && (!f.gateway || refs[n->index].index_in_site == *f.gateway)) targets.push_back(n.get());
+        if (local(*n) && n->site == &sc_.sites[f.site] && (!f.gateway || refs[n->index].index_in_site == *f.gateway)) targets.push_back(n.get());
       at(f.at_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, true); });
       at(f.at_s + f.duration_s, [this, targets, f] { for (auto* n : targets) set_link(*n, f.link, false); });
     }
@@ -246,7 +259,7 @@ private:
     const auto refs = sc_.gateways();
     for (const GatewayReboot& r : sc_.gateway_reboots)
       for (auto& n : nodes_)
-        if (n->site == &sc_.sites[r.site] && (!r.gateway || refs[n->index].index_in_site == *r.gateway))
+        if (local(*n) && n->site == &sc_.sites[r.site] && (!r.gateway || refs[n->index].index_in_site == *r.gateway))
           n->reboots.push_back({to_us(r.at_s), to_us(r.at_s + r.duration_s), r.power_cut});
     for (auto& n : nodes_) std::sort(n->reboots.begin(), n->reboots.end());
   }
@@ -258,7 +271,7 @@ private:
       const TwinOperation& op = sc_.twin_operations[k];
       const bool property = op.kind == TwinOperation::Kind::set_property;
       for (auto& n : nodes_) {
-        if (n->site != &sc_.sites[op.site] || (op.gateway && refs[n->index].index_in_site != *op.gateway)) continue;
+        if (!local(*n) || n->site != &sc_.sites[op.site] || (op.gateway && refs[n->index].index_in_site != *op.gateway)) continue;
         std::string payload = "{\"op\":" + std::to_string(k) + ",\"devices\":[[0," + std::to_string(n->fleet->size() - 1) + "]],";
         payload += property ? "\"property\":" : "\"command\":";
         payload += nlohmann::json(op.name).dump();
@@ -270,7 +283,7 @@ private:
     }
     for (const RuleChange& rc : sc_.rule_changes)
       for (auto& n : nodes_)
-        if (n->site->edge_ai && (!rc.site || n->site == &sc_.sites[*rc.site]))
+        if (local(*n) && n->site->edge_ai && (!rc.site || n->site == &sc_.sites[*rc.site]))
           cloud_->publish_at(to_us(rc.at_s), n->index, "tb/cloud/" + refs[n->index].name + "/rules", rc.rules_json);
   }
 
@@ -291,13 +304,16 @@ private:
       at(t, [this] {
         const TimeUs now = now_us();
         for (auto& n : nodes_)
-          sink_.emit(now, n->index, runtime::kNoConn,
-                     ev::GatewaySample{.cpu_busy_us = std::llround(n->compute ? n->compute->busy_us_at(now) : 0.0),
-                                       .uplink_pending = n->runtime ? static_cast<std::int64_t>(n->runtime->records_pending()) : 0});
+          if (local(*n))
+            sink_.emit(now, n->index, runtime::kNoConn,
+                       ev::GatewaySample{.cpu_busy_us = std::llround(n->compute ? n->compute->busy_us_at(now) : 0.0),
+                                         .uplink_pending = n->runtime ? static_cast<std::int64_t>(n->runtime->records_pending()) : 0});
       });
   }
 
   static TimeUs now_us() { return to_us(sg4::Engine::get_clock()); }
+  /** Whether this process simulates the gateway (all do, unless the run is sharded). */
+  bool local(const GatewayNode& n) const { return n.index >= opt_.first_gateway && n.index < opt_.end_gateway; }
 
   void spawn_actors() {
     std::stable_sort(timeline_.begin(), timeline_.end(), [](const auto& a, const auto& b) {
@@ -306,7 +322,8 @@ private:
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
     if (opt_.on_tick) sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
-    for (auto& n : nodes_) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
+    for (auto& n : nodes_)
+      if (local(*n)) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
   }
 
   void controller_main() {
@@ -333,10 +350,6 @@ private:
 
   /** The cloud: its broker's timers, the lifecycle's turn, and what arrives from the gateways; what it sends leaves at the end of each turn. */
   void cloud_main() {
-    cloud_mbox_->set_receiver(sg4::Actor::self());
-    WanMessage* got = nullptr;
-    sg4::CommPtr get = cloud_mbox_->get_async<WanMessage>(&got);
-    std::vector<sg4::CommPtr> comms;
     for (;;) {
       const TimeUs now = now_us();
       SimClock& clock = cloud_->clock();
@@ -347,11 +360,14 @@ private:
       if (now >= end_us()) break;
       TimeUs until = std::min(end_us(), life_->cloud_next_us(now));
       if (auto t = clock.timers().next_deadline_us()) until = std::min(until, *t);
-      comms.assign(1, get);
-      if (sg4::Comm::wait_any_for(comms, to_s(std::max(until, now)) - sg4::Engine::get_clock()) == 0) {
+      // Messages from the gateways, in the order they arrived (each wakes the cloud once: a wake-up for a
+      // message already taken finds nothing and waits again).
+      if (cloud_inbox_.empty()) cloud_wake_->acquire_timeout(to_s(std::max(until, now)) - sg4::Engine::get_clock());
+      if (!cloud_inbox_.empty()) {
         clock.advance_to(now_us());
-        cloud_->receive(std::unique_ptr<WanMessage>(got));
-        get = cloud_mbox_->get_async<WanMessage>(&got);
+        std::unique_ptr<WanMessage> m = std::move(cloud_inbox_.front());
+        cloud_inbox_.pop_front();
+        cloud_->receive(std::move(m));
       }
     }
   }
@@ -450,8 +466,8 @@ private:
         if (done >= 0) {
           InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
           n.in_flight.erase(n.in_flight.begin() + done);
-          // Batches to the devices are theirs to handle; the gateway's own wait their turn.
-          const bool for_devices = f.hop == Hop::to_devices || f.hop == Hop::ota_chunk;
+          // Batches to the devices are theirs to handle, messages to the cloud the cloud's; the gateway's own wait their turn.
+          const bool for_devices = f.hop == Hop::to_devices || f.hop == Hop::ota_chunk || f.hop == Hop::to_cloud;
           if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({now_us(), std::move(f)});
           else handle(n, std::move(f), now_us());
           continue;
@@ -483,6 +499,10 @@ private:
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud: n.transport->deliver_from_cloud(std::move(f.wan), arrival_us); return;
+      case Hop::to_cloud:
+        cloud_inbox_.push_back(std::move(f.wan));
+        cloud_wake_->release();
+        return;
       case Hop::ota_chunk: life_->chunk_arrived(n, f); return;
       case Hop::to_devices: break;
     }
@@ -546,7 +566,8 @@ private:
   runtime::Sink& sink_;
   core::Rng rng_;
   sg4::Host* cloud_host_ = nullptr;
-  sg4::Mailbox* cloud_mbox_ = nullptr;
+  std::deque<std::unique_ptr<WanMessage>> cloud_inbox_;  ///< arrived from the gateways, not yet taken
+  sg4::SemaphorePtr cloud_wake_;                          ///< released once per arrival
   std::unique_ptr<SimCloud> cloud_;
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
@@ -555,6 +576,39 @@ private:
 };
 
 }  // namespace
+
+std::string shard_obstacle(const Scenario& sc) {
+  if (sc.lifecycle.any()) return "its lifecycle (drift monitoring, retraining, rollouts) decides for the whole fleet in the cloud";
+  if (!sc.drift_injections.empty()) return "its injected drift is scoped to sites and read by the lifecycle";
+  if (!sc.hil.gateways.empty()) return "it is a hardware-in-the-loop lab (hil.gateways)";
+  return "";
+}
+
+std::vector<std::uint32_t> shard_cuts(const Scenario& sc, std::uint32_t shards) {
+  const auto refs = sc.gateways();
+  if (shards == 0 || shards > refs.size()) throw std::invalid_argument("shard_cuts: 1 to the number of gateways");
+  std::uint64_t total = 0;
+  for (const GatewayRef& g : refs) total += sc.sites[g.site].devices_per_gateway_all();
+  // Shard k-1 ends after the first gateway where the devices so far reach k/shards of the fleet, as long
+  // as every later shard keeps a gateway at least (and at once when only that many are left).
+  std::vector<std::uint32_t> cuts{0};
+  std::uint64_t so_far = 0;
+  const auto count = static_cast<std::uint32_t>(refs.size());
+  for (std::uint32_t i = 0; i < count && cuts.size() < shards; ++i) {
+    so_far += sc.sites[refs[i].site].devices_per_gateway_all();
+    const std::uint64_t k = cuts.size();
+    const std::uint32_t left = count - (i + 1), needed = shards - static_cast<std::uint32_t>(k);
+    if ((so_far * shards >= k * total && left >= needed) || left == needed) cuts.push_back(i + 1);
+  }
+  cuts.push_back(static_cast<std::uint32_t>(refs.size()));
+  return cuts;
+}
+
+std::pair<std::string, std::string> merge_audit(const std::vector<std::string>& records) {
+  ChainAudit log;
+  for (const std::string& r : records) log.add_lines(r);
+  return {log.text(), log.run_head()};
+}
 
 bool run_simulation(const Scenario& scenario, const RunOptions& options, runtime::Sink& sink) {
   // Logs off (results carry everything); CM02 = latency and bandwidth exactly as the scenario states

@@ -1,5 +1,6 @@
 #include "DetectionKpis.hpp"
 
+#include <numeric>
 #include <sstream>
 
 #include "twinbench/runtime/Rules.hpp"
@@ -222,7 +223,13 @@ std::string DetectionKpis::ground_truth_csv() const {
   // detected_s: when the fault's first true alert reached the cloud, if before the failure; empty otherwise.
   o << "site,gateway,device,mode,onset_s,ramp_s,failure_s,detected_s\n";
   const std::vector<std::int64_t>& first_alert = scored().first_alert;
-  for (std::size_t i = 0; i < faults_.size(); ++i) {
+  // By onset, then gateway (each gateway's in the order they came): the same rows however gateways' events interleaved.
+  std::vector<std::size_t> order(faults_.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return faults_[a].t_us != faults_[b].t_us ? faults_[a].t_us < faults_[b].t_us : faults_[a].gateway < faults_[b].gateway;
+  });
+  for (const std::size_t i : order) {
     const Fault& f = faults_[i];
     const auto& gm = meta_.gateways[f.gateway];
     const double onset_s = static_cast<double>(f.t_us) / 1e6;

@@ -1,5 +1,7 @@
 #pragma once
-// The Sink of a run: turns its event stream into KPIs and a trace hash of the ordered stream.
+// The Sink of a run: turns its event stream into KPIs and a trace hash of each gateway's ordered stream.
+// Nothing it writes depends on how different gateways' events interleave, so the ranks of a sharded run
+// (twinbench run --shards), each simulating some of the gateways, give the same bytes as one process.
 //
 // Every family of KPIs is computed for the fleet (summary.json), for each site (sites.csv) and for each
 // gateway (gateways.csv); summary.json names the worst site and gateway for each family's headline KPI.
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "twinbench/results/RunMeta.hpp"
 #include "twinbench/runtime/ports/Sink.hpp"
@@ -49,7 +52,7 @@ public:
   std::string timeline_csv() const;
   /** @brief versions.csv; empty when the run sampled no versions. */
   std::string versions_csv() const;
-  /** @brief 16 hex digits identifying the ordered event stream. */
+  /** @brief 16 hex digits identifying the event stream: each gateway's events in order (how different gateways' interleave does not count). */
   std::string trace_hash() const;
   std::uint64_t events() const { return events_; }
   /** @brief The names behind the lifecycle events' version indices (known after the run). */
@@ -58,8 +61,13 @@ public:
   struct Domains;
 
 private:
+  static constexpr std::uint64_t kHashSeed = 0x243F6A8885A308D3ull;
+  static std::uint64_t mix(std::uint64_t h, std::uint64_t x) {
+    h = (h ^ x) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
+  }
   std::unique_ptr<Domains> d_;
-  std::uint64_t hash_ = 0x243F6A8885A308D3ull;
+  std::vector<std::uint64_t> hashes_;  ///< per gateway: its events' chain, in the order they came
   std::uint64_t events_ = 0;
 };
 

@@ -48,7 +48,11 @@ struct LifecycleOutput {
   std::vector<std::string> firmware_versions;  ///< index = the version index of firmware events
   std::string audit;                           ///< the audit log (hash-chained JSON lines)
   std::string audit_head;                      ///< its last hash
+  std::string audit_records;                   ///< this process's records, for a sharded run's merge (merge_audit)
 };
+
+/** A sharded run's audit log from its ranks' `audit_records`: the log and head one process would have made. */
+std::pair<std::string, std::string> merge_audit(const std::vector<std::string>& records);
 
 struct RunOptions {
   std::uint64_t seed = 1;
@@ -73,7 +77,25 @@ struct RunOptions {
   std::string registry_dir;
   /** @brief Filled at the end of the run, if set. */
   LifecycleOutput* lifecycle = nullptr;
+  /**
+   * @brief One shard of a sharded run: this process simulates the gateways [first_gateway, end_gateway)
+   * (global indices, as events carry them), their devices, and a cloud for them; the rest of the fleet is
+   * another process's. Fault picks and random streams are the whole run's, so each gateway does exactly
+   * what it does in one process. Only for scenarios `shard_obstacle` finds none in.
+   */
+  std::uint32_t first_gateway = 0, end_gateway = UINT32_MAX;
 };
+
+/**
+ * @brief Why `scenario` cannot be run in shards, or empty: what couples gateways beyond their own links
+ * and cloud sessions (the lifecycle's fleet-wide decisions, injected drift, a hardware-in-the-loop lab).
+ */
+std::string shard_obstacle(const Scenario& scenario);
+/**
+ * @brief The gateway ranges of `shards` shards, each a run of consecutive gateways with about the same
+ * number of devices: shard k has [cuts[k], cuts[k+1]). Needs 1 <= shards <= the scenario's gateways.
+ */
+std::vector<std::uint32_t> shard_cuts(const Scenario& scenario, std::uint32_t shards);
 
 /**
  * @brief Simulate `scenario` with `options.seed`; every event goes to `sink` in simulated-time order.
