@@ -93,10 +93,10 @@ options:
   --trace        also write trace.json (at most 20,000 slices and instants; the counters count everything)
   --quiet        no progress on stderr
   --shards       one run over the MPI ranks it is started on (mpirun -n K): each rank simulates a run of
-                 consecutive gateways with about 1/K of the devices, the ranks meet every simulated
-                 second, and rank 0 writes the results, the same bytes as one
-                 process writes (run.json aside). Not with a lifecycle, injected drift or a lab; not with
-                 --trace (docs/performance.md)
+                 consecutive gateways with about 1/K of the devices, the ranks meet every simulated second,
+                 and rank 0 writes the results, the same bytes as one process writes (run.json aside, which
+                 says how many ranks ran). Not with a lifecycle, injected drift or a lab, nor with --trace
+                 (docs/architecture.md, "Beyond one machine")
 exit codes: 0 ok, 1 an assertion failed, 2 bad input or usage, 3 internal error.
 )";
 
