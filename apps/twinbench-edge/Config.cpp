@@ -83,7 +83,8 @@ void read_edge_ai(const std::string& file, const core::JsonObject& a, std::optio
   d.layout = pkg.manifest.features;
   // Devices send every channel of their class, in its order (the package's loader checked the names).
   const twins::AssetDescriptor& asset = twins::find_asset_class(pkg.manifest.asset_class)->descriptor;
-  for (const std::string& ch : pkg.manifest.channels) d.positions.push_back(static_cast<std::uint16_t>(*asset.channel(ch)));
+  std::string missing;  // (none without a binding: the package's loader checked the names)
+  d.positions = runtime::record_positions(pkg.manifest.channels, asset, {}, missing);
   d.batch_max = static_cast<std::size_t>(a.integer_or("batch_max", 1, 65'536, 64));
   d.batch_latency_us = static_cast<runtime::TimeUs>(a.non_negative_or("batch_latency_ms", 200) * 1000);
   d.max_gap_us = static_cast<runtime::TimeUs>(2.5 * pkg.manifest.period_s * 1e6);
@@ -283,6 +284,7 @@ Options load_config(const std::string& file) {
       e.telemetry_model.clear();
       for (const auto& b : binding) e.telemetry_model.push_back(b.rule);
       std::string missing;
+      // The model's channels: its streams but the last, log_score (read_edge_ai).
       e.detector->positions = runtime::record_positions({e.detector->stream_names.begin(), e.detector->stream_names.end() - 1}, asset, binding, missing);
       if (e.detector->positions.empty()) t->fail("telemetry_binding", "the model reads '" + missing + "', which the binding does not send");
     }

@@ -1,13 +1,11 @@
 // A site's devices (scenario-format.md, `sites[i]` and "devices"): the asset class and how many, the
 // device protocol (MQTT or LwM2M), the DTDL twin and its telemetry binding, and the edge AI that scores them.
-#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
 #include "LoaderParts.hpp"
 #include "twinbench/ai/Torch.hpp"
 #include "twinbench/core/JsonReader.hpp"
-#include "twinbench/twins/dtdl/Terms.hpp"
 #include "twinbench/twins/dtdl/Topics.hpp"
 #include "twinbench/twins/dtdl/TwinRegistry.hpp"
 
