@@ -33,15 +33,17 @@ DueRings::Ring& DueRings::earliest() {
 }
 
 const DueRings::Due& DueRings::next() {
-  last_ = &earliest();
+  if (!last_) last_ = &earliest();  // (asked several times between reports: the answer is kept)
   return last_->due.front();
 }
 
 TimeUs DueRings::reschedule() {
-  const Due d = last_->due.front();
-  last_->due.pop_front();
-  last_->due.push_back({d.t_us + last_->period_us, d.device, d.gen});
-  return last_->period_us;
+  Ring& r = *last_;
+  const Due d = r.due.front();
+  r.due.pop_front();
+  r.due.push_back({d.t_us + r.period_us, d.device, d.gen});
+  last_ = nullptr;
+  return r.period_us;
 }
 
 void DueRings::set_period(std::uint32_t device, TimeUs period_us, TimeUs now_us) {

@@ -4,6 +4,7 @@
 // sim/src (SimGrid types appear here).
 
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "AccessLink.hpp"
 #include "DeviceOta.hpp"
 #include "RogueClients.hpp"
 #include "SimHttp.hpp"
@@ -28,9 +30,9 @@ namespace twinbench::sim {
 
 enum class Hop : std::uint8_t { to_gateway, to_devices, from_cloud, to_cloud, ota_chunk };
 
-/** A batch crossing the access link (a SimGrid communication), a message crossing the WAN to the cloud, or one from it that crossed. */
+/** A batch crossing the access link, a message crossing the WAN to the cloud (a SimGrid communication), or one from it that crossed. */
 struct InFlight {
-  simgrid::s4u::CommPtr comm;
+  simgrid::s4u::CommPtr comm;  ///< to_cloud only: the access link is computed (AccessLink)
   std::unique_ptr<WireBatch> batch;
   Hop hop;
   DeviceOta::Transfer chunk{};  ///< ota_chunk: which device's chunk
@@ -44,14 +46,14 @@ struct Arrived {
 };
 
 /**
- * One gateway with the devices behind it: two hosts joined by the access link, and one actor that runs
- * the devices' timer queue, the gateway's edge runtime and its timers as one discrete-event loop.
+ * One gateway with the devices behind it: the gateway's host, the access link to its devices (computed:
+ * only this gateway's transfers use it), and one actor that runs the devices' timer queue, the gateway's
+ * edge runtime and its timers as one discrete-event loop.
  */
 struct GatewayNode {
   std::uint32_t index = 0;
   const SiteSpec* site = nullptr;
   simgrid::s4u::Host* gateway_host = nullptr;
-  simgrid::s4u::Host* fleet_host = nullptr;
   LinkFlags links;
   int access_down_count = 0, wan_down_count = 0;  // overlapping outages nest
   std::unique_ptr<FleetCore> fleet;
@@ -73,7 +75,8 @@ struct GatewayNode {
   std::vector<Reboot> reboots;  ///< in time order from next_reboot on
   std::size_t next_reboot = 0;
   WirePool uplink_pool;  // device->gateway batches are reused once handled
-  std::vector<InFlight> in_flight;
+  std::unique_ptr<AccessLinkOf<InFlight>> access;  ///< batches and firmware chunks between the devices and the gateway
+  std::vector<InFlight> in_flight;                 ///< messages to the cloud on their way
   std::deque<Arrived> backlog;
   double asset_kwh = 0;  // the compressors' energy, from the true power
   simgrid::s4u::Mailbox* from_cloud = nullptr;  ///< what the cloud sends this gateway arrives here
@@ -85,6 +88,11 @@ struct GatewayNode {
   std::vector<DeviceOta::Outcome> outcomes_pending;  ///< for the runtime, held while it reboots
   std::uint16_t model_version = 0;         ///< index of the model it last ran
 };
+
+/** `f` (`bytes` on the wire) starts across the gateway's access link now. */
+inline void start_on_access(GatewayNode& n, double bytes, InFlight f) {
+  n.access->start(simgrid::s4u::Engine::get_clock(), bytes, std::move(f));
+}
 
 /** A scheduled scenario event for the controller actor. */
 struct TimelineEntry {

@@ -227,7 +227,7 @@ void LifecycleDriver::node_step(GatewayNode& n) {
   for (const DeviceOta::Transfer& t : n.ota->start_transfers()) {
     // A chunk is an MQTT PUBLISH of its bytes over TCP: 40 bytes of headers per segment, 20 of MQTT.
     const double wire = t.bytes + 20.0 + 40.0 * std::ceil((t.bytes + 20.0) / 1460.0);
-    n.in_flight.push_back({sg4::Comm::sendto_async(n.gateway_host, n.fleet_host, wire), nullptr, Hop::ota_chunk, t});
+    start_on_access(n, wire, {nullptr, nullptr, Hop::ota_chunk, t});
   }
 }
 

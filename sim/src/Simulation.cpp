@@ -8,6 +8,7 @@
 #include <simgrid/s4u/Mailbox.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
+#include <xbt/config.hpp>
 
 #include <algorithm>
 #include <deque>
@@ -68,6 +69,7 @@ private:
     cloud_zone->seal();
     auto* cloud_nic = world->create_link("cloud-nic", 10e9 / 8)->set_latency(0)->seal();
     world->add_route(cloud_zone->get_netpoint(), nullptr, cloud_host_->get_netpoint(), nullptr, {sg4::LinkInRoute(cloud_nic)}, true);
+    const double tcp_gamma = simgrid::config::get_value<double>("network/TCP-gamma");  // the access links model what SimGrid would
     for (const GatewayRef& g : sc_.gateways()) {
       const SiteSpec& site = sc_.sites[g.site];
       auto node = std::make_unique<GatewayNode>();
@@ -75,12 +77,9 @@ private:
       node->site = &site;
       auto* zone = sg4::create_full_zone(g.name + "-zone")->set_parent(world);
       node->gateway_host = zone->create_host(g.name, site.gateway.cpu_flops);
-      node->fleet_host = zone->create_host(g.name + "-devices", 1e9);
-      // SimGrid's bandwidths are in bytes per second; scenarios speak bits per second.
-      auto* access = zone->create_link(g.name + "-access", site.link.bandwidth_bps / 8)->set_latency(site.link.latency_ms * 1e-3)->seal();
-      zone->add_route(node->fleet_host->get_netpoint(), node->gateway_host->get_netpoint(), nullptr, nullptr,
-                      {sg4::LinkInRoute(access)}, true);
       zone->seal();
+      // SimGrid's bandwidths are in bytes per second; scenarios speak bits per second.
+      node->access = std::make_unique<AccessLinkOf<InFlight>>(site.link.bandwidth_bps / 8, site.link.latency_ms * 1e-3, tcp_gamma);
       auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps / 8)->set_latency(site.wan.latency_ms * 1e-3)->seal();
       world->add_route(zone->get_netpoint(), nullptr, node->gateway_host->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
       node->from_cloud = sg4::Mailbox::by_name(std::string("cloud->").append(g.name));
@@ -312,6 +311,7 @@ private:
   }
 
   static TimeUs now_us() { return to_us(sg4::Engine::get_clock()); }
+  static constexpr double kClockSlack_s = 1e-9;  ///< SimGrid's timing precision
   /** Whether this process simulates the gateway (all do, unless the run is sharded). */
   bool local(const GatewayNode& n) const { return n.index >= opt_.first_gateway && n.index < opt_.end_gateway; }
 
@@ -450,12 +450,15 @@ private:
       until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
       if (n.rogue) until = std::min(until, n.rogue->next_due_us());
       if (behind) until = std::min(until, n.clock->now_us());
-      if (until > now) {
-        // ... unless a batch in flight arrives first.
+      // ... unless something arrives first: over the access link (computed), from the cloud, or at the
+      // cloud (the gateway's messages to it).
+      const double arrival_s = n.access->next_arrival_s();
+      const double wake_s = std::min(until > now ? to_s(until) : sg4::Engine::get_clock(), arrival_s);
+      if (wake_s > sg4::Engine::get_clock()) {
         comms.clear();
         for (const auto& f : n.in_flight) comms.push_back(f.comm);
         comms.push_back(n.from_cloud_get);  // last
-        const ssize_t done = sg4::Comm::wait_any_for(comms, to_s(until) - sg4::Engine::get_clock());
+        const ssize_t done = sg4::Comm::wait_any_for(comms, wake_s - sg4::Engine::get_clock());
         if (done == static_cast<ssize_t>(comms.size()) - 1) {  // from the cloud, over the WAN
           InFlight f{nullptr, nullptr, Hop::from_cloud, {}, std::unique_ptr<WanMessage>(n.from_cloud_got)};
           n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
@@ -463,17 +466,23 @@ private:
           else handle(n, std::move(f), now_us());
           continue;
         }
-        if (done >= 0) {
+        if (done >= 0) {  // at the cloud
           InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
           n.in_flight.erase(n.in_flight.begin() + done);
-          // Batches to the devices are theirs to handle, messages to the cloud the cloud's; the gateway's own wait their turn.
-          const bool for_devices = f.hop == Hop::to_devices || f.hop == Hop::ota_chunk || f.hop == Hop::to_cloud;
-          if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({now_us(), std::move(f)});
-          else handle(n, std::move(f), now_us());
+          handle(n, std::move(f), now_us());
           continue;
         }
-        n.clock->advance_to(now_us());
       }
+      // SimGrid's clock stops where it was asked to, to within rounding: an arrival there has arrived.
+      if (auto a = n.access->take_arrived(sg4::Engine::get_clock() + kClockSlack_s)) {
+        // Batches to the devices are theirs to handle; the gateway's own wait their turn.
+        const TimeUs at_us = to_us(a->first);
+        const bool for_devices = a->second.hop == Hop::to_devices || a->second.hop == Hop::ota_chunk;
+        if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({at_us, std::move(a->second)});
+        else handle(n, std::move(a->second), at_us);
+        continue;
+      }
+      n.clock->advance_to(now_us());
       if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
       if (n.rogue && n.rogue->next_due_us() <= now_us()) {  // (with the access link down, its attempts go nowhere)
         auto out = n.uplink_pool.take();
@@ -491,7 +500,7 @@ private:
 
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
   void handle(GatewayNode& n, InFlight f, TimeUs arrival_us) {
-    n.clock->advance_to(now_us());
+    n.clock->advance_to(std::max(now_us(), arrival_us));
     switch (f.hop) {
       case Hop::to_gateway:
         if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime, *n.runtime);
@@ -556,9 +565,8 @@ private:
       n.uplink_pool.give(std::move(batch));
       return;
     }
-    const bool up = hop == Hop::to_gateway;
-    sg4::CommPtr comm = sg4::Comm::sendto_async(up ? n.fleet_host : n.gateway_host, up ? n.gateway_host : n.fleet_host, batch->wire_bytes);
-    n.in_flight.push_back({std::move(comm), std::move(batch), hop});
+    const double bytes = batch->wire_bytes;
+    start_on_access(n, bytes, {nullptr, std::move(batch), hop});
   }
 
   const Scenario& sc_;

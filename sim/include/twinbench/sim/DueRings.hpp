@@ -48,7 +48,7 @@ private:
   std::vector<Ring> rings_;
   std::vector<runtime::TimeUs> period_us_;
   std::vector<std::uint32_t> gen_;
-  Ring* last_ = nullptr;  ///< the ring of the entry next() returned
+  Ring* last_ = nullptr;  ///< the ring whose head next() returns; nullptr when that may have changed
 };
 
 }  // namespace twinbench::sim
