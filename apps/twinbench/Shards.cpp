@@ -13,6 +13,29 @@ namespace {
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
 }
+
+/** Every rank's bytes, at rank 0 in rank order (each rank's count and where it begins); empty elsewhere. */
+struct Gathered {
+  std::string all;
+  std::vector<int> counts, offsets;
+};
+
+Gathered gather_bytes(const char* data, std::size_t bytes, int rank, int size, const char* what) {
+  if (bytes > INT_MAX) throw std::runtime_error(std::string("MPI: more than 2 GiB of ") + what + " from one rank");
+  const int mine = static_cast<int>(bytes);
+  Gathered g;
+  if (rank == 0) g.counts.resize(static_cast<std::size_t>(size));
+  check(MPI_Gather(&mine, 1, MPI_INT, g.counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  std::uint64_t total = 0;
+  for (int c : g.counts) {
+    g.offsets.push_back(static_cast<int>(total));
+    total += static_cast<std::uint64_t>(c);
+  }
+  if (total > INT_MAX) throw std::runtime_error(std::string("MPI: more than 2 GiB of ") + what + " at once");
+  g.all.resize(total);
+  check(MPI_Gatherv(data, mine, MPI_BYTE, g.all.data(), g.counts.data(), g.offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+  return g;
+}
 }  // namespace
 
 Shards::Shards() {
@@ -31,45 +54,20 @@ Shards::~Shards() {
 
 void Shards::exchange() {
   static_assert(std::is_trivially_copyable_v<runtime::Event>);
-  const std::uint64_t bytes = kept_.size() * sizeof(runtime::Event);
-  if (bytes > INT_MAX) throw std::runtime_error("MPI: more than 2 GiB of events between two meetings");
-  const int mine = static_cast<int>(bytes);
-  std::vector<int> counts(rank_ == 0 ? static_cast<std::size_t>(size_) : 0), offsets;
-  check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
-  std::uint64_t total = 0;
-  if (rank_ == 0) {
-    for (int c : counts) {
-      offsets.push_back(static_cast<int>(total));
-      total += static_cast<std::uint64_t>(c);
-    }
-    if (total > INT_MAX) throw std::runtime_error("MPI: more than 2 GiB of events between two meetings");
-    got_.resize(total / sizeof(runtime::Event));
-  }
-  check(MPI_Gatherv(kept_.data(), mine, MPI_BYTE, got_.data(), counts.data(), offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+  const Gathered g = gather_bytes(reinterpret_cast<const char*>(kept_.data()), kept_.size() * sizeof(runtime::Event), rank_, size_,
+                                  "events between two meetings");
   kept_.clear();
-  if (rank_ == 0 && collector_)
-    for (const runtime::Event& e : got_) collector_->emit(e);  // rank 0's, then rank 1's...: each gateway's in its order
-  got_.clear();
+  if (rank_ != 0 || !collector_) return;
+  got_.resize(g.all.size() / sizeof(runtime::Event));
+  std::memcpy(got_.data(), g.all.data(), g.all.size());
+  for (const runtime::Event& e : got_) collector_->emit(e);  // rank 0's, then rank 1's...: each gateway's in its order
 }
 
 std::vector<std::string> Shards::gather(const std::string& text) {
-  if (text.size() > INT_MAX) throw std::runtime_error("MPI: more than 2 GiB to gather");
-  const int mine = static_cast<int>(text.size());
-  std::vector<int> counts(rank_ == 0 ? static_cast<std::size_t>(size_) : 0), offsets;
-  check(MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
-  std::string all;
-  if (rank_ == 0) {
-    std::uint64_t total = 0;
-    for (int c : counts) {
-      offsets.push_back(static_cast<int>(total));
-      total += static_cast<std::uint64_t>(c);
-    }
-    if (total > INT_MAX) throw std::runtime_error("MPI: more than 2 GiB to gather");
-    all.resize(total);
-  }
-  check(MPI_Gatherv(text.data(), mine, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+  const Gathered g = gather_bytes(text.data(), text.size(), rank_, size_, "text");
   std::vector<std::string> out;
-  for (std::size_t r = 0; r < counts.size(); ++r) out.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(counts[r])));
+  for (std::size_t r = 0; r < g.counts.size(); ++r)
+    out.push_back(g.all.substr(static_cast<std::size_t>(g.offsets[r]), static_cast<std::size_t>(g.counts[r])));
   return out;
 }
 
