@@ -20,28 +20,37 @@ void AccessLink::start(double now_s, double bytes, std::uint32_t tag) {
   next_known_ = false;
 }
 
-double AccessLink::next_arrival_s() const {
-  if (!arrived_.empty()) return arrived_.front().first;
-  if (next_known_) return next_s_;
+std::optional<std::pair<double, std::uint32_t>> AccessLink::next_arrival() const {
+  if (!arrived_.empty()) return arrived_.front();
+  if (next_known_) return next_;
   // The events advance_to would run, up to the first completion, on copies: the same sums in the same
-  // order, so the time found here is the time advance_to gives that transfer.
-  double t = t_s_, served = served_, top = sharing_.empty() ? kNever : sharing_.top().done_at;
+  // order, so the time found here is the time advance_to gives that transfer (and ties go the same way:
+  // the earlier activation first).
+  double t = t_s_, served = served_, top = kNever;
+  std::uint32_t top_tag = 0;
+  if (!sharing_.empty()) {
+    top = sharing_.top().done_at;
+    top_tag = sharing_.top().tag;
+  }
   std::size_t n = sharing_.size();
-  next_s_ = kNever;
-  for (std::size_t i = 0;; ++i) {
+  next_.reset();
+  for (std::size_t i = 0; n > 0 || i < waiting_.size(); ++i) {
     const double done_s = n > 0 ? t + (top - served) / rate(n) : kNever;
     const double active_s = i < waiting_.size() ? waiting_[i].until_s : kNever;
     if (done_s <= active_s) {
-      next_s_ = done_s;
+      next_.emplace(done_s, top_tag);
       break;
     }
     if (n > 0) served += rate(n) * (active_s - t);
     t = active_s;
-    top = std::min(top, served + waiting_[i].bytes);
+    if (served + waiting_[i].bytes < top) {
+      top = served + waiting_[i].bytes;
+      top_tag = waiting_[i].tag;
+    }
     ++n;
   }
   next_known_ = true;
-  return next_s_;
+  return next_;
 }
 
 void AccessLink::advance_to(double t_s) {

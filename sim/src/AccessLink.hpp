@@ -28,8 +28,13 @@ class AccessLink {
   /** A transfer of `bytes` starts at `now_s` (not before the last call's time); `tag` names it on arrival. */
   void start(double now_s, double bytes, std::uint32_t tag);
 
+  /** The first transfer in flight to arrive if no other starts: when, and its tag; nullopt if none is in flight. */
+  std::optional<std::pair<double, std::uint32_t>> next_arrival() const;
   /** When the first transfer in flight arrives if no other starts (kNever if none is in flight). */
-  double next_arrival_s() const;
+  double next_arrival_s() const {
+    const auto a = next_arrival();
+    return a ? a->first : kNever;
+  }
 
   /** The first transfer that has arrived by `now_s`: its arrival time and tag; nullopt if none has. */
   std::optional<std::pair<double, std::uint32_t>> take_arrived(double now_s);
@@ -60,7 +65,7 @@ class AccessLink {
   std::deque<Waiting> waiting_;  // one latency for all: in start order, which is their end order
   std::priority_queue<Sharing, std::vector<Sharing>, std::greater<>> sharing_;
   std::deque<std::pair<double, std::uint32_t>> arrived_;
-  mutable double next_s_ = kNever;  // next_arrival_s(), while nothing changed
+  mutable std::optional<std::pair<double, std::uint32_t>> next_;  // next_arrival(), while nothing changed
   mutable bool next_known_ = false;
 };
 
@@ -83,6 +88,11 @@ class AccessLinkOf {
     link_.start(now_s, bytes, slot);
   }
   double next_arrival_s() const { return link_.next_arrival_s(); }
+  /** What the first transfer to arrive carries (nullptr if none is in flight); when: next_arrival_s(). */
+  const T* next_payload() const {
+    const auto a = link_.next_arrival();
+    return a ? &*slots_[a->second] : nullptr;
+  }
   std::optional<std::pair<double, T>> take_arrived(double now_s) {
     const auto a = link_.take_arrived(now_s);
     if (!a) return std::nullopt;

@@ -76,6 +76,8 @@ TEST(AccessLink, SmallTransferOvertakesALargeOne) {
   AccessLink link(1e6, 0.01, 0);
   link.start(0, 100000, 1);  // alone from 0.01 s: 0.01 + 0.1 = 0.11 s if nothing else came
   link.start(0.02, 1000, 2);  // shares from 0.03 s: done at 0.03 + 1000 / 0.5e6 = 0.032 s
+  ASSERT_TRUE(link.next_arrival().has_value());
+  EXPECT_EQ(link.next_arrival()->second, 2u);  // announced before it activates
   const auto got = drain(link);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].tag, 2u);
@@ -111,7 +113,12 @@ TEST(AccessLink, PayloadsComeBackWithTheirTransfers) {
   link.start(0, 100, "small");
   link.start(0.0005, 100, "late");
   std::vector<std::string> order;
-  while (link.in_flight() > 0) order.push_back(link.take_arrived(link.next_arrival_s())->second);
+  while (link.in_flight() > 0) {
+    const std::string announced = *link.next_payload();
+    order.push_back(link.take_arrived(link.next_arrival_s())->second);
+    EXPECT_EQ(order.back(), announced);
+  }
+  EXPECT_EQ(link.next_payload(), nullptr);
   EXPECT_EQ(order, (std::vector<std::string>{"small", "late", "big"}));
   link.start(1.0, 10, "reused");  // a freed slot carries the next one
   EXPECT_EQ(link.take_arrived(2.0)->second, "reused");

@@ -80,6 +80,9 @@ struct GatewayNode {
   std::deque<Arrived> backlog;
   double asset_kwh = 0;  // the compressors' energy, from the true power
   simgrid::s4u::Mailbox* from_cloud = nullptr;  ///< what the cloud sends this gateway arrives here
+  std::uint32_t cloud_on_way = 0;               ///< sent by the cloud, not yet taken
+  double wan_latency_s = 0;                     ///< nothing the cloud sends arrives sooner
+  runtime::TimeUs early_us = 0;                 ///< the arrival of the last batch handled when it left
   simgrid::s4u::CommPtr from_cloud_get;         ///< always waiting on it
   WanMessage* from_cloud_got = nullptr;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link

@@ -176,6 +176,10 @@ public:
   /** What the gateway sent to the devices since the last flush (nullptr if nothing); dropped, and counted, if the access link is down.
    * What it sent the cloud leaves now. */
   std::unique_ptr<WireBatch> flush();
+  /** Whether flush() has anything to send or count. */
+  bool has_output() const { return wan_.queued() || !downlink_->empty() || resets_ > 0; }
+  /** Whether a timer will put something on the WAN (a retransmission), not flush(). */
+  bool retransmitting() const { return wan_.holding(); }
 
 private:
   static constexpr runtime::ConnId kCloudBase = 0xC0000000u;  ///< connections to the cloud are numbered from here

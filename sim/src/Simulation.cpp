@@ -83,6 +83,7 @@ private:
       auto* wan = world->create_link(g.name + "-wan", site.wan.bandwidth_bps / 8)->set_latency(site.wan.latency_ms * 1e-3)->seal();
       world->add_route(zone->get_netpoint(), nullptr, node->gateway_host->get_netpoint(), nullptr, {sg4::LinkInRoute(wan)}, true);
       node->from_cloud = sg4::Mailbox::by_name(std::string("cloud->").append(g.name));
+      node->wan_latency_s = site.wan.latency_ms * 1e-3;
       nodes_.push_back(std::move(node));
     }
     world->seal();
@@ -130,7 +131,9 @@ private:
     for (auto& n : nodes_) wan_up.push_back(&n->links.wan_up);
     cloud_ = std::make_unique<SimCloud>(sink_, *life_, std::move(wan_up), [this](std::unique_ptr<WanMessage> m) {
       const double size = m->wire_bytes();
-      nodes_[m->gateway]->from_cloud->put_init(m.release(), size)->detach([](void* p) { delete static_cast<WanMessage*>(p); });
+      GatewayNode& n = *nodes_[m->gateway];
+      ++n.cloud_on_way;
+      n.from_cloud->put_init(m.release(), size)->detach([](void* p) { delete static_cast<WanMessage*>(p); });
     });
     life_->set_publisher(*cloud_);
   }
@@ -319,8 +322,12 @@ private:
     std::stable_sort(timeline_.begin(), timeline_.end(), [](const auto& a, const auto& b) {
       return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;
     });
+    if (!timeline_.empty()) controller_next_us_ = timeline_.front().t_us;
     sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
-    if (opt_.on_tick) sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
+    if (opt_.on_tick) {
+      pacer_next_us_ = to_us(pacer_step_s());
+      sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
+    }
     sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
     for (auto& n : nodes_)
       if (local(*n)) sg4::Actor::create(n->gateway_host->get_name(), n->gateway_host, [this, node = n.get()] { node_main(*node); });
@@ -329,23 +336,29 @@ private:
   void controller_main() {
     for (auto& e : timeline_) {
       if (e.t_us > end_us()) break;
+      controller_next_us_ = e.t_us;
       sg4::this_actor::sleep_until(to_s(e.t_us));
       e.fire();
     }
+    controller_next_us_ = std::numeric_limits<TimeUs>::max();
   }
+
+  double pacer_step_s() const { return opt_.tick_s > 0 ? opt_.tick_s : 0.01; }
 
   /** Ticks for RunOptions::on_tick; a false answer ends the run now for every actor (see end_us()). */
   void pacer_main() {
-    const double step = opt_.tick_s > 0 ? opt_.tick_s : 0.01;
+    const double step = pacer_step_s();
     for (std::uint64_t k = 1;; ++k) {
       const double t = static_cast<double>(k) * step;
       if (to_us(t) > end_us()) break;
+      pacer_next_us_ = to_us(t);
       sg4::this_actor::sleep_until(t);
       if (!opt_.on_tick(t)) {
         stop_us_ = now_us();
         break;
       }
     }
+    pacer_next_us_ = std::numeric_limits<TimeUs>::max();
   }
 
   /** The cloud: its broker's timers, the lifecycle's turn, and what arrives from the gateways; what it sends leaves at the end of each turn. */
@@ -362,6 +375,7 @@ private:
       if (auto t = clock.timers().next_deadline_us()) until = std::min(until, *t);
       // Messages from the gateways, in the order they arrived (each wakes the cloud once: a wake-up for a
       // message already taken finds nothing and waits again).
+      cloud_next_us_ = until;
       if (cloud_inbox_.empty()) cloud_wake_->acquire_timeout(to_s(std::max(until, now)) - sg4::Engine::get_clock());
       if (!cloud_inbox_.empty()) {
         clock.advance_to(now_us());
@@ -437,7 +451,7 @@ private:
       // Behind on its work (the CPU queue runs past SimGrid's time), the gateway leaves what arrives in
       // its receive backlog until SimGrid's time catches up, so what it sends never leaves before it was
       // made. Its devices keep their own schedule meanwhile.
-      const bool behind = n.clock->now_us() - now > lead_max_us;
+      const bool behind = n.clock->now_us() - std::max(now, n.early_us) > lead_max_us;  // (as at a batch taken early's arrival)
       if (!behind && !n.backlog.empty()) {
         Arrived a = std::move(n.backlog.front());
         n.backlog.pop_front();
@@ -450,6 +464,7 @@ private:
       until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
       if (n.rogue) until = std::min(until, n.rogue->next_due_us());
       if (behind) until = std::min(until, n.clock->now_us());
+      if (!behind && take_batch_early(n, until)) continue;
       // ... unless something arrives first: over the access link (computed), from the cloud, or at the
       // cloud (the gateway's messages to it).
       const double arrival_s = n.access->next_arrival_s();
@@ -461,6 +476,7 @@ private:
         const ssize_t done = sg4::Comm::wait_any_for(comms, wake_s - sg4::Engine::get_clock());
         if (done == static_cast<ssize_t>(comms.size()) - 1) {  // from the cloud, over the WAN
           InFlight f{nullptr, nullptr, Hop::from_cloud, {}, std::unique_ptr<WanMessage>(n.from_cloud_got)};
+          --n.cloud_on_way;
           n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
           if (behind || !n.backlog.empty()) n.backlog.push_back({now_us(), std::move(f)});
           else handle(n, std::move(f), now_us());
@@ -498,13 +514,43 @@ private:
                           .asset_wh = std::llround(n.asset_kwh * 1000), .qos1_held = static_cast<std::int64_t>(n.fleet->qos1_pending())});
   }
 
+  /**
+   * A batch from the devices is handled when it leaves, not when it arrives, if nothing can reach the
+   * gateway in between, nor happen to it: no timer, device or scenario event before the arrival (`until`,
+   * the controller's, the pacer's and the cloud's next), nothing of or for the cloud on its way or waiting
+   * for it, no retransmission pending, and the cloud a WAN's latency away, so that nothing it sends from
+   * now on arrives sooner. (The cloud's own turns count too: its events join the gateway's trace.) The
+   * gateway's clock moves to the arrival, as it would have. What the gateway's loop would then do at the
+   * arrival (send what the gateway sent, fire its timers, reboot), it does at the arrival: only then does
+   * SimGrid wait. So the run is the same, byte for byte (every scenario's trace hash), with one wait per
+   * window spared.
+   */
+  bool take_batch_early(GatewayNode& n, TimeUs until) {
+    if (!n.backlog.empty() || !n.in_flight.empty() || n.cloud_on_way > 0 || !cloud_inbox_.empty() || n.ota || n.transport->retransmitting())
+      return false;
+    const InFlight* next = n.access->next_payload();
+    if (!next || next->hop != Hop::to_gateway) return false;
+    const double at_s = n.access->next_arrival_s();
+    const TimeUs at_us = to_us(at_s);
+    if (at_us >= std::min({until, controller_next_us_, pacer_next_us_, cloud_next_us_}) || at_s >= sg4::Engine::get_clock() + n.wan_latency_s)
+      return false;
+    auto a = n.access->take_arrived(at_s);
+    handle(n, std::move(a->second), at_us);
+    n.early_us = at_us;
+    // Timers and a reboot go by the gateway's clock: due by it, the loop's top acts on them, and may send.
+    const TimeUs gw_now = n.clock->now_us();
+    const auto timer = n.clock->timers().next_deadline_us();
+    if (n.transport->has_output() || (timer && *timer <= gw_now) || next_reboot_step(n) <= gw_now) sg4::this_actor::sleep_until(at_s);
+    return true;
+  }
+
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
   void handle(GatewayNode& n, InFlight f, TimeUs arrival_us) {
     n.clock->advance_to(std::max(now_us(), arrival_us));
     switch (f.hop) {
       case Hop::to_gateway:
         if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime, *n.runtime);
-        else sink_.emit(now_us(), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
+        else sink_.emit(std::max(now_us(), arrival_us), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
         n.uplink_pool.give(std::move(f.batch));
         return;
       case Hop::from_cloud: n.transport->deliver_from_cloud(std::move(f.wan), arrival_us); return;
@@ -581,6 +627,10 @@ private:
   std::vector<TimelineEntry> timeline_;
   std::unique_ptr<LifecycleDriver> life_;
   TimeUs stop_us_ = std::numeric_limits<TimeUs>::max();  ///< set when on_tick stops the run
+  // When the controller, the pacer and the cloud next act (on any gateway): a batch is not handled early past them.
+  TimeUs controller_next_us_ = std::numeric_limits<TimeUs>::max();
+  TimeUs pacer_next_us_ = std::numeric_limits<TimeUs>::max();
+  TimeUs cloud_next_us_ = 0;  ///< the cloud's next turn of its own (0 until it first waits)
 };
 
 }  // namespace

@@ -33,6 +33,10 @@ void WanEndpoint::send(runtime::ConnId conn, WanMessage::Kind kind, std::span<co
   queue_.push_back(std::move(m));
 }
 
+bool WanEndpoint::holding() const {
+  return std::any_of(tx_.begin(), tx_.end(), [](const auto& t) { return !t.second.held.empty(); });
+}
+
 void WanEndpoint::flush() {
   if (queue_.empty()) return;
   if (padding_ > 0) queue_.front()->padding = std::exchange(padding_, 0);

@@ -55,6 +55,8 @@ public:
   /** @brief Put what is queued on the wire, in order; while the link is down it is held and retransmitted. */
   void flush();
   bool queued() const { return !queue_.empty(); }
+  /** @brief Something is held for a retransmission (which a timer puts on the wire, not flush()). */
+  bool holding() const;
   /** @brief Drop what is queued or held for `conn` (a power cut: nothing more of it leaves). */
   void drop(runtime::ConnId conn);
 
