@@ -6,7 +6,7 @@
 // rules, OTA) it publishes on tb/cloud/<gateway>[/...], and the broker delivers it to that gateway's
 // session: at once, or when it connects again (its session is persistent). Before a gateway has first
 // subscribed, the cloud holds what it has for it, as a cloud service waits for a device to register.
-// World (Simulation.cpp) runs it in the cloud's actor and carries its messages.
+// World (World.hpp) runs it in the cloud's actor and carries its messages.
 
 #include <cstdint>
 #include <functional>

@@ -1,5 +1,5 @@
 #pragma once
-// The state of one simulated gateway and its devices, as World (Simulation.cpp) drives it: the hosts,
+// The state of one simulated gateway and its devices, as World (World.hpp) drives it: the hosts,
 // the fleet, the sim ports and the runtime, the batches in flight, the faults to come. Private to
 // sim/src (SimGrid types appear here).
 

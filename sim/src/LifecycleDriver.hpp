@@ -1,5 +1,5 @@
 #pragma once
-// Lifecycle governance wired into the simulation (World, Simulation.cpp): drift injected into the
+// Lifecycle governance wired into the simulation (World, World.hpp): drift injected into the
 // physics with its ground truth, the gateways' drift monitors and OTA ports configured, the cloud's
 // Lifecycle fed with what reaches the cloud and its messages published on the cloud's broker, the
 // devices' firmware chunks carried over the access link, retraining run on the cloud's trainer host,
