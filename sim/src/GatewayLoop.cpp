@@ -101,73 +101,49 @@ void World::node_main(GatewayNode& n) {
   n.from_cloud->set_receiver(sg4::Actor::self());
   n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
   const TimeUs window_us = to_us(sc_.batch_window_ms * 1e-3);
-  // The gateway's clock may run ahead of SimGrid's while it works through a batch (frame arrival times,
-  // CPU queueing); what it sends leaves at SimGrid's time. Past this lead the loop lets SimGrid catch up.
+  // The gateway's clock may run ahead of its loop's while it works through a batch (frame arrival times,
+  // CPU queueing); what it sends leaves at the loop's time. Past this lead the loop lets SimGrid catch up.
   const TimeUs lead_max_us = std::max<TimeUs>(1000, window_us);
-  std::vector<sg4::CommPtr> comms;
   for (;;) {
-    n.clock->advance_to(now_us());  // SimGrid's time moved only if we waited
+    n.clock->advance_to(loop_now_us(n));  // the loop's time moved only if we waited or ran ahead
     n.clock->timers().fire_due(n.clock->now_us());
     reboot_step(n);
     life_->node_step(n);
+    if (n.transport->has_output()) catch_up(n);  // what the gateway sends leaves at its loop's time
     if (auto down = n.transport->flush()) send(n, std::move(down), Hop::to_devices);
-    const TimeUs now = now_us();
+    const TimeUs now = loop_now_us(n);
     if (now >= end_us()) break;
-    // Behind on its work (the CPU queue runs past SimGrid's time), the gateway leaves what arrives in
+    // Behind on its work (the CPU queue runs past the loop's time), the gateway leaves what arrives in
     // its receive backlog until SimGrid's time catches up, so what it sends never leaves before it was
     // made. Its devices keep their own schedule meanwhile.
-    const bool behind = n.clock->now_us() - std::max(now, n.early_us) > lead_max_us;  // (as at a batch taken early's arrival)
+    const bool behind = n.clock->now_us() - now > lead_max_us;
     if (!behind && !n.backlog.empty()) {
       Arrived a = std::move(n.backlog.front());
       n.backlog.pop_front();
       handle(n, std::move(a.batch), a.at_us);
       continue;
     }
-    // The next thing this node does on its own: its devices' next window, a gateway timer, a cloud message...
-    TimeUs until = std::min(end_us(), n.fleet->next_due_us());
-    if (auto t = n.clock->timers().next_deadline_us()) until = std::min(until, *t);
-    until = std::min({until, next_reboot_step(n), life_->node_next_us(n)});
-    if (n.rogue) until = std::min(until, n.rogue->next_due_us());
+    // The next thing this node does on its own: its devices' next window or a gateway timer; a reboot,
+    // its devices' OTA, a rogue client, the run's end...
+    TimeUs own = n.fleet->next_due_us();
+    if (auto t = n.clock->timers().next_deadline_us()) own = std::min(own, *t);
+    TimeUs other = std::min({end_us(), next_reboot_step(n), life_->node_next_us(n)});
+    if (n.rogue) other = std::min(other, n.rogue->next_due_us());
+    TimeUs until = std::min(own, other);
     if (behind) until = std::min(until, n.clock->now_us());
     if (!behind && take_batch_early(n, until)) continue;
-    // ... unless something arrives first: over the access link (computed), from the cloud, or at the
-    // cloud (the gateway's messages to it).
     const double arrival_s = n.access->next_arrival_s();
-    const double wake_s = std::min(until > now ? to_s(until) : sg4::Engine::get_clock(), arrival_s);
-    if (wake_s > sg4::Engine::get_clock()) {
-      comms.clear();
-      for (const auto& f : n.in_flight) comms.push_back(f.comm);
-      comms.push_back(n.from_cloud_get);  // last
-      const ssize_t done = sg4::Comm::wait_any_for(comms, wake_s - sg4::Engine::get_clock());
-      if (done == static_cast<ssize_t>(comms.size()) - 1) {  // from the cloud, over the WAN
-        InFlight f{nullptr, nullptr, Hop::from_cloud, {}, std::unique_ptr<WanMessage>(n.from_cloud_got)};
-        --n.cloud_on_way;
-        n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
-        if (behind || !n.backlog.empty()) n.backlog.push_back({now_us(), std::move(f)});
-        else handle(n, std::move(f), now_us());
-        continue;
-      }
-      if (done >= 0) {  // at the cloud
-        InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
-        n.in_flight.erase(n.in_flight.begin() + done);
-        handle(n, std::move(f), now_us());
-        continue;
-      }
-    }
-    // SimGrid's clock stops where it was asked to, to within rounding: an arrival there has arrived.
-    if (auto a = n.access->take_arrived(sg4::Engine::get_clock() + kClockSlack_s)) {
-      // Batches to the devices are theirs to handle; the gateway's own wait their turn.
-      const TimeUs at_us = to_us(a->first);
-      const bool for_devices = a->second.hop == Hop::to_devices || a->second.hop == Hop::ota_chunk;
-      if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({at_us, std::move(a->second)});
-      else handle(n, std::move(a->second), at_us);
-      continue;
-    }
-    n.clock->advance_to(now_us());
-    if (n.fleet->next_due_us() <= now_us()) send_window(n, window_us);
-    if (n.rogue && n.rogue->next_due_us() <= now_us()) {  // (with the access link down, its attempts go nowhere)
+    // Its next turn of its own comes first, and nothing can reach it before: it takes it now, without a
+    // wait (its loop's time moves there; SimGrid's catches up before the gateway sends or waits).
+    if (!behind && now < own && own < other && !n.transport->has_output() && to_s(own) + kClockSlack_s < arrival_s && own < quiet_until_us(n))
+      n.ahead_s = to_s(own);
+    else if (await(n, until, behind)) continue;
+    const TimeUs t = loop_now_us(n);
+    n.clock->advance_to(t);
+    if (n.fleet->next_due_us() <= t) send_window(n, window_us);
+    if (n.rogue && n.rogue->next_due_us() <= t) {  // (with the access link down, its attempts go nowhere)
       auto out = n.uplink_pool.take();
-      n.rogue->produce(now_us(), *out);
+      n.rogue->produce(t, *out);
       if (n.links.access_up) send(n, std::move(out), Hop::to_gateway);
       else n.uplink_pool.give(std::move(out));
     }
@@ -179,31 +155,72 @@ void World::node_main(GatewayNode& n) {
                         .asset_wh = std::llround(n.asset_kwh * 1000), .qos1_held = static_cast<std::int64_t>(n.fleet->qos1_pending())});
 }
 
-bool World::take_batch_early(GatewayNode& n, TimeUs until) {
+bool World::await(GatewayNode& n, TimeUs until, bool behind) {
+  catch_up(n);  // (what arrives meanwhile is there at the end of the wait)
+  const double arrival_s = n.access->next_arrival_s();
+  const double wake_s = std::min(until > now_us() ? to_s(until) : sg4::Engine::get_clock(), arrival_s);
+  if (wake_s > sg4::Engine::get_clock()) {
+    n.comms.clear();
+    for (const auto& f : n.in_flight) n.comms.push_back(f.comm);
+    n.comms.push_back(n.from_cloud_get);  // last
+    const ssize_t done = sg4::Comm::wait_any_for(n.comms, wake_s - sg4::Engine::get_clock());
+    if (done == static_cast<ssize_t>(n.comms.size()) - 1) {  // from the cloud, over the WAN
+      InFlight f{nullptr, nullptr, Hop::from_cloud, {}, std::unique_ptr<WanMessage>(n.from_cloud_got)};
+      --n.cloud_on_way;
+      n.from_cloud_get = n.from_cloud->get_async<WanMessage>(&n.from_cloud_got);
+      if (behind || !n.backlog.empty()) n.backlog.push_back({now_us(), std::move(f)});
+      else handle(n, std::move(f), now_us());
+      return true;
+    }
+    if (done >= 0) {  // at the cloud
+      InFlight f = std::move(n.in_flight[static_cast<std::size_t>(done)]);
+      n.in_flight.erase(n.in_flight.begin() + done);
+      handle(n, std::move(f), now_us());
+      return true;
+    }
+  }
+  // SimGrid's clock stops where it was asked to, to within rounding: an arrival there has arrived.
+  if (auto a = n.access->take_arrived(sg4::Engine::get_clock() + kClockSlack_s)) {
+    // Batches to the devices are theirs to handle; the gateway's own wait their turn.
+    const TimeUs at_us = to_us(a->first);
+    const bool for_devices = a->second.hop == Hop::to_devices || a->second.hop == Hop::ota_chunk;
+    if (!for_devices && (behind || !n.backlog.empty())) n.backlog.push_back({at_us, std::move(a->second)});
+    else handle(n, std::move(a->second), at_us);
+    return true;
+  }
+  return false;
+}
+
+TimeUs World::quiet_until_us(const GatewayNode& n) const {
   if (!n.backlog.empty() || !n.in_flight.empty() || n.cloud_on_way > 0 || !cloud_inbox_.empty() || n.ota || n.transport->retransmitting())
-    return false;
+    return 0;
+  const TimeUs quiet_us = std::min({controller_next_us_, pacer_next_us_, cloud_next_us_});
+  // Only the lifecycle answers one gateway's message with another's (a drift report, a retraining, a rollout).
+  return life_->answers_across_gateways() ? std::min(quiet_us, to_us(sg4::Engine::get_clock() + n.wan_latency_s)) : quiet_us;
+}
+
+void World::catch_up(const GatewayNode& n) {
+  if (n.ahead_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(n.ahead_s);
+}
+
+bool World::take_batch_early(GatewayNode& n, TimeUs until) {
   const InFlight* next = n.access->next_payload();
   if (!next || next->hop != Hop::to_gateway) return false;
   const double at_s = n.access->next_arrival_s();
   const TimeUs at_us = to_us(at_s);
-  if (at_us >= std::min({until, controller_next_us_, pacer_next_us_, cloud_next_us_}) || at_s >= sg4::Engine::get_clock() + n.wan_latency_s)
-    return false;
+  if (at_us >= until || at_us >= quiet_until_us(n)) return false;
   auto a = n.access->take_arrived(at_s);
   handle(n, std::move(a->second), at_us);
-  n.early_us = at_us;
-  // Timers and a reboot go by the gateway's clock: due by it, the loop's top acts on them, and may send.
-  const TimeUs gw_now = n.clock->now_us();
-  const auto timer = n.clock->timers().next_deadline_us();
-  if (n.transport->has_output() || (timer && *timer <= gw_now) || next_reboot_step(n) <= gw_now) sg4::this_actor::sleep_until(at_s);
+  n.ahead_s = std::max(n.ahead_s, at_s);  // what the loop then does (timers, a reboot, sending), it does at the arrival
   return true;
 }
 
 void World::handle(GatewayNode& n, InFlight f, TimeUs arrival_us) {
-  n.clock->advance_to(std::max(now_us(), arrival_us));
+  n.clock->advance_to(std::max(loop_now_us(n), arrival_us));
   switch (f.hop) {
     case Hop::to_gateway:
       if (n.runtime) n.transport->deliver(*f.batch, arrival_us, *n.runtime, *n.runtime);
-      else sink_.emit(std::max(now_us(), arrival_us), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
+      else sink_.emit(std::max(loop_now_us(n), arrival_us), n.index, runtime::kNoConn, ev::GatewayRefused{.publishes = n.transport->refuse(*f.batch)});
       n.uplink_pool.give(std::move(f.batch));
       return;
     case Hop::from_cloud: n.transport->deliver_from_cloud(std::move(f.wan), arrival_us); return;
@@ -219,13 +236,13 @@ void World::handle(GatewayNode& n, InFlight f, TimeUs arrival_us) {
 
 void World::devices_receive(GatewayNode& n, const WireBatch& batch) {
   auto replies = n.uplink_pool.take();
-  const AckStats a = n.fleet->consume(batch, now_us(), *replies);
-  if (n.rogue) n.rogue->consume(batch, now_us(), sink_, *replies);
+  const AckStats a = n.fleet->consume(batch, loop_now_us(n), *replies);
+  if (n.rogue) n.rogue->consume(batch, loop_now_us(n), sink_, *replies);
   if (a.pubacks + a.connacks > 0)
-    sink_.emit(now_us(), n.index, runtime::kNoConn, ev::AcksReceived{.pubacks = a.pubacks, .connacks = a.connacks, .resets = a.resets});
-  if (a.resent + a.flushed > 0) sink_.emit(now_us(), n.index, runtime::kNoConn, ev::DevicesResent{.resent = a.resent, .flushed = a.flushed});
+    sink_.emit(loop_now_us(n), n.index, runtime::kNoConn, ev::AcksReceived{.pubacks = a.pubacks, .connacks = a.connacks, .resets = a.resets});
+  if (a.resent + a.flushed > 0) sink_.emit(loop_now_us(n), n.index, runtime::kNoConn, ev::DevicesResent{.resent = a.resent, .flushed = a.flushed});
   for (const FleetCore::Reconnect& r : n.fleet->take_reconnects())
-    sink_.emit(now_us(), n.index, r.device, ev::DeviceReconnected{.took_us = r.took_us, .failed_attempts = r.failed_attempts});
+    sink_.emit(loop_now_us(n), n.index, r.device, ev::DeviceReconnected{.took_us = r.took_us, .failed_attempts = r.failed_attempts});
   // The devices answer twin messages at once; with the access link down the answers are lost (the
   // gateway sends the desired values again when the device reconnects).
   if (replies->empty() || !n.links.access_up) n.uplink_pool.give(std::move(replies));
@@ -238,7 +255,7 @@ void World::send_window(GatewayNode& n, TimeUs window_us) {
   const TimeUs until_us = window_us > 0 ? std::min(end_us(), (send_us / window_us + 1) * window_us) : send_us;
   auto out = n.uplink_pool.take();
   const WindowStats st = n.fleet->produce(send_us, until_us, window_us == 0, n.links.access_up, *out);
-  const TimeUs t = now_us();
+  const TimeUs t = loop_now_us(n);
   if (st.generated > 0)
     sink_.emit(t, n.index, runtime::kNoConn, ev::DevicesMade{.reports = st.generated, .kept_offline = st.buffered, .dropped_offline = st.dropped_offline});
   if (st.messages > 0)

@@ -82,7 +82,8 @@ struct GatewayNode {
   simgrid::s4u::Mailbox* from_cloud = nullptr;  ///< what the cloud sends this gateway arrives here
   std::uint32_t cloud_on_way = 0;               ///< sent by the cloud, not yet taken
   double wan_latency_s = 0;                     ///< nothing the cloud sends arrives sooner
-  runtime::TimeUs early_us = 0;                 ///< the arrival of the last batch handled when it left
+  std::vector<simgrid::s4u::CommPtr> comms;  ///< what the loop waits for (kept: no allocation per wait)
+  double ahead_s = 0;  ///< the loop's time, where it is ahead of SimGrid's (World::loop_now_us)
   simgrid::s4u::CommPtr from_cloud_get;         ///< always waiting on it
   WanMessage* from_cloud_got = nullptr;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
@@ -92,9 +93,9 @@ struct GatewayNode {
   std::uint16_t model_version = 0;         ///< index of the model it last ran
 };
 
-/** `f` (`bytes` on the wire) starts across the gateway's access link now. */
+/** `f` (`bytes` on the wire) starts across the gateway's access link now, by its loop's time. */
 inline void start_on_access(GatewayNode& n, double bytes, InFlight f) {
-  n.access->start(simgrid::s4u::Engine::get_clock(), bytes, std::move(f));
+  n.access->start(std::max(simgrid::s4u::Engine::get_clock(), n.ahead_s), bytes, std::move(f));
 }
 
 /** A scheduled scenario event for the controller actor. */

@@ -45,6 +45,9 @@ public:
   void on_cloud_publish(std::uint32_t gateway, std::string_view topic, std::span<const std::uint8_t> payload);
   void on_records(std::uint32_t gateway, std::span<const std::uint8_t> payload);
   void on_alert(std::uint32_t gateway, runtime::ConnId device, std::int64_t rule, std::int64_t severity, runtime::TimeUs raised_us);
+  /** @brief Whether the cloud may answer what one gateway sends with a message to another (a drift report, a
+   * retraining, a rollout): true with a lifecycle in the cloud. Without, it answers each gateway alone. */
+  bool answers_across_gateways() const { return cloud_ != nullptr; }
 
   // From a node's actor: its devices' OTA.
   void node_step(GatewayNode& n);

@@ -82,17 +82,30 @@ private:
   void bridge_main(GatewayNode& n);
   void node_main(GatewayNode& n);
   /**
-   * A batch from the devices is handled when it leaves, not when it arrives, if nothing can reach the
-   * gateway in between, nor happen to it: no timer, device or scenario event before the arrival (`until`,
-   * the controller's, the pacer's and the cloud's next), nothing of or for the cloud on its way or waiting
-   * for it, no retransmission pending, and the cloud a WAN's latency away, so that nothing it sends from
-   * now on arrives sooner. (The cloud's own turns count too: its events join the gateway's trace.) The
-   * gateway's clock moves to the arrival, as it would have. What the gateway's loop would then do at the
-   * arrival (send what the gateway sent, fire its timers, reboot), it does at the arrival: only then does
-   * SimGrid wait. So the run is the same, byte for byte (every scenario's trace hash), with one wait per
-   * window spared.
+   * A batch from the devices is handled when it leaves, not when it arrives, if it arrives before the
+   * gateway's next turn (`until`) and while nothing can reach it (quiet_until_us). The gateway's clock
+   * and its loop's time move to the arrival, as they would have; what the loop then does (send what the
+   * gateway sent, fire its timers, reboot) it does at the arrival, and SimGrid waits only then.
    */
   bool take_batch_early(GatewayNode& n, TimeUs until);
+  /**
+   * Before when nothing from outside can reach gateway `n` or happen to it (0: something may at once).
+   * Nothing of, for or at the cloud is on its way or waiting (no retransmission pending, no rollout), so
+   * the cloud next sends to it on a turn of its own, or (with a lifecycle, which may answer one gateway's
+   * report with a message to every gateway) a WAN's latency from now at the earliest; and the controller,
+   * the pacer and the cloud, whose events join the gateway's trace, do not act before.
+   */
+  TimeUs quiet_until_us(const GatewayNode& n) const;
+  /** The time the gateway's loop has reached: SimGrid's, or later where it took a batch early or ran ahead. */
+  static TimeUs loop_now_us(const GatewayNode& n) { return to_us(std::max(simgrid::s4u::Engine::get_clock(), n.ahead_s)); }
+  /** SimGrid's time catches up with the loop's, before the gateway sends or waits. */
+  static void catch_up(const GatewayNode& n);
+  /**
+   * SimGrid's time catches up with the loop's, then waits until `until` unless something arrives first:
+   * over the access link (computed), from the cloud, or at the cloud (the gateway's messages to it).
+   * True if something arrived (handled, or put in the backlog if the gateway is `behind`).
+   */
+  bool await(GatewayNode& n, TimeUs until, bool behind);
   /** A batch that crossed its link (at `arrival_us`): the gateway or the devices handle it now. */
   void handle(GatewayNode& n, InFlight f, TimeUs arrival_us);
   /** The devices take what their gateway sent; their answers go back at once. */
