@@ -429,6 +429,7 @@ int execute(const RunArgs* a, const sim::Scenario& sc, hil::Pacer* pacer, const 
     // (shard_obstacle refuses what would need it); what will (a cloud that couples gateways) makes them meet
     // every lookahead, the sites' shortest WAN latency: nothing a gateway sends the cloud reaches another sooner.
     opt.tick_s = 1.0;
+    opt.tick_observes = true;  // (each gateway's events reach rank 0 in its order, whatever the ticks)
     opt.on_tick = [shards](double) {
       shards->exchange();
       return true;

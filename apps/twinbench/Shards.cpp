@@ -14,13 +14,13 @@ void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
 }
 
-/** Every rank's bytes, at rank 0 in rank order (each rank's count and where it begins); empty elsewhere. */
+/** Where each rank's bytes begin in what rank 0 gathered, and how many they are (empty elsewhere). */
 struct Gathered {
-  std::string all;
   std::vector<int> counts, offsets;
 };
 
-Gathered gather_bytes(const char* data, std::size_t bytes, int rank, int size, const char* what) {
+/** Every rank's bytes, into `all` at rank 0 in rank order (its capacity kept from one call to the next). */
+Gathered gather_bytes(const char* data, std::size_t bytes, int rank, int size, const char* what, std::string& all) {
   if (bytes > INT_MAX) throw std::runtime_error(std::string("MPI: more than 2 GiB of ") + what + " from one rank");
   const int mine = static_cast<int>(bytes);
   Gathered g;
@@ -32,8 +32,8 @@ Gathered gather_bytes(const char* data, std::size_t bytes, int rank, int size, c
     total += static_cast<std::uint64_t>(c);
   }
   if (total > INT_MAX) throw std::runtime_error(std::string("MPI: more than 2 GiB of ") + what + " at once");
-  g.all.resize(total);
-  check(MPI_Gatherv(data, mine, MPI_BYTE, g.all.data(), g.counts.data(), g.offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+  all.resize(total);
+  check(MPI_Gatherv(data, mine, MPI_BYTE, all.data(), g.counts.data(), g.offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
   return g;
 }
 }  // namespace
@@ -54,20 +54,27 @@ Shards::~Shards() {
 
 void Shards::exchange() {
   static_assert(std::is_trivially_copyable_v<runtime::Event>);
-  const Gathered g = gather_bytes(reinterpret_cast<const char*>(kept_.data()), kept_.size() * sizeof(runtime::Event), rank_, size_,
-                                  "events between two meetings");
+  // Rank 0's own events go to its collector as they are, then the other ranks' in rank order: each gateway's
+  // in its order. (Only the others' cross MPI, into a buffer kept from one meeting to the next.)
+  const std::size_t bytes = rank_ == 0 ? 0 : kept_.size() * sizeof(runtime::Event);
+  gather_bytes(reinterpret_cast<const char*>(kept_.data()), bytes, rank_, size_, "events between two meetings", received_);
+  if (rank_ == 0 && collector_) {
+    for (const runtime::Event& e : kept_) collector_->emit(e);
+    runtime::Event e;
+    for (std::size_t at = 0; at + sizeof e <= received_.size(); at += sizeof e) {
+      std::memcpy(&e, received_.data() + at, sizeof e);
+      collector_->emit(e);
+    }
+  }
   kept_.clear();
-  if (rank_ != 0 || !collector_) return;
-  got_.resize(g.all.size() / sizeof(runtime::Event));
-  std::memcpy(got_.data(), g.all.data(), g.all.size());
-  for (const runtime::Event& e : got_) collector_->emit(e);  // rank 0's, then rank 1's...: each gateway's in its order
 }
 
 std::vector<std::string> Shards::gather(const std::string& text) {
-  const Gathered g = gather_bytes(text.data(), text.size(), rank_, size_, "text");
+  std::string all;
+  const Gathered g = gather_bytes(text.data(), text.size(), rank_, size_, "text", all);
   std::vector<std::string> out;
   for (std::size_t r = 0; r < g.counts.size(); ++r)
-    out.push_back(g.all.substr(static_cast<std::size_t>(g.offsets[r]), static_cast<std::size_t>(g.counts[r])));
+    out.push_back(all.substr(static_cast<std::size_t>(g.offsets[r]), static_cast<std::size_t>(g.counts[r])));
   return out;
 }
 

@@ -42,7 +42,8 @@ public:
 private:
   int rank_ = 0, size_ = 1;
   runtime::Sink* collector_ = nullptr;
-  std::vector<runtime::Event> kept_, got_;
+  std::vector<runtime::Event> kept_;
+  std::string received_;  ///< at rank 0: the other ranks' events at the last meeting
 };
 
 }  // namespace twinbench::app

@@ -103,6 +103,8 @@ struct TimelineEntry {
   runtime::TimeUs t_us;
   std::size_t order;  // ties keep scenario order
   std::function<void()> fire;
+  bool observes = false;   ///< it only observes the run (progress): the gateways need not wait for it
+  runtime::TimeUs next_acting_us = 0;  ///< the first entry from this one on that acts on the run (spawn_actors)
 };
 
 }  // namespace twinbench::sim

@@ -223,7 +223,7 @@ void World::schedule_progress() {
     const double t = sc_.duration_s * pct / 100.0;
     at(t, [this, t] {
       if (opt_.on_progress) opt_.on_progress(t);
-    });
+    }, true);
   }
 }
 
@@ -244,10 +244,12 @@ void World::spawn_actors() {
   std::stable_sort(timeline_.begin(), timeline_.end(), [](const auto& a, const auto& b) {
     return a.t_us != b.t_us ? a.t_us < b.t_us : a.order < b.order;
   });
-  if (!timeline_.empty()) controller_next_us_ = timeline_.front().t_us;
+  TimeUs acting_us = std::numeric_limits<TimeUs>::max();
+  for (auto e = timeline_.rbegin(); e != timeline_.rend(); ++e) e->next_acting_us = acting_us = e->observes ? acting_us : e->t_us;
+  if (!timeline_.empty()) controller_next_us_ = timeline_.front().next_acting_us;
   sg4::Actor::create("controller", cloud_host_, [this] { controller_main(); });
   if (opt_.on_tick) {
-    pacer_next_us_ = to_us(pacer_step_s());
+    if (!opt_.tick_observes) pacer_next_us_ = to_us(pacer_step_s());
     sg4::Actor::create("pacer", cloud_host_, [this] { pacer_main(); });
   }
   sg4::Actor::create("cloud", cloud_host_, [this] { cloud_main(); })->daemonize();
@@ -258,7 +260,7 @@ void World::spawn_actors() {
 void World::controller_main() {
   for (auto& e : timeline_) {
     if (e.t_us > end_us()) break;
-    controller_next_us_ = e.t_us;
+    controller_next_us_ = e.next_acting_us;
     sg4::this_actor::sleep_until(to_s(e.t_us));
     e.fire();
   }
@@ -270,7 +272,7 @@ void World::pacer_main() {
   for (std::uint64_t k = 1;; ++k) {
     const double t = static_cast<double>(k) * step;
     if (to_us(t) > end_us()) break;
-    pacer_next_us_ = to_us(t);
+    if (!opt_.tick_observes) pacer_next_us_ = to_us(t);
     sg4::this_actor::sleep_until(t);
     if (!opt_.on_tick(t)) {
       stop_us_ = now_us();

@@ -65,7 +65,10 @@ private:
   void pacer_main();
   /** The cloud: its broker's timers, the lifecycle's turn, and what arrives from the gateways; what it sends leaves at the end of each turn. */
   void cloud_main();
-  void at(double t_s, std::function<void()> fire) { timeline_.push_back({to_us(t_s), timeline_.size(), std::move(fire)}); }
+  /** At `t_s`, the controller fires `fire`; `observes`: it reads nothing of the gateways and changes nothing (progress). */
+  void at(double t_s, std::function<void()> fire, bool observes = false) {
+    timeline_.push_back({to_us(t_s), timeline_.size(), std::move(fire), observes});
+  }
   double pacer_step_s() const { return opt_.tick_s > 0 ? opt_.tick_s : 0.01; }
 
   // One gateway's loop (GatewayLoop.cpp).

@@ -65,6 +65,9 @@ struct RunOptions {
    */
   std::function<bool(double sim_s)> on_tick;
   double tick_s = 0.01;
+  /// The tick only observes (a sharded run's exchange of events, which returns true): the gateways need not
+  /// wait for it, and may have made events past its time when it runs. False: it paces the run or may stop it.
+  bool tick_observes = false;
   /**
    * @brief For each gateway in the scenario's hil.gateways, the bridge to the real one (gateway name,
    * where its devices go and where its uplink is read, how many devices it has). Unset: every gateway is
@@ -98,7 +101,8 @@ std::string shard_obstacle(const Scenario& scenario);
 std::vector<std::uint32_t> shard_cuts(const Scenario& scenario, std::uint32_t shards);
 
 /**
- * @brief Simulate `scenario` with `options.seed`; every event goes to `sink` in simulated-time order.
+ * @brief Simulate `scenario` with `options.seed`; every event goes to `sink`, each gateway's in its simulated-time order
+ * (different gateways' interleave otherwise: a gateway may take its turns ahead of the others, docs/architecture.md).
  * Returns false if `on_tick` stopped the run before its end.
  * SimGrid's engine is a process-wide singleton: call this at most once per process.
  */
