@@ -82,8 +82,8 @@ struct GatewayNode {
   simgrid::s4u::Mailbox* from_cloud = nullptr;  ///< what the cloud sends this gateway arrives here
   std::uint32_t cloud_on_way = 0;               ///< sent by the cloud, not yet taken
   double wan_latency_s = 0;                     ///< nothing the cloud sends arrives sooner
-  std::vector<simgrid::s4u::CommPtr> comms;  ///< what the loop waits for (kept: no allocation per wait)
-  double ahead_s = 0;  ///< the loop's time, where it is ahead of SimGrid's (World::loop_now_us)
+  std::vector<simgrid::s4u::CommPtr> comms;     ///< what the loop waits for (kept: no allocation per wait)
+  double ahead_s = 0;                           ///< the loop's time, where ahead of SimGrid's (World::loop_now_us)
   simgrid::s4u::CommPtr from_cloud_get;         ///< always waiting on it
   WanMessage* from_cloud_got = nullptr;
   std::unique_ptr<GatewayBridge> bridge;  ///< a real gateway plays this one (twinbench hil): no runtime, no access link
@@ -103,7 +103,7 @@ struct TimelineEntry {
   runtime::TimeUs t_us;
   std::size_t order;  // ties keep scenario order
   std::function<void()> fire;
-  bool observes = false;   ///< it only observes the run (progress): the gateways need not wait for it
+  bool observes = false;               ///< it only observes the run (progress): the gateways need not wait for it
   runtime::TimeUs next_acting_us = 0;  ///< the first entry from this one on that acts on the run (spawn_actors)
 };
 
