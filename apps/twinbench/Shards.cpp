@@ -54,12 +54,11 @@ Shards::~Shards() {
 
 void Shards::exchange() {
   static_assert(std::is_trivially_copyable_v<runtime::Event>);
-  // Rank 0's own events go to its collector as they are, then the other ranks' in rank order: each gateway's
-  // in its order. (Only the others' cross MPI, into a buffer kept from one meeting to the next.)
-  const std::size_t bytes = rank_ == 0 ? 0 : kept_.size() * sizeof(runtime::Event);
-  gather_bytes(reinterpret_cast<const char*>(kept_.data()), bytes, rank_, size_, "events between two meetings", received_);
-  if (rank_ == 0 && collector_) {
-    for (const runtime::Event& e : kept_) collector_->emit(e);
+  // Rank 0's own events went to its collector as they came (emit); the other ranks' follow in rank order,
+  // each gateway's in its order, through a buffer kept from one meeting to the next.
+  gather_bytes(reinterpret_cast<const char*>(kept_.data()), kept_.size() * sizeof(runtime::Event), rank_, size_, "events between two meetings",
+               received_);
+  if (collector_) {
     runtime::Event e;
     for (std::size_t at = 0; at + sizeof e <= received_.size(); at += sizeof e) {
       std::memcpy(&e, received_.data() + at, sizeof e);
