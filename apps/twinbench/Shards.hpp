@@ -2,9 +2,9 @@
 // One run over several processes (twinbench run --shards, under mpirun): each rank simulates a run of
 // consecutive gateways (sim::shard_cuts) with their devices and a cloud of its own, and every lookahead
 // of simulated time the ranks meet; at each meeting the others hand rank 0 the events they made since,
-// which it feeds to the run's one collector, rank by rank, after its own (fed as they come). The collector's results do not depend on how
-// different gateways' events interleave (results/Collector.hpp), so rank 0 writes the same bytes as one
-// process would. MPI stays behind this header.
+// which it feeds to the run's one collector, rank by rank, after its own (fed as they come). The
+// collector's results do not depend on how different gateways' events interleave (results/Collector.hpp),
+// so rank 0 writes the same bytes as one process would. MPI stays behind this header.
 
 #include <cstdint>
 #include <string>

@@ -130,13 +130,14 @@ private:
   core::Rng rng_;
   simgrid::s4u::Host* cloud_host_ = nullptr;
   std::deque<std::unique_ptr<WanMessage>> cloud_inbox_;  ///< arrived from the gateways, not yet taken
-  simgrid::s4u::SemaphorePtr cloud_wake_;                          ///< released once per arrival
+  simgrid::s4u::SemaphorePtr cloud_wake_;                 ///< released once per arrival
   std::unique_ptr<SimCloud> cloud_;
   std::vector<std::unique_ptr<GatewayNode>> nodes_;
   std::vector<TimelineEntry> timeline_;
   std::unique_ptr<LifecycleDriver> life_;
   TimeUs stop_us_ = std::numeric_limits<TimeUs>::max();  ///< set when on_tick stops the run
-  // When the controller, the pacer and the cloud next act (on any gateway): a batch is not handled early past them.
+  // When the controller (what acts on the gateways), the pacer (unless it only observes) and the cloud next act:
+  // no gateway takes a turn ahead of SimGrid past them (quiet_until_us).
   TimeUs controller_next_us_ = std::numeric_limits<TimeUs>::max();
   TimeUs pacer_next_us_ = std::numeric_limits<TimeUs>::max();
   TimeUs cloud_next_us_ = 0;  ///< the cloud's next turn of its own (0 until it first waits)
