@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "BrokerState.hpp"
 
@@ -47,6 +48,7 @@ void Broker::on_open(ConnId conn) {
   c.version = Version::v311;
   c.last_rx_us = c.opened_us = ports_.clock.now_us();
   c.partial.clear();
+  sweep_due_us_ = std::min(sweep_due_us_, deadline(c));
 }
 
 void Broker::on_closed(ConnId conn) {
@@ -356,6 +358,7 @@ void Broker::admit(ConnId conn, Connection& c, const Connect& p, std::string ide
   // (Server Keep Alive, which it must use). A 3.1.1 client cannot be told: its keepalive stands.
   const bool server_keepalive = v5 && config_.max_keepalive_s != 0 && (p.keepalive_s == 0 || p.keepalive_s > config_.max_keepalive_s);
   if (server_keepalive) c.keepalive_s = config_.max_keepalive_s;
+  sweep_due_us_ = std::min(sweep_due_us_, deadline(c));
   c.session = id;
   ++connected_;
   emit(conn, ev::SessionOpened{.keepalive_s = c.keepalive_s});
@@ -543,19 +546,34 @@ void Broker::close_all() {
       end_connection(conn, connections_[conn], CloseReason::gateway_shutdown, true, kServerShuttingDown);
 }
 
+TimeUs Broker::deadline(const Connection& c) const {
+  switch (c.state) {
+    case Connection::State::awaiting_connect:
+    case Connection::State::authenticating:
+      return c.opened_us + config_.connect_timeout_us;
+    case Connection::State::connected:  // MQTT-3.1.2-24: silent for more than 1.5 x keepalive
+      return c.keepalive_s > 0 ? c.last_rx_us + TimeUs{c.keepalive_s} * 1'500'000 + 1 : std::numeric_limits<TimeUs>::max();
+    default:
+      return std::numeric_limits<TimeUs>::max();
+  }
+}
+
 void Broker::sweep() {
   const TimeUs now = ports_.clock.now_us();
-  for (ConnId conn = 0; conn < connections_.size(); ++conn) {
-    Connection& c = connections_[conn];
-    const bool connecting = c.state == Connection::State::awaiting_connect || c.state == Connection::State::authenticating;
-    if (connecting && now - c.opened_us >= config_.connect_timeout_us) {  // a socket that never spoke MQTT, or a check that never answered
-      ++stats_.connect_timeouts;
-      refuse(conn, c, static_cast<std::int64_t>(Violation::connect_timeout), 0);
-      continue;
+  if (now >= sweep_due_us_) {
+    sweep_due_us_ = std::numeric_limits<TimeUs>::max();
+    for (ConnId conn = 0; conn < connections_.size(); ++conn) {
+      Connection& c = connections_[conn];
+      const TimeUs due = deadline(c);
+      if (now < due) {
+        sweep_due_us_ = std::min(sweep_due_us_, due);
+      } else if (c.state == Connection::State::connected) {
+        end_connection(conn, c, CloseReason::keepalive_timeout, true, kKeepAliveTimeout);
+      } else {  // a socket that never spoke MQTT, or a check that never answered
+        ++stats_.connect_timeouts;
+        refuse(conn, c, static_cast<std::int64_t>(Violation::connect_timeout), 0);
+      }
     }
-    // MQTT-3.1.2-24: no packet within 1.5 x keepalive means the client is gone.
-    if (c.state == Connection::State::connected && c.keepalive_s > 0 && (now - c.last_rx_us) * 2 > TimeUs{c.keepalive_s} * 3'000'000)
-      end_connection(conn, c, CloseReason::keepalive_timeout, true, kKeepAliveTimeout);
   }
   // Sessions whose expiry interval has passed since their connection ended (MQTT 5 3.1.2.11.2).
   for (auto it = expiring_.begin(); it != expiring_.end();) {

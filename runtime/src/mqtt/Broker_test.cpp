@@ -215,6 +215,44 @@ TEST_F(BrokerTest, KeepaliveExpiryClosesTheConnectionAndPublishesTheWill) {
   EXPECT_EQ(sink.of<ev::SessionClosed>()[0].reason, static_cast<std::int64_t>(CloseReason::keepalive_timeout));
 }
 
+TEST_F(BrokerTest, ASweepAfterAWalkFindingNothingDueStillClosesWhatOpenedOrWentSilentSince) {
+  // Times worked out from MQTT-3.1.2-24 (closed once silent for more than 1.5 x keepalive) and the
+  // connect timeout, whatever the last sweep found.
+  config.connect_timeout_us = 10'000'000;
+  SetUp();
+  connect(1, "long", true, 60);  // t = 0: due after 90 s of silence
+  clock.advance_to(5'000'000);
+  broker->sweep();  // nothing due before 90 s
+  clock.advance_to(6'000'000);
+  connect(2, "short", true, 2);  // due after 3 s of silence: at 9 s
+  broker->on_open(3);            // never speaks MQTT: timed out at 16 s
+  clock.advance_to(9'000'000);
+  broker->sweep();
+  EXPECT_TRUE(broker->connected(2));  // exactly 1.5 x keepalive
+  clock.advance_to(9'000'001);
+  broker->sweep();
+  EXPECT_FALSE(broker->connected(2));
+  clock.advance_to(15'999'999);
+  broker->sweep();
+  EXPECT_EQ(broker->stats().connect_timeouts, 0u);
+  clock.advance_to(16'000'000);
+  broker->sweep();
+  EXPECT_EQ(broker->stats().connect_timeouts, 1u);
+  // Traffic moves a deadline later: a ping at 80 s keeps "long" to 170 s.
+  clock.advance_to(80'000'000);
+  in(1, Pingreq{});
+  clock.advance_to(90'000'001);
+  broker->sweep();
+  EXPECT_TRUE(broker->connected(1));
+  clock.advance_to(170'000'000);
+  broker->sweep();
+  EXPECT_TRUE(broker->connected(1));
+  clock.advance_to(170'000'001);
+  broker->sweep();
+  EXPECT_FALSE(broker->connected(1));
+  EXPECT_EQ(sink.of<ev::SessionClosed>().size(), 2u);
+}
+
 TEST_F(BrokerTest, ASecondConnectionWithTheSameClientIdTakesTheSessionOver) {
   connect(1, "dev", false);
   subscribe(1, "t", 1);

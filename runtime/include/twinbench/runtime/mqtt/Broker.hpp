@@ -143,7 +143,8 @@ public:
   void on_closed(ConnId conn);
   /** @brief Close every connection (the gateway is shutting down). */
   void close_all();
-  /** @brief Close connections silent for more than 1.5 x their keepalive (MQTT-3.1.2-24). Call periodically. */
+  /** @brief Close connections silent for more than 1.5 x their keepalive (MQTT-3.1.2-24), and those that
+   * sent no CONNECT within connect_timeout_us. Call periodically. */
   void sweep();
 
   /** @brief Publish as the broker's host: routed to subscribers (and retained) like a client's message. */
@@ -183,6 +184,8 @@ private:
   Connection& connection(ConnId conn);
   /** A protocol error: report it and close (MQTT 5: with a DISCONNECT saying `reason`). */
   void refuse(ConnId conn, Connection& c, std::int64_t why, std::uint8_t reason);
+  /** The first time sweep() closes `c` if nothing arrives before (never: TimeUs's max). */
+  TimeUs deadline(const Connection& c) const;
   std::ptrdiff_t consume(ConnId conn, Connection& c, std::span<const std::uint8_t> bytes);
   /** False if the connection was closed. */
   bool handle(ConnId conn, Connection& c, Packet& packet, std::span<const std::uint8_t> raw);
@@ -236,6 +239,11 @@ private:
   SubscriptionTree subscriptions_;       ///< keyed by SessionId
   std::map<std::string, Retained, std::less<>> retained_;  ///< by topic (MQTT 3.3.1.3)
   std::size_t connected_ = 0, open_ = 0;
+  /// No connection times out before this (sweep() walks them only from then on): the earliest deadline
+  /// at the last walk, lowered by every connection opened or accepted since. A deadline only moves later
+  /// as bytes arrive, so this stays a lower bound; a fleet reporting every 10 s on a 60-s keepalive is
+  /// walked every 80 s instead of at every sweep.
+  TimeUs sweep_due_us_ = 0;
   std::uint64_t generated_ids_ = 0;
   Stats stats_;
   std::vector<std::uint8_t> out_;
